@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's test command (README: "Run the tests").
+# Installs what the tests need, then checks formatting, lints and runs every
+# test. Safe to run again; exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1; }
+
+if ! need cargo; then
+    echo "cargo is not installed: install the Rust toolchain (https://rustup.rs) first" >&2
+    exit 1
+fi
+# rustfmt and clippy come with rustup's default profile; add them if missing.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    if need rustup; then
+        rustup component add rustfmt clippy
+    else
+        echo "cargo fmt / cargo clippy are missing and rustup is not available" >&2
+        exit 1
+    fi
+fi
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+echo "==> cargo test"
+cargo test --all-targets

@@ -1,0 +1,103 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zoe",
+    version,
+    about = "A terminal console for Zoe Analytics ZApps",
+    long_about = "A terminal console for Zoe Analytics ZApps: browse the shop, check and render \
+                  descriptions.\n\nExit codes: 0 success, 1 failure (invalid input, validation \
+                  errors, problems found), 2 usage error."
+)]
+pub struct Cli {
+    /// Settings file (default: $ZOE_CONFIG, then ~/.config/zoe/config.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// ZApp shop directory (overrides the settings)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub shop: Option<PathBuf>,
+    /// Output format
+    #[arg(short = 'o', long = "output", global = true, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Browse, check and render the ZApp shop
+    #[command(subcommand)]
+    Shop(ShopCommand),
+    /// Show where settings, cache and logs live, and the effective settings
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShopCommand {
+    /// List the shop entries by category
+    List,
+    /// Show one entry: services, resources, ports, parameters, README
+    Show {
+        /// Entry id (`<dir>-<index>`) or a unique part of its name
+        entry: String,
+    },
+    /// Validate a whole shop and print every problem (exit 1 on errors)
+    Check {
+        /// Shop directory (default: the configured shop)
+        dir: Option<PathBuf>,
+    },
+    /// Print the final description and instances exactly as they would be launched
+    Render {
+        /// Entry id (`<dir>-<index>`) or a unique part of its name
+        entry: String,
+        /// Parameter value (by name, or `<name>-<kind>` when names repeat)
+        #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_key_value)]
+        params: Vec<(String, String)>,
+        /// Memory for a service group, in GiB (clamped to max_memory_gib)
+        #[arg(long, value_name = "GROUP=GIB", value_parser = parse_key_number)]
+        memory: Vec<(String, f64)>,
+        /// Cores for a service group (clamped to max_cores)
+        #[arg(long, value_name = "GROUP=N", value_parser = parse_key_number)]
+        cores: Vec<(String, f64)>,
+        /// Execution name (default: the application name)
+        #[arg(long, value_name = "EXEC")]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Where the settings file, shop, cache and logs are
+    Paths,
+    /// The effective settings, as TOML
+    Show,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+fn parse_key_number(text: &str) -> Result<(String, f64), String> {
+    let (key, value) = parse_key_value(text)?;
+    let number: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` in `{text}` is not a number"))?;
+    Ok((key, number))
+}

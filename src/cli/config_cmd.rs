@@ -1,0 +1,83 @@
+//! `zoe config paths` and `zoe config show`.
+
+use serde_json::json;
+
+use super::table::Table;
+use super::{CliError, ConfigCommand, Context, Outcome, Output, to_json};
+use crate::config::{ConfigOrigin, ShopOrigin};
+
+pub fn run(ctx: &Context, command: ConfigCommand) -> Result<Outcome, CliError> {
+    match command {
+        ConfigCommand::Paths => Ok(Outcome::ok(paths(ctx))),
+        ConfigCommand::Show => show(ctx),
+    }
+}
+
+fn paths(ctx: &Context) -> String {
+    let config_note = match ctx.loaded.origin {
+        ConfigOrigin::Flag => "from --config",
+        ConfigOrigin::Environment => "from $ZOE_CONFIG",
+        ConfigOrigin::Default => "default location",
+        ConfigOrigin::BuiltIn => "not found: built-in defaults in use",
+    };
+    let shop_note = match ctx.shop_origin {
+        ShopOrigin::Flag => "from --shop",
+        ShopOrigin::Settings => "from the settings file",
+        ShopOrigin::WorkingDirectory => "./shop in the working directory",
+        ShopOrigin::ZoeDefault => "Zoe's default",
+    };
+    let shop_note = if ctx.shop_dir.is_dir() {
+        shop_note.to_string()
+    } else {
+        format!("{shop_note}; does not exist")
+    };
+    if ctx.output == Output::Json {
+        return to_json(&json!({
+            "config_file": ctx.loaded.file,
+            "config_origin": ctx.loaded.origin,
+            "shop": ctx.shop_dir,
+            "shop_origin": ctx.shop_origin,
+            "cache_dir": ctx.paths.cache_dir,
+            "state_dir": ctx.paths.state_dir,
+            "log_file": ctx.paths.log_file,
+        }));
+    }
+    let mut table = Table::new(&["WHAT", "PATH", "NOTE"]);
+    let row = |what: &str, path: &std::path::Path, note: &str| {
+        vec![
+            what.to_string(),
+            path.display().to_string(),
+            note.to_string(),
+        ]
+    };
+    table.row(row("config", &ctx.loaded.file, config_note));
+    table.row(row("shop", &ctx.shop_dir, &shop_note));
+    table.row(row("cache", &ctx.paths.cache_dir, "local state cache"));
+    table.row(row("state", &ctx.paths.state_dir, ""));
+    table.row(row(
+        "log",
+        &ctx.paths.log_file,
+        "the console logs here, never to the terminal",
+    ));
+    table.render()
+}
+
+fn show(ctx: &Context) -> Result<Outcome, CliError> {
+    let mut settings = ctx.loaded.settings.clone();
+    settings.shop = Some(ctx.shop_dir.clone());
+    if settings.user.is_none() {
+        settings.user = ctx.user_from_env.clone();
+    }
+    let text = match ctx.output {
+        Output::Json => to_json(&settings),
+        Output::Table => {
+            let body = toml::to_string(&settings)
+                .map_err(|err| CliError::new(format!("cannot print settings: {err}")))?;
+            format!(
+                "# effective settings ({})\n{body}",
+                ctx.loaded.file.display()
+            )
+        }
+    };
+    Ok(Outcome::ok(text))
+}

@@ -1,0 +1,161 @@
+//! Headless verbs for people and scripts: aligned tables or `-o json`.
+
+pub mod args;
+mod config_cmd;
+mod shop_cmd;
+pub mod table;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use args::{Cli, Command, ConfigCommand, Output, ShopCommand};
+
+use crate::config::{EnvLookup, LoadedSettings, Paths, ShopOrigin, load_settings, resolve_shop};
+use crate::console::{Console, Owner};
+use crate::model::execution::check_label_value;
+use crate::shop::load_shop;
+
+/// A failure to report on stderr, with the exit code to use.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(err: E) -> CliError {
+        CliError::new(err.to_string())
+    }
+}
+
+/// What a verb produced: text for stdout, and the exit code.
+pub struct Outcome {
+    pub stdout: String,
+    pub code: u8,
+}
+
+impl Outcome {
+    fn ok(stdout: String) -> Outcome {
+        Outcome { stdout, code: 0 }
+    }
+}
+
+/// Everything a verb may need from the process, resolved once.
+pub struct Context {
+    pub loaded: LoadedSettings,
+    pub paths: Paths,
+    pub shop_dir: PathBuf,
+    pub shop_origin: ShopOrigin,
+    pub output: Output,
+    pub user_from_env: Option<String>,
+}
+
+pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError> {
+    let paths = Paths::from_env(env);
+    let loaded = load_settings(cli.config.as_deref(), env, &paths)?;
+    let (shop_dir, shop_origin) = resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd);
+    let ctx = Context {
+        loaded,
+        paths,
+        shop_dir,
+        shop_origin,
+        output: cli.output,
+        user_from_env: env("USER")
+            .or_else(|| env("LOGNAME"))
+            .filter(|u| !u.is_empty()),
+    };
+    match cli.command {
+        None => shop_cmd::list(&open_console(&ctx, None)?, ctx.output).map(|mut outcome| {
+            if ctx.output == Output::Table {
+                outcome
+                    .stdout
+                    .push_str("\nRun `zoe --help` for every command.\n");
+            }
+            outcome
+        }),
+        Some(Command::Shop(ShopCommand::Check { dir })) => shop_cmd::check(&ctx, dir.as_deref()),
+        Some(Command::Shop(command)) => {
+            let console = open_console(&ctx, None)?;
+            shop_cmd::run(&console, command, ctx.output)
+        }
+        Some(Command::Config(command)) => config_cmd::run(&ctx, command),
+    }
+}
+
+/// Loads the shop and builds the engine.
+pub fn open_console(ctx: &Context, shop_dir: Option<&Path>) -> Result<Console, CliError> {
+    let settings = ctx.loaded.settings.clone();
+    let shop = load_shop(shop_dir.unwrap_or(&ctx.shop_dir), &settings.limits());
+    Ok(Console::new(settings, shop, resolve_owner(ctx)))
+}
+
+/// Who we run as: `user` in the settings, else `$USER`/`$LOGNAME`, else the
+/// passwd entry of our uid. Only launching needs it, so a failure is kept
+/// for the engine to report then.
+fn resolve_owner(ctx: &Context) -> Result<Owner, String> {
+    let settings = &ctx.loaded.settings;
+    let fs_uid = settings.fs_uid.unwrap_or_else(own_uid);
+    let (name, source) = match (&settings.user, &ctx.user_from_env) {
+        (Some(user), _) => (user.clone(), "settings"),
+        (None, Some(user)) => (user.clone(), "$USER"),
+        (None, None) => match passwd_name(own_uid()) {
+            Some(user) => (user, "/etc/passwd"),
+            None => {
+                return Err(format!(
+                    "cannot tell who you are: $USER is not set and uid {} has no passwd entry; set `user` in {}",
+                    own_uid(),
+                    ctx.loaded.file.display()
+                ));
+            }
+        },
+    };
+    check_label_value("user name", &name).map_err(|why| {
+        format!(
+            "{why} (from {source}); set `user` in {}",
+            ctx.loaded.file.display()
+        )
+    })?;
+    Ok(Owner { name, fs_uid })
+}
+
+/// Our own uid, read from the owner of `/proc/self` (no libc needed).
+fn own_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(u32::MAX)
+}
+
+fn passwd_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
+}
+
+/// Writes to stdout; a closed pipe (`zoe shop list | head -1`) is not an error.
+pub fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush());
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    text.push('\n');
+    text
+}

@@ -1,0 +1,9 @@
+//! Settings, paths and (later) host lists. Plain file reads, no network.
+
+pub mod paths;
+pub mod settings;
+
+pub use paths::{EnvLookup, Paths};
+pub use settings::{
+    ConfigError, ConfigOrigin, LoadedSettings, Settings, ShopOrigin, load_settings, resolve_shop,
+};

@@ -1,0 +1,275 @@
+//! The TOML settings file. Every key is optional; unknown keys and bad
+//! values are errors that name the key, the file, the line and the column.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+
+use super::paths::{EnvLookup, Paths};
+use crate::model::execution::{check_deployment_name, check_label_value};
+use crate::model::{GIB, PlacementPolicy};
+use crate::shop::Limits;
+use crate::shop::json_path::line_col;
+use crate::shop::params::OverrideLimits;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Namespaces container names, labels and paths (Zoe's `deployment-name`).
+    #[serde(deserialize_with = "deployment_name")]
+    pub deployment_name: String,
+    /// Owner of executions; default: the login name (`$USER`).
+    #[serde(
+        deserialize_with = "user_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user: Option<String>,
+    /// Numeric uid given to containers as `ZOE_UID`; default: our own uid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fs_uid: Option<u32>,
+    /// `ZOE_GID` (Zoe's `fs-group-id`).
+    pub fs_gid: u32,
+    /// The ZApp shop directory; relative paths start at this file's folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shop: Option<PathBuf>,
+    /// Memory cap per service in GiB (Zoe's `max-memory-limit`).
+    #[serde(deserialize_with = "positive")]
+    pub max_memory_gib: f64,
+    /// Cores cap per service (Zoe's `max-core-limit`).
+    #[serde(deserialize_with = "positive")]
+    pub max_cores: f64,
+    pub placement_policy: PlacementPolicy,
+    /// Lines kept per log stream.
+    #[serde(deserialize_with = "buffer_lines")]
+    pub log_buffer_lines: usize,
+    #[serde(deserialize_with = "theme_name")]
+    pub theme: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            deployment_name: "prod".into(),
+            user: None,
+            fs_uid: None,
+            fs_gid: 5001,
+            shop: None,
+            max_memory_gib: 64.0,
+            max_cores: 16.0,
+            placement_policy: PlacementPolicy::Average,
+            log_buffer_lines: 10_000,
+            theme: "default".into(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_memory_bytes: (self.max_memory_gib * GIB as f64).floor() as u64,
+            max_cores: self.max_cores,
+        }
+    }
+
+    pub fn override_limits(&self) -> OverrideLimits {
+        OverrideLimits {
+            max_memory_gib: self.max_memory_gib,
+            max_cores: self.max_cores,
+        }
+    }
+
+    pub fn parse(text: &str, file: &Path) -> Result<Settings, ConfigError> {
+        toml::from_str(text).map_err(|err| {
+            let (line, column) = err.span().map_or((None, None), |span| {
+                let (l, c) = line_col(text, span.start);
+                (Some(l), Some(c))
+            });
+            ConfigError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                message: err.message().trim().to_string(),
+            }
+        })
+    }
+}
+
+fn deployment_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    check_deployment_name(&text).map_err(D::Error::custom)?;
+    Ok(text)
+}
+
+fn user_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    check_label_value("user", &text).map_err(D::Error::custom)?;
+    Ok(Some(text))
+}
+
+fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let value = f64::deserialize(d)?;
+    if value.is_finite() && value > 0.0 && value <= 1e6 {
+        Ok(value)
+    } else {
+        Err(D::Error::custom(format!(
+            "must be a number greater than 0, found {value}"
+        )))
+    }
+}
+
+fn buffer_lines<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let value = i64::deserialize(d)?;
+    if (100..=10_000_000).contains(&value) {
+        Ok(value as usize)
+    } else {
+        Err(D::Error::custom(format!(
+            "must be between 100 and 10000000 lines, found {value}"
+        )))
+    }
+}
+
+fn theme_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(text)
+    } else {
+        Err(D::Error::custom(format!(
+            "theme `{text}` is not a theme name (lowercase letters, digits, `-`, `_`; a file themes/<name>.toml)"
+        )))
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{}{}: {message}", file.display(), position(*line, *column))]
+    Invalid {
+        file: PathBuf,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("settings file {} (from {origin}) cannot be read: {why}", file.display())]
+    Unreadable {
+        file: PathBuf,
+        origin: String,
+        why: String,
+    },
+}
+
+fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+/// Where the settings came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigOrigin {
+    /// `--config FILE`
+    Flag,
+    /// `$ZOE_CONFIG`
+    Environment,
+    /// The XDG default path, which exists.
+    Default,
+    /// Nothing found: built-in defaults.
+    BuiltIn,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedSettings {
+    pub settings: Settings,
+    pub origin: ConfigOrigin,
+    /// The file read, or the default path that was looked for.
+    pub file: PathBuf,
+}
+
+/// Finds and reads the settings: `--config FILE`, else `$ZOE_CONFIG`, else
+/// the XDG default path if it exists, else built-in defaults. A file named
+/// explicitly must exist.
+pub fn load_settings(
+    flag: Option<&Path>,
+    env: EnvLookup<'_>,
+    paths: &Paths,
+) -> Result<LoadedSettings, ConfigError> {
+    let (file, origin) = match (flag, env("ZOE_CONFIG").filter(|v| !v.is_empty())) {
+        (Some(file), _) => (file.to_path_buf(), ConfigOrigin::Flag),
+        (None, Some(file)) => (PathBuf::from(file), ConfigOrigin::Environment),
+        (None, None) if paths.config_file.is_file() => {
+            (paths.config_file.clone(), ConfigOrigin::Default)
+        }
+        (None, None) => {
+            return Ok(LoadedSettings {
+                settings: Settings::default(),
+                origin: ConfigOrigin::BuiltIn,
+                file: paths.config_file.clone(),
+            });
+        }
+    };
+    let text = fs::read_to_string(&file).map_err(|err| ConfigError::Unreadable {
+        file: file.clone(),
+        origin: match origin {
+            ConfigOrigin::Flag => "--config".into(),
+            ConfigOrigin::Environment => "ZOE_CONFIG".into(),
+            _ => "the default location".into(),
+        },
+        why: err.to_string(),
+    })?;
+    let mut settings = Settings::parse(&text, &file)?;
+    if let Some(shop) = &settings.shop
+        && shop.is_relative()
+    {
+        let base = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        settings.shop = Some(base.join(shop));
+    }
+    Ok(LoadedSettings {
+        settings,
+        origin,
+        file,
+    })
+}
+
+/// Where the shop path came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShopOrigin {
+    Flag,
+    Settings,
+    WorkingDirectory,
+    ZoeDefault,
+}
+
+/// Zoe's default `zapp-shop-path`.
+pub const ZOE_SHOP_PATH: &str = "/var/lib/zoe-apps";
+
+/// `--shop DIR`, else the settings' `shop`, else `./shop` when it exists
+/// (like Zoe looking for its config in the working directory first), else
+/// Zoe's default `/var/lib/zoe-apps`.
+pub fn resolve_shop(flag: Option<&Path>, settings: &Settings, cwd: &Path) -> (PathBuf, ShopOrigin) {
+    if let Some(dir) = flag {
+        return (dir.to_path_buf(), ShopOrigin::Flag);
+    }
+    if let Some(dir) = &settings.shop {
+        return (dir.clone(), ShopOrigin::Settings);
+    }
+    let local = cwd.join("shop");
+    if local.is_dir() {
+        return (PathBuf::from("shop"), ShopOrigin::WorkingDirectory);
+    }
+    (PathBuf::from(ZOE_SHOP_PATH), ShopOrigin::ZoeDefault)
+}
+
+#[cfg(test)]
+#[path = "settings_tests.rs"]
+mod tests;

@@ -1,0 +1,188 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Settings, ConfigError> {
+    Settings::parse(text, Path::new("/etc/zoe.toml"))
+}
+
+fn err(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+#[test]
+fn empty_file_gives_defaults() {
+    assert_eq!(parse("").unwrap(), Settings::default());
+}
+
+#[test]
+fn every_key_parses() {
+    let s = parse(
+        "deployment_name = \"lab\"\nuser = \"alice\"\nfs_uid = 1001\nfs_gid = 6000\nshop = \"/srv/shop\"\n\
+         max_memory_gib = 8.5\nmax_cores = 4\nplacement_policy = \"waterfill\"\nlog_buffer_lines = 500\ntheme = \"mono\"\n",
+    )
+    .unwrap();
+    assert_eq!(s.deployment_name, "lab");
+    assert_eq!(s.user.as_deref(), Some("alice"));
+    assert_eq!((s.fs_uid, s.fs_gid), (Some(1001), 6000));
+    assert_eq!(s.max_memory_gib, 8.5);
+    assert_eq!(s.max_cores, 4.0, "integers are accepted for floats");
+    assert_eq!(s.placement_policy, PlacementPolicy::Waterfill);
+    assert_eq!(s.log_buffer_lines, 500);
+    assert_eq!(s.limits().max_memory_bytes, 8 * GIB + GIB / 2);
+}
+
+#[test]
+fn unknown_keys_name_the_key_and_line() {
+    let e = err("theme = \"dark\"\nmax_memroy_gib = 3\n");
+    assert!(e.starts_with("/etc/zoe.toml:2:1: "), "{e}");
+    assert!(e.contains("max_memroy_gib"), "{e}");
+}
+
+#[test]
+fn bad_values_name_the_line_and_column() {
+    let e = err("\n\nmax_cores = -2\n");
+    assert!(e.starts_with("/etc/zoe.toml:3:13: "), "{e}");
+    assert!(e.contains("greater than 0"), "{e}");
+    let e = err("placement_policy = \"best\"\n");
+    assert!(
+        e.starts_with("/etc/zoe.toml:1:20: ") && e.contains("average"),
+        "{e}"
+    );
+    assert!(err("deployment_name = \"Prod\"").contains("lowercase"));
+    assert!(err("deployment_name = 3").contains("string"));
+    assert!(err("log_buffer_lines = 5").contains("between 100"));
+    assert!(err("user = \"a b\"").contains("letters, digits"));
+    assert!(err("theme = \"../x\"").contains("theme name"));
+    assert!(err("max_memory_gib = nan").contains("greater than 0"));
+    assert!(
+        err("fs_gid = -1").contains("fs_gid")
+            || err("fs_gid = -1").contains("u32")
+            || err("fs_gid = -1").contains("invalid value")
+    );
+    assert!(
+        err("x = ").starts_with("/etc/zoe.toml:1:"),
+        "syntax errors are located too"
+    );
+}
+
+#[test]
+fn the_annotated_example_is_complete_and_matches_the_defaults() {
+    let example = include_str!("../../config/zoe.toml");
+    let parsed = parse(example).expect("config/zoe.toml parses");
+    let expected = Settings {
+        shop: parsed.shop.clone(),
+        ..Settings::default()
+    };
+    assert_eq!(
+        parsed, expected,
+        "config/zoe.toml must show the built-in defaults"
+    );
+    // Every key, including the optional ones, is documented in the file.
+    for key in [
+        "deployment_name",
+        "user",
+        "fs_uid",
+        "fs_gid",
+        "shop",
+        "max_memory_gib",
+        "max_cores",
+        "placement_policy",
+        "log_buffer_lines",
+        "theme",
+    ] {
+        assert!(
+            example.contains(&format!("{key} =")),
+            "config/zoe.toml does not mention {key}"
+        );
+    }
+    let all = toml::to_string(&Settings {
+        user: Some("u".into()),
+        fs_uid: Some(1),
+        shop: Some("s".into()),
+        ..Settings::default()
+    })
+    .unwrap();
+    for line in all.lines() {
+        let key = line.split(" =").next().unwrap();
+        assert!(
+            example.contains(&format!("{key} =")),
+            "config/zoe.toml does not mention {key}"
+        );
+    }
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+#[test]
+fn discovery_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::from_env(&|k: &str| (k == "HOME").then(|| dir.path().display().to_string()));
+    // nothing anywhere: built-in defaults
+    let loaded = load_settings(None, &no_env, &paths).unwrap();
+    assert_eq!(loaded.origin, ConfigOrigin::BuiltIn);
+    // the XDG default file
+    std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
+    std::fs::write(&paths.config_file, "theme = \"light\"\nshop = \"myshop\"\n").unwrap();
+    let loaded = load_settings(None, &no_env, &paths).unwrap();
+    assert_eq!(
+        (loaded.origin.clone(), loaded.settings.theme.as_str()),
+        (ConfigOrigin::Default, "light")
+    );
+    assert_eq!(
+        loaded.settings.shop,
+        Some(paths.config_file.parent().unwrap().join("myshop")),
+        "relative to the file"
+    );
+    // $ZOE_CONFIG beats the default, --config beats both
+    let env_file = dir.path().join("env.toml");
+    std::fs::write(&env_file, "theme = \"mono\"\n").unwrap();
+    let env_path = env_file.display().to_string();
+    let env = move |k: &str| (k == "ZOE_CONFIG").then(|| env_path.clone());
+    assert_eq!(
+        load_settings(None, &env, &paths).unwrap().settings.theme,
+        "mono"
+    );
+    let flag_file = dir.path().join("flag.toml");
+    std::fs::write(&flag_file, "theme = \"high-contrast\"\n").unwrap();
+    let loaded = load_settings(Some(&flag_file), &env, &paths).unwrap();
+    assert_eq!(
+        (loaded.origin, loaded.settings.theme.as_str()),
+        (ConfigOrigin::Flag, "high-contrast")
+    );
+    // a named file must exist
+    let missing = load_settings(Some(&dir.path().join("nope.toml")), &no_env, &paths)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("nope.toml") && missing.contains("--config"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn shop_resolution() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings::default();
+    assert_eq!(
+        resolve_shop(None, &settings, dir.path()).1,
+        ShopOrigin::ZoeDefault
+    );
+    std::fs::create_dir(dir.path().join("shop")).unwrap();
+    assert_eq!(
+        resolve_shop(None, &settings, dir.path()),
+        (PathBuf::from("shop"), ShopOrigin::WorkingDirectory)
+    );
+    let configured = Settings {
+        shop: Some("/srv/shop".into()),
+        ..Settings::default()
+    };
+    assert_eq!(
+        resolve_shop(None, &configured, dir.path()).1,
+        ShopOrigin::Settings
+    );
+    assert_eq!(
+        resolve_shop(Some(Path::new("/x")), &configured, dir.path()),
+        (PathBuf::from("/x"), ShopOrigin::Flag)
+    );
+}

@@ -1,0 +1,220 @@
+//! The engine both fronts use. For now it turns a shop entry plus the user's
+//! choices into a launch-ready execution: parameters, overrides, manifest
+//! labels, validation and expansion, with every problem tied to the input
+//! field it comes from (so a form can show it as you type).
+
+use crate::config::Settings;
+use crate::model::execution::check_label_value;
+use crate::model::{Description, ExecutionId, ExecutionIdentity};
+use crate::shop::expand::{Instance, expand};
+use crate::shop::params::{
+    Field, FieldError, apply_manifest_labels, apply_overrides, apply_parameters, resolve_values,
+};
+use crate::shop::validate::check_semantics;
+use crate::shop::{Entry, LookupError, Shop};
+
+/// The user executions are started as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub name: String,
+    pub fs_uid: u32,
+}
+
+/// What the user chose in the start form or on the command line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LaunchRequest {
+    /// `-p NAME=VALUE`, in the order given (a later one wins).
+    pub params: Vec<(String, String)>,
+    /// `--memory GROUP=GIB`.
+    pub memory: Vec<(String, f64)>,
+    /// `--cores GROUP=N`.
+    pub cores: Vec<(String, f64)>,
+    /// Execution name; default: derived from the description name.
+    pub name: Option<String>,
+}
+
+/// An execution ready to be placed and started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub entry_id: String,
+    pub identity: ExecutionIdentity,
+    /// The final description, exactly as it would be submitted.
+    pub description: Description,
+    pub instances: Vec<Instance>,
+    /// Every parameter's field name and the value used.
+    pub parameters: Vec<(String, String)>,
+    /// Things the user should know (values clamped to maxima).
+    pub notes: Vec<String>,
+}
+
+pub struct Console {
+    settings: Settings,
+    shop: Shop,
+    /// Who launches; why not, when it could not be determined.
+    owner: Result<Owner, String>,
+}
+
+impl Console {
+    pub fn new(settings: Settings, shop: Shop, owner: Result<Owner, String>) -> Console {
+        Console {
+            settings,
+            shop,
+            owner,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn shop(&self) -> &Shop {
+        &self.shop
+    }
+
+    pub fn owner(&self) -> Result<&Owner, &str> {
+        self.owner.as_ref().map_err(String::as_str)
+    }
+
+    pub fn find_entry(&self, query: &str) -> Result<&Entry, LookupError> {
+        self.shop.find(query)
+    }
+
+    /// Builds the execution for `entry` with a fresh id.
+    pub fn prepare(
+        &self,
+        entry: &Entry,
+        request: &LaunchRequest,
+    ) -> Result<Prepared, Vec<FieldError>> {
+        self.prepare_with_id(entry, request, ExecutionId::generate())
+    }
+
+    /// Builds the execution with a given id. Pure: nothing is created.
+    pub fn prepare_with_id(
+        &self,
+        entry: &Entry,
+        request: &LaunchRequest,
+        id: ExecutionId,
+    ) -> Result<Prepared, Vec<FieldError>> {
+        let owner = self.owner.as_ref().map_err(|why| {
+            vec![FieldError {
+                field: Field::Owner,
+                message: why.clone(),
+            }]
+        })?;
+        let mut errors = Vec::new();
+        let name = request
+            .name
+            .clone()
+            .unwrap_or_else(|| default_execution_name(&entry.description.name));
+        if let Err(why) = check_label_value("execution name", &name) {
+            errors.push(FieldError {
+                field: Field::ExecutionName,
+                message: why,
+            });
+        }
+
+        let mut description = entry.description.clone();
+        let mut parameters = Vec::new();
+        match resolve_values(&entry.parameters, &request.params) {
+            Ok(values) => {
+                apply_parameters(&mut description, &values);
+                parameters = values
+                    .iter()
+                    .map(|(p, v)| (p.field_name(), v.as_text()))
+                    .collect();
+            }
+            Err(errs) => errors.extend(errs),
+        }
+        let notes = match apply_overrides(
+            &mut description,
+            &request.memory,
+            &request.cores,
+            self.settings.override_limits(),
+        ) {
+            Ok(notes) => notes,
+            Err(errs) => {
+                errors.extend(errs);
+                Vec::new()
+            }
+        };
+        apply_manifest_labels(&mut description, &entry.labels);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let (violations, _warnings) = check_semantics(&mut description, &self.settings.limits());
+        errors.extend(violations.into_iter().map(|v| FieldError {
+            field: Field::Description,
+            message: v.to_string(),
+        }));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let identity = ExecutionIdentity {
+            id,
+            name,
+            owner: owner.name.clone(),
+            deployment: self.settings.deployment_name.clone(),
+            fs_uid: owner.fs_uid,
+            fs_gid: self.settings.fs_gid,
+        };
+        let instances = expand(&description, &identity).map_err(|errs| {
+            errs.into_iter()
+                .map(|e| FieldError {
+                    field: Field::Description,
+                    message: e.to_string(),
+                })
+                .collect::<Vec<_>>()
+        })?;
+        Ok(Prepared {
+            entry_id: entry.id.clone(),
+            identity,
+            description,
+            instances,
+            parameters,
+            notes,
+        })
+    }
+}
+
+/// Zoe pre-fills the execution name with the description's name; ours must
+/// also be a valid label value, so other characters become `-`.
+pub fn default_execution_name(app_name: &str) -> String {
+    let cleaned: String = app_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    let trimmed = cleaned.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if trimmed.is_empty() {
+        "zapp".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names_are_valid_labels() {
+        assert_eq!(default_execution_name("spark-jupyter"), "spark-jupyter");
+        assert_eq!(default_execution_name("@team-app"), "team-app");
+        assert_eq!(default_execution_name("a@b"), "a-b");
+        assert_eq!(default_execution_name("@@@"), "zapp");
+        for name in ["x", "@@@", &"y".repeat(200), "-a-"] {
+            assert!(
+                check_label_value("n", &default_execution_name(name)).is_ok(),
+                "{name}"
+            );
+        }
+    }
+}

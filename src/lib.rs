@@ -1,0 +1,10 @@
+//! zoe-console: a terminal console for Zoe Analytics ZApps.
+//!
+//! Layers, imports pointing down only: `cli` (and later `tui`) use
+//! `console`, which uses `shop`, `config` and `model`.
+
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod model;
+pub mod shop;

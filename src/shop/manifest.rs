@@ -1,0 +1,427 @@
+//! The shop manifest, version 1 (spec §1.2), and its parameters (§1.3).
+//!
+//! Quirks of spec §16 and how we treat them:
+//! * §16.3 parameter `type`: Zoe's code knows `int`, its docs say `integer`;
+//!   we accept both. Other types are text, with a warning.
+//! * Unknown parameter kinds are ignored with a warning, as in Zoe.
+//! * A manifest whose `version` is not 1 is skipped whole, as in Zoe, but we
+//!   report it as an error so `zoe shop check` fails on it.
+//! * One broken entry hides only itself: the others of the same manifest
+//!   still load and keep their `<dir>-<index>` ids.
+
+use serde_json::{Map, Value};
+
+use super::json_path::JsonPath;
+
+/// Where a parameter's value goes (spec §1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamKind {
+    /// Replaces the value of an existing environment variable in every group.
+    Environment,
+    /// Replaces the command of the named service group.
+    Command,
+    /// Sets total and essential count of the named service group.
+    ServiceCount,
+}
+
+impl ParamKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamKind::Environment => "environment",
+            ParamKind::Command => "command",
+            ParamKind::ServiceCount => "service_count",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ParamType {
+    String,
+    Int { min: i64, max: i64, step: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Parameter {
+    pub kind: ParamKind,
+    /// Variable name (environment) or service-group name (command, count).
+    pub name: String,
+    pub readable_name: String,
+    pub description: String,
+    #[serde(flatten)]
+    pub value_type: ParamType,
+    /// Pre-filled value as text; `None` (JSON null) means the user must type one.
+    pub default: Option<String>,
+}
+
+impl Parameter {
+    /// Zoe's web-form field name, `<name>-<kind>`; unique within an entry.
+    pub fn field_name(&self) -> String {
+        format!("{}-{}", self.name, self.kind.as_str())
+    }
+}
+
+/// A manifest entry as written, before its files are read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEntry {
+    pub index: usize,
+    pub category: String,
+    pub name: String,
+    pub description_file: String,
+    pub readme_file: String,
+    pub logo_file: String,
+    pub parameters: Vec<Parameter>,
+    pub labels: Vec<String>,
+    pub enabled_for: Vec<String>,
+    pub disabled_for: Vec<String>,
+    pub guest_access: bool,
+}
+
+/// A problem found in a manifest, located by JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestIssue {
+    pub path: JsonPath,
+    pub error: bool,
+    pub message: String,
+}
+
+/// Entries that could be read, and every issue found on the way.
+#[derive(Debug, Default)]
+pub struct ParsedManifest {
+    pub entries: Vec<RawEntry>,
+    pub issues: Vec<ManifestIssue>,
+}
+
+pub fn parse_manifest(value: &Value) -> ParsedManifest {
+    let mut out = ParsedManifest::default();
+    let root = JsonPath::root();
+    let Some(obj) = value.as_object() else {
+        out.error(
+            &root,
+            "a manifest must be a JSON object with `version` and `zapps`",
+        );
+        return out;
+    };
+    match obj.get("version") {
+        Some(v) if v.as_u64() == Some(1) => {}
+        Some(v) => {
+            out.error(&root.key("version"), format!("unsupported manifest version {v}: only version 1 exists; this directory is skipped"));
+            return out;
+        }
+        None => {
+            out.error(
+                &root,
+                "missing required field `version` (must be 1); this directory is skipped",
+            );
+            return out;
+        }
+    }
+    let Some(zapps) = obj.get("zapps").and_then(Value::as_array) else {
+        out.error(
+            &root.key("zapps"),
+            "`zapps` must be an array of shop entries",
+        );
+        return out;
+    };
+    for key in obj
+        .keys()
+        .filter(|k| !["version", "zapps"].contains(&k.as_str()))
+    {
+        out.warn(
+            &root.key(key),
+            format!("unknown manifest field `{key}` is ignored"),
+        );
+    }
+    for (index, item) in zapps.iter().enumerate() {
+        let path = root.key("zapps").index(index);
+        let before = out.issues.iter().filter(|i| i.error).count();
+        let entry = parse_entry(item, index, &path, &mut out);
+        let failed = out.issues.iter().filter(|i| i.error).count() > before;
+        if let (Some(entry), false) = (entry, failed) {
+            out.entries.push(entry);
+        }
+    }
+    out
+}
+
+impl ParsedManifest {
+    fn error(&mut self, path: &JsonPath, message: impl Into<String>) {
+        self.issues.push(ManifestIssue {
+            path: path.clone(),
+            error: true,
+            message: message.into(),
+        });
+    }
+
+    fn warn(&mut self, path: &JsonPath, message: impl Into<String>) {
+        self.issues.push(ManifestIssue {
+            path: path.clone(),
+            error: false,
+            message: message.into(),
+        });
+    }
+}
+
+const ENTRY_KEYS: &[&str] = &[
+    "category",
+    "name",
+    "description",
+    "readable_descr",
+    "parameters",
+    "logo",
+    "labels",
+    "enabled_for",
+    "disabled_for",
+    "guest_access",
+];
+
+fn parse_entry(
+    value: &Value,
+    index: usize,
+    path: &JsonPath,
+    out: &mut ParsedManifest,
+) -> Option<RawEntry> {
+    let Some(obj) = value.as_object() else {
+        out.error(path, "a shop entry must be an object");
+        return None;
+    };
+    for key in obj.keys().filter(|k| !ENTRY_KEYS.contains(&k.as_str())) {
+        out.warn(
+            &path.key(key),
+            format!("unknown entry field `{key}` is ignored"),
+        );
+    }
+    let text = |out: &mut ParsedManifest, key: &str| -> Option<String> {
+        match obj.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+            Some(_) => {
+                out.error(
+                    &path.key(key),
+                    format!("`{key}` must be a non-empty string"),
+                );
+                None
+            }
+            None => {
+                out.error(path, format!("missing required field `{key}`"));
+                None
+            }
+        }
+    };
+    let category = text(out, "category");
+    let name = text(out, "name");
+    let description_file = text(out, "description");
+    let readme_file = text(out, "readable_descr");
+    let logo_file = match obj.get("logo") {
+        None => Some("logo.png".to_string()),
+        Some(_) => text(out, "logo"),
+    };
+    let parameters = match obj.get("parameters") {
+        Some(Value::Array(items)) => {
+            let mut params = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                if let Some(p) = parse_parameter(item, &path.key("parameters").index(i), out) {
+                    params.push(p);
+                }
+            }
+            check_parameter_names(&params, &path.key("parameters"), out);
+            Some(params)
+        }
+        Some(_) => {
+            out.error(
+                &path.key("parameters"),
+                "`parameters` must be an array (it may be empty)",
+            );
+            None
+        }
+        None => {
+            out.error(
+                path,
+                "missing required field `parameters` (use [] for none)",
+            );
+            None
+        }
+    };
+    let labels = string_list(obj, "labels", path, out, Vec::new());
+    let enabled_for = string_list(obj, "enabled_for", path, out, vec!["all".to_string()]);
+    let disabled_for = string_list(obj, "disabled_for", path, out, Vec::new());
+    let guest_access = match obj.get("guest_access") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            out.error(
+                &path.key("guest_access"),
+                "`guest_access` must be true or false",
+            );
+            false
+        }
+    };
+    Some(RawEntry {
+        index,
+        category: category?,
+        name: name?,
+        description_file: description_file?,
+        readme_file: readme_file?,
+        logo_file: logo_file?,
+        parameters: parameters?,
+        labels: labels?,
+        enabled_for: enabled_for?,
+        disabled_for: disabled_for?,
+        guest_access,
+    })
+}
+
+fn string_list(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &JsonPath,
+    out: &mut ParsedManifest,
+    default: Vec<String>,
+) -> Option<Vec<String>> {
+    match obj.get(key) {
+        None => Some(default),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ),
+        Some(_) => {
+            out.error(
+                &path.key(key),
+                format!("`{key}` must be an array of strings"),
+            );
+            None
+        }
+    }
+}
+
+fn parse_parameter(value: &Value, path: &JsonPath, out: &mut ParsedManifest) -> Option<Parameter> {
+    let Some(obj) = value.as_object() else {
+        out.error(path, "a parameter must be an object");
+        return None;
+    };
+    let kind = match obj.get("kind").and_then(Value::as_str) {
+        Some("environment") => ParamKind::Environment,
+        Some("command") => ParamKind::Command,
+        Some("service_count") => ParamKind::ServiceCount,
+        Some(other) => {
+            out.warn(&path.key("kind"), format!("unknown parameter kind `{other}` is ignored (known: environment, command, service_count)"));
+            return None;
+        }
+        None => {
+            out.error(
+                path,
+                "parameter needs a `kind` string (environment, command or service_count)",
+            );
+            return None;
+        }
+    };
+    let mut text = |key: &str| match obj.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => {
+            out.error(path, format!("parameter needs a string `{key}`"));
+            None
+        }
+    };
+    let name = text("name");
+    let readable_name = text("readable_name");
+    let description = text("description");
+    let (name, readable_name, description) = (name?, readable_name?, description?);
+    if name.is_empty() {
+        out.error(&path.key("name"), "parameter `name` must not be empty");
+        return None;
+    }
+    let type_name = obj.get("type").and_then(Value::as_str).unwrap_or("");
+    let value_type = match type_name {
+        "int" | "integer" => {
+            let mut bound = |key: &str| match obj.get(key).and_then(as_whole) {
+                Some(n) => Some(n),
+                None => {
+                    out.error(
+                        path,
+                        format!("int parameter `{name}` needs a whole-number `{key}`"),
+                    );
+                    None
+                }
+            };
+            let (min, max, step) = (bound("min"), bound("max"), bound("step"));
+            let (min, max, step) = (min?, max?, step?);
+            if min > max || step <= 0 {
+                out.error(path, format!("int parameter `{name}` needs min ≤ max and step > 0 (found min {min}, max {max}, step {step})"));
+                return None;
+            }
+            ParamType::Int { min, max, step }
+        }
+        "string" => ParamType::String,
+        other => {
+            out.warn(&path.key("type"), format!("parameter `{name}` has type `{other}`, which is neither `string` nor `int`: it is treated as text"));
+            ParamType::String
+        }
+    };
+    let default = match obj.get("default") {
+        None => {
+            out.error(
+                path,
+                format!("parameter `{name}` needs a `default` (null for none)"),
+            );
+            return None;
+        }
+        Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(match as_whole(&Value::Number(n.clone())) {
+            Some(whole) => whole.to_string(),
+            None => n.to_string(),
+        }),
+        Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(_) => {
+            out.error(
+                &path.key("default"),
+                format!("parameter `{name}`: `default` must be a string, a number or null"),
+            );
+            return None;
+        }
+    };
+    let param = Parameter {
+        kind,
+        name,
+        readable_name,
+        description,
+        value_type,
+        default,
+    };
+    if let Some(default) = &param.default
+        && let Err(why) = super::params::parse_value(&param, default)
+    {
+        out.warn(
+            &path.key("default"),
+            format!("default does not pass its own rules: {why}"),
+        );
+    }
+    Some(param)
+}
+
+/// A JSON number with no fractional part, as i64.
+fn as_whole(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        let f = value.as_f64()?;
+        (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+    })
+}
+
+fn check_parameter_names(params: &[Parameter], path: &JsonPath, out: &mut ParsedManifest) {
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in params.iter().enumerate() {
+        if !seen.insert(p.field_name()) {
+            out.error(
+                &path.index(i),
+                format!(
+                    "parameter `{}` ({}) is declared twice",
+                    p.name,
+                    p.kind.as_str()
+                ),
+            );
+        }
+    }
+}
