@@ -1,0 +1,66 @@
+//! The queue of executions waiting for room (spec §6.2, §6.4): FIFO keeps
+//! arrival order, SIZE lets smaller `size` values go first. Both stop at the
+//! first execution that does not fit (head-of-line blocking, as in Zoe), so
+//! a big job is never starved by a stream of small ones behind it in FIFO.
+
+use super::{Demand, Plan, Rejection, Simulation, plan};
+use crate::model::PlacementPolicy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueOrder {
+    #[default]
+    Fifo,
+    Size,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedExecution {
+    pub id: String,
+    /// The description's `size` (smaller runs first with SIZE).
+    pub size: u64,
+    pub demands: Vec<Demand>,
+    pub same_host: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleOutcome {
+    /// Executions to start now, with their plans, in order.
+    pub launch: Vec<(String, Plan)>,
+    /// Executions left waiting and why (the blocking one has the reason;
+    /// those behind it are waiting for it).
+    pub waiting: Vec<(String, Option<Rejection>)>,
+}
+
+/// One scheduling pass over the queue, on a simulation of the nodes.
+pub fn schedule(
+    sim: &mut Simulation,
+    queue: &[QueuedExecution],
+    order: QueueOrder,
+    policy: PlacementPolicy,
+    pick: &mut dyn FnMut(usize) -> usize,
+) -> ScheduleOutcome {
+    let mut ordered: Vec<&QueuedExecution> = queue.iter().collect();
+    if order == QueueOrder::Size {
+        ordered.sort_by_key(|q| q.size); // stable: arrival order among equals
+    }
+    let mut outcome = ScheduleOutcome {
+        launch: Vec::new(),
+        waiting: Vec::new(),
+    };
+    let mut blocked = false;
+    for q in ordered {
+        if blocked {
+            outcome.waiting.push((q.id.clone(), None));
+            continue;
+        }
+        match plan(sim, &q.demands, policy, q.same_host, pick) {
+            Ok(p) => outcome.launch.push((q.id.clone(), p)),
+            Err(rejection) => {
+                outcome.waiting.push((q.id.clone(), Some(rejection)));
+                blocked = true;
+            }
+        }
+    }
+    outcome
+}
