@@ -334,7 +334,7 @@ fn check_reports_located_errors_and_fails() {
     assert_eq!(run.code, 1);
     assert!(
         run.stdout
-            .contains("broken/manifest.json:2:13: error: invalid JSON"),
+            .contains("broken/manifest.json:2:12: error: invalid JSON"),
         "{}",
         run.stdout
     );

@@ -1,0 +1,224 @@
+//! Container labels: Zoe's (spec §7.4), so existing Zoe tooling keeps
+//! working, plus ours, so that another console on another machine can
+//! rebuild an execution from the cluster alone.
+
+use std::collections::HashMap;
+
+use crate::model::Description;
+use crate::shop::expand::Instance;
+
+pub const EXECUTION_NAME: &str = "zoe_execution_name";
+pub const EXECUTION_ID: &str = "zoe_execution_id";
+pub const SERVICE_NAME: &str = "zoe_service_name";
+pub const SERVICE_ID: &str = "zoe_service_id";
+pub const OWNER: &str = "zoe_owner";
+pub const DEPLOYMENT: &str = "zoe_deployment_name";
+pub const TYPE: &str = "zoe_type";
+pub const TYPE_APP_SERVICE: &str = "app_service";
+
+/// Our own labels, namespaced so they never clash with Zoe's.
+pub const ESSENTIAL: &str = "org.zoe-console.essential";
+pub const GROUP: &str = "org.zoe-console.group";
+pub const ENTRY: &str = "org.zoe-console.entry";
+pub const MONITOR: &str = "org.zoe-console.monitor";
+pub const SUBMITTED: &str = "org.zoe-console.submitted";
+/// The submitted description, compact JSON.
+pub const DESCRIPTION: &str = "org.zoe-console.description";
+/// Parameter values used, compact JSON object.
+pub const PARAMETERS: &str = "org.zoe-console.parameters";
+/// Label on networks the console created for one execution.
+pub const NETWORK_OF: &str = "org.zoe-console.network-of";
+
+/// What every container of an execution shares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionLabels<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub owner: &'a str,
+    pub deployment: &'a str,
+    pub entry: &'a str,
+    /// Seconds since the Unix epoch.
+    pub submitted: u64,
+    pub description: &'a Description,
+    pub parameters: &'a [(String, String)],
+}
+
+/// The labels of one instance's container.
+pub fn container_labels(
+    execution: &ExecutionLabels<'_>,
+    instance: &Instance,
+) -> HashMap<String, String> {
+    let parameters: serde_json::Map<String, serde_json::Value> = execution
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    let mut labels = HashMap::new();
+    let mut put = |k: &str, v: String| {
+        labels.insert(k.to_string(), v);
+    };
+    put(EXECUTION_NAME, execution.name.to_string());
+    put(EXECUTION_ID, execution.id.to_string());
+    put(SERVICE_NAME, instance.name.clone());
+    put(SERVICE_ID, format!("{}-{}", execution.id, instance.name));
+    put(OWNER, execution.owner.to_string());
+    put(DEPLOYMENT, execution.deployment.to_string());
+    put(TYPE, TYPE_APP_SERVICE.to_string());
+    put(ESSENTIAL, instance.essential.to_string());
+    put(GROUP, instance.group.clone());
+    put(ENTRY, execution.entry.to_string());
+    put(MONITOR, instance.monitor.to_string());
+    put(SUBMITTED, execution.submitted.to_string());
+    put(
+        DESCRIPTION,
+        serde_json::to_string(execution.description).unwrap_or_default(),
+    );
+    put(
+        PARAMETERS,
+        serde_json::Value::Object(parameters).to_string(),
+    );
+    labels
+}
+
+/// An execution as rebuilt from one of its containers' labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledExecution {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    pub deployment: String,
+    /// Empty for containers created by Zoe itself.
+    pub entry: String,
+    pub submitted: Option<u64>,
+    /// The description, when the container carries ours.
+    pub description: Option<serde_json::Value>,
+    pub parameters: Vec<(String, String)>,
+}
+
+/// Reads the execution part of a container's labels; `None` if it is not a
+/// Zoe service container.
+pub fn execution_from_labels(labels: &HashMap<String, String>) -> Option<LabelledExecution> {
+    if labels.get(TYPE).map(String::as_str) != Some(TYPE_APP_SERVICE) {
+        return None;
+    }
+    let get = |k: &str| labels.get(k).cloned();
+    let parameters = get(PARAMETERS)
+        .and_then(|text| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text).ok()
+        })
+        .map(|map| {
+            map.into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(LabelledExecution {
+        id: get(EXECUTION_ID)?,
+        name: get(EXECUTION_NAME).unwrap_or_default(),
+        owner: get(OWNER).unwrap_or_default(),
+        deployment: get(DEPLOYMENT)?,
+        entry: get(ENTRY).unwrap_or_default(),
+        submitted: get(SUBMITTED).and_then(|s| s.parse().ok()),
+        description: get(DESCRIPTION).and_then(|text| serde_json::from_str(&text).ok()),
+        parameters,
+    })
+}
+
+/// The Docker filter that selects this deployment's service containers.
+pub fn deployment_filter(deployment: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![
+            format!("{DEPLOYMENT}={deployment}"),
+            format!("{TYPE}={TYPE_APP_SERVICE}"),
+        ],
+    )])
+}
+
+/// ... and the containers of one execution.
+pub fn execution_filter(deployment: &str, execution_id: &str) -> HashMap<String, Vec<String>> {
+    let mut filter = deployment_filter(deployment);
+    if let Some(list) = filter.get_mut("label") {
+        list.push(format!("{EXECUTION_ID}={execution_id}"));
+    }
+    filter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ExecutionId, ExecutionIdentity};
+    use crate::shop::expand::expand;
+    use crate::shop::validate::{Limits, validate_value};
+
+    #[test]
+    fn labels_round_trip_and_follow_zoe() {
+        let doc = serde_json::json!({"name": "demo", "version": 3, "will_end": false, "size": 1, "services": [
+            {"name": "master", "image": "i:1", "monitor": true, "startup_order": 0, "total_count": 1, "essential_count": 1,
+             "resources": {"memory": {"min": null, "max": null}, "cores": {"min": null, "max": null}},
+             "ports": [], "environment": [], "volumes": [], "command": null}]});
+        let description = validate_value(&doc, &Limits::default())
+            .unwrap()
+            .description;
+        let identity = ExecutionIdentity {
+            id: ExecutionId::parse("abc123").unwrap(),
+            name: "run".into(),
+            owner: "alice".into(),
+            deployment: "prod".into(),
+            fs_uid: 1,
+            fs_gid: 2,
+        };
+        let instances = expand(&description, &identity).unwrap();
+        let params = vec![("worker-service_count".to_string(), "3".to_string())];
+        let ex = ExecutionLabels {
+            id: "abc123",
+            name: "run",
+            owner: "alice",
+            deployment: "prod",
+            entry: "demo-0",
+            submitted: 1700000000,
+            description: &description,
+            parameters: &params,
+        };
+        let labels = container_labels(&ex, &instances[0]);
+        assert_eq!(labels[EXECUTION_ID], "abc123");
+        assert_eq!(labels[SERVICE_NAME], "master0");
+        assert_eq!(labels[TYPE], "app_service");
+        assert_eq!(labels[DEPLOYMENT], "prod");
+        let back = execution_from_labels(&labels).unwrap();
+        assert_eq!(back.id, "abc123");
+        assert_eq!(back.entry, "demo-0");
+        assert_eq!(back.submitted, Some(1700000000));
+        assert_eq!(back.parameters, params);
+        let rebuilt = validate_value(&back.description.unwrap(), &Limits::default())
+            .unwrap()
+            .description;
+        assert_eq!(rebuilt, description);
+    }
+
+    #[test]
+    fn zoe_containers_without_our_labels_are_read_too() {
+        let labels: HashMap<String, String> = [
+            (TYPE, "app_service"),
+            (EXECUTION_ID, "42"),
+            (DEPLOYMENT, "prod"),
+            (OWNER, "bob"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let back = execution_from_labels(&labels).unwrap();
+        assert_eq!(
+            (back.id.as_str(), back.owner.as_str(), back.description),
+            ("42", "bob", None)
+        );
+        assert!(execution_from_labels(&HashMap::new()).is_none());
+    }
+}
