@@ -21,6 +21,22 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
     fi
 fi
 
+# Real Docker daemons for the integration tests (tests/docker.rs): two plain
+# ones and one with TLS, started here and stopped again if we started them.
+if [[ $EUID -eq 0 ]]; then
+    echo "==> scripts/engines.sh start"
+    already_up=0
+    ZOE_ENGINES_TLS=1 scripts/engines.sh status >/dev/null 2>&1 && already_up=1
+    ZOE_ENGINES_TLS=1 scripts/engines.sh start >/dev/null
+    if [[ $already_up == 0 ]]; then
+        trap 'ZOE_ENGINES_TLS=1 scripts/engines.sh stop >/dev/null 2>&1 || true' EXIT
+    fi
+    export ZOE_ENGINES_DIR="${ZOE_ENGINES_DIR:-/tmp/zoe-engines}"
+    export ZOE_REQUIRE_ENGINES=1
+else
+    echo "warning: not root, so no test Docker daemons: the Docker integration tests will be skipped" >&2
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy --all-targets -- -D warnings"

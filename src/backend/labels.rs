@@ -26,6 +26,9 @@ pub const SUBMITTED: &str = "org.zoe-console.submitted";
 pub const DESCRIPTION: &str = "org.zoe-console.description";
 /// Parameter values used, compact JSON object.
 pub const PARAMETERS: &str = "org.zoe-console.parameters";
+/// Reserved memory (bytes) and cores of the instance, as placed.
+pub const MEMORY: &str = "org.zoe-console.memory";
+pub const CORES: &str = "org.zoe-console.cores";
 /// Label on networks the console created for one execution.
 pub const NETWORK_OF: &str = "org.zoe-console.network-of";
 
@@ -68,6 +71,8 @@ pub fn container_labels(
     put(GROUP, instance.group.clone());
     put(ENTRY, execution.entry.to_string());
     put(MONITOR, instance.monitor.to_string());
+    put(MEMORY, instance.memory_bytes.to_string());
+    put(CORES, instance.cores.to_string());
     put(SUBMITTED, execution.submitted.to_string());
     put(
         DESCRIPTION,

@@ -1,4 +1,158 @@
-//! Container engines behind one interface: Docker hosts now, Kubernetes
-//! later. No UI types here.
+//! Container engines behind one set of plain types: Docker hosts now,
+//! Kubernetes later. No UI types here.
 
+pub mod command;
+pub mod docker;
 pub mod labels;
+
+use std::collections::HashMap;
+
+/// A container's state as Zoe sees it (spec §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendState {
+    Undefined,
+    Created,
+    Started,
+    Dead,
+    OomKilled,
+    Destroyed,
+}
+
+impl BackendState {
+    /// Docker container status → backend state (spec §5.3).
+    pub fn from_docker_status(status: &str) -> BackendState {
+        match status {
+            "running" | "restarting" | "removing" => BackendState::Started,
+            "paused" | "exited" | "dead" => BackendState::Dead,
+            "created" => BackendState::Created,
+            _ => BackendState::Undefined,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendState::Undefined => "undefined",
+            BackendState::Created => "created",
+            BackendState::Started => "started",
+            BackendState::Dead => "dead",
+            BackendState::OomKilled => "oom-killed",
+            BackendState::Destroyed => "destroyed",
+        }
+    }
+}
+
+/// One ZApp service container found on a node.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ServiceContainer {
+    pub id: String,
+    pub name: String,
+    pub execution_id: String,
+    pub instance: String,
+    pub essential: bool,
+    pub state: BackendState,
+    pub exit_code: Option<i64>,
+    pub oom_killed: bool,
+    pub memory_reserved: u64,
+    pub cores_reserved: f64,
+    pub memory_limit: u64,
+    pub cores_limit: f64,
+    pub memory_in_use: Option<u64>,
+    pub cores_in_use: Option<f64>,
+    /// Published ports: `"8080/tcp"` → host port.
+    pub ports: Vec<(String, u16)>,
+    #[serde(skip)]
+    pub labels: HashMap<String, String>,
+}
+
+/// What a node has and carries (spec §7.6), or why it cannot be read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NodeSnapshot {
+    pub name: String,
+    pub address: String,
+    pub external_address: String,
+    /// `Some(reason)` when the node is offline.
+    pub error: Option<String>,
+    pub labels: Vec<String>,
+    pub cores_total: f64,
+    pub memory_total: u64,
+    pub cores_reserved: f64,
+    pub memory_reserved: u64,
+    pub cores_allocated: f64,
+    pub memory_allocated: u64,
+    pub cores_in_use: Option<f64>,
+    pub memory_in_use: Option<u64>,
+    /// Running containers, ZApp or not.
+    pub container_count: u32,
+    pub images: Vec<String>,
+    pub services: Vec<ServiceContainer>,
+}
+
+impl NodeSnapshot {
+    pub fn offline(
+        name: &str,
+        address: String,
+        external_address: String,
+        labels: Vec<String>,
+        error: String,
+    ) -> NodeSnapshot {
+        NodeSnapshot {
+            name: name.to_string(),
+            address,
+            external_address,
+            error: Some(error),
+            labels,
+            cores_total: 0.0,
+            memory_total: 0,
+            cores_reserved: 0.0,
+            memory_reserved: 0,
+            cores_allocated: 0.0,
+            memory_allocated: 0,
+            cores_in_use: None,
+            memory_in_use: None,
+            container_count: 0,
+            images: Vec::new(),
+            services: Vec::new(),
+        }
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The placement view of this node.
+    pub fn placement_view(&self) -> crate::sched::NodeView {
+        crate::sched::NodeView {
+            name: self.name.clone(),
+            offline: self.error.clone(),
+            labels: self.labels.clone(),
+            cores_total: self.cores_total,
+            memory_total: self.memory_total,
+            cores_reserved: self.cores_reserved,
+            memory_reserved: self.memory_reserved,
+            container_count: self.container_count,
+            images: Some(self.images.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_status_maps_like_zoe() {
+        for (status, state) in [
+            ("running", BackendState::Started),
+            ("restarting", BackendState::Started),
+            ("removing", BackendState::Started),
+            ("paused", BackendState::Dead),
+            ("exited", BackendState::Dead),
+            ("dead", BackendState::Dead),
+            ("created", BackendState::Created),
+            ("", BackendState::Undefined),
+        ] {
+            assert_eq!(BackendState::from_docker_status(status), state, "{status}");
+        }
+    }
+}

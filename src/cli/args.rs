@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "A terminal console for Zoe Analytics ZApps",
     long_about = "A terminal console for Zoe Analytics ZApps: browse the shop, check and render \
                   descriptions.\n\nExit codes: 0 success, 1 failure (invalid input, validation \
-                  errors, problems found), 2 usage error."
+                  errors, problems found, a host offline for `nodes`), 2 usage error, 3 no room \
+                  (`start`: nothing fits now)."
 )]
 pub struct Cli {
     /// Settings file (default: $ZOE_CONFIG, then ~/.config/zoe/config.toml)
@@ -41,6 +42,72 @@ pub enum Command {
     /// Show where settings, cache and logs live, and the effective settings
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Docker hosts: capacity, reservations, usage, labels, online/offline
+    Nodes,
+    /// Launch a ZApp (exit 3 when nothing fits: every host says why not)
+    Start {
+        #[command(flatten)]
+        launch: LaunchArgs,
+        /// Only show where each service would go, or why nothing fits
+        #[arg(long)]
+        dry_run: bool,
+        /// Wait until the execution ends; exit 0 if it finished cleanly
+        #[arg(long)]
+        wait: bool,
+    },
+    /// List executions (active ones; -a for all still on the cluster)
+    Ps {
+        #[arg(short, long)]
+        all: bool,
+    },
+    /// Show one execution: services, hosts, containers, ports and URLs
+    Inspect {
+        /// Execution id or name
+        execution: String,
+    },
+    /// Print (or follow) the logs of an execution, all services merged or one
+    Logs {
+        /// Execution id or name
+        execution: String,
+        /// One service instance (e.g. worker1) or group (e.g. worker)
+        service: Option<String>,
+        /// Keep following new lines
+        #[arg(short, long)]
+        follow: bool,
+        /// Only the last N lines of each service
+        #[arg(long, value_name = "N")]
+        tail: Option<u64>,
+        /// Only lines since: a duration (30s, 10m, 2h) or Unix seconds
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Show each line's timestamp
+        #[arg(short, long)]
+        timestamps: bool,
+    },
+    /// Terminate an execution: stop its services, remove containers and network
+    Kill {
+        /// Execution id or name
+        execution: String,
+    },
+}
+
+/// What to launch: the same choices as `zoe shop render`.
+#[derive(Debug, clap::Args)]
+pub struct LaunchArgs {
+    /// Entry id (`<dir>-<index>`) or a unique part of its name
+    pub entry: String,
+    /// Parameter value (by name, or `<name>-<kind>` when names repeat)
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_key_value)]
+    pub params: Vec<(String, String)>,
+    /// Memory for a service group, in GiB (clamped to max_memory_gib)
+    #[arg(long, value_name = "GROUP=GIB", value_parser = parse_key_number)]
+    pub memory: Vec<(String, f64)>,
+    /// Cores for a service group (clamped to max_cores)
+    #[arg(long, value_name = "GROUP=N", value_parser = parse_key_number)]
+    pub cores: Vec<(String, f64)>,
+    /// Execution name (default: the application name)
+    #[arg(long, value_name = "EXEC")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,20 +126,8 @@ pub enum ShopCommand {
     },
     /// Print the final description and instances exactly as they would be launched
     Render {
-        /// Entry id (`<dir>-<index>`) or a unique part of its name
-        entry: String,
-        /// Parameter value (by name, or `<name>-<kind>` when names repeat)
-        #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_key_value)]
-        params: Vec<(String, String)>,
-        /// Memory for a service group, in GiB (clamped to max_memory_gib)
-        #[arg(long, value_name = "GROUP=GIB", value_parser = parse_key_number)]
-        memory: Vec<(String, f64)>,
-        /// Cores for a service group (clamped to max_cores)
-        #[arg(long, value_name = "GROUP=N", value_parser = parse_key_number)]
-        cores: Vec<(String, f64)>,
-        /// Execution name (default: the application name)
-        #[arg(long, value_name = "EXEC")]
-        name: Option<String>,
+        #[command(flatten)]
+        launch: LaunchArgs,
     },
 }
 

@@ -1,6 +1,7 @@
 //! Headless verbs for people and scripts: aligned tables or `-o json`.
 
 pub mod args;
+mod cluster_cmd;
 mod config_cmd;
 mod shop_cmd;
 pub mod table;
@@ -57,6 +58,8 @@ pub struct Context {
     pub shop_origin: ShopOrigin,
     pub output: Output,
     pub user_from_env: Option<String>,
+    /// The process environment variables the verbs read.
+    pub env: std::collections::HashMap<String, String>,
 }
 
 pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError> {
@@ -72,6 +75,15 @@ pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError
         user_from_env: env("USER")
             .or_else(|| env("LOGNAME"))
             .filter(|u| !u.is_empty()),
+        env: [
+            "DOCKER_HOST",
+            "DOCKER_TLS_VERIFY",
+            "DOCKER_CERT_PATH",
+            "HOME",
+        ]
+        .into_iter()
+        .filter_map(|k| env(k).map(|v| (k.to_string(), v)))
+        .collect(),
     };
     match cli.command {
         None => shop_cmd::list(&open_console(&ctx, None)?, ctx.output).map(|mut outcome| {
@@ -88,6 +100,7 @@ pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError
             shop_cmd::run(&console, command, ctx.output)
         }
         Some(Command::Config(command)) => config_cmd::run(&ctx, command),
+        Some(command) => cluster_cmd::run(&ctx, command),
     }
 }
 

@@ -15,23 +15,10 @@ pub fn run(console: &Console, command: ShopCommand, output: Output) -> Result<Ou
     match command {
         ShopCommand::List => list(console, output),
         ShopCommand::Show { entry } => show(console, &entry, output),
-        ShopCommand::Render {
-            entry,
-            params,
-            memory,
-            cores,
-            name,
-        } => render(
-            console,
-            &entry,
-            LaunchRequest {
-                params,
-                memory,
-                cores,
-                name,
-            },
-            output,
-        ),
+        ShopCommand::Render { launch } => {
+            let entry = launch.entry.clone();
+            render(console, &entry, launch.into(), output)
+        }
         // Handled before a console is opened (it may name another shop).
         ShopCommand::Check { .. } => Err(CliError::new("internal: check is dispatched separately")),
     }
@@ -339,22 +326,43 @@ fn check_report(shop: &Shop) -> String {
     out
 }
 
+impl From<super::args::LaunchArgs> for LaunchRequest {
+    fn from(args: super::args::LaunchArgs) -> LaunchRequest {
+        LaunchRequest {
+            params: args.params,
+            memory: args.memory,
+            cores: args.cores,
+            name: args.name,
+        }
+    }
+}
+
+/// Finds the entry and prepares the execution, or says every problem.
+pub fn prepare(
+    console: &Console,
+    query: &str,
+    request: &LaunchRequest,
+    verb: &str,
+) -> Result<Prepared, CliError> {
+    let entry = console
+        .find_entry(query)
+        .map_err(|e| CliError::new(e.to_string()))?;
+    console.prepare(entry, request).map_err(|errors| {
+        let mut message = format!("cannot {verb} `{}`:", entry.id);
+        for e in errors {
+            let _ = write!(message, "\n  {e}");
+        }
+        CliError::new(message)
+    })
+}
+
 fn render(
     console: &Console,
     query: &str,
     request: LaunchRequest,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let entry = console
-        .find_entry(query)
-        .map_err(|e| CliError::new(e.to_string()))?;
-    let prepared = console.prepare(entry, &request).map_err(|errors| {
-        let mut message = format!("cannot render `{}`:", entry.id);
-        for e in errors {
-            let _ = write!(message, "\n  {e}");
-        }
-        CliError::new(message)
-    })?;
+    let prepared = prepare(console, query, &request, "render")?;
     let text = match output {
         Output::Json => to_json(&render_json(&prepared)),
         Output::Table => render_text(&prepared),

@@ -1,6 +1,7 @@
 //! Settings, paths and (later) host lists. Plain file reads, no network.
 
 pub mod docker_conf;
+pub mod hosts;
 pub mod paths;
 pub mod settings;
 

@@ -45,6 +45,17 @@ pub struct Settings {
     pub log_buffer_lines: usize,
     #[serde(deserialize_with = "theme_name")]
     pub theme: String,
+    /// Zoe's `docker.conf` listing the Docker hosts; relative paths start at
+    /// this file's folder. Default: `$DOCKER_HOST`, else the local socket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker_config: Option<PathBuf>,
+    /// A network shared by all hosts (overlay/swarm) to attach every service
+    /// to. Default: a bridge network per execution, which keeps all services
+    /// of an execution on one host so they can reach each other by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// Seconds a service gets to stop before it is killed.
+    pub stop_grace_secs: u32,
 }
 
 impl Default for Settings {
@@ -60,6 +71,9 @@ impl Default for Settings {
             placement_policy: PlacementPolicy::Average,
             log_buffer_lines: 10_000,
             theme: "default".into(),
+            docker_config: None,
+            network: None,
+            stop_grace_secs: 10,
         }
     }
 }
@@ -224,14 +238,18 @@ pub fn load_settings(
         why: err.to_string(),
     })?;
     let mut settings = Settings::parse(&text, &file)?;
-    if let Some(shop) = &settings.shop
-        && shop.is_relative()
+    let base = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    for path in [&mut settings.shop, &mut settings.docker_config]
+        .into_iter()
+        .flatten()
     {
-        let base = file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        settings.shop = Some(base.join(shop));
+        if path.is_relative() {
+            *path = base.join(&*path);
+        }
     }
     Ok(LoadedSettings {
         settings,

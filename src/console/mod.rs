@@ -1,7 +1,13 @@
 //! The engine both fronts use. For now it turns a shop entry plus the user's
 //! choices into a launch-ready execution: parameters, overrides, manifest
 //! labels, validation and expansion, with every problem tied to the input
-//! field it comes from (so a form can show it as you type).
+//! field it comes from (so a form can show it as you type), and launches,
+//! lists and terminates executions on the cluster.
+
+pub mod cluster;
+pub mod events;
+pub mod executions;
+pub mod launch;
 
 use crate::config::Settings;
 use crate::model::execution::check_label_value;

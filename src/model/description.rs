@@ -181,7 +181,8 @@ pub fn format_bytes(bytes: u64) -> String {
 
 /// Cores without trailing zeros: `2`, `0.5`, `0.25`.
 pub fn format_cores(cores: f64) -> String {
-    let text = format!("{cores:.3}");
+    // `+ 0.0` turns -0.0 into 0.0
+    let text = format!("{:.3}", cores + 0.0);
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
@@ -205,5 +206,6 @@ mod tests {
         assert_eq!(format_cores(0.5), "0.5");
         assert_eq!(format_cores(0.1), "0.1");
         assert_eq!(format_cores(0.125), "0.125");
+        assert_eq!(format_cores(-0.0), "0");
     }
 }

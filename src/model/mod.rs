@@ -3,6 +3,7 @@
 pub mod description;
 pub mod execution;
 pub mod policy;
+pub mod status;
 
 pub use description::{
     CoreRange, DEFAULT_CORES, Description, GIB, MemoryRange, Port, Protocol, Resources,
@@ -10,3 +11,4 @@ pub use description::{
 };
 pub use execution::{ExecutionId, ExecutionIdentity};
 pub use policy::PlacementPolicy;
+pub use status::ExecutionStatus;

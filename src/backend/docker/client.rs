@@ -1,0 +1,163 @@
+//! Connecting to one Docker Engine, and turning bollard's errors into
+//! messages a user can act on.
+
+use std::time::Duration;
+
+use bollard::{API_DEFAULT_VERSION, Docker};
+
+use crate::config::docker_conf::{DockerAddress, DockerHost};
+
+/// Seconds bollard waits for one API response before giving up.
+pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+/// How long connecting and the first ping may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DockerError {
+    #[error("host {host} ({address}): cannot connect: {why}")]
+    Connect {
+        host: String,
+        address: String,
+        why: String,
+    },
+    #[error("host {host}: {what}: {why}")]
+    Api {
+        host: String,
+        what: String,
+        why: String,
+    },
+    #[error("host {host}: {what} did not answer within {secs} s")]
+    Timeout {
+        host: String,
+        what: String,
+        secs: u64,
+    },
+    #[error("host {host}: image {image} is not present and cannot be pulled: {why}")]
+    Image {
+        host: String,
+        image: String,
+        why: String,
+    },
+}
+
+impl DockerError {
+    /// True when the daemon said the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DockerError::Api { why, .. } if why.contains("(HTTP 404)"))
+    }
+}
+
+/// The whole chain of an error, so a TLS failure says *why* (unknown
+/// issuer, bad certificate…) instead of "client error (Connect)".
+pub fn describe(err: &bollard::errors::Error) -> String {
+    if let bollard::errors::Error::DockerResponseServerError {
+        status_code,
+        message,
+    } = err
+    {
+        return format!("{} (HTTP {status_code})", message.trim());
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+/// Builds a client for `host` and checks that the daemon answers.
+pub async fn connect(host: &DockerHost) -> Result<Docker, DockerError> {
+    let address = host.address.to_string();
+    let fail = |why: String| DockerError::Connect {
+        host: host.name.clone(),
+        address: address.clone(),
+        why,
+    };
+    let client = match (&host.address, &host.tls) {
+        (DockerAddress::Unix { path }, _) => Docker::connect_with_unix(
+            &path.display().to_string(),
+            REQUEST_TIMEOUT_SECS,
+            API_DEFAULT_VERSION,
+        ),
+        (DockerAddress::Tcp { host: h, port }, None) => Docker::connect_with_http(
+            &format!("tcp://{h}:{port}"),
+            REQUEST_TIMEOUT_SECS,
+            API_DEFAULT_VERSION,
+        ),
+        (DockerAddress::Tcp { host: h, port }, Some(tls)) => {
+            for (what, file) in [
+                ("tls_cert", &tls.cert),
+                ("tls_key", &tls.key),
+                ("tls_ca", &tls.ca),
+            ] {
+                if !file.is_file() {
+                    return Err(fail(format!(
+                        "{what} {} does not exist or is not a file",
+                        file.display()
+                    )));
+                }
+            }
+            Docker::connect_with_ssl(
+                &format!("tcp://{h}:{port}"),
+                &tls.key,
+                &tls.cert,
+                &tls.ca,
+                REQUEST_TIMEOUT_SECS,
+                API_DEFAULT_VERSION,
+            )
+        }
+    }
+    .map_err(|e| fail(describe(&e)))?;
+    let negotiated = tokio::time::timeout(CONNECT_TIMEOUT, client.negotiate_version()).await;
+    match negotiated {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(fail(hint(&describe(&e), host.tls.is_some()))),
+        Err(_) => Err(fail(format!(
+            "no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+fn hint(why: &str, tls: bool) -> String {
+    if tls && (why.contains("certificate") || why.contains("Connect") || why.contains("handshake"))
+    {
+        format!(
+            "{why} (check tls_ca, tls_cert and tls_key: the daemon's certificate must be signed by tls_ca)"
+        )
+    } else if why.contains("No such file")
+        || why.contains("Connection refused")
+        || why.contains("onnection refused")
+    {
+        format!("{why} (is the daemon running?)")
+    } else {
+        why.to_string()
+    }
+}
+
+/// Runs one Docker call with a deadline, naming the host and what was done.
+pub async fn call<T>(
+    host: &str,
+    what: &str,
+    secs: u64,
+    fut: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
+) -> Result<T, DockerError> {
+    match tokio::time::timeout(Duration::from_secs(secs), fut).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(DockerError::Api {
+            host: host.to_string(),
+            what: what.to_string(),
+            why: describe(&e),
+        }),
+        Err(_) => Err(DockerError::Timeout {
+            host: host.to_string(),
+            what: what.to_string(),
+            secs,
+        }),
+    }
+}

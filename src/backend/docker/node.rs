@@ -1,0 +1,224 @@
+//! What one Docker host has and carries (spec §7.6): capacity, ZApp
+//! reservations, limits, usage, images and the ZApp containers on it.
+
+use std::collections::HashMap;
+
+use bollard::Docker;
+use bollard::query_parameters::{
+    InspectContainerOptions, ListContainersOptions, ListImagesOptions, StatsOptions,
+};
+use futures::StreamExt;
+
+use super::client::{DockerError, call};
+use crate::backend::labels;
+use crate::backend::{BackendState, NodeSnapshot, ServiceContainer};
+use crate::config::docker_conf::DockerHost;
+
+/// Reads the node's state. `with_usage` adds CPU/memory in use from the
+/// stats API (about a second per container, run concurrently).
+pub async fn snapshot(
+    host: &DockerHost,
+    docker: &Docker,
+    deployment: &str,
+    with_usage: bool,
+) -> Result<NodeSnapshot, DockerError> {
+    let name = host.name.as_str();
+    let info = call(name, "reading engine info", 15, docker.info()).await?;
+    let zoe = call(
+        name,
+        "listing ZApp containers",
+        15,
+        docker.list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(labels::deployment_filter(deployment)),
+            ..Default::default()
+        })),
+    )
+    .await?;
+    let running = call(
+        name,
+        "listing running containers",
+        15,
+        docker.list_containers(Some(ListContainersOptions {
+            all: false,
+            filters: Some(HashMap::from([(
+                "status".to_string(),
+                vec!["running".to_string()],
+            )])),
+            ..Default::default()
+        })),
+    )
+    .await?;
+    let images = call(
+        name,
+        "listing images",
+        15,
+        docker.list_images(Some(ListImagesOptions::default())),
+    )
+    .await?;
+
+    let memory_total = info.mem_total.unwrap_or(0).max(0) as u64;
+    let mut services = Vec::with_capacity(zoe.len());
+    for summary in zoe {
+        let Some(id) = summary.id.clone() else {
+            continue;
+        };
+        // Limits come from inspect (the list does not carry HostConfig.Memory).
+        let inspect = call(
+            name,
+            "inspecting a ZApp container",
+            15,
+            docker.inspect_container(&id, None::<InspectContainerOptions>),
+        )
+        .await;
+        let Ok(inspect) = inspect else { continue }; // removed meanwhile
+        let labels = summary.labels.clone().unwrap_or_default();
+        let host_config = inspect.host_config.clone().unwrap_or_default();
+        let memory_limit = host_config.memory.unwrap_or(0).max(0) as u64;
+        let cores_limit = match (host_config.cpu_quota, host_config.cpu_period) {
+            (Some(q), Some(p)) if q > 0 && p > 0 => q as f64 / p as f64,
+            _ => host_config.nano_cpus.map_or(0.0, |n| n as f64 / 1e9),
+        };
+        let state = inspect.state.clone().unwrap_or_default();
+        let status = state.status.map(|s| s.to_string()).unwrap_or_default();
+        let ports = inspect
+            .network_settings
+            .as_ref()
+            .and_then(|n| n.ports.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(key, bindings)| {
+                Some((
+                    key,
+                    bindings?.first()?.host_port.clone()?.parse::<u16>().ok()?,
+                ))
+            })
+            .collect();
+        services.push(ServiceContainer {
+            id,
+            name: inspect
+                .name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
+            execution_id: labels
+                .get(labels::EXECUTION_ID)
+                .cloned()
+                .unwrap_or_default(),
+            instance: labels
+                .get(labels::SERVICE_NAME)
+                .cloned()
+                .unwrap_or_default(),
+            essential: labels.get(labels::ESSENTIAL).is_none_or(|v| v == "true"),
+            state: BackendState::from_docker_status(&status),
+            exit_code: state.exit_code,
+            oom_killed: state.oom_killed.unwrap_or(false),
+            memory_reserved: labels
+                .get(labels::MEMORY)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(if memory_limit == memory_total {
+                    0
+                } else {
+                    memory_limit
+                }),
+            cores_reserved: labels
+                .get(labels::CORES)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(cores_limit),
+            memory_limit,
+            cores_limit,
+            memory_in_use: None,
+            cores_in_use: None,
+            ports,
+            labels,
+        });
+    }
+    if with_usage {
+        let samples = futures::future::join_all(
+            services
+                .iter()
+                .filter(|s| s.state == BackendState::Started)
+                .map(|s| {
+                    let id = s.id.clone();
+                    async move { (id.clone(), usage(docker, &id).await) }
+                }),
+        )
+        .await;
+        for (id, sample) in samples {
+            if let (Some(service), Some((memory, cores))) =
+                (services.iter_mut().find(|s| s.id == id), sample)
+            {
+                service.memory_in_use = Some(memory);
+                service.cores_in_use = Some(cores);
+            }
+        }
+    }
+    let mut image_names: Vec<String> = Vec::new();
+    for image in images {
+        for tag in image.repo_tags {
+            if let Some(bare) = tag.strip_suffix(":latest") {
+                image_names.push(bare.to_string());
+            }
+            image_names.push(tag);
+        }
+    }
+    image_names.sort();
+    image_names.dedup();
+    let mut node_labels = host.labels.clone();
+    node_labels.sort();
+    Ok(NodeSnapshot {
+        name: host.name.clone(),
+        address: host.address.to_string(),
+        external_address: host.external_address.clone(),
+        error: None,
+        labels: node_labels,
+        cores_total: info.ncpu.unwrap_or(0).max(0) as f64,
+        memory_total,
+        cores_reserved: services.iter().map(|s| s.cores_reserved).sum(),
+        memory_reserved: services.iter().map(|s| s.memory_reserved).sum(),
+        cores_allocated: services.iter().map(|s| s.cores_limit).sum(),
+        memory_allocated: services
+            .iter()
+            .map(|s| s.memory_limit)
+            .filter(|m| *m != memory_total)
+            .sum(),
+        cores_in_use: with_usage.then(|| services.iter().filter_map(|s| s.cores_in_use).sum()),
+        memory_in_use: with_usage.then(|| services.iter().filter_map(|s| s.memory_in_use).sum()),
+        container_count: running.len() as u32,
+        images: image_names,
+        services,
+    })
+}
+
+/// One stats sample: (memory bytes, cores) in use.
+async fn usage(docker: &Docker, id: &str) -> Option<(u64, f64)> {
+    let mut stream = docker.stats(
+        id,
+        Some(StatsOptions {
+            stream: false,
+            one_shot: false,
+        }),
+    );
+    let sample = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
+        .await
+        .ok()??
+        .ok()?;
+    let memory = sample
+        .memory_stats
+        .as_ref()
+        .and_then(|m| m.usage)
+        .unwrap_or(0);
+    let cpu = sample.cpu_stats.as_ref()?;
+    let pre = sample.precpu_stats.as_ref()?;
+    let total = cpu.cpu_usage.as_ref()?.total_usage? as f64;
+    let pre_total = pre.cpu_usage.as_ref()?.total_usage.unwrap_or(0) as f64;
+    let system =
+        cpu.system_cpu_usage.unwrap_or(0) as f64 - pre.system_cpu_usage.unwrap_or(0) as f64;
+    let online = f64::from(cpu.online_cpus.unwrap_or(1).max(1));
+    let cores = if system > 0.0 {
+        (total - pre_total).max(0.0) / system * online
+    } else {
+        0.0
+    };
+    Some((memory, cores))
+}

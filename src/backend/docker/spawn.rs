@@ -1,0 +1,384 @@
+//! Creating and removing what an execution needs on one Docker host:
+//! its network, its images, its containers (spec §7.2).
+
+use std::collections::HashMap;
+
+use bollard::Docker;
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
+    PortBinding,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, InspectContainerOptions, InspectNetworkOptions,
+    RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
+};
+use futures::StreamExt;
+
+use super::client::{DockerError, call, describe};
+use crate::backend::command::split_command;
+use crate::backend::labels;
+use crate::shop::expand::Instance;
+
+/// Longest Linux interface name.
+const IFNAME_MAX: usize = 15;
+
+/// The bridge network of one execution: `zoe-<execution id>`, with the same
+/// interface name so a host firewall rule can accept `zoe-+`.
+pub fn execution_network_name(execution_id: &str) -> String {
+    let name = format!("zoe-{execution_id}");
+    name.chars().take(IFNAME_MAX).collect()
+}
+
+/// Creates the execution's network unless it exists.
+pub async fn ensure_network(
+    docker: &Docker,
+    host: &str,
+    name: &str,
+    deployment: &str,
+    execution_id: &str,
+) -> Result<bool, DockerError> {
+    if call(
+        host,
+        "inspecting a network",
+        15,
+        docker.inspect_network(name, None::<InspectNetworkOptions>),
+    )
+    .await
+    .is_ok()
+    {
+        return Ok(false);
+    }
+    let request = NetworkCreateRequest {
+        name: name.to_string(),
+        driver: Some("bridge".to_string()),
+        options: Some(HashMap::from([(
+            "com.docker.network.bridge.name".to_string(),
+            name.to_string(),
+        )])),
+        labels: Some(HashMap::from([
+            (labels::NETWORK_OF.to_string(), execution_id.to_string()),
+            (labels::DEPLOYMENT.to_string(), deployment.to_string()),
+        ])),
+        ..Default::default()
+    };
+    call(
+        host,
+        &format!("creating network {name}"),
+        30,
+        docker.create_network(request),
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn remove_network(docker: &Docker, host: &str, name: &str) -> Result<(), DockerError> {
+    match call(
+        host,
+        &format!("removing network {name}"),
+        30,
+        docker.remove_network(name),
+    )
+    .await
+    {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+/// Progress of an image pull, for the event stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PullProgress {
+    pub status: String,
+    pub current: u64,
+    pub total: u64,
+}
+
+/// Makes sure `image` is on the host, pulling it when missing. `progress`
+/// receives pull updates.
+pub async fn ensure_image(
+    docker: &Docker,
+    host: &str,
+    image: &str,
+    progress: &mut (dyn FnMut(PullProgress) + Send),
+) -> Result<bool, DockerError> {
+    if call(host, "inspecting an image", 30, docker.inspect_image(image))
+        .await
+        .is_ok()
+    {
+        return Ok(false);
+    }
+    let (from_image, tag) = split_reference(image);
+    let options = CreateImageOptions {
+        from_image: Some(from_image),
+        tag,
+        ..Default::default()
+    };
+    let mut stream = docker.create_image(Some(options), None, None);
+    let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
+    let failed = |why: String| DockerError::Image {
+        host: host.to_string(),
+        image: image.to_string(),
+        why,
+    };
+    loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(120), stream.next()).await;
+        match next {
+            Err(_) => return Err(failed("the registry sent nothing for 120 s".into())),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(failed(describe(&e))),
+            Ok(Some(Ok(info))) => {
+                if let Some(detail) = info.error_detail.and_then(|d| d.message) {
+                    return Err(failed(detail));
+                }
+                if let (Some(id), Some(detail)) = (info.id, info.progress_detail) {
+                    let entry = layers.entry(id).or_default();
+                    entry.0 = detail.current.unwrap_or(entry.0 as i64).max(0) as u64;
+                    entry.1 = detail.total.unwrap_or(entry.1 as i64).max(0) as u64;
+                }
+                progress(PullProgress {
+                    status: info.status.unwrap_or_default(),
+                    current: layers.values().map(|l| l.0).sum(),
+                    total: layers.values().map(|l| l.1).sum(),
+                });
+            }
+        }
+    }
+    // The stream may end without an error even when nothing was pulled.
+    call(
+        host,
+        "inspecting the pulled image",
+        30,
+        docker.inspect_image(image),
+    )
+    .await
+    .map_err(|e| failed(e.to_string()))?;
+    Ok(true)
+}
+
+/// `registry:5000/ns/name:tag` → (`registry:5000/ns/name`, `tag`); digests
+/// stay in the name.
+fn split_reference(image: &str) -> (String, Option<String>) {
+    if image.contains('@') {
+        return (image.to_string(), None);
+    }
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_slash..].rfind(':') {
+        Some(colon) => {
+            let at = last_slash + colon;
+            (image[..at].to_string(), Some(image[at + 1..].to_string()))
+        }
+        None => (image.to_string(), Some("latest".to_string())),
+    }
+}
+
+/// Everything a container needs beyond the instance itself.
+pub struct ContainerPlan<'a> {
+    pub instance: &'a Instance,
+    pub network: &'a str,
+    pub labels: HashMap<String, String>,
+    /// Extra bind mounts, `host:container:mode`.
+    pub binds: Vec<String>,
+}
+
+/// What Docker did: the container id and the published ports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Started {
+    pub id: String,
+    pub ports: Vec<(String, u16)>,
+}
+
+/// Creates and starts one container (spec §7.2). On a start failure the
+/// created container is removed again.
+pub async fn create_and_start(
+    docker: &Docker,
+    host: &str,
+    plan: ContainerPlan<'_>,
+) -> Result<Started, DockerError> {
+    let instance = plan.instance;
+    let cmd = match &instance.command {
+        Some(command) => Some(split_command(command).map_err(|why| DockerError::Api {
+            host: host.to_string(),
+            what: format!("preparing {}", instance.name),
+            why: format!("command: {why}"),
+        })?),
+        None => None,
+    };
+    let port_keys: Vec<String> = instance.ports.iter().map(|p| p.key()).collect();
+    let port_bindings: HashMap<String, Option<Vec<PortBinding>>> = port_keys
+        .iter()
+        .map(|k| {
+            (
+                k.clone(),
+                Some(vec![PortBinding {
+                    host_ip: Some(String::new()),
+                    host_port: Some(String::new()),
+                }]),
+            )
+        })
+        .collect();
+    let mut binds: Vec<String> = instance
+        .volumes
+        .iter()
+        .map(|v| {
+            format!(
+                "{}:{}:{}",
+                v.path,
+                v.mount_point(),
+                if v.read_only { "ro" } else { "rw" }
+            )
+        })
+        .collect();
+    binds.extend(plan.binds);
+    let host_config = HostConfig {
+        memory: (instance.memory_bytes > 0).then_some(instance.memory_bytes as i64),
+        cpu_period: Some(100_000),
+        cpu_quota: Some(((instance.cores * 100_000.0) as i64).max(1000)),
+        shm_size: instance.shm_bytes.map(|s| s as i64),
+        port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+        binds: (!binds.is_empty()).then_some(binds),
+        network_mode: Some(plan.network.to_string()),
+        ..Default::default()
+    };
+    let body = ContainerCreateBody {
+        image: Some(instance.image.clone()),
+        hostname: Some(instance.dns_name.clone()),
+        cmd,
+        env: Some(
+            instance
+                .environment
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+        ),
+        working_dir: instance.work_dir.clone(),
+        labels: Some(plan.labels),
+        exposed_ports: (!port_keys.is_empty()).then_some(port_keys),
+        host_config: Some(host_config),
+        networking_config: Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                plan.network.to_string(),
+                EndpointSettings {
+                    aliases: Some(vec![instance.dns_name.clone()]),
+                    ..Default::default()
+                },
+            )])),
+        }),
+        ..Default::default()
+    };
+    let options = CreateContainerOptions {
+        name: Some(instance.dns_name.clone()),
+        ..Default::default()
+    };
+    let created = call(
+        host,
+        &format!("creating {}", instance.dns_name),
+        60,
+        docker.create_container(Some(options), body),
+    )
+    .await?;
+    let started = call(
+        host,
+        &format!("starting {}", instance.dns_name),
+        60,
+        docker.start_container(&created.id, None::<StartContainerOptions>),
+    )
+    .await;
+    if let Err(e) = started {
+        let _ = remove_container(docker, host, &created.id, 0).await;
+        return Err(e);
+    }
+    let inspect = call(
+        host,
+        &format!("inspecting {}", instance.dns_name),
+        30,
+        docker.inspect_container(&created.id, None::<InspectContainerOptions>),
+    )
+    .await?;
+    let ports = inspect
+        .network_settings
+        .and_then(|n| n.ports)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, bindings)| {
+            Some((
+                key,
+                bindings?.first()?.host_port.clone()?.parse::<u16>().ok()?,
+            ))
+        })
+        .collect();
+    Ok(Started {
+        id: created.id,
+        ports,
+    })
+}
+
+/// Stops a container with a grace period, then removes it. A container that
+/// is already gone is not an error.
+pub async fn remove_container(
+    docker: &Docker,
+    host: &str,
+    id: &str,
+    grace_secs: i32,
+) -> Result<(), DockerError> {
+    if grace_secs > 0 {
+        let stop = StopContainerOptions {
+            t: Some(grace_secs),
+            signal: None,
+        };
+        let _ = call(
+            host,
+            "stopping a container",
+            grace_secs as u64 + 30,
+            docker.stop_container(id, Some(stop)),
+        )
+        .await;
+    }
+    let options = RemoveContainerOptions {
+        force: true,
+        v: true,
+        link: false,
+    };
+    match call(
+        host,
+        "removing a container",
+        60,
+        docker.remove_container(id, Some(options)),
+    )
+    .await
+    {
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(DockerError::Api { why, .. }) if why.contains("already in progress") => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references_split_into_name_and_tag() {
+        assert_eq!(
+            split_reference("zoe-demo/busybox:1"),
+            ("zoe-demo/busybox".into(), Some("1".into()))
+        );
+        assert_eq!(
+            split_reference("localhost:5000/ns/img:2.0"),
+            ("localhost:5000/ns/img".into(), Some("2.0".into()))
+        );
+        assert_eq!(
+            split_reference("localhost:5000/img"),
+            ("localhost:5000/img".into(), Some("latest".into()))
+        );
+        assert_eq!(
+            split_reference("img@sha256:abc"),
+            ("img@sha256:abc".into(), None)
+        );
+    }
+
+    #[test]
+    fn network_names_fit_an_interface_name() {
+        assert_eq!(execution_network_name("k3x9f2a7qp"), "zoe-k3x9f2a7qp");
+        assert_eq!(execution_network_name("0123456789abcdef").len(), 15);
+    }
+}

@@ -1,0 +1,85 @@
+//! The one event stream the engine reports everything on.
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::model::ExecutionStatus;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// Where each instance goes; deferred elastic instances wait for room.
+    Placed {
+        execution: String,
+        placements: Vec<(String, String)>,
+        deferred: Vec<String>,
+    },
+    Network {
+        execution: String,
+        host: String,
+        network: String,
+        created: bool,
+    },
+    Pulling {
+        execution: String,
+        host: String,
+        image: String,
+        status: String,
+        current: u64,
+        total: u64,
+    },
+    ImageReady {
+        execution: String,
+        host: String,
+        image: String,
+        pulled: bool,
+    },
+    Creating {
+        execution: String,
+        instance: String,
+        host: String,
+    },
+    Running {
+        execution: String,
+        instance: String,
+        host: String,
+        container: String,
+    },
+    InstanceFailed {
+        execution: String,
+        instance: String,
+        host: String,
+        reason: String,
+    },
+    Removed {
+        execution: String,
+        host: String,
+        containers: usize,
+    },
+    Status {
+        execution: String,
+        status: ExecutionStatus,
+        reason: Option<String>,
+    },
+}
+
+/// Where events go; a sink with no receiver drops them.
+#[derive(Clone, Default)]
+pub struct Events {
+    tx: Option<UnboundedSender<Event>>,
+}
+
+impl Events {
+    pub fn new(tx: UnboundedSender<Event>) -> Events {
+        Events { tx: Some(tx) }
+    }
+
+    pub fn none() -> Events {
+        Events { tx: None }
+    }
+
+    pub fn emit(&self, event: Event) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(event);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Executions as the cluster shows them: containers grouped by their
+//! execution labels, across hosts, with a status derived the way Zoe's
+//! scheduler would see it (spec §5). Pure: unit-tested without Docker.
+
+use std::collections::BTreeMap;
+
+use crate::backend::labels::execution_from_labels;
+use crate::backend::{BackendState, NodeSnapshot};
+use crate::model::ExecutionStatus;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct InstanceView {
+    pub instance: String,
+    pub host: String,
+    pub container: String,
+    pub essential: bool,
+    pub state: BackendState,
+    pub exit_code: Option<i64>,
+    pub ports: Vec<(String, u16)>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExecutionView {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    pub entry: String,
+    pub submitted: Option<u64>,
+    pub status: ExecutionStatus,
+    pub reason: Option<String>,
+    /// Instances the description asks for (when known from our labels).
+    pub expected: Option<u64>,
+    pub instances: Vec<InstanceView>,
+    pub hosts: Vec<String>,
+    /// The description's `will_end` (batch), when known.
+    pub will_end: Option<bool>,
+}
+
+impl ExecutionView {
+    pub fn up(&self) -> usize {
+        self.instances
+            .iter()
+            .filter(|i| i.state == BackendState::Started)
+            .count()
+    }
+}
+
+/// A launch still creating its containers within this many seconds of its
+/// submission is "starting"; after that, missing containers have vanished.
+pub const LAUNCH_WINDOW_SECS: u64 = 300;
+
+/// Groups every ZApp container of the nodes into executions, newest first.
+pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionView> {
+    let mut by_id: BTreeMap<String, ExecutionView> = BTreeMap::new();
+    for node in nodes {
+        for service in &node.services {
+            let Some(labelled) = execution_from_labels(&service.labels) else {
+                continue;
+            };
+            let view = by_id.entry(labelled.id.clone()).or_insert_with(|| {
+                let description = labelled.description.as_ref();
+                ExecutionView {
+                    id: labelled.id.clone(),
+                    name: labelled.name.clone(),
+                    owner: labelled.owner.clone(),
+                    entry: labelled.entry.clone(),
+                    submitted: labelled.submitted,
+                    status: ExecutionStatus::Running,
+                    reason: None,
+                    expected: description.and_then(expected_essentials),
+                    instances: Vec::new(),
+                    hosts: Vec::new(),
+                    will_end: description
+                        .and_then(|d| d.get("will_end"))
+                        .and_then(|v| v.as_bool()),
+                }
+            });
+            view.instances.push(InstanceView {
+                instance: service.instance.clone(),
+                host: node.name.clone(),
+                container: service.id.chars().take(12).collect(),
+                essential: service.essential,
+                state: if service.oom_killed {
+                    BackendState::OomKilled
+                } else {
+                    service.state
+                },
+                exit_code: service.exit_code,
+                ports: service.ports.clone(),
+            });
+            if !view.hosts.contains(&node.name) {
+                view.hosts.push(node.name.clone());
+            }
+        }
+    }
+    let mut views: Vec<ExecutionView> = by_id.into_values().collect();
+    for view in &mut views {
+        view.instances.sort_by(|a, b| a.instance.cmp(&b.instance));
+        view.hosts.sort();
+        let (status, reason) = derive_status(view, now);
+        view.status = status;
+        view.reason = reason;
+    }
+    views.sort_by(|a, b| b.submitted.cmp(&a.submitted).then(b.id.cmp(&a.id)));
+    views
+}
+
+/// Σ essential_count over the description's groups.
+fn expected_essentials(description: &serde_json::Value) -> Option<u64> {
+    let groups = description.get("services")?.as_array()?;
+    Some(
+        groups
+            .iter()
+            .filter_map(|g| g.get("essential_count").and_then(|v| v.as_u64()))
+            .sum(),
+    )
+}
+
+/// Status from the containers alone (spec §5.1, §5.4): an essential
+/// instance that is dead ends the execution (a batch ZApp whose services all
+/// exited 0 has finished); all essential instances started means running;
+/// otherwise it is starting.
+pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option<String>) {
+    let essentials: Vec<&InstanceView> = view.instances.iter().filter(|i| i.essential).collect();
+    let dead: Vec<&&InstanceView> = essentials
+        .iter()
+        .filter(|i| matches!(i.state, BackendState::Dead | BackendState::OomKilled))
+        .collect();
+    if !dead.is_empty() {
+        let all_clean = view
+            .instances
+            .iter()
+            .all(|i| i.state != BackendState::Started && i.exit_code == Some(0));
+        if all_clean {
+            return (
+                ExecutionStatus::Terminated,
+                Some("finished: every service exited with code 0".into()),
+            );
+        }
+        let first = dead
+            .iter()
+            .find(|i| i.exit_code != Some(0))
+            .unwrap_or(&dead[0]);
+        let how = match (first.state, first.exit_code) {
+            (BackendState::OomKilled, _) => "was killed for using too much memory".to_string(),
+            (_, Some(code)) => format!("exited with code {code}"),
+            _ => "stopped".to_string(),
+        };
+        return (
+            ExecutionStatus::Error,
+            Some(format!(
+                "Essential service {} died: it {how}",
+                first.instance
+            )),
+        );
+    }
+    let started = essentials
+        .iter()
+        .filter(|i| i.state == BackendState::Started)
+        .count();
+    if let Some(expected) = view.expected
+        && (started as u64) < expected
+    {
+        let missing = expected.saturating_sub(essentials.len() as u64);
+        let launching = view
+            .submitted
+            .is_none_or(|t| now.saturating_sub(t) < LAUNCH_WINDOW_SECS);
+        if missing > 0 && essentials.len() as u64 == started as u64 && !launching {
+            return (
+                ExecutionStatus::Error,
+                Some(format!(
+                    "{missing} essential service(s) vanished from the cluster"
+                )),
+            );
+        }
+        return (ExecutionStatus::Starting, None);
+    }
+    if started == essentials.len() {
+        (ExecutionStatus::Running, None)
+    } else {
+        (ExecutionStatus::Starting, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(name: &str, essential: bool, state: BackendState, exit: Option<i64>) -> InstanceView {
+        InstanceView {
+            instance: name.into(),
+            host: "h".into(),
+            container: "c".into(),
+            essential,
+            state,
+            exit_code: exit,
+            ports: Vec::new(),
+        }
+    }
+
+    const NOW: u64 = 10_000;
+
+    fn view(instances: Vec<InstanceView>, expected: Option<u64>) -> ExecutionView {
+        ExecutionView {
+            id: "x".into(),
+            name: "n".into(),
+            owner: "o".into(),
+            entry: "e".into(),
+            submitted: Some(NOW - 1000),
+            status: ExecutionStatus::Starting,
+            reason: None,
+            expected,
+            instances,
+            hosts: Vec::new(),
+            will_end: None,
+        }
+    }
+
+    #[test]
+    fn running_when_every_essential_is_up() {
+        let v = view(
+            vec![
+                inst("m0", true, BackendState::Started, None),
+                inst("w1", false, BackendState::Created, None),
+            ],
+            Some(1),
+        );
+        assert_eq!(derive_status(&v, NOW), (ExecutionStatus::Running, None));
+    }
+
+    #[test]
+    fn an_essential_death_is_an_error_with_the_reason() {
+        let v = view(
+            vec![
+                inst("m0", true, BackendState::Started, None),
+                inst("w0", true, BackendState::Dead, Some(137)),
+            ],
+            Some(2),
+        );
+        let (status, reason) = derive_status(&v, NOW);
+        assert_eq!(status, ExecutionStatus::Error);
+        assert_eq!(
+            reason.as_deref(),
+            Some("Essential service w0 died: it exited with code 137")
+        );
+        let oom = view(
+            vec![inst("m0", true, BackendState::OomKilled, Some(137))],
+            Some(1),
+        );
+        assert!(
+            derive_status(&oom, NOW)
+                .1
+                .unwrap()
+                .contains("too much memory")
+        );
+    }
+
+    #[test]
+    fn an_elastic_death_does_not_end_the_execution() {
+        let v = view(
+            vec![
+                inst("m0", true, BackendState::Started, None),
+                inst("w1", false, BackendState::Dead, Some(1)),
+            ],
+            Some(1),
+        );
+        assert_eq!(derive_status(&v, NOW).0, ExecutionStatus::Running);
+    }
+
+    #[test]
+    fn a_batch_that_exited_cleanly_has_finished() {
+        let v = view(vec![inst("c0", true, BackendState::Dead, Some(0))], Some(1));
+        assert_eq!(derive_status(&v, NOW).0, ExecutionStatus::Terminated);
+    }
+
+    #[test]
+    fn a_vanished_essential_container_counts_as_dead() {
+        // §16.25: a container removed behind our back is treated as dead.
+        let v = view(vec![inst("m0", true, BackendState::Started, None)], Some(2));
+        let (status, reason) = derive_status(&v, NOW);
+        assert_eq!(status, ExecutionStatus::Error);
+        assert!(reason.unwrap().contains("vanished"));
+        // ...but not while it is still being launched
+        let mut young = v.clone();
+        young.submitted = Some(NOW - 5);
+        assert_eq!(derive_status(&young, NOW).0, ExecutionStatus::Starting);
+    }
+
+    #[test]
+    fn still_being_created_is_starting() {
+        let v = view(vec![inst("m0", true, BackendState::Created, None)], Some(1));
+        assert_eq!(derive_status(&v, NOW).0, ExecutionStatus::Starting);
+    }
+}

@@ -1,0 +1,445 @@
+//! Launch and terminate on Docker hosts (the heart of the engine):
+//! place → network → images → containers in `startup_order` steps (in
+//! parallel within a step) → endpoints. Any failure removes everything
+//! created for the execution, on every host.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::Prepared;
+use super::cluster::Cluster;
+use super::events::{Event, Events};
+use crate::backend::NodeSnapshot;
+use crate::backend::docker::spawn::{
+    ContainerPlan, PullProgress, create_and_start, ensure_image, ensure_network,
+    execution_network_name, remove_container, remove_network,
+};
+use crate::backend::labels::{self, ExecutionLabels};
+use crate::config::Settings;
+use crate::model::ExecutionStatus;
+use crate::sched::{Demand, Plan, Rejection, Simulation, plan};
+use crate::shop::template::substitute;
+
+/// A user-visible address of a published port.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Endpoint {
+    pub instance: String,
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Launched {
+    pub execution: String,
+    /// (instance, host, container id)
+    pub containers: Vec<(String, String, String)>,
+    /// Elastic instances that found no room yet.
+    pub deferred: Vec<String>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LaunchError {
+    #[error("{0}")]
+    NoRoom(Rejection),
+    #[error("{reason}")]
+    Failed { reason: String },
+}
+
+/// What placement needs from an execution.
+pub fn demands(prepared: &Prepared) -> Vec<Demand> {
+    prepared
+        .instances
+        .iter()
+        .map(|i| Demand {
+            instance: i.name.clone(),
+            essential: i.essential,
+            memory: i.memory_bytes,
+            cores: i.cores,
+            labels: i.labels.clone(),
+            image: i.image.clone(),
+        })
+        .collect()
+}
+
+/// Plans the execution on the given nodes without creating anything.
+pub fn plan_on(
+    nodes: &[NodeSnapshot],
+    prepared: &Prepared,
+    settings: &Settings,
+) -> Result<Plan, Rejection> {
+    let views: Vec<_> = nodes.iter().map(NodeSnapshot::placement_view).collect();
+    let mut sim = Simulation::new(&views);
+    let mut pick = random_pick();
+    plan(
+        &mut sim,
+        &demands(prepared),
+        settings.placement_policy,
+        settings.network.is_none(),
+        &mut pick,
+    )
+}
+
+fn random_pick() -> impl FnMut(usize) -> usize {
+    move |n: usize| {
+        let mut byte = [0u8; 8];
+        let _ = getrandom::fill(&mut byte);
+        (u64::from_le_bytes(byte) % n.max(1) as u64) as usize
+    }
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Launches a prepared execution. On failure nothing of it remains.
+pub async fn launch(
+    cluster: &Cluster,
+    settings: &Settings,
+    prepared: &Prepared,
+    events: &Events,
+) -> Result<Launched, LaunchError> {
+    let id = prepared.identity.id.to_string();
+    events.emit(Event::Status {
+        execution: id.clone(),
+        status: ExecutionStatus::Submitted,
+        reason: None,
+    });
+    let nodes = cluster.snapshot_all(&settings.deployment_name, false).await;
+    let plan = plan_on(&nodes, prepared, settings).map_err(|rejection| {
+        events.emit(Event::Status {
+            execution: id.clone(),
+            status: ExecutionStatus::Queued,
+            reason: Some(rejection.to_string()),
+        });
+        LaunchError::NoRoom(rejection)
+    })?;
+    events.emit(Event::Placed {
+        execution: id.clone(),
+        placements: plan
+            .placements
+            .iter()
+            .map(|p| (p.instance.clone(), p.node.clone()))
+            .collect(),
+        deferred: plan.deferred.iter().map(|(i, _)| i.clone()).collect(),
+    });
+    events.emit(Event::Status {
+        execution: id.clone(),
+        status: ExecutionStatus::Starting,
+        reason: None,
+    });
+    match start_planned(cluster, settings, prepared, &plan, events).await {
+        Ok(launched) => {
+            events.emit(Event::Status {
+                execution: id,
+                status: ExecutionStatus::Running,
+                reason: None,
+            });
+            Ok(launched)
+        }
+        Err(reason) => {
+            let hosts: Vec<String> = plan.placements.iter().map(|p| p.node.clone()).collect();
+            remove_execution(cluster, settings, &id, &hosts, 0, events).await;
+            events.emit(Event::Status {
+                execution: id,
+                status: ExecutionStatus::Error,
+                reason: Some(reason.clone()),
+            });
+            Err(LaunchError::Failed { reason })
+        }
+    }
+}
+
+async fn start_planned(
+    cluster: &Cluster,
+    settings: &Settings,
+    prepared: &Prepared,
+    plan: &Plan,
+    events: &Events,
+) -> Result<Launched, String> {
+    let id = prepared.identity.id.to_string();
+    let deployment = settings.deployment_name.as_str();
+    let host_of: HashMap<&str, &str> = plan
+        .placements
+        .iter()
+        .map(|p| (p.instance.as_str(), p.node.as_str()))
+        .collect();
+    let mut hosts: Vec<&str> = host_of.values().copied().collect();
+    hosts.sort();
+    hosts.dedup();
+
+    // Network and images, every host in parallel.
+    let network = settings
+        .network
+        .clone()
+        .unwrap_or_else(|| execution_network_name(&id));
+    let prepare_hosts = hosts.iter().map(|host| {
+        let network = network.clone();
+        let id = id.clone();
+        let mut images: Vec<&str> = prepared
+            .instances
+            .iter()
+            .filter(|i| host_of.get(i.name.as_str()) == Some(host))
+            .map(|i| i.image.as_str())
+            .collect();
+        images.sort();
+        images.dedup();
+        async move {
+            let docker = cluster.client(host).await.map_err(|e| e.to_string())?;
+            if settings.network.is_none() {
+                let created = ensure_network(&docker, host, &network, deployment, &id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                events.emit(Event::Network {
+                    execution: id.clone(),
+                    host: host.to_string(),
+                    network: network.clone(),
+                    created,
+                });
+            }
+            for image in images {
+                let mut report = |p: PullProgress| {
+                    events.emit(Event::Pulling {
+                        execution: id.clone(),
+                        host: host.to_string(),
+                        image: image.to_string(),
+                        status: p.status,
+                        current: p.current,
+                        total: p.total,
+                    });
+                };
+                let pulled = ensure_image(&docker, host, image, &mut report)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                events.emit(Event::ImageReady {
+                    execution: id.clone(),
+                    host: host.to_string(),
+                    image: image.to_string(),
+                    pulled,
+                });
+            }
+            Ok::<(), String>(())
+        }
+    });
+    for result in futures::future::join_all(prepare_hosts).await {
+        result?;
+    }
+
+    // Containers, one startup_order step at a time, in parallel within a step.
+    let submitted = now_secs();
+    let execution_labels = ExecutionLabels {
+        id: &id,
+        name: &prepared.identity.name,
+        owner: &prepared.identity.owner,
+        deployment,
+        entry: &prepared.entry_id,
+        submitted,
+        description: &prepared.description,
+        parameters: &prepared.parameters,
+    };
+    let mut steps: BTreeMap<i64, Vec<&crate::shop::expand::Instance>> = BTreeMap::new();
+    for instance in prepared
+        .instances
+        .iter()
+        .filter(|i| host_of.contains_key(i.name.as_str()))
+    {
+        steps
+            .entry(instance.startup_order)
+            .or_default()
+            .push(instance);
+    }
+    let mut containers = Vec::new();
+    let mut endpoints = Vec::new();
+    for (_, step) in steps {
+        let starts = step.into_iter().map(|instance| {
+            let host = host_of
+                .get(instance.name.as_str())
+                .copied()
+                .unwrap_or_default();
+            let network = network.clone();
+            let labels = labels::container_labels(&execution_labels, instance);
+            let id = id.clone();
+            async move {
+                events.emit(Event::Creating {
+                    execution: id.clone(),
+                    instance: instance.name.clone(),
+                    host: host.to_string(),
+                });
+                let result = async {
+                    let docker = cluster.client(host).await?;
+                    create_and_start(
+                        &docker,
+                        host,
+                        ContainerPlan {
+                            instance,
+                            network: &network,
+                            labels,
+                            binds: Vec::new(),
+                        },
+                    )
+                    .await
+                }
+                .await;
+                match result {
+                    Ok(started) => {
+                        events.emit(Event::Running {
+                            execution: id,
+                            instance: instance.name.clone(),
+                            host: host.to_string(),
+                            container: started.id.clone(),
+                        });
+                        Ok((instance, host, started))
+                    }
+                    Err(err) => {
+                        events.emit(Event::InstanceFailed {
+                            execution: id,
+                            instance: instance.name.clone(),
+                            host: host.to_string(),
+                            reason: err.to_string(),
+                        });
+                        Err(err.to_string())
+                    }
+                }
+            }
+        });
+        let mut failure = None;
+        for result in futures::future::join_all(starts).await {
+            match result {
+                Ok((instance, host, started)) => {
+                    let external = cluster
+                        .host(host)
+                        .map(|h| h.external_address.clone())
+                        .unwrap_or_default();
+                    endpoints.extend(endpoints_of(instance, &external, &started.ports));
+                    containers.push((instance.name.clone(), host.to_string(), started.id));
+                }
+                Err(reason) => failure = failure.or(Some(reason)),
+            }
+        }
+        if let Some(reason) = failure {
+            return Err(reason);
+        }
+    }
+    Ok(Launched {
+        execution: id,
+        containers,
+        deferred: plan.deferred.iter().map(|(i, _)| i.clone()).collect(),
+        endpoints,
+    })
+}
+
+/// URLs of an instance's published ports: `url_template` with `{ip_port}`
+/// = `<external address>:<host port>` and `{proxy_path}` empty (spec §16.8:
+/// Zoe crashes on it without its proxy; we substitute nothing).
+pub fn endpoints_of(
+    instance: &crate::shop::expand::Instance,
+    external: &str,
+    ports: &[(String, u16)],
+) -> Vec<Endpoint> {
+    instance
+        .ports
+        .iter()
+        .filter_map(|port| {
+            let host_port = ports.iter().find(|(k, _)| *k == port.key())?.1;
+            let ip_port = format!("{external}:{host_port}");
+            let lookup = |k: &str| match k {
+                "ip_port" => Some(ip_port.clone()),
+                "proxy_path" => Some(String::new()),
+                _ => None,
+            };
+            let url = substitute(&port.url_template, &lookup, &|| {
+                vec!["ip_port".into(), "proxy_path".into()]
+            })
+            .unwrap_or_else(|_| format!("http://{ip_port}/"));
+            Some(Endpoint {
+                instance: instance.name.clone(),
+                name: port.name.clone(),
+                url,
+            })
+        })
+        .collect()
+}
+
+/// Outcome of removing an execution from the hosts.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Removal {
+    pub containers: usize,
+    /// Hosts that could not be cleaned, and why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Stops (with `grace_secs`) and removes every container of the execution
+/// and its network, on `hosts` (every configured host when empty).
+pub async fn remove_execution(
+    cluster: &Cluster,
+    settings: &Settings,
+    id: &str,
+    hosts: &[String],
+    grace_secs: i32,
+    events: &Events,
+) -> Removal {
+    let targets: Vec<String> = if hosts.is_empty() {
+        cluster.hosts().map(|h| h.name.clone()).collect()
+    } else {
+        hosts.to_vec()
+    };
+    let deployment = settings.deployment_name.clone();
+    let network = execution_network_name(id);
+    let shared = settings.network.is_some();
+    let per_host = targets.iter().map(|host| {
+        let deployment = deployment.clone();
+        let network = network.clone();
+        async move {
+            let docker = cluster.client(host).await.map_err(|e| e.to_string())?;
+            let options = bollard::query_parameters::ListContainersOptions {
+                all: true,
+                filters: Some(labels::execution_filter(&deployment, id)),
+                ..Default::default()
+            };
+            let found = crate::backend::docker::client::call(
+                host,
+                "listing the execution's containers",
+                30,
+                docker.list_containers(Some(options)),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let ids: Vec<String> = found.into_iter().filter_map(|c| c.id).collect();
+            let removals = ids
+                .iter()
+                .map(|cid| remove_container(&docker, host, cid, grace_secs));
+            let mut errors: Vec<String> = futures::future::join_all(removals)
+                .await
+                .into_iter()
+                .filter_map(|r| r.err().map(|e| e.to_string()))
+                .collect();
+            if !shared && let Err(e) = remove_network(&docker, host, &network).await {
+                errors.push(e.to_string());
+            }
+            events.emit(Event::Removed {
+                execution: id.to_string(),
+                host: host.to_string(),
+                containers: ids.len(),
+            });
+            if errors.is_empty() {
+                Ok(ids.len())
+            } else {
+                Err(errors.join("; "))
+            }
+        }
+    });
+    let mut removal = Removal::default();
+    for (host, result) in targets
+        .iter()
+        .zip(futures::future::join_all(per_host).await)
+    {
+        match result {
+            Ok(n) => removal.containers += n,
+            Err(why) => removal.failed.push((host.clone(), why)),
+        }
+    }
+    removal
+}

@@ -1,0 +1,462 @@
+//! Integration tests against real Docker daemons started by
+//! `scripts/engines.sh` (the README's test command starts them). Without
+//! them these tests are skipped with a message, unless ZOE_REQUIRE_ENGINES=1
+//! (set by scripts/test.sh), in which case they fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Engines {
+    dir: PathBuf,
+}
+
+fn engines() -> Option<Engines> {
+    let dir = PathBuf::from(
+        std::env::var("ZOE_ENGINES_DIR").unwrap_or_else(|_| "/tmp/zoe-engines".into()),
+    );
+    let up = dir.join("local/docker.sock").exists() && dir.join("docker.conf").is_file();
+    if up {
+        return Some(Engines { dir });
+    }
+    if std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
+        panic!(
+            "the test engines are not running: run scripts/engines.sh start (scripts/test.sh does)"
+        );
+    }
+    eprintln!(
+        "SKIPPED: no test engines in {}; run scripts/engines.sh start",
+        dir.display()
+    );
+    None
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// A private configuration: the given docker.conf text and shop.
+struct Setup {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+impl Setup {
+    fn new(docker_conf: &str, shop: &Path) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("docker.conf"), docker_conf).unwrap();
+        let config = dir.path().join("zoe.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "docker_config = \"docker.conf\"\nshop = \"{}\"\nstop_grace_secs = 2\n",
+                shop.display()
+            ),
+        )
+        .unwrap();
+        Setup { _dir: dir, config }
+    }
+
+    fn zoe(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_zoe"))
+            .args(args)
+            .env("ZOE_CONFIG", &self.config)
+            .env("USER", "tester")
+            .env_remove("DOCKER_HOST")
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+}
+
+fn two_hosts(e: &Engines, local_labels: &str) -> String {
+    format!(
+        "[DEFAULT]\nuse_tls: no\n\n[local]\ndocker_address: unix://{}/local/docker.sock\nexternal_address: 127.0.0.1\nlabels: {local_labels}\n\n[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\n",
+        e.dir.display()
+    )
+}
+
+fn sample_shop() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shop")
+}
+
+/// Containers (any state) and networks of an execution on one daemon.
+fn leftovers(e: &Engines, host: &str, id: &str) -> (usize, usize) {
+    let docker_host = match host {
+        "local" => format!("unix://{}/local/docker.sock", e.dir.display()),
+        _ => "tcp://127.0.0.1:23750".to_string(),
+    };
+    let ps = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=zoe_execution_id={id}"),
+        ])
+        .env("DOCKER_HOST", &docker_host)
+        .output()
+        .unwrap();
+    let nets = Command::new("docker")
+        .args(["network", "ls", "-q", "--filter", &format!("name=zoe-{id}")])
+        .env("DOCKER_HOST", &docker_host)
+        .output()
+        .unwrap();
+    let count = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .count()
+    };
+    (count(&ps), count(&nets))
+}
+
+fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// A one-entry shop whose description is `services` (JSON array).
+fn custom_shop(dir: &Path, services: Value) {
+    let zapp = dir.join("custom");
+    std::fs::create_dir_all(&zapp).unwrap();
+    std::fs::write(zapp.join("manifest.json"), json!({"version": 1, "zapps": [{"category": "Tests", "name": "Custom", "description": "app.json", "readable_descr": "README.md", "parameters": []}]}).to_string()).unwrap();
+    std::fs::write(zapp.join("README.md"), "# Custom\n").unwrap();
+    std::fs::write(zapp.join("logo.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+    std::fs::write(
+        zapp.join("app.json"),
+        json!({"name": "custom", "version": 3, "will_end": false, "size": 1, "services": services})
+            .to_string(),
+    )
+    .unwrap();
+}
+
+fn service(name: &str, image: &str, order: i64, labels: &[&str]) -> Value {
+    json!({"name": name, "image": image, "monitor": order == 0, "startup_order": order, "total_count": 1, "essential_count": 1,
+           "resources": {"memory": {"min": 33554432, "max": null}, "cores": {"min": 0.1, "max": null}},
+           "ports": [], "environment": [], "volumes": [], "labels": labels,
+           "command": "sh -c 'echo up; trap \"exit 0\" TERM; while true; do sleep 1; done'"})
+}
+
+#[test]
+fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
+    let Some(e) = engines() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let nodes = setup.zoe(&["nodes", "-o", "json"]);
+    assert_eq!(nodes.code, 0, "{}", nodes.stderr);
+    let nodes: Value = serde_json::from_str(&nodes.stdout).unwrap();
+    assert_eq!(nodes.as_array().unwrap().len(), 2);
+    assert!(
+        nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["error"].is_null() && n["cores_total"].as_f64().unwrap() > 0.0)
+    );
+
+    let run = setup.zoe(&[
+        "start",
+        "master-workers-0",
+        "-p",
+        "worker=3",
+        "--name",
+        "mw-test",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let launched: Value = serde_json::from_str(&run.stdout).unwrap();
+    let id = launched["execution"].as_str().unwrap().to_string();
+    let containers = launched["containers"].as_array().unwrap();
+    let workers: Vec<&Value> = containers
+        .iter()
+        .filter(|c| c[0].as_str().unwrap().starts_with("worker"))
+        .collect();
+    assert_eq!(workers.len(), 3);
+    let host = containers[0][1].as_str().unwrap().to_string();
+    assert!(
+        containers.iter().all(|c| c[1] == host.as_str()),
+        "one host for a per-execution bridge network"
+    );
+    assert!(
+        launched["endpoints"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+
+    // every worker reaches the master by its DNS name
+    let master = format!("master0-{id}-prod");
+    wait_for(
+        "every worker to reach the master",
+        Duration::from_secs(30),
+        || {
+            let logs = setup.zoe(&["logs", &id, "worker"]);
+            (0..3).all(|n| {
+                logs.stdout
+                    .contains(&format!("worker{n}: reached master {master}"))
+            })
+        },
+    );
+
+    // `zoe logs -f` streams: new lines keep arriving
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zoe"))
+        .args(["logs", &id, "worker0", "-f", "--tail", "1"])
+        .env("ZOE_CONFIG", &setup.config)
+        .env("USER", "tester")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let streamed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        streamed
+            .lines()
+            .filter(|l| l.contains("reached master"))
+            .count()
+            >= 2,
+        "{streamed}"
+    );
+
+    let ps = setup.zoe(&["ps", "-o", "json"]);
+    let views: Value = serde_json::from_str(&ps.stdout).unwrap();
+    let view = views
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(view["status"], "running");
+    assert_eq!(view["name"], "mw-test");
+
+    let kill = setup.zoe(&["kill", "mw-test"]);
+    assert_eq!(kill.code, 0, "{}", kill.stderr);
+    for h in ["local", "remote"] {
+        assert_eq!(
+            leftovers(&e, h, &id),
+            (0, 0),
+            "containers/networks left on {h}"
+        );
+    }
+    assert_eq!(
+        setup.zoe(&["kill", &id]).code,
+        1,
+        "a second kill finds nothing"
+    );
+}
+
+#[test]
+fn placement_honours_labels_and_capacity_and_says_why_not() {
+    let Some(e) = engines() else { return };
+    let shop = tempfile::tempdir().unwrap();
+    custom_shop(
+        shop.path(),
+        json!([service("needs-ssd", "zoe-demo/busybox:1", 0, &["ssd"])]),
+    );
+    let setup = Setup::new(&two_hosts(&e, "ssd"), shop.path());
+    let plan = setup.zoe(&["start", "custom-0", "--dry-run", "-o", "json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(
+        plan["placements"][0]["node"], "local",
+        "only local has the ssd label"
+    );
+
+    custom_shop(
+        shop.path(),
+        json!([service("needs-gpu", "zoe-demo/busybox:1", 0, &["gpu"])]),
+    );
+    let run = setup.zoe(&["start", "custom-0"]);
+    assert_eq!(run.code, 3, "no room: {}", run.stderr);
+    assert!(
+        run.stderr.contains("local: lacks label gpu")
+            && run.stderr.contains("remote: lacks label gpu"),
+        "{}",
+        run.stderr
+    );
+
+    custom_shop(
+        shop.path(),
+        json!([service("too-big", "zoe-demo/busybox:1", 0, &[])]),
+    );
+    let run = setup.zoe(&["start", "custom-0", "--memory", "too-big=60", "--dry-run"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout.contains("local: memory short by")
+            && run.stdout.contains("remote: memory short by"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_missing_image_at_step_two_is_an_error_and_leaves_nothing() {
+    let Some(e) = engines() else { return };
+    let shop = tempfile::tempdir().unwrap();
+    custom_shop(
+        shop.path(),
+        json!([
+            service("first", "zoe-demo/busybox:1", 0, &[]),
+            service("second", "zoe-demo/missing:1", 1, &[])
+        ]),
+    );
+    let setup = Setup::new(&two_hosts(&e, ""), shop.path());
+    let run = setup.zoe(&["start", "custom-0", "--name", "missing-image"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("image zoe-demo/missing:1 is not present and cannot be pulled"),
+        "{}",
+        run.stderr
+    );
+    let id = run.stderr.split(':').next().unwrap().trim().to_string();
+    assert!(
+        run.stderr.contains(&format!("{id}: error")),
+        "{}",
+        run.stderr
+    );
+    for h in ["local", "remote"] {
+        assert_eq!(leftovers(&e, h, &id), (0, 0), "left on {h}");
+    }
+}
+
+#[test]
+fn an_unreachable_host_is_offline_and_the_others_keep_working() {
+    let Some(e) = engines() else { return };
+    let conf = format!(
+        "{}\n[dead]\ndocker_address: tcp://127.0.0.1:1\nexternal_address: 127.0.0.1\n",
+        two_hosts(&e, "")
+    );
+    let setup = Setup::new(&conf, &sample_shop());
+    let started = Instant::now();
+    let nodes = setup.zoe(&["nodes"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "a dead host must not stall the others"
+    );
+    assert_eq!(nodes.code, 1, "exit 1 when a host is offline");
+    assert!(nodes.stdout.contains("dead    offline"), "{}", nodes.stdout);
+    assert!(
+        nodes
+            .stdout
+            .contains("dead: host dead (tcp://127.0.0.1:1): cannot connect"),
+        "{}",
+        nodes.stdout
+    );
+    assert!(
+        nodes.stdout.contains("2 of 3 nodes online"),
+        "{}",
+        nodes.stdout
+    );
+
+    let run = setup.zoe(&["start", "web-hello-0", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id = serde_json::from_str::<Value>(&run.stdout).unwrap()["execution"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        setup.zoe(&["kill", &id]).code,
+        1,
+        "the dead host could not be cleaned: say so"
+    );
+    for h in ["local", "remote"] {
+        assert_eq!(leftovers(&e, h, &id), (0, 0));
+    }
+}
+
+#[test]
+fn a_dead_essential_service_ends_its_execution_with_the_reason() {
+    let Some(e) = engines() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let run = setup.zoe(&["start", "web-hello-0", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let launched: Value = serde_json::from_str(&run.stdout).unwrap();
+    let id = launched["execution"].as_str().unwrap().to_string();
+    let (host, container) = (
+        launched["containers"][0][1].as_str().unwrap().to_string(),
+        launched["containers"][0][2].as_str().unwrap().to_string(),
+    );
+    let docker_host = if host == "local" {
+        format!("unix://{}/local/docker.sock", e.dir.display())
+    } else {
+        "tcp://127.0.0.1:23750".into()
+    };
+    let killed = Command::new("docker")
+        .args(["kill", &container])
+        .env("DOCKER_HOST", &docker_host)
+        .output()
+        .unwrap();
+    assert!(killed.status.success());
+    let ps = setup.zoe(&["ps", "-a", "-o", "json"]);
+    let views: Value = serde_json::from_str(&ps.stdout).unwrap();
+    let view = views
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(view["status"], "error");
+    assert_eq!(
+        view["reason"],
+        "Essential service web0 died: it exited with code 137"
+    );
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
+    assert_eq!(leftovers(&e, &host, &id), (0, 0));
+}
+
+#[test]
+fn tls_host_needs_the_right_ca() {
+    let Some(e) = engines() else { return };
+    let tls = e.dir.join("tls");
+    if !tls.join("other-ca.pem").is_file() {
+        if std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
+            panic!("the TLS engine is not running: ZOE_ENGINES_TLS=1 scripts/engines.sh start");
+        }
+        eprintln!("SKIPPED: no TLS engine");
+        return;
+    }
+    let conf = |ca: &str| {
+        format!(
+            "[secure]\ndocker_address: tcp://127.0.0.1:23760\nexternal_address: 127.0.0.1\nuse_tls: yes\ntls_cert: {0}/cert.pem\ntls_key: {0}/key.pem\ntls_ca: {0}/{ca}\n",
+            tls.display()
+        )
+    };
+    let good = Setup::new(&conf("ca.pem"), &sample_shop());
+    let nodes = good.zoe(&["nodes"]);
+    assert_eq!(nodes.code, 0, "{}{}", nodes.stdout, nodes.stderr);
+    assert!(nodes.stdout.contains("secure  online"), "{}", nodes.stdout);
+
+    let bad = Setup::new(&conf("other-ca.pem"), &sample_shop());
+    let nodes = bad.zoe(&["nodes"]);
+    assert_eq!(nodes.code, 1);
+    assert!(
+        nodes
+            .stdout
+            .contains("secure: host secure (tcp://127.0.0.1:23760): cannot connect"),
+        "{}",
+        nodes.stdout
+    );
+    assert!(
+        nodes.stdout.contains("certificate"),
+        "the reason names the certificate problem: {}",
+        nodes.stdout
+    );
+}
