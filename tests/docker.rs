@@ -222,7 +222,7 @@ fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_secs(8));
+    std::thread::sleep(Duration::from_secs(10));
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let streamed = String::from_utf8_lossy(&out.stdout);

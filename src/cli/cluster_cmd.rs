@@ -210,11 +210,7 @@ async fn start(
                 for p in &plan.placements {
                     table.row(vec![
                         p.instance.clone(),
-                        if p.essential {
-                            "essential".into()
-                        } else {
-                            "elastic".into()
-                        },
+                        super::role(p.essential).into(),
                         p.node.clone(),
                     ]);
                 }
@@ -225,7 +221,7 @@ async fn start(
                         .collect();
                     table.row(vec![
                         instance.clone(),
-                        "elastic".into(),
+                        super::role(false).into(),
                         format!("later (no room now: {})", why.join("; ")),
                     ]);
                 }
@@ -529,11 +525,7 @@ async fn inspect(ctx: &Context, cluster: &Cluster, query: &str) -> Result<Outcom
             .unwrap_or_default();
         table.row(vec![
             i.instance.clone(),
-            if i.essential {
-                "essential".into()
-            } else {
-                "elastic".into()
-            },
+            super::role(i.essential).into(),
             i.host.clone(),
             i.container.clone(),
             i.state.as_str().into(),

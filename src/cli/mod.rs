@@ -166,6 +166,11 @@ pub fn print_stdout(text: &str) {
         .and_then(|_| stdout.flush());
 }
 
+/// How tables name an instance's kind.
+pub(crate) fn role(essential: bool) -> &'static str {
+    if essential { "essential" } else { "elastic" }
+}
+
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value)
         .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));

@@ -417,11 +417,7 @@ fn render_text(p: &Prepared) -> String {
     for i in &ordered {
         table.row(vec![
             i.name.clone(),
-            if i.essential {
-                "essential".into()
-            } else {
-                "elastic".into()
-            },
+            super::role(i.essential).into(),
             i.startup_order.to_string(),
             i.image.clone(),
             if i.memory_bytes == 0 {

@@ -81,19 +81,7 @@ pub async fn snapshot(
         };
         let state = inspect.state.clone().unwrap_or_default();
         let status = state.status.map(|s| s.to_string()).unwrap_or_default();
-        let ports = inspect
-            .network_settings
-            .as_ref()
-            .and_then(|n| n.ports.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(key, bindings)| {
-                Some((
-                    key,
-                    bindings?.first()?.host_port.clone()?.parse::<u16>().ok()?,
-                ))
-            })
-            .collect();
+        let ports = published_ports(inspect.network_settings.as_ref());
         services.push(ServiceContainer {
             id,
             name: inspect
@@ -188,6 +176,21 @@ pub async fn snapshot(
         images: image_names,
         services,
     })
+}
+
+/// Published ports of an inspected container: `"8080/tcp"` → host port.
+pub fn published_ports(settings: Option<&bollard::models::NetworkSettings>) -> Vec<(String, u16)> {
+    settings
+        .and_then(|n| n.ports.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, bindings)| {
+            Some((
+                key,
+                bindings?.first()?.host_port.clone()?.parse::<u16>().ok()?,
+            ))
+        })
+        .collect()
 }
 
 /// One stats sample: (memory bytes, cores) in use.

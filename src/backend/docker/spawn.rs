@@ -294,18 +294,7 @@ pub async fn create_and_start(
         docker.inspect_container(&created.id, None::<InspectContainerOptions>),
     )
     .await?;
-    let ports = inspect
-        .network_settings
-        .and_then(|n| n.ports)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(key, bindings)| {
-            Some((
-                key,
-                bindings?.first()?.host_port.clone()?.parse::<u16>().ok()?,
-            ))
-        })
-        .collect();
+    let ports = super::node::published_ports(inspect.network_settings.as_ref());
     Ok(Started {
         id: created.id,
         ports,
