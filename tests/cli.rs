@@ -378,10 +378,16 @@ fn config_paths_and_bad_settings() {
 
     std::fs::write(
         dir.path().join("zoe/config.toml"),
-        "deployment_name = \"lab\"\nshop = \"/nonexistent\"\n",
+        "deployment_name = \"lab\"\nshop = \"/nonexistent\"\ntheme = \"nosuch\"\n",
     )
     .unwrap();
     let run = zoe_in(&repo(), &["config", "show"], &[("XDG_CONFIG_HOME", &xdg)]);
+    assert!(
+        run.stderr
+            .contains("no theme `nosuch`; available: default, high-contrast, light, mono"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stdout.contains("deployment_name = \"lab\"")
             && run.stdout.contains("user = \"tester\""),

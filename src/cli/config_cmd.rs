@@ -40,6 +40,7 @@ fn paths(ctx: &Context) -> String {
             "cache_dir": ctx.paths.cache_dir,
             "state_dir": ctx.paths.state_dir,
             "log_file": ctx.paths.log_file,
+            "themes_dir": ctx.paths.themes_dir,
         }));
     }
     let mut table = Table::new(&["WHAT", "PATH", "NOTE"]);
@@ -63,6 +64,14 @@ fn paths(ctx: &Context) -> String {
 }
 
 fn show(ctx: &Context) -> Result<Outcome, CliError> {
+    let no_color = ctx.env.get("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if let Err(why) = crate::config::theme::load_theme(
+        &ctx.loaded.settings.theme,
+        Some(&ctx.paths.themes_dir),
+        no_color,
+    ) {
+        eprintln!("zoe: warning: {}: theme: {why}", ctx.loaded.file.display());
+    }
     let mut settings = ctx.loaded.settings.clone();
     settings.shop = Some(ctx.shop_dir.clone());
     if settings.user.is_none() {

@@ -4,6 +4,7 @@ pub mod docker_conf;
 pub mod hosts;
 pub mod paths;
 pub mod settings;
+pub mod theme;
 
 pub use paths::{EnvLookup, Paths};
 pub use settings::{

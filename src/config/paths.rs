@@ -15,6 +15,8 @@ pub struct Paths {
     /// `$XDG_STATE_HOME/zoe`: logs live here, never on the terminal.
     pub state_dir: PathBuf,
     pub log_file: PathBuf,
+    /// `$XDG_CONFIG_HOME/zoe/themes`: user themes, next to the built-in ones.
+    pub themes_dir: PathBuf,
 }
 
 impl Paths {
@@ -34,6 +36,7 @@ impl Paths {
             config_file: config_dir.join("config.toml"),
             cache_dir: base("XDG_CACHE_HOME", ".cache"),
             log_file: state_dir.join("zoe.log"),
+            themes_dir: config_dir.join("themes"),
             state_dir,
         }
     }
