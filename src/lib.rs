@@ -10,3 +10,4 @@ pub mod console;
 pub mod model;
 pub mod sched;
 pub mod shop;
+pub mod state;

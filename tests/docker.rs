@@ -43,7 +43,7 @@ struct Run {
 
 /// A private configuration: the given docker.conf text and shop.
 struct Setup {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     config: PathBuf,
 }
 
@@ -60,17 +60,22 @@ impl Setup {
             ),
         )
         .unwrap();
-        Setup { _dir: dir, config }
+        Setup { dir, config }
+    }
+
+    /// `zoe` with this setup's settings and its own state cache.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoe"));
+        cmd.args(args)
+            .env("ZOE_CONFIG", &self.config)
+            .env("XDG_CACHE_HOME", self.dir.path())
+            .env("USER", "tester")
+            .env_remove("DOCKER_HOST");
+        cmd
     }
 
     fn zoe(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_zoe"))
-            .args(args)
-            .env("ZOE_CONFIG", &self.config)
-            .env("USER", "tester")
-            .env_remove("DOCKER_HOST")
-            .output()
-            .unwrap();
+        let out = self.command(args).output().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into(),
@@ -215,10 +220,8 @@ fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
     );
 
     // `zoe logs -f` streams: new lines keep arriving
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zoe"))
-        .args(["logs", &id, "worker0", "-f", "--tail", "1"])
-        .env("ZOE_CONFIG", &setup.config)
-        .env("USER", "tester")
+    let mut child = setup
+        .command(&["logs", &id, "worker0", "-f", "--tail", "1"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -459,4 +462,241 @@ fn tls_host_needs_the_right_ca() {
         "the reason names the certificate problem: {}",
         nodes.stdout
     );
+}
+
+fn ps_rows(setup: &Setup) -> Vec<Value> {
+    let run = setup.zoe(&["ps", "-a", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str::<Value>(&run.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_cache_survives_kill_9_during_a_launch() {
+    use std::io::{BufRead, BufReader};
+    let Some(e) = engines() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let mut child = setup
+        .command(&[
+            "start",
+            "master-workers-0",
+            "-p",
+            "worker=8",
+            "--name",
+            "kill9-test",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut id = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains(": creating worker") {
+            id = line.split(':').next().unwrap().to_string();
+            break;
+        }
+    }
+    assert!(!id.is_empty(), "the launch never got to creating workers");
+    child.kill().unwrap(); // SIGKILL, mid-launch
+    child.wait().unwrap();
+
+    let rows = ps_rows(&setup);
+    let mine: Vec<&Value> = rows.iter().filter(|r| r["id"] == id.as_str()).collect();
+    assert_eq!(mine.len(), 1, "neither lost nor duplicated: {rows:?}");
+    let status = mine[0]["status"].as_str().unwrap();
+    eprintln!(
+        "after kill -9 the execution is {status}: {}",
+        mine[0]["reason"]
+    );
+    if status == "error" {
+        assert!(
+            mine[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("launch interrupted"),
+            "{:?}",
+            mine[0]
+        );
+        for h in ["local", "remote"] {
+            assert_eq!(
+                leftovers(&e, h, &id),
+                (0, 0),
+                "the interrupted launch was cleaned up on {h}"
+            );
+        }
+    } else {
+        // the launch won the race and completed before the kill
+        assert_eq!(status, "running");
+        assert_eq!(setup.zoe(&["kill", &id]).code, 0);
+    }
+    // a second console looking again changes nothing
+    let again = ps_rows(&setup);
+    assert_eq!(again.iter().filter(|r| r["id"] == id.as_str()).count(), 1);
+}
+
+#[test]
+fn two_consoles_share_one_cache() {
+    let Some(e) = engines() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let children: Vec<_> = ["both-a", "both-b"]
+        .iter()
+        .map(|name| {
+            setup
+                .command(&[
+                    "start",
+                    "batch-counter-0",
+                    "-p",
+                    "STEPS=2",
+                    "--name",
+                    name,
+                    "-o",
+                    "json",
+                ])
+                .output()
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for child in children {
+        let out = child.unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ids.push(
+            serde_json::from_slice::<Value>(&out.stdout).unwrap()["execution"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    // at the same time: two consoles reading and writing the cache
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            setup
+                .command(&["ps", "-a", "-o", "json"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut r in readers {
+        assert!(r.wait().unwrap().success());
+    }
+    let rows = ps_rows(&setup);
+    for id in &ids {
+        assert_eq!(rows.iter().filter(|r| r["id"] == id.as_str()).count(), 1);
+    }
+    // the batch jobs finish on their own: the cache learns it from the cluster
+    wait_for("both batch jobs to finish", Duration::from_secs(30), || {
+        let rows = ps_rows(&setup);
+        ids.iter().all(|id| {
+            rows.iter()
+                .any(|r| r["id"] == id.as_str() && r["status"] == "terminated")
+        })
+    });
+    for id in &ids {
+        setup.zoe(&["kill", id]);
+    }
+}
+
+#[test]
+fn start_wait_queues_until_there_is_room() {
+    let Some(_engines) = engines() else { return };
+    // only the remote host, so two big executions cannot both fit
+    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
+    let setup = Setup::new(conf, &sample_shop());
+    let total = serde_json::from_str::<Value>(&setup.zoe(&["nodes", "-o", "json"]).stdout).unwrap()
+        [0]["memory_total"]
+        .as_f64()
+        .unwrap();
+    let big = format!("web={:.1}", total / (1u64 << 30) as f64 * 0.6);
+    let first = setup.zoe(&[
+        "start",
+        "web-hello-0",
+        "--memory",
+        &big,
+        "--name",
+        "big-first",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let first_id = serde_json::from_str::<Value>(&first.stdout).unwrap()["execution"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let now = setup.zoe(&[
+        "start",
+        "web-hello-0",
+        "--memory",
+        &big,
+        "--name",
+        "big-second",
+    ]);
+    assert_eq!(
+        now.code, 3,
+        "without --wait: no room, exit 3: {}",
+        now.stderr
+    );
+    assert!(
+        now.stderr.contains("remote: memory short by"),
+        "{}",
+        now.stderr
+    );
+
+    let waiting = setup
+        .command(&[
+            "start",
+            "web-hello-0",
+            "--memory",
+            &big,
+            "--name",
+            "big-waits",
+            "--wait",
+            "-o",
+            "json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(
+        "the second execution to be queued",
+        Duration::from_secs(20),
+        || {
+            ps_rows(&setup)
+                .iter()
+                .any(|r| r["name"] == "big-waits" && r["status"] == "queued")
+        },
+    );
+    assert_eq!(setup.zoe(&["kill", &first_id]).code, 0);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second_id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["execution"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let inspect: Value =
+        serde_json::from_str(&setup.zoe(&["inspect", &second_id, "-o", "json"]).stdout).unwrap();
+    let statuses: Vec<&str> = inspect["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"queued") && statuses.last() == Some(&"running"),
+        "{statuses:?}"
+    );
+    assert_eq!(setup.zoe(&["kill", &second_id]).code, 0);
 }

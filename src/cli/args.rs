@@ -51,7 +51,7 @@ pub enum Command {
         /// Only show where each service would go, or why nothing fits
         #[arg(long)]
         dry_run: bool,
-        /// Wait until the execution ends; exit 0 if it finished cleanly
+        /// When nothing fits, wait in the queue (FIFO or SIZE) until it does
         #[arg(long)]
         wait: bool,
     },

@@ -3,7 +3,9 @@
 pub mod args;
 mod cluster_cmd;
 mod config_cmd;
+mod logs_cmd;
 mod shop_cmd;
+mod start_cmd;
 pub mod table;
 
 use std::io::Write;

@@ -40,6 +40,8 @@ pub struct Settings {
     #[serde(deserialize_with = "positive")]
     pub max_cores: f64,
     pub placement_policy: PlacementPolicy,
+    /// Order of executions waiting for room: "fifo" or "size" (smaller first).
+    pub scheduler_policy: crate::sched::QueueOrder,
     /// Lines kept per log stream.
     #[serde(deserialize_with = "buffer_lines")]
     pub log_buffer_lines: usize,
@@ -69,6 +71,7 @@ impl Default for Settings {
             max_memory_gib: 64.0,
             max_cores: 16.0,
             placement_policy: PlacementPolicy::Average,
+            scheduler_policy: crate::sched::QueueOrder::Fifo,
             log_buffer_lines: 10_000,
             theme: "default".into(),
             docker_config: None,

@@ -88,6 +88,10 @@ fn the_annotated_example_is_complete_and_matches_the_defaults() {
         "placement_policy",
         "log_buffer_lines",
         "theme",
+        "docker_config",
+        "network",
+        "stop_grace_secs",
+        "scheduler_policy",
     ] {
         assert!(
             example.contains(&format!("{key} =")),

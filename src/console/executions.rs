@@ -34,6 +34,11 @@ pub struct ExecutionView {
     pub hosts: Vec<String>,
     /// The description's `will_end` (batch), when known.
     pub will_end: Option<bool>,
+    /// The submitted description (JSON), when the containers carry it.
+    #[serde(skip)]
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub parameters: Vec<(String, String)>,
 }
 
 impl ExecutionView {
@@ -73,6 +78,8 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
                     will_end: description
                         .and_then(|d| d.get("will_end"))
                         .and_then(|v| v.as_bool()),
+                    description: description.map(|d| d.to_string()),
+                    parameters: labelled.parameters.clone(),
                 }
             });
             view.instances.push(InstanceView {
@@ -213,6 +220,8 @@ mod tests {
             instances,
             hosts: Vec::new(),
             will_end: None,
+            description: None,
+            parameters: Vec::new(),
         }
     }
 

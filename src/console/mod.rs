@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod events;
 pub mod executions;
 pub mod launch;
+pub mod observe;
 
 use crate::config::Settings;
 use crate::model::execution::check_label_value;

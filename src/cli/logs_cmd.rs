@@ -1,0 +1,141 @@
+//! `zoe logs`: one service or all services of an execution, merged with a
+//! service prefix; following survives broken streams (see backend logs).
+
+use std::fmt::Write as _;
+
+use futures::StreamExt;
+
+use super::cluster_cmd::{Session, find};
+use super::{CliError, Outcome, print_stdout};
+use crate::backend::docker::logs::{LogRequest, follow};
+use crate::console::launch::now_secs;
+
+pub async fn logs(
+    s: &Session<'_>,
+    query: &str,
+    service: Option<&str>,
+    follow_on: bool,
+    tail: Option<u64>,
+    since: Option<&str>,
+    timestamps: bool,
+) -> Result<Outcome, CliError> {
+    let since = match since.map(parse_since).transpose() {
+        Ok(since) => since,
+        Err(why) => {
+            return Err(CliError {
+                message: why,
+                code: 2,
+            });
+        }
+    };
+    let request = LogRequest {
+        follow: follow_on,
+        tail,
+        since,
+    };
+    let seen = s.observe(false).await?;
+    let record = find(&s.store, s.deployment(), query)?;
+    let Some(view) = seen.views.iter().find(|v| v.id == record.id) else {
+        return Err(CliError::new(format!(
+            "execution {} has no containers left on the cluster ({}), so no logs",
+            record.id, record.status
+        )));
+    };
+    let chosen: Vec<_> = view
+        .instances
+        .iter()
+        .filter(|i| {
+            service.is_none_or(|s| {
+                i.instance == s || i.instance.trim_end_matches(|c: char| c.is_ascii_digit()) == s
+            })
+        })
+        .collect();
+    if chosen.is_empty() {
+        let names: Vec<&str> = view.instances.iter().map(|i| i.instance.as_str()).collect();
+        return Err(CliError::new(format!(
+            "execution {} has no service `{}`; services: {}",
+            view.id,
+            service.unwrap_or_default(),
+            names.join(", ")
+        )));
+    }
+    let width = chosen.iter().map(|i| i.instance.len()).max().unwrap_or(0);
+    let prefix = chosen.len() > 1;
+    let mut streams = Vec::new();
+    for i in &chosen {
+        let docker = s
+            .cluster
+            .client(&i.host)
+            .await
+            .map_err(|e| CliError::new(e.to_string()))?;
+        let container = seen
+            .nodes
+            .iter()
+            .flat_map(|n| &n.services)
+            .find(|c| c.execution_id == view.id && c.instance == i.instance)
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
+        streams.push(Box::pin(follow(
+            docker,
+            container,
+            i.instance.clone(),
+            request.clone(),
+        )));
+    }
+    let mut merged = futures::stream::select_all(streams);
+    while let Some(item) = merged.next().await {
+        match item {
+            Ok(l) => {
+                let mut line = String::new();
+                if prefix {
+                    let _ = write!(line, "{:width$} | ", l.instance);
+                }
+                if timestamps {
+                    let _ = write!(line, "{} ", l.timestamp);
+                }
+                line.push_str(&l.text);
+                line.push('\n');
+                print_stdout(&line);
+            }
+            Err(why) => eprintln!("zoe: {why}"),
+        }
+    }
+    Ok(Outcome::ok(String::new()))
+}
+
+/// `30s`, `10m`, `2h`, `1d` ago, or Unix seconds.
+pub fn parse_since(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<i64>() {
+        return Ok(n);
+    }
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let usage = || format!("--since `{text}`: use 30s, 10m, 2h, 1d or Unix seconds");
+    let n: i64 = number.parse().map_err(|_| usage())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(usage()),
+    };
+    Ok(now_secs() as i64 - secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_durations_and_seconds() {
+        assert_eq!(parse_since("1700000000"), Ok(1_700_000_000));
+        let now = now_secs() as i64;
+        assert!((parse_since("10m").unwrap() - (now - 600)).abs() <= 1);
+        assert!((parse_since("2h").unwrap() - (now - 7200)).abs() <= 1);
+        assert!(parse_since("10x").is_err());
+        assert!(parse_since("m").is_err());
+    }
+}

@@ -1,0 +1,59 @@
+//! One look at the cluster: every host read concurrently, executions rebuilt
+//! from labels, the cache reconciled both ways, interrupted launches cleaned
+//! up, nodes remembered.
+
+use super::cluster::Cluster;
+use super::events::Events;
+use super::executions::{ExecutionView, executions_from_nodes};
+use super::launch::{now_secs, remove_execution};
+use crate::backend::NodeSnapshot;
+use crate::config::Settings;
+use crate::model::ExecutionStatus;
+use crate::state::{ReconcileReport, StateError, Store, reconcile};
+
+pub struct Observation {
+    pub nodes: Vec<NodeSnapshot>,
+    pub views: Vec<ExecutionView>,
+    pub report: ReconcileReport,
+}
+
+impl Observation {
+    /// Every host answered.
+    pub fn complete(&self) -> bool {
+        self.nodes.iter().all(NodeSnapshot::is_online)
+    }
+}
+
+pub async fn observe(
+    cluster: &Cluster,
+    settings: &Settings,
+    store: &Store,
+    with_usage: bool,
+) -> Result<Observation, StateError> {
+    let deployment = settings.deployment_name.as_str();
+    let nodes = cluster.snapshot_all(deployment, with_usage).await;
+    let now = now_secs();
+    let mut views = executions_from_nodes(&nodes, now);
+    let complete = nodes.iter().all(NodeSnapshot::is_online);
+    let report = reconcile(store, deployment, &views, complete, now)?;
+    for id in &report.interrupted {
+        // The console that launched it died mid-way: remove what it left.
+        let removal = remove_execution(cluster, settings, id, &[], 0, &Events::none()).await;
+        let reason = if removal.failed.is_empty() {
+            "launch interrupted: the console that started it stopped; what it had created was removed".to_string()
+        } else {
+            format!(
+                "launch interrupted: the console that started it stopped; could not clean {} host(s)",
+                removal.failed.len()
+            )
+        };
+        store.set_status(deployment, id, ExecutionStatus::Error, Some(&reason), now)?;
+        views.retain(|v| v.id != *id);
+    }
+    store.save_nodes(deployment, &nodes, now)?;
+    Ok(Observation {
+        nodes,
+        views,
+        report,
+    })
+}

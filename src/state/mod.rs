@@ -1,0 +1,412 @@
+//! The local state cache: execution history (entry, parameters,
+//! description, owner, status timeline, reasons, endpoints) and the
+//! last-known nodes, in one SQLite file under the XDG cache directory.
+//!
+//! The cluster stays the source of truth: `reconcile` brings the cache in
+//! line with what the containers' labels say, both ways. SQLite in WAL mode
+//! with a busy timeout and short transactions lets several consoles share
+//! one cache; a crash (even `kill -9`) mid-write leaves the last committed
+//! state.
+
+mod reconcile;
+
+pub use reconcile::{ReconcileReport, reconcile};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::model::ExecutionStatus;
+
+const SCHEMA_VERSION: i32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state cache {path}: {why}")]
+    Sqlite { path: PathBuf, why: String },
+}
+
+/// One execution as the cache remembers it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExecutionRecord {
+    pub id: String,
+    pub name: String,
+    pub entry: String,
+    pub owner: String,
+    pub deployment: String,
+    /// The submitted description, JSON.
+    pub description: Option<String>,
+    /// Parameter values, JSON object.
+    pub parameters: String,
+    pub status: ExecutionStatus,
+    pub reason: Option<String>,
+    pub submitted: u64,
+    pub started: Option<u64>,
+    pub ended: Option<u64>,
+    pub hosts: Vec<String>,
+    /// Endpoints, JSON array of {instance, name, url}.
+    pub endpoints: String,
+    /// `<machine>:<pid>` of the console that launched it.
+    pub launcher: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache file.
+    pub fn open(path: &Path) -> Result<Store, StateError> {
+        let fail = |why: String| StateError::Sqlite {
+            path: path.to_path_buf(),
+            why,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        // Another console may be creating the file or switching it to WAL
+        // right now: wait for it rather than fail.
+        let mut attempts = 0;
+        loop {
+            match store.setup() {
+                Ok(()) => return Ok(store),
+                Err(e) if is_busy(&e) && attempts < 100 => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(fail(e.to_string())),
+            }
+        }
+    }
+
+    pub fn open_in_memory() -> Result<Store, StateError> {
+        let conn = Connection::open_in_memory().map_err(|e| StateError::Sqlite {
+            path: ":memory:".into(),
+            why: e.to_string(),
+        })?;
+        let store = Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+        };
+        store.setup().map_err(|e| StateError::Sqlite {
+            path: ":memory:".into(),
+            why: e.to_string(),
+        })?;
+        Ok(store)
+    }
+
+    fn setup(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(15))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let version: i32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version < SCHEMA_VERSION {
+            self.conn.execute_batch(
+                "BEGIN IMMEDIATE;
+                 CREATE TABLE IF NOT EXISTS executions (
+                    id TEXT NOT NULL, deployment TEXT NOT NULL, name TEXT NOT NULL, entry TEXT NOT NULL,
+                    owner TEXT NOT NULL, description TEXT, parameters TEXT NOT NULL DEFAULT '{}',
+                    status TEXT NOT NULL, reason TEXT, submitted INTEGER NOT NULL, started INTEGER, ended INTEGER,
+                    hosts TEXT NOT NULL DEFAULT '', endpoints TEXT NOT NULL DEFAULT '[]', launcher TEXT NOT NULL DEFAULT '',
+                    PRIMARY KEY (deployment, id));
+                 CREATE TABLE IF NOT EXISTS status_log (
+                    deployment TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT);
+                 CREATE INDEX IF NOT EXISTS status_log_by_execution ON status_log (deployment, id, at);
+                 CREATE TABLE IF NOT EXISTS nodes (
+                    deployment TEXT NOT NULL, name TEXT NOT NULL, snapshot TEXT NOT NULL, seen INTEGER NOT NULL,
+                    PRIMARY KEY (deployment, name));
+                 PRAGMA user_version = 1;
+                 COMMIT;",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A write transaction that takes the write lock up front, so two
+    /// consoles queue on the busy timeout instead of failing on an upgrade.
+    fn write(&self) -> rusqlite::Result<Transaction<'_>> {
+        Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+    }
+
+    fn fail(&self, e: rusqlite::Error) -> StateError {
+        StateError::Sqlite {
+            path: self.path.clone(),
+            why: e.to_string(),
+        }
+    }
+
+    /// Records a new execution; a second insert of the same id is ignored.
+    pub fn insert(&self, record: &ExecutionRecord) -> Result<bool, StateError> {
+        let tx = self.write().map_err(|e| self.fail(e))?;
+        let inserted = tx
+            .execute(
+                "INSERT OR IGNORE INTO executions (id, deployment, name, entry, owner, description, parameters, status, reason,
+                    submitted, started, ended, hosts, endpoints, launcher)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![
+                    record.id, record.deployment, record.name, record.entry, record.owner, record.description,
+                    record.parameters, record.status.as_str(), record.reason, record.submitted as i64,
+                    record.started.map(|t| t as i64), record.ended.map(|t| t as i64), record.hosts.join(","),
+                    record.endpoints, record.launcher
+                ],
+            )
+            .map_err(|e| self.fail(e))?;
+        if inserted > 0 {
+            tx.execute(
+                "INSERT INTO status_log (deployment, id, at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![record.deployment, record.id, record.submitted as i64, record.status.as_str(), record.reason],
+            )
+            .map_err(|e| self.fail(e))?;
+        }
+        tx.commit().map_err(|e| self.fail(e))?;
+        Ok(inserted > 0)
+    }
+
+    /// Moves an execution to `status` (logged in its timeline when it
+    /// changes). Ended executions stay ended.
+    pub fn set_status(
+        &self,
+        deployment: &str,
+        id: &str,
+        status: ExecutionStatus,
+        reason: Option<&str>,
+        at: u64,
+    ) -> Result<bool, StateError> {
+        let tx = self.write().map_err(|e| self.fail(e))?;
+        let current: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT status, reason FROM executions WHERE deployment = ?1 AND id = ?2",
+                params![deployment, id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        let Some((old, old_reason)) = current else {
+            return Ok(false);
+        };
+        let old = ExecutionStatus::parse(&old).unwrap_or(ExecutionStatus::Error);
+        if !old.is_active() || (old == status && old_reason.as_deref() == reason) {
+            return Ok(false);
+        }
+        let at = at as i64;
+        tx.execute(
+            "UPDATE executions SET status = ?3, reason = COALESCE(?4, reason),
+                started = CASE WHEN ?3 = 'running' AND started IS NULL THEN ?5 ELSE started END,
+                ended = CASE WHEN ?3 IN ('terminated', 'error') THEN ?5 ELSE ended END
+             WHERE deployment = ?1 AND id = ?2",
+            params![deployment, id, status.as_str(), reason, at],
+        )
+        .map_err(|e| self.fail(e))?;
+        tx.execute("INSERT INTO status_log (deployment, id, at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)", params![deployment, id, at, status.as_str(), reason])
+            .map_err(|e| self.fail(e))?;
+        tx.commit().map_err(|e| self.fail(e))?;
+        Ok(true)
+    }
+
+    pub fn set_placement(
+        &self,
+        deployment: &str,
+        id: &str,
+        hosts: &[String],
+        endpoints_json: &str,
+    ) -> Result<(), StateError> {
+        self.conn
+            .execute("UPDATE executions SET hosts = ?3, endpoints = ?4 WHERE deployment = ?1 AND id = ?2", params![deployment, id, hosts.join(","), endpoints_json])
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
+    pub fn get(&self, deployment: &str, id: &str) -> Result<Option<ExecutionRecord>, StateError> {
+        self.conn
+            .query_row(
+                &format!("{SELECT} WHERE deployment = ?1 AND id = ?2"),
+                params![deployment, id],
+                row_to_record,
+            )
+            .optional()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Executions of the deployment, newest first.
+    pub fn list(
+        &self,
+        deployment: &str,
+        include_ended: bool,
+    ) -> Result<Vec<ExecutionRecord>, StateError> {
+        let filter = if include_ended {
+            ""
+        } else {
+            " AND status NOT IN ('terminated', 'error')"
+        };
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "{SELECT} WHERE deployment = ?1{filter} ORDER BY submitted DESC, id DESC"
+            ))
+            .map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map(params![deployment], row_to_record)
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The status timeline of an execution: (time, status, reason).
+    pub fn timeline(
+        &self,
+        deployment: &str,
+        id: &str,
+    ) -> Result<Vec<(u64, String, Option<String>)>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, status, reason FROM status_log WHERE deployment = ?1 AND id = ?2 ORDER BY at, rowid")
+            .map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map(params![deployment, id], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Remembers the nodes as last seen (for an instant first screen).
+    pub fn save_nodes(
+        &self,
+        deployment: &str,
+        nodes: &[crate::backend::NodeSnapshot],
+        at: u64,
+    ) -> Result<(), StateError> {
+        let tx = self.write().map_err(|e| self.fail(e))?;
+        for node in nodes {
+            let json = serde_json::to_string(node).unwrap_or_default();
+            tx.execute(
+                "INSERT INTO nodes (deployment, name, snapshot, seen) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (deployment, name) DO UPDATE SET snapshot = excluded.snapshot, seen = excluded.seen",
+                params![deployment, node.name, json, at as i64],
+            )
+            .map_err(|e| self.fail(e))?;
+        }
+        tx.commit().map_err(|e| self.fail(e))
+    }
+
+    /// Last-known nodes: (name, snapshot JSON, seen).
+    pub fn nodes(&self, deployment: &str) -> Result<Vec<(String, String, u64)>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, snapshot, seen FROM nodes WHERE deployment = ?1 ORDER BY name")
+            .map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map(params![deployment], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+const SELECT: &str = "SELECT id, name, entry, owner, deployment, description, parameters, status, reason, submitted, started, ended, hosts, endpoints, launcher FROM executions";
+
+fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
+    let status: String = r.get(7)?;
+    let hosts: String = r.get(12)?;
+    Ok(ExecutionRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        entry: r.get(2)?,
+        owner: r.get(3)?,
+        deployment: r.get(4)?,
+        description: r.get(5)?,
+        parameters: r.get(6)?,
+        status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Error),
+        reason: r.get(8)?,
+        submitted: r.get::<_, i64>(9)? as u64,
+        started: r.get::<_, Option<i64>>(10)?.map(|t| t as u64),
+        ended: r.get::<_, Option<i64>>(11)?.map(|t| t as u64),
+        hosts: hosts
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(str::to_string)
+            .collect(),
+        endpoints: r.get(13)?,
+        launcher: r.get(14)?,
+    })
+}
+
+/// `<machine>:<pid>` of this process, to tell whether a launch is still
+/// being driven by a live console.
+pub fn launcher_tag() -> String {
+    format!("{}:{}", machine_id(), std::process::id())
+}
+
+/// True when `tag` names a process on this machine that is gone.
+pub fn launcher_is_gone(tag: &str) -> bool {
+    match tag.rsplit_once(':') {
+        Some((machine, pid)) if machine == machine_id() => match pid.parse::<u32>() {
+            Ok(pid) => !Path::new(&format!("/proc/{pid}")).exists(),
+            Err(_) => true,
+        },
+        _ => false,
+    }
+}
+
+fn machine_id() -> String {
+    std::fs::read_to_string("/etc/machine-id")
+        .or_else(|_| std::fs::read_to_string("/proc/sys/kernel/hostname"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
+
+/// Applies an engine event to the cache: status changes and placements.
+pub fn record_event(
+    store: &Store,
+    deployment: &str,
+    event: &crate::console::events::Event,
+    now: u64,
+) -> Result<(), StateError> {
+    use crate::console::events::Event;
+    match event {
+        Event::Status {
+            execution,
+            status,
+            reason,
+        } => {
+            store.set_status(deployment, execution, *status, reason.as_deref(), now)?;
+        }
+        Event::Placed {
+            execution,
+            placements,
+            ..
+        } => {
+            let mut hosts: Vec<String> = placements.iter().map(|(_, h)| h.clone()).collect();
+            hosts.sort();
+            hosts.dedup();
+            let endpoints = store
+                .get(deployment, execution)?
+                .map(|r| r.endpoints)
+                .unwrap_or_else(|| "[]".into());
+            store.set_placement(deployment, execution, &hosts, &endpoints)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

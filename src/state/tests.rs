@@ -1,0 +1,318 @@
+use super::*;
+use crate::backend::BackendState;
+use crate::console::executions::{ExecutionView, InstanceView};
+
+fn record(id: &str, status: ExecutionStatus, submitted: u64, launcher: &str) -> ExecutionRecord {
+    ExecutionRecord {
+        id: id.into(),
+        name: format!("name-{id}"),
+        entry: "demo-0".into(),
+        owner: "alice".into(),
+        deployment: "prod".into(),
+        description: Some("{\"name\":\"demo\"}".into()),
+        parameters: "{\"worker-service_count\":\"3\"}".into(),
+        status,
+        reason: None,
+        submitted,
+        started: None,
+        ended: None,
+        hosts: vec![],
+        endpoints: "[]".into(),
+        launcher: launcher.into(),
+    }
+}
+
+fn view(id: &str, status: ExecutionStatus, submitted: u64) -> ExecutionView {
+    ExecutionView {
+        id: id.into(),
+        name: format!("name-{id}"),
+        owner: "bob".into(),
+        entry: "demo-0".into(),
+        submitted: Some(submitted),
+        status,
+        reason: (status == ExecutionStatus::Error)
+            .then(|| "Essential service m0 died: it exited with code 1".to_string()),
+        expected: Some(1),
+        instances: vec![InstanceView {
+            instance: "m0".into(),
+            host: "h1".into(),
+            container: "c".into(),
+            essential: true,
+            state: BackendState::Started,
+            exit_code: None,
+            ports: vec![],
+        }],
+        hosts: vec!["h1".into()],
+        will_end: Some(false),
+        description: Some("{\"name\":\"demo\"}".into()),
+        parameters: vec![("p".into(), "1".into())],
+    }
+}
+
+/// A launcher tag for a process on this machine that no longer exists.
+fn dead_launcher() -> String {
+    format!("{}:{}", machine_id(), u32::MAX - 7)
+}
+
+#[test]
+fn records_round_trip_with_a_timeline() {
+    let store = Store::open_in_memory().unwrap();
+    assert!(
+        store
+            .insert(&record("a1", ExecutionStatus::Submitted, 100, ""))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .insert(&record("a1", ExecutionStatus::Submitted, 100, ""))
+            .unwrap(),
+        "no duplicates"
+    );
+    assert!(
+        store
+            .set_status("prod", "a1", ExecutionStatus::Starting, None, 101)
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_status("prod", "a1", ExecutionStatus::Running, None, 103)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_status("prod", "a1", ExecutionStatus::Running, None, 104)
+            .unwrap(),
+        "no change, no log line"
+    );
+    store
+        .set_placement(
+            "prod",
+            "a1",
+            &["h1".into(), "h2".into()],
+            "[{\"url\":\"http://x\"}]",
+        )
+        .unwrap();
+    assert!(
+        store
+            .set_status(
+                "prod",
+                "a1",
+                ExecutionStatus::Terminated,
+                Some("user alice request"),
+                200
+            )
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_status("prod", "a1", ExecutionStatus::Running, None, 201)
+            .unwrap(),
+        "ended stays ended"
+    );
+    let r = store.get("prod", "a1").unwrap().unwrap();
+    assert_eq!(
+        (r.status, r.started, r.ended),
+        (ExecutionStatus::Terminated, Some(103), Some(200))
+    );
+    assert_eq!(r.reason.as_deref(), Some("user alice request"));
+    assert_eq!(r.hosts, ["h1", "h2"]);
+    assert_eq!(r.parameters, "{\"worker-service_count\":\"3\"}");
+    let statuses: Vec<String> = store
+        .timeline("prod", "a1")
+        .unwrap()
+        .into_iter()
+        .map(|(_, s, _)| s)
+        .collect();
+    assert_eq!(statuses, ["submitted", "starting", "running", "terminated"]);
+    assert!(store.list("prod", false).unwrap().is_empty());
+    assert_eq!(store.list("prod", true).unwrap().len(), 1);
+    assert!(
+        store.list("other", true).unwrap().is_empty(),
+        "deployments are separate"
+    );
+}
+
+#[test]
+fn reconcile_rebuilds_what_the_cluster_has() {
+    let store = Store::open_in_memory().unwrap();
+    let report = reconcile(
+        &store,
+        "prod",
+        &[view("x1", ExecutionStatus::Running, 50)],
+        true,
+        100,
+    )
+    .unwrap();
+    assert_eq!(report.rebuilt, ["x1"]);
+    let r = store.get("prod", "x1").unwrap().unwrap();
+    assert_eq!(
+        (r.owner.as_str(), r.status, r.submitted),
+        ("bob", ExecutionStatus::Running, 50)
+    );
+    assert_eq!(r.parameters, "{\"p\":\"1\"}");
+    // again: nothing new, nothing duplicated
+    let again = reconcile(
+        &store,
+        "prod",
+        &[view("x1", ExecutionStatus::Running, 50)],
+        true,
+        101,
+    )
+    .unwrap();
+    assert_eq!(again, ReconcileReport::default());
+    assert_eq!(store.list("prod", true).unwrap().len(), 1);
+}
+
+#[test]
+fn reconcile_follows_status_changes_with_their_reason() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record("x1", ExecutionStatus::Running, 50, ""))
+        .unwrap();
+    let report = reconcile(
+        &store,
+        "prod",
+        &[view("x1", ExecutionStatus::Error, 50)],
+        true,
+        100,
+    )
+    .unwrap();
+    assert_eq!(report.updated, [("x1".to_string(), ExecutionStatus::Error)]);
+    let r = store.get("prod", "x1").unwrap().unwrap();
+    assert_eq!(
+        r.reason.as_deref(),
+        Some("Essential service m0 died: it exited with code 1")
+    );
+}
+
+#[test]
+fn vanished_containers_close_the_record_only_when_every_host_answered() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record("gone", ExecutionStatus::Running, 50, ""))
+        .unwrap();
+    let partial = reconcile(&store, "prod", &[], false, 1000).unwrap();
+    assert!(
+        partial.closed.is_empty(),
+        "a host was offline: it may still hold them"
+    );
+    let report = reconcile(&store, "prod", &[], true, 1000).unwrap();
+    assert_eq!(report.closed, ["gone"]);
+    let r = store.get("prod", "gone").unwrap().unwrap();
+    assert_eq!(
+        (r.status, r.reason.as_deref()),
+        (
+            ExecutionStatus::Error,
+            Some("its containers vanished from the cluster")
+        )
+    );
+}
+
+#[test]
+fn launches_in_progress_are_left_alone_and_interrupted_ones_reported() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record(
+            "mine",
+            ExecutionStatus::Starting,
+            990,
+            &launcher_tag(),
+        ))
+        .unwrap();
+    store
+        .insert(&record(
+            "dead",
+            ExecutionStatus::Starting,
+            990,
+            &dead_launcher(),
+        ))
+        .unwrap();
+    store
+        .insert(&record(
+            "halfway",
+            ExecutionStatus::Starting,
+            990,
+            &dead_launcher(),
+        ))
+        .unwrap();
+    store
+        .insert(&record(
+            "finished",
+            ExecutionStatus::Starting,
+            990,
+            &dead_launcher(),
+        ))
+        .unwrap();
+    store
+        .insert(&record(
+            "waiting",
+            ExecutionStatus::Queued,
+            990,
+            &dead_launcher(),
+        ))
+        .unwrap();
+    let views = [
+        view("halfway", ExecutionStatus::Starting, 990),
+        view("finished", ExecutionStatus::Running, 990),
+    ];
+    let report = reconcile(&store, "prod", &views, true, 1000).unwrap();
+    let mut interrupted = report.interrupted.clone();
+    interrupted.sort();
+    assert_eq!(interrupted, ["dead", "halfway"]);
+    assert_eq!(report.closed, ["waiting"]);
+    assert_eq!(
+        store.get("prod", "mine").unwrap().unwrap().status,
+        ExecutionStatus::Starting,
+        "its console is alive"
+    );
+    assert_eq!(
+        store.get("prod", "finished").unwrap().unwrap().status,
+        ExecutionStatus::Running,
+        "it made it: keep it"
+    );
+}
+
+#[test]
+fn two_consoles_can_write_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let store = Store::open(&path).unwrap();
+                for i in 0..50 {
+                    let id = format!("w{w}e{i}");
+                    store
+                        .insert(&record(&id, ExecutionStatus::Submitted, i, ""))
+                        .unwrap();
+                    store
+                        .set_status("prod", &id, ExecutionStatus::Running, None, i + 1)
+                        .unwrap();
+                    let _ = store.list("prod", true).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let all = store.list("prod", true).unwrap();
+    assert_eq!(all.len(), 200);
+    assert!(all.iter().all(|r| r.status == ExecutionStatus::Running));
+    let ok: String = store
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}
+
+#[test]
+fn a_garbage_file_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(err.to_string().contains("state.db"), "{err}");
+}
