@@ -210,6 +210,12 @@ fn paths_that_escape_the_zapp_directory_are_refused() {
     )
     .unwrap();
     std::os::unix::fs::symlink("app.json", root.path().join("escape/inner.json")).unwrap();
+    std::fs::write(outside.path().join("secret-list"), "private/image:1\n").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret-list"),
+        root.path().join("escape/images"),
+    )
+    .unwrap();
     let shop = load(root.path());
     let text = problems_text(&shop);
     assert_eq!(
@@ -227,12 +233,38 @@ fn paths_that_escape_the_zapp_directory_are_refused() {
     );
     assert_eq!(
         text.matches("outside the ZApp directory").count(),
-        2,
-        "{text}"
+        3,
+        "description, logo and images links: {text}"
+    );
+    assert!(
+        shop.entries[0].images.is_empty(),
+        "the images link was not followed"
     );
     assert!(
         !text.contains("secret\""),
         "nothing outside was read: {text}"
+    );
+}
+
+#[test]
+fn a_manifest_linked_from_outside_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        &outside.path().join("manifest.json"),
+        &json!({"version": 1, "zapps": []}).to_string(),
+    );
+    fs::create_dir_all(root.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("manifest.json"),
+        root.path().join("linked/manifest.json"),
+    )
+    .unwrap();
+    let shop = load(root.path());
+    assert!(
+        problems_text(&shop).contains("outside the ZApp directory"),
+        "{}",
+        problems_text(&shop)
     );
 }
 

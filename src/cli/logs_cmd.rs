@@ -107,7 +107,14 @@ pub async fn logs(
 pub fn parse_since(text: &str) -> Result<i64, String> {
     let text = text.trim();
     if let Ok(n) = text.parse::<i64>() {
-        return Ok(n);
+        return if (0..=i64::from(i32::MAX)).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!(
+                "--since {n}: Unix seconds must be between 0 and {}",
+                i32::MAX
+            ))
+        };
     }
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
@@ -115,13 +122,17 @@ pub fn parse_since(text: &str) -> Result<i64, String> {
     );
     let usage = || format!("--since `{text}`: use 30s, 10m, 2h, 1d or Unix seconds");
     let n: i64 = number.parse().map_err(|_| usage())?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
         _ => return Err(usage()),
     };
+    let secs = n
+        .checked_mul(unit_secs)
+        .filter(|s| *s <= now_secs() as i64)
+        .ok_or_else(|| format!("--since `{text}` reaches back before 1970"))?;
     Ok(now_secs() as i64 - secs)
 }
 
@@ -137,5 +148,7 @@ mod tests {
         assert!((parse_since("2h").unwrap() - (now - 7200)).abs() <= 1);
         assert!(parse_since("10x").is_err());
         assert!(parse_since("m").is_err());
+        assert!(parse_since("200000000000000d").is_err(), "no overflow");
+        assert!(parse_since("99999999999").is_err());
     }
 }

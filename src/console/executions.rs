@@ -134,20 +134,22 @@ pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option
         .filter(|i| matches!(i.state, BackendState::Dead | BackendState::OomKilled))
         .collect();
     if !dead.is_empty() {
-        let all_clean = view
-            .instances
+        // Any essential instance that stops ends the execution (spec §5.4).
+        // A clean exit (code 0) means it finished: terminated, with that
+        // reason. A crash is shown as an error, with how it died.
+        let crashed = dead
             .iter()
-            .all(|i| i.state != BackendState::Started && i.exit_code == Some(0));
-        if all_clean {
+            .find(|i| i.state == BackendState::OomKilled || i.exit_code.is_some_and(|c| c != 0));
+        let Some(first) = crashed else {
+            let names: Vec<&str> = dead.iter().map(|i| i.instance.as_str()).collect();
             return (
                 ExecutionStatus::Terminated,
-                Some("finished: every service exited with code 0".into()),
+                Some(format!(
+                    "finished: essential service {} exited with code 0",
+                    names.join(", ")
+                )),
             );
-        }
-        let first = dead
-            .iter()
-            .find(|i| i.exit_code != Some(0))
-            .unwrap_or(&dead[0]);
+        };
         let how = match (first.state, first.exit_code) {
             (BackendState::OomKilled, _) => "was killed for using too much memory".to_string(),
             (_, Some(code)) => format!("exited with code {code}"),
@@ -274,6 +276,23 @@ mod tests {
             Some(1),
         );
         assert_eq!(derive_status(&v, NOW).0, ExecutionStatus::Running);
+    }
+
+    #[test]
+    fn a_clean_essential_exit_ends_the_execution_as_terminated() {
+        let v = view(
+            vec![
+                inst("client0", true, BackendState::Dead, Some(0)),
+                inst("server0", true, BackendState::Started, None),
+            ],
+            Some(2),
+        );
+        let (status, reason) = derive_status(&v, NOW);
+        assert_eq!(status, ExecutionStatus::Terminated);
+        assert_eq!(
+            reason.as_deref(),
+            Some("finished: essential service client0 exited with code 0")
+        );
     }
 
     #[test]

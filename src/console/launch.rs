@@ -141,8 +141,23 @@ pub async fn launch(
             Ok(launched)
         }
         Err(reason) => {
-            let hosts: Vec<String> = plan.placements.iter().map(|p| p.node.clone()).collect();
-            remove_execution(cluster, settings, &id, &hosts, 0, events).await;
+            let mut hosts: Vec<String> = plan.placements.iter().map(|p| p.node.clone()).collect();
+            hosts.sort();
+            hosts.dedup();
+            let removal = remove_execution(cluster, settings, &id, &hosts, 0, events).await;
+            let reason = if removal.failed.is_empty() {
+                reason
+            } else {
+                let left: Vec<String> = removal
+                    .failed
+                    .iter()
+                    .map(|(h, why)| format!("{h} ({why})"))
+                    .collect();
+                format!(
+                    "{reason}; could not remove everything from {}: run `zoe kill {id}` when the host is back",
+                    left.join(", ")
+                )
+            };
             events.emit(Event::Status {
                 execution: id,
                 status: ExecutionStatus::Error,
@@ -224,9 +239,7 @@ async fn start_planned(
             Ok::<(), String>(())
         }
     });
-    for result in futures::future::join_all(prepare_hosts).await {
-        result?;
-    }
+    futures::future::try_join_all(prepare_hosts).await?;
 
     // Containers, one startup_order step at a time, in parallel within a step.
     let submitted = now_secs();

@@ -64,6 +64,14 @@ fn load_zapp_dir(dir: &Path, limits: &Limits, shop: &mut Shop) {
             "directory name `{dir_name}` has characters Zoe's web shop cannot route (it allows a-z, 0-9, `_`, `.`, `-`): rename it"
         )));
     }
+    let Ok(canonical_dir) = dir.canonicalize() else {
+        return;
+    };
+    if let Err(why) = resolve_inside(dir, &canonical_dir, "manifest.json") {
+        shop.problems
+            .push(problem(Severity::Error, &manifest_path, None, None, why));
+        return;
+    }
     let Some((text, value)) = read_json(&manifest_path, &mut shop.problems, None) else {
         return;
     };
@@ -92,10 +100,7 @@ fn load_zapp_dir(dir: &Path, limits: &Limits, shop: &mut Shop) {
             shop.broken.push(id);
         }
     }
-    let Ok(canonical_dir) = dir.canonicalize() else {
-        return;
-    };
-    let images = read_images(dir, &mut shop.problems);
+    let images = read_images(dir, &canonical_dir, &mut shop.problems);
     for raw in parsed.entries {
         let id = format!("{dir_name}-{}", raw.index);
         match load_entry(
@@ -204,7 +209,10 @@ fn load_entry(
     let (logo_file, logo) = match resolve_inside(dir, canonical_dir, &raw.logo_file) {
         Ok(path) => {
             let logo = match read_head(&path, PNG_SIGNATURE.len()) {
-                Ok(head) if head == PNG_SIGNATURE => Some(path.clone()),
+                // keep the real path: what a UI opens later is what was checked
+                Ok(head) if head == PNG_SIGNATURE => {
+                    Some(path.canonicalize().unwrap_or_else(|_| path.clone()))
+                }
                 Ok(_) => {
                     refer(
                         problems,
@@ -377,9 +385,13 @@ fn describe_io(err: &std::io::Error) -> String {
 }
 
 /// The optional `images` list: one reference per line, `#` comments.
-fn read_images(dir: &Path, problems: &mut Vec<Problem>) -> Vec<String> {
+fn read_images(dir: &Path, canonical_dir: &Path, problems: &mut Vec<Problem>) -> Vec<String> {
     let path = dir.join("images");
     if !path.is_file() {
+        return Vec::new();
+    }
+    if let Err(why) = resolve_inside(dir, canonical_dir, "images") {
+        problems.push(problem(Severity::Warning, &path, None, None, why));
         return Vec::new();
     }
     match read_capped(&path, MAX_README_BYTES) {

@@ -55,55 +55,90 @@ pub fn timestamp_seconds(ts: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
-/// Follows one container's log as a stream of lines, resuming after breaks
-/// while the container still runs. Ends when the log ends (container
-/// stopped, or not following).
+/// Follows one container's log as a stream of lines. When following, a
+/// stream that ends or breaks while the container still runs is reopened
+/// from the last timestamp seen, skipping lines already delivered. Errors
+/// are delivered, never swallowed; a missing container is not retried.
 pub fn follow(
     docker: Docker,
     container: String,
     instance: String,
     request: LogRequest,
 ) -> impl Stream<Item = Result<LogLine, String>> {
-    let state = (
-        docker,
-        container,
-        instance,
-        request,
-        String::new(),
-        0u32,
-        false,
-    );
     futures::stream::unfold(
-        state,
-        |(docker, container, instance, request, last, attempts, done)| async move {
-            if done {
+        Follower {
+            docker,
+            container,
+            instance,
+            request,
+            last: String::new(),
+            attempts: 0,
+            open: None,
+            done: false,
+        },
+        |mut f| async move {
+            let item = f.next().await?;
+            Some((item, f))
+        },
+    )
+    .flatten()
+}
+
+type LogStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+
+struct Follower {
+    docker: Docker,
+    container: String,
+    instance: String,
+    request: LogRequest,
+    /// Timestamp of the last line delivered.
+    last: String,
+    attempts: u32,
+    open: Option<LogStream>,
+    done: bool,
+}
+
+impl Follower {
+    fn open(&mut self) -> LogStream {
+        let resuming = !self.last.is_empty();
+        let since = if resuming {
+            timestamp_seconds(&self.last).unwrap_or(0)
+        } else {
+            self.request.since.unwrap_or(0)
+        };
+        let options = LogsOptions {
+            follow: self.request.follow,
+            stdout: true,
+            stderr: true,
+            since: i32::try_from(since).unwrap_or(i32::MAX),
+            until: 0,
+            timestamps: true,
+            tail: match (resuming, self.request.tail) {
+                (false, Some(n)) => n.to_string(),
+                _ => "all".to_string(),
+            },
+        };
+        Box::pin(self.docker.logs(&self.container, Some(options)))
+    }
+
+    /// The next batch of lines (possibly empty after a resume), an error,
+    /// or `None` at the end.
+    async fn next(
+        &mut self,
+    ) -> Option<futures::stream::Iter<std::vec::IntoIter<Result<LogLine, String>>>> {
+        loop {
+            if self.done {
                 return None;
             }
+            let mut stream = match self.open.take() {
+                Some(stream) => stream,
+                None => self.open(),
+            };
             let mut lines = Vec::new();
-            let mut last_seen = last.clone();
-            let since = if last.is_empty() {
-                request.since.unwrap_or(0)
-            } else {
-                timestamp_seconds(&last).unwrap_or(0)
-            };
-            let options = LogsOptions {
-                follow: request.follow,
-                stdout: true,
-                stderr: true,
-                since: i32::try_from(since).unwrap_or(0),
-                until: 0,
-                timestamps: true,
-                tail: if last.is_empty() {
-                    request
-                        .tail
-                        .map_or_else(|| "all".to_string(), |n| n.to_string())
-                } else {
-                    "all".to_string()
-                },
-            };
-            let mut stream = docker.logs(&container, Some(options));
-            let mut broken = None;
-            // Read a batch: up to 256 lines, or whatever arrives within 200 ms.
+            let mut ended: Option<Option<String>> = None; // Some(None) = clean end, Some(Some(e)) = error
+            // Wait for the first chunk as long as it takes; then gather more
+            // for up to 200 ms so output comes in batches, not byte by byte.
             loop {
                 let next = if lines.is_empty() {
                     stream.next().await.map(Some)
@@ -114,92 +149,96 @@ pub fn follow(
                     }
                 };
                 match next {
-                    None => break,
-                    Some(None) => break,
+                    None => {
+                        ended = Some(None);
+                        break;
+                    }
+                    Some(None) => break, // quiet for 200 ms: hand out what we have
                     Some(Some(Err(e))) => {
-                        broken = Some(describe(&e));
+                        ended = Some(Some(describe(&e)));
                         break;
                     }
                     Some(Some(Ok(output))) => {
-                        let (stderr, bytes) = match output {
-                            LogOutput::StdErr { message } => (true, message),
-                            LogOutput::StdOut { message }
-                            | LogOutput::Console { message }
-                            | LogOutput::StdIn { message } => (false, message),
-                        };
-                        let text = String::from_utf8_lossy(&bytes);
-                        for raw in text.lines() {
-                            let (ts, body) = split_timestamp(raw);
-                            // after a resume, skip what was already delivered
-                            if !last.is_empty() && !ts.is_empty() && ts <= last.as_str() {
-                                continue;
-                            }
-                            if !ts.is_empty() {
-                                last_seen = ts.to_string();
-                            }
-                            lines.push(Ok(LogLine {
-                                instance: instance.clone(),
-                                stderr,
-                                timestamp: ts.to_string(),
-                                text: body.to_string(),
-                            }));
-                        }
+                        self.take(output, &mut lines);
                         if lines.len() >= 256 {
-                            // hand this batch out; the next unfold step resumes after it
-                            return Some((
-                                futures::stream::iter(lines),
-                                (docker, container, instance, request, last_seen, 0, false),
-                            ));
+                            break;
                         }
                     }
                 }
             }
-            let running = docker
-                .inspect_container(&container, None::<InspectContainerOptions>)
-                .await
-                .ok()
-                .and_then(|c| c.state)
-                .and_then(|s| s.running)
-                .unwrap_or(false);
-            let follow = request.follow;
-            let resume = follow && (running || broken.is_some()) && attempts < 30;
             if !lines.is_empty() {
-                return Some((
-                    futures::stream::iter(lines),
-                    (docker, container, instance, request, last_seen, 0, !resume),
-                ));
+                self.attempts = 0;
             }
-            if resume {
-                tokio::time::sleep(Duration::from_millis(500 * u64::from(attempts.min(6) + 1)))
-                    .await;
-                return Some((
-                    futures::stream::iter(lines),
-                    (
-                        docker,
-                        container,
-                        instance,
-                        request,
-                        last_seen,
-                        attempts + 1,
-                        false,
-                    ),
-                ));
-            }
-            match broken {
-                Some(why) if follow => {
-                    let error = vec![Err(format!("{instance}: log stream lost: {why}"))];
-                    Some((
-                        futures::stream::iter(error),
-                        (
-                            docker, container, instance, request, last_seen, attempts, true,
-                        ),
-                    ))
+            match ended {
+                None => {
+                    self.open = Some(stream);
+                    return Some(futures::stream::iter(lines));
                 }
-                _ => None,
+                Some(error) => {
+                    let missing = error.as_deref().is_some_and(|e| e.contains("(HTTP 404)"));
+                    let running = !missing && self.is_running().await;
+                    let resume = self.request.follow && running && self.attempts < 30;
+                    if resume {
+                        if lines.is_empty() {
+                            self.attempts += 1;
+                            tokio::time::sleep(Duration::from_millis(
+                                250 * u64::from(self.attempts.min(8)),
+                            ))
+                            .await;
+                        }
+                        if lines.is_empty() {
+                            continue;
+                        }
+                        return Some(futures::stream::iter(lines));
+                    }
+                    self.done = true;
+                    if let Some(why) = error {
+                        lines.push(Err(format!("{}: log stream lost: {why}", self.instance)));
+                    }
+                    if lines.is_empty() {
+                        return None;
+                    }
+                    return Some(futures::stream::iter(lines));
+                }
             }
-        },
-    )
-    .flatten()
+        }
+    }
+
+    /// Turns one chunk into lines, skipping what a resume re-sent.
+    fn take(&mut self, output: LogOutput, lines: &mut Vec<Result<LogLine, String>>) {
+        let (stderr, bytes) = match output {
+            LogOutput::StdErr { message } => (true, message),
+            LogOutput::StdOut { message }
+            | LogOutput::Console { message }
+            | LogOutput::StdIn { message } => (false, message),
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for raw in text.lines() {
+            let (ts, body) = split_timestamp(raw);
+            if !self.last.is_empty() && !ts.is_empty() && ts <= self.last.as_str() {
+                continue;
+            }
+            if !ts.is_empty() {
+                self.last = ts.to_string();
+            }
+            lines.push(Ok(LogLine {
+                instance: self.instance.clone(),
+                stderr,
+                timestamp: ts.to_string(),
+                text: body.to_string(),
+            }));
+        }
+    }
+
+    async fn is_running(&self) -> bool {
+        self.docker
+            .inspect_container(&self.container, None::<InspectContainerOptions>)
+            .await
+            .ok()
+            .and_then(|c| c.state)
+            .and_then(|s| s.running)
+            .unwrap_or(false)
+    }
 }
 
 #[cfg(test)]

@@ -59,19 +59,30 @@ pub async fn snapshot(
 
     let memory_total = info.mem_total.unwrap_or(0).max(0) as u64;
     let mut services = Vec::with_capacity(zoe.len());
-    for summary in zoe {
-        let Some(id) = summary.id.clone() else {
-            continue;
-        };
-        // Limits come from inspect (the list does not carry HostConfig.Memory).
-        let inspect = call(
+    // Limits come from inspect (the list does not carry HostConfig.Memory);
+    // inspect every container at once.
+    let inspections = futures::future::join_all(zoe.iter().map(|summary| async move {
+        let id = summary.id.clone()?;
+        let result = call(
             name,
             "inspecting a ZApp container",
             15,
             docker.inspect_container(&id, None::<InspectContainerOptions>),
         )
         .await;
-        let Ok(inspect) = inspect else { continue }; // removed meanwhile
+        Some((summary, result))
+    }))
+    .await;
+    for (summary, inspect) in inspections.into_iter().flatten() {
+        let Some(id) = summary.id.clone() else {
+            continue;
+        };
+        let inspect = match inspect {
+            Ok(inspect) => inspect,
+            Err(e) if e.is_not_found() => continue, // removed meanwhile
+            // anything else: the node cannot be read reliably right now
+            Err(e) => return Err(e),
+        };
         let labels = summary.labels.clone().unwrap_or_default();
         let host_config = inspect.host_config.clone().unwrap_or_default();
         let memory_limit = host_config.memory.unwrap_or(0).max(0) as u64;

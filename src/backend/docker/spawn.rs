@@ -314,11 +314,15 @@ pub async fn remove_container(
             t: Some(grace_secs),
             signal: None,
         };
+        // bollard's own request timeout would cut a long grace period short
+        let patient = docker
+            .clone()
+            .with_timeout(std::time::Duration::from_secs(grace_secs as u64 + 30));
         let _ = call(
             host,
             "stopping a container",
             grace_secs as u64 + 30,
-            docker.stop_container(id, Some(stop)),
+            patient.stop_container(id, Some(stop)),
         )
         .await;
     }
