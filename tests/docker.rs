@@ -45,22 +45,33 @@ struct Run {
 struct Setup {
     dir: tempfile::TempDir,
     config: PathBuf,
+    /// Each setup is its own Zoe deployment, so tests running at once on the
+    /// same daemons never see (or supervise) each other's executions.
+    deployment: String,
 }
+
+static SETUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Setup {
     fn new(docker_conf: &str, shop: &Path) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("docker.conf"), docker_conf).unwrap();
         let config = dir.path().join("zoe.toml");
+        let n = SETUPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let deployment = format!("t{}x{n}", std::process::id());
         std::fs::write(
             &config,
             format!(
-                "docker_config = \"docker.conf\"\nshop = \"{}\"\nstop_grace_secs = 2\n",
+                "docker_config = \"docker.conf\"\nshop = \"{}\"\nstop_grace_secs = 2\ndeployment_name = \"{deployment}\"\n",
                 shop.display()
             ),
         )
         .unwrap();
-        Setup { dir, config }
+        Setup {
+            dir,
+            config,
+            deployment,
+        }
     }
 
     /// `zoe` with this setup's settings and its own state cache.
@@ -206,7 +217,7 @@ fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
     );
 
     // every worker reaches the master by its DNS name
-    let master = format!("master0-{id}-prod");
+    let master = format!("master0-{id}-{}", setup.deployment);
     wait_for(
         "every worker to reach the master",
         Duration::from_secs(30),
@@ -699,4 +710,222 @@ fn start_wait_queues_until_there_is_room() {
         "{statuses:?}"
     );
     assert_eq!(setup.zoe(&["kill", &second_id]).code, 0);
+}
+
+fn docker_host_of(e: &Engines, host: &str) -> String {
+    if host == "local" {
+        format!("unix://{}/local/docker.sock", e.dir.display())
+    } else {
+        "tcp://127.0.0.1:23750".into()
+    }
+}
+
+fn docker(e: &Engines, host: &str, args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .env("DOCKER_HOST", docker_host_of(e, host))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn instances(setup: &Setup, id: &str) -> Vec<Value> {
+    let run = setup.zoe(&["inspect", id, "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str::<Value>(&run.stdout).unwrap()["instances"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn supervise_ends_an_execution_whose_essential_service_died() {
+    let Some(e) = engines() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let launched: Value = serde_json::from_str(
+        &setup
+            .zoe(&["start", "master-workers-0", "-p", "worker=1", "-o", "json"])
+            .stdout,
+    )
+    .unwrap();
+    let id = launched["execution"].as_str().unwrap().to_string();
+    let master = launched["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == "master0")
+        .unwrap();
+    let host = master[1].as_str().unwrap().to_string();
+    docker(&e, &host, &["kill", master[2].as_str().unwrap()]);
+
+    let pass = setup.zoe(&["supervise", "--once"]);
+    assert_eq!(pass.code, 0, "{}", pass.stderr);
+    assert!(
+        pass.stdout.contains(&format!(
+            "{id}: ended: Essential service master0 died: it exited with code 137"
+        )),
+        "{}",
+        pass.stdout
+    );
+    let rows = ps_rows(&setup);
+    let row = rows.iter().find(|r| r["id"] == id.as_str()).unwrap();
+    assert_eq!(row["status"], "error");
+    assert!(
+        instances(&setup, &id)
+            .iter()
+            .all(|i| i["state"] != "started"),
+        "nothing of it runs any more"
+    );
+    // its stopped containers keep their logs until it is killed
+    assert!(
+        setup
+            .zoe(&["logs", &id, "worker0"])
+            .stdout
+            .contains("worker0:")
+    );
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
+    assert_eq!(leftovers(&e, &host, &id), (0, 0));
+}
+
+#[test]
+fn supervise_places_a_dead_elastic_service_again() {
+    let Some(e) = engines() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let launched: Value = serde_json::from_str(
+        &setup
+            .zoe(&["start", "master-workers-0", "-p", "worker=1", "-o", "json"])
+            .stdout,
+    )
+    .unwrap();
+    let id = launched["execution"].as_str().unwrap().to_string();
+    let elastic = launched["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == "extra-worker1")
+        .unwrap()
+        .clone();
+    let host = elastic[1].as_str().unwrap().to_string();
+    docker(&e, &host, &["kill", elastic[2].as_str().unwrap()]);
+    assert_eq!(
+        ps_rows(&setup)
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .unwrap()["status"],
+        "running",
+        "an elastic death does not end it"
+    );
+
+    let pass = setup.zoe(&["supervise", "--once"]);
+    assert!(
+        pass.stdout
+            .contains(&format!("{id}: removed dead elastic service extra-worker1")),
+        "{}",
+        pass.stdout
+    );
+    assert!(
+        pass.stdout.contains(&format!(
+            "{id}: started elastic service extra-worker1 on {host}"
+        )),
+        "{}",
+        pass.stdout
+    );
+    let again = instances(&setup, &id)
+        .into_iter()
+        .find(|i| i["instance"] == "extra-worker1")
+        .unwrap();
+    assert_eq!(again["state"], "started");
+    assert_ne!(
+        again["container"].as_str().unwrap(),
+        &elastic[2].as_str().unwrap()[..12],
+        "a new container"
+    );
+    let master = format!("master0-{id}-{}", setup.deployment);
+    wait_for(
+        "the new elastic worker to reach the master",
+        Duration::from_secs(30),
+        || {
+            setup
+                .zoe(&["logs", &id, "extra-worker1"])
+                .stdout
+                .contains(&format!("reached master {master}"))
+        },
+    );
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
+}
+
+#[test]
+fn elastic_services_without_room_start_when_room_frees() {
+    let Some(_engines) = engines() else { return };
+    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
+    let setup = Setup::new(conf, &sample_shop());
+    let gib = serde_json::from_str::<Value>(&setup.zoe(&["nodes", "-o", "json"]).stdout).unwrap()
+        [0]["memory_total"]
+        .as_f64()
+        .unwrap()
+        / (1u64 << 30) as f64;
+    let filler = setup.zoe(&[
+        "start",
+        "web-hello-0",
+        "--memory",
+        &format!("web={:.2}", gib * 0.55),
+        "--name",
+        "filler",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(filler.code, 0, "{}", filler.stderr);
+    let filler_id = serde_json::from_str::<Value>(&filler.stdout).unwrap()["execution"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = setup.zoe(&[
+        "start",
+        "master-workers-0",
+        "-p",
+        "worker=1",
+        "--memory",
+        &format!("extra-worker={:.2}", gib * 0.2),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let launched: Value = serde_json::from_str(&run.stdout).unwrap();
+    let id = launched["execution"].as_str().unwrap().to_string();
+    let deferred: Vec<&str> = launched["deferred"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        !deferred.is_empty(),
+        "some elastic workers found no room: {launched}"
+    );
+
+    assert!(
+        setup.zoe(&["supervise", "--once"]).stdout.is_empty(),
+        "still no room: nothing to do"
+    );
+    assert_eq!(setup.zoe(&["kill", &filler_id]).code, 0);
+    let pass = setup.zoe(&["supervise", "--once"]);
+    for name in &deferred {
+        assert!(
+            pass.stdout
+                .contains(&format!("{id}: started elastic service {name} on remote")),
+            "{}",
+            pass.stdout
+        );
+    }
+    let up = instances(&setup, &id)
+        .iter()
+        .filter(|i| i["state"] == "started")
+        .count();
+    assert_eq!(up, 5, "master, worker, three extra workers");
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
 }

@@ -26,6 +26,9 @@ pub const SUBMITTED: &str = "org.zoe-console.submitted";
 pub const DESCRIPTION: &str = "org.zoe-console.description";
 /// Parameter values used, compact JSON object.
 pub const PARAMETERS: &str = "org.zoe-console.parameters";
+/// The owner's uid and the group id given to the containers.
+pub const UID: &str = "org.zoe-console.uid";
+pub const GID: &str = "org.zoe-console.gid";
 /// Reserved memory (bytes) and cores of the instance, as placed.
 pub const MEMORY: &str = "org.zoe-console.memory";
 pub const CORES: &str = "org.zoe-console.cores";
@@ -44,6 +47,8 @@ pub struct ExecutionLabels<'a> {
     pub submitted: u64,
     pub description: &'a Description,
     pub parameters: &'a [(String, String)],
+    pub fs_uid: u32,
+    pub fs_gid: u32,
 }
 
 /// The labels of one instance's container.
@@ -71,6 +76,8 @@ pub fn container_labels(
     put(GROUP, instance.group.clone());
     put(ENTRY, execution.entry.to_string());
     put(MONITOR, instance.monitor.to_string());
+    put(UID, execution.fs_uid.to_string());
+    put(GID, execution.fs_gid.to_string());
     put(MEMORY, instance.memory_bytes.to_string());
     put(CORES, instance.cores.to_string());
     put(SUBMITTED, execution.submitted.to_string());
@@ -98,6 +105,8 @@ pub struct LabelledExecution {
     /// The description, when the container carries ours.
     pub description: Option<serde_json::Value>,
     pub parameters: Vec<(String, String)>,
+    pub fs_uid: Option<u32>,
+    pub fs_gid: Option<u32>,
 }
 
 /// Reads the execution part of a container's labels; `None` if it is not a
@@ -133,6 +142,8 @@ pub fn execution_from_labels(labels: &HashMap<String, String>) -> Option<Labelle
         submitted: get(SUBMITTED).and_then(|s| s.parse().ok()),
         description: get(DESCRIPTION).and_then(|text| serde_json::from_str(&text).ok()),
         parameters,
+        fs_uid: get(UID).and_then(|v| v.parse().ok()),
+        fs_gid: get(GID).and_then(|v| v.parse().ok()),
     })
 }
 
@@ -191,6 +202,8 @@ mod tests {
             submitted: 1700000000,
             description: &description,
             parameters: &params,
+            fs_uid: 1,
+            fs_gid: 2,
         };
         let labels = container_labels(&ex, &instances[0]);
         assert_eq!(labels[EXECUTION_ID], "abc123");

@@ -65,6 +65,19 @@ pub struct ServiceContainer {
     pub labels: HashMap<String, String>,
 }
 
+impl ServiceContainer {
+    /// Whether the container counts against the node's reservations. Zoe
+    /// counts containers in any state; we do not count stopped ones (they
+    /// use nothing, and we keep stopped containers of ended executions so
+    /// their logs stay readable until `zoe kill` removes them).
+    pub fn holds_resources(&self) -> bool {
+        !matches!(
+            self.state,
+            BackendState::Dead | BackendState::OomKilled | BackendState::Destroyed
+        )
+    }
+}
+
 /// What a node has and carries (spec §7.6), or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeSnapshot {

@@ -84,6 +84,16 @@ pub enum Command {
         #[arg(short, long)]
         timestamps: bool,
     },
+    /// Keep executions healthy, like Zoe's scheduler loop: end executions whose
+    /// essential service stopped, place dead or waiting elastic services again
+    Supervise {
+        /// One pass, then exit
+        #[arg(long)]
+        once: bool,
+        /// Seconds between passes
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        interval: u64,
+    },
     /// Terminate an execution: stop its services, remove containers and network
     Kill {
         /// Execution id or name

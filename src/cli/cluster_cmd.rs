@@ -106,6 +106,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
                 .await
             }
             Command::Kill { execution } => kill(&session, &execution).await,
+            Command::Supervise { once, interval } => supervise(&session, once, interval).await,
             Command::Shop(_) | Command::Config(_) => {
                 Err(CliError::new("internal: not a cluster verb"))
             }
@@ -401,6 +402,42 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
         );
     }
     Ok(Outcome::ok(out))
+}
+
+async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Outcome, CliError> {
+    let settings = &s.ctx.loaded.settings;
+    loop {
+        let report = crate::console::supervise::supervise_pass(
+            &s.cluster,
+            settings,
+            &s.store,
+            &Events::none(),
+        )
+        .await
+        .map_err(cache_error)?;
+        let mut out = String::new();
+        if s.ctx.output == Output::Json {
+            out = to_json(&report);
+        } else {
+            for (id, reason) in &report.ended {
+                let _ = writeln!(out, "{id}: ended: {reason}");
+            }
+            for (id, instance) in &report.removed {
+                let _ = writeln!(out, "{id}: removed dead elastic service {instance}");
+            }
+            for (id, instance, host) in &report.started {
+                let _ = writeln!(out, "{id}: started elastic service {instance} on {host}");
+            }
+            for problem in &report.problems {
+                let _ = writeln!(out, "problem: {problem}");
+            }
+        }
+        if once {
+            return Ok(Outcome::ok(out));
+        }
+        super::print_stdout(&out);
+        tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))).await;
+    }
 }
 
 async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {

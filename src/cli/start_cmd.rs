@@ -310,7 +310,11 @@ fn progress_line(event: &Event) -> Option<String> {
             let list: Vec<String> = placements.iter().map(|(i, n)| format!("{i}→{n}")).collect();
             let mut line = format!("{execution}: placed {}", list.join(" "));
             if !deferred.is_empty() {
-                let _ = write!(line, "; waiting for room: {}", deferred.join(" "));
+                let _ = write!(
+                    line,
+                    "; elastic, waiting for room (`zoe supervise` starts them when there is): {}",
+                    deferred.join(" ")
+                );
             }
             line
         }

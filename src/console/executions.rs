@@ -39,6 +39,8 @@ pub struct ExecutionView {
     pub description: Option<String>,
     #[serde(skip)]
     pub parameters: Vec<(String, String)>,
+    #[serde(skip)]
+    pub fs_ids: Option<(u32, u32)>,
 }
 
 impl ExecutionView {
@@ -80,6 +82,7 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
                         .and_then(|v| v.as_bool()),
                     description: description.map(|d| d.to_string()),
                     parameters: labelled.parameters.clone(),
+                    fs_ids: labelled.fs_uid.zip(labelled.fs_gid),
                 }
             });
             view.instances.push(InstanceView {
@@ -224,6 +227,7 @@ mod tests {
             will_end: None,
             description: None,
             parameters: Vec::new(),
+            fs_ids: None,
         }
     }
 

@@ -252,6 +252,8 @@ async fn start_planned(
         submitted,
         description: &prepared.description,
         parameters: &prepared.parameters,
+        fs_uid: prepared.identity.fs_uid,
+        fs_gid: prepared.identity.fs_gid,
     };
     let mut steps: BTreeMap<i64, Vec<&crate::shop::expand::Instance>> = BTreeMap::new();
     for instance in prepared

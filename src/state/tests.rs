@@ -46,6 +46,7 @@ fn view(id: &str, status: ExecutionStatus, submitted: u64) -> ExecutionView {
         will_end: Some(false),
         description: Some("{\"name\":\"demo\"}".into()),
         parameters: vec![("p".into(), "1".into())],
+        fs_ids: None,
     }
 }
 

@@ -173,8 +173,16 @@ pub async fn snapshot(
         labels: node_labels,
         cores_total: info.ncpu.unwrap_or(0).max(0) as f64,
         memory_total,
-        cores_reserved: services.iter().map(|s| s.cores_reserved).sum(),
-        memory_reserved: services.iter().map(|s| s.memory_reserved).sum(),
+        cores_reserved: services
+            .iter()
+            .filter(|s| s.holds_resources())
+            .map(|s| s.cores_reserved)
+            .sum(),
+        memory_reserved: services
+            .iter()
+            .filter(|s| s.holds_resources())
+            .map(|s| s.memory_reserved)
+            .sum(),
         cores_allocated: services.iter().map(|s| s.cores_limit).sum(),
         memory_allocated: services
             .iter()

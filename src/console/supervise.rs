@@ -1,0 +1,301 @@
+//! One supervision pass, what Zoe's scheduler loop does between requests
+//! (spec §5.4, §6.4), for a console that talks to the hosts directly:
+//! * an execution whose essential service stopped is ended: its other
+//!   services are stopped (kept, so their logs stay readable) and the
+//!   reason recorded;
+//! * an elastic service that died is removed and placed again;
+//! * elastic services that found no room at launch are started as soon as
+//!   there is room, on the execution's host when its network is host-local.
+//!
+//! The TUI runs it periodically; `zoe supervise` runs it headless.
+
+use bollard::query_parameters::StopContainerOptions;
+
+use super::cluster::Cluster;
+use super::events::{Event, Events};
+use super::executions::ExecutionView;
+use super::launch::now_secs;
+use super::observe::observe;
+use crate::backend::docker::client::call;
+use crate::backend::docker::spawn::{
+    ContainerPlan, create_and_start, execution_network_name, remove_container,
+};
+use crate::backend::labels::{self, ExecutionLabels};
+use crate::backend::{BackendState, NodeSnapshot};
+use crate::config::Settings;
+use crate::model::{ExecutionId, ExecutionIdentity, ExecutionStatus};
+use crate::sched::{Demand, Simulation, plan};
+use crate::shop::expand::{Instance, expand};
+use crate::state::{StateError, Store};
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SuperviseReport {
+    /// Executions ended because an essential service stopped: (id, reason).
+    pub ended: Vec<(String, String)>,
+    /// Elastic services started: (execution, instance, host).
+    pub started: Vec<(String, String, String)>,
+    /// Dead elastic services removed before being placed again.
+    pub removed: Vec<(String, String)>,
+    /// Things that could not be done now, and why.
+    pub problems: Vec<String>,
+}
+
+pub async fn supervise_pass(
+    cluster: &Cluster,
+    settings: &Settings,
+    store: &Store,
+    events: &Events,
+) -> Result<SuperviseReport, StateError> {
+    let seen = observe(cluster, settings, store, false).await?;
+    let mut report = SuperviseReport::default();
+    let mut nodes = seen.nodes.clone();
+    for view in &seen.views {
+        if !view.status.is_active() {
+            end_execution(cluster, settings, view, &seen.nodes, &mut report).await;
+            if let Some(reason) = &view.reason {
+                store.set_status(
+                    &settings.deployment_name,
+                    &view.id,
+                    view.status,
+                    Some(reason),
+                    now_secs(),
+                )?;
+            }
+            continue;
+        }
+        if view.status == ExecutionStatus::Running {
+            grow_elastic(cluster, settings, view, &mut nodes, events, &mut report).await;
+        }
+    }
+    Ok(report)
+}
+
+/// Stops what still runs of an execution whose essential service stopped.
+async fn end_execution(
+    cluster: &Cluster,
+    settings: &Settings,
+    view: &ExecutionView,
+    nodes: &[NodeSnapshot],
+    report: &mut SuperviseReport,
+) {
+    let running: Vec<(&str, &str)> = nodes
+        .iter()
+        .flat_map(|n| n.services.iter().map(move |s| (n.name.as_str(), s)))
+        .filter(|(_, s)| s.execution_id == view.id && s.state == BackendState::Started)
+        .map(|(host, s)| (host, s.id.as_str()))
+        .collect();
+    if running.is_empty() {
+        return;
+    }
+    let grace = i32::try_from(settings.stop_grace_secs).unwrap_or(10);
+    for (host, container) in running {
+        let Ok(docker) = cluster.client(host).await else {
+            continue;
+        };
+        let patient = docker.with_timeout(std::time::Duration::from_secs(grace as u64 + 30));
+        let stop = StopContainerOptions {
+            t: Some(grace),
+            signal: None,
+        };
+        if let Err(e) = call(
+            host,
+            "stopping a container",
+            grace as u64 + 30,
+            patient.stop_container(container, Some(stop)),
+        )
+        .await
+        {
+            report.problems.push(format!("{}: {e}", view.id));
+        }
+    }
+    report
+        .ended
+        .push((view.id.clone(), view.reason.clone().unwrap_or_default()));
+}
+
+/// Rebuilds the instances of an execution from its labels.
+fn rebuild(
+    view: &ExecutionView,
+    settings: &Settings,
+) -> Result<(crate::model::Description, Vec<Instance>), String> {
+    let text = view
+        .description
+        .as_deref()
+        .ok_or("its containers carry no description (not started by zoe-console)")?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("stored description: {e}"))?;
+    let description = crate::shop::validate::validate_value(&value, &settings.limits())
+        .map_err(|errs| {
+            errs.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?
+        .description;
+    let (fs_uid, fs_gid) = view.fs_ids.unwrap_or((0, settings.fs_gid));
+    let identity = ExecutionIdentity {
+        id: ExecutionId::parse(&view.id)?,
+        name: view.name.clone(),
+        owner: view.owner.clone(),
+        deployment: settings.deployment_name.clone(),
+        fs_uid,
+        fs_gid,
+    };
+    let instances = expand(&description, &identity).map_err(|errs| {
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    Ok((description, instances))
+}
+
+async fn grow_elastic(
+    cluster: &Cluster,
+    settings: &Settings,
+    view: &ExecutionView,
+    nodes: &mut [NodeSnapshot],
+    events: &Events,
+    report: &mut SuperviseReport,
+) {
+    let dead: Vec<_> = view
+        .instances
+        .iter()
+        .filter(|i| !i.essential && matches!(i.state, BackendState::Dead | BackendState::OomKilled))
+        .collect();
+    let present: Vec<&str> = view
+        .instances
+        .iter()
+        .filter(|i| !dead.iter().any(|d| d.instance == i.instance))
+        .map(|i| i.instance.as_str())
+        .collect();
+    let (description, instances) = match rebuild(view, settings) {
+        Ok(rebuilt) => rebuilt,
+        Err(why) => {
+            if !dead.is_empty() {
+                report.problems.push(format!(
+                    "{}: cannot place elastic services again: {why}",
+                    view.id
+                ));
+            }
+            return;
+        }
+    };
+    let missing: Vec<&Instance> = instances
+        .iter()
+        .filter(|i| !i.essential && !present.contains(&i.name.as_str()))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    // dead elastic containers go first (spec §5.4: terminated, then re-placed)
+    for d in &dead {
+        let container = nodes
+            .iter()
+            .flat_map(|n| &n.services)
+            .find(|s| s.execution_id == view.id && s.instance == d.instance)
+            .map(|s| s.id.clone());
+        if let (Some(container), Ok(docker)) = (container, cluster.client(&d.host).await) {
+            match remove_container(&docker, &d.host, &container, 0).await {
+                Ok(()) => report.removed.push((view.id.clone(), d.instance.clone())),
+                Err(e) => {
+                    report.problems.push(format!("{}: {e}", view.id));
+                    return;
+                }
+            }
+        }
+    }
+    // where: the execution's own host when its network does not span hosts
+    let same_host = settings.network.is_none();
+    let candidates: Vec<_> = nodes
+        .iter()
+        .filter(|n| !same_host || view.hosts.contains(&n.name))
+        .map(NodeSnapshot::placement_view)
+        .collect();
+    let demands: Vec<Demand> = missing
+        .iter()
+        .map(|i| Demand {
+            instance: i.name.clone(),
+            essential: false,
+            memory: i.memory_bytes,
+            cores: i.cores,
+            labels: i.labels.clone(),
+            image: i.image.clone(),
+        })
+        .collect();
+    let mut sim = Simulation::new(&candidates);
+    let mut first = |_: usize| 0;
+    let Ok(planned) = plan(
+        &mut sim,
+        &demands,
+        settings.placement_policy,
+        false,
+        &mut first,
+    ) else {
+        return;
+    };
+    let network = settings
+        .network
+        .clone()
+        .unwrap_or_else(|| execution_network_name(&view.id));
+    let execution_labels = ExecutionLabels {
+        id: &view.id,
+        name: &view.name,
+        owner: &view.owner,
+        deployment: &settings.deployment_name,
+        entry: &view.entry,
+        submitted: view.submitted.unwrap_or_else(now_secs),
+        description: &description,
+        parameters: &view.parameters,
+        fs_uid: view.fs_ids.map_or(0, |ids| ids.0),
+        fs_gid: view.fs_ids.map_or(settings.fs_gid, |ids| ids.1),
+    };
+    for placement in &planned.placements {
+        let Some(instance) = missing.iter().find(|i| i.name == placement.instance) else {
+            continue;
+        };
+        let host = placement.node.as_str();
+        events.emit(Event::Creating {
+            execution: view.id.clone(),
+            instance: instance.name.clone(),
+            host: host.to_string(),
+        });
+        let started = async {
+            let docker = cluster.client(host).await?;
+            create_and_start(
+                &docker,
+                host,
+                ContainerPlan {
+                    instance,
+                    network: &network,
+                    labels: labels::container_labels(&execution_labels, instance),
+                    binds: Vec::new(),
+                },
+            )
+            .await
+        }
+        .await;
+        match started {
+            Ok(s) => {
+                events.emit(Event::Running {
+                    execution: view.id.clone(),
+                    instance: instance.name.clone(),
+                    host: host.to_string(),
+                    container: s.id,
+                });
+                report
+                    .started
+                    .push((view.id.clone(), instance.name.clone(), host.to_string()));
+                // later executions in this pass see the room taken
+                if let Some(node) = nodes.iter_mut().find(|n| n.name == host) {
+                    node.memory_reserved += instance.memory_bytes;
+                    node.cores_reserved += instance.cores;
+                    node.container_count += 1;
+                }
+            }
+            Err(e) => report
+                .problems
+                .push(format!("{}: {} on {host}: {e}", view.id, instance.name)),
+        }
+    }
+}
