@@ -7,7 +7,8 @@
 #   scripts/engines.sh status   exit 0 when every daemon answers
 #   scripts/engines.sh env      print the variables tests read (also printed by start)
 #
-# Daemons (all with --bridge none --iptables=false: no change to the host network):
+# Daemons (all with --bridge none --iptables=false: no change to the host network;
+# --live-restore: containers keep running while their daemon restarts):
 #   local   unix://$DIR/local/docker.sock
 #   remote  tcp://127.0.0.1:$ZOE_ENGINE_PORT            (plain TCP, loopback only)
 #   secure  tcp://127.0.0.1:$ZOE_ENGINE_TLS_PORT --tlsverify (only with ZOE_ENGINES_TLS=1;
@@ -161,7 +162,7 @@ start_one() {
   mkdir -p "$DIR/$n/data" "$DIR/$n/exec"
   local args=(
     --data-root "$DIR/$n/data" --exec-root "$DIR/$n/exec" --pidfile "$DIR/$n/dockerd.pid"
-    --bridge none --iptables=false --ip-masq=false --ip-forward=false
+    --bridge none --iptables=false --ip-masq=false --ip-forward=false --live-restore
     --cgroup-parent "/zoe-engine-$n" --containerd-namespace "zoe-$n" --containerd-plugins-namespace "zoe-$n-plugins"
     --host "$(host_of "$n")"
   )

@@ -397,6 +397,13 @@ fn config_paths_and_bad_settings() {
     let run = zoe_in(&repo(), &["shop", "list"], &[("XDG_CONFIG_HOME", &xdg)]);
     assert!(run.stdout.contains("no usable entries"), "{}", run.stdout);
     assert!(run.stdout.contains("zoe shop check"), "{}", run.stdout);
+    // NO_COLOR selects mono, which always exists: no theme warning then
+    let run = zoe_in(
+        &repo(),
+        &["config", "show"],
+        &[("XDG_CONFIG_HOME", &xdg), ("NO_COLOR", "1")],
+    );
+    assert!(!run.stderr.contains("no theme"), "{}", run.stderr);
 }
 
 #[test]

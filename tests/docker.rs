@@ -386,11 +386,8 @@ fn an_unreachable_host_is_offline_and_the_others_keep_working() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(
-        setup.zoe(&["kill", &id]).code,
-        1,
-        "the dead host could not be cleaned: say so"
-    );
+    // it never touched the dead host, so killing it only needs the live ones
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
     for h in ["local", "remote"] {
         assert_eq!(leftovers(&e, h, &id), (0, 0));
     }

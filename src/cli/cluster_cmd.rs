@@ -465,11 +465,19 @@ async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
         now,
     );
     let grace = i32::try_from(settings.stop_grace_secs).unwrap_or(10);
+    // Where it is known to be (the cache and the cluster agree on that);
+    // every host only when nothing says where.
+    let mut hosts = record.hosts.clone();
+    if let Some(view) = seen.views.iter().find(|v| v.id == record.id) {
+        hosts.extend(view.hosts.iter().cloned());
+    }
+    hosts.sort();
+    hosts.dedup();
     let removal = remove_execution(
         &s.cluster,
         settings,
         &record.id,
-        &[],
+        &hosts,
         grace,
         &Events::none(),
     )

@@ -82,6 +82,8 @@ pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError
             "DOCKER_TLS_VERIFY",
             "DOCKER_CERT_PATH",
             "HOME",
+            "NO_COLOR",
+            "ZOE_DOCKER_CONFIG",
         ]
         .into_iter()
         .filter_map(|k| env(k).map(|v| (k.to_string(), v)))

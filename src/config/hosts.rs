@@ -1,6 +1,7 @@
 //! Which Docker hosts the console talks to: the settings' `docker_config`
-//! (Zoe's docker.conf), else `$DOCKER_HOST` like the docker CLI (with
-//! `$DOCKER_TLS_VERIFY` and `$DOCKER_CERT_PATH`), else the local socket.
+//! (Zoe's docker.conf), else `$ZOE_DOCKER_CONFIG`, else `$DOCKER_HOST` like
+//! the docker CLI (with `$DOCKER_TLS_VERIFY` and `$DOCKER_CERT_PATH`), else
+//! the local socket.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,10 @@ pub struct Hosts {
 }
 
 pub fn load_hosts(settings: &Settings, env: EnvLookup<'_>) -> Result<Hosts, String> {
-    if let Some(file) = &settings.docker_config {
+    let from_env = env("ZOE_DOCKER_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    if let Some(file) = settings.docker_config.as_ref().or(from_env.as_ref()) {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("docker_config {}: {e}", file.display()))?;
         let parsed = parse_docker_conf(&text);
@@ -147,6 +151,27 @@ mod tests {
                 &env_of(&[("DOCKER_HOST", "nonsense")])
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn zoe_docker_config_comes_before_docker_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("d.conf");
+        std::fs::write(
+            &file,
+            "[x]\ndocker_address: 127.0.0.1:1\nexternal_address: 127.0.0.1\nuse_tls: no\n",
+        )
+        .unwrap();
+        let path = file.display().to_string();
+        let env = move |k: &str| match k {
+            "ZOE_DOCKER_CONFIG" => Some(path.clone()),
+            "DOCKER_HOST" => Some("tcp://1.2.3.4:1".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            load_hosts(&Settings::default(), &env).unwrap().hosts[0].name,
+            "x"
         );
     }
 

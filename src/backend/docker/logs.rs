@@ -176,8 +176,9 @@ impl Follower {
                 }
                 Some(error) => {
                     let missing = error.as_deref().is_some_and(|e| e.contains("(HTTP 404)"));
-                    let running = !missing && self.is_running().await;
-                    let resume = self.request.follow && running && self.attempts < 30;
+                    // unknown (daemon unreachable, e.g. restarting): keep trying
+                    let running = !missing && self.is_running().await != Some(false);
+                    let resume = self.request.follow && running && self.attempts < 60;
                     if resume {
                         if lines.is_empty() {
                             self.attempts += 1;
@@ -230,14 +231,19 @@ impl Follower {
         }
     }
 
-    async fn is_running(&self) -> bool {
-        self.docker
+    /// `None` when the daemon cannot be asked (down or restarting).
+    async fn is_running(&self) -> Option<bool> {
+        match self
+            .docker
             .inspect_container(&self.container, None::<InspectContainerOptions>)
             .await
-            .ok()
-            .and_then(|c| c.state)
-            .and_then(|s| s.running)
-            .unwrap_or(false)
+        {
+            Ok(c) => Some(c.state.and_then(|s| s.running).unwrap_or(false)),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Some(false),
+            Err(_) => None,
+        }
     }
 }
 
