@@ -11,7 +11,7 @@ zoe=target/release/zoe
 
 configured() {
     [[ -n "${DOCKER_HOST:-}" || -n "${ZOE_DOCKER_CONFIG:-}" ]] && return 0
-    "$zoe" config show -o json 2>/dev/null | grep -q '"docker_config"'
+    "$zoe" config show -o json 2>/dev/null | grep -qE '"(docker_config|hosts)"'
 }
 reachable() {
     command -v curl >/dev/null && [[ "$(curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping 2>/dev/null)" == OK ]]

@@ -12,6 +12,7 @@ use super::table::Table;
 use super::{CliError, Outcome, Output, open_console, role, shop_cmd, to_json};
 use crate::console::events::{Event, Events};
 use crate::console::launch::{LaunchError, demands, launch, now_secs, plan_on};
+use crate::console::quota::{Quota, Usage, admit, demand_of};
 use crate::console::{LaunchRequest, Prepared};
 use crate::model::ExecutionStatus;
 use crate::sched::{QueuedExecution, Simulation, schedule};
@@ -38,6 +39,34 @@ pub async fn start(
     let settings = &s.ctx.loaded.settings;
     let deployment = s.deployment().to_string();
     let id = prepared.identity.id.to_string();
+    // Admission (spec §9.1): the owner's active executions against their
+    // quota. Every owner is unlimited until users and quotas exist.
+    let active: Vec<_> = s
+        .store
+        .list(&deployment, false)
+        .map_err(cache_error)?
+        .into_iter()
+        .filter(|r| r.owner == prepared.identity.owner)
+        .collect();
+    let usage = active.iter().fold(
+        Usage {
+            executions: active.len() as u32,
+            ..Usage::default()
+        },
+        |u, r| {
+            let (memory, cores) = r
+                .description
+                .as_deref()
+                .and_then(|d| crate::shop::validate::parse_stored(d).ok())
+                .map_or((0, 0.0), |d| demand_of(&d));
+            Usage {
+                executions: u.executions,
+                memory: u.memory + memory,
+                cores: u.cores + cores,
+            }
+        },
+    );
+    admit(&Quota::default(), &usage, &prepared.description).map_err(CliError::new)?;
     let record = ExecutionRecord {
         id: id.clone(),
         name: prepared.identity.name.clone(),
@@ -209,16 +238,7 @@ async fn wait_for_room(s: &Session<'_>, prepared: &Prepared) -> Result<(), CliEr
 /// What a queued execution recorded by another console asks for, rebuilt
 /// from its stored description.
 fn queued_demands(record: &ExecutionRecord) -> Option<(u64, Vec<crate::sched::Demand>)> {
-    let value: serde_json::Value = serde_json::from_str(record.description.as_deref()?).ok()?;
-    let description = crate::shop::validate::validate_value(
-        &value,
-        &crate::shop::Limits {
-            max_memory_bytes: u64::MAX,
-            max_cores: f64::MAX,
-        },
-    )
-    .ok()?
-    .description;
+    let description = crate::shop::validate::parse_stored(record.description.as_deref()?).ok()?;
     let mut demands = Vec::new();
     for group in &description.services {
         for n in 0..group.total_count {

@@ -1,53 +1,128 @@
 //! Which Docker hosts the console talks to: the settings' `docker_config`
-//! (Zoe's docker.conf), else `$ZOE_DOCKER_CONFIG`, else `$DOCKER_HOST` like
-//! the docker CLI (with `$DOCKER_TLS_VERIFY` and `$DOCKER_CERT_PATH`), else
-//! the local socket.
+//! (Zoe's docker.conf), else `$ZOE_DOCKER_CONFIG`, plus any `[[hosts]]` of
+//! the settings; with none of those, `$DOCKER_HOST` like the docker CLI
+//! (with `$DOCKER_TLS_VERIFY` and `$DOCKER_CERT_PATH`), else the local
+//! socket.
 
 use std::path::{Path, PathBuf};
 
 use super::docker_conf::{DockerAddress, DockerHost, TlsFiles, parse_docker_conf};
 use super::paths::EnvLookup;
-use super::settings::Settings;
+use super::settings::{HostSetting, Settings};
 
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hosts {
     pub hosts: Vec<DockerHost>,
     /// Where the list came from, for `zoe nodes` and errors.
     pub source: String,
-    /// Problems in docker.conf, as `file:line: …` text.
+    /// Problems in docker.conf or the settings' hosts, as `file:line: …` text.
     pub problems: Vec<String>,
 }
 
 pub fn load_hosts(settings: &Settings, env: EnvLookup<'_>) -> Result<Hosts, String> {
+    let from_file = from_docker_conf(settings, env)?;
+    if from_file.is_none() && settings.hosts.is_empty() {
+        return from_environment(env);
+    }
+    let mut hosts = from_file.unwrap_or_default();
+    for setting in &settings.hosts {
+        match host_from_setting(setting) {
+            Ok(host) if hosts.hosts.iter().any(|h| h.name == host.name) => {
+                hosts.problems.push(format!(
+                    "settings [[hosts]] `{}`: a host with this name is already defined; skipped",
+                    host.name
+                ))
+            }
+            Ok(host) => hosts.hosts.push(host),
+            Err(why) => hosts.problems.push(format!(
+                "settings [[hosts]] `{}`: {why}; skipped",
+                setting.name
+            )),
+        }
+    }
+    if !settings.hosts.is_empty() {
+        hosts.source = if hosts.source.is_empty() {
+            "the settings file".into()
+        } else {
+            format!("{} and the settings file", hosts.source)
+        };
+    }
+    Ok(hosts)
+}
+
+/// Hosts from Zoe's docker.conf (`docker_config`, else `$ZOE_DOCKER_CONFIG`).
+fn from_docker_conf(settings: &Settings, env: EnvLookup<'_>) -> Result<Option<Hosts>, String> {
     let from_env = env("ZOE_DOCKER_CONFIG")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
-    if let Some(file) = settings.docker_config.as_ref().or(from_env.as_ref()) {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("docker_config {}: {e}", file.display()))?;
-        let parsed = parse_docker_conf(&text);
-        let problems = parsed
-            .problems
-            .iter()
-            .map(|p| match p.line {
-                Some(line) => format!(
-                    "{}:{line}: {}",
-                    file.display(),
-                    p.to_string()
-                        .split_once(": ")
-                        .map_or(p.to_string(), |(_, rest)| rest.to_string())
-                ),
-                None => format!("{}: {p}", file.display()),
-            })
-            .collect();
-        return Ok(Hosts {
-            hosts: parsed.hosts,
-            source: file.display().to_string(),
-            problems,
-        });
+    let Some(file) = settings.docker_config.as_ref().or(from_env.as_ref()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("docker_config {}: {e}", file.display()))?;
+    let parsed = parse_docker_conf(&text);
+    let problems = parsed
+        .problems
+        .iter()
+        .map(|p| match p.line {
+            Some(line) => {
+                let text = p.to_string();
+                let rest = text
+                    .split_once(": ")
+                    .map_or(text.clone(), |(_, rest)| rest.to_string());
+                format!("{}:{line}: {rest}", file.display())
+            }
+            None => format!("{}: {p}", file.display()),
+        })
+        .collect();
+    Ok(Some(Hosts {
+        hosts: parsed.hosts,
+        source: file.display().to_string(),
+        problems,
+    }))
+}
+
+/// A `[[hosts]]` entry of the settings as a Docker host.
+fn host_from_setting(h: &HostSetting) -> Result<DockerHost, String> {
+    if h.name.trim().is_empty() {
+        return Err("`name` must not be empty".into());
     }
+    let address = DockerAddress::parse(&h.address)?;
+    let tls = match (&h.tls_cert, &h.tls_key, &h.tls_ca) {
+        (Some(cert), Some(key), Some(ca)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+            ca: ca.clone(),
+        }),
+        (None, None, None) => None,
+        _ => return Err("TLS needs all three of tls_cert, tls_key and tls_ca".into()),
+    };
+    let external_address = h
+        .external_address
+        .clone()
+        .unwrap_or_else(|| match &address {
+            DockerAddress::Tcp { host, .. } => host.clone(),
+            DockerAddress::Unix { .. } => "127.0.0.1".into(),
+        });
+    let labels = h
+        .labels
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    Ok(DockerHost {
+        name: h.name.clone(),
+        address,
+        external_address,
+        tls,
+        labels,
+    })
+}
+
+/// `$DOCKER_HOST` like the docker CLI, else the default socket.
+fn from_environment(env: EnvLookup<'_>) -> Result<Hosts, String> {
     if let Some(docker_host) = env("DOCKER_HOST").filter(|h| !h.is_empty()) {
         let address =
             DockerAddress::parse(&docker_host).map_err(|why| format!("$DOCKER_HOST: {why}"))?;
@@ -204,6 +279,43 @@ mod tests {
             hosts.problems[0].starts_with(&format!("{}:2: [a] warning:", file.display())),
             "{:?}",
             hosts.problems
+        );
+    }
+
+    #[test]
+    fn hosts_from_the_settings_file() {
+        let settings: Settings = toml::from_str(
+            "[[hosts]]\nname = \"a\"\naddress = \"tcp://10.0.0.5:2376\"\nlabels = [\" gpu \"]\ntls_cert = \"/c\"\ntls_key = \"/k\"\ntls_ca = \"/ca\"\n\n\
+             [[hosts]]\nname = \"b\"\naddress = \"unix:///run/d.sock\"\n\n[[hosts]]\nname = \"a\"\naddress = \"h:1\"\n\n\
+             [[hosts]]\nname = \"c\"\naddress = \"h:1\"\ntls_ca = \"/ca\"\n",
+        )
+        .unwrap();
+        let hosts = load_hosts(&settings, &env_of(&[("DOCKER_HOST", "tcp://1.2.3.4:1")])).unwrap();
+        let names: Vec<&str> = hosts.hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["a", "b"],
+            "settings hosts replace $DOCKER_HOST: {:?}",
+            hosts.problems
+        );
+        assert_eq!(hosts.hosts[0].external_address, "10.0.0.5");
+        assert_eq!(hosts.hosts[0].labels, ["gpu"]);
+        assert!(hosts.hosts[0].tls.is_some());
+        assert_eq!(hosts.hosts[1].external_address, "127.0.0.1");
+        assert!(
+            hosts.problems[0].contains("`a`: a host with this name is already defined"),
+            "{:?}",
+            hosts.problems
+        );
+        assert!(
+            hosts.problems[1].contains("`c`: TLS needs all three"),
+            "{:?}",
+            hosts.problems
+        );
+        assert!(
+            toml::from_str::<Settings>("[[hosts]]\nname = \"x\"\naddress = \"h:1\"\ncolour = 1\n")
+                .is_err(),
+            "unknown keys are errors"
         );
     }
 

@@ -58,6 +58,31 @@ pub struct Settings {
     pub network: Option<String>,
     /// Seconds a service gets to stop before it is killed.
     pub stop_grace_secs: u32,
+    /// Docker hosts listed here, in addition to `docker_config`'s.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostSetting>,
+}
+
+/// A Docker host in the settings file (`[[hosts]]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSetting {
+    pub name: String,
+    /// `unix:///path`, `tcp://host:port` or `host:port`.
+    pub address: String,
+    /// Where users reach published ports; default: the address's host
+    /// (127.0.0.1 for a unix socket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_address: Option<String>,
+    /// Client certificate, key and CA: all three turn TLS on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
 }
 
 impl Default for Settings {
@@ -77,6 +102,7 @@ impl Default for Settings {
             docker_config: None,
             network: None,
             stop_grace_secs: 10,
+            hosts: Vec::new(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod executions;
 pub mod launch;
 pub mod observe;
+pub mod quota;
 pub mod supervise;
 
 use crate::config::Settings;

@@ -122,16 +122,7 @@ fn rebuild(
         .description
         .as_deref()
         .ok_or("its containers carry no description (not started by zoe-console)")?;
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("stored description: {e}"))?;
-    let description = crate::shop::validate::validate_value(&value, &settings.limits())
-        .map_err(|errs| {
-            errs.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?
-        .description;
+    let description = crate::shop::validate::parse_stored(text)?;
     let (fs_uid, fs_gid) = view.fs_ids.unwrap_or((0, settings.fs_gid));
     let identity = ExecutionIdentity {
         id: ExecutionId::parse(&view.id)?,

@@ -785,3 +785,25 @@ fn brief(value: &Value) -> String {
 #[cfg(test)]
 #[path = "validate_tests.rs"]
 mod tests;
+
+/// Reads back a description this console stored (cache or labels). It was
+/// validated when submitted; the limits may have changed since, so none are
+/// applied again.
+pub fn parse_stored(text: &str) -> Result<Description, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("stored description: {e}"))?;
+    validate_value(
+        &value,
+        &Limits {
+            max_memory_bytes: u64::MAX,
+            max_cores: f64::MAX,
+        },
+    )
+    .map(|v| v.description)
+    .map_err(|errs| {
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}

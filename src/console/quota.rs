@@ -1,0 +1,174 @@
+//! Admission before placement: Zoe's quota rules (spec §9.1) as a pure
+//! check. Until users, roles and quotas exist every owner has the unlimited
+//! quota (all zeros), so everything is admitted; the users issue plugs a
+//! real quota in here.
+
+use crate::model::Description;
+
+/// Zoe's quota: `0` means unlimited for every limit.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Quota {
+    pub concurrent_executions: u32,
+    /// Bytes.
+    pub memory: u64,
+    pub cores: f64,
+}
+
+/// What an owner already has running (active executions).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Usage {
+    pub executions: u32,
+    pub memory: u64,
+    pub cores: f64,
+}
+
+/// Σ over the description's groups of `min × total_count` (after
+/// validation defaults), as Zoe counts a new execution.
+pub fn demand_of(description: &Description) -> (u64, f64) {
+    description.services.iter().fold((0, 0.0), |(m, c), g| {
+        (
+            m + g.memory_min() * u64::from(g.total_count),
+            c + g.cores_min() * f64::from(g.total_count),
+        )
+    })
+}
+
+/// Zoe's admission (spec §9.1): refuse past the concurrent-executions
+/// limit, then past the cores or memory limit (saying by how much).
+pub fn admit(quota: &Quota, usage: &Usage, description: &Description) -> Result<(), String> {
+    if quota.concurrent_executions != 0 && usage.executions >= quota.concurrent_executions {
+        return Err(format!(
+            "quota: you cannot run more than {} executions at a time",
+            quota.concurrent_executions
+        ));
+    }
+    if quota.memory == 0 && quota.cores == 0.0 {
+        return Ok(());
+    }
+    let (memory, cores) = demand_of(description);
+    if quota.cores != 0.0 && usage.cores + cores > quota.cores + 1e-9 {
+        return Err(format!(
+            "quota: {} more cores than allowed ({} in use, {} asked, limit {})",
+            crate::model::format_cores(usage.cores + cores - quota.cores),
+            crate::model::format_cores(usage.cores),
+            crate::model::format_cores(cores),
+            crate::model::format_cores(quota.cores)
+        ));
+    }
+    if quota.memory != 0 && usage.memory + memory > quota.memory {
+        return Err(format!(
+            "quota: {} more memory than allowed ({} in use, {} asked, limit {})",
+            crate::model::format_bytes(usage.memory + memory - quota.memory),
+            crate::model::format_bytes(usage.memory),
+            crate::model::format_bytes(memory),
+            crate::model::format_bytes(quota.memory)
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GIB;
+    use crate::shop::validate::{Limits, validate_value};
+
+    fn two_gib_times_three() -> Description {
+        let doc = serde_json::json!({"name": "quota-test", "version": 3, "will_end": false, "size": 1, "services": [
+            {"name": "worker", "image": "i:1", "monitor": true, "startup_order": 0, "total_count": 3, "essential_count": 1,
+             "resources": {"memory": {"min": 2147483648u64, "max": null}, "cores": {"min": 0.5, "max": null}},
+             "ports": [], "environment": [], "volumes": [], "command": null}]});
+        validate_value(&doc, &Limits::default())
+            .unwrap()
+            .description
+    }
+
+    #[test]
+    fn unlimited_admits_everything() {
+        assert!(
+            admit(
+                &Quota::default(),
+                &Usage {
+                    executions: 1000,
+                    memory: u64::MAX / 2,
+                    cores: 1e6
+                },
+                &two_gib_times_three()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn concurrent_executions() {
+        let q = Quota {
+            concurrent_executions: 5,
+            ..Quota::default()
+        };
+        assert!(
+            admit(
+                &q,
+                &Usage {
+                    executions: 4,
+                    ..Usage::default()
+                },
+                &two_gib_times_three()
+            )
+            .is_ok()
+        );
+        let err = admit(
+            &q,
+            &Usage {
+                executions: 5,
+                ..Usage::default()
+            },
+            &two_gib_times_three(),
+        )
+        .unwrap_err();
+        assert!(err.contains("more than 5 executions"));
+    }
+
+    #[test]
+    fn memory_and_cores_count_every_instance() {
+        let d = two_gib_times_three();
+        assert_eq!(demand_of(&d), (6 * GIB, 1.5));
+        let q = Quota {
+            memory: 32 * GIB,
+            cores: 20.0,
+            ..Quota::default()
+        };
+        assert!(
+            admit(
+                &q,
+                &Usage {
+                    memory: 26 * GIB,
+                    cores: 18.5,
+                    ..Usage::default()
+                },
+                &d
+            )
+            .is_ok(),
+            "exactly at the limits"
+        );
+        let err = admit(
+            &q,
+            &Usage {
+                memory: 27 * GIB,
+                ..Usage::default()
+            },
+            &d,
+        )
+        .unwrap_err();
+        assert!(err.contains("1 GiB more memory than allowed"), "{err}");
+        let err = admit(
+            &q,
+            &Usage {
+                cores: 19.0,
+                ..Usage::default()
+            },
+            &d,
+        )
+        .unwrap_err();
+        assert!(err.contains("0.5 more cores than allowed"), "{err}");
+    }
+}
