@@ -13,6 +13,8 @@
 #   remote  tcp://127.0.0.1:$ZOE_ENGINE_PORT            (plain TCP, loopback only)
 #   secure  tcp://127.0.0.1:$ZOE_ENGINE_TLS_PORT --tlsverify (only with ZOE_ENGINES_TLS=1;
 #           CA, server and client certificates generated with openssl in $DIR/tls)
+# Registry: Debian's docker-registry on 127.0.0.1:$ZOE_REGISTRY_PORT (plain HTTP: daemons
+#           trust loopback registries), holding 127.0.0.1:PORT/zoe-demo/busybox:1 for pull tests.
 # Demo image: zoe-demo/busybox:1, a rootfs of Debian's busybox-static (no registry needed).
 # Idempotent: daemons that answer are left alone; the image is imported where missing.
 set -euo pipefail
@@ -20,6 +22,7 @@ set -euo pipefail
 DIR="${ZOE_ENGINES_DIR:-/tmp/zoe-engines}"
 PORT="${ZOE_ENGINE_PORT:-23750}"
 TLS_PORT="${ZOE_ENGINE_TLS_PORT:-23760}"
+REGISTRY_PORT="${ZOE_REGISTRY_PORT:-25000}"
 WITH_TLS="${ZOE_ENGINES_TLS:-0}"
 IMAGE_REPO="zoe-demo/busybox"
 IMAGE_TAG="1"
@@ -79,11 +82,15 @@ print_env() {
   done
   [[ "$WITH_TLS" == 1 ]] && echo "ZOE_ENGINE_TLS_DIR=$TLS"
   echo "ZOE_DEMO_IMAGE=$IMAGE_REPO:$IMAGE_TAG"
+  echo "ZOE_REGISTRY=127.0.0.1:$REGISTRY_PORT"
 }
 
 cmd="${1:-start}"
 case "$cmd" in
-  stop) for n in local remote secure; do stop_one "$n"; done; exit 0 ;;
+  stop)
+    for n in local remote secure; do stop_one "$n"; done
+    if pid="$(cat "$DIR/registry/registry.pid" 2>/dev/null)" && alive "$pid"; then kill "$pid"; log "registry: stopped $pid"; fi
+    exit 0 ;;
   status)
     rc=0
     for n in $(daemons); do
@@ -107,6 +114,7 @@ need=()
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" || need+=(busybox-static)
 command -v curl >/dev/null || need+=(curl)
 command -v iptables >/dev/null || need+=(iptables)
+[[ -x /usr/bin/docker-registry ]] || need+=(docker-registry)
 [[ "$WITH_TLS" == 1 ]] && ! command -v openssl >/dev/null && need+=(openssl)
 if ((${#need[@]})); then
   log "installing ${need[*]}"
@@ -201,7 +209,37 @@ for n in $(daemons); do
   log "$n: imported $IMAGE_REPO:$IMAGE_TAG"
 done
 
-# 6. docker.conf for the console (Zoe's format)
+# 6. a local registry with the demo image, for pull tests
+registry_up() { [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$REGISTRY_PORT/v2/")" == 200 ]]; }
+if ! registry_up; then
+  mkdir -p "$DIR/registry/data"
+  cat > "$DIR/registry/config.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $DIR/registry/data
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+YAML
+  # the package's own service is not used (it may not even be allowed to start)
+  nohup /usr/bin/docker-registry serve "$DIR/registry/config.yml" >"$DIR/registry/registry.log" 2>&1 &
+  echo $! > "$DIR/registry/registry.pid"
+  deadline=$((SECONDS + 30))
+  until registry_up || (( SECONDS >= deadline )); do sleep 0.1; done
+  registry_up || { log "registry did not answer within 30 s; log:"; tail -20 "$DIR/registry/registry.log" >&2; exit 1; }
+  log "registry: started on 127.0.0.1:$REGISTRY_PORT"
+fi
+PUSHED="127.0.0.1:$REGISTRY_PORT/$IMAGE_REPO"
+if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT/v2/$IMAGE_REPO/manifests/$IMAGE_TAG" -H 'Accept: application/vnd.docker.distribution.manifest.v2+json')" != 200 ]]; then
+  api local -X POST "$(base_url local)/images/$IMAGE_REPO:$IMAGE_TAG/tag?repo=$PUSHED&tag=$IMAGE_TAG" >/dev/null
+  api local -X POST -H "X-Registry-Auth: $(printf '{}' | base64)" "$(base_url local)/images/$PUSHED:$IMAGE_TAG/push" >/dev/null
+  api local -X DELETE "$(base_url local)/images/$PUSHED:$IMAGE_TAG" >/dev/null || true
+  log "registry: pushed $PUSHED:$IMAGE_TAG"
+fi
+
+# 7. docker.conf for the console (Zoe's format)
 {
   echo "# Written by scripts/engines.sh: the local throw-away engines."
   echo "[DEFAULT]"

@@ -926,3 +926,40 @@ fn elastic_services_without_room_start_when_room_frees() {
     assert_eq!(up, 5, "master, worker, three extra workers");
     assert_eq!(setup.zoe(&["kill", &id]).code, 0);
 }
+
+#[test]
+fn a_missing_image_is_pulled_from_a_registry_with_progress() {
+    let Some(e) = engines() else { return };
+    let registry = std::env::var("ZOE_REGISTRY").unwrap_or_else(|_| "127.0.0.1:25000".into());
+    let image = format!("{registry}/zoe-demo/busybox:1");
+    // start from a daemon that does not have it
+    let _ = Command::new("docker")
+        .args(["rmi", "-f", &image])
+        .env("DOCKER_HOST", docker_host_of(&e, "remote"))
+        .output();
+    let shop = tempfile::tempdir().unwrap();
+    custom_shop(shop.path(), json!([service("pulled", &image, 0, &[])]));
+    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
+    let setup = Setup::new(conf, shop.path());
+    let run = setup.zoe(&["start", "custom-0", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("pulled {image} on remote")),
+        "{}",
+        run.stderr
+    );
+    let id = serde_json::from_str::<Value>(&run.stdout).unwrap()["execution"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        docker(&e, "remote", &["images", "-q", &image]).len() >= 12,
+        "the image is now on the host"
+    );
+    assert!(
+        instances(&setup, &id)
+            .iter()
+            .all(|i| i["state"] == "started")
+    );
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
+}
