@@ -963,3 +963,64 @@ fn a_missing_image_is_pulled_from_a_registry_with_progress() {
     );
     assert_eq!(setup.zoe(&["kill", &id]).code, 0);
 }
+
+#[test]
+fn killing_a_queued_execution_stops_the_console_waiting_for_it() {
+    let Some(_engines) = engines() else { return };
+    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
+    let setup = Setup::new(conf, &sample_shop());
+    let gib = serde_json::from_str::<Value>(&setup.zoe(&["nodes", "-o", "json"]).stdout).unwrap()
+        [0]["memory_total"]
+        .as_f64()
+        .unwrap()
+        / (1u64 << 30) as f64;
+    let big = format!("web={:.2}", gib * 0.6);
+    let first = setup.zoe(&[
+        "start",
+        "web-hello-0",
+        "--memory",
+        &big,
+        "--name",
+        "holder",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let holder = serde_json::from_str::<Value>(&first.stdout).unwrap()["execution"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let waiting = setup
+        .command(&[
+            "start",
+            "web-hello-0",
+            "--memory",
+            &big,
+            "--name",
+            "never",
+            "--wait",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("it to be queued", Duration::from_secs(20), || {
+        ps_rows(&setup)
+            .iter()
+            .any(|r| r["name"] == "never" && r["status"] == "queued")
+    });
+    assert_eq!(setup.zoe(&["kill", "never"]).code, 0);
+    let out = waiting.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("was terminated while it waited"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        ps_rows(&setup)
+            .iter()
+            .all(|r| r["name"] != "never" || r["status"] == "terminated")
+    );
+    assert_eq!(setup.zoe(&["kill", &holder]).code, 0);
+}

@@ -51,6 +51,8 @@ pub struct ServiceContainer {
     pub instance: String,
     pub essential: bool,
     pub state: BackendState,
+    /// Docker's own status word (`running`, `exited`, `paused`…).
+    pub docker_status: String,
     pub exit_code: Option<i64>,
     pub oom_killed: bool,
     pub memory_reserved: u64,

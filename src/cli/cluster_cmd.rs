@@ -444,6 +444,23 @@ async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
     let settings = &s.ctx.loaded.settings;
     let seen = s.observe(false).await?;
     let record = find(&s.store, s.deployment(), query)?;
+    let launching = matches!(
+        record.status,
+        ExecutionStatus::Submitted | ExecutionStatus::Starting
+    );
+    let recent = now_secs().saturating_sub(record.submitted)
+        < crate::console::executions::LAUNCH_WINDOW_SECS;
+    if launching
+        && recent
+        && !crate::state::launcher_is_gone(&record.launcher)
+        && !record.launcher.is_empty()
+    {
+        // spec §5.1: a terminate request while starting is refused (unsafe)
+        return Err(CliError::new(format!(
+            "execution {} is being launched by another console right now; kill it once it is running",
+            record.id
+        )));
+    }
     let on_cluster = seen.views.iter().any(|v| v.id == record.id);
     if !record.status.is_active() && !on_cluster {
         return Err(CliError::new(format!(

@@ -95,43 +95,47 @@ pub async fn start(
     // and cleaned up by the next console that looks at the cluster.
     s.store.insert(&record).map_err(cache_error)?;
 
-    if wait {
-        wait_for_room(s, &prepared).await?;
-    }
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let launching = async {
-        let events = Events::new(tx);
-        let result = launch(&s.cluster, settings, &prepared, &events).await;
-        drop(events);
-        result
-    };
-    let recording = tokio_stream_of(rx).for_each(|event| {
-        let _ = record_event(&s.store, &deployment, &event, now_secs());
-        if let Some(line) = progress_line(&event) {
-            eprintln!("{line}");
+    let launched = loop {
+        if wait {
+            wait_for_room(s, &prepared).await?;
         }
-        async {}
-    });
-    let (result, ()) = futures::join!(launching, recording);
-    let launched = match result {
-        Ok(launched) => launched,
-        Err(LaunchError::NoRoom(rejection)) => {
-            let _ = s.store.set_status(
-                &deployment,
-                &id,
-                ExecutionStatus::Terminated,
-                Some(&format!("not started: {rejection}")),
-                now_secs(),
-            );
-            return Err(CliError {
-                message: format!("{rejection}\n(use --wait to queue until there is room)"),
-                code: EXIT_NO_ROOM,
-            });
-        }
-        Err(LaunchError::Failed { reason }) => {
-            return Err(CliError::new(format!(
-                "execution {id} failed and was removed: {reason}"
-            )));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let launching = async {
+            let events = Events::new(tx);
+            let result = launch(&s.cluster, settings, &prepared, &events).await;
+            drop(events);
+            result
+        };
+        let recording = tokio_stream_of(rx).for_each(|event| {
+            let _ = record_event(&s.store, &deployment, &event, now_secs());
+            if let Some(line) = progress_line(&event) {
+                eprintln!("{line}");
+            }
+            async {}
+        });
+        let (result, ()) = futures::join!(launching, recording);
+        match result {
+            Ok(launched) => break launched,
+            // the room seen by the queue pass was taken meanwhile: wait again
+            Err(LaunchError::NoRoom(_)) if wait => continue,
+            Err(LaunchError::NoRoom(rejection)) => {
+                let _ = s.store.set_status(
+                    &deployment,
+                    &id,
+                    ExecutionStatus::Terminated,
+                    Some(&format!("not started: {rejection}")),
+                    now_secs(),
+                );
+                return Err(CliError {
+                    message: format!("{rejection}\n(use --wait to queue until there is room)"),
+                    code: EXIT_NO_ROOM,
+                });
+            }
+            Err(LaunchError::Failed { reason }) => {
+                return Err(CliError::new(format!(
+                    "execution {id} failed and was removed: {reason}"
+                )));
+            }
         }
     };
     let mut hosts: Vec<String> = launched
@@ -172,6 +176,27 @@ async fn wait_for_room(s: &Session<'_>, prepared: &Prepared) -> Result<(), CliEr
     let mut announced = false;
     loop {
         let seen = s.observe(false).await?;
+        // killed while waiting? (another console may have done it)
+        match s.store.get(s.deployment(), &id).map_err(cache_error)? {
+            Some(r)
+                if matches!(
+                    r.status,
+                    ExecutionStatus::Submitted | ExecutionStatus::Queued
+                ) => {}
+            Some(r) => {
+                return Err(CliError::new(format!(
+                    "execution {id} was {} while it waited for room{}",
+                    r.status,
+                    r.reason.map(|why| format!(": {why}")).unwrap_or_default()
+                )));
+            }
+            None => {
+                return Err(CliError::new(format!(
+                    "execution {id} vanished from the state cache while it waited"
+                )));
+            }
+        }
+
         let queued: Vec<QueuedExecution> = s
             .store
             .list(s.deployment(), false)
@@ -204,6 +229,24 @@ async fn wait_for_room(s: &Session<'_>, prepared: &Prepared) -> Result<(), CliEr
             .collect();
         let mut sim = Simulation::new(&views);
         let mut pick = |n: usize| n.saturating_sub(1);
+        // Launches other consoles have under way hold their room already,
+        // even before their containers exist (pulls can take minutes).
+        for record in s.store.list(s.deployment(), false).map_err(cache_error)? {
+            let in_flight = matches!(
+                record.status,
+                ExecutionStatus::Submitted | ExecutionStatus::Starting
+            ) && record.id != id
+                && !crate::state::launcher_is_gone(&record.launcher);
+            if let Some((_, demands)) = in_flight.then(|| queued_demands(&record)).flatten() {
+                let _ = crate::sched::plan(
+                    &mut sim,
+                    &demands,
+                    settings.placement_policy,
+                    settings.network.is_none(),
+                    &mut pick,
+                );
+            }
+        }
         let pass = schedule(
             &mut sim,
             &queued,

@@ -15,6 +15,8 @@ pub struct InstanceView {
     pub container: String,
     pub essential: bool,
     pub state: BackendState,
+    /// Docker's own status word (`exited`, `paused`…).
+    pub docker_status: String,
     pub exit_code: Option<i64>,
     pub ports: Vec<(String, u16)>,
 }
@@ -95,6 +97,7 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
                 } else {
                     service.state
                 },
+                docker_status: service.docker_status.clone(),
                 exit_code: service.exit_code,
                 ports: service.ports.clone(),
             });
@@ -140,9 +143,10 @@ pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option
         // Any essential instance that stops ends the execution (spec §5.4).
         // A clean exit (code 0) means it finished: terminated, with that
         // reason. A crash is shown as an error, with how it died.
-        let crashed = dead
-            .iter()
-            .find(|i| i.state == BackendState::OomKilled || i.exit_code.is_some_and(|c| c != 0));
+        let clean = |i: &InstanceView| {
+            i.state == BackendState::Dead && i.docker_status == "exited" && i.exit_code == Some(0)
+        };
+        let crashed = dead.iter().find(|i| !clean(i));
         let Some(first) = crashed else {
             let names: Vec<&str> = dead.iter().map(|i| i.instance.as_str()).collect();
             return (
@@ -153,10 +157,11 @@ pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option
                 )),
             );
         };
-        let how = match (first.state, first.exit_code) {
-            (BackendState::OomKilled, _) => "was killed for using too much memory".to_string(),
-            (_, Some(code)) => format!("exited with code {code}"),
-            _ => "stopped".to_string(),
+        let how = match (first.state, first.docker_status.as_str(), first.exit_code) {
+            (BackendState::OomKilled, _, _) => "was killed for using too much memory".to_string(),
+            (_, "paused", _) => "was paused".to_string(),
+            (_, "exited", Some(code)) => format!("exited with code {code}"),
+            (_, status, _) => format!("is {status}"),
         };
         return (
             ExecutionStatus::Error,
@@ -199,15 +204,33 @@ mod tests {
     use super::*;
 
     fn inst(name: &str, essential: bool, state: BackendState, exit: Option<i64>) -> InstanceView {
+        let docker_status = match state {
+            BackendState::Started => "running",
+            BackendState::Created => "created",
+            _ => "exited",
+        };
         InstanceView {
             instance: name.into(),
             host: "h".into(),
             container: "c".into(),
             essential,
             state,
+            docker_status: docker_status.into(),
             exit_code: exit,
             ports: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_paused_essential_service_is_not_a_clean_finish() {
+        let mut paused = inst("m0", true, BackendState::Dead, Some(0));
+        paused.docker_status = "paused".into();
+        let (status, reason) = derive_status(&view(vec![paused], Some(1)), NOW);
+        assert_eq!(status, ExecutionStatus::Error);
+        assert_eq!(
+            reason.as_deref(),
+            Some("Essential service m0 died: it was paused")
+        );
     }
 
     const NOW: u64 = 10_000;

@@ -278,46 +278,10 @@ async fn start_planned(
             let labels = labels::container_labels(&execution_labels, instance);
             let id = id.clone();
             async move {
-                events.emit(Event::Creating {
-                    execution: id.clone(),
-                    instance: instance.name.clone(),
-                    host: host.to_string(),
-                });
-                let result = async {
-                    let docker = cluster.client(host).await?;
-                    create_and_start(
-                        &docker,
-                        host,
-                        ContainerPlan {
-                            instance,
-                            network: &network,
-                            labels,
-                            binds: Vec::new(),
-                        },
-                    )
+                start_instance(cluster, host, instance, &network, labels, &id, events)
                     .await
-                }
-                .await;
-                match result {
-                    Ok(started) => {
-                        events.emit(Event::Running {
-                            execution: id,
-                            instance: instance.name.clone(),
-                            host: host.to_string(),
-                            container: started.id.clone(),
-                        });
-                        Ok((instance, host, started))
-                    }
-                    Err(err) => {
-                        events.emit(Event::InstanceFailed {
-                            execution: id,
-                            instance: instance.name.clone(),
-                            host: host.to_string(),
-                            reason: err.to_string(),
-                        });
-                        Err(err.to_string())
-                    }
-                }
+                    .map(|started| (instance, host, started))
+                    .map_err(|e| e.to_string())
             }
         });
         let mut failure = None;
@@ -344,6 +308,64 @@ async fn start_planned(
         deferred: plan.deferred.iter().map(|(i, _)| i.clone()).collect(),
         endpoints,
     })
+}
+
+/// Creates and starts one instance on `host`, reporting it on the event
+/// stream (creating, then running or failed). Used by launch and by
+/// supervision.
+pub async fn start_instance(
+    cluster: &Cluster,
+    host: &str,
+    instance: &crate::shop::expand::Instance,
+    network: &str,
+    labels: HashMap<String, String>,
+    execution: &str,
+    events: &Events,
+) -> Result<crate::backend::docker::spawn::Started, crate::backend::docker::DockerError> {
+    let ids = || {
+        (
+            execution.to_string(),
+            instance.name.clone(),
+            host.to_string(),
+        )
+    };
+    let (e, i, h) = ids();
+    events.emit(Event::Creating {
+        execution: e,
+        instance: i,
+        host: h,
+    });
+    let result = async {
+        let docker = cluster.client(host).await?;
+        create_and_start(
+            &docker,
+            host,
+            ContainerPlan {
+                instance,
+                network,
+                labels,
+                binds: Vec::new(),
+            },
+        )
+        .await
+    }
+    .await;
+    let (execution, instance, host) = ids();
+    match &result {
+        Ok(started) => events.emit(Event::Running {
+            execution,
+            instance,
+            host,
+            container: started.id.clone(),
+        }),
+        Err(err) => events.emit(Event::InstanceFailed {
+            execution,
+            instance,
+            host,
+            reason: err.to_string(),
+        }),
+    }
+    result
 }
 
 /// URLs of an instance's published ports: `url_template` with `{ip_port}`

@@ -9,7 +9,7 @@ use super::launch::{now_secs, remove_execution};
 use crate::backend::NodeSnapshot;
 use crate::config::Settings;
 use crate::model::ExecutionStatus;
-use crate::state::{ReconcileReport, StateError, Store, reconcile};
+use crate::state::{Answered, ReconcileReport, StateError, Store, reconcile};
 
 pub struct Observation {
     pub nodes: Vec<NodeSnapshot>,
@@ -34,8 +34,16 @@ pub async fn observe(
     let nodes = cluster.snapshot_all(deployment, with_usage).await;
     let now = now_secs();
     let mut views = executions_from_nodes(&nodes, now);
-    let complete = nodes.iter().all(NodeSnapshot::is_online);
-    let report = reconcile(store, deployment, &views, complete, now)?;
+    let online: Vec<String> = nodes
+        .iter()
+        .filter(|n| n.is_online())
+        .map(|n| n.name.clone())
+        .collect();
+    let answered = Answered {
+        hosts: &online,
+        all_configured: online.len() == nodes.len(),
+    };
+    let report = reconcile(store, deployment, &views, answered, now)?;
     for id in &report.interrupted {
         // The console that launched it died mid-way: remove what it left.
         let removal = remove_execution(cluster, settings, id, &[], 0, &Events::none()).await;

@@ -14,12 +14,10 @@ use bollard::query_parameters::StopContainerOptions;
 use super::cluster::Cluster;
 use super::events::{Event, Events};
 use super::executions::ExecutionView;
-use super::launch::now_secs;
+use super::launch::{now_secs, start_instance};
 use super::observe::observe;
 use crate::backend::docker::client::call;
-use crate::backend::docker::spawn::{
-    ContainerPlan, create_and_start, execution_network_name, remove_container,
-};
+use crate::backend::docker::spawn::{execution_network_name, remove_container};
 use crate::backend::labels::{self, ExecutionLabels};
 use crate::backend::{BackendState, NodeSnapshot};
 use crate::config::Settings;
@@ -61,6 +59,17 @@ pub async fn supervise_pass(
                     now_secs(),
                 )?;
             }
+            continue;
+        }
+        // another console is still creating it: not ours to touch yet
+        if let Some(record) = store.get(&settings.deployment_name, &view.id)?
+            && matches!(
+                record.status,
+                ExecutionStatus::Submitted | ExecutionStatus::Starting
+            )
+            && !record.launcher.is_empty()
+            && !crate::state::launcher_is_gone(&record.launcher)
+        {
             continue;
         }
         if view.status == ExecutionStatus::Running {
@@ -246,26 +255,9 @@ async fn grow_elastic(
             continue;
         };
         let host = placement.node.as_str();
-        events.emit(Event::Creating {
-            execution: view.id.clone(),
-            instance: instance.name.clone(),
-            host: host.to_string(),
-        });
-        let started = async {
-            let docker = cluster.client(host).await?;
-            create_and_start(
-                &docker,
-                host,
-                ContainerPlan {
-                    instance,
-                    network: &network,
-                    labels: labels::container_labels(&execution_labels, instance),
-                    binds: Vec::new(),
-                },
-            )
-            .await
-        }
-        .await;
+        let labels = labels::container_labels(&execution_labels, instance);
+        let started =
+            start_instance(cluster, host, instance, &network, labels, &view.id, events).await;
         match started {
             Ok(s) => {
                 events.emit(Event::Running {

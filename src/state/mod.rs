@@ -10,7 +10,7 @@
 
 mod reconcile;
 
-pub use reconcile::{ReconcileReport, reconcile};
+pub use reconcile::{Answered, ReconcileReport, reconcile};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -200,7 +200,8 @@ impl Store {
         }
         let at = at as i64;
         tx.execute(
-            "UPDATE executions SET status = ?3, reason = COALESCE(?4, reason),
+            "UPDATE executions SET status = ?3,
+                reason = CASE WHEN ?3 IN ('terminated', 'error', 'cleaning up') THEN COALESCE(?4, reason) ELSE ?4 END,
                 started = CASE WHEN ?3 = 'running' AND started IS NULL THEN ?5 ELSE started END,
                 ended = CASE WHEN ?3 IN ('terminated', 'error') THEN ?5 ELSE ended END
              WHERE deployment = ?1 AND id = ?2",

@@ -23,18 +23,38 @@ pub struct ReconcileReport {
     pub interrupted: Vec<String>,
 }
 
-/// `complete`: every host answered, so what the cluster lacks is really gone.
+/// Which hosts this console could read, and whether that was all of its
+/// configured hosts. Only what those hosts lack is really gone.
+#[derive(Debug, Clone, Copy)]
+pub struct Answered<'a> {
+    pub hosts: &'a [String],
+    pub all_configured: bool,
+}
+
+impl Answered<'_> {
+    /// Absence from the cluster means something for this record: every host
+    /// it was on answered (another console may know hosts we do not).
+    fn covers(&self, record: &ExecutionRecord) -> bool {
+        if record.hosts.is_empty() {
+            self.all_configured
+        } else {
+            record.hosts.iter().all(|h| self.hosts.contains(h))
+        }
+    }
+}
+
 pub fn reconcile(
     store: &Store,
     deployment: &str,
     views: &[ExecutionView],
-    complete: bool,
+    answered: Answered<'_>,
     now: u64,
 ) -> Result<ReconcileReport, StateError> {
     let mut report = ReconcileReport::default();
     for view in views {
         match store.get(deployment, &view.id)? {
             None => {
+                let submitted = view.submitted.unwrap_or(now);
                 let record = ExecutionRecord {
                     id: view.id.clone(),
                     name: view.name.clone(),
@@ -51,27 +71,19 @@ pub fn reconcile(
                     .to_string(),
                     status: view.status,
                     reason: view.reason.clone(),
-                    submitted: view.submitted.unwrap_or(now),
-                    started: None,
-                    ended: None,
+                    submitted,
+                    started: (view.status != ExecutionStatus::Starting).then_some(submitted),
+                    ended: (!view.status.is_active()).then_some(now),
                     hosts: view.hosts.clone(),
                     endpoints: "[]".into(),
                     launcher: String::new(),
                 };
                 if store.insert(&record)? {
-                    if !view.status.is_active() {
-                        // an ended execution still on the cluster: record when we learnt it
-                        store.set_status(
-                            deployment,
-                            &view.id,
-                            view.status,
-                            view.reason.as_deref(),
-                            now,
-                        )?;
-                    }
                     report.rebuilt.push(view.id.clone());
                 }
             }
+            // a kill is in progress: the console doing it closes the record
+            Some(record) if record.status == ExecutionStatus::CleaningUp => {}
             Some(record) if record.status.is_active() => {
                 let launching = matches!(
                     record.status,
@@ -128,7 +140,19 @@ pub fn reconcile(
             ExecutionStatus::Submitted | ExecutionStatus::Starting | ExecutionStatus::Queued
                 if now.saturating_sub(record.submitted) < LAUNCH_WINDOW_SECS
                     || !gone && !record.launcher.is_empty() => {}
-            _ if complete => {
+            // killed: everything is gone now
+            ExecutionStatus::CleaningUp if answered.covers(&record) => {
+                store.set_status(
+                    deployment,
+                    &record.id,
+                    ExecutionStatus::Terminated,
+                    None,
+                    now,
+                )?;
+                report.closed.push(record.id.clone());
+            }
+            ExecutionStatus::CleaningUp => {}
+            _ if answered.covers(&record) => {
                 store.set_status(
                     deployment,
                     &record.id,

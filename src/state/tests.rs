@@ -22,6 +22,18 @@ fn record(id: &str, status: ExecutionStatus, submitted: u64, launcher: &str) -> 
     }
 }
 
+const ALL: Answered<'static> = Answered {
+    hosts: &[],
+    all_configured: true,
+};
+
+fn answered(hosts: &[String], all: bool) -> Answered<'_> {
+    Answered {
+        hosts,
+        all_configured: all,
+    }
+}
+
 fn view(id: &str, status: ExecutionStatus, submitted: u64) -> ExecutionView {
     ExecutionView {
         id: id.into(),
@@ -39,6 +51,7 @@ fn view(id: &str, status: ExecutionStatus, submitted: u64) -> ExecutionView {
             container: "c".into(),
             essential: true,
             state: BackendState::Started,
+            docker_status: "running".into(),
             exit_code: None,
             ports: vec![],
         }],
@@ -140,7 +153,7 @@ fn reconcile_rebuilds_what_the_cluster_has() {
         &store,
         "prod",
         &[view("x1", ExecutionStatus::Running, 50)],
-        true,
+        ALL,
         100,
     )
     .unwrap();
@@ -156,7 +169,7 @@ fn reconcile_rebuilds_what_the_cluster_has() {
         &store,
         "prod",
         &[view("x1", ExecutionStatus::Running, 50)],
-        true,
+        ALL,
         101,
     )
     .unwrap();
@@ -174,7 +187,7 @@ fn reconcile_follows_status_changes_with_their_reason() {
         &store,
         "prod",
         &[view("x1", ExecutionStatus::Error, 50)],
-        true,
+        ALL,
         100,
     )
     .unwrap();
@@ -192,12 +205,12 @@ fn vanished_containers_close_the_record_only_when_every_host_answered() {
     store
         .insert(&record("gone", ExecutionStatus::Running, 50, ""))
         .unwrap();
-    let partial = reconcile(&store, "prod", &[], false, 1000).unwrap();
+    let partial = reconcile(&store, "prod", &[], answered(&[], false), 1000).unwrap();
     assert!(
         partial.closed.is_empty(),
         "a host was offline: it may still hold them"
     );
-    let report = reconcile(&store, "prod", &[], true, 1000).unwrap();
+    let report = reconcile(&store, "prod", &[], ALL, 1000).unwrap();
     assert_eq!(report.closed, ["gone"]);
     let r = store.get("prod", "gone").unwrap().unwrap();
     assert_eq!(
@@ -256,7 +269,7 @@ fn launches_in_progress_are_left_alone_and_interrupted_ones_reported() {
         view("halfway", ExecutionStatus::Starting, 990),
         view("finished", ExecutionStatus::Running, 990),
     ];
-    let report = reconcile(&store, "prod", &views, true, 1000).unwrap();
+    let report = reconcile(&store, "prod", &views, ALL, 1000).unwrap();
     let mut interrupted = report.interrupted.clone();
     interrupted.sort();
     assert_eq!(interrupted, ["dead", "halfway"]);
@@ -316,4 +329,108 @@ fn a_garbage_file_is_an_error_not_a_panic() {
     std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
     let err = Store::open(&path).err().expect("refused");
     assert!(err.to_string().contains("state.db"), "{err}");
+}
+
+#[test]
+fn records_on_hosts_this_console_cannot_see_are_not_closed() {
+    let store = Store::open_in_memory().unwrap();
+    let mut far = record("far", ExecutionStatus::Running, 50, "");
+    far.hosts = vec!["h2".into()];
+    store.insert(&far).unwrap();
+    let mut near = record("near", ExecutionStatus::Running, 50, "");
+    near.hosts = vec!["h1".into()];
+    store.insert(&near).unwrap();
+    // this console only knows h1 (and it answered)
+    let hosts = vec!["h1".to_string()];
+    let report = reconcile(&store, "prod", &[], answered(&hosts, true), 1000).unwrap();
+    assert_eq!(report.closed, ["near"]);
+    assert_eq!(
+        store.get("prod", "far").unwrap().unwrap().status,
+        ExecutionStatus::Running
+    );
+}
+
+#[test]
+fn a_kill_in_progress_is_left_to_the_killer_then_closed_as_terminated() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record("k", ExecutionStatus::Running, 50, ""))
+        .unwrap();
+    store
+        .set_status(
+            "prod",
+            "k",
+            ExecutionStatus::CleaningUp,
+            Some("terminated by alice with zoe kill"),
+            60,
+        )
+        .unwrap();
+    // half its containers are gone already: not an error, not running
+    reconcile(
+        &store,
+        "prod",
+        &[view("k", ExecutionStatus::Error, 50)],
+        ALL,
+        61,
+    )
+    .unwrap();
+    assert_eq!(
+        store.get("prod", "k").unwrap().unwrap().status,
+        ExecutionStatus::CleaningUp
+    );
+    // all gone: terminated, keeping the reason
+    reconcile(&store, "prod", &[], ALL, 62).unwrap();
+    let r = store.get("prod", "k").unwrap().unwrap();
+    assert_eq!(
+        (r.status, r.reason.as_deref()),
+        (
+            ExecutionStatus::Terminated,
+            Some("terminated by alice with zoe kill")
+        )
+    );
+}
+
+#[test]
+fn an_active_status_clears_an_old_reason() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record("q", ExecutionStatus::Submitted, 50, ""))
+        .unwrap();
+    store
+        .set_status(
+            "prod",
+            "q",
+            ExecutionStatus::Queued,
+            Some("no node can take it"),
+            51,
+        )
+        .unwrap();
+    store
+        .set_status("prod", "q", ExecutionStatus::Running, None, 52)
+        .unwrap();
+    assert_eq!(store.get("prod", "q").unwrap().unwrap().reason, None);
+}
+
+#[test]
+fn rebuilt_records_get_their_times() {
+    let store = Store::open_in_memory().unwrap();
+    reconcile(
+        &store,
+        "prod",
+        &[
+            view("ran", ExecutionStatus::Running, 40),
+            view("died", ExecutionStatus::Error, 30),
+        ],
+        ALL,
+        100,
+    )
+    .unwrap();
+    let ran = store.get("prod", "ran").unwrap().unwrap();
+    assert_eq!((ran.started, ran.ended), (Some(40), None));
+    let died = store.get("prod", "died").unwrap().unwrap();
+    assert_eq!(
+        (died.status, died.ended),
+        (ExecutionStatus::Error, Some(100))
+    );
+    assert!(died.reason.unwrap().contains("m0 died"));
 }

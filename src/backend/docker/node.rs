@@ -110,6 +110,7 @@ pub async fn snapshot(
                 .unwrap_or_default(),
             essential: labels.get(labels::ESSENTIAL).is_none_or(|v| v == "true"),
             state: BackendState::from_docker_status(&status),
+            docker_status: status.clone(),
             exit_code: state.exit_code,
             oom_killed: state.oom_killed.unwrap_or(false),
             memory_reserved: labels
