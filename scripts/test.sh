@@ -24,6 +24,12 @@ fi
 # Real Docker daemons for the integration tests (tests/docker.rs): two plain
 # ones and one with TLS, started here and stopped again if we started them.
 if [[ $EUID -eq 0 ]]; then
+    # tmux drives the real terminal UI in tests/tui.rs
+    if ! command -v tmux >/dev/null; then
+        echo "==> apt-get install tmux"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tmux >/dev/null 2>&1 ||
+            { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tmux >/dev/null; }
+    fi
     echo "==> scripts/engines.sh start"
     already_up=0
     ZOE_ENGINES_TLS=1 scripts/engines.sh status >/dev/null 2>&1 && already_up=1

@@ -11,3 +11,4 @@ pub mod model;
 pub mod sched;
 pub mod shop;
 pub mod state;
+pub mod tui;

@@ -24,6 +24,12 @@ pub struct Cli {
     /// Output format
     #[arg(short = 'o', long = "output", global = true, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+    /// Colour theme for the terminal UI (default: the settings' `theme`)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Terminal UI: hide every action that changes the cluster
+    #[arg(long, global = true)]
+    pub readonly: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

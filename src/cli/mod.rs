@@ -89,6 +89,12 @@ pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError
         .filter_map(|k| env(k).map(|v| (k.to_string(), v)))
         .collect(),
     };
+    if cli.command.is_none()
+        && ctx.output == Output::Table
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        return tui_cmd(&ctx, cli.theme.as_deref(), cli.readonly);
+    }
     match cli.command {
         None => shop_cmd::list(&open_console(&ctx, None)?, ctx.output).map(|mut outcome| {
             if ctx.output == Output::Table {
@@ -113,6 +119,33 @@ pub fn open_console(ctx: &Context, shop_dir: Option<&Path>) -> Result<Console, C
     let settings = ctx.loaded.settings.clone();
     let shop = load_shop(shop_dir.unwrap_or(&ctx.shop_dir), &settings.limits());
     Ok(Console::new(settings, shop, resolve_owner(ctx)))
+}
+
+/// Opens the terminal UI.
+fn tui_cmd(ctx: &Context, theme: Option<&str>, readonly: bool) -> Result<Outcome, CliError> {
+    let settings = ctx.loaded.settings.clone();
+    let shop = load_shop(&ctx.shop_dir, &settings.limits());
+    let user = resolve_owner(ctx)
+        .map(|o| o.name)
+        .unwrap_or_else(|_| "?".into());
+    let hosts = crate::config::hosts::load_hosts(&settings, &|k: &str| ctx.env.get(k).cloned())
+        .map_err(CliError::new)?;
+    let no_color = ctx.env.get("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let name = theme.unwrap_or(&settings.theme);
+    let theme = crate::config::theme::load_theme(name, Some(&ctx.paths.themes_dir), no_color)
+        .map_err(CliError::new)?;
+    let setup = crate::tui::Setup {
+        settings,
+        shop,
+        user,
+        hosts: hosts.hosts,
+        cache: ctx.paths.cache_dir.join("state.db"),
+        theme,
+        themes_dir: ctx.paths.themes_dir.clone(),
+        readonly,
+    };
+    crate::tui::run(setup)?;
+    Ok(Outcome::ok(String::new()))
 }
 
 /// Who we run as: `user` in the settings, else `$USER`/`$LOGNAME`, else the

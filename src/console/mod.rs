@@ -10,6 +10,7 @@ pub mod executions;
 pub mod launch;
 pub mod observe;
 pub mod quota;
+pub mod service;
 pub mod supervise;
 
 use crate::config::Settings;

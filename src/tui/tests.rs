@@ -1,0 +1,267 @@
+//! Snapshot tests: each view rendered on ratatui's TestBackend at 80×24 and
+//! 160×48, and the shop in every theme, compared with the text files in
+//! `src/tui/snapshots/`. `UPDATE_SNAPSHOTS=1 cargo test` rewrites them after
+//! a deliberate change (review the diff).
+
+use std::path::PathBuf;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+
+use super::app::{App, ExecutionRow, Mode, Update, View};
+use super::view::draw;
+use crate::backend::NodeSnapshot;
+use crate::config::theme::load_theme;
+use crate::model::{ExecutionStatus, GIB};
+use crate::shop::{Limits, load_shop};
+
+fn app(theme: &str) -> App {
+    let shop = load_shop(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shop"),
+        &Limits::default(),
+    );
+    let mut app = App::new(
+        shop,
+        load_theme(theme, None, false).unwrap(),
+        "alice".into(),
+        "prod".into(),
+    );
+    let mut local = NodeSnapshot::offline(
+        "local",
+        "unix:///run/docker.sock".into(),
+        "127.0.0.1".into(),
+        vec!["ssd".into()],
+        String::new(),
+    );
+    local.error = None;
+    local.cores_total = 8.0;
+    local.cores_reserved = 2.5;
+    local.memory_total = 32 * GIB;
+    local.memory_reserved = 12 * GIB;
+    local.container_count = 7;
+    let remote = NodeSnapshot::offline(
+        "remote",
+        "tcp://127.0.0.1:23750".into(),
+        "127.0.0.1".into(),
+        vec![],
+        "host remote (tcp://127.0.0.1:23750): cannot connect: connection refused".into(),
+    );
+    let row = |id: &str, name: &str, status, up: &str, reason: &str| ExecutionRow {
+        id: id.into(),
+        name: name.into(),
+        entry: "master-workers-0".into(),
+        owner: "alice".into(),
+        status,
+        up: up.into(),
+        hosts: "local".into(),
+        age: "5m".into(),
+        reason: reason.into(),
+    };
+    app.on_update(Update::Cluster {
+        nodes: vec![local, remote],
+        executions: vec![
+            row("1ibx0a2b3c", "demo", ExecutionStatus::Running, "6/6", ""),
+            row(
+                "1ibwz9y8x7",
+                "nightly",
+                ExecutionStatus::Error,
+                "2/4",
+                "Essential service master0 died: it exited with code 137",
+            ),
+            row(
+                "1ibwz1q2w3",
+                "waits",
+                ExecutionStatus::Queued,
+                "0",
+                "no node can take the whole execution",
+            ),
+        ],
+    });
+    app
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent {
+        code,
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    }
+}
+
+fn text_of(buffer: &Buffer) -> String {
+    let width = buffer.area.width as usize;
+    let mut out = String::new();
+    for row in buffer.content().chunks(width) {
+        let line: String = row.iter().map(|c| c.symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    text_of(terminal.backend().buffer())
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("src/tui/snapshots")
+        .join(format!("{name}.txt"));
+    if !path.exists() && std::env::var("CI").is_ok() {
+        panic!(
+            "snapshot {name} is missing: run the tests once locally and commit src/tui/snapshots/"
+        );
+    }
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") || !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        expected == actual,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+fn at_both_sizes(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = app("default");
+        setup(&mut a);
+        snapshot(&format!("{name}-{w}x{h}"), &render(&mut a, w, h));
+    }
+}
+
+#[test]
+fn shop_view() {
+    at_both_sizes("shop", |_| {});
+}
+
+#[test]
+fn shop_filtered() {
+    at_both_sizes("shop-filter", |a| {
+        for c in "/work".chars() {
+            a.on_key(key(KeyCode::Char(c)));
+        }
+    });
+}
+
+#[test]
+fn entry_detail() {
+    at_both_sizes("entry", |a| {
+        a.on_key(key(KeyCode::Char('j')));
+        a.on_key(key(KeyCode::Char('j')));
+        a.on_key(key(KeyCode::Char('j')));
+        a.on_key(key(KeyCode::Enter));
+    });
+}
+
+#[test]
+fn executions_view() {
+    at_both_sizes("executions", |a| {
+        a.on_key(key(KeyCode::Char('2')));
+        a.on_key(key(KeyCode::Char('j')));
+    });
+}
+
+#[test]
+fn nodes_view() {
+    at_both_sizes("nodes", |a| {
+        a.on_key(key(KeyCode::Char('3')));
+    });
+}
+
+#[test]
+fn help_view() {
+    at_both_sizes("help", |a| {
+        a.on_key(key(KeyCode::Char('?')));
+    });
+}
+
+#[test]
+fn command_mode_line() {
+    at_both_sizes("command", |a| {
+        for c in ":theme li".chars() {
+            a.on_key(key(KeyCode::Char(c)));
+        }
+    });
+}
+
+/// The styles a frame uses, in order of first use: a theme's fingerprint.
+fn styles_of(buffer: &Buffer) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for cell in buffer.content() {
+        let s = format!("{:?}/{:?}/{:?}", cell.fg, cell.bg, cell.modifier);
+        if !seen.contains(&s) {
+            seen.push(s);
+        }
+    }
+    seen.join("\n")
+}
+
+#[test]
+fn shop_in_every_theme() {
+    for theme in ["default", "light", "high-contrast", "mono"] {
+        let mut a = app(theme);
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| draw(f, &mut a)).unwrap();
+        let buffer = terminal.backend().buffer();
+        snapshot(
+            &format!("theme-{theme}"),
+            &format!("{}\n{}\n", text_of(buffer), styles_of(buffer)),
+        );
+    }
+}
+
+#[test]
+fn keys_move_filter_and_switch_views() {
+    let mut a = app("default");
+    assert_eq!(a.view, View::Shop);
+    a.on_key(key(KeyCode::Char('G')));
+    assert_eq!(a.shop_selected, a.visible_entries().len() - 1);
+    a.on_key(key(KeyCode::Char('g')));
+    assert_eq!(a.shop_selected, 0);
+    a.on_key(key(KeyCode::Tab));
+    assert_eq!(a.view, View::Executions);
+    a.on_key(key(KeyCode::Char('/')));
+    assert_eq!((a.view, a.mode), (View::Shop, Mode::Filter));
+    for c in "spark".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(a.visible_entries().len(), 2);
+    a.on_key(key(KeyCode::Esc));
+    assert!(a.filter.is_empty());
+    assert_eq!(a.run_command("nodes"), super::app::Request::None);
+    assert_eq!(a.view, View::Nodes);
+    assert_eq!(a.run_command("q"), super::app::Request::Quit);
+    a.run_command("theme nosuch");
+    assert!(
+        a.message
+            .as_ref()
+            .is_some_and(|(m, err)| *err && m.contains("no theme `nosuch`"))
+    );
+    a.run_command("theme mono");
+    assert!(a.theme.monochrome);
+    a.run_command("bogus");
+    assert!(
+        a.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains("unknown command `:bogus`"))
+    );
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8)] {
+        for view in ['1', '2', '3', '?'] {
+            let mut a = app("default");
+            a.on_key(key(KeyCode::Char(view)));
+            let _ = render(&mut a, w, h);
+        }
+    }
+}
