@@ -407,7 +407,7 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
 async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Outcome, CliError> {
     let settings = &s.ctx.loaded.settings;
     loop {
-        let report = crate::console::supervise::supervise_pass(
+        let (report, _) = crate::console::supervise::supervise_pass(
             &s.cluster,
             settings,
             &s.store,

@@ -134,14 +134,15 @@ fn tui_cmd(ctx: &Context, theme: Option<&str>, readonly: bool) -> Result<Outcome
     let name = theme.unwrap_or(&settings.theme);
     let theme = crate::config::theme::load_theme(name, Some(&ctx.paths.themes_dir), no_color)
         .map_err(CliError::new)?;
+    let owner = resolve_owner(ctx);
     let setup = crate::tui::Setup {
-        settings,
-        shop,
+        console: Console::new(settings, shop, owner),
         user,
         hosts: hosts.hosts,
         cache: ctx.paths.cache_dir.join("state.db"),
         theme,
         themes_dir: ctx.paths.themes_dir.clone(),
+        state_dir: ctx.paths.state_dir.clone(),
         readonly,
     };
     crate::tui::run(setup)?;

@@ -1,20 +1,29 @@
 //! The engine as a service for a long-running front (the TUI): it runs on
 //! its own thread (the cache connection never crosses threads), looks at the
-//! cluster every few seconds or when asked, and reports what it saw on a
-//! channel. The front never waits for it: it draws what it has.
+//! cluster every few seconds or when asked, runs actions (launch, terminate,
+//! follow logs) beside that, and reports everything on one channel. The
+//! front never waits for it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::LocalSet;
 
+use super::Prepared;
 use super::cluster::Cluster;
+use super::events::{Event, Events};
 use super::executions::ExecutionView;
+use super::launch::{LaunchError, Launched, launch, now_secs, remove_execution};
 use super::observe::observe;
+use super::supervise::supervise_pass;
 use crate::backend::NodeSnapshot;
+use crate::backend::docker::logs::{LogLine, LogRequest, follow};
 use crate::config::Settings;
 use crate::config::docker_conf::DockerHost;
-use crate::state::{ExecutionRecord, Store};
+use crate::model::ExecutionStatus;
+use crate::state::{ExecutionRecord, Store, launcher_tag, record_event};
 
 /// How often the cluster is looked at when nobody asks.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(10);
@@ -27,12 +36,35 @@ pub enum Report {
         views: Vec<ExecutionView>,
     },
     Failed(String),
+    /// Progress of a launch or termination.
+    Engine(Event),
+    Launched(Result<Launched, String>),
+    Terminated {
+        id: String,
+        result: Result<usize, String>,
+    },
+    /// Lines of the followed log, in order.
+    Log(Vec<LogLine>),
+    LogError(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ask {
     Refresh,
     Stop,
+    Launch(Box<Prepared>),
+    Terminate {
+        id: String,
+        by: String,
+    },
+    /// Follow the log of an execution (all services, or one); replaces the
+    /// stream followed before.
+    FollowLogs {
+        id: String,
+        service: Option<String>,
+        tail: u64,
+    },
+    StopLogs,
 }
 
 /// Starts the service; returns where to ask and where reports arrive.
@@ -41,7 +73,7 @@ pub fn spawn(
     hosts: Vec<DockerHost>,
     cache: PathBuf,
 ) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
-    let (ask_tx, mut ask_rx) = unbounded_channel::<Ask>();
+    let (ask_tx, ask_rx) = unbounded_channel::<Ask>();
     let (report_tx, report_rx) = unbounded_channel::<Report>();
     std::thread::spawn(move || {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -51,41 +83,198 @@ pub fn spawn(
             let _ = report_tx.send(Report::Failed("cannot start the engine's runtime".into()));
             return;
         };
-        runtime.block_on(async move {
-            let store = match Store::open(&cache) {
-                Ok(store) => store,
-                Err(e) => {
-                    let _ = report_tx.send(Report::Failed(format!(
-                        "{e}; if the file is damaged, remove it"
-                    )));
-                    return;
-                }
-            };
-            let cluster = Cluster::new(hosts);
-            loop {
-                let report = match observe(&cluster, &settings, &store, false).await {
-                    Ok(seen) => match store.list(&settings.deployment_name, true) {
-                        Ok(records) => Report::Seen {
-                            nodes: seen.nodes,
-                            records,
-                            views: seen.views,
-                        },
-                        Err(e) => Report::Failed(e.to_string()),
-                    },
-                    Err(e) => Report::Failed(e.to_string()),
-                };
-                if report_tx.send(report).is_err() {
-                    return; // the front is gone
-                }
-                tokio::select! {
-                    ask = ask_rx.recv() => match ask {
-                        Some(Ask::Refresh) => {}
-                        Some(Ask::Stop) | None => return,
-                    },
-                    () = tokio::time::sleep(REFRESH_EVERY) => {}
-                }
-            }
-        });
+        LocalSet::new().block_on(&runtime, serve(settings, hosts, cache, ask_rx, report_tx));
     });
     (ask_tx, report_rx)
+}
+
+async fn serve(
+    settings: Settings,
+    hosts: Vec<DockerHost>,
+    cache: PathBuf,
+    mut asks: UnboundedReceiver<Ask>,
+    reports: UnboundedSender<Report>,
+) {
+    let store = match Store::open(&cache) {
+        Ok(store) => store,
+        Err(e) => {
+            let _ = reports.send(Report::Failed(format!(
+                "{e}; if the file is damaged, remove it"
+            )));
+            return;
+        }
+    };
+    let cluster = Cluster::new(hosts);
+    let deployment = settings.deployment_name.clone();
+    // engine events from actions, recorded in the cache here, then forwarded
+    let (event_tx, mut event_rx) = unbounded_channel::<Event>();
+    let mut logs: Option<tokio::task::JoinHandle<()>> = None;
+    let mut next_look = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(next_look) => {
+                // a look at the cluster, with supervision (what Zoe's
+                // scheduler loop does), then the cache as it now stands
+                let seen = match supervise_pass(&cluster, &settings, &store, &Events::new(event_tx.clone())).await {
+                    // when supervision changed something, look again to show it
+                    Ok((done, _)) if !(done.ended.is_empty() && done.started.is_empty() && done.removed.is_empty()) => observe(&cluster, &settings, &store, false).await,
+                    Ok((_, seen)) => Ok(seen),
+                    Err(e) => Err(e),
+                };
+                let report = match (seen, store.list(&deployment, true)) {
+                    (Ok(seen), Ok(records)) => Report::Seen { nodes: seen.nodes, records, views: seen.views },
+                    (Err(e), _) | (_, Err(e)) => Report::Failed(e.to_string()),
+                };
+                if reports.send(report).is_err() {
+                    return;
+                }
+                next_look = tokio::time::Instant::now() + REFRESH_EVERY;
+            }
+            event = event_rx.recv() => {
+                if let Some(event) = event {
+                    let _ = record_event(&store, &deployment, &event, now_secs());
+                    let _ = reports.send(Report::Engine(event));
+                }
+            }
+            ask = asks.recv() => match ask {
+                None | Some(Ask::Stop) => return,
+                Some(Ask::Refresh) => next_look = tokio::time::Instant::now(),
+                Some(Ask::Launch(prepared)) => {
+                    let record = record_for(&prepared, &deployment);
+                    if let Err(e) = store.insert(&record) {
+                        let _ = reports.send(Report::Launched(Err(e.to_string())));
+                        continue;
+                    }
+                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), reports.clone(), Events::new(event_tx.clone()));
+                    tokio::task::spawn_local(async move {
+                        let result = launch(&cluster, &settings, &prepared, &events).await.map_err(|e| match e {
+                            LaunchError::NoRoom(r) => format!("nothing fits now: {r}"),
+                            LaunchError::Failed { reason } => format!("failed and was removed: {reason}"),
+                        });
+                        let _ = reports.send(Report::Launched(result));
+                    });
+                    next_look = tokio::time::Instant::now() + Duration::from_secs(1);
+                }
+                Some(Ask::Terminate { id, by }) => {
+                    let record = store.get(&deployment, &id).ok().flatten();
+                    let _ = store.set_status(&deployment, &id, ExecutionStatus::CleaningUp, Some(&format!("terminated by {by} from the console")), now_secs());
+                    let hosts = record.map(|r| r.hosts).unwrap_or_default();
+                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), reports.clone(), Events::new(event_tx.clone()));
+                    let grace = i32::try_from(settings.stop_grace_secs).unwrap_or(10);
+                    tokio::task::spawn_local(async move {
+                        let removal = remove_execution(&cluster, &settings, &id, &hosts, grace, &events).await;
+                        let result = if removal.failed.is_empty() {
+                            events.emit(Event::Status { execution: id.clone(), status: ExecutionStatus::Terminated, reason: None });
+                            Ok(removal.containers)
+                        } else {
+                            Err(removal.failed.iter().map(|(h, why)| format!("{h}: {why}")).collect::<Vec<_>>().join("; "))
+                        };
+                        let _ = reports.send(Report::Terminated { id, result });
+                    });
+                    next_look = tokio::time::Instant::now() + Duration::from_secs(1);
+                }
+                Some(Ask::FollowLogs { id, service, tail }) => {
+                    if let Some(task) = logs.take() {
+                        task.abort();
+                    }
+                    logs = Some(tokio::task::spawn_local(follow_logs(cluster.clone(), settings.clone(), id, service, tail, reports.clone())));
+                }
+                Some(Ask::StopLogs) => {
+                    if let Some(task) = logs.take() {
+                        task.abort();
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn record_for(prepared: &Prepared, deployment: &str) -> ExecutionRecord {
+    ExecutionRecord {
+        id: prepared.identity.id.to_string(),
+        name: prepared.identity.name.clone(),
+        entry: prepared.entry_id.clone(),
+        owner: prepared.identity.owner.clone(),
+        deployment: deployment.to_string(),
+        description: Some(serde_json::to_string(&prepared.description).unwrap_or_default()),
+        parameters: serde_json::Value::Object(
+            prepared
+                .parameters
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        )
+        .to_string(),
+        status: ExecutionStatus::Submitted,
+        reason: None,
+        submitted: now_secs(),
+        started: None,
+        ended: None,
+        hosts: Vec::new(),
+        endpoints: "[]".into(),
+        launcher: launcher_tag(),
+    }
+}
+
+/// Follows the execution's services, merged, and reports lines in batches.
+async fn follow_logs(
+    cluster: Cluster,
+    settings: Settings,
+    id: String,
+    service: Option<String>,
+    tail: u64,
+    reports: UnboundedSender<Report>,
+) {
+    let nodes = cluster.snapshot_all(&settings.deployment_name, false).await;
+    let containers: Vec<(String, String, String)> = nodes
+        .iter()
+        .flat_map(|n| n.services.iter().map(move |s| (n.name.clone(), s)))
+        .filter(|(_, s)| s.execution_id == id)
+        .filter(|(_, s)| {
+            service.as_deref().is_none_or(|want| {
+                s.instance == want
+                    || s.instance.trim_end_matches(|c: char| c.is_ascii_digit()) == want
+            })
+        })
+        .map(|(host, s)| (host, s.id.clone(), s.instance.clone()))
+        .collect();
+    if containers.is_empty() {
+        let _ = reports.send(Report::LogError(format!(
+            "execution {id} has no containers to read logs from"
+        )));
+        return;
+    }
+    let mut streams = Vec::new();
+    for (host, container, instance) in containers {
+        match cluster.client(&host).await {
+            Ok(docker) => streams.push(Box::pin(follow(
+                docker,
+                container,
+                instance,
+                LogRequest {
+                    follow: true,
+                    tail: Some(tail),
+                    since: None,
+                },
+            ))),
+            Err(e) => {
+                let _ = reports.send(Report::LogError(e.to_string()));
+            }
+        }
+    }
+    let mut merged = futures::stream::select_all(streams).ready_chunks(512);
+    while let Some(chunk) = merged.next().await {
+        let mut lines = Vec::with_capacity(chunk.len());
+        for item in chunk {
+            match item {
+                Ok(line) => lines.push(line),
+                Err(why) => {
+                    let _ = reports.send(Report::LogError(why));
+                }
+            }
+        }
+        if !lines.is_empty() && reports.send(Report::Log(lines)).is_err() {
+            return;
+        }
+    }
 }

@@ -38,12 +38,13 @@ pub struct SuperviseReport {
     pub problems: Vec<String>,
 }
 
+/// One pass; returns what was done and the cluster as seen before it.
 pub async fn supervise_pass(
     cluster: &Cluster,
     settings: &Settings,
     store: &Store,
     events: &Events,
-) -> Result<SuperviseReport, StateError> {
+) -> Result<(SuperviseReport, super::observe::Observation), StateError> {
     let seen = observe(cluster, settings, store, false).await?;
     let mut report = SuperviseReport::default();
     let mut nodes = seen.nodes.clone();
@@ -76,7 +77,7 @@ pub async fn supervise_pass(
             grow_elastic(cluster, settings, view, &mut nodes, events, &mut report).await;
         }
     }
-    Ok(report)
+    Ok((report, seen))
 }
 
 /// Stops what still runs of an execution whose essential service stopped.

@@ -1,13 +1,20 @@
 //! Everything the TUI shows, owned by the UI task; keys change it through
-//! commands, worker updates replace its data. No I/O here: views draw it,
-//! tests drive it.
+//! commands, engine reports replace its data. No I/O here: views draw it,
+//! tests drive it, and what must happen elsewhere is returned as a Request.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::form::Form;
 use super::keymap::{Command, Keymap};
+use super::logs::LogView;
 use super::style::Styles;
 use crate::backend::NodeSnapshot;
+use crate::backend::docker::logs::LogLine;
 use crate::config::theme::{Theme, load_theme};
+use crate::console::events::Event;
+use crate::console::executions::InstanceView;
+use crate::console::launch::Launched;
+use crate::console::{Console, Prepared};
 use crate::model::ExecutionStatus;
 use crate::shop::{Entry, Shop};
 
@@ -16,6 +23,7 @@ pub enum View {
     Shop,
     Executions,
     Nodes,
+    Logs,
 }
 
 impl View {
@@ -24,6 +32,7 @@ impl View {
             View::Shop => "shop",
             View::Executions => "executions",
             View::Nodes => "nodes",
+            View::Logs => "logs",
         }
     }
 }
@@ -34,6 +43,12 @@ pub enum Mode {
     Filter,
     Command,
     Help,
+    /// The start form is open.
+    Form,
+    /// Waiting for y/n on a destructive action.
+    Confirm,
+    /// Typing a search in the log view.
+    LogSearch,
 }
 
 /// One row of the executions view.
@@ -48,9 +63,13 @@ pub struct ExecutionRow {
     pub hosts: String,
     pub age: String,
     pub reason: String,
+    pub parameters: Vec<(String, String)>,
+    pub instances: Vec<InstanceView>,
+    /// (instance, name, url)
+    pub endpoints: Vec<(String, String, String)>,
 }
 
-/// What the worker reports.
+/// What the engine reported, for the UI.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     Cluster {
@@ -58,20 +77,39 @@ pub enum Update {
         executions: Vec<ExecutionRow>,
     },
     Failed(String),
+    Progress(Event),
+    Launched(Result<Launched, String>),
+    Terminated {
+        id: String,
+        result: Result<usize, String>,
+    },
+    Log(Vec<LogLine>),
+    LogError(String),
 }
 
-/// What the UI asks of the worker or the loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the UI asks the loop or the engine to do.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     None,
     Quit,
     Refresh,
+    Launch(Box<Prepared>),
+    Terminate(String),
+    FollowLogs { id: String, service: Option<String> },
+    StopLogs,
+    SaveLogs(String),
+}
+
+/// A destructive action waiting for `y`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    Terminate(String),
 }
 
 pub struct App {
     pub view: View,
     pub mode: Mode,
-    pub shop: Shop,
+    pub console: Console,
     pub filter: String,
     pub command: String,
     pub shop_selected: usize,
@@ -81,6 +119,13 @@ pub struct App {
     pub nodes_selected: usize,
     pub executions: Vec<ExecutionRow>,
     pub executions_selected: usize,
+    /// The inspect pane of the selected execution is open.
+    pub inspect: bool,
+    pub form: Option<Form>,
+    /// Progress of the launch under way: (instance, host, state).
+    pub launch: Vec<(String, String, String)>,
+    pub logs: Option<LogView>,
+    pub pending: Option<Pending>,
     /// Waiting for the first cluster reply.
     pub loading: bool,
     /// A message for the status line: (text, is an error).
@@ -94,17 +139,18 @@ pub struct App {
     pub themes_dir: Option<std::path::PathBuf>,
     /// Something changed since the last frame.
     pub dirty: bool,
-    /// Rows visible in the main table, for paging (set by the view).
+    /// Rows visible in the main area, for paging (set by the view).
     pub page: usize,
 }
 
 impl App {
-    pub fn new(shop: Shop, theme: Theme, user: String, deployment: String) -> App {
+    pub fn new(console: Console, theme: Theme, user: String) -> App {
         let styles = Styles::from_theme(&theme);
+        let deployment = console.settings().deployment_name.clone();
         App {
             view: View::Shop,
             mode: Mode::Normal,
-            shop,
+            console,
             filter: String::new(),
             command: String::new(),
             shop_selected: 0,
@@ -114,6 +160,11 @@ impl App {
             nodes_selected: 0,
             executions: Vec::new(),
             executions_selected: 0,
+            inspect: false,
+            form: None,
+            launch: Vec::new(),
+            logs: None,
+            pending: None,
             loading: true,
             message: None,
             user,
@@ -128,6 +179,10 @@ impl App {
         }
     }
 
+    pub fn shop(&self) -> &Shop {
+        self.console.shop()
+    }
+
     /// Shop entries that match the filter (every word, any case, in the
     /// name, category or id), by category then name.
     pub fn visible_entries(&self) -> Vec<&Entry> {
@@ -136,7 +191,7 @@ impl App {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        self.shop
+        self.shop()
             .by_category()
             .into_iter()
             .flat_map(|(_, entries)| entries)
@@ -151,90 +206,193 @@ impl App {
         self.visible_entries().get(self.shop_selected).copied()
     }
 
+    pub fn selected_execution(&self) -> Option<&ExecutionRow> {
+        self.executions.get(self.executions_selected)
+    }
+
     fn rows(&self) -> usize {
         match self.view {
             View::Shop => self.visible_entries().len(),
             View::Executions => self.executions.len(),
             View::Nodes => self.nodes.len(),
-        }
-    }
-
-    fn selected_mut(&mut self) -> &mut usize {
-        match self.view {
-            View::Shop => &mut self.shop_selected,
-            View::Executions => &mut self.executions_selected,
-            View::Nodes => &mut self.nodes_selected,
+            View::Logs => 0,
         }
     }
 
     fn move_by(&mut self, delta: isize) {
+        if self.view == View::Logs {
+            let page = self.page;
+            if let Some(logs) = self.logs.as_mut() {
+                logs.scroll(delta, page);
+            }
+            return;
+        }
         if self.detail && self.view == View::Shop {
-            let scroll = (isize::from(self.detail_scroll as i16) + delta).max(0);
-            self.detail_scroll = scroll.min(i16::MAX as isize) as u16;
+            let scroll =
+                (i64::from(self.detail_scroll) + delta as i64).clamp(0, i64::from(u16::MAX));
+            self.detail_scroll = scroll as u16;
             return;
         }
         let rows = self.rows();
-        let selected = self.selected_mut();
+        let selected = match self.view {
+            View::Shop => &mut self.shop_selected,
+            View::Executions => &mut self.executions_selected,
+            View::Nodes | View::Logs => &mut self.nodes_selected,
+        };
         *selected = if rows == 0 {
             0
         } else {
-            (*selected as isize + delta).clamp(0, rows as isize - 1) as usize
+            (*selected as isize)
+                .saturating_add(delta)
+                .clamp(0, rows as isize - 1) as usize
         };
     }
 
     pub fn on_update(&mut self, update: Update) {
+        self.dirty = true;
         match update {
             Update::Cluster { nodes, executions } => {
                 self.nodes = nodes;
+                // keep the same execution selected when rows move
+                let selected = self.selected_execution().map(|e| e.id.clone());
                 self.executions = executions;
+                if let Some(id) = selected
+                    && let Some(i) = self.executions.iter().position(|e| e.id == id)
+                {
+                    self.executions_selected = i;
+                }
                 self.loading = false;
                 self.nodes_selected = self.nodes_selected.min(self.nodes.len().saturating_sub(1));
                 self.executions_selected = self
                     .executions_selected
                     .min(self.executions.len().saturating_sub(1));
+                if let Some(form) = self.form.as_mut() {
+                    form.refresh(&self.console, &self.nodes);
+                }
             }
             Update::Failed(why) => {
                 self.loading = false;
                 self.message = Some((why, true));
             }
+            Update::Progress(event) => self.on_progress(event),
+            Update::Launched(Ok(launched)) => {
+                let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
+                let more = if urls.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", urls.join(" "))
+                };
+                self.message = Some((format!("{} is running{more}", launched.execution), false));
+                self.launch.clear();
+                self.view = View::Executions;
+                self.executions_selected = 0;
+            }
+            Update::Launched(Err(why)) => {
+                self.message = Some((why, true));
+                self.launch.clear();
+            }
+            Update::Terminated { id, result: Ok(n) } => {
+                self.message = Some((format!("{id} terminated: {n} containers removed"), false))
+            }
+            Update::Terminated {
+                id,
+                result: Err(why),
+            } => self.message = Some((format!("{id}: could not clean every host: {why}"), true)),
+            Update::Log(lines) => {
+                if let Some(logs) = self.logs.as_mut() {
+                    logs.push(lines);
+                }
+            }
+            Update::LogError(why) => {
+                if let Some(logs) = self.logs.as_mut() {
+                    logs.error = Some(why);
+                }
+            }
         }
-        self.dirty = true;
+    }
+
+    fn on_progress(&mut self, event: Event) {
+        let mut set = |instance: &str, host: &str, state: String| match self
+            .launch
+            .iter_mut()
+            .find(|(i, _, _)| i == instance)
+        {
+            Some(row) => {
+                row.1 = host.to_string();
+                row.2 = state;
+            }
+            None => self
+                .launch
+                .push((instance.to_string(), host.to_string(), state)),
+        };
+        match event {
+            Event::Placed {
+                placements,
+                deferred,
+                ..
+            } => {
+                for (instance, host) in placements {
+                    set(&instance, &host, "placed".into());
+                }
+                for instance in deferred {
+                    set(&instance, "", "waiting for room (elastic)".into());
+                }
+            }
+            Event::Pulling {
+                host,
+                image,
+                current,
+                total,
+                ..
+            } => {
+                let pct = (current * 100)
+                    .checked_div(total)
+                    .map(|p| format!(" {p}%"))
+                    .unwrap_or_default();
+                self.message = Some((format!("pulling {image} on {host}{pct}"), false));
+            }
+            Event::Creating { instance, host, .. } => set(&instance, &host, "creating".into()),
+            Event::Running { instance, host, .. } => set(&instance, &host, "running".into()),
+            Event::InstanceFailed {
+                instance,
+                host,
+                reason,
+                ..
+            } => set(&instance, &host, format!("failed: {reason}")),
+            Event::Status {
+                status: ExecutionStatus::Error,
+                reason: Some(reason),
+                ..
+            } => self.message = Some((reason, true)),
+            _ => {}
+        }
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Request {
         self.dirty = true;
         match self.mode {
-            Mode::Filter => {
+            Mode::Filter => return self.edit_line(key, true),
+            Mode::Command => return self.edit_line(key, false),
+            Mode::LogSearch => {
+                let Some(logs) = self.logs.as_mut() else {
+                    self.mode = Mode::Normal;
+                    return Request::None;
+                };
                 match key.code {
                     KeyCode::Esc => {
-                        self.filter.clear();
-                        self.mode = Mode::Normal;
-                    }
-                    KeyCode::Enter => self.mode = Mode::Normal,
-                    KeyCode::Backspace => {
-                        self.filter.pop();
-                    }
-                    KeyCode::Char(c) => self.filter.push(c),
-                    _ => {}
-                }
-                self.shop_selected = 0;
-                return Request::None;
-            }
-            Mode::Command => {
-                match key.code {
-                    KeyCode::Esc => {
-                        self.command.clear();
+                        logs.search.clear();
                         self.mode = Mode::Normal;
                     }
                     KeyCode::Enter => {
                         self.mode = Mode::Normal;
-                        let line = std::mem::take(&mut self.command);
-                        return self.run_command(&line);
+                        if !logs.find(true) {
+                            self.message = Some((format!("`{}` not found", logs.search), true));
+                        }
                     }
                     KeyCode::Backspace => {
-                        self.command.pop();
+                        logs.search.pop();
                     }
-                    KeyCode::Char(c) => self.command.push(c),
+                    KeyCode::Char(c) => logs.search.push(c),
                     _ => {}
                 }
                 return Request::None;
@@ -243,7 +401,25 @@ impl App {
                 self.mode = Mode::Normal;
                 return Request::None;
             }
+            Mode::Confirm => {
+                self.mode = Mode::Normal;
+                let pending = self.pending.take();
+                return match (key.code, pending) {
+                    (KeyCode::Char('y' | 'Y'), Some(Pending::Terminate(id))) => {
+                        self.message = Some((format!("terminating {id}…"), false));
+                        Request::Terminate(id)
+                    }
+                    _ => {
+                        self.message = Some(("cancelled".into(), false));
+                        Request::None
+                    }
+                };
+            }
+            Mode::Form => return self.form_key(key),
             Mode::Normal => {}
+        }
+        if let Some(request) = self.view_key(key) {
+            return request;
         }
         let Some(command) = self.keymap.command(&key) else {
             return Request::None;
@@ -255,25 +431,49 @@ impl App {
             Command::Help => self.mode = Mode::Help,
             Command::CommandMode => self.mode = Mode::Command,
             Command::Filter => {
-                self.view = View::Shop;
-                self.detail = false;
-                self.mode = Mode::Filter;
+                if self.view == View::Logs {
+                    self.mode = Mode::LogSearch;
+                    if let Some(logs) = self.logs.as_mut() {
+                        logs.search.clear();
+                    }
+                } else {
+                    self.view = View::Shop;
+                    self.detail = false;
+                    self.mode = Mode::Filter;
+                }
             }
             Command::Up => self.move_by(-1),
             Command::Down => self.move_by(1),
             Command::PageUp => self.move_by(-page),
             Command::PageDown => self.move_by(page),
-            Command::Top => self.move_by(isize::MIN / 2),
-            Command::Bottom => self.move_by(isize::MAX / 2),
-            Command::Open => {
-                if self.view == View::Shop && self.selected_entry().is_some() {
+            Command::Top => match (self.view, self.logs.as_mut()) {
+                (View::Logs, Some(logs)) => logs.top(),
+                _ => self.move_by(isize::MIN / 2),
+            },
+            Command::Bottom => match (self.view, self.logs.as_mut()) {
+                (View::Logs, Some(logs)) => logs.bottom(),
+                _ => self.move_by(isize::MAX / 2),
+            },
+            Command::Open => match self.view {
+                View::Shop if self.selected_entry().is_some() => {
                     self.detail = true;
                     self.detail_scroll = 0;
                 }
-            }
+                View::Executions if self.selected_execution().is_some() => {
+                    self.inspect = !self.inspect
+                }
+                _ => {}
+            },
             Command::Back => {
+                if self.view == View::Logs {
+                    self.view = View::Executions;
+                    self.logs = None;
+                    return Request::StopLogs;
+                }
                 if self.detail {
                     self.detail = false;
+                } else if self.inspect {
+                    self.inspect = false;
                 } else {
                     self.filter.clear();
                 }
@@ -283,7 +483,7 @@ impl App {
                 self.view = match self.view {
                     View::Shop => View::Executions,
                     View::Executions => View::Nodes,
-                    View::Nodes => View::Shop,
+                    View::Nodes | View::Logs => View::Shop,
                 }
             }
             Command::ShopView => self.view = View::Shop,
@@ -294,14 +494,208 @@ impl App {
         Request::None
     }
 
-    /// `:shop`, `:ps`, `:nodes`, `:theme NAME`, `:q`.
+    /// Keys that belong to one view (actions), checked before the keymap.
+    fn view_key(&mut self, key: KeyEvent) -> Option<Request> {
+        let KeyCode::Char(c) = key.code else {
+            return None;
+        };
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            return None;
+        }
+        match (self.view, c) {
+            (View::Shop, 's') => {
+                self.open_form(None);
+                Some(Request::None)
+            }
+            (View::Executions, 'l') => {
+                let row = self.selected_execution()?.clone();
+                self.logs = Some(LogView::new(
+                    row.id.clone(),
+                    None,
+                    self.console.settings().log_buffer_lines,
+                ));
+                self.view = View::Logs;
+                Some(Request::FollowLogs {
+                    id: row.id,
+                    service: None,
+                })
+            }
+            (View::Executions, 't') => {
+                let row = self.selected_execution()?.clone();
+                if self.readonly {
+                    self.message = Some((
+                        "read-only: terminating is hidden (started with --readonly)".into(),
+                        true,
+                    ));
+                } else if !row.status.is_active() && row.instances.is_empty() {
+                    self.message = Some((format!("{} has already ended", row.id), true));
+                } else {
+                    self.pending = Some(Pending::Terminate(row.id));
+                    self.mode = Mode::Confirm;
+                }
+                Some(Request::None)
+            }
+            (View::Executions, 'r') => {
+                let row = self.selected_execution()?.clone();
+                if self.shop().entry(&row.entry).is_none() {
+                    self.message = Some((
+                        format!("cannot relaunch: entry `{}` is not in this shop", row.entry),
+                        true,
+                    ));
+                } else {
+                    self.open_form(Some((row.entry.clone(), row.parameters.clone())));
+                }
+                Some(Request::None)
+            }
+            (View::Logs, 'f') => self.logs.as_mut().map(|l| {
+                l.follow = !l.follow;
+                Request::None
+            }),
+            (View::Logs, 'w') => self.logs.as_mut().map(|l| {
+                l.wrap = !l.wrap;
+                Request::None
+            }),
+            (View::Logs, 't') => self.logs.as_mut().map(|l| {
+                l.timestamps = !l.timestamps;
+                Request::None
+            }),
+            (View::Logs, 'n' | 'N') => self.logs.as_mut().map(|l| {
+                l.find(c == 'n');
+                Request::None
+            }),
+            (View::Logs, 's') => self.logs.as_ref().map(|l| Request::SaveLogs(l.contents())),
+            _ => None,
+        }
+    }
+
+    fn open_form(&mut self, relaunch: Option<(String, Vec<(String, String)>)>) {
+        if self.readonly {
+            self.message = Some((
+                "read-only: launching is hidden (started with --readonly)".into(),
+                true,
+            ));
+            return;
+        }
+        let entry = match &relaunch {
+            Some((id, _)) => self.shop().entry(id),
+            None => self.selected_entry(),
+        };
+        let Some(entry) = entry else { return };
+        let values = relaunch.map(|(_, v)| v).unwrap_or_default();
+        let mut form = Form::new(entry, &values);
+        form.refresh(&self.console, &self.nodes);
+        self.form = Some(form);
+        self.mode = Mode::Form;
+        self.launch.clear();
+    }
+
+    fn form_key(&mut self, key: KeyEvent) -> Request {
+        let Some(form) = self.form.as_mut() else {
+            self.mode = Mode::Normal;
+            return Request::None;
+        };
+        let mut changed = false;
+        match key.code {
+            KeyCode::Esc => {
+                self.form = None;
+                self.mode = Mode::Normal;
+                return Request::None;
+            }
+            KeyCode::Tab | KeyCode::Down => form.next(),
+            KeyCode::BackTab | KeyCode::Up => form.previous(),
+            KeyCode::Enter => {
+                form.refresh(&self.console, &self.nodes);
+                let Some(prepared) = form.prepared.clone() else {
+                    self.message = Some(("fix the fields in red first".into(), true));
+                    return Request::None;
+                };
+                self.message = Some((format!("launching {}…", prepared.identity.id), false));
+                self.form = None;
+                self.mode = Mode::Normal;
+                return Request::Launch(Box::new(prepared));
+            }
+            KeyCode::Char('+') => changed = form.step(true) || push(form, '+'),
+            KeyCode::Char('-') => changed = form.step(false) || push(form, '-'),
+            KeyCode::Char(c) => changed = push(form, c),
+            KeyCode::Backspace => {
+                if let Some(f) = form.focused() {
+                    f.value.pop();
+                    changed = true;
+                }
+            }
+            _ => {}
+        }
+        if changed {
+            form.refresh(&self.console, &self.nodes);
+        }
+        Request::None
+    }
+
+    /// The filter or the `:` line.
+    fn edit_line(&mut self, key: KeyEvent, filter: bool) -> Request {
+        let line = if filter {
+            &mut self.filter
+        } else {
+            &mut self.command
+        };
+        match key.code {
+            KeyCode::Esc => {
+                line.clear();
+                self.mode = Mode::Normal;
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::Normal;
+                if !filter {
+                    let text = std::mem::take(&mut self.command);
+                    return self.run_command(&text);
+                }
+            }
+            KeyCode::Backspace => {
+                line.pop();
+            }
+            KeyCode::Char(c) => line.push(c),
+            _ => {}
+        }
+        if filter {
+            self.shop_selected = 0;
+        }
+        Request::None
+    }
+
+    /// `:shop`, `:ps`, `:nodes`, `:logs EXEC`, `:theme NAME`, `:q`.
     pub fn run_command(&mut self, line: &str) -> Request {
         let mut words = line.split_whitespace();
+        self.detail = false;
         match (words.next(), words.next()) {
             (Some("q" | "quit" | "q!"), _) => return Request::Quit,
             (Some("shop"), _) => self.view = View::Shop,
             (Some("ps" | "executions" | "exec"), _) => self.view = View::Executions,
             (Some("nodes" | "node"), _) => self.view = View::Nodes,
+            (Some("logs"), Some(query)) => {
+                let Some(row) = self
+                    .executions
+                    .iter()
+                    .find(|e| e.id == query || e.name == query)
+                    .cloned()
+                else {
+                    self.message = Some((format!("no execution `{query}`"), true));
+                    return Request::None;
+                };
+                let service = words.next().map(str::to_string);
+                self.logs = Some(LogView::new(
+                    row.id.clone(),
+                    service.clone(),
+                    self.console.settings().log_buffer_lines,
+                ));
+                self.view = View::Logs;
+                return Request::FollowLogs {
+                    id: row.id,
+                    service,
+                };
+            }
+            (Some("logs"), None) => {
+                self.message = Some(("usage: :logs EXECUTION [SERVICE]".into(), true))
+            }
             (Some("theme"), Some(name)) => {
                 match load_theme(name, self.themes_dir.as_deref(), false) {
                     Ok(theme) => {
@@ -315,12 +709,23 @@ impl App {
             (None, _) => {}
             (Some(other), _) => {
                 self.message = Some((
-                    format!("unknown command `:{other}`; try :shop, :ps, :nodes, :theme NAME, :q"),
+                    format!(
+                        "unknown command `:{other}`; try :shop, :ps, :nodes, :logs EXEC, :theme NAME, :q"
+                    ),
                     true,
                 ));
             }
         }
-        self.detail = false;
         Request::None
+    }
+}
+
+fn push(form: &mut Form, c: char) -> bool {
+    match form.focused() {
+        Some(f) => {
+            f.value.push(c);
+            true
+        }
+        None => false,
     }
 }

@@ -4,7 +4,10 @@
 //! SIGTERM and SIGHUP (an SSH drop).
 
 pub mod app;
+pub mod form;
 pub mod keymap;
+pub mod logs;
+pub mod panels;
 pub mod style;
 pub mod view;
 
@@ -20,23 +23,23 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::crossterm::{cursor, execute};
 
-use crate::config::Settings;
 use crate::config::docker_conf::DockerHost;
 use crate::config::theme::Theme;
+use crate::console::Console;
 use crate::console::launch::now_secs;
 use crate::console::service::{Ask, Report, spawn};
-use crate::shop::Shop;
 use app::{App, ExecutionRow, Request, Update};
 
 /// Everything the TUI needs, resolved by the caller.
 pub struct Setup {
-    pub settings: Settings,
-    pub shop: Shop,
+    pub console: Console,
     pub user: String,
     pub hosts: Vec<DockerHost>,
     pub cache: PathBuf,
     pub theme: Theme,
     pub themes_dir: PathBuf,
+    /// Where `s` in the log view saves.
+    pub state_dir: PathBuf,
     pub readonly: bool,
 }
 
@@ -79,16 +82,11 @@ pub fn run(setup: Setup) -> io::Result<()> {
 
 async fn ui_loop(setup: Setup) -> io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut app = App::new(
-        setup.shop,
-        setup.theme,
-        setup.user,
-        setup.settings.deployment_name.clone(),
-    );
+    let settings = setup.console.settings().clone();
+    let mut app = App::new(setup.console, setup.theme, setup.user.clone());
     app.themes_dir = Some(setup.themes_dir);
     app.readonly = setup.readonly;
-    let deployment = setup.settings.deployment_name.clone();
-    let (ask, mut reports) = spawn(setup.settings, setup.hosts, setup.cache);
+    let (ask, mut reports) = spawn(settings, setup.hosts, setup.cache);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let _guard = TerminalGuard::enter()?;
@@ -102,19 +100,37 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
         }
         tokio::select! {
             event = keys.next() => match event {
-                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => match app.on_key(key) {
-                    Request::Quit => break,
-                    Request::Refresh => {
-                        let _ = ask.send(Ask::Refresh);
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                    let request = app.on_key(key);
+                    let sent = match request {
+                        Request::Quit => break,
+                        Request::None => Ok(()),
+                        Request::Refresh => ask.send(Ask::Refresh),
+                        Request::Launch(prepared) => ask.send(Ask::Launch(prepared)),
+                        Request::Terminate(id) => ask.send(Ask::Terminate { id, by: setup.user.clone() }),
+                        Request::FollowLogs { id, service } => ask.send(Ask::FollowLogs { id, service, tail: 1000 }),
+                        Request::StopLogs => ask.send(Ask::StopLogs),
+                        Request::SaveLogs(text) => {
+                            app.message = Some(save_logs(&setup.state_dir, &text));
+                            Ok(())
+                        }
+                    };
+                    if sent.is_err() {
+                        app.on_update(Update::Failed("the engine stopped".into()));
                     }
-                    Request::None => {}
-                },
+                }
                 Some(Ok(TermEvent::Resize(..))) => app.dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => break,
             },
             report = reports.recv() => match report {
-                Some(report) => app.on_update(to_update(report, &deployment)),
+                Some(report) => {
+                    // an action finished: look at the cluster now to show its outcome
+                    if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
+                        let _ = ask.send(Ask::Refresh);
+                    }
+                    app.on_update(to_update(report));
+                }
                 None => app.on_update(Update::Failed("the engine stopped".into())),
             },
             _ = sigterm.recv() => break,
@@ -125,9 +141,24 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
     Ok(())
 }
 
-fn to_update(report: Report, _deployment: &str) -> Update {
+/// Writes the log buffer under the state directory; the status line says where.
+fn save_logs(dir: &std::path::Path, text: &str) -> (String, bool) {
+    let dir = dir.join("logs");
+    let file = dir.join(format!("zoe-logs-{}.log", now_secs()));
+    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, text)) {
+        Ok(()) => (format!("saved to {}", file.display()), false),
+        Err(e) => (format!("cannot save to {}: {e}", file.display()), true),
+    }
+}
+
+fn to_update(report: Report) -> Update {
     match report {
         Report::Failed(why) => Update::Failed(why),
+        Report::Engine(event) => Update::Progress(event),
+        Report::Launched(result) => Update::Launched(result),
+        Report::Terminated { id, result } => Update::Terminated { id, result },
+        Report::Log(lines) => Update::Log(lines),
+        Report::LogError(why) => Update::LogError(why),
         Report::Seen {
             nodes,
             records,
@@ -138,7 +169,28 @@ fn to_update(report: Report, _deployment: &str) -> Update {
                 .into_iter()
                 .map(|r| {
                     let view = views.iter().find(|v| v.id == r.id);
+                    let parameters = match serde_json::from_str::<serde_json::Value>(&r.parameters)
+                    {
+                        Ok(serde_json::Value::Object(map)) => map
+                            .into_iter()
+                            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    let endpoints = match serde_json::from_str::<serde_json::Value>(&r.endpoints) {
+                        Ok(serde_json::Value::Array(list)) => list
+                            .iter()
+                            .map(|e| {
+                                let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                                (text("instance"), text("name"), text("url"))
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
                     ExecutionRow {
+                        parameters,
+                        endpoints,
+                        instances: view.map(|v| v.instances.clone()).unwrap_or_default(),
                         up: view.map_or_else(
                             || "0".into(),
                             |v| {

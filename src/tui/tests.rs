@@ -10,7 +10,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 
-use super::app::{App, ExecutionRow, Mode, Update, View};
+use super::app::{App, ExecutionRow, Mode, Request, Update, View};
 use super::view::draw;
 use crate::backend::NodeSnapshot;
 use crate::config::theme::load_theme;
@@ -22,11 +22,15 @@ fn app(theme: &str) -> App {
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shop"),
         &Limits::default(),
     );
+    let owner = crate::console::Owner {
+        name: "alice".into(),
+        fs_uid: 1000,
+    };
+    let console = crate::console::Console::new(crate::config::Settings::default(), shop, Ok(owner));
     let mut app = App::new(
-        shop,
+        console,
         load_theme(theme, None, false).unwrap(),
         "alice".into(),
-        "prod".into(),
     );
     let mut local = NodeSnapshot::offline(
         "local",
@@ -58,6 +62,13 @@ fn app(theme: &str) -> App {
         hosts: "local".into(),
         age: "5m".into(),
         reason: reason.into(),
+        parameters: vec![("worker-service_count".into(), "2".into())],
+        instances: Vec::new(),
+        endpoints: vec![(
+            "master0".into(),
+            "Master status page".into(),
+            "http://127.0.0.1:32768/".into(),
+        )],
     };
     app.on_update(Update::Cluster {
         nodes: vec![local, remote],
@@ -264,4 +275,196 @@ fn tiny_terminals_do_not_panic() {
             let _ = render(&mut a, w, h);
         }
     }
+}
+
+#[test]
+fn start_form_with_live_preview() {
+    at_both_sizes("form", |a| {
+        // master and workers: open the form, add a worker
+        for c in "/master".chars() {
+            a.on_key(key(KeyCode::Char(c)));
+        }
+        a.on_key(key(KeyCode::Enter));
+        a.on_key(key(KeyCode::Char('s')));
+        a.on_key(key(KeyCode::Tab));
+        a.on_key(key(KeyCode::Char('+')));
+    });
+}
+
+#[test]
+fn start_form_shows_errors_and_why_not() {
+    let mut a = app("default");
+    for c in "/master".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    a.on_key(key(KeyCode::Enter));
+    a.on_key(key(KeyCode::Char('s')));
+    assert_eq!(a.mode, Mode::Form);
+    // the worker count: type a value out of range
+    a.on_key(key(KeyCode::Tab));
+    a.on_key(key(KeyCode::Backspace));
+    for c in "99".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    let screen = render(&mut a, 100, 30);
+    assert!(screen.contains("99 is outside 1..=8"), "{screen}");
+    assert!(screen.contains("fix the fields in red"), "{screen}");
+    assert_eq!(
+        a.on_key(key(KeyCode::Enter)),
+        Request::None,
+        "nothing launches while a field is wrong"
+    );
+    // a memory nobody has: the preview says why not on each node
+    a.on_key(key(KeyCode::Backspace));
+    a.on_key(key(KeyCode::Backspace));
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Tab));
+    for _ in 0..8 {
+        a.on_key(key(KeyCode::Backspace));
+    }
+    for c in "40".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    let screen = render(&mut a, 100, 30);
+    assert!(screen.contains("memory short by"), "{screen}");
+    assert!(screen.contains("remote: offline"), "{screen}");
+    // back to a size that fits: enter launches
+    for _ in 0..2 {
+        a.on_key(key(KeyCode::Backspace));
+    }
+    a.on_key(key(KeyCode::Char('1')));
+    match a.on_key(key(KeyCode::Enter)) {
+        Request::Launch(prepared) => assert_eq!(
+            prepared
+                .instances
+                .iter()
+                .filter(|i| i.group == "worker")
+                .count(),
+            2
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(a.mode, Mode::Normal);
+}
+
+#[test]
+fn readonly_hides_launching_and_terminating() {
+    let mut a = app("default");
+    a.readonly = true;
+    a.on_key(key(KeyCode::Char('s')));
+    assert_ne!(a.mode, Mode::Form);
+    a.on_key(key(KeyCode::Char('2')));
+    assert_eq!(a.on_key(key(KeyCode::Char('t'))), Request::None);
+    assert_ne!(a.mode, Mode::Confirm);
+    assert!(!render(&mut a, 80, 24).contains("terminate"));
+}
+
+#[test]
+fn terminate_asks_first() {
+    at_both_sizes("confirm", |a| {
+        a.on_key(key(KeyCode::Char('2')));
+        a.on_key(key(KeyCode::Char('t')));
+    });
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('t')));
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('n'))),
+        Request::None,
+        "anything but y cancels"
+    );
+    a.on_key(key(KeyCode::Char('t')));
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('y'))),
+        Request::Terminate("1ibx0a2b3c".into())
+    );
+}
+
+#[test]
+fn inspect_pane() {
+    at_both_sizes("inspect", |a| {
+        a.on_key(key(KeyCode::Char('2')));
+        a.on_key(key(KeyCode::Enter));
+    });
+}
+
+#[test]
+fn relaunch_prefills_the_form() {
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('r')));
+    assert_eq!(a.mode, Mode::Form);
+    let form = a.form.as_ref().unwrap();
+    assert!(
+        form.fields
+            .iter()
+            .any(|f| f.label == "Workers" && f.value == "2")
+    );
+}
+
+fn log_line(n: usize, instance: &str) -> crate::backend::docker::logs::LogLine {
+    crate::backend::docker::logs::LogLine {
+        instance: instance.into(),
+        stderr: n.is_multiple_of(7),
+        timestamp: format!("2026-11-22T05:00:{:02}.000000000Z", n % 60),
+        text: format!(
+            "{instance}: reached master master0-1ibx0a2b3c-prod, it says: master ok ({n})"
+        ),
+    }
+}
+
+#[test]
+fn log_view() {
+    at_both_sizes("logs", |a| {
+        a.on_key(key(KeyCode::Char('2')));
+        assert!(matches!(
+            a.on_key(key(KeyCode::Char('l'))),
+            Request::FollowLogs { .. }
+        ));
+        a.on_update(Update::Log(
+            (0..60)
+                .map(|n| {
+                    log_line(
+                        n,
+                        if n % 2 == 0 {
+                            "worker0"
+                        } else {
+                            "extra-worker1"
+                        },
+                    )
+                })
+                .collect(),
+        ));
+        a.on_key(key(KeyCode::Char('t')));
+        for c in "/(42)".chars() {
+            a.on_key(key(KeyCode::Char(c)));
+        }
+        a.on_key(key(KeyCode::Enter));
+    });
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('l')));
+    assert_eq!(a.on_key(key(KeyCode::Esc)), Request::StopLogs);
+    assert_eq!(a.view, View::Executions);
+}
+
+#[test]
+fn a_flood_of_long_log_lines_renders_only_the_window() {
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('l')));
+    let huge = crate::backend::docker::logs::LogLine {
+        instance: "w0".into(),
+        stderr: false,
+        timestamp: String::new(),
+        text: "x".repeat(100_000),
+    };
+    a.on_update(Update::Log(vec![huge; 50]));
+    a.on_update(Update::Log(
+        (0..20_000).map(|n| log_line(n, "w0")).collect(),
+    ));
+    a.on_key(key(KeyCode::Char('w')));
+    let screen = render(&mut a, 80, 24);
+    assert!(screen.contains("old lines dropped"), "{screen}");
+    assert!(a.logs.as_ref().unwrap().lines.len() <= 10_000);
 }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wr
 
 use super::app::{App, Mode, View};
 use super::keymap::Command;
+use super::panels::{draw_confirm, draw_form, draw_inspect, draw_launch, draw_logs};
 use crate::model::{ExecutionStatus, format_bytes, format_cores};
 use crate::shop::{Entry, ParamType};
 
@@ -24,12 +25,21 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     draw_header(frame, app, header);
     app.page = usize::from(body.height.saturating_sub(3));
     match app.view {
+        _ if app.mode == Mode::Form => draw_form(frame, app, body),
         View::Shop if app.detail => draw_entry(frame, app, body),
         View::Shop => draw_shop(frame, app, body),
-        View::Executions => draw_executions(frame, app, body),
+        View::Executions => {
+            draw_executions(frame, app, body);
+            if app.inspect {
+                draw_inspect(frame, app, body);
+            }
+        }
         View::Nodes => draw_nodes(frame, app, body),
+        View::Logs => draw_logs(frame, app, body),
     }
+    draw_launch(frame, app, body);
     draw_status(frame, app, status);
+    draw_confirm(frame, app);
     if app.mode == Mode::Help {
         draw_help(frame, app);
     }
@@ -81,6 +91,13 @@ fn hint(app: &App, command: Command, label: &str) -> Vec<Span<'static>> {
     ]
 }
 
+fn key_hint(app: &App, key: &str, label: &str) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(key.to_string(), app.styles.accent),
+        Span::styled(format!(" {label}  "), app.styles.muted),
+    ]
+}
+
 fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
     let line = match app.mode {
@@ -92,27 +109,69 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Span::styled(":", s.accent),
             Span::styled(format!("{}▏", app.command), s.highlight),
         ]),
+        Mode::LogSearch => {
+            let text = app
+                .logs
+                .as_ref()
+                .map(|l| l.search.clone())
+                .unwrap_or_default();
+            Line::from(vec![
+                Span::styled("search /", s.accent),
+                Span::styled(format!("{text}▏"), s.highlight),
+            ])
+        }
         _ => match &app.message {
             Some((text, true)) => Line::from(Span::styled(text.clone(), s.error)),
             Some((text, false)) => Line::from(Span::styled(text.clone(), s.info)),
             None => {
                 let mut spans = Vec::new();
-                if app.view == View::Shop && app.detail {
-                    spans.extend(hint(app, Command::Back, "back"));
-                    spans.extend(hint(app, Command::Down, "scroll"));
-                } else {
-                    if app.view == View::Shop {
+                let act = !app.readonly;
+                match app.view {
+                    _ if app.mode == Mode::Form => {
+                        spans.extend(key_hint(app, "tab", "next field"));
+                        spans.extend(key_hint(app, "+/-", "step"));
+                        spans.extend(key_hint(app, "enter", "launch"));
+                        spans.extend(key_hint(app, "esc", "cancel"));
+                    }
+                    View::Shop if app.detail => {
+                        spans.extend(hint(app, Command::Back, "back"));
+                        spans.extend(hint(app, Command::Down, "scroll"));
+                        if act {
+                            spans.extend(key_hint(app, "s", "start"));
+                        }
+                    }
+                    View::Shop => {
                         spans.extend(hint(app, Command::Filter, "filter"));
                         spans.extend(hint(app, Command::Open, "open"));
+                        if act {
+                            spans.extend(key_hint(app, "s", "start"));
+                        }
                     }
+                    View::Executions => {
+                        spans.extend(hint(app, Command::Open, "inspect"));
+                        spans.extend(key_hint(app, "l", "logs"));
+                        if act {
+                            spans.extend(key_hint(app, "t", "terminate"));
+                            spans.extend(key_hint(app, "r", "relaunch"));
+                        }
+                    }
+                    View::Logs => {
+                        spans.extend(key_hint(app, "f", "follow"));
+                        spans.extend(key_hint(app, "w", "wrap"));
+                        spans.extend(key_hint(app, "t", "time"));
+                        spans.extend(hint(app, Command::Filter, "search"));
+                        spans.extend(key_hint(app, "n/N", "next/prev"));
+                        spans.extend(key_hint(app, "s", "save"));
+                        spans.extend(hint(app, Command::Back, "back"));
+                    }
+                    View::Nodes => {}
+                }
+                if app.mode != Mode::Form && app.view != View::Logs {
                     spans.extend(hint(app, Command::NextView, "next view"));
                 }
                 spans.extend(hint(app, Command::CommandMode, "command"));
                 spans.extend(hint(app, Command::Help, "help"));
                 spans.extend(hint(app, Command::Quit, "quit"));
-                if !app.filter.is_empty() && app.view == View::Shop {
-                    spans.push(Span::styled(format!("filter: {}", app.filter), s.highlight));
-                }
                 Line::from(spans)
             }
         },
@@ -140,7 +199,7 @@ fn draw_shop(frame: &mut Frame<'_>, app: &App, area: Rect) {
         format!(
             " shop ({} of {}) /{} ",
             entries.len(),
-            app.shop.entries.len(),
+            app.shop().entries.len(),
             app.filter
         )
     };
@@ -183,7 +242,7 @@ fn draw_shop(frame: &mut Frame<'_>, app: &App, area: Rect) {
             width: list_area.width.saturating_sub(4),
             height: 1,
         };
-        let text = if app.shop.entries.is_empty() {
+        let text = if app.shop().entries.is_empty() {
             "the shop has no usable entries (zoe shop check says why)"
         } else {
             "nothing matches the filter"

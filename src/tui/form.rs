@@ -1,0 +1,352 @@
+//! The start form: execution name, every parameter as a typed field, the
+//! per-group memory and cores, errors next to the field as you type, and a
+//! live placement preview (which instance goes where, or why nothing fits)
+//! recomputed from the nodes already on screen at every change.
+
+use crate::backend::NodeSnapshot;
+use crate::console::launch::plan_on;
+use crate::console::{Console, LaunchRequest, Prepared};
+use crate::model::{ExecutionId, GIB, format_cores};
+use crate::shop::params::Field;
+use crate::shop::{Entry, ParamType};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    pub field: Field,
+    pub label: String,
+    pub value: String,
+    /// Bounds and step of an int parameter: `+`/`-` step it.
+    pub int: Option<(i64, i64, i64)>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Preview {
+    /// (instance, node, essential); elastic instances with no room now.
+    Fits {
+        placed: Vec<(String, String, bool)>,
+        later: Vec<String>,
+    },
+    NoRoom(String),
+    /// The inputs do not make an execution yet.
+    Invalid,
+    /// No node has answered yet.
+    NoNodes,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    pub entry_id: String,
+    pub entry_name: String,
+    pub fields: Vec<FormField>,
+    pub focus: usize,
+    /// Problems that belong to no single field.
+    pub general: Vec<String>,
+    pub preview: Preview,
+    /// The execution as it would be launched now, when valid.
+    pub prepared: Option<Prepared>,
+    /// Fixed for the life of the form, so the preview's names are stable.
+    id: ExecutionId,
+}
+
+impl Form {
+    /// A form pre-filled with the defaults, or with `values` (a relaunch).
+    pub fn new(entry: &Entry, values: &[(String, String)]) -> Form {
+        let given = |key: &str| {
+            values
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let mut fields = vec![FormField {
+            field: Field::ExecutionName,
+            label: "Execution name".into(),
+            value: crate::console::default_execution_name(&entry.description.name),
+            int: None,
+            error: None,
+        }];
+        for p in &entry.parameters {
+            let int = match p.value_type {
+                ParamType::Int { min, max, step } => Some((min, max, step)),
+                ParamType::String => None,
+            };
+            fields.push(FormField {
+                field: Field::Parameter(p.field_name()),
+                label: p.readable_name.clone(),
+                value: given(&p.field_name())
+                    .or_else(|| p.default.clone())
+                    .unwrap_or_default(),
+                int,
+                error: None,
+            });
+        }
+        for g in &entry.description.services {
+            fields.push(FormField {
+                field: Field::Memory(g.name.clone()),
+                label: format!("{} memory (GiB)", g.name),
+                // f64's Display round-trips, so an untouched field changes nothing
+                value: g
+                    .resources
+                    .memory
+                    .min
+                    .map(|m| format!("{}", m as f64 / GIB as f64))
+                    .unwrap_or_default(),
+                int: None,
+                error: None,
+            });
+            fields.push(FormField {
+                field: Field::Cores(g.name.clone()),
+                label: format!("{} cores", g.name),
+                value: format_cores(g.cores_min()),
+                int: None,
+                error: None,
+            });
+        }
+        Form {
+            entry_id: entry.id.clone(),
+            entry_name: entry.name.clone(),
+            fields,
+            focus: 0,
+            general: Vec::new(),
+            preview: Preview::Invalid,
+            prepared: None,
+            id: ExecutionId::generate(),
+        }
+    }
+
+    /// The choices as a launch request; a field that is not a number where
+    /// one is needed becomes an error of that field.
+    fn request(&mut self) -> LaunchRequest {
+        let mut request = LaunchRequest::default();
+        for f in &mut self.fields {
+            f.error = None;
+            match &f.field {
+                Field::ExecutionName => request.name = Some(f.value.trim().to_string()),
+                Field::Parameter(key) => request.params.push((key.clone(), f.value.clone())),
+                Field::Memory(group) | Field::Cores(group) if f.value.trim().is_empty() => {
+                    let _ = group; // empty: keep the description's value
+                }
+                Field::Memory(group) => match f.value.trim().parse::<f64>() {
+                    Ok(v) => request.memory.push((group.clone(), v)),
+                    Err(_) => f.error = Some(format!("`{}` is not a number of GiB", f.value)),
+                },
+                Field::Cores(group) => match f.value.trim().parse::<f64>() {
+                    Ok(v) => request.cores.push((group.clone(), v)),
+                    Err(_) => f.error = Some(format!("`{}` is not a number", f.value)),
+                },
+                Field::Owner | Field::Description => {}
+            }
+        }
+        request
+    }
+
+    /// Validates everything and recomputes the preview.
+    pub fn refresh(&mut self, console: &Console, nodes: &[NodeSnapshot]) {
+        self.general.clear();
+        self.prepared = None;
+        let request = self.request();
+        let Some(entry) = console.shop().entry(&self.entry_id) else {
+            self.general
+                .push("this entry is no longer in the shop".into());
+            self.preview = Preview::Invalid;
+            return;
+        };
+        let typed_errors = self.fields.iter().any(|f| f.error.is_some());
+        match console.prepare_with_id(entry, &request, self.id.clone()) {
+            Ok(prepared) if !typed_errors => self.prepared = Some(prepared),
+            Ok(_) => {}
+            Err(errors) => {
+                for e in errors {
+                    match self.fields.iter_mut().find(|f| f.field == e.field) {
+                        Some(f) if f.error.is_none() => f.error = Some(e.message),
+                        Some(_) => {}
+                        None => self.general.push(e.to_string()),
+                    }
+                }
+            }
+        }
+        self.preview = match &self.prepared {
+            None => Preview::Invalid,
+            Some(_) if nodes.is_empty() => Preview::NoNodes,
+            Some(prepared) => match plan_on(nodes, prepared, console.settings()) {
+                Ok(plan) => Preview::Fits {
+                    placed: plan
+                        .placements
+                        .iter()
+                        .map(|p| (p.instance.clone(), p.node.clone(), p.essential))
+                        .collect(),
+                    later: plan.deferred.iter().map(|(i, _)| i.clone()).collect(),
+                },
+                Err(rejection) => Preview::NoRoom(rejection.to_string()),
+            },
+        };
+    }
+
+    pub fn focused(&mut self) -> Option<&mut FormField> {
+        self.fields.get_mut(self.focus)
+    }
+
+    pub fn next(&mut self) {
+        self.focus = (self.focus + 1) % self.fields.len().max(1);
+    }
+
+    pub fn previous(&mut self) {
+        self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
+    }
+
+    /// `+`/`-` on an int field: one step within its bounds.
+    pub fn step(&mut self, up: bool) -> bool {
+        let Some(f) = self.focused() else {
+            return false;
+        };
+        let Some((min, max, step)) = f.int else {
+            return false;
+        };
+        let current: i64 = f.value.trim().parse().unwrap_or(min);
+        let next = if up {
+            current.saturating_add(step)
+        } else {
+            current.saturating_sub(step)
+        };
+        f.value = next.clamp(min, max).to_string();
+        true
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.prepared.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::Owner;
+    use crate::shop::{Limits, load_shop};
+
+    fn console() -> Console {
+        let shop = load_shop(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shop"),
+            &Limits::default(),
+        );
+        Console::new(
+            crate::config::Settings::default(),
+            shop,
+            Ok(Owner {
+                name: "alice".into(),
+                fs_uid: 1000,
+            }),
+        )
+    }
+
+    fn node(name: &str, memory_gib: u64) -> NodeSnapshot {
+        let mut n = NodeSnapshot::offline(
+            name,
+            String::new(),
+            String::new(),
+            Vec::new(),
+            String::new(),
+        );
+        n.error = None;
+        n.cores_total = 4.0;
+        n.memory_total = memory_gib * GIB;
+        n
+    }
+
+    #[test]
+    fn defaults_are_valid_and_the_preview_places_everything() {
+        let console = console();
+        let entry = console.shop().entry("master-workers-0").unwrap();
+        let mut form = Form::new(entry, &[]);
+        form.refresh(&console, &[node("a", 8), node("b", 8)]);
+        assert!(
+            form.is_valid(),
+            "{:?} {:?}",
+            form.general,
+            form.fields
+                .iter()
+                .filter_map(|f| f.error.clone())
+                .collect::<Vec<_>>()
+        );
+        match &form.preview {
+            Preview::Fits { placed, later } => {
+                assert_eq!(placed.len(), 6);
+                assert!(later.is_empty());
+                let host = &placed[0].1;
+                assert!(
+                    placed.iter().all(|p| &p.1 == host),
+                    "one host for the execution"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_sit_next_to_their_field_and_the_preview_follows_every_change() {
+        let console = console();
+        let entry = console.shop().entry("master-workers-0").unwrap();
+        let mut form = Form::new(entry, &[]);
+        let workers = form
+            .fields
+            .iter()
+            .position(|f| f.field == Field::Parameter("worker-service_count".into()))
+            .unwrap();
+        form.focus = workers;
+        // step up within bounds
+        assert!(form.step(true));
+        form.refresh(&console, &[node("a", 8)]);
+        match &form.preview {
+            Preview::Fits { placed, .. } => assert_eq!(
+                placed.iter().filter(|p| p.0.starts_with("worker")).count(),
+                3
+            ),
+            other => panic!("{other:?}"),
+        }
+        // out of range: an error on that field, no preview
+        form.fields[workers].value = "99".into();
+        form.refresh(&console, &[node("a", 8)]);
+        assert!(
+            form.fields[workers]
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("outside 1..=8"))
+        );
+        assert_eq!(form.preview, Preview::Invalid);
+        // a bad name is the name field's error
+        form.fields[workers].value = "2".into();
+        form.fields[0].value = "has space".into();
+        form.refresh(&console, &[node("a", 8)]);
+        assert!(form.fields[0].error.is_some());
+        form.fields[0].value = "ok".into();
+        // memory too big for any node: the preview says why not
+        let memory = form
+            .fields
+            .iter()
+            .position(|f| f.field == Field::Memory("master".into()))
+            .unwrap();
+        form.fields[memory].value = "60".into();
+        form.refresh(&console, &[node("a", 8)]);
+        assert!(
+            matches!(&form.preview, Preview::NoRoom(why) if why.contains("a: memory short by")),
+            "{:?}",
+            form.preview
+        );
+        form.fields[memory].value = "lots".into();
+        form.refresh(&console, &[node("a", 8)]);
+        assert!(
+            form.fields[memory]
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("not a number"))
+        );
+        assert!(!form.is_valid());
+    }
+
+    #[test]
+    fn relaunch_prefills_the_values_used() {
+        let console = console();
+        let entry = console.shop().entry("batch-counter-0").unwrap();
+        let form = Form::new(entry, &[("STEPS-environment".into(), "42".into())]);
+        assert!(form.fields.iter().any(|f| f.field == Field::Parameter("STEPS-environment".into()) && f.value == "42"));
+    }
+}

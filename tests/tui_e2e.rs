@@ -1,0 +1,221 @@
+//! End to end, as a user would: the real binary in tmux against the two
+//! local Docker daemons. Filter the shop, open the master + workers entry,
+//! change the worker count and see the preview change, launch, watch it
+//! reach `running`, open the merged logs and find a worker's line,
+//! terminate, and check on the daemons that nothing is left. Needs tmux and
+//! the test engines (scripts/test.sh provides both); skipped without them
+//! unless ZOE_REQUIRE_ENGINES=1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn ready() -> Option<PathBuf> {
+    let dir = PathBuf::from(
+        std::env::var("ZOE_ENGINES_DIR").unwrap_or_else(|_| "/tmp/zoe-engines".into()),
+    );
+    let tmux = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if tmux && dir.join("local/docker.sock").exists() {
+        return Some(dir);
+    }
+    if std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
+        panic!("tmux and the test engines are needed (scripts/test.sh provides them)");
+    }
+    eprintln!("SKIPPED: needs tmux and scripts/engines.sh start");
+    None
+}
+
+struct Pane {
+    socket: PathBuf,
+}
+
+impl Pane {
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+    }
+    fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(secs),
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .status();
+    }
+}
+
+fn containers(engines: &Path, host: &str, id: &str) -> usize {
+    let docker_host = if host == "local" {
+        format!("unix://{}/local/docker.sock", engines.display())
+    } else {
+        "tcp://127.0.0.1:23750".into()
+    };
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=zoe_execution_id={id}"),
+        ])
+        .env("DOCKER_HOST", docker_host)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .count()
+}
+
+#[test]
+fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
+    let Some(engines) = ready() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    std::fs::write(
+        dir.path().join("docker.conf"),
+        format!(
+            "[local]\ndocker_address: unix://{}/local/docker.sock\nexternal_address: 127.0.0.1\nuse_tls: no\n\n[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n",
+            engines.display()
+        ),
+    )
+    .unwrap();
+    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("shop");
+    std::fs::write(
+        dir.path().join("zoe.toml"),
+        format!("docker_config = \"docker.conf\"\nshop = \"{}\"\ndeployment_name = \"e2e{}\"\nstop_grace_secs = 2\n", shop.display(), std::process::id()),
+    )
+    .unwrap();
+    let script = format!(
+        "export ZOE_CONFIG={d}/zoe.toml XDG_CACHE_HOME={d} XDG_STATE_HOME={d} USER=tester; {zoe}; exec sleep 60",
+        zoe = env!("CARGO_BIN_EXE_zoe")
+    );
+    let pane = Pane {
+        socket: dir.path().join("tmux.sock"),
+    };
+    assert!(
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&pane.socket)
+            .args([
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "36",
+                "sh",
+                "-c",
+                &script
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    pane.wait_for("both hosts online", 30, |s| s.contains("2/2 hosts online"));
+
+    // filter the shop and open the master + workers entry
+    pane.keys(&["/"]);
+    pane.text("master");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the filter", 5, |s| s.contains("shop (1 of 7)"));
+    assert!(screen.contains("Master and workers"), "{screen}");
+    pane.keys(&["Enter"]);
+    pane.wait_for("the entry", 5, |s| {
+        s.contains("SERVICES") && s.contains("extra-worker")
+    });
+
+    // the start form: the preview follows the worker count
+    pane.keys(&["s"]);
+    pane.wait_for("the preview", 10, |s| {
+        s.contains("placement preview: 6 instances")
+    });
+    pane.keys(&["Tab", "+"]);
+    let screen = pane.wait_for("the preview to change", 10, |s| {
+        s.contains("placement preview: 7 instances")
+    });
+    assert!(screen.contains("worker2"), "{screen}");
+
+    // launch and watch it reach running
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the execution to run", 60, |s| {
+        s.contains(" is running") && s.contains("running     7/7")
+    });
+    let id = screen
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace().find(|w| {
+                w.len() == 10 && w.starts_with("1") && w.chars().all(|c| c.is_ascii_alphanumeric())
+            })
+        })
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        containers(&engines, "local", &id) + containers(&engines, "remote", &id),
+        7
+    );
+
+    // merged logs: a line from a worker, with its service prefix
+    pane.keys(&["l"]);
+    pane.wait_for("a worker's line in the merged logs", 30, |s| {
+        s.lines()
+            .any(|l| l.contains("worker") && l.contains("│ ") && l.contains("reached master"))
+    });
+
+    // terminate (with confirmation) and check the daemons
+    pane.keys(&["Escape", "t"]);
+    pane.wait_for("the confirmation", 5, |s| {
+        s.contains(&format!("Terminate {id}?"))
+    });
+    pane.keys(&["y"]);
+    pane.wait_for("the termination", 60, |s| {
+        s.contains(&format!("{id} terminated"))
+    });
+    assert_eq!(
+        containers(&engines, "local", &id) + containers(&engines, "remote", &id),
+        0,
+        "nothing is left on either daemon"
+    );
+    pane.wait_for("the list to show it ended", 30, |s| {
+        s.lines()
+            .any(|l| l.contains(&id) && l.contains("terminated"))
+    });
+    pane.keys(&["q"]);
+}
