@@ -124,6 +124,8 @@ pub struct App {
     pub form: Option<Form>,
     /// Progress of the launch under way: (instance, host, state).
     pub launch: Vec<(String, String, String)>,
+    /// The execution this console is launching, while it is.
+    pub launching: Option<String>,
     pub logs: Option<LogView>,
     pub pending: Option<Pending>,
     /// Waiting for the first cluster reply.
@@ -163,6 +165,7 @@ impl App {
             inspect: false,
             form: None,
             launch: Vec::new(),
+            launching: None,
             logs: None,
             pending: None,
             loading: true,
@@ -274,7 +277,14 @@ impl App {
                 self.loading = false;
                 self.message = Some((why, true));
             }
-            Update::Progress(event) => self.on_progress(event),
+            // events can arrive after the launch reported its end: only the
+            // launch under way has a progress panel
+            Update::Progress(event)
+                if self.launching.as_deref() == Some(event_execution(&event)) =>
+            {
+                self.on_progress(event)
+            }
+            Update::Progress(_) => {}
             Update::Launched(Ok(launched)) => {
                 let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
                 let more = if urls.is_empty() {
@@ -284,12 +294,14 @@ impl App {
                 };
                 self.message = Some((format!("{} is running{more}", launched.execution), false));
                 self.launch.clear();
+                self.launching = None;
                 self.view = View::Executions;
                 self.executions_selected = 0;
             }
             Update::Launched(Err(why)) => {
                 self.message = Some((why, true));
                 self.launch.clear();
+                self.launching = None;
             }
             Update::Terminated { id, result: Ok(n) } => {
                 self.message = Some((format!("{id} terminated: {n} containers removed"), false))
@@ -610,6 +622,7 @@ impl App {
                     return Request::None;
                 };
                 self.message = Some((format!("launching {}…", prepared.identity.id), false));
+                self.launching = Some(prepared.identity.id.to_string());
                 self.form = None;
                 self.mode = Mode::Normal;
                 return Request::Launch(Box::new(prepared));
@@ -727,5 +740,20 @@ fn push(form: &mut Form, c: char) -> bool {
             true
         }
         None => false,
+    }
+}
+
+/// The execution an engine event is about.
+fn event_execution(event: &Event) -> &str {
+    match event {
+        Event::Placed { execution, .. }
+        | Event::Network { execution, .. }
+        | Event::Pulling { execution, .. }
+        | Event::ImageReady { execution, .. }
+        | Event::Creating { execution, .. }
+        | Event::Running { execution, .. }
+        | Event::InstanceFailed { execution, .. }
+        | Event::Removed { execution, .. }
+        | Event::Status { execution, .. } => execution,
     }
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Regenerates screenshots/*.png from a real run: the release binary in tmux
+# against the local test engines (scripts/engines.sh), driven through each
+# view; each screen is captured with its colours and rendered to PNG by
+# scripts/ansi2png.py. Run as root (it starts the engines if needed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v tmux >/dev/null || apt-get install -y -q --no-install-recommends tmux >/dev/null
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]] || apt-get install -y -q --no-install-recommends fonts-dejavu-core >/dev/null
+python3 -c 'import PIL' 2>/dev/null || python3 -m pip install --quiet pillow
+scripts/engines.sh start >/dev/null
+cargo build --release --quiet
+
+work="$(mktemp -d)"
+trap 'tmux -S "$work/tmux.sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+engines="${ZOE_ENGINES_DIR:-/tmp/zoe-engines}"
+cat > "$work/zoe.toml" <<TOML
+docker_config = "$engines/docker.conf"
+shop = "$PWD/shop"
+deployment_name = "demo"
+user = "alice"
+TOML
+cols=120 rows=34
+t() { tmux -S "$work/tmux.sock" "$@"; }
+keys() { for k in "$@"; do t send-keys "$k"; sleep 0.15; done; }
+wait_for() { # text, seconds
+    local deadline=$((SECONDS + ${2:-20}))
+    until t capture-pane -p | grep -qF -- "$1"; do
+        (( SECONDS < deadline )) || { echo "timed out waiting for: $1" >&2; t capture-pane -p >&2; exit 1; }
+        sleep 0.2
+    done
+}
+shot() { # name
+    sleep 0.4
+    t capture-pane -e -p > "$work/$1.ansi"
+    python3 scripts/ansi2png.py "$work/$1.ansi" "screenshots/$1.png" "$cols" "$rows"
+    echo "screenshots/$1.png"
+}
+
+mkdir -p screenshots
+t new-session -d -x "$cols" -y "$rows" "env ZOE_CONFIG=$work/zoe.toml XDG_CACHE_HOME=$work XDG_STATE_HOME=$work TERM=xterm-256color target/release/zoe; sleep 60"
+wait_for "hosts online" 30
+shot shop
+keys / ; t send-keys -l master; keys Enter Enter
+wait_for "SERVICES"
+shot entry
+keys s Tab +
+wait_for "placement preview: 7 instances"
+shot start-form
+keys Enter
+wait_for " is running" 60
+shot executions
+keys Enter
+wait_for "inspect"
+shot inspect
+keys Escape l
+wait_for "reached master" 30
+sleep 3
+shot logs
+keys Escape 3
+wait_for "cluster:"
+shot nodes
+keys '?'
+wait_for "keys (any key closes)"
+shot help
+keys Escape 2 t y
+wait_for " terminated" 60
+keys q
