@@ -100,6 +100,24 @@ pub enum Request {
     SaveLogs(String),
 }
 
+/// Order of the executions view (`o` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecSort {
+    Newest,
+    Name,
+    Status,
+}
+
+impl ExecSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExecSort::Newest => "newest",
+            ExecSort::Name => "name",
+            ExecSort::Status => "status",
+        }
+    }
+}
+
 /// A destructive action waiting for `y`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
@@ -121,6 +139,11 @@ pub struct App {
     pub executions_selected: usize,
     /// The inspect pane of the selected execution is open.
     pub inspect: bool,
+    /// Filter of the executions view (`/` there).
+    pub executions_filter: String,
+    pub executions_sort: ExecSort,
+    /// Everybody's executions, or only the user's.
+    pub show_all: bool,
     pub form: Option<Form>,
     /// Progress of the launch under way: (instance, host, state).
     pub launch: Vec<(String, String, String)>,
@@ -163,6 +186,9 @@ impl App {
             executions: Vec::new(),
             executions_selected: 0,
             inspect: false,
+            executions_filter: String::new(),
+            executions_sort: ExecSort::Newest,
+            show_all: true,
             form: None,
             launch: Vec::new(),
             launching: None,
@@ -209,14 +235,41 @@ impl App {
         self.visible_entries().get(self.shop_selected).copied()
     }
 
+    /// Executions after the own/all switch, the filter and the sort.
+    pub fn visible_executions(&self) -> Vec<&ExecutionRow> {
+        let words: Vec<String> = self
+            .executions_filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let mut rows: Vec<&ExecutionRow> = self
+            .executions
+            .iter()
+            .filter(|e| self.show_all || e.owner == self.user)
+            .filter(|e| {
+                let hay = format!("{} {} {} {} {}", e.id, e.name, e.entry, e.owner, e.status)
+                    .to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            })
+            .collect();
+        match self.executions_sort {
+            ExecSort::Newest => {} // the engine lists newest first
+            ExecSort::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id))),
+            ExecSort::Status => rows.sort_by_key(|e| (!e.status.is_active(), e.status.as_str())),
+        }
+        rows
+    }
+
     pub fn selected_execution(&self) -> Option<&ExecutionRow> {
-        self.executions.get(self.executions_selected)
+        self.visible_executions()
+            .get(self.executions_selected)
+            .copied()
     }
 
     fn rows(&self) -> usize {
         match self.view {
             View::Shop => self.visible_entries().len(),
-            View::Executions => self.executions.len(),
+            View::Executions => self.visible_executions().len(),
             View::Nodes => self.nodes.len(),
             View::Logs => 0,
         }
@@ -260,7 +313,7 @@ impl App {
                 let selected = self.selected_execution().map(|e| e.id.clone());
                 self.executions = executions;
                 if let Some(id) = selected
-                    && let Some(i) = self.executions.iter().position(|e| e.id == id)
+                    && let Some(i) = self.visible_executions().iter().position(|e| e.id == id)
                 {
                     self.executions_selected = i;
                 }
@@ -448,6 +501,8 @@ impl App {
                     if let Some(logs) = self.logs.as_mut() {
                         logs.search.clear();
                     }
+                } else if self.view == View::Executions {
+                    self.mode = Mode::Filter;
                 } else {
                     self.view = View::Shop;
                     self.detail = false;
@@ -486,6 +541,8 @@ impl App {
                     self.detail = false;
                 } else if self.inspect {
                     self.inspect = false;
+                } else if self.view == View::Executions {
+                    self.executions_filter.clear();
                 } else {
                     self.filter.clear();
                 }
@@ -517,6 +574,19 @@ impl App {
         match (self.view, c) {
             (View::Shop, 's') => {
                 self.open_form(None);
+                Some(Request::None)
+            }
+            (View::Executions, 'o') => {
+                self.executions_sort = match self.executions_sort {
+                    ExecSort::Newest => ExecSort::Name,
+                    ExecSort::Name => ExecSort::Status,
+                    ExecSort::Status => ExecSort::Newest,
+                };
+                Some(Request::None)
+            }
+            (View::Executions, 'a') => {
+                self.show_all = !self.show_all;
+                self.executions_selected = 0;
                 Some(Request::None)
             }
             (View::Executions, 'l') => {
@@ -646,10 +716,11 @@ impl App {
 
     /// The filter or the `:` line.
     fn edit_line(&mut self, key: KeyEvent, filter: bool) -> Request {
-        let line = if filter {
-            &mut self.filter
-        } else {
-            &mut self.command
+        let executions = self.view == View::Executions;
+        let line = match (filter, executions) {
+            (true, true) => &mut self.executions_filter,
+            (true, false) => &mut self.filter,
+            (false, _) => &mut self.command,
         };
         match key.code {
             KeyCode::Esc => {
@@ -670,7 +741,11 @@ impl App {
             _ => {}
         }
         if filter {
-            self.shop_selected = 0;
+            if executions {
+                self.executions_selected = 0;
+            } else {
+                self.shop_selected = 0;
+            }
         }
         Request::None
     }

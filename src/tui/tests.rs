@@ -45,6 +45,25 @@ fn app(theme: &str) -> App {
     local.memory_total = 32 * GIB;
     local.memory_reserved = 12 * GIB;
     local.container_count = 7;
+    local.services.push(crate::backend::ServiceContainer {
+        id: "3e3eacc02f25".into(),
+        name: "master0-1ibx0a2b3c-prod".into(),
+        execution_id: "1ibx0a2b3c".into(),
+        instance: "master0".into(),
+        essential: true,
+        state: crate::backend::BackendState::Started,
+        docker_status: "running".into(),
+        exit_code: Some(0),
+        oom_killed: false,
+        memory_reserved: 64 << 20,
+        cores_reserved: 0.1,
+        memory_limit: 64 << 20,
+        cores_limit: 0.1,
+        memory_in_use: None,
+        cores_in_use: None,
+        ports: vec![("8080/tcp".into(), 32768)],
+        labels: std::collections::HashMap::new(),
+    });
     let remote = NodeSnapshot::offline(
         "remote",
         "tcp://127.0.0.1:23750".into(),
@@ -239,6 +258,7 @@ fn keys_move_filter_and_switch_views() {
     assert_eq!(a.shop_selected, 0);
     a.on_key(key(KeyCode::Tab));
     assert_eq!(a.view, View::Executions);
+    a.on_key(key(KeyCode::Char('1')));
     a.on_key(key(KeyCode::Char('/')));
     assert_eq!((a.view, a.mode), (View::Shop, Mode::Filter));
     for c in "spark".chars() {
@@ -467,4 +487,46 @@ fn a_flood_of_long_log_lines_renders_only_the_window() {
     let screen = render(&mut a, 80, 24);
     assert!(screen.contains("old lines dropped"), "{screen}");
     assert!(a.logs.as_ref().unwrap().lines.len() <= 10_000);
+}
+
+#[test]
+fn executions_filter_sort_and_mine() {
+    let mut a = app("default");
+    a.executions[2].owner = "bob".into();
+    a.on_key(key(KeyCode::Char('2')));
+    assert_eq!(a.visible_executions().len(), 3);
+    for c in "/error".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    a.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        a.visible_executions()
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>(),
+        ["nightly"]
+    );
+    a.on_key(key(KeyCode::Esc));
+    assert_eq!(a.visible_executions().len(), 3, "esc clears the filter");
+    a.on_key(key(KeyCode::Char('o')));
+    assert_eq!(
+        a.visible_executions()
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>(),
+        ["demo", "nightly", "waits"],
+        "by name"
+    );
+    a.on_key(key(KeyCode::Char('o')));
+    assert_eq!(
+        a.visible_executions()[2].name,
+        "nightly",
+        "ended ones last by status"
+    );
+    a.on_key(key(KeyCode::Char('a')));
+    assert!(
+        a.visible_executions().iter().all(|e| e.owner == "alice"),
+        "mine only"
+    );
+    assert!(render(&mut a, 80, 24).contains("mine"));
 }

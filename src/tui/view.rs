@@ -148,6 +148,9 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
                         }
                     }
                     View::Executions => {
+                        spans.extend(hint(app, Command::Filter, "filter"));
+                        spans.extend(key_hint(app, "o", "sort"));
+                        spans.extend(key_hint(app, "a", "mine/all"));
                         spans.extend(hint(app, Command::Open, "inspect"));
                         spans.extend(key_hint(app, "l", "logs"));
                         if act {
@@ -369,8 +372,8 @@ fn status_style(app: &App, status: ExecutionStatus) -> Style {
 
 fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let wide = area.width >= 120;
-    let rows: Vec<Row> = app
-        .executions
+    let visible = app.visible_executions();
+    let rows: Vec<Row> = visible
         .iter()
         .map(|e| {
             let mut cells = vec![
@@ -422,7 +425,19 @@ fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
             ],
         )
     };
-    let title = format!(" executions ({}) ", app.executions.len());
+    let mut title = format!(" executions ({}", visible.len());
+    if visible.len() != app.executions.len() {
+        title.push_str(&format!(" of {}", app.executions.len()));
+    }
+    title.push_str(&format!(
+        ") {} · sorted by {}",
+        if app.show_all { "everybody's" } else { "mine" },
+        app.executions_sort.label()
+    ));
+    if !app.executions_filter.is_empty() {
+        title.push_str(&format!(" · /{}", app.executions_filter));
+    }
+    title.push(' ');
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(app.styles.accent))
         .block(block(app, title))
@@ -465,11 +480,14 @@ fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .filter_map(|n| n.error.as_ref().map(|e| (n.name.as_str(), e.as_str())))
         .collect();
-    let [table_area, totals_area] = Layout::vertical([
-        Constraint::Min(3),
+    let table_height = (app.nodes.len() as u16 + 3).max(4);
+    let [table_area, below, totals_area] = Layout::vertical([
+        Constraint::Length(table_height),
+        Constraint::Min(0),
         Constraint::Length(1 + offline.len() as u16),
     ])
     .areas(area);
+    draw_node_details(frame, app, below);
     let rows: Vec<Row> = app
         .nodes
         .iter()
@@ -574,6 +592,87 @@ fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ]));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), totals_area);
+}
+
+/// Under the nodes: the ZApp instances on the selected node, and the queue
+/// of executions waiting for room with the reason.
+fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    if area.height < 3 {
+        return;
+    }
+    let [here, queue] = if area.width >= 120 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area)
+    };
+    let s = &app.styles;
+    let node = app.nodes.get(app.nodes_selected);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(n) = node {
+        for c in &n.services {
+            let style = if c.state == crate::backend::BackendState::Started {
+                s.success
+            } else {
+                s.muted
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("{:<16}{:<12}", c.instance, c.execution_id)),
+                Span::styled(format!("{:<9}", c.docker_status), style),
+                Span::styled(
+                    format!(
+                        "{} {} cores",
+                        format_bytes(c.memory_reserved),
+                        format_cores(c.cores_reserved)
+                    ),
+                    s.muted,
+                ),
+            ]));
+        }
+        if n.services.is_empty() {
+            lines.push(Line::from(Span::styled(
+                if n.is_online() {
+                    "no ZApp instances"
+                } else {
+                    "offline"
+                },
+                s.muted,
+            )));
+        }
+    }
+    let title = node.map_or(" instances ".to_string(), |n| {
+        format!(" instances on {} ({}) ", n.name, n.services.len())
+    });
+    frame.render_widget(Paragraph::new(lines).block(block(app, title)), here);
+    let waiting: Vec<&super::app::ExecutionRow> = app
+        .executions
+        .iter()
+        .filter(|e| e.status == ExecutionStatus::Queued)
+        .collect();
+    let mut lines: Vec<Line> = Vec::new();
+    for e in &waiting {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} {} ", e.id, e.name), s.warning),
+            Span::styled(e.age.clone(), s.muted),
+        ]));
+        for why in e.reason.lines().take(3) {
+            lines.push(Line::from(Span::styled(
+                format!("  {}", why.trim()),
+                s.muted,
+            )));
+        }
+    }
+    if waiting.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "nothing is waiting for room",
+            s.muted,
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(app, format!(" queue ({}) ", waiting.len())))
+            .wrap(Wrap { trim: false }),
+        queue,
+    );
 }
 
 fn draw_help(frame: &mut Frame<'_>, app: &App) {
