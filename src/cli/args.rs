@@ -30,6 +30,9 @@ pub struct Cli {
     /// Terminal UI: hide every action that changes the cluster
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// Terminal UI: leave the mouse to the terminal (selection and copy)
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

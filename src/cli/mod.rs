@@ -93,7 +93,7 @@ pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError
         && ctx.output == Output::Table
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
     {
-        return tui_cmd(&ctx, cli.theme.as_deref(), cli.readonly);
+        return tui_cmd(&ctx, cli.theme.as_deref(), cli.readonly, cli.no_mouse);
     }
     match cli.command {
         None => shop_cmd::list(&open_console(&ctx, None)?, ctx.output).map(|mut outcome| {
@@ -122,7 +122,12 @@ pub fn open_console(ctx: &Context, shop_dir: Option<&Path>) -> Result<Console, C
 }
 
 /// Opens the terminal UI.
-fn tui_cmd(ctx: &Context, theme: Option<&str>, readonly: bool) -> Result<Outcome, CliError> {
+fn tui_cmd(
+    ctx: &Context,
+    theme: Option<&str>,
+    readonly: bool,
+    no_mouse: bool,
+) -> Result<Outcome, CliError> {
     let settings = ctx.loaded.settings.clone();
     let shop = load_shop(&ctx.shop_dir, &settings.limits());
     let user = resolve_owner(ctx)
@@ -144,6 +149,9 @@ fn tui_cmd(ctx: &Context, theme: Option<&str>, readonly: bool) -> Result<Outcome
         themes_dir: ctx.paths.themes_dir.clone(),
         state_dir: ctx.paths.state_dir.clone(),
         readonly,
+        keymap: crate::tui::keymap::Keymap::with_overrides(&ctx.loaded.settings.keys)
+            .map_err(|why| CliError::new(format!("{}: {why}", ctx.loaded.file.display())))?,
+        mouse: ctx.loaded.settings.mouse && !no_mouse,
     };
     crate::tui::run(setup)?;
     Ok(Outcome::ok(String::new()))

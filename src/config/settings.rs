@@ -61,6 +61,12 @@ pub struct Settings {
     /// Docker hosts listed here, in addition to `docker_config`'s.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<HostSetting>,
+    /// Terminal UI: use the mouse (wheel scrolls); off keeps the terminal's
+    /// own selection and copy.
+    pub mouse: bool,
+    /// Terminal UI key bindings: command name → keys (replacing its defaults).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A Docker host in the settings file (`[[hosts]]`).
@@ -103,6 +109,8 @@ impl Default for Settings {
             network: None,
             stop_grace_secs: 10,
             hosts: Vec::new(),
+            mouse: true,
+            keys: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -67,6 +67,10 @@ fn bad_values_name_the_line_and_column() {
 #[test]
 fn the_annotated_example_is_complete_and_matches_the_defaults() {
     let example = include_str!("../../config/zoe.toml");
+    assert!(
+        example.contains("[[hosts]]") && example.contains("[keys]"),
+        "the tables are documented"
+    );
     let parsed = parse(example).expect("config/zoe.toml parses");
     let expected = Settings {
         shop: parsed.shop.clone(),
@@ -92,6 +96,7 @@ fn the_annotated_example_is_complete_and_matches_the_defaults() {
         "network",
         "stop_grace_secs",
         "scheduler_policy",
+        "mouse",
     ] {
         assert!(
             example.contains(&format!("{key} =")),

@@ -95,9 +95,14 @@ pub enum Request {
     Refresh,
     Launch(Box<Prepared>),
     Terminate(String),
-    FollowLogs { id: String, service: Option<String> },
+    FollowLogs {
+        id: String,
+        service: Option<String>,
+    },
     StopLogs,
     SaveLogs(String),
+    /// Turn mouse capture on or off.
+    Mouse(bool),
 }
 
 /// Order of the executions view (`o` cycles).
@@ -166,6 +171,8 @@ pub struct App {
     pub dirty: bool,
     /// Rows visible in the main area, for paging (set by the view).
     pub page: usize,
+    /// Mouse capture is on.
+    pub mouse: bool,
 }
 
 impl App {
@@ -205,6 +212,7 @@ impl App {
             themes_dir: None,
             dirty: true,
             page: 10,
+            mouse: false,
         }
     }
 
@@ -559,8 +567,29 @@ impl App {
             Command::ExecutionsView => self.view = View::Executions,
             Command::NodesView => self.view = View::Nodes,
             Command::Refresh => return Request::Refresh,
+            Command::ToggleMouse => {
+                self.mouse = !self.mouse;
+                self.message = Some((
+                    if self.mouse {
+                        "mouse on: the wheel scrolls"
+                    } else {
+                        "mouse off: the terminal's selection and copy work"
+                    }
+                    .into(),
+                    false,
+                ));
+                return Request::Mouse(self.mouse);
+            }
         }
         Request::None
+    }
+
+    /// The mouse wheel scrolls whatever list or text is shown.
+    pub fn on_scroll(&mut self, down: bool) {
+        if matches!(self.mode, Mode::Normal) {
+            self.move_by(if down { 3 } else { -3 });
+            self.dirty = true;
+        }
     }
 
     /// Keys that belong to one view (actions), checked before the keymap.

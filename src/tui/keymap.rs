@@ -23,9 +23,59 @@ pub enum Command {
     ExecutionsView,
     NodesView,
     Refresh,
+    ToggleMouse,
 }
 
+const ALL: &[Command] = &[
+    Command::Quit,
+    Command::Help,
+    Command::CommandMode,
+    Command::Filter,
+    Command::Up,
+    Command::Down,
+    Command::Top,
+    Command::Bottom,
+    Command::PageUp,
+    Command::PageDown,
+    Command::Open,
+    Command::Back,
+    Command::NextView,
+    Command::ShopView,
+    Command::ExecutionsView,
+    Command::NodesView,
+    Command::Refresh,
+    Command::ToggleMouse,
+];
+
 impl Command {
+    /// The name used in the settings' `[keys]` table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::Help => "help",
+            Command::CommandMode => "command",
+            Command::Filter => "filter",
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::Top => "top",
+            Command::Bottom => "bottom",
+            Command::PageUp => "page_up",
+            Command::PageDown => "page_down",
+            Command::Open => "open",
+            Command::Back => "back",
+            Command::NextView => "next_view",
+            Command::ShopView => "shop",
+            Command::ExecutionsView => "executions",
+            Command::NodesView => "nodes",
+            Command::Refresh => "refresh",
+            Command::ToggleMouse => "mouse",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        ALL.iter().copied().find(|c| c.name() == name)
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Command::Quit => "quit",
@@ -45,6 +95,7 @@ impl Command {
             Command::ExecutionsView => "executions",
             Command::NodesView => "nodes",
             Command::Refresh => "refresh now",
+            Command::ToggleMouse => "mouse on/off (off: the terminal's copy works)",
         }
     }
 }
@@ -136,6 +187,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("2", Command::ExecutionsView),
     ("3", Command::NodesView),
     ("ctrl-r", Command::Refresh),
+    ("m", Command::ToggleMouse),
 ];
 
 impl Default for Keymap {
@@ -149,6 +201,37 @@ impl Default for Keymap {
 }
 
 impl Keymap {
+    /// The defaults with the settings' `[keys]` table applied: each named
+    /// command gets exactly the keys listed. Unknown commands or keys are
+    /// errors that name them.
+    pub fn with_overrides(
+        overrides: &std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Result<Keymap, String> {
+        let mut map = Keymap::default();
+        for (name, keys) in overrides {
+            let command = Command::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = ALL.iter().map(|c| c.name()).collect();
+                format!(
+                    "[keys] {name}: no such command (commands: {})",
+                    names.join(", ")
+                )
+            })?;
+            let parsed = keys
+                .iter()
+                .map(|k| Key::parse(k).map_err(|why| format!("[keys] {name}: {why}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            map.bindings.retain(|(key, c)| {
+                *c != command
+                    && !parsed
+                        .iter()
+                        .any(|p| p.code == key.code && p.ctrl == key.ctrl)
+            });
+            map.bindings
+                .extend(parsed.into_iter().map(|k| (k, command)));
+        }
+        Ok(map)
+    }
+
     pub fn command(&self, event: &KeyEvent) -> Option<Command> {
         self.bindings
             .iter()
@@ -226,6 +309,50 @@ mod tests {
         );
         assert_eq!(map.keys_for(Command::Down), "j down");
         assert_eq!(map.first_key(Command::Filter), "/");
+    }
+
+    #[test]
+    fn the_settings_can_remap_keys() {
+        let mut overrides = std::collections::BTreeMap::new();
+        overrides.insert("quit".to_string(), vec!["x".to_string()]);
+        overrides.insert(
+            "down".to_string(),
+            vec!["n".to_string(), "down".to_string()],
+        );
+        let map = Keymap::with_overrides(&overrides).unwrap();
+        assert_eq!(
+            map.command(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Command::Quit)
+        );
+        assert_eq!(
+            map.command(&press(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None,
+            "q is no longer quit"
+        );
+        assert_eq!(
+            map.command(&press(KeyCode::Char('n'), KeyModifiers::NONE)),
+            Some(Command::Down)
+        );
+        assert_eq!(
+            map.command(&press(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+        overrides.insert("fly".to_string(), vec!["f".to_string()]);
+        assert!(
+            Keymap::with_overrides(&overrides)
+                .unwrap_err()
+                .contains("[keys] fly: no such command")
+        );
+        let mut bad = std::collections::BTreeMap::new();
+        bad.insert("help".to_string(), vec!["hyper-h".to_string()]);
+        assert!(
+            Keymap::with_overrides(&bad)
+                .unwrap_err()
+                .contains("[keys] help: `hyper-h` is not a key")
+        );
+        for c in ALL {
+            assert_eq!(Command::from_name(c.name()), Some(*c));
+        }
     }
 
     #[test]

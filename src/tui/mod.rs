@@ -17,7 +17,10 @@ use std::path::PathBuf;
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use ratatui::crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream, KeyEventKind,
+    MouseEventKind,
+};
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -41,6 +44,8 @@ pub struct Setup {
     /// Where `s` in the log view saves.
     pub state_dir: PathBuf,
     pub readonly: bool,
+    pub keymap: keymap::Keymap,
+    pub mouse: bool,
 }
 
 /// Puts the terminal back however we leave.
@@ -58,7 +63,7 @@ impl TerminalGuard {
 fn restore_terminal() {
     let _ = disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
     let _ = out.flush();
 }
 
@@ -86,10 +91,15 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
     let mut app = App::new(setup.console, setup.theme, setup.user.clone());
     app.themes_dir = Some(setup.themes_dir);
     app.readonly = setup.readonly;
+    app.keymap = setup.keymap;
+    app.mouse = setup.mouse;
     let (ask, mut reports) = spawn(settings, setup.hosts, setup.cache);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let _guard = TerminalGuard::enter()?;
+    if app.mouse {
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     let mut keys = EventStream::new();
@@ -110,6 +120,10 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
                         Request::Terminate(id) => ask.send(Ask::Terminate { id, by: setup.user.clone() }),
                         Request::FollowLogs { id, service } => ask.send(Ask::FollowLogs { id, service, tail: 1000 }),
                         Request::StopLogs => ask.send(Ask::StopLogs),
+                        Request::Mouse(on) => {
+                            let _ = if on { execute!(io::stdout(), EnableMouseCapture) } else { execute!(io::stdout(), DisableMouseCapture) };
+                            Ok(())
+                        }
                         Request::SaveLogs(text) => {
                             app.message = Some(save_logs(&setup.state_dir, &text));
                             Ok(())
@@ -120,6 +134,11 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
                     }
                 }
                 Some(Ok(TermEvent::Resize(..))) => app.dirty = true,
+                Some(Ok(TermEvent::Mouse(mouse))) => match mouse.kind {
+                    MouseEventKind::ScrollDown => app.on_scroll(true),
+                    MouseEventKind::ScrollUp => app.on_scroll(false),
+                    _ => {}
+                },
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => break,
             },

@@ -530,3 +530,19 @@ fn executions_filter_sort_and_mine() {
     );
     assert!(render(&mut a, 80, 24).contains("mine"));
 }
+
+#[test]
+fn the_wheel_scrolls_and_m_toggles_the_mouse() {
+    let mut a = app("default");
+    a.on_scroll(true);
+    assert_eq!(a.shop_selected, 3);
+    a.on_scroll(false);
+    assert_eq!(a.shop_selected, 0);
+    assert_eq!(a.on_key(key(KeyCode::Char('m'))), Request::Mouse(true));
+    assert_eq!(a.on_key(key(KeyCode::Char('m'))), Request::Mouse(false));
+    assert!(
+        a.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains("copy work"))
+    );
+}
