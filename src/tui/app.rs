@@ -420,9 +420,14 @@ impl App {
             } => {
                 let pct = (current * 100)
                     .checked_div(total)
-                    .map(|p| format!(" {p}%"))
+                    .map(|p| format!(" {p}% of {}", crate::model::format_bytes(total)))
                     .unwrap_or_default();
-                self.message = Some((format!("pulling {image} on {host}{pct}"), false));
+                // the instances placed on that host are waiting for it
+                for row in self.launch.iter_mut().filter(|(_, h, state)| {
+                    *h == host && (state == "placed" || state.starts_with("pulling"))
+                }) {
+                    row.2 = format!("pulling {image}{pct}");
+                }
             }
             Event::Creating { instance, host, .. } => set(&instance, &host, "creating".into()),
             Event::Running { instance, host, .. } => set(&instance, &host, "running".into()),

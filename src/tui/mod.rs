@@ -7,6 +7,7 @@ pub mod app;
 pub mod form;
 pub mod keymap;
 pub mod logs;
+pub mod markdown;
 pub mod panels;
 pub mod style;
 pub mod view;

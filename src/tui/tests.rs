@@ -546,3 +546,47 @@ fn the_wheel_scrolls_and_m_toggles_the_mouse() {
             .is_some_and(|(m, _)| m.contains("copy work"))
     );
 }
+
+#[test]
+fn launch_progress_per_instance_including_pulls() {
+    use crate::console::events::Event;
+    let mut a = app("default");
+    a.launching = Some("x1".into());
+    let ex = || "x1".to_string();
+    a.on_update(Update::Progress(Event::Placed {
+        execution: ex(),
+        placements: vec![("web0".into(), "local".into())],
+        deferred: vec!["web1".into()],
+    }));
+    a.on_update(Update::Progress(Event::Pulling {
+        execution: ex(),
+        host: "local".into(),
+        image: "img:1".into(),
+        status: "Downloading".into(),
+        current: 512 << 20,
+        total: 1 << 30,
+    }));
+    assert_eq!(a.launch[0].2, "pulling img:1 50% of 1 GiB");
+    a.on_update(Update::Progress(Event::Creating {
+        execution: ex(),
+        instance: "web0".into(),
+        host: "local".into(),
+    }));
+    a.on_update(Update::Progress(Event::InstanceFailed {
+        execution: ex(),
+        instance: "web0".into(),
+        host: "local".into(),
+        reason: "boom".into(),
+    }));
+    assert_eq!(a.launch[0].2, "failed: boom");
+    assert_eq!(a.launch[1].2, "waiting for room (elastic)");
+    // events of another execution, or after the end, are not shown
+    a.on_update(Update::Progress(Event::Creating {
+        execution: "other".into(),
+        instance: "z0".into(),
+        host: "local".into(),
+    }));
+    assert_eq!(a.launch.len(), 2);
+    let screen = render(&mut a, 80, 24);
+    assert!(screen.contains("failed: boom"), "{screen}");
+}

@@ -340,21 +340,7 @@ fn entry_text(app: &App, entry: &Entry) -> Text<'static> {
     }
     lines.push(Line::default());
     match &entry.readme {
-        Some(readme) => {
-            for raw in readme.lines() {
-                let style = if raw.starts_with('#') {
-                    s.title
-                } else if raw.starts_with("```") {
-                    s.muted
-                } else {
-                    Style::default()
-                };
-                lines.push(Line::from(Span::styled(
-                    raw.trim_start_matches('#').trim_start().to_string(),
-                    style,
-                )));
-            }
-        }
+        Some(readme) => lines.extend(super::markdown::render(readme, s)),
         None => lines.push(Line::from(Span::styled("(README missing)", s.warning))),
     }
     Text::from(lines)
