@@ -38,6 +38,14 @@ shot() { # name
     echo "screenshots/$1.png"
 }
 
+# start from an empty `demo` deployment on every engine
+for host in "unix://$engines/local/docker.sock" "tcp://127.0.0.1:${ZOE_ENGINE_PORT:-23750}"; do
+    ids="$(DOCKER_HOST=$host docker ps -aq --filter label=zoe_deployment_name=demo)"
+    [[ -z "$ids" ]] || DOCKER_HOST=$host docker rm -f $ids >/dev/null
+    nets="$(DOCKER_HOST=$host docker network ls -q --filter label=zoe_deployment_name=demo)"
+    [[ -z "$nets" ]] || DOCKER_HOST=$host docker network rm $nets >/dev/null
+done
+
 mkdir -p screenshots
 t new-session -d -x "$cols" -y "$rows" "env ZOE_CONFIG=$work/zoe.toml XDG_CACHE_HOME=$work XDG_STATE_HOME=$work TERM=xterm-256color target/release/zoe; sleep 60"
 wait_for "hosts online" 30

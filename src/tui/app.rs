@@ -220,8 +220,9 @@ impl App {
         self.console.shop()
     }
 
-    /// Shop entries that match the filter (every word, any case, in the
-    /// name, category or id), by category then name.
+    /// Shop entries that match the filter (every word, any case, fuzzily:
+    /// its characters in order in the name, category or id), by category
+    /// then name.
     pub fn visible_entries(&self) -> Vec<&Entry> {
         let words: Vec<String> = self
             .filter
@@ -234,7 +235,7 @@ impl App {
             .flat_map(|(_, entries)| entries)
             .filter(|e| {
                 let hay = format!("{} {} {}", e.name, e.category, e.id).to_lowercase();
-                words.iter().all(|w| hay.contains(w))
+                words.iter().all(|w| fuzzy_contains(&hay, w))
             })
             .collect()
     }
@@ -865,4 +866,11 @@ fn event_execution(event: &Event) -> &str {
         | Event::Removed { execution, .. }
         | Event::Status { execution, .. } => execution,
     }
+}
+
+/// `needle`'s characters appear in `hay` in order (`mwk` finds
+/// "master-workers").
+pub fn fuzzy_contains(hay: &str, needle: &str) -> bool {
+    let mut hay = hay.chars();
+    needle.chars().all(|c| hay.any(|h| h == c))
 }

@@ -590,3 +590,23 @@ fn launch_progress_per_instance_including_pulls() {
     let screen = render(&mut a, 80, 24);
     assert!(screen.contains("failed: boom"), "{screen}");
 }
+
+#[test]
+fn the_shop_filter_is_fuzzy() {
+    assert!(super::app::fuzzy_contains(
+        "master and workers distributed",
+        "mwk"
+    ));
+    assert!(!super::app::fuzzy_contains("master", "mz"));
+    let mut a = app("default");
+    for c in "/jupy".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(
+        a.visible_entries()
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>(),
+        ["jupyter-0"]
+    );
+}

@@ -376,6 +376,12 @@ fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 cells.insert(2, Cell::from(e.entry.clone()));
                 cells.insert(3, Cell::from(e.owner.clone()));
                 cells.push(Cell::from(e.hosts.clone()));
+                let url = e
+                    .endpoints
+                    .first()
+                    .map(|(_, _, url)| url.clone())
+                    .unwrap_or_default();
+                cells.push(Cell::from(Span::styled(url, app.styles.highlight)));
             }
             cells.push(Cell::from(Span::styled(e.reason.clone(), app.styles.muted)));
             Row::new(cells)
@@ -384,7 +390,8 @@ fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
         (
             vec![
-                "ID", "NAME", "ENTRY", "OWNER", "STATUS", "UP", "AGE", "HOSTS", "REASON",
+                "ID", "NAME", "ENTRY", "OWNER", "STATUS", "UP", "AGE", "HOSTS", "ENDPOINT",
+                "REASON",
             ],
             vec![
                 Constraint::Length(11),
@@ -395,6 +402,7 @@ fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Constraint::Length(5),
                 Constraint::Length(5),
                 Constraint::Length(14),
+                Constraint::Length(26),
                 Constraint::Min(10),
             ],
         )
