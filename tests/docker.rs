@@ -842,6 +842,13 @@ fn supervise_places_a_dead_elastic_service_again() {
         &elastic[2].as_str().unwrap()[..12],
         "a new container"
     );
+    let inspect: Value =
+        serde_json::from_str(&setup.zoe(&["inspect", &id, "-o", "json"]).stdout).unwrap();
+    assert_eq!(
+        inspect["execution"]["restarts"],
+        json!([["extra-worker1", 1]]),
+        "the restart is counted"
+    );
     let master = format!("master0-{id}-{}", setup.deployment);
     wait_for(
         "the new elastic worker to reach the master",

@@ -362,6 +362,7 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
             "CONTAINER",
             "STATE",
             "EXIT",
+            "RESTARTS",
             "PORTS",
         ]);
         for i in &v.instances {
@@ -382,6 +383,12 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
                 } else {
                     String::new()
                 },
+                record
+                    .restarts
+                    .iter()
+                    .find(|(n, _)| *n == i.instance)
+                    .map(|(_, c)| c.to_string())
+                    .unwrap_or_default(),
                 i.ports
                     .iter()
                     .map(|(k, p)| format!("{k}→{external}:{p}"))
@@ -412,6 +419,7 @@ async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Outcome
             settings,
             &s.store,
             &Events::none(),
+            false,
         )
         .await
         .map_err(cache_error)?;

@@ -90,6 +90,7 @@ pub async fn start(
         hosts: Vec::new(),
         endpoints: "[]".into(),
         launcher: launcher_tag(),
+        restarts: Vec::new(),
     };
     // Recorded before anything is created: a crash from here on is found
     // and cleaned up by the next console that looks at the cluster.

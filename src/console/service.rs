@@ -115,9 +115,9 @@ async fn serve(
             () = tokio::time::sleep_until(next_look) => {
                 // a look at the cluster, with supervision (what Zoe's
                 // scheduler loop does), then the cache as it now stands
-                let seen = match supervise_pass(&cluster, &settings, &store, &Events::new(event_tx.clone())).await {
+                let seen = match supervise_pass(&cluster, &settings, &store, &Events::new(event_tx.clone()), true).await {
                     // when supervision changed something, look again to show it
-                    Ok((done, _)) if !(done.ended.is_empty() && done.started.is_empty() && done.removed.is_empty()) => observe(&cluster, &settings, &store, false).await,
+                    Ok((done, _)) if !(done.ended.is_empty() && done.started.is_empty() && done.removed.is_empty()) => observe(&cluster, &settings, &store, true).await,
                     Ok((_, seen)) => Ok(seen),
                     Err(e) => Err(e),
                 };
@@ -213,6 +213,7 @@ fn record_for(prepared: &Prepared, deployment: &str) -> ExecutionRecord {
         hosts: Vec::new(),
         endpoints: "[]".into(),
         launcher: launcher_tag(),
+        restarts: Vec::new(),
     }
 }
 

@@ -44,8 +44,9 @@ pub async fn supervise_pass(
     settings: &Settings,
     store: &Store,
     events: &Events,
+    with_usage: bool,
 ) -> Result<(SuperviseReport, super::observe::Observation), StateError> {
-    let seen = observe(cluster, settings, store, false).await?;
+    let seen = observe(cluster, settings, store, with_usage).await?;
     let mut report = SuperviseReport::default();
     let mut nodes = seen.nodes.clone();
     for view in &seen.views {
@@ -76,6 +77,9 @@ pub async fn supervise_pass(
         if view.status == ExecutionStatus::Running {
             grow_elastic(cluster, settings, view, &mut nodes, events, &mut report).await;
         }
+    }
+    for (id, instance) in &report.removed {
+        store.add_restart(&settings.deployment_name, id, instance)?;
     }
     Ok((report, seen))
 }

@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use crate::model::ExecutionStatus;
 
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -49,6 +49,8 @@ pub struct ExecutionRecord {
     pub endpoints: String,
     /// `<machine>:<pid>` of the console that launched it.
     pub launcher: String,
+    /// Restarts per instance (dead elastic services placed again).
+    pub restarts: Vec<(String, u32)>,
 }
 
 pub struct Store {
@@ -126,6 +128,15 @@ impl Store {
                     deployment TEXT NOT NULL, name TEXT NOT NULL, snapshot TEXT NOT NULL, seen INTEGER NOT NULL,
                     PRIMARY KEY (deployment, name));
                  PRAGMA user_version = 1;
+                 COMMIT;",
+            )?;
+        }
+        if version < 2 {
+            // v2: how often each service was placed again after dying
+            self.conn.execute_batch(
+                "BEGIN IMMEDIATE;
+                 ALTER TABLE executions ADD COLUMN restarts TEXT NOT NULL DEFAULT '{}';
+                 PRAGMA user_version = 2;
                  COMMIT;",
             )?;
         }
@@ -281,6 +292,41 @@ impl Store {
             .map_err(|e| self.fail(e))
     }
 
+    /// Counts one more restart of `instance` (a dead elastic service placed
+    /// again).
+    pub fn add_restart(
+        &self,
+        deployment: &str,
+        id: &str,
+        instance: &str,
+    ) -> Result<(), StateError> {
+        let tx = self.write().map_err(|e| self.fail(e))?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT restarts FROM executions WHERE deployment = ?1 AND id = ?2",
+                params![deployment, id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        let Some(current) = current else {
+            return Ok(());
+        };
+        let mut map: std::collections::BTreeMap<String, u32> =
+            serde_json::from_str(&current).unwrap_or_default();
+        *map.entry(instance.to_string()).or_default() += 1;
+        tx.execute(
+            "UPDATE executions SET restarts = ?3 WHERE deployment = ?1 AND id = ?2",
+            params![
+                deployment,
+                id,
+                serde_json::to_string(&map).unwrap_or_default()
+            ],
+        )
+        .map_err(|e| self.fail(e))?;
+        tx.commit().map_err(|e| self.fail(e))
+    }
+
     /// Remembers the nodes as last seen (for an instant first screen).
     pub fn save_nodes(
         &self,
@@ -321,7 +367,7 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
-const SELECT: &str = "SELECT id, name, entry, owner, deployment, description, parameters, status, reason, submitted, started, ended, hosts, endpoints, launcher FROM executions";
+const SELECT: &str = "SELECT id, name, entry, owner, deployment, description, parameters, status, reason, submitted, started, ended, hosts, endpoints, launcher, restarts FROM executions";
 
 fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let status: String = r.get(7)?;
@@ -346,6 +392,11 @@ fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
             .collect(),
         endpoints: r.get(13)?,
         launcher: r.get(14)?,
+        restarts: serde_json::from_str::<std::collections::BTreeMap<String, u32>>(
+            &r.get::<_, String>(15)?,
+        )
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default(),
     })
 }
 

@@ -77,6 +77,7 @@ pub fn reconcile(
                     hosts: view.hosts.clone(),
                     endpoints: "[]".into(),
                     launcher: String::new(),
+                    restarts: Vec::new(),
                 };
                 if store.insert(&record)? {
                     report.rebuilt.push(view.id.clone());

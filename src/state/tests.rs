@@ -19,6 +19,7 @@ fn record(id: &str, status: ExecutionStatus, submitted: u64, launcher: &str) -> 
         hosts: vec![],
         endpoints: "[]".into(),
         launcher: launcher.into(),
+        restarts: Vec::new(),
     }
 }
 
@@ -433,4 +434,48 @@ fn rebuilt_records_get_their_times() {
         (ExecutionStatus::Error, Some(100))
     );
     assert!(died.reason.unwrap().contains("m0 died"));
+}
+
+#[test]
+fn restarts_are_counted_per_instance() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record("r", ExecutionStatus::Running, 1, ""))
+        .unwrap();
+    store.add_restart("prod", "r", "w1").unwrap();
+    store.add_restart("prod", "r", "w1").unwrap();
+    store.add_restart("prod", "r", "w2").unwrap();
+    store.add_restart("prod", "nosuch", "w1").unwrap();
+    assert_eq!(
+        store.get("prod", "r").unwrap().unwrap().restarts,
+        [("w1".to_string(), 2), ("w2".to_string(), 1)]
+    );
+}
+
+#[test]
+fn a_version_1_cache_is_upgraded_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE executions (id TEXT NOT NULL, deployment TEXT NOT NULL, name TEXT NOT NULL, entry TEXT NOT NULL,
+                owner TEXT NOT NULL, description TEXT, parameters TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL, reason TEXT,
+                submitted INTEGER NOT NULL, started INTEGER, ended INTEGER, hosts TEXT NOT NULL DEFAULT '',
+                endpoints TEXT NOT NULL DEFAULT '[]', launcher TEXT NOT NULL DEFAULT '', PRIMARY KEY (deployment, id));
+             CREATE TABLE status_log (deployment TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT);
+             CREATE TABLE nodes (deployment TEXT NOT NULL, name TEXT NOT NULL, snapshot TEXT NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (deployment, name));
+             INSERT INTO executions (id, deployment, name, entry, owner, status, submitted) VALUES ('old', 'prod', 'n', 'e', 'o', 'running', 5);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let r = store.get("prod", "old").unwrap().unwrap();
+    assert!(r.restarts.is_empty());
+    store.add_restart("prod", "old", "w0").unwrap();
+    assert_eq!(
+        store.get("prod", "old").unwrap().unwrap().restarts,
+        [("w0".to_string(), 1)]
+    );
 }

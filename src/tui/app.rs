@@ -67,6 +67,8 @@ pub struct ExecutionRow {
     pub instances: Vec<InstanceView>,
     /// (instance, name, url)
     pub endpoints: Vec<(String, String, String)>,
+    /// Restarts per instance.
+    pub restarts: Vec<(String, u32)>,
 }
 
 /// What the engine reported, for the UI.

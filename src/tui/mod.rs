@@ -208,6 +208,7 @@ fn to_update(report: Report) -> Update {
                         _ => Vec::new(),
                     };
                     ExecutionRow {
+                        restarts: r.restarts.clone(),
                         parameters,
                         endpoints,
                         instances: view.map(|v| v.instances.clone()).unwrap_or_default(),

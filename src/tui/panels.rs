@@ -229,6 +229,14 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 },
             ),
             Span::styled(format!("  {} {}", i.container, ports.join(" ")), s.muted),
+            Span::styled(
+                row.restarts
+                    .iter()
+                    .find(|(n, _)| *n == i.instance)
+                    .map(|(_, c)| format!("  restarted {c}×"))
+                    .unwrap_or_default(),
+                s.warning,
+            ),
         ]));
     }
     let height = (lines.len() as u16 + 2).min(area.height);

@@ -88,6 +88,7 @@ fn app(theme: &str) -> App {
             "Master status page".into(),
             "http://127.0.0.1:32768/".into(),
         )],
+        restarts: vec![("extra-worker1".into(), 2)],
     };
     app.on_update(Update::Cluster {
         nodes: vec![local, remote],

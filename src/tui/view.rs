@@ -521,6 +521,15 @@ fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Cell::from(n.services.len().to_string()),
             ];
             if wide {
+                let in_use = match (n.cores_in_use, n.memory_in_use) {
+                    (Some(c), Some(m)) => format!(
+                        "{} / {}",
+                        format_cores((c * 100.0).round() / 100.0),
+                        format_bytes(m)
+                    ),
+                    _ => "-".into(),
+                };
+                cells.push(Cell::from(in_use));
                 cells.push(Cell::from(n.container_count.to_string()));
                 cells.push(Cell::from(n.labels.join(",")));
             }
@@ -535,6 +544,7 @@ fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 "CORES RESERVED",
                 "MEMORY RESERVED",
                 "ZAPPS",
+                "IN USE",
                 "RUNNING",
                 "LABELS",
             ],
@@ -544,6 +554,7 @@ fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Constraint::Length(28),
                 Constraint::Length(40),
                 Constraint::Length(6),
+                Constraint::Length(20),
                 Constraint::Length(8),
                 Constraint::Min(8),
             ],
