@@ -231,15 +231,20 @@ impl App {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        self.shop()
+        let mut found: Vec<(bool, &Entry)> = self
+            .shop()
             .by_category()
             .into_iter()
             .flat_map(|(_, entries)| entries)
-            .filter(|e| {
+            .filter_map(|e| {
                 let hay = format!("{} {} {}", e.name, e.category, e.id).to_lowercase();
-                words.iter().all(|w| fuzzy_contains(&hay, w))
+                let fuzzy = words.iter().all(|w| fuzzy_contains(&hay, w));
+                // exact substrings rank before looser, fuzzy matches
+                fuzzy.then(|| (!words.iter().all(|w| hay.contains(w.as_str())), e))
             })
-            .collect()
+            .collect();
+        found.sort_by_key(|(loose, _)| *loose);
+        found.into_iter().map(|(_, e)| e).collect()
     }
 
     pub fn selected_entry(&self) -> Option<&Entry> {
@@ -734,16 +739,19 @@ impl App {
                 self.mode = Mode::Normal;
                 return Request::Launch(Box::new(prepared));
             }
-            KeyCode::Char('+') => changed = form.step(true) || push(form, '+'),
-            KeyCode::Char('-') => changed = form.step(false) || push(form, '-'),
-            KeyCode::Char(c) => changed = push(form, c),
-            KeyCode::Backspace => {
+            KeyCode::Char('+') if form.step(true) => changed = true,
+            KeyCode::Char('-') if form.step(false) => changed = true,
+            // everything else edits the focused field: characters, backspace,
+            // delete, left/right, home/end, ctrl-w…
+            _ => {
                 if let Some(f) = form.focused() {
-                    f.value.pop();
-                    changed = true;
+                    use tui_input::backend::crossterm::EventHandler;
+                    changed = f
+                        .input
+                        .handle_event(&ratatui::crossterm::event::Event::Key(key))
+                        .is_some_and(|c| c.value);
                 }
             }
-            _ => {}
         }
         if changed {
             form.refresh(&self.console, &self.nodes);
@@ -842,16 +850,6 @@ impl App {
             }
         }
         Request::None
-    }
-}
-
-fn push(form: &mut Form, c: char) -> bool {
-    match form.focused() {
-        Some(f) => {
-            f.value.push(c);
-            true
-        }
-        None => false,
     }
 }
 

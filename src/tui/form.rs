@@ -3,6 +3,8 @@
 //! live placement preview (which instance goes where, or why nothing fits)
 //! recomputed from the nodes already on screen at every change.
 
+use tui_input::Input;
+
 use crate::backend::NodeSnapshot;
 use crate::console::launch::plan_on;
 use crate::console::{Console, LaunchRequest, Prepared};
@@ -10,11 +12,12 @@ use crate::model::{ExecutionId, GIB, format_cores};
 use crate::shop::params::Field;
 use crate::shop::{Entry, ParamType};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FormField {
     pub field: Field,
     pub label: String,
-    pub value: String,
+    /// The text being edited, with its cursor.
+    pub input: Input,
     /// Bounds and step of an int parameter: `+`/`-` step it.
     pub int: Option<(i64, i64, i64)>,
     pub error: Option<String>,
@@ -49,6 +52,36 @@ pub struct Form {
     id: ExecutionId,
 }
 
+impl PartialEq for FormField {
+    fn eq(&self, other: &FormField) -> bool {
+        self.field == other.field
+            && self.label == other.label
+            && self.value() == other.value()
+            && self.int == other.int
+            && self.error == other.error
+    }
+}
+
+impl FormField {
+    fn new(field: Field, label: String, value: String, int: Option<(i64, i64, i64)>) -> FormField {
+        FormField {
+            field,
+            label,
+            input: Input::new(value),
+            int,
+            error: None,
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
+    pub fn set_value(&mut self, value: String) {
+        self.input = Input::new(value);
+    }
+}
+
 impl Form {
     /// A form pre-filled with the defaults, or with `values` (a relaunch).
     pub fn new(entry: &Entry, values: &[(String, String)]) -> Form {
@@ -58,49 +91,47 @@ impl Form {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.clone())
         };
-        let mut fields = vec![FormField {
-            field: Field::ExecutionName,
-            label: "Execution name".into(),
-            value: crate::console::default_execution_name(&entry.description.name),
-            int: None,
-            error: None,
-        }];
+        let mut fields = vec![FormField::new(
+            Field::ExecutionName,
+            "Execution name".into(),
+            crate::console::default_execution_name(&entry.description.name),
+            None,
+        )];
         for p in &entry.parameters {
             let int = match p.value_type {
                 ParamType::Int { min, max, step } => Some((min, max, step)),
                 ParamType::String => None,
             };
-            fields.push(FormField {
-                field: Field::Parameter(p.field_name()),
-                label: p.readable_name.clone(),
-                value: given(&p.field_name())
-                    .or_else(|| p.default.clone())
-                    .unwrap_or_default(),
+            let value = given(&p.field_name())
+                .or_else(|| p.default.clone())
+                .unwrap_or_default();
+            fields.push(FormField::new(
+                Field::Parameter(p.field_name()),
+                p.readable_name.clone(),
+                value,
                 int,
-                error: None,
-            });
+            ));
         }
         for g in &entry.description.services {
-            fields.push(FormField {
-                field: Field::Memory(g.name.clone()),
-                label: format!("{} memory (GiB)", g.name),
-                // f64's Display round-trips, so an untouched field changes nothing
-                value: g
-                    .resources
-                    .memory
-                    .min
-                    .map(|m| format!("{}", m as f64 / GIB as f64))
-                    .unwrap_or_default(),
-                int: None,
-                error: None,
-            });
-            fields.push(FormField {
-                field: Field::Cores(g.name.clone()),
-                label: format!("{} cores", g.name),
-                value: format_cores(g.cores_min()),
-                int: None,
-                error: None,
-            });
+            // f64's Display round-trips, so an untouched field changes nothing
+            let memory = g
+                .resources
+                .memory
+                .min
+                .map(|m| format!("{}", m as f64 / GIB as f64))
+                .unwrap_or_default();
+            fields.push(FormField::new(
+                Field::Memory(g.name.clone()),
+                format!("{} memory (GiB)", g.name),
+                memory,
+                None,
+            ));
+            fields.push(FormField::new(
+                Field::Cores(g.name.clone()),
+                format!("{} cores", g.name),
+                format_cores(g.cores_min()),
+                None,
+            ));
         }
         Form {
             entry_id: entry.id.clone(),
@@ -121,18 +152,18 @@ impl Form {
         for f in &mut self.fields {
             f.error = None;
             match &f.field {
-                Field::ExecutionName => request.name = Some(f.value.trim().to_string()),
-                Field::Parameter(key) => request.params.push((key.clone(), f.value.clone())),
-                Field::Memory(group) | Field::Cores(group) if f.value.trim().is_empty() => {
+                Field::ExecutionName => request.name = Some(f.value().trim().to_string()),
+                Field::Parameter(key) => request.params.push((key.clone(), f.value().to_string())),
+                Field::Memory(group) | Field::Cores(group) if f.value().trim().is_empty() => {
                     let _ = group; // empty: keep the description's value
                 }
-                Field::Memory(group) => match f.value.trim().parse::<f64>() {
+                Field::Memory(group) => match f.value().trim().parse::<f64>() {
                     Ok(v) => request.memory.push((group.clone(), v)),
-                    Err(_) => f.error = Some(format!("`{}` is not a number of GiB", f.value)),
+                    Err(_) => f.error = Some(format!("`{}` is not a number of GiB", f.value())),
                 },
-                Field::Cores(group) => match f.value.trim().parse::<f64>() {
+                Field::Cores(group) => match f.value().trim().parse::<f64>() {
                     Ok(v) => request.cores.push((group.clone(), v)),
-                    Err(_) => f.error = Some(format!("`{}` is not a number", f.value)),
+                    Err(_) => f.error = Some(format!("`{}` is not a number", f.value())),
                 },
                 Field::Owner | Field::Description => {}
             }
@@ -202,13 +233,13 @@ impl Form {
         let Some((min, max, step)) = f.int else {
             return false;
         };
-        let current: i64 = f.value.trim().parse().unwrap_or(min);
+        let current: i64 = f.value().trim().parse().unwrap_or(min);
         let next = if up {
             current.saturating_add(step)
         } else {
             current.saturating_sub(step)
         };
-        f.value = next.clamp(min, max).to_string();
+        f.set_value(next.clamp(min, max).to_string());
         true
     }
 
@@ -303,7 +334,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // out of range: an error on that field, no preview
-        form.fields[workers].value = "99".into();
+        form.fields[workers].set_value("99".into());
         form.refresh(&console, &[node("a", 8)]);
         assert!(
             form.fields[workers]
@@ -313,25 +344,25 @@ mod tests {
         );
         assert_eq!(form.preview, Preview::Invalid);
         // a bad name is the name field's error
-        form.fields[workers].value = "2".into();
-        form.fields[0].value = "has space".into();
+        form.fields[workers].set_value("2".into());
+        form.fields[0].set_value("has space".into());
         form.refresh(&console, &[node("a", 8)]);
         assert!(form.fields[0].error.is_some());
-        form.fields[0].value = "ok".into();
+        form.fields[0].set_value("ok".into());
         // memory too big for any node: the preview says why not
         let memory = form
             .fields
             .iter()
             .position(|f| f.field == Field::Memory("master".into()))
             .unwrap();
-        form.fields[memory].value = "60".into();
+        form.fields[memory].set_value("60".into());
         form.refresh(&console, &[node("a", 8)]);
         assert!(
             matches!(&form.preview, Preview::NoRoom(why) if why.contains("a: memory short by")),
             "{:?}",
             form.preview
         );
-        form.fields[memory].value = "lots".into();
+        form.fields[memory].set_value("lots".into());
         form.refresh(&console, &[node("a", 8)]);
         assert!(
             form.fields[memory]
@@ -347,6 +378,11 @@ mod tests {
         let console = console();
         let entry = console.shop().entry("batch-counter-0").unwrap();
         let form = Form::new(entry, &[("STEPS-environment".into(), "42".into())]);
-        assert!(form.fields.iter().any(|f| f.field == Field::Parameter("STEPS-environment".into()) && f.value == "42"));
+        assert!(
+            form.fields
+                .iter()
+                .any(|f| f.field == Field::Parameter("STEPS-environment".into())
+                    && f.value() == "42")
+        );
     }
 }

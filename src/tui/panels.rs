@@ -48,21 +48,29 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let label: String = f.label.chars().take(label_width).collect();
-        let value = if focused {
-            format!("{}▏", f.value)
-        } else {
-            f.value.clone()
-        };
-        let mut spans = vec![
-            Span::styled(
-                format!(
-                    "{}{label:<label_width$} ",
-                    if focused { "▶ " } else { "  " }
-                ),
-                if focused { s.accent } else { s.muted },
+        let mut spans = vec![Span::styled(
+            format!(
+                "{}{label:<label_width$} ",
+                if focused { "▶ " } else { "  " }
             ),
-            Span::styled(value, if focused { s.highlight } else { s.base }),
-        ];
+            if focused { s.accent } else { s.muted },
+        )];
+        if focused {
+            // the cursor where tui-input has it
+            let chars: Vec<char> = f.value().chars().collect();
+            let at = f.input.cursor().min(chars.len());
+            let before: String = chars[..at].iter().collect();
+            let under: String = chars.get(at).map_or(" ".to_string(), |c| c.to_string());
+            let after: String = chars
+                .get(at + 1..)
+                .map(|r| r.iter().collect())
+                .unwrap_or_default();
+            spans.push(Span::styled(before, s.highlight));
+            spans.push(Span::styled(under, s.selected));
+            spans.push(Span::styled(after, s.highlight));
+        } else {
+            spans.push(Span::styled(f.value().to_string(), s.base));
+        }
         if let Some((min, max, _)) = f.int {
             spans.push(Span::styled(format!("  {min}..{max} (+/-)"), s.muted));
         }

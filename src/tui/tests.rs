@@ -419,7 +419,7 @@ fn relaunch_prefills_the_form() {
     assert!(
         form.fields
             .iter()
-            .any(|f| f.label == "Workers" && f.value == "2")
+            .any(|f| f.label == "Workers" && f.value() == "2")
     );
 }
 
@@ -609,5 +609,33 @@ fn the_shop_filter_is_fuzzy() {
             .map(|e| e.id.as_str())
             .collect::<Vec<_>>(),
         ["jupyter-0"]
+    );
+}
+
+#[test]
+fn form_fields_edit_with_a_cursor() {
+    let mut a = app("default");
+    for c in "/web".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    a.on_key(key(KeyCode::Enter));
+    a.on_key(key(KeyCode::Char('s')));
+    // the execution name: go home, insert, go to the end, delete a word
+    a.on_key(key(KeyCode::Home));
+    for c in "my-".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(a.form.as_ref().unwrap().fields[0].value(), "my-web-hello");
+    a.on_key(key(KeyCode::End));
+    a.on_key(key(KeyCode::Left));
+    a.on_key(key(KeyCode::Left));
+    a.on_key(key(KeyCode::Delete));
+    assert_eq!(a.form.as_ref().unwrap().fields[0].value(), "my-web-helo");
+    // `+` in a text field is just a character
+    a.on_key(key(KeyCode::Char('+')));
+    assert_eq!(a.form.as_ref().unwrap().fields[0].value(), "my-web-hel+o");
+    assert!(
+        a.form.as_ref().unwrap().fields[0].error.is_some(),
+        "and an invalid name says so at once"
     );
 }
