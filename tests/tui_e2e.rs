@@ -176,7 +176,8 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
     // launch and watch it reach running
     pane.keys(&["Enter"]);
     let screen = pane.wait_for("the execution to run", 60, |s| {
-        s.contains(" is running") && s.contains("running     7/7")
+        s.lines()
+            .any(|l| l.contains(" running ") && l.contains("7/7"))
     });
     let id = screen
         .lines()
@@ -191,6 +192,8 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
         containers(&engines, "local", &id) + containers(&engines, "remote", &id),
         7
     );
+    // its endpoint is shown once the engine recorded it
+    pane.wait_for("the endpoint", 20, |s| s.contains("http://127.0.0.1:"));
 
     // merged logs: a line from a worker, with its service prefix
     pane.keys(&["l"]);

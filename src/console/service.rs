@@ -108,6 +108,8 @@ async fn serve(
     let deployment = settings.deployment_name.clone();
     // engine events from actions, recorded in the cache here, then forwarded
     let (event_tx, mut event_rx) = unbounded_channel::<Event>();
+    // results of actions, recorded here too before the front sees them
+    let (done_tx, mut done_rx) = unbounded_channel::<Report>();
     let mut logs: Option<tokio::task::JoinHandle<()>> = None;
     let mut next_look = tokio::time::Instant::now();
     loop {
@@ -136,6 +138,24 @@ async fn serve(
                     let _ = reports.send(Report::Engine(event));
                 }
             }
+            done = done_rx.recv() => {
+                if let Some(report) = done {
+                    // drain the events the action sent before its result
+                    while let Ok(event) = event_rx.try_recv() {
+                        let _ = record_event(&store, &deployment, &event, now_secs());
+                        let _ = reports.send(Report::Engine(event));
+                    }
+                    if let Report::Launched(Ok(launched)) = &report {
+                        let mut hosts: Vec<String> = launched.containers.iter().map(|(_, h, _)| h.clone()).collect();
+                        hosts.sort();
+                        hosts.dedup();
+                        let endpoints = serde_json::to_string(&launched.endpoints).unwrap_or_else(|_| "[]".into());
+                        let _ = store.set_placement(&deployment, &launched.execution, &hosts, &endpoints);
+                    }
+                    let _ = reports.send(report);
+                    next_look = tokio::time::Instant::now();
+                }
+            }
             ask = asks.recv() => match ask {
                 None | Some(Ask::Stop) => return,
                 Some(Ask::Refresh) => next_look = tokio::time::Instant::now(),
@@ -145,7 +165,7 @@ async fn serve(
                         let _ = reports.send(Report::Launched(Err(e.to_string())));
                         continue;
                     }
-                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), reports.clone(), Events::new(event_tx.clone()));
+                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), done_tx.clone(), Events::new(event_tx.clone()));
                     tokio::task::spawn_local(async move {
                         let result = launch(&cluster, &settings, &prepared, &events).await.map_err(|e| match e {
                             LaunchError::NoRoom(r) => format!("nothing fits now: {r}"),
@@ -159,7 +179,7 @@ async fn serve(
                     let record = store.get(&deployment, &id).ok().flatten();
                     let _ = store.set_status(&deployment, &id, ExecutionStatus::CleaningUp, Some(&format!("terminated by {by} from the console")), now_secs());
                     let hosts = record.map(|r| r.hosts).unwrap_or_default();
-                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), reports.clone(), Events::new(event_tx.clone()));
+                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), done_tx.clone(), Events::new(event_tx.clone()));
                     let grace = i32::try_from(settings.stop_grace_secs).unwrap_or(10);
                     tokio::task::spawn_local(async move {
                         let removal = remove_execution(&cluster, &settings, &id, &hosts, grace, &events).await;
