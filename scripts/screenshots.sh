@@ -58,6 +58,7 @@ wait_for "placement preview: 7 instances"
 shot start-form
 keys Enter
 wait_for " is running" 60
+sleep 2   # the look after the launch brings the recorded endpoint
 shot executions
 keys Enter
 wait_for "inspect"

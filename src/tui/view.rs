@@ -358,6 +358,7 @@ fn status_style(app: &App, status: ExecutionStatus) -> Style {
 
 fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let wide = area.width >= 120;
+    let very_wide = area.width >= 150;
     let visible = app.visible_executions();
     let rows: Vec<Row> = visible
         .iter()
@@ -388,24 +389,26 @@ fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
         })
         .collect();
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "ID", "NAME", "ENTRY", "OWNER", "STATUS", "UP", "AGE", "HOSTS", "ENDPOINT",
-                "REASON",
-            ],
-            vec![
-                Constraint::Length(11),
-                Constraint::Length(16),
-                Constraint::Length(18),
-                Constraint::Length(10),
-                Constraint::Length(11),
-                Constraint::Length(5),
-                Constraint::Length(5),
-                Constraint::Length(14),
-                Constraint::Length(26),
-                Constraint::Min(10),
-            ],
-        )
+        let mut header = vec![
+            "ID", "NAME", "ENTRY", "OWNER", "STATUS", "UP", "AGE", "HOSTS",
+        ];
+        let mut widths = vec![
+            Constraint::Length(11),
+            Constraint::Length(16),
+            Constraint::Length(18),
+            Constraint::Length(10),
+            Constraint::Length(11),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(14),
+        ];
+        if very_wide {
+            header.push("ENDPOINT");
+            widths.push(Constraint::Length(26));
+        }
+        header.push("REASON");
+        widths.push(Constraint::Min(10));
+        (header, widths)
     } else {
         (
             vec!["ID", "NAME", "STATUS", "UP", "AGE", "REASON"],
