@@ -25,6 +25,9 @@ use crate::config::docker_conf::DockerHost;
 use crate::model::ExecutionStatus;
 use crate::state::{ExecutionRecord, Store, launcher_tag, record_event};
 
+/// Name of the engine's thread (a panic hook tells it from the UI's).
+pub const ENGINE_THREAD: &str = "zoe-engine";
+
 /// How often the cluster is looked at when nobody asks.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(10);
 
@@ -43,9 +46,15 @@ pub enum Report {
         id: String,
         result: Result<usize, String>,
     },
-    /// Lines of the followed log, in order.
-    Log(Vec<LogLine>),
-    LogError(String),
+    /// Lines of the followed log of `execution`, in order.
+    Log {
+        execution: String,
+        lines: Vec<LogLine>,
+    },
+    LogError {
+        execution: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,16 +84,32 @@ pub fn spawn(
 ) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
     let (ask_tx, ask_rx) = unbounded_channel::<Ask>();
     let (report_tx, report_rx) = unbounded_channel::<Report>();
-    std::thread::spawn(move || {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            let _ = report_tx.send(Report::Failed("cannot start the engine's runtime".into()));
-            return;
-        };
-        LocalSet::new().block_on(&runtime, serve(settings, hosts, cache, ask_rx, report_tx));
-    });
+    let spawned = std::thread::Builder::new()
+        .name(ENGINE_THREAD.into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                let _ = report_tx.send(Report::Failed("cannot start the engine's runtime".into()));
+                return;
+            };
+            let reports = report_tx.clone();
+            let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                LocalSet::new()
+                    .block_on(&runtime, serve(settings, hosts, cache, ask_rx, report_tx));
+            }));
+            if served.is_err() {
+                let _ = reports.send(Report::Failed(
+                    "the engine stopped after an internal error (see the log file); restart zoe"
+                        .into(),
+                ));
+            }
+        });
+    if let Err(e) = spawned {
+        // the receiver then closes at once, and the front says so
+        eprintln!("zoe: cannot start the engine thread: {e}");
+    }
     (ask_tx, report_rx)
 }
 
@@ -96,7 +121,7 @@ async fn serve(
     reports: UnboundedSender<Report>,
 ) {
     let store = match Store::open(&cache) {
-        Ok(store) => store,
+        Ok(store) => std::rc::Rc::new(store),
         Err(e) => {
             let _ = reports.send(Report::Failed(format!(
                 "{e}; if the file is damaged, remove it"
@@ -112,25 +137,43 @@ async fn serve(
     let (done_tx, mut done_rx) = unbounded_channel::<Report>();
     let mut logs: Option<tokio::task::JoinHandle<()>> = None;
     let mut next_look = tokio::time::Instant::now();
+    // one look at a time; its result comes back here
+    let (look_tx, mut look_rx) = unbounded_channel::<Report>();
+    let mut looking = false;
+    let mut refresh_pending = false;
     loop {
         tokio::select! {
-            () = tokio::time::sleep_until(next_look) => {
-                // a look at the cluster, with supervision (what Zoe's
-                // scheduler loop does), then the cache as it now stands
-                let seen = match supervise_pass(&cluster, &settings, &store, &Events::new(event_tx.clone()), true).await {
-                    // when supervision changed something, look again to show it
-                    Ok((done, _)) if !(done.ended.is_empty() && done.started.is_empty() && done.removed.is_empty()) => observe(&cluster, &settings, &store, true).await,
-                    Ok((_, seen)) => Ok(seen),
-                    Err(e) => Err(e),
-                };
-                let report = match (seen, store.list(&deployment, true)) {
-                    (Ok(seen), Ok(records)) => Report::Seen { nodes: seen.nodes, records, views: seen.views },
-                    (Err(e), _) | (_, Err(e)) => Report::Failed(e.to_string()),
-                };
-                if reports.send(report).is_err() {
-                    return;
+            () = tokio::time::sleep_until(next_look), if !looking => {
+                // a look at the cluster with supervision (what Zoe's
+                // scheduler loop does), on its own task so that asks are
+                // served while a slow host is being waited for
+                looking = true;
+                let (cluster, settings, store, events, done) = (cluster.clone(), settings.clone(), store.clone(), Events::new(event_tx.clone()), look_tx.clone());
+                tokio::task::spawn_local(async move {
+                    let deployment = settings.deployment_name.clone();
+                    let seen = match supervise_pass(&cluster, &settings, &store, &events, true).await {
+                        // when supervision changed something, look again to show it
+                        Ok((did, _)) if !(did.ended.is_empty() && did.started.is_empty() && did.removed.is_empty()) => observe(&cluster, &settings, &store, true).await,
+                        Ok((_, seen)) => Ok(seen),
+                        Err(e) => Err(e),
+                    };
+                    let report = match (seen, store.list(&deployment, true)) {
+                        (Ok(seen), Ok(records)) => Report::Seen { nodes: seen.nodes, records, views: seen.views },
+                        (Err(e), _) | (_, Err(e)) => Report::Failed(e.to_string()),
+                    };
+                    let _ = done.send(report);
+                });
+            }
+            looked = look_rx.recv() => {
+                if let Some(report) = looked {
+                    looking = false;
+                    if reports.send(report).is_err() {
+                        return;
+                    }
+                    // look again soon if something asked for it meanwhile
+                    next_look = tokio::time::Instant::now() + if refresh_pending { Duration::from_millis(200) } else { REFRESH_EVERY };
+                    refresh_pending = false;
                 }
-                next_look = tokio::time::Instant::now() + REFRESH_EVERY;
             }
             event = event_rx.recv() => {
                 if let Some(event) = event {
@@ -146,6 +189,7 @@ async fn serve(
                         let _ = reports.send(Report::Engine(event));
                     }
                     if let Report::Launched(Ok(launched)) = &report {
+                        let store = &*store;
                         let mut hosts: Vec<String> = launched.containers.iter().map(|(_, h, _)| h.clone()).collect();
                         hosts.sort();
                         hosts.dedup();
@@ -153,12 +197,15 @@ async fn serve(
                         let _ = store.set_placement(&deployment, &launched.execution, &hosts, &endpoints);
                     }
                     let _ = reports.send(report);
-                    next_look = tokio::time::Instant::now();
+                    next_look = tokio::time::Instant::now(); refresh_pending |= looking;
                 }
             }
             ask = asks.recv() => match ask {
                 None | Some(Ask::Stop) => return,
-                Some(Ask::Refresh) => next_look = tokio::time::Instant::now(),
+                Some(Ask::Refresh) => {
+                    next_look = tokio::time::Instant::now();
+                    refresh_pending |= looking;
+                }
                 Some(Ask::Launch(prepared)) => {
                     let record = record_for(&prepared, &deployment);
                     if let Err(e) = store.insert(&record) {
@@ -173,7 +220,7 @@ async fn serve(
                         });
                         let _ = reports.send(Report::Launched(result));
                     });
-                    next_look = tokio::time::Instant::now() + Duration::from_secs(1);
+                    next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
                 }
                 Some(Ask::Terminate { id, by }) => {
                     let record = store.get(&deployment, &id).ok().flatten();
@@ -191,7 +238,7 @@ async fn serve(
                         };
                         let _ = reports.send(Report::Terminated { id, result });
                     });
-                    next_look = tokio::time::Instant::now() + Duration::from_secs(1);
+                    next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
                 }
                 Some(Ask::FollowLogs { id, service, tail }) => {
                     if let Some(task) = logs.take() {
@@ -260,9 +307,11 @@ async fn follow_logs(
         .map(|(host, s)| (host, s.id.clone(), s.instance.clone()))
         .collect();
     if containers.is_empty() {
-        let _ = reports.send(Report::LogError(format!(
-            "execution {id} has no containers to read logs from"
-        )));
+        let message = format!("execution {id} has no containers to read logs from");
+        let _ = reports.send(Report::LogError {
+            execution: id.clone(),
+            message,
+        });
         return;
     }
     let mut streams = Vec::new();
@@ -279,7 +328,10 @@ async fn follow_logs(
                 },
             ))),
             Err(e) => {
-                let _ = reports.send(Report::LogError(e.to_string()));
+                let _ = reports.send(Report::LogError {
+                    execution: id.clone(),
+                    message: e.to_string(),
+                });
             }
         }
     }
@@ -290,11 +342,21 @@ async fn follow_logs(
             match item {
                 Ok(line) => lines.push(line),
                 Err(why) => {
-                    let _ = reports.send(Report::LogError(why));
+                    let _ = reports.send(Report::LogError {
+                        execution: id.clone(),
+                        message: why,
+                    });
                 }
             }
         }
-        if !lines.is_empty() && reports.send(Report::Log(lines)).is_err() {
+        if !lines.is_empty()
+            && reports
+                .send(Report::Log {
+                    execution: id.clone(),
+                    lines,
+                })
+                .is_err()
+        {
             return;
         }
     }

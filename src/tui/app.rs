@@ -85,8 +85,26 @@ pub enum Update {
         id: String,
         result: Result<usize, String>,
     },
-    Log(Vec<LogLine>),
-    LogError(String),
+    /// Lines of the log followed for this execution.
+    Log {
+        execution: String,
+        lines: Vec<LogLine>,
+    },
+    LogError {
+        execution: String,
+        message: String,
+    },
+}
+
+impl Update {
+    /// Lines for whatever log is being followed (tests).
+    #[cfg(test)]
+    pub fn log(lines: Vec<LogLine>) -> Update {
+        Update::Log {
+            execution: "1ibx0a2b3c".into(),
+            lines,
+        }
+    }
 }
 
 /// What the UI asks the loop or the engine to do.
@@ -337,7 +355,7 @@ impl App {
                 self.nodes_selected = self.nodes_selected.min(self.nodes.len().saturating_sub(1));
                 self.executions_selected = self
                     .executions_selected
-                    .min(self.executions.len().saturating_sub(1));
+                    .min(self.visible_executions().len().saturating_sub(1));
                 if let Some(form) = self.form.as_mut() {
                     form.refresh(&self.console, &self.nodes);
                 }
@@ -364,8 +382,10 @@ impl App {
                 self.message = Some((format!("{} is running{more}", launched.execution), false));
                 self.launch.clear();
                 self.launching = None;
-                self.view = View::Executions;
-                self.executions_selected = 0;
+                if self.view == View::Shop {
+                    self.view = View::Executions;
+                    self.executions_selected = 0;
+                }
             }
             Update::Launched(Err(why)) => {
                 self.message = Some((why, true));
@@ -379,14 +399,15 @@ impl App {
                 id,
                 result: Err(why),
             } => self.message = Some((format!("{id}: could not clean every host: {why}"), true)),
-            Update::Log(lines) => {
-                if let Some(logs) = self.logs.as_mut() {
+            // lines of a log no longer shown are dropped
+            Update::Log { execution, lines } => {
+                if let Some(logs) = self.logs.as_mut().filter(|l| l.execution == execution) {
                     logs.push(lines);
                 }
             }
-            Update::LogError(why) => {
-                if let Some(logs) = self.logs.as_mut() {
-                    logs.error = Some(why);
+            Update::LogError { execution, message } => {
+                if let Some(logs) = self.logs.as_mut().filter(|l| l.execution == execution) {
+                    logs.error = Some(message);
                 }
             }
         }
@@ -454,7 +475,21 @@ impl App {
         }
     }
 
+    /// Handles a key. Leaving the log view by any route stops the follow.
     pub fn on_key(&mut self, key: KeyEvent) -> Request {
+        let before = self.view;
+        let request = self.handle_key(key);
+        if before == View::Logs
+            && self.view != View::Logs
+            && self.logs.take().is_some()
+            && request == Request::None
+        {
+            return Request::StopLogs;
+        }
+        request
+    }
+
+    fn handle_key(&mut self, key: KeyEvent) -> Request {
         self.dirty = true;
         match self.mode {
             Mode::Filter => return self.edit_line(key, true),

@@ -76,7 +76,20 @@ impl Drop for TerminalGuard {
 
 pub fn run(setup: Setup) -> io::Result<()> {
     let previous = std::panic::take_hook();
+    let log_file = setup.state_dir.join("zoe.log");
     std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some(crate::console::service::ENGINE_THREAD) {
+            // the UI is still running: never print over it; keep the details
+            let _ = std::fs::create_dir_all(log_file.parent().unwrap_or(std::path::Path::new(".")));
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_file)
+            {
+                let _ = writeln!(f, "engine panic: {info}");
+            }
+            return;
+        }
         restore_terminal();
         previous(info);
     }));
@@ -104,6 +117,7 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     let mut keys = EventStream::new();
+    let mut engine_gone = false;
     loop {
         if app.dirty {
             terminal.draw(|frame| view::draw(frame, &mut app))?;
@@ -143,7 +157,7 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => break,
             },
-            report = reports.recv() => match report {
+            report = reports.recv(), if !engine_gone => match report {
                 Some(report) => {
                     // an action finished: look at the cluster now to show its outcome
                     if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
@@ -151,7 +165,14 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
                     }
                     app.on_update(to_update(report));
                 }
-                None => app.on_update(Update::Failed("the engine stopped".into())),
+                None => {
+                    engine_gone = true;
+                    let why = match app.message.take() {
+                        Some((error, true)) => format!("{error} (the engine stopped: restart zoe)"),
+                        _ => "the engine stopped: the cluster is no longer watched; restart zoe".to_string(),
+                    };
+                    app.on_update(Update::Failed(why));
+                }
             },
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
@@ -177,8 +198,8 @@ fn to_update(report: Report) -> Update {
         Report::Engine(event) => Update::Progress(event),
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },
-        Report::Log(lines) => Update::Log(lines),
-        Report::LogError(why) => Update::LogError(why),
+        Report::Log { execution, lines } => Update::Log { execution, lines },
+        Report::LogError { execution, message } => Update::LogError { execution, message },
         Report::Seen {
             nodes,
             records,

@@ -162,7 +162,10 @@ pub fn draw_launch(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if app.launch.is_empty() {
         return;
     }
-    let height = (app.launch.len() as u16 + 2).min(area.height / 2).max(3);
+    let height = (app.launch.len() as u16 + 2)
+        .min(area.height / 2)
+        .max(3)
+        .min(area.height);
     let rect = Rect {
         x: area.x,
         y: area.y + area.height - height,
@@ -298,7 +301,35 @@ pub fn draw_logs(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(logs) = &app.logs else { return };
     let s = &app.styles;
     let inner_height = usize::from(area.height.saturating_sub(2));
-    let first = logs.first_visible(inner_height);
+    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let prefix = |l: &crate::backend::docker::logs::LogLine| {
+        (if logs.service.is_none() {
+            l.instance.len() + 3
+        } else {
+            0
+        }) + if logs.timestamps {
+            l.timestamp.len() + 1
+        } else {
+            0
+        }
+    };
+    // Following with wrap on: long lines take several rows, so count rows
+    // back from the newest line to keep it on screen.
+    let first = if logs.wrap && logs.follow {
+        let mut rows = 0;
+        let mut first = logs.lines.len();
+        for l in logs.lines.iter().rev() {
+            let width = prefix(l) + l.text.chars().count();
+            rows += width.div_ceil(inner_width).max(1);
+            if rows > inner_height {
+                break;
+            }
+            first -= 1;
+        }
+        first.min(logs.lines.len().saturating_sub(1))
+    } else {
+        logs.first_visible(inner_height)
+    };
     let width = logs
         .lines
         .iter()

@@ -442,7 +442,7 @@ fn log_view() {
             a.on_key(key(KeyCode::Char('l'))),
             Request::FollowLogs { .. }
         ));
-        a.on_update(Update::Log(
+        a.on_update(Update::log(
             (0..60)
                 .map(|n| {
                     log_line(
@@ -480,8 +480,8 @@ fn a_flood_of_long_log_lines_renders_only_the_window() {
         timestamp: String::new(),
         text: "x".repeat(100_000),
     };
-    a.on_update(Update::Log(vec![huge; 50]));
-    a.on_update(Update::Log(
+    a.on_update(Update::log(vec![huge; 50]));
+    a.on_update(Update::log(
         (0..20_000).map(|n| log_line(n, "w0")).collect(),
     ));
     a.on_key(key(KeyCode::Char('w')));
@@ -638,4 +638,65 @@ fn form_fields_edit_with_a_cursor() {
         a.form.as_ref().unwrap().fields[0].error.is_some(),
         "and an invalid name says so at once"
     );
+}
+
+#[test]
+fn leaving_the_log_view_any_way_stops_the_follow_and_stale_lines_are_dropped() {
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('l')));
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('1'))),
+        Request::StopLogs,
+        "switching view stops it"
+    );
+    assert!(a.logs.is_none());
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('l')));
+    assert_eq!(a.on_key(key(KeyCode::Tab)), Request::StopLogs);
+    // lines of another execution never land in the view
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('l')));
+    a.on_update(Update::Log {
+        execution: "someone-else".into(),
+        lines: vec![log_line(1, "w0")],
+    });
+    assert!(a.logs.as_ref().unwrap().lines.is_empty());
+}
+
+#[test]
+fn following_with_wrap_keeps_the_newest_line_on_screen() {
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('l')));
+    let mut lines: Vec<_> = (0..30)
+        .map(|n| crate::backend::docker::logs::LogLine {
+            instance: "w0".into(),
+            stderr: false,
+            timestamp: String::new(),
+            text: format!("{n} {}", "long text ".repeat(20)),
+        })
+        .collect();
+    lines.push(crate::backend::docker::logs::LogLine {
+        instance: "w0".into(),
+        stderr: false,
+        timestamp: String::new(),
+        text: "THE NEWEST LINE".into(),
+    });
+    a.on_update(Update::log(lines));
+    a.on_key(key(KeyCode::Char('w')));
+    let screen = render(&mut a, 80, 24);
+    assert!(screen.contains("THE NEWEST LINE"), "{screen}");
+}
+
+#[test]
+fn a_launch_panel_fits_any_terminal() {
+    let mut a = app("default");
+    a.launching = Some("x1".into());
+    a.launch = (0..40)
+        .map(|n| (format!("w{n}"), "local".into(), "creating".into()))
+        .collect();
+    for (w, h) in [(80, 4), (80, 5), (30, 6), (80, 24)] {
+        let _ = render(&mut a, w, h);
+    }
 }

@@ -101,10 +101,17 @@ fn key_hint(app: &App, key: &str, label: &str) -> Vec<Span<'static>> {
 fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
     let line = match app.mode {
-        Mode::Filter => Line::from(vec![
-            Span::styled("/", s.accent),
-            Span::styled(format!("{}▏", app.filter), s.highlight),
-        ]),
+        Mode::Filter => {
+            let text = if app.view == View::Executions {
+                &app.executions_filter
+            } else {
+                &app.filter
+            };
+            Line::from(vec![
+                Span::styled("/", s.accent),
+                Span::styled(format!("{text}▏"), s.highlight),
+            ])
+        }
         Mode::Command => Line::from(vec![
             Span::styled(":", s.accent),
             Span::styled(format!("{}▏", app.command), s.highlight),
