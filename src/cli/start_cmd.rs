@@ -16,7 +16,7 @@ use crate::console::quota::{Quota, Usage, admit, demand_of};
 use crate::console::{LaunchRequest, Prepared};
 use crate::model::ExecutionStatus;
 use crate::sched::{QueuedExecution, Simulation, schedule};
-use crate::state::{ExecutionRecord, launcher_tag, record_event};
+use crate::state::{ExecutionRecord, record_event};
 
 /// Exit code when nothing fits now.
 pub const EXIT_NO_ROOM: u8 = 3;
@@ -67,31 +67,7 @@ pub async fn start(
         },
     );
     admit(&Quota::default(), &usage, &prepared.description).map_err(CliError::new)?;
-    let record = ExecutionRecord {
-        id: id.clone(),
-        name: prepared.identity.name.clone(),
-        entry: prepared.entry_id.clone(),
-        owner: prepared.identity.owner.clone(),
-        deployment: deployment.clone(),
-        description: Some(serde_json::to_string(&prepared.description).unwrap_or_default()),
-        parameters: serde_json::Value::Object(
-            prepared
-                .parameters
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect(),
-        )
-        .to_string(),
-        status: ExecutionStatus::Submitted,
-        reason: None,
-        submitted: now_secs(),
-        started: None,
-        ended: None,
-        hosts: Vec::new(),
-        endpoints: "[]".into(),
-        launcher: launcher_tag(),
-        restarts: Vec::new(),
-    };
+    let record = crate::console::launch_record(&prepared, &deployment);
     // Recorded before anything is created: a crash from here on is found
     // and cleaned up by the next console that looks at the cluster.
     s.store.insert(&record).map_err(cache_error)?;

@@ -188,6 +188,34 @@ impl Console {
     }
 }
 
+/// The cache record of an execution about to be launched by this process
+/// (written before anything is created, so a crash leaves a trace).
+pub fn launch_record(prepared: &Prepared, deployment: &str) -> crate::state::ExecutionRecord {
+    let parameters = prepared
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    crate::state::ExecutionRecord {
+        id: prepared.identity.id.to_string(),
+        name: prepared.identity.name.clone(),
+        entry: prepared.entry_id.clone(),
+        owner: prepared.identity.owner.clone(),
+        deployment: deployment.to_string(),
+        description: Some(serde_json::to_string(&prepared.description).unwrap_or_default()),
+        parameters: serde_json::Value::Object(parameters).to_string(),
+        status: crate::model::ExecutionStatus::Submitted,
+        reason: None,
+        submitted: launch::now_secs(),
+        started: None,
+        ended: None,
+        hosts: Vec::new(),
+        endpoints: "[]".into(),
+        launcher: crate::state::launcher_tag(),
+        restarts: Vec::new(),
+    }
+}
+
 /// Zoe pre-fills the execution name with the description's name; ours must
 /// also be a valid label value, so other characters become `-`.
 pub fn default_execution_name(app_name: &str) -> String {

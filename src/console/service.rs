@@ -23,7 +23,7 @@ use crate::backend::docker::logs::{LogLine, LogRequest, follow};
 use crate::config::Settings;
 use crate::config::docker_conf::DockerHost;
 use crate::model::ExecutionStatus;
-use crate::state::{ExecutionRecord, Store, launcher_tag, record_event};
+use crate::state::{ExecutionRecord, Store, record_event};
 
 /// Name of the engine's thread (a panic hook tells it from the UI's).
 pub const ENGINE_THREAD: &str = "zoe-engine";
@@ -207,7 +207,7 @@ async fn serve(
                     refresh_pending |= looking;
                 }
                 Some(Ask::Launch(prepared)) => {
-                    let record = record_for(&prepared, &deployment);
+                    let record = super::launch_record(&prepared, &deployment);
                     if let Err(e) = store.insert(&record) {
                         let _ = reports.send(Report::Launched(Err(e.to_string())));
                         continue;
@@ -253,34 +253,6 @@ async fn serve(
                 }
             },
         }
-    }
-}
-
-fn record_for(prepared: &Prepared, deployment: &str) -> ExecutionRecord {
-    ExecutionRecord {
-        id: prepared.identity.id.to_string(),
-        name: prepared.identity.name.clone(),
-        entry: prepared.entry_id.clone(),
-        owner: prepared.identity.owner.clone(),
-        deployment: deployment.to_string(),
-        description: Some(serde_json::to_string(&prepared.description).unwrap_or_default()),
-        parameters: serde_json::Value::Object(
-            prepared
-                .parameters
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect(),
-        )
-        .to_string(),
-        status: ExecutionStatus::Submitted,
-        reason: None,
-        submitted: now_secs(),
-        started: None,
-        ended: None,
-        hosts: Vec::new(),
-        endpoints: "[]".into(),
-        launcher: launcher_tag(),
-        restarts: Vec::new(),
     }
 }
 

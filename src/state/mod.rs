@@ -109,13 +109,13 @@ impl Store {
         self.conn.busy_timeout(Duration::from_secs(15))?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let version: i32 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version < SCHEMA_VERSION {
-            self.conn.execute_batch(
-                "BEGIN IMMEDIATE;
-                 CREATE TABLE IF NOT EXISTS executions (
+        // The version is read inside the write transaction that migrates, so
+        // two consoles opening a new cache at once cannot both migrate.
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let version: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version < 1 {
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS executions (
                     id TEXT NOT NULL, deployment TEXT NOT NULL, name TEXT NOT NULL, entry TEXT NOT NULL,
                     owner TEXT NOT NULL, description TEXT, parameters TEXT NOT NULL DEFAULT '{}',
                     status TEXT NOT NULL, reason TEXT, submitted INTEGER NOT NULL, started INTEGER, ended INTEGER,
@@ -126,21 +126,19 @@ impl Store {
                  CREATE INDEX IF NOT EXISTS status_log_by_execution ON status_log (deployment, id, at);
                  CREATE TABLE IF NOT EXISTS nodes (
                     deployment TEXT NOT NULL, name TEXT NOT NULL, snapshot TEXT NOT NULL, seen INTEGER NOT NULL,
-                    PRIMARY KEY (deployment, name));
-                 PRAGMA user_version = 1;
-                 COMMIT;",
+                    PRIMARY KEY (deployment, name));",
             )?;
         }
         if version < 2 {
             // v2: how often each service was placed again after dying
-            self.conn.execute_batch(
-                "BEGIN IMMEDIATE;
-                 ALTER TABLE executions ADD COLUMN restarts TEXT NOT NULL DEFAULT '{}';
-                 PRAGMA user_version = 2;
-                 COMMIT;",
+            tx.execute_batch(
+                "ALTER TABLE executions ADD COLUMN restarts TEXT NOT NULL DEFAULT '{}';",
             )?;
         }
-        Ok(())
+        if version < SCHEMA_VERSION {
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
+        tx.commit()
     }
 
     /// A write transaction that takes the write lock up front, so two
