@@ -5,9 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::tmux::{Pane, wait_until};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 fn tmux_available() -> bool {
     if Command::new("tmux")
@@ -24,33 +26,11 @@ fn tmux_available() -> bool {
     false
 }
 
-fn tmux(socket: &Path, args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
-}
-
 fn signal_restores_the_terminal(signal: &str) {
     if !tmux_available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("tmux.sock");
     // a host that answers nothing: the UI must draw and stay responsive anyway
     std::fs::write(
         dir.path().join("docker.conf"),
@@ -71,32 +51,14 @@ fn signal_restores_the_terminal(signal: &str) {
         "export ZOE_CONFIG={d}/zoe.toml XDG_CACHE_HOME={d} USER=tester; sh -c 'echo $$ > {d}/pid; exec {zoe}'; stty -a > {d}/stty; echo done > {d}/done; exec sleep 60",
         zoe = env!("CARGO_BIN_EXE_zoe")
     );
-    let started = Command::new("tmux")
-        .arg("-S")
-        .arg(&socket)
-        .args([
-            "new-session",
-            "-d",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "sh",
-            "-c",
-            &script,
-        ])
-        .status()
-        .unwrap();
-    assert!(started.success());
-    wait_until("the UI to draw", || {
-        tmux(&socket, &["capture-pane", "-p"]).contains("1 shop")
-    });
+    let pane = Pane::start(dir.path().join("tmux.sock"), 80, 24, &script);
+    pane.wait_for("the UI to draw", 20, |s| s.contains("1 shop"));
     assert_eq!(
-        tmux(&socket, &["display", "-p", "#{alternate_on}"]).trim(),
+        pane.show("#{alternate_on}"),
         "1",
         "the UI uses the alternate screen"
     );
-    let screen = tmux(&socket, &["capture-pane", "-p"]);
+    let screen = pane.screen();
     assert!(screen.contains("Master and workers"), "{screen}");
 
     let pid = std::fs::read_to_string(dir.path().join("pid"))
@@ -112,15 +74,11 @@ fn signal_restores_the_terminal(signal: &str) {
     );
     wait_until("the UI to exit", || dir.path().join("done").exists());
     assert_eq!(
-        tmux(&socket, &["display", "-p", "#{alternate_on}"]).trim(),
+        pane.show("#{alternate_on}"),
         "0",
         "back on the normal screen"
     );
-    assert_eq!(
-        tmux(&socket, &["display", "-p", "#{cursor_flag}"]).trim(),
-        "1",
-        "cursor visible"
-    );
+    assert_eq!(pane.show("#{cursor_flag}"), "1", "cursor visible");
     let stty = std::fs::read_to_string(dir.path().join("stty")).unwrap();
     assert!(
         stty.contains(" icanon") && !stty.contains("-icanon"),
@@ -130,11 +88,6 @@ fn signal_restores_the_terminal(signal: &str) {
         stty.contains(" echo ") && !stty.contains("-echo "),
         "echo on again: {stty}"
     );
-    let _ = Command::new("tmux")
-        .arg("-S")
-        .arg(&socket)
-        .arg("kill-server")
-        .status();
 }
 
 #[test]
@@ -153,7 +106,6 @@ fn q_quits_and_restores_the_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("tmux.sock");
     let d = dir.path().display();
     let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("shop");
     std::fs::write(
@@ -168,34 +120,14 @@ fn q_quits_and_restores_the_terminal() {
         "export ZOE_CONFIG={d}/zoe.toml XDG_CACHE_HOME={d} USER=tester; {zoe}; echo exit=$? > {d}/done; exec sleep 60",
         zoe = env!("CARGO_BIN_EXE_zoe")
     );
-    assert!(
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args([
-                "new-session",
-                "-d",
-                "-x",
-                "80",
-                "-y",
-                "24",
-                "sh",
-                "-c",
-                &script
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
-    wait_until("the UI to draw", || {
-        tmux(&socket, &["capture-pane", "-p"]).contains("1 shop")
-    });
+    let pane = Pane::start(dir.path().join("tmux.sock"), 80, 24, &script);
+    pane.wait_for("the UI to draw", 20, |s| s.contains("1 shop"));
     // the filter works while the only host never answers
-    tmux(&socket, &["send-keys", "/", "spark", "Enter"]);
-    wait_until("the filter to apply", || {
-        tmux(&socket, &["capture-pane", "-p"]).contains("shop (2 of 7)")
-    });
-    tmux(&socket, &["send-keys", "q"]);
+    pane.keys(&["/"]);
+    pane.text("spark");
+    pane.keys(&["Enter"]);
+    pane.wait_for("the filter to apply", 20, |s| s.contains("shop (2 of 7)"));
+    pane.keys(&["q"]);
     wait_until("the UI to exit", || dir.path().join("done").exists());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("done"))
@@ -203,13 +135,5 @@ fn q_quits_and_restores_the_terminal() {
             .trim(),
         "exit=0"
     );
-    assert_eq!(
-        tmux(&socket, &["display", "-p", "#{alternate_on}"]).trim(),
-        "0"
-    );
-    let _ = Command::new("tmux")
-        .arg("-S")
-        .arg(&socket)
-        .arg("kill-server")
-        .status();
+    assert_eq!(pane.show("#{alternate_on}"), "0");
 }

@@ -8,9 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::tmux::Pane;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 fn ready() -> Option<PathBuf> {
     let dir = PathBuf::from(
@@ -28,58 +30,6 @@ fn ready() -> Option<PathBuf> {
     }
     eprintln!("SKIPPED: needs tmux and scripts/engines.sh start");
     None
-}
-
-struct Pane {
-    socket: PathBuf,
-}
-
-impl Pane {
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p"])
-    }
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-    fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
-    }
-    fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if check(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(secs),
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .status();
-    }
 }
 
 fn containers(engines: &Path, host: &str, id: &str) -> usize {
@@ -127,28 +77,7 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
         "export ZOE_CONFIG={d}/zoe.toml XDG_CACHE_HOME={d} XDG_STATE_HOME={d} USER=tester; {zoe}; exec sleep 60",
         zoe = env!("CARGO_BIN_EXE_zoe")
     );
-    let pane = Pane {
-        socket: dir.path().join("tmux.sock"),
-    };
-    assert!(
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&pane.socket)
-            .args([
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "36",
-                "sh",
-                "-c",
-                &script
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let pane = Pane::start(dir.path().join("tmux.sock"), 120, 36, &script);
     pane.wait_for("both hosts online", 30, |s| s.contains("2/2 hosts online"));
 
     // filter the shop and open the master + workers entry

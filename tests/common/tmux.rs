@@ -1,0 +1,97 @@
+//! A tmux session driving the real binary, shared by the terminal UI tests.
+//! The server is killed when the pane is dropped, also when a test fails.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Pane {
+    socket: PathBuf,
+}
+
+impl Pane {
+    /// A detached session of `width`×`height` running `script` with `sh -c`,
+    /// on its own server at `socket`.
+    pub fn start(socket: PathBuf, width: u16, height: u16, script: &str) -> Pane {
+        let pane = Pane { socket };
+        let (w, h) = (width.to_string(), height.to_string());
+        let started = Command::new("tmux")
+            .arg("-S")
+            .arg(&pane.socket)
+            .args(["new-session", "-d", "-x", &w, "-y", &h, "sh", "-c", script])
+            .status()
+            .unwrap();
+        assert!(started.success(), "tmux new-session failed");
+        pane
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    /// A tmux format of the pane, e.g. `#{alternate_on}`.
+    pub fn show(&self, format: &str) -> String {
+        self.tmux(&["display", "-p", format]).trim().to_string()
+    }
+
+    /// Key names, one at a time with a pause, as a person would type them.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Literal text.
+    pub fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+    }
+
+    /// Polls the screen until `check` holds; fails with the screen after `secs`.
+    pub fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(secs),
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .status();
+    }
+}
+
+/// Polls `check` for up to 20 seconds.
+pub fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}
