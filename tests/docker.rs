@@ -93,6 +93,27 @@ impl Setup {
             stderr: String::from_utf8_lossy(&out.stderr).into(),
         }
     }
+
+    /// `zoe ARGS -o json`, which must succeed, parsed.
+    fn json(&self, args: &[&str]) -> Value {
+        let run = self.zoe(&[args, &["-o", "json"]].concat());
+        assert_eq!(run.code, 0, "zoe {args:?}: {}", run.stderr);
+        serde_json::from_str(&run.stdout).unwrap()
+    }
+}
+
+/// The host and container id of `instance` in the JSON answer of `zoe start`.
+fn container_of(launched: &Value, instance: &str) -> (String, String) {
+    let c = launched["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == instance)
+        .unwrap();
+    (
+        c[1].as_str().unwrap().to_string(),
+        c[2].as_str().unwrap().to_string(),
+    )
 }
 
 fn two_hosts(e: &Engines, local_labels: &str) -> String {
@@ -732,9 +753,7 @@ fn docker(e: &Engines, host: &str, args: &[&str]) -> String {
 }
 
 fn instances(setup: &Setup, id: &str) -> Vec<Value> {
-    let run = setup.zoe(&["inspect", id, "-o", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    serde_json::from_str::<Value>(&run.stdout).unwrap()["instances"]
+    setup.json(&["inspect", id])["instances"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -744,21 +763,10 @@ fn instances(setup: &Setup, id: &str) -> Vec<Value> {
 fn supervise_ends_an_execution_whose_essential_service_died() {
     let Some(e) = engines() else { return };
     let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
-    let launched: Value = serde_json::from_str(
-        &setup
-            .zoe(&["start", "master-workers-0", "-p", "worker=1", "-o", "json"])
-            .stdout,
-    )
-    .unwrap();
+    let launched = setup.json(&["start", "master-workers-0", "-p", "worker=1"]);
     let id = launched["execution"].as_str().unwrap().to_string();
-    let master = launched["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c[0] == "master0")
-        .unwrap();
-    let host = master[1].as_str().unwrap().to_string();
-    docker(&e, &host, &["kill", master[2].as_str().unwrap()]);
+    let (host, master) = container_of(&launched, "master0");
+    docker(&e, &host, &["kill", &master]);
 
     let pass = setup.zoe(&["supervise", "--once"]);
     assert_eq!(pass.code, 0, "{}", pass.stderr);
@@ -793,22 +801,10 @@ fn supervise_ends_an_execution_whose_essential_service_died() {
 fn supervise_places_a_dead_elastic_service_again() {
     let Some(e) = engines() else { return };
     let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
-    let launched: Value = serde_json::from_str(
-        &setup
-            .zoe(&["start", "master-workers-0", "-p", "worker=1", "-o", "json"])
-            .stdout,
-    )
-    .unwrap();
+    let launched = setup.json(&["start", "master-workers-0", "-p", "worker=1"]);
     let id = launched["execution"].as_str().unwrap().to_string();
-    let elastic = launched["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c[0] == "extra-worker1")
-        .unwrap()
-        .clone();
-    let host = elastic[1].as_str().unwrap().to_string();
-    docker(&e, &host, &["kill", elastic[2].as_str().unwrap()]);
+    let (host, elastic) = container_of(&launched, "extra-worker1");
+    docker(&e, &host, &["kill", &elastic]);
     assert_eq!(
         ps_rows(&setup)
             .iter()
@@ -839,11 +835,10 @@ fn supervise_places_a_dead_elastic_service_again() {
     assert_eq!(again["state"], "started");
     assert_ne!(
         again["container"].as_str().unwrap(),
-        &elastic[2].as_str().unwrap()[..12],
+        &elastic[..12],
         "a new container"
     );
-    let inspect: Value =
-        serde_json::from_str(&setup.zoe(&["inspect", &id, "-o", "json"]).stdout).unwrap();
+    let inspect = setup.json(&["inspect", &id]);
     assert_eq!(
         inspect["execution"]["restarts"],
         json!([["extra-worker1", 1]]),
