@@ -13,7 +13,7 @@ fn main() -> ExitCode {
             ExitCode::from(outcome.code)
         }
         Err(err) => {
-            eprintln!("zoe: error: {}", err.message);
+            cli::print_stderr(&format!("zoe: error: {}", err.message));
             ExitCode::from(err.code)
         }
     }

@@ -35,6 +35,112 @@ pub const CORES: &str = "org.zoe-console.cores";
 /// Label on networks the console created for one execution.
 pub const NETWORK_OF: &str = "org.zoe-console.network-of";
 
+/// Largest memory reservation a label may claim: 1 PiB.
+pub const MAX_MEMORY_BYTES: u64 = 1 << 50;
+/// Largest core reservation a label may claim.
+pub const MAX_CORES: f64 = 65_536.0;
+/// Longest execution name, owner or entry a label may carry, in bytes.
+pub const MAX_TEXT_BYTES: usize = 256;
+/// Longest description or parameter list a label may carry, in bytes.
+pub const MAX_JSON_BYTES: usize = 1 << 20;
+
+/// A memory reservation label: whole bytes, at most [`MAX_MEMORY_BYTES`].
+pub fn parse_memory(text: &str) -> Result<u64, String> {
+    let value: u64 = text
+        .parse()
+        .map_err(|_| format!("memory `{}` is not a whole number of bytes", shorten(text)))?;
+    if value > MAX_MEMORY_BYTES {
+        return Err(format!("memory {value} is above {MAX_MEMORY_BYTES} bytes"));
+    }
+    Ok(value)
+}
+
+/// A core reservation label: a finite number from 0 to [`MAX_CORES`].
+pub fn parse_cores(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("cores `{}` is not a number", shorten(text)))?;
+    if !value.is_finite() || !(0.0..=MAX_CORES).contains(&value) {
+        return Err(format!(
+            "cores `{}` is not a number from 0 to {MAX_CORES}",
+            shorten(text)
+        ));
+    }
+    Ok(value)
+}
+
+/// At most 40 characters of a label value, for messages.
+fn shorten(text: &str) -> String {
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+/// Whether a service container's labels can be trusted: every label the
+/// engine relies on parses strictly (an id and an instance name that can
+/// be a DNS name, finite bounded reservations, booleans, bounded texts and
+/// JSON). A container whose labels do not is shown as foreign ("bad
+/// labels") and never counted, adopted or acted on. Labels that are absent
+/// (containers made by Zoe itself carry only Zoe's) are not an error.
+pub fn check_labels(labels: &HashMap<String, String>) -> Result<(), String> {
+    let id = labels
+        .get(EXECUTION_ID)
+        .ok_or_else(|| format!("no `{EXECUTION_ID}` label"))?;
+    crate::model::ExecutionId::parse(id).map_err(|_| {
+        format!(
+            "`{EXECUTION_ID}` = `{}` is not an execution id (1 to 16 lowercase letters and digits)",
+            shorten(id)
+        )
+    })?;
+    let service = labels
+        .get(SERVICE_NAME)
+        .ok_or_else(|| format!("no `{SERVICE_NAME}` label"))?;
+    crate::model::execution::check_label_value("service name", service)
+        .map_err(|why| format!("`{SERVICE_NAME}`: {}", shorten(&why)))?;
+    if let Some(v) = labels.get(MEMORY) {
+        parse_memory(v).map_err(|why| format!("`{MEMORY}`: {why}"))?;
+    }
+    if let Some(v) = labels.get(CORES) {
+        parse_cores(v).map_err(|why| format!("`{CORES}`: {why}"))?;
+    }
+    for key in [ESSENTIAL, MONITOR] {
+        if let Some(v) = labels.get(key)
+            && v != "true"
+            && v != "false"
+        {
+            return Err(format!("`{key}` = `{}` is not true or false", shorten(v)));
+        }
+    }
+    for key in [UID, GID] {
+        if let Some(v) = labels.get(key) {
+            v.parse::<u32>()
+                .map_err(|_| format!("`{key}` = `{}` is not a user or group id", shorten(v)))?;
+        }
+    }
+    if let Some(v) = labels.get(SUBMITTED) {
+        v.parse::<u64>()
+            .map_err(|_| format!("`{SUBMITTED}` = `{}` is not a time", shorten(v)))?;
+    }
+    for key in [EXECUTION_NAME, OWNER, DEPLOYMENT, ENTRY, GROUP] {
+        if labels.get(key).is_some_and(|v| v.len() > MAX_TEXT_BYTES) {
+            return Err(format!("`{key}` is longer than {MAX_TEXT_BYTES} bytes"));
+        }
+    }
+    for key in [DESCRIPTION, PARAMETERS] {
+        if let Some(v) = labels.get(key) {
+            if v.len() > MAX_JSON_BYTES {
+                return Err(format!("`{key}` is longer than {MAX_JSON_BYTES} bytes"));
+            }
+            if !serde_json::from_str::<serde_json::Value>(v).is_ok_and(|v| v.is_object()) {
+                return Err(format!("`{key}` is not a JSON object"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What every container of an execution shares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionLabels<'a> {
@@ -110,9 +216,11 @@ pub struct LabelledExecution {
 }
 
 /// Reads the execution part of a container's labels; `None` if it is not a
-/// Zoe service container.
+/// Zoe service container, or its labels cannot be trusted ([`check_labels`]).
 pub fn execution_from_labels(labels: &HashMap<String, String>) -> Option<LabelledExecution> {
-    if labels.get(TYPE).map(String::as_str) != Some(TYPE_APP_SERVICE) {
+    if labels.get(TYPE).map(String::as_str) != Some(TYPE_APP_SERVICE)
+        || check_labels(labels).is_err()
+    {
         return None;
     }
     let get = |k: &str| labels.get(k).cloned();
@@ -226,6 +334,7 @@ mod tests {
         let labels: HashMap<String, String> = [
             (TYPE, "app_service"),
             (EXECUTION_ID, "42"),
+            (SERVICE_NAME, "master0"),
             (DEPLOYMENT, "prod"),
             (OWNER, "bob"),
         ]
@@ -238,5 +347,66 @@ mod tests {
             ("42", "bob", None)
         );
         assert!(execution_from_labels(&HashMap::new()).is_none());
+    }
+
+    fn good() -> HashMap<String, String> {
+        [
+            (TYPE, "app_service"),
+            (EXECUTION_ID, "abc123"),
+            (SERVICE_NAME, "worker0"),
+            (DEPLOYMENT, "prod"),
+            (OWNER, "bob"),
+            (MEMORY, "1073741824"),
+            (CORES, "0.5"),
+            (ESSENTIAL, "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn label_values_are_parsed_strictly() {
+        assert_eq!(check_labels(&good()), Ok(()));
+        let long_id = "a".repeat(10_000);
+        let huge = u64::MAX.to_string();
+        let bad: Vec<(&str, &str)> = vec![
+            (MEMORY, &huge),
+            (MEMORY, "-1"),
+            (MEMORY, "1e9"),
+            (MEMORY, "1125899906842625"),
+            (CORES, "NaN"),
+            (CORES, "inf"),
+            (CORES, "-inf"),
+            (CORES, "-8"),
+            (CORES, "1e300"),
+            (CORES, ""),
+            (EXECUTION_ID, &long_id),
+            (EXECUTION_ID, "ABC"),
+            (EXECUTION_ID, "a\u{1b}[2J"),
+            (SERVICE_NAME, "w\u{1b}]0;x\u{7}"),
+            (SERVICE_NAME, &long_id),
+            (ESSENTIAL, "yes"),
+            (UID, "-1"),
+            (EXECUTION_NAME, &long_id),
+            (DESCRIPTION, "{not json"),
+            (PARAMETERS, "[1]"),
+        ];
+        for (key, value) in bad {
+            let mut labels = good();
+            labels.insert(key.to_string(), value.to_string());
+            let why = check_labels(&labels).expect_err(key);
+            assert!(why.chars().count() < 200, "{why}");
+            assert!(execution_from_labels(&labels).is_none(), "{key}={value}");
+        }
+        let mut labels = good();
+        labels.remove(EXECUTION_ID);
+        assert!(check_labels(&labels).is_err());
+        assert_eq!(parse_memory("0"), Ok(0));
+        assert_eq!(parse_cores("8"), Ok(8.0));
+        // display text is not judged, only bounded: it is shown escaped
+        let mut labels = good();
+        labels.insert(EXECUTION_NAME.into(), "\u{1b}]0;pwned\u{7}".into());
+        assert_eq!(check_labels(&labels), Ok(()));
     }
 }

@@ -80,6 +80,16 @@ impl ServiceContainer {
     }
 }
 
+/// A container that claims to be one of this deployment's ZApp services but
+/// whose labels cannot be trusted: shown, never counted, adopted or acted on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ForeignContainer {
+    pub id: String,
+    pub name: String,
+    /// Why its labels were refused.
+    pub reason: String,
+}
+
 /// What a node has and carries (spec §7.6), or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeSnapshot {
@@ -101,6 +111,8 @@ pub struct NodeSnapshot {
     pub container_count: u32,
     pub images: Vec<String>,
     pub services: Vec<ServiceContainer>,
+    /// Containers labelled as ours whose labels do not parse.
+    pub foreign: Vec<ForeignContainer>,
 }
 
 impl NodeSnapshot {
@@ -128,6 +140,7 @@ impl NodeSnapshot {
             container_count: 0,
             images: Vec::new(),
             services: Vec::new(),
+            foreign: Vec::new(),
         }
     }
 

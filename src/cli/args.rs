@@ -92,6 +92,11 @@ pub enum Command {
         /// Show each line's timestamp
         #[arg(short, long)]
         timestamps: bool,
+        /// Write the containers' bytes as they are, even to a terminal (by
+        /// default control characters are shown visibly on a terminal;
+        /// piped output is always byte-exact)
+        #[arg(long)]
+        raw: bool,
     },
     /// Keep executions healthy, like Zoe's scheduler loop: end executions whose
     /// essential service stopped, place dead or waiting elastic services again

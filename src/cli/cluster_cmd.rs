@@ -38,7 +38,7 @@ impl Session<'_> {
         .await
         .map_err(cache_error)?;
         for n in seen.nodes.iter().filter(|n| !n.is_online()) {
-            eprintln!(
+            crate::warn_line!(
                 "zoe: warning: {} is offline: {}",
                 n.name,
                 n.error.as_deref().unwrap_or_default()
@@ -58,7 +58,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
     let hosts = load_hosts(&ctx.loaded.settings, &|k: &str| ctx.env.get(k).cloned())
         .map_err(CliError::new)?;
     for problem in &hosts.problems {
-        eprintln!("zoe: {problem}");
+        crate::warn_line!("zoe: {problem}");
     }
     if hosts.hosts.is_empty() {
         return Err(CliError::new(format!(
@@ -93,17 +93,16 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
                 tail,
                 since,
                 timestamps,
+                raw,
             } => {
-                logs_cmd::logs(
-                    &session,
-                    &execution,
-                    service.as_deref(),
+                let options = logs_cmd::LogOptions {
                     follow,
                     tail,
-                    since.as_deref(),
+                    since: since.as_deref(),
                     timestamps,
-                )
-                .await
+                    raw,
+                };
+                logs_cmd::logs(&session, &execution, service.as_deref(), &options).await
             }
             Command::Kill { execution } => kill(&session, &execution).await,
             Command::Supervise { once, interval } => supervise(&session, once, interval).await,
@@ -194,6 +193,18 @@ async fn nodes(s: &Session<'_>) -> Result<Outcome, CliError> {
             n.name,
             n.error.as_deref().unwrap_or_default()
         );
+    }
+    for n in &nodes {
+        for f in &n.foreign {
+            let _ = writeln!(
+                out,
+                "{}: foreign (bad labels), not counted or touched: {} ({}): {}",
+                n.name,
+                f.name,
+                f.id.chars().take(12).collect::<String>(),
+                f.reason
+            );
+        }
     }
     let online: Vec<&NodeSnapshot> = nodes.iter().filter(|n| n.is_online()).collect();
     let _ = writeln!(

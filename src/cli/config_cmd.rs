@@ -70,7 +70,7 @@ fn show(ctx: &Context) -> Result<Outcome, CliError> {
         Some(&ctx.paths.themes_dir),
         no_color,
     ) {
-        eprintln!("zoe: warning: {}: theme: {why}", ctx.loaded.file.display());
+        crate::warn_line!("zoe: warning: {}: theme: {why}", ctx.loaded.file.display());
     }
     let mut settings = ctx.loaded.settings.clone();
     settings.shop = Some(ctx.shop_dir.clone());

@@ -1,25 +1,32 @@
 //! `zoe logs`: one service or all services of an execution, merged with a
 //! service prefix; following survives broken streams (see backend logs).
 
-use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 
 use super::cluster_cmd::{Session, find};
-use super::{CliError, Outcome, print_stdout};
-use crate::backend::docker::logs::{LogRequest, follow};
+use super::{CliError, Outcome};
+use crate::backend::docker::logs::{LogLine, LogRequest, follow};
 use crate::console::launch::now_secs;
+
+/// How `zoe logs` reads and writes.
+pub struct LogOptions<'a> {
+    pub follow: bool,
+    pub tail: Option<u64>,
+    pub since: Option<&'a str>,
+    pub timestamps: bool,
+    /// The bytes as they are even on a terminal.
+    pub raw: bool,
+}
 
 pub async fn logs(
     s: &Session<'_>,
     query: &str,
     service: Option<&str>,
-    follow_on: bool,
-    tail: Option<u64>,
-    since: Option<&str>,
-    timestamps: bool,
+    options: &LogOptions<'_>,
 ) -> Result<Outcome, CliError> {
-    let since = match since.map(parse_since).transpose() {
+    let since = match options.since.map(parse_since).transpose() {
         Ok(since) => since,
         Err(why) => {
             return Err(CliError {
@@ -29,8 +36,8 @@ pub async fn logs(
         }
     };
     let request = LogRequest {
-        follow: follow_on,
-        tail,
+        follow: options.follow,
+        tail: options.tail,
         since,
     };
     let seen = s.observe(false).await?;
@@ -83,24 +90,65 @@ pub async fn logs(
         )));
     }
     let mut merged = futures::stream::select_all(streams);
+    let stdout = std::io::stdout();
+    // Container output is hostile: on a terminal it is shown, not obeyed
+    // (unless --raw); into a pipe or file it goes byte for byte.
+    let safe = stdout.is_terminal() && !options.raw;
+    let mut out = std::io::BufWriter::with_capacity(64 << 10, stdout.lock());
+    let mut closed = false;
     while let Some(item) = merged.next().await {
-        match item {
-            Ok(l) => {
-                let mut line = String::new();
-                if prefix {
-                    let _ = write!(line, "{:width$} | ", l.instance);
+        // write every line that is ready, then flush once
+        let mut item = Some(item);
+        while let Some(next) = item.take() {
+            match next {
+                Ok(l) if !closed => {
+                    closed =
+                        write_line(&mut out, &l, width, prefix, options.timestamps, safe).is_err();
                 }
-                if timestamps {
-                    let _ = write!(line, "{} ", l.timestamp);
+                Ok(_) => {}
+                Err(why) => {
+                    let _ = out.flush();
+                    crate::warn_line!("zoe: {why}");
                 }
-                line.push_str(&l.text);
-                line.push('\n');
-                print_stdout(&line);
             }
-            Err(why) => eprintln!("zoe: {why}"),
+            item = merged.next().now_or_never().flatten();
+        }
+        if !closed && out.flush().is_err() {
+            closed = true;
+        }
+        if closed {
+            break; // `zoe logs -f | head`: the reader is gone
         }
     }
     Ok(Outcome::ok(String::new()))
+}
+
+/// One line: the service prefix, the timestamp, then the container's bytes
+/// (shown safely on a terminal).
+fn write_line(
+    out: &mut impl Write,
+    line: &LogLine,
+    width: usize,
+    prefix: bool,
+    timestamps: bool,
+    safe: bool,
+) -> std::io::Result<()> {
+    if prefix {
+        let instance = crate::cli::term::visible(&line.instance);
+        write!(out, "{instance:width$} | ")?;
+    }
+    if timestamps {
+        write!(out, "{} ", line.timestamp)?;
+    }
+    if safe {
+        out.write_all(crate::cli::term::visible(&line.text).as_bytes())?;
+    } else {
+        out.write_all(line.bytes())?;
+    }
+    if !line.unterminated {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// `30s`, `10m`, `2h`, `1d` ago, or Unix seconds.

@@ -7,8 +7,8 @@ mod logs_cmd;
 mod shop_cmd;
 mod start_cmd;
 pub mod table;
+pub mod term;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use args::{Cli, Command, ConfigCommand, Output, ShopCommand};
@@ -204,13 +204,7 @@ fn passwd_name(uid: u32) -> Option<String> {
     })
 }
 
-/// Writes to stdout; a closed pipe (`zoe shop list | head -1`) is not an error.
-pub fn print_stdout(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush());
-}
+pub use term::{print_stderr, print_stdout};
 
 /// How tables name an instance's kind.
 pub(crate) fn role(essential: bool) -> &'static str {

@@ -86,7 +86,7 @@ pub async fn start(
         let recording = tokio_stream_of(rx).for_each(|event| {
             let _ = record_event(&s.store, &deployment, &event, now_secs());
             if let Some(line) = progress_line(&event) {
-                eprintln!("{line}");
+                crate::warn_line!("{line}");
             }
             async {}
         });
@@ -248,7 +248,7 @@ async fn wait_for_room(s: &Session<'_>, prepared: &Prepared) -> Result<(), CliEr
             )
             .map_err(cache_error)?;
         if !announced {
-            eprintln!("{id}: queued: {reason}");
+            crate::warn_line!("{id}: queued: {reason}");
             announced = true;
         }
         tokio::time::sleep(QUEUE_POLL).await;

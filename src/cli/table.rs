@@ -22,9 +22,11 @@ impl Table {
     }
 
     /// Columns separated by two spaces, padded to the widest cell; no
-    /// trailing spaces. Newlines inside a cell are shown as `⏎`.
+    /// trailing spaces. Newlines inside a cell are shown as `⏎`, and
+    /// control characters visibly (cells hold names and labels: hostile
+    /// text that must not act on a terminal, piped or not).
     pub fn render(&self) -> String {
-        let clean = |s: &str| s.replace('\n', "⏎");
+        let clean = |s: &str| super::term::visible(&s.replace('\n', "⏎")).into_owned();
         let columns = self.headers.len();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
@@ -59,9 +61,10 @@ mod tests {
         t.row(vec!["spark-0".into(), "Spark".into()]);
         t.row(vec!["a".into(), "".into()]);
         t.row(vec!["é".into(), "two\nlines".into()]);
+        t.row(vec!["\u{1b}[2J".into(), "x".into()]);
         assert_eq!(
             t.render(),
-            "ID       NAME\nspark-0  Spark\na\né        two⏎lines\n"
+            "ID       NAME\nspark-0  Spark\na\né        two⏎lines\n\\x1b[2J  x\n"
         );
     }
 }

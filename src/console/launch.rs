@@ -444,7 +444,16 @@ pub async fn remove_execution(
             )
             .await
             .map_err(|e| e.to_string())?;
-            let ids: Vec<String> = found.into_iter().filter_map(|c| c.id).collect();
+            // a container whose labels do not parse is not ours to remove
+            let ids: Vec<String> = found
+                .into_iter()
+                .filter(|c| {
+                    c.labels
+                        .as_ref()
+                        .is_some_and(|l| labels::check_labels(l).is_ok())
+                })
+                .filter_map(|c| c.id)
+                .collect();
             let removals = ids
                 .iter()
                 .map(|cid| remove_container(&docker, host, cid, grace_secs));

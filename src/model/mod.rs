@@ -4,6 +4,7 @@ pub mod description;
 pub mod execution;
 pub mod policy;
 pub mod status;
+pub mod text;
 
 pub use description::{
     CoreRange, DEFAULT_CORES, Description, GIB, MemoryRange, Port, Protocol, Resources,

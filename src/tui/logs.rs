@@ -49,6 +49,12 @@ impl LogView {
 
     pub fn push(&mut self, lines: Vec<LogLine>) {
         for mut line in lines {
+            // container output is hostile: escape sequences are shown, not
+            // obeyed (and not silently dropped either)
+            if let std::borrow::Cow::Owned(shown) = crate::model::text::visible(&line.text) {
+                line.text = shown;
+                line.raw = None;
+            }
             if line.text.chars().count() > MAX_LINE_CHARS {
                 let cut: String = line.text.chars().take(MAX_LINE_CHARS).collect();
                 line.text = format!("{cut} … [line cut at {MAX_LINE_CHARS} characters]");
@@ -146,7 +152,18 @@ mod tests {
             stderr: false,
             timestamp: format!("t{n:05}"),
             text: format!("line {n}"),
+            raw: None,
+            unterminated: false,
         }
+    }
+
+    #[test]
+    fn escape_sequences_in_lines_are_shown_visibly() {
+        let mut v = LogView::new("x".into(), None, 10);
+        let mut l = line(1);
+        l.text = "\u{1b}]52;c;eA==\u{7}\u{1b}[2Jok".into();
+        v.push(vec![l]);
+        assert_eq!(v.lines[0].text, "\\x1b]52;c;eA==\\x07\\x1b[2Jok");
     }
 
     #[test]
@@ -166,6 +183,8 @@ mod tests {
             stderr: false,
             timestamp: String::new(),
             text: "x".repeat(100_000),
+            raw: None,
+            unterminated: false,
         }]);
         assert!(v.lines[0].text.chars().count() < MAX_LINE_CHARS + 60);
         assert!(v.lines[0].text.ends_with("characters]"));

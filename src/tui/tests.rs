@@ -431,6 +431,8 @@ fn log_line(n: usize, instance: &str) -> crate::backend::docker::logs::LogLine {
         text: format!(
             "{instance}: reached master master0-1ibx0a2b3c-prod, it says: master ok ({n})"
         ),
+        raw: None,
+        unterminated: false,
     }
 }
 
@@ -479,6 +481,8 @@ fn a_flood_of_long_log_lines_renders_only_the_window() {
         stderr: false,
         timestamp: String::new(),
         text: "x".repeat(100_000),
+        raw: None,
+        unterminated: false,
     };
     a.on_update(Update::log(vec![huge; 50]));
     a.on_update(Update::log(
@@ -675,6 +679,8 @@ fn following_with_wrap_keeps_the_newest_line_on_screen() {
             stderr: false,
             timestamp: String::new(),
             text: format!("{n} {}", "long text ".repeat(20)),
+            raw: None,
+            unterminated: false,
         })
         .collect();
     lines.push(crate::backend::docker::logs::LogLine {
@@ -682,6 +688,8 @@ fn following_with_wrap_keeps_the_newest_line_on_screen() {
         stderr: false,
         timestamp: String::new(),
         text: "THE NEWEST LINE".into(),
+        raw: None,
+        unterminated: false,
     });
     a.on_update(Update::log(lines));
     a.on_key(key(KeyCode::Char('w')));

@@ -643,7 +643,14 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 ),
             ]));
         }
-        if n.services.is_empty() {
+        for f in &n.foreign {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<28}", f.name), s.warning),
+                Span::styled("foreign (bad labels): ", s.warning),
+                Span::styled(f.reason.clone(), s.muted),
+            ]));
+        }
+        if n.services.is_empty() && n.foreign.is_empty() {
             lines.push(Line::from(Span::styled(
                 if n.is_online() {
                     "no ZApp instances"

@@ -1,7 +1,17 @@
 //! Following a container's log. Timestamps are always requested so that a
-//! stream that breaks (daemon restart, network blip) resumes from the last
-//! line seen, without losing or repeating lines.
+//! stream that breaks (daemon restart, network blip) resumes where it was
+//! cut, without losing or repeating lines.
+//!
+//! Two things Docker does that a reader must undo:
+//! * a line longer than 16 KiB is sent as several messages, each with the
+//!   same timestamp and all but the last without a newline: they are joined
+//!   back into one line ([`LineAssembler`]);
+//! * on a resume, `since` only has whole-second precision and many lines can
+//!   share one timestamp: lines already delivered are skipped by *position*
+//!   (the timestamp and how many lines of that stream with that timestamp
+//!   were delivered), never by "newer than the last one" ([`ResumeFilter`]).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -11,13 +21,56 @@ use futures::{Stream, StreamExt};
 
 use super::client::describe;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// The longest line kept whole, in bytes. A longer one (a container that
+/// never prints a newline) is handed out in pieces of this size, so memory
+/// stays bounded whatever the container prints.
+pub const MAX_LINE_BYTES: usize = 8 << 20;
+
+/// One line of a container's output, exactly as the container wrote it
+/// (without its newline).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     pub instance: String,
     pub stderr: bool,
     /// RFC 3339 with nanoseconds, as Docker sends it.
     pub timestamp: String,
+    /// The line as text; invalid UTF-8 is replaced (U+FFFD) here and kept
+    /// as it was in `raw`.
     pub text: String,
+    /// The original bytes, only when they are not valid UTF-8.
+    pub raw: Option<Vec<u8>>,
+    /// The output ended without a newline after this line.
+    pub unterminated: bool,
+}
+
+impl LogLine {
+    pub fn new(instance: &str, stderr: bool, timestamp: &str, bytes: Vec<u8>) -> LogLine {
+        let (text, raw) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let bytes = e.into_bytes();
+                (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes))
+            }
+        };
+        LogLine {
+            instance: instance.to_string(),
+            stderr,
+            timestamp: timestamp.to_string(),
+            text,
+            raw,
+            unterminated: false,
+        }
+    }
+
+    /// The bytes the container wrote.
+    pub fn bytes(&self) -> &[u8] {
+        self.raw.as_deref().unwrap_or(self.text.as_bytes())
+    }
+
+    /// The line as text (lossy where it is not UTF-8).
+    pub fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.text)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,19 +84,64 @@ pub struct LogRequest {
 
 /// Splits a `timestamps=true` line into (timestamp, text).
 pub fn split_timestamp(line: &str) -> (&str, &str) {
-    match line.split_once(' ') {
-        Some((ts, text)) if ts.len() >= 20 && ts.as_bytes()[4] == b'-' => (ts, text),
+    let (ts, rest) = split_timestamp_bytes(line.as_bytes());
+    match (std::str::from_utf8(ts), std::str::from_utf8(rest)) {
+        (Ok(ts), Ok(rest)) if !ts.is_empty() => (ts, rest),
         _ => ("", line),
+    }
+}
+
+/// The RFC 3339 timestamp Docker puts before every message, and the rest.
+/// Only a real timestamp counts (`2026-11-22T04:50:01.123456789Z `), so a
+/// message that happens to start with a date is not cut.
+fn split_timestamp_bytes(message: &[u8]) -> (&[u8], &[u8]) {
+    let Some(space) = message.iter().take(40).position(|b| *b == b' ') else {
+        return (&[], message);
+    };
+    let ts = &message[..space];
+    let looks_right = ts.len() >= 20
+        && ts[4] == b'-'
+        && ts[7] == b'-'
+        && ts[10] == b'T'
+        && ts[13] == b':'
+        && ts[16] == b':'
+        && ts
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b'.' | b'T' | b'Z' | b'+'));
+    if looks_right {
+        (ts, &message[space + 1..])
+    } else {
+        (&[], message)
     }
 }
 
 /// Seconds since the epoch of an RFC 3339 UTC timestamp (`…Z`), for `since`.
 pub fn timestamp_seconds(ts: &str) -> Option<i64> {
+    timestamp_key(ts).map(|(secs, _)| secs)
+}
+
+/// (seconds, nanoseconds) of an RFC 3339 UTC timestamp: timestamps compare
+/// by value, not as text (a fraction may be written with fewer digits).
+pub fn timestamp_key(ts: &str) -> Option<(i64, u32)> {
     let (date, time) = ts.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>());
     let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
     let mut t = time.get(..8)?.split(':').map(|p| p.parse::<i64>());
     let (hh, mm, ss) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
+    let fraction = time.get(8..).unwrap_or("");
+    let nanos = match fraction.strip_prefix('.') {
+        Some(f) => {
+            let digits: String = f.chars().take_while(char::is_ascii_digit).take(9).collect();
+            if digits.is_empty() {
+                return None;
+            }
+            format!("{digits:0<9}").parse::<u32>().ok()?
+        }
+        None => 0,
+    };
     // days from civil (Howard Hinnant's algorithm)
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -52,13 +150,132 @@ pub fn timestamp_seconds(ts: &str) -> Option<i64> {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+    Some((days * 86_400 + hh * 3600 + mm * 60 + ss, nanos))
+}
+
+/// Joins Docker's log messages back into lines, per stream: a message
+/// without a newline is the first part of a line that goes on in the next
+/// message (Docker splits lines longer than 16 KiB).
+#[derive(Debug, Default)]
+pub struct LineAssembler {
+    /// Per stream (stdout, stderr): the timestamp and bytes of a line begun
+    /// but not ended yet.
+    pending: [Option<(String, Vec<u8>)>; 2],
+}
+
+impl LineAssembler {
+    /// Takes one message chunk of a stream; hands out the lines it ends as
+    /// (timestamp, bytes).
+    pub fn push(&mut self, stderr: bool, chunk: &[u8], out: &mut Vec<(String, Vec<u8>)>) {
+        let pending = &mut self.pending[usize::from(stderr)];
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let (ts, body) = split_timestamp_bytes(rest);
+            let (piece, after, ended) = match body.iter().position(|b| *b == b'\n') {
+                Some(i) => (&body[..i], &body[i + 1..], true),
+                None => (body, &body[body.len()..], false),
+            };
+            let line = pending
+                .get_or_insert_with(|| (String::from_utf8_lossy(ts).into_owned(), Vec::new()));
+            line.1.extend_from_slice(piece);
+            while line.1.len() > MAX_LINE_BYTES {
+                let tail = line.1.split_off(MAX_LINE_BYTES);
+                let head = std::mem::replace(&mut line.1, tail);
+                out.push((line.0.clone(), head));
+            }
+            if ended && let Some(done) = pending.take() {
+                out.push(done);
+            }
+            rest = after;
+        }
+    }
+
+    /// Lines begun but not ended: handed out when the output is over.
+    pub fn finish(&mut self) -> Vec<(bool, String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for (stream, pending) in self.pending.iter_mut().enumerate() {
+            if let Some((ts, bytes)) = pending.take() {
+                out.push((stream == 1, ts, bytes));
+            }
+        }
+        out
+    }
+
+    /// Forgets lines begun: a resume sends them again from their start.
+    pub fn reset(&mut self) {
+        self.pending = [None, None];
+    }
+}
+
+/// Where the delivered lines of one stream end: the last timestamp and how
+/// many lines with that timestamp were delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Position {
+    key: (i64, u32),
+    count: u64,
+}
+
+/// Skips, after a resume, exactly the lines already delivered.
+#[derive(Debug, Default)]
+pub struct ResumeFilter {
+    delivered: [Option<Position>; 2],
+    skipping: [Option<Position>; 2],
+}
+
+impl ResumeFilter {
+    /// The stream was reopened: what comes next starts over at `since`.
+    pub fn reopen(&mut self) {
+        self.skipping = self.delivered.clone();
+    }
+
+    /// Whether anything was delivered yet.
+    pub fn started(&self) -> bool {
+        self.delivered.iter().any(Option::is_some)
+    }
+
+    /// The second to reopen from: a second before the earliest
+    /// last-delivered line of the streams. One connection delivers in file
+    /// order, but the two streams are stamped separately, so a line of one
+    /// stream can follow a slightly newer line of the other; the second of
+    /// margin keeps those, and [`ResumeFilter::admit`] drops what repeats.
+    pub fn since(&self) -> Option<i64> {
+        self.delivered
+            .iter()
+            .flatten()
+            .map(|p| p.key.0.saturating_sub(1))
+            .min()
+    }
+
+    /// Whether a line of `stderr`'s stream stamped `ts` is new; counts it
+    /// as delivered when it is. Lines without a readable timestamp cannot
+    /// be placed and are always new.
+    pub fn admit(&mut self, stderr: bool, ts: &str) -> bool {
+        let stream = usize::from(stderr);
+        let Some(key) = timestamp_key(ts) else {
+            return true;
+        };
+        if let Some(skip) = &mut self.skipping[stream] {
+            if key < skip.key {
+                return false;
+            }
+            if key == skip.key && skip.count > 0 {
+                skip.count -= 1;
+                return false;
+            }
+            self.skipping[stream] = None;
+        }
+        match &mut self.delivered[stream] {
+            Some(p) if p.key == key => p.count += 1,
+            slot => *slot = Some(Position { key, count: 1 }),
+        }
+        true
+    }
 }
 
 /// Follows one container's log as a stream of lines. When following, a
 /// stream that ends or breaks while the container still runs is reopened
-/// from the last timestamp seen, skipping lines already delivered. Errors
-/// are delivered, never swallowed; a missing container is not retried.
+/// and every line is still delivered exactly once. Errors are delivered,
+/// never swallowed; a missing container is not retried.
 pub fn follow(
     docker: Docker,
     container: String,
@@ -71,9 +288,11 @@ pub fn follow(
             container,
             instance,
             request,
-            last: String::new(),
+            assembler: LineAssembler::default(),
+            resume: ResumeFilter::default(),
             attempts: 0,
             open: None,
+            multiplexed: false,
             done: false,
         },
         |mut f| async move {
@@ -92,21 +311,26 @@ struct Follower {
     container: String,
     instance: String,
     request: LogRequest,
-    /// Timestamp of the last line delivered.
-    last: String,
+    assembler: LineAssembler,
+    resume: ResumeFilter,
     attempts: u32,
     open: Option<LogStream>,
+    /// The open stream carries stdout and stderr frames (no TTY).
+    multiplexed: bool,
     done: bool,
 }
 
 impl Follower {
     fn open(&mut self) -> LogStream {
-        let resuming = !self.last.is_empty();
+        let resuming = self.resume.started();
         let since = if resuming {
-            timestamp_seconds(&self.last).unwrap_or(0)
+            self.resume.since().unwrap_or(0)
         } else {
             self.request.since.unwrap_or(0)
         };
+        self.assembler.reset();
+        self.resume.reopen();
+        self.multiplexed = false;
         let options = LogsOptions {
             follow: self.request.follow,
             stdout: true,
@@ -136,6 +360,7 @@ impl Follower {
                 None => self.open(),
             };
             let mut lines = Vec::new();
+            let mut multiplexed = self.multiplexed;
             let mut ended: Option<Option<String>> = None; // Some(None) = clean end, Some(Some(e)) = error
             // Wait for the first chunk as long as it takes; then gather more
             // for up to 200 ms so output comes in batches, not byte by byte.
@@ -158,7 +383,16 @@ impl Follower {
                         ended = Some(Some(describe(&e)));
                         break;
                     }
+                    Some(Some(Ok(LogOutput::Console { .. }))) if multiplexed => {
+                        // bollard hands out what is left of a frame cut off
+                        // at the end of the stream as console output: the
+                        // stream broke in the middle of a message
+                        ended = Some(Some("the stream was cut in the middle of a message".into()));
+                        break;
+                    }
                     Some(Some(Ok(output))) => {
+                        multiplexed |=
+                            matches!(output, LogOutput::StdOut { .. } | LogOutput::StdErr { .. });
                         self.take(output, &mut lines);
                         if lines.len() >= 256 {
                             break;
@@ -169,6 +403,7 @@ impl Follower {
             if !lines.is_empty() {
                 self.attempts = 0;
             }
+            self.multiplexed = multiplexed;
             match ended {
                 None => {
                     self.open = Some(stream);
@@ -186,13 +421,23 @@ impl Follower {
                                 250 * u64::from(self.attempts.min(8)),
                             ))
                             .await;
-                        }
-                        if lines.is_empty() {
                             continue;
                         }
                         return Some(futures::stream::iter(lines));
                     }
                     self.done = true;
+                    // the output is over: a last line without a newline is
+                    // still a line (only after a clean end: after an error
+                    // it may be cut short)
+                    if error.is_none() {
+                        for (stderr, ts, bytes) in self.assembler.finish() {
+                            if self.resume.admit(stderr, &ts) {
+                                let mut line = LogLine::new(&self.instance, stderr, &ts, bytes);
+                                line.unterminated = true;
+                                lines.push(Ok(line));
+                            }
+                        }
+                    }
                     if let Some(why) = error {
                         lines.push(Err(format!("{}: log stream lost: {why}", self.instance)));
                     }
@@ -213,21 +458,12 @@ impl Follower {
             | LogOutput::Console { message }
             | LogOutput::StdIn { message } => (false, message),
         };
-        let text = String::from_utf8_lossy(&bytes);
-        for raw in text.lines() {
-            let (ts, body) = split_timestamp(raw);
-            if !self.last.is_empty() && !ts.is_empty() && ts <= self.last.as_str() {
-                continue;
+        let mut complete = Vec::new();
+        self.assembler.push(stderr, &bytes, &mut complete);
+        for (ts, body) in complete {
+            if self.resume.admit(stderr, &ts) {
+                lines.push(Ok(LogLine::new(&self.instance, stderr, &ts, body)));
             }
-            if !ts.is_empty() {
-                self.last = ts.to_string();
-            }
-            lines.push(Ok(LogLine {
-                instance: self.instance.clone(),
-                stderr,
-                timestamp: ts.to_string(),
-                text: body.to_string(),
-            }));
         }
     }
 
@@ -251,6 +487,8 @@ impl Follower {
 mod tests {
     use super::*;
 
+    const TS: &str = "2026-11-22T04:50:01.123456789Z";
+
     #[test]
     fn timestamps_split_and_convert() {
         assert_eq!(
@@ -260,6 +498,10 @@ mod tests {
         assert_eq!(
             split_timestamp("no timestamp here"),
             ("", "no timestamp here")
+        );
+        assert_eq!(
+            split_timestamp("2026-11-22 is a date"),
+            ("", "2026-11-22 is a date")
         );
         assert_eq!(timestamp_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(
@@ -271,5 +513,147 @@ mod tests {
             Some(1_795_323_001)
         );
         assert_eq!(timestamp_seconds("garbage"), None);
+        // by value, not as text: .0573 is earlier than .057324683
+        assert!(
+            timestamp_key("2026-11-22T04:50:01.0573Z")
+                < timestamp_key("2026-11-22T04:50:01.057324683Z")
+        );
+        assert_eq!(
+            timestamp_key("2026-11-22T04:50:01.5Z"),
+            Some((1_795_323_001, 500_000_000))
+        );
+    }
+
+    fn assemble(chunks: &[(bool, Vec<u8>)]) -> Vec<(bool, String, Vec<u8>)> {
+        let mut a = LineAssembler::default();
+        let mut out = Vec::new();
+        for (stderr, chunk) in chunks {
+            let mut lines = Vec::new();
+            a.push(*stderr, chunk, &mut lines);
+            out.extend(lines.into_iter().map(|(ts, b)| (*stderr, ts, b)));
+        }
+        out.extend(a.finish());
+        out
+    }
+
+    fn msg(ts: &str, body: &str) -> Vec<u8> {
+        format!("{ts} {body}").into_bytes()
+    }
+
+    #[test]
+    fn lines_split_by_docker_are_joined_whole() {
+        // Docker sends a 40,000-byte line as 16 KiB messages, each stamped,
+        // only the last with a newline; the other stream goes on meanwhile.
+        let long = "a".repeat(40_000);
+        let chunks = vec![
+            (false, msg(TS, &long[..16_384])),
+            (true, msg(TS, "err\n")),
+            (false, msg(TS, &long[16_384..32_768])),
+            (false, msg(TS, &format!("{}\n", &long[32_768..]))),
+            (false, msg(TS, "next\n")),
+            (false, msg(TS, "no newline at the end")),
+        ];
+        let lines = assemble(&chunks);
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0], (true, TS.to_string(), b"err".to_vec()));
+        assert_eq!(lines[1].2.len(), 40_000);
+        assert_eq!(lines[1].1, TS);
+        assert_eq!(lines[2].2, b"next");
+        assert_eq!(lines[3].2, b"no newline at the end");
+    }
+
+    #[test]
+    fn several_messages_in_one_chunk_and_bytes_kept_as_they_are() {
+        let mut chunk = msg(TS, "one\r\n");
+        chunk.extend(msg(TS, "tw\u{1b}[2Jo\n"));
+        chunk.extend(b"2026-11-22T04:50:01.2Z \xff\xfe\n");
+        let lines = assemble(&[(false, chunk)]);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].2, b"one\r");
+        assert_eq!(lines[1].2, b"tw\x1b[2Jo");
+        assert_eq!(lines[2].2, b"\xff\xfe");
+        let line = LogLine::new("w0", false, TS, lines[2].2.clone());
+        assert_eq!(line.bytes(), b"\xff\xfe");
+        assert_eq!(line.text, "\u{fffd}\u{fffd}");
+        let line = LogLine::new("w0", false, TS, b"ok".to_vec());
+        assert_eq!((line.bytes(), line.raw.is_none()), (&b"ok"[..], true));
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_cut_at_the_bound() {
+        let mut a = LineAssembler::default();
+        let mut out = Vec::new();
+        let piece = vec![b'x'; 1 << 20];
+        for _ in 0..20 {
+            let mut chunk = format!("{TS} ").into_bytes();
+            chunk.extend(&piece);
+            a.push(false, &chunk, &mut out);
+        }
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|(_, b)| b.len() == MAX_LINE_BYTES));
+        assert_eq!(a.finish()[0].2.len(), (20 << 20) - 2 * MAX_LINE_BYTES);
+    }
+
+    #[test]
+    fn a_resume_delivers_every_line_once_even_when_many_share_a_timestamp() {
+        // 30 lines per stream, in groups of 10 sharing one timestamp; the
+        // connection is cut after line 14 of stdout and 12 of stderr have
+        // been delivered, in the middle of the second group.
+        let ts = |n: usize| format!("2026-11-22T04:50:0{}.000000000Z", n / 10);
+        let all: Vec<(bool, String, usize)> = (0..30)
+            .flat_map(|n| [(false, ts(n), n), (true, ts(n), n)])
+            .collect();
+        let mut f = ResumeFilter::default();
+        let mut got: Vec<(bool, usize)> = Vec::new();
+        for (stderr, ts, n) in &all {
+            if (!stderr && *n > 14) || (*stderr && *n > 12) {
+                continue; // after the cut
+            }
+            assert!(f.admit(*stderr, ts));
+            got.push((*stderr, *n));
+        }
+        f.reopen();
+        let since = f.since().unwrap();
+        // Docker resends everything from the whole second `since`
+        for (stderr, ts, n) in &all {
+            if timestamp_seconds(ts).unwrap() < since {
+                continue;
+            }
+            if f.admit(*stderr, ts) {
+                got.push((*stderr, *n));
+            }
+        }
+        for stderr in [false, true] {
+            let lines: Vec<usize> = got
+                .iter()
+                .filter(|(s, _)| *s == stderr)
+                .map(|(_, n)| *n)
+                .collect();
+            assert_eq!(lines, (0..30).collect::<Vec<_>>(), "stderr={stderr}");
+        }
+        // a second cut right away, before anything new: nothing repeats
+        f.reopen();
+        for (stderr, ts, _) in &all {
+            assert!(!f.admit(*stderr, ts));
+        }
+    }
+
+    #[test]
+    fn equal_timestamps_and_interleaved_streams_are_all_delivered() {
+        // the old rule ("newer than the last line") dropped these
+        let mut f = ResumeFilter::default();
+        let delivered = (0..1000)
+            .filter(|n| {
+                f.admit(
+                    n % 2 == 0,
+                    if n % 3 == 0 {
+                        TS
+                    } else {
+                        "2026-11-22T04:50:00Z"
+                    },
+                )
+            })
+            .count();
+        assert_eq!(delivered, 1000);
     }
 }

@@ -11,7 +11,7 @@ use futures::StreamExt;
 
 use super::client::{DockerError, call};
 use crate::backend::labels;
-use crate::backend::{BackendState, NodeSnapshot, ServiceContainer};
+use crate::backend::{BackendState, ForeignContainer, NodeSnapshot, ServiceContainer};
 use crate::config::docker_conf::DockerHost;
 
 /// Reads the node's state. `with_usage` adds CPU/memory in use from the
@@ -59,6 +59,7 @@ pub async fn snapshot(
 
     let memory_total = info.mem_total.unwrap_or(0).max(0) as u64;
     let mut services = Vec::with_capacity(zoe.len());
+    let mut foreign = Vec::new();
     // Limits come from inspect (the list does not carry HostConfig.Memory);
     // inspect every container at once.
     let inspections = futures::future::join_all(zoe.iter().map(|summary| async move {
@@ -84,6 +85,20 @@ pub async fn snapshot(
             Err(e) => return Err(e),
         };
         let labels = summary.labels.clone().unwrap_or_default();
+        let container_name = inspect
+            .name
+            .clone()
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string();
+        if let Err(reason) = labels::check_labels(&labels) {
+            foreign.push(ForeignContainer {
+                id,
+                name: container_name,
+                reason,
+            });
+            continue;
+        }
         let host_config = inspect.host_config.clone().unwrap_or_default();
         let memory_limit = host_config.memory.unwrap_or(0).max(0) as u64;
         let cores_limit = match (host_config.cpu_quota, host_config.cpu_period) {
@@ -95,11 +110,7 @@ pub async fn snapshot(
         let ports = published_ports(inspect.network_settings.as_ref());
         services.push(ServiceContainer {
             id,
-            name: inspect
-                .name
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_string(),
+            name: container_name,
             execution_id: labels
                 .get(labels::EXECUTION_ID)
                 .cloned()
@@ -113,9 +124,10 @@ pub async fn snapshot(
             docker_status: status.clone(),
             exit_code: state.exit_code,
             oom_killed: state.oom_killed.unwrap_or(false),
+            // checked by check_labels: present means valid
             memory_reserved: labels
                 .get(labels::MEMORY)
-                .and_then(|v| v.parse().ok())
+                .and_then(|v| labels::parse_memory(v).ok())
                 .unwrap_or(if memory_limit == memory_total {
                     0
                 } else {
@@ -123,7 +135,7 @@ pub async fn snapshot(
                 }),
             cores_reserved: labels
                 .get(labels::CORES)
-                .and_then(|v| v.parse().ok())
+                .and_then(|v| labels::parse_cores(v).ok())
                 .unwrap_or(cores_limit),
             memory_limit,
             cores_limit,
@@ -174,28 +186,43 @@ pub async fn snapshot(
         labels: node_labels,
         cores_total: info.ncpu.unwrap_or(0).max(0) as f64,
         memory_total,
-        cores_reserved: services
-            .iter()
-            .filter(|s| s.holds_resources())
-            .map(|s| s.cores_reserved)
-            .sum(),
-        memory_reserved: services
-            .iter()
-            .filter(|s| s.holds_resources())
-            .map(|s| s.memory_reserved)
-            .sum(),
-        cores_allocated: services.iter().map(|s| s.cores_limit).sum(),
-        memory_allocated: services
-            .iter()
-            .map(|s| s.memory_limit)
-            .filter(|m| *m != memory_total)
-            .sum(),
+        cores_reserved: sum_cores(
+            services
+                .iter()
+                .filter(|s| s.holds_resources())
+                .map(|s| s.cores_reserved),
+        ),
+        memory_reserved: sum_bytes(
+            services
+                .iter()
+                .filter(|s| s.holds_resources())
+                .map(|s| s.memory_reserved),
+        ),
+        cores_allocated: sum_cores(services.iter().map(|s| s.cores_limit)),
+        memory_allocated: sum_bytes(
+            services
+                .iter()
+                .map(|s| s.memory_limit)
+                .filter(|m| *m != memory_total),
+        ),
         cores_in_use: with_usage.then(|| services.iter().filter_map(|s| s.cores_in_use).sum()),
         memory_in_use: with_usage.then(|| services.iter().filter_map(|s| s.memory_in_use).sum()),
         container_count: running.len() as u32,
         images: image_names,
         services,
+        foreign,
     })
+}
+
+/// A sum of byte counts that saturates instead of wrapping.
+fn sum_bytes(values: impl Iterator<Item = u64>) -> u64 {
+    values.fold(0, u64::saturating_add)
+}
+
+/// A sum of core counts that ignores what is not a finite, non-negative
+/// number (limits read from the engine, reservations already checked).
+fn sum_cores(values: impl Iterator<Item = f64>) -> f64 {
+    values.filter(|c| c.is_finite() && *c >= 0.0).sum()
 }
 
 /// Published ports of an inspected container: `"8080/tcp"` → host port.

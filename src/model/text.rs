@@ -1,0 +1,88 @@
+//! Text that came from outside (containers, labels, shop files, settings)
+//! made fit for a terminal: control characters and escape sequences are
+//! written out visibly instead of being obeyed.
+
+use std::borrow::Cow;
+
+/// Whether `c` would act on a terminal (or, for bidirectional overrides,
+/// reorder what is shown) instead of being shown.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// `text` with every control character (C0 but newline and tab, DEL, the
+/// 8-bit C1 set such as CSI U+009B) and every bidirectional override
+/// written out visibly: ESC becomes `\x1b`, so `ESC[2J` shows as `\x1b[2J`.
+/// A carriage return that ends a line (CRLF) is dropped.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && matches!(chars.peek(), None | Some('\n')) {
+            continue;
+        }
+        if is_unsafe(c) {
+            let code = u32::from(c);
+            if code <= 0xff {
+                out.push_str(&format!("\\x{code:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{code:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_shown_not_obeyed() {
+        let hostile = [
+            ("\u{1b}]0;pwned\u{7}", "\\x1b]0;pwned\\x07"),
+            ("\u{1b}]2;title\u{1b}\\", "\\x1b]2;title\\x1b\\"),
+            (
+                "\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\",
+                "\\x1b]8;;http://evil\\x1b\\link\\x1b]8;;\\x1b\\",
+            ),
+            (
+                "\u{1b}]52;c;cm0gLXJmIH4=\u{7}",
+                "\\x1b]52;c;cm0gLXJmIH4=\\x07",
+            ),
+            ("\u{1b}[2J", "\\x1b[2J"),
+            ("\u{1b}[?1049h", "\\x1b[?1049h"),
+            ("\u{1b}[?1000h", "\\x1b[?1000h"),
+            ("\u{1b}[?25l", "\\x1b[?25l"),
+            ("\u{9b}31m", "\\x9b31m"),
+            ("\u{7}", "\\x07"),
+            ("a\u{7f}b\u{0}c", "a\\x7fb\\x00c"),
+            ("\u{202e}txt.exe", "\\u{202e}txt.exe"),
+            ("over\rwrite", "over\\x0dwrite"),
+        ];
+        for (input, shown) in hostile {
+            let out = visible(input);
+            assert_eq!(out, shown, "{input:?}");
+            assert!(!out.chars().any(is_unsafe), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_untouched() {
+        for text in ["plain", "tabs\tand\nnewlines\n", "é ü 日本 ⏎ —", ""] {
+            assert!(matches!(visible(text), Cow::Borrowed(_)), "{text:?}");
+        }
+        assert_eq!(visible("crlf\r\nend\r"), "crlf\nend");
+    }
+}
