@@ -447,3 +447,53 @@ fn closed_stdout_is_not_a_crash() {
     let out = child.wait_with_output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn list_shows_an_empty_category_and_a_blank_name() {
+    // item 12: Zoe lists an entry with category "" under an empty heading.
+    let shop = tempfile::tempdir().unwrap();
+    let src = repo().join("shop/batch-counter");
+    let dir = shop.path().join("odd");
+    std::fs::create_dir(&dir).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("manifest.json")).unwrap()).unwrap();
+    let mut first = manifest["zapps"][0].clone();
+    for file in ["description", "readable_descr"] {
+        let name = first[file].as_str().unwrap().to_string();
+        std::fs::copy(src.join(&name), dir.join(&name)).unwrap();
+    }
+    first["category"] = Value::from("");
+    let mut second = first.clone();
+    second["category"] = Value::from("Named");
+    second["name"] = Value::from(" ");
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::json!({"version": 1, "zapps": [first, second]}).to_string(),
+    )
+    .unwrap();
+    let path = shop.path().display().to_string();
+    let out = json(&zoe(&["--shop", &path, "shop", "list", "-o", "json"]));
+    let entries = out["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{out}");
+    assert_eq!(entries[0]["category"], "", "{out}");
+    assert_eq!(entries[1]["name"], " ", "{out}");
+    let table = zoe(&["--shop", &path, "shop", "list"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        lines[1].starts_with("odd-0") && lines[1].contains("(no category)"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        lines[2].starts_with("odd-1") && lines[2].contains("(no name)"),
+        "{}",
+        table.stdout
+    );
+    let show = zoe(&["--shop", &path, "shop", "show", "odd-0"]);
+    assert!(
+        show.stdout.contains("Category:     (no category)"),
+        "{}",
+        show.stdout
+    );
+}

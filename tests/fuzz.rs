@@ -106,6 +106,9 @@ fn mutate_tree(value: &mut Value, rng: &mut Rng, depth: usize) {
         json!(-1),
         json!(1e300),
         json!(u64::MAX),
+        json!(i64::MIN),
+        json!(i64::MAX),
+        json!(4.0),
         json!(0.5),
         json!(""),
         json!("x".repeat(5000)),
@@ -293,6 +296,47 @@ fn the_loader_survives_mutated_manifests_and_descriptions() {
         );
         for p in &shop.problems {
             assert!(!p.message.is_empty());
+        }
+    }
+}
+
+#[test]
+fn the_loader_survives_structural_mutations_of_manifests() {
+    // bounds at the 64-bit limits, floats for integers, empty strings...
+    let manifest = json!({"version": 1, "zapps": [
+        {"category": "C", "name": "N", "description": "app.json", "readable_descr": "README.md", "parameters": [
+            {"kind": "environment", "name": "STEPS", "readable_name": "S", "description": "d", "type": "int", "default": 3, "min": 1, "max": 9, "step": 2},
+            {"kind": "service_count", "name": "job", "readable_name": "N", "description": "d", "type": "int", "default": 2, "min": 1, "max": 9, "step": 1}
+        ]}
+    ]});
+    let seeds = seeds();
+    let description = &seeds.iter().find(|(n, _)| n != "manifest.json").unwrap().1;
+    let mut rng = Rng(13);
+    for _ in 0..300 {
+        let mut m = manifest.clone();
+        for _ in 0..1 + rng.below(3) {
+            // mostly inside a parameter, where the numbers are
+            let pointer = match rng.below(3) {
+                0 => String::new(),
+                i => format!("/zapps/0/parameters/{}", i - 1),
+            };
+            let target = if m.pointer(&pointer).is_some() {
+                m.pointer_mut(&pointer).unwrap()
+            } else {
+                &mut m
+            };
+            mutate_tree(target, &mut rng, 0);
+        }
+        let (_guard, root) = shop_with(&m.to_string(), description);
+        let shop = load_shop(&root, &Limits::default());
+        let declared = m["zapps"].as_array().map_or(1, Vec::len);
+        assert!(
+            declared == 0 || !shop.entries.is_empty() || shop.errors() > 0,
+            "silent failure for manifest {m}"
+        );
+        for entry in &shop.entries {
+            // every loaded default resolves or says why, without panicking
+            let _ = zoe_console::shop::params::resolve_values(&entry.parameters, &[]);
         }
     }
 }

@@ -291,7 +291,8 @@ fn parameters_are_read_with_both_int_spellings() {
         ),
         "`integer` is an int"
     );
-    assert_eq!(entry.parameters[1].default.as_deref(), Some("3"));
+    // Zoe shows and submits str(3.0), "3.0" (item 13)
+    assert_eq!(entry.parameters[1].default.as_deref(), Some("3.0"));
     assert!(
         text.contains("type `float`") && text.contains("treated as text"),
         "{text}"
@@ -388,5 +389,228 @@ fn lookup_by_id_name_or_unique_part() {
             .map(|e| e.name.as_str())
             .collect::<Vec<_>>(),
         ["Hello web", "Spark batch", "Spark notebook"]
+    );
+}
+
+fn int_param(name: &str, default: Value, min: Value, max: Value, step: Value) -> Value {
+    json!({"kind": "environment", "name": name, "readable_name": name, "description": "d",
+           "type": "int", "default": default, "min": min, "max": max, "step": step})
+}
+
+#[test]
+fn int_bounds_near_the_64_bit_limits_load() {
+    // item 8: the default's step check overflowed, and a debug build
+    // panicked while loading the shop.
+    let root = tempfile::tempdir().unwrap();
+    let mut e = entry("Huge", "app.json");
+    e["parameters"] = json!([
+        int_param(
+            "STEPS",
+            json!(5),
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(3)
+        ),
+        int_param(
+            "BIG",
+            json!(1),
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(i64::MAX)
+        ),
+        int_param(
+            "TOP",
+            json!(i64::MAX - 1),
+            json!(i64::MAX - 10),
+            json!(i64::MAX),
+            json!(4)
+        ),
+    ]);
+    zapp(root.path(), "huge", json!({"version": 1, "zapps": [e]}));
+    let shop = load(root.path());
+    let text = problems_text(&shop);
+    assert_eq!(shop.entries.len(), 1, "{text}");
+    // the nearest values suggested lie within min..=max
+    assert!(
+        text.contains("9223372036854775806 is not on the step 4 from 9223372036854775797 (nearest: 9223372036854775805)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 is not on the step 9223372036854775807 from -9223372036854775808 (nearest: -1 or 9223372036854775806)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("default does not pass its own rules: 5 is not on the step 3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn manifest_version_is_compared_numerically() {
+    // item 10: Zoe checks `version != 1`, and 1.0 == 1 in Python.
+    let root = tempfile::tempdir().unwrap();
+    zapp(
+        root.path(),
+        "float",
+        json!({"version": 1.0, "zapps": [entry("Float", "app.json")]}),
+    );
+    let d = root.path().join("exponent");
+    zapp(root.path(), "exponent", json!({}));
+    write(
+        &d.join("manifest.json"),
+        &format!(
+            "{{\"version\": 1e0, \"zapps\": [{}]}}",
+            entry("Exponent", "app.json")
+        ),
+    );
+    zapp(
+        root.path(),
+        "half",
+        json!({"version": 1.5, "zapps": [entry("Half", "app.json")]}),
+    );
+    zapp(
+        root.path(),
+        "text",
+        json!({"version": "1", "zapps": [entry("Text", "app.json")]}),
+    );
+    // Python also has True == 1; we refuse it: a version is a number
+    zapp(
+        root.path(),
+        "yes",
+        json!({"version": true, "zapps": [entry("Yes", "app.json")]}),
+    );
+    let shop = load(root.path());
+    let text = problems_text(&shop);
+    let ids: Vec<&str> = shop.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["exponent-0", "float-0"], "{text}");
+    assert!(text.contains("unsupported manifest version 1.5"), "{text}");
+    assert!(text.contains("unsupported manifest version true"), "{text}");
+    assert!(
+        text.contains("unsupported manifest version \"1\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_parameter_declared_twice_loads_and_the_last_value_applies() {
+    // item 11: Zoe's form has two inputs with one field name; the last one's
+    // value is submitted and applied for both declarations.
+    use zoe_console::shop::params::{ParamValue, apply_parameters, resolve_values};
+    let root = tempfile::tempdir().unwrap();
+    let mut e = entry("Twice", "app.json");
+    e["parameters"] = json!([
+        {"kind": "environment", "name": "STEPS", "readable_name": "First", "description": "d", "type": "string", "default": "1"},
+        {"kind": "command", "name": "job", "readable_name": "Cmd", "description": "d", "type": "string", "default": "run"},
+        int_param("STEPS", json!(7), json!(1), json!(10), json!(1)),
+    ]);
+    zapp(root.path(), "twice", json!({"version": 1, "zapps": [e]}));
+    let shop = load(root.path());
+    let text = problems_text(&shop);
+    assert!(shop.broken.is_empty(), "{text}");
+    assert_eq!(shop.errors(), 0, "{text}");
+    assert!(text.contains("declared twice"), "{text}");
+    let entry = shop.entry("twice-0").unwrap();
+    let steps: Vec<_> = entry
+        .parameters
+        .iter()
+        .filter(|p| p.name == "STEPS")
+        .collect();
+    assert!(!steps.is_empty());
+    // the defaults: the last declaration's value
+    let values = resolve_values(&entry.parameters, &[]).unwrap();
+    let mut d = entry.description.clone();
+    apply_parameters(&mut d, &values);
+    assert_eq!(d.services[0].environment[0].1, "7");
+    // a value given by name is not ambiguous, and is checked by the last
+    // declaration's rules
+    let given = vec![("STEPS".to_string(), "9".to_string())];
+    let values = resolve_values(&entry.parameters, &given).unwrap();
+    assert!(
+        values
+            .iter()
+            .filter(|(p, _)| p.name == "STEPS")
+            .all(|(_, v)| *v == ParamValue::Int(9)),
+        "{values:?}"
+    );
+    let mut d = entry.description.clone();
+    apply_parameters(&mut d, &values);
+    assert_eq!(d.services[0].environment[0].1, "9");
+    let given = vec![("STEPS-environment".to_string(), "11".to_string())];
+    assert!(resolve_values(&entry.parameters, &given).is_err());
+}
+
+#[test]
+fn an_empty_category_or_blank_name_still_loads() {
+    // item 12: Zoe groups entries by the exact category string, "" included.
+    let root = tempfile::tempdir().unwrap();
+    let mut empty = entry("No category", "app.json");
+    empty["category"] = json!("");
+    let mut blank = entry("  ", "app.json");
+    blank["category"] = json!(" ");
+    zapp(
+        root.path(),
+        "odd",
+        json!({"version": 1, "zapps": [empty, blank, entry("Normal", "app.json")]}),
+    );
+    let shop = load(root.path());
+    let text = problems_text(&shop);
+    assert!(shop.broken.is_empty(), "{text}");
+    assert_eq!(shop.errors(), 0, "{text}");
+    let ids: Vec<&str> = shop.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["odd-0", "odd-1", "odd-2"], "{text}");
+    assert_eq!(shop.entry("odd-0").unwrap().category, "");
+    assert_eq!(shop.entry("odd-1").unwrap().name, "  ");
+    let grouped: Vec<(&str, usize)> = shop
+        .by_category()
+        .into_iter()
+        .map(|(c, e)| (c, e.len()))
+        .collect();
+    assert_eq!(grouped, [("", 1), (" ", 1), ("Tests", 1)]);
+    // a category that is not a string is still an error
+    let mut bad = entry("Bad", "app.json");
+    bad["category"] = json!(3);
+    zapp(root.path(), "bad", json!({"version": 1, "zapps": [bad]}));
+    let shop = load(root.path());
+    assert_eq!(shop.broken, ["bad-0"], "{}", problems_text(&shop));
+}
+
+#[test]
+fn an_int_default_keeps_its_text() {
+    // item 13: Zoe puts str(default) in its form, so 4.0 reaches the
+    // container as "4.0"; a value typed by the user is checked as before.
+    use zoe_console::shop::params::{apply_parameters, resolve_values};
+    let root = tempfile::tempdir().unwrap();
+    let mut e = entry("Text", "app.json");
+    e["parameters"] = json!([int_param(
+        "STEPS",
+        json!(4.0),
+        json!(1),
+        json!(10),
+        json!(1)
+    )]);
+    zapp(root.path(), "text", json!({"version": 1, "zapps": [e]}));
+    let shop = load(root.path());
+    let text = problems_text(&shop);
+    assert_eq!(shop.problems.len(), 0, "{text}");
+    let entry = shop.entry("text-0").unwrap();
+    assert_eq!(entry.parameters[0].default.as_deref(), Some("4.0"));
+    let apply = |given: &[(&str, &str)]| {
+        let given: Vec<(String, String)> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let values = resolve_values(&entry.parameters, &given).map_err(|e| e[0].to_string())?;
+        let mut d = entry.description.clone();
+        apply_parameters(&mut d, &values);
+        Ok::<String, String>(d.services[0].environment[0].1.clone())
+    };
+    assert_eq!(apply(&[]).as_deref(), Ok("4.0"));
+    // the pre-filled text submitted unchanged (a form, a relaunch) is the default
+    assert_eq!(apply(&[("STEPS", "4.0")]).as_deref(), Ok("4.0"));
+    assert_eq!(apply(&[("STEPS", " 5 ")]).as_deref(), Ok("5"));
+    assert!(
+        apply(&[("STEPS", "5.0")])
+            .unwrap_err()
+            .contains("not a whole number")
     );
 }

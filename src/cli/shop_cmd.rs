@@ -25,15 +25,7 @@ pub fn run(console: &Console, command: ShopCommand, output: Output) -> Result<Ou
 }
 
 fn totals(description: &Description) -> (u64, f64) {
-    description
-        .services
-        .iter()
-        .fold((0, 0.0), |(mem, cores), g| {
-            (
-                mem + g.memory_min() * u64::from(g.total_count),
-                cores + g.cores_min() * f64::from(g.total_count),
-            )
-        })
+    crate::console::quota::demand_of(description)
 }
 
 fn instances_text(description: &Description) -> String {
@@ -85,13 +77,13 @@ pub fn list(console: &Console, output: Output) -> Result<Outcome, CliError> {
         "CORES",
         "PARAMS",
     ]);
-    for (category, entries) in shop.by_category() {
+    for (_, entries) in shop.by_category() {
         for e in entries {
             let (memory, cores) = totals(&e.description);
             table.row(vec![
                 e.id.clone(),
-                category.to_string(),
-                e.name.clone(),
+                e.category_label().to_string(),
+                e.name_label().to_string(),
                 e.description.services.len().to_string(),
                 instances_text(&e.description),
                 format_bytes(memory),
@@ -128,8 +120,8 @@ fn show(console: &Console, query: &str, output: Output) -> Result<Outcome, CliEr
     }
     let d = &entry.description;
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({})", entry.name, entry.id);
-    let _ = writeln!(out, "Category:     {}", entry.category);
+    let _ = writeln!(out, "{} ({})", entry.name_label(), entry.id);
+    let _ = writeln!(out, "Category:     {}", entry.category_label());
     let _ = writeln!(out, "Directory:    {}", entry.dir.display());
     let _ = writeln!(
         out,

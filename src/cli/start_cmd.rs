@@ -61,7 +61,7 @@ pub async fn start(
                 .map_or((0, 0.0), |d| demand_of(&d));
             Usage {
                 executions: u.executions,
-                memory: u.memory + memory,
+                memory: u.memory.saturating_add(memory),
                 cores: u.cores + cores,
             }
         },

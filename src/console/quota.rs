@@ -25,12 +25,12 @@ pub struct Usage {
 /// Σ over the description's groups of `min × total_count` (after
 /// validation defaults), as Zoe counts a new execution.
 pub fn demand_of(description: &Description) -> (u64, f64) {
-    description.services.iter().fold((0, 0.0), |(m, c), g| {
-        (
-            m + g.memory_min() * u64::from(g.total_count),
-            c + g.cores_min() * f64::from(g.total_count),
-        )
-    })
+    let cores = description
+        .services
+        .iter()
+        .map(|g| g.cores_min() * f64::from(g.total_count))
+        .sum();
+    (description.memory_demand(), cores)
 }
 
 /// Zoe's admission (spec §9.1): refuse past the concurrent-executions
@@ -55,10 +55,11 @@ pub fn admit(quota: &Quota, usage: &Usage, description: &Description) -> Result<
             crate::model::format_cores(quota.cores)
         ));
     }
-    if quota.memory != 0 && usage.memory + memory > quota.memory {
+    let total = usage.memory.saturating_add(memory);
+    if quota.memory != 0 && total > quota.memory {
         return Err(format!(
             "quota: {} more memory than allowed ({} in use, {} asked, limit {})",
-            crate::model::format_bytes(usage.memory + memory - quota.memory),
+            crate::model::format_bytes(total - quota.memory),
             crate::model::format_bytes(usage.memory),
             crate::model::format_bytes(memory),
             crate::model::format_bytes(quota.memory)
@@ -81,6 +82,39 @@ mod tests {
         validate_value(&doc, &Limits::default())
             .unwrap()
             .description
+    }
+
+    #[test]
+    fn huge_demands_saturate_instead_of_overflowing() {
+        // memory.min × total_count summed over groups overflowed u64 (a
+        // panic in a debug build, a wrapped small sum that passes the quota
+        // in a release build)
+        let doc = serde_json::json!({"name": "quota-test", "version": 3, "will_end": false, "size": 1, "services": [
+            {"name": "big", "image": "i:1", "monitor": true, "startup_order": 0, "total_count": 1000000, "essential_count": 1,
+             "resources": {"memory": {"min": 1u64 << 60, "max": null}, "cores": {"min": 0.5, "max": null}},
+             "ports": [], "environment": [], "volumes": [], "command": null},
+            {"name": "big2", "image": "i:1", "monitor": true, "startup_order": 0, "total_count": 1, "essential_count": 1,
+             "resources": {"memory": {"min": u64::MAX, "max": null}, "cores": {"min": 0.5, "max": null}},
+             "ports": [], "environment": [], "volumes": [], "command": null}]});
+        let limits = Limits {
+            max_memory_bytes: u64::MAX,
+            max_cores: 16.0,
+        };
+        let d = validate_value(&doc, &limits).unwrap().description;
+        assert_eq!(demand_of(&d).0, u64::MAX);
+        let quota = Quota {
+            memory: 4 * GIB,
+            ..Quota::default()
+        };
+        let usage = Usage {
+            memory: GIB,
+            ..Usage::default()
+        };
+        assert!(
+            admit(&quota, &usage, &d)
+                .unwrap_err()
+                .contains("more memory than allowed")
+        );
     }
 
     #[test]

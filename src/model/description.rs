@@ -147,6 +147,15 @@ impl Description {
         self.services.iter_mut().find(|g| g.name == name)
     }
 
+    /// Memory reserved by all instances, Σ `memory.min × total_count`, in
+    /// bytes; saturates at `u64::MAX` rather than overflow (a description
+    /// may reserve up to the administrative limit per instance).
+    pub fn memory_demand(&self) -> u64 {
+        self.services.iter().fold(0u64, |sum, g| {
+            sum.saturating_add(g.memory_min().saturating_mul(u64::from(g.total_count)))
+        })
+    }
+
     pub fn total_instances(&self) -> u64 {
         self.services.iter().map(|g| u64::from(g.total_count)).sum()
     }

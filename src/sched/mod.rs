@@ -354,7 +354,9 @@ fn plan_same_host(
     let total = Demand {
         instance: String::new(),
         essential: true,
-        memory: essentials.iter().map(|d| d.memory).sum(),
+        memory: essentials
+            .iter()
+            .fold(0u64, |sum, d| sum.saturating_add(d.memory)),
         cores: essentials.iter().map(|d| d.cores).sum(),
         labels: union_labels(&essentials),
         image: image.to_string(),

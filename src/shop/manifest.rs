@@ -5,7 +5,20 @@
 //!   we accept both. Other types are text, with a warning.
 //! * Unknown parameter kinds are ignored with a warning, as in Zoe.
 //! * A manifest whose `version` is not 1 is skipped whole, as in Zoe, but we
-//!   report it as an error so `zoe shop check` fails on it.
+//!   report it as an error so `zoe shop check` fails on it. Zoe compares
+//!   with Python's `!=`, where `1.0 == 1`: any number equal to one is
+//!   version 1. We differ on `true`, which Python also finds equal to 1: it
+//!   is not a number, so the directory is skipped.
+//! * `category` and `name` may be empty or blank: Zoe groups entries by the
+//!   exact category string, "" included, and shows any name. They must still
+//!   be strings.
+//! * A parameter declared twice in one entry (same name and kind) gives two
+//!   form fields with one field name; Zoe applies the value of the last one
+//!   for both. We keep the last declaration only, with a warning.
+//! * A default is the text Zoe pre-fills its form with, Python's `str()` of
+//!   the JSON value: `4.0` stays `4.0` (not `4`), `true` is `True`, and a
+//!   float is written as Python writes it (`1e+16`). A JSON integer beyond
+//!   64 bits is read as a float here, so it is written as one.
 //! * One broken entry hides only itself: the others of the same manifest
 //!   still load and keep their `<dir>-<index>` ids.
 
@@ -104,7 +117,8 @@ pub fn parse_manifest(value: &Value) -> ParsedManifest {
         return out;
     };
     match obj.get("version") {
-        Some(v) if v.as_u64() == Some(1) => {}
+        // Zoe: `version != 1` in Python, so 1.0 and 1e0 are version 1.
+        Some(Value::Number(n)) if n.as_f64() == Some(1.0) => {}
         Some(v) => {
             out.error(&root.key("version"), format!("unsupported manifest version {v}: only version 1 exists; this directory is skipped"));
             return out;
@@ -192,14 +206,13 @@ fn parse_entry(
             format!("unknown entry field `{key}` is ignored"),
         );
     }
-    let text = |out: &mut ParsedManifest, key: &str| -> Option<String> {
+    // File names must name something; `category` and `name` may be empty.
+    let text = |out: &mut ParsedManifest, key: &str, may_be_empty: bool| -> Option<String> {
         match obj.get(key) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+            Some(Value::String(s)) if may_be_empty || !s.trim().is_empty() => Some(s.clone()),
             Some(_) => {
-                out.error(
-                    &path.key(key),
-                    format!("`{key}` must be a non-empty string"),
-                );
+                let what = if may_be_empty { "a" } else { "a non-empty" };
+                out.error(&path.key(key), format!("`{key}` must be {what} string"));
                 None
             }
             None => {
@@ -208,24 +221,25 @@ fn parse_entry(
             }
         }
     };
-    let category = text(out, "category");
-    let name = text(out, "name");
-    let description_file = text(out, "description");
-    let readme_file = text(out, "readable_descr");
+    // Zoe groups entries by the exact category string, "" included, and
+    // shows whatever name is given: both may be empty or blank.
+    let category = text(out, "category", true);
+    let name = text(out, "name", true);
+    let description_file = text(out, "description", false);
+    let readme_file = text(out, "readable_descr", false);
     let logo_file = match obj.get("logo") {
         None => Some("logo.png".to_string()),
-        Some(_) => text(out, "logo"),
+        Some(_) => text(out, "logo", false),
     };
     let parameters = match obj.get("parameters") {
         Some(Value::Array(items)) => {
             let mut params = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if let Some(p) = parse_parameter(item, &path.key("parameters").index(i), out) {
-                    params.push(p);
+                    params.push((i, p));
                 }
             }
-            check_parameter_names(&params, &path.key("parameters"), out);
-            Some(params)
+            Some(keep_last_declarations(params, &path.key("parameters"), out))
         }
         Some(_) => {
             out.error(
@@ -341,7 +355,7 @@ fn parse_parameter(value: &Value, path: &JsonPath, out: &mut ParsedManifest) -> 
                 None => {
                     out.error(
                         path,
-                        format!("int parameter `{name}` needs a whole-number `{key}`"),
+                        format!("int parameter `{name}` needs a whole-number `{key}` between {} and {} (64 bits)", i64::MIN, i64::MAX),
                     );
                     None
                 }
@@ -369,12 +383,11 @@ fn parse_parameter(value: &Value, path: &JsonPath, out: &mut ParsedManifest) -> 
             return None;
         }
         Some(Value::Null) => None,
+        // Zoe's form shows str(default) and submits that text.
         Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(match as_whole(&Value::Number(n.clone())) {
-            Some(whole) => whole.to_string(),
-            None => n.to_string(),
-        }),
-        Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(Value::Number(n)) => Some(python_str(n)),
+        Some(Value::Bool(true)) => Some("True".into()),
+        Some(Value::Bool(false)) => Some("False".into()),
         Some(_) => {
             out.error(
                 &path.key("default"),
@@ -392,7 +405,7 @@ fn parse_parameter(value: &Value, path: &JsonPath, out: &mut ParsedManifest) -> 
         default,
     };
     if let Some(default) = &param.default
-        && let Err(why) = super::params::parse_value(&param, default)
+        && let Err(why) = super::params::parse_default(&param, default)
     {
         out.warn(
             &path.key("default"),
@@ -402,26 +415,91 @@ fn parse_parameter(value: &Value, path: &JsonPath, out: &mut ParsedManifest) -> 
     Some(param)
 }
 
-/// A JSON number with no fractional part, as i64.
+/// A JSON number with no fractional part that fits in 64 bits, as i64.
 fn as_whole(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| {
-        let f = value.as_f64()?;
-        (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+        let f = value.as_f64().filter(|_| value.is_f64())?;
+        // every whole float in -2^63..2^63 converts exactly
+        (f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63)).then_some(f as i64)
     })
 }
 
-fn check_parameter_names(params: &[Parameter], path: &JsonPath, out: &mut ParsedManifest) {
-    let mut seen = std::collections::HashSet::new();
-    for (i, p) in params.iter().enumerate() {
-        if !seen.insert(p.field_name()) {
-            out.error(
-                &path.index(i),
+/// Keeps, of parameters declared more than once (same `<name>-<kind>`),
+/// only the last declaration, at its place. Zoe's form then has two fields
+/// with one name and submits only the last one's value, which it applies
+/// for both declarations: one parameter with the last declaration's rules
+/// and default does the same.
+fn keep_last_declarations(
+    params: Vec<(usize, Parameter)>,
+    path: &JsonPath,
+    out: &mut ParsedManifest,
+) -> Vec<Parameter> {
+    let mut kept: Vec<Parameter> = Vec::with_capacity(params.len());
+    for (index, p) in params.iter().enumerate() {
+        let last = params[index + 1..]
+            .iter()
+            .rev()
+            .find(|(_, q)| q.field_name() == p.1.field_name());
+        match last {
+            Some((at, _)) => out.warn(
+                &path.index(p.0),
                 format!(
-                    "parameter `{}` ({}) is declared twice",
-                    p.name,
-                    p.kind.as_str()
+                    "parameter `{}` ({}) is declared twice; as in Zoe, the value of the last declaration (parameters[{at}]) applies to both, so this one is ignored: remove it",
+                    p.1.name,
+                    p.1.kind.as_str()
                 ),
-            );
+            ),
+            None => kept.push(p.1.clone()),
         }
     }
+    kept
 }
+
+/// Python's `str()` of a JSON number as Python's `json` reads it: an
+/// integer stays an integer, a float (anything with `.` or an exponent) is
+/// written the way Python writes floats: the shortest digits that read back
+/// the same, positional from 1e-4 up to 1e16 with at least one decimal
+/// (`4.0`), else in exponent form with a sign and two digits at least
+/// (`1e+16`, `1.5e-07`).
+fn python_str(n: &serde_json::Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
+    }
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    // Rust's `{:e}` also prints the shortest digits that round-trip.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    // The decimal point sits after `point` digits (Python's `decpt`).
+    let point = exponent + 1;
+    let body = if -4 < point && point <= 16 {
+        match usize::try_from(point) {
+            Ok(0) | Err(_) => {
+                let zeros = "0".repeat(point.unsigned_abs() as usize);
+                format!("0.{zeros}{digits}")
+            }
+            Ok(at) if at >= digits.len() => {
+                format!("{digits}{}.0", "0".repeat(at - digits.len()))
+            }
+            Ok(at) => format!("{}.{}", &digits[..at], &digits[at..]),
+        }
+    } else {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        let dot = if rest.is_empty() { "" } else { "." };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!(
+            "{first}{dot}{rest}e{exp_sign}{:02}",
+            exponent.unsigned_abs()
+        )
+    };
+    format!("{sign}{body}")
+}
+
+#[cfg(test)]
+#[path = "manifest_tests.rs"]
+mod tests;

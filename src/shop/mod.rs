@@ -217,7 +217,31 @@ impl Shop {
     }
 }
 
+/// Shown for an empty or blank category in tables and headings (the data
+/// keeps the exact string, as Zoe does).
+pub const NO_CATEGORY: &str = "(no category)";
+/// Shown for an empty or blank entry name.
+pub const NO_NAME: &str = "(no name)";
+
 impl Entry {
+    /// The category for display: [`NO_CATEGORY`] when it is blank.
+    pub fn category_label(&self) -> &str {
+        if self.category.trim().is_empty() {
+            NO_CATEGORY
+        } else {
+            &self.category
+        }
+    }
+
+    /// The name for display: [`NO_NAME`] when it is blank.
+    pub fn name_label(&self) -> &str {
+        if self.name.trim().is_empty() {
+            NO_NAME
+        } else {
+            &self.name
+        }
+    }
+
     pub fn dir_name(&self) -> String {
         self.dir
             .file_name()

@@ -12,6 +12,10 @@
 //! * `environment` parameters only replace variables that already exist, and
 //!   `service_count` sets both total and essential count (no elastic
 //!   instances left in that group): both as in Zoe.
+//! * A default reaches the container as the text Zoe's form is pre-filled
+//!   with and submits: an int default written `4.0` stays `4.0`. A value the
+//!   user types for an int is checked and written as a whole number. For a
+//!   service count Zoe's int() fails on `4.0`; we take the count it means.
 
 use std::fmt;
 
@@ -88,17 +92,53 @@ pub fn parse_value(param: &Parameter, text: &str) -> Result<ParamValue, String> 
         .trim()
         .parse()
         .map_err(|_| format!("`{text}` is not a whole number"))?;
+    check_number(param, n, bounds)?;
+    Ok(ParamValue::Int(n))
+}
+
+/// Checks a parameter's default, the text Zoe pre-fills its form with and
+/// submits unchanged. For an int parameter the number's value must pass the
+/// rules, however it is written (`4`, `4.0`, `1e+16`), and the text reaches
+/// the container as written: `4.0` stays `4.0`, unlike a typed value. A
+/// service count is the exception, it is always the number (Zoe's int()
+/// would fail on `4.0`; we take the count it obviously means).
+pub fn parse_default(param: &Parameter, text: &str) -> Result<ParamValue, String> {
+    let counted = param.kind == ParamKind::ServiceCount;
+    let bounds = match param.value_type {
+        ParamType::Int { min, max, step } => Some((min, max, step)),
+        ParamType::String if counted => None,
+        ParamType::String => return parse_value(param, text),
+    };
+    let n = whole_number(text).ok_or_else(|| format!("`{text}` is not a whole number"))?;
+    check_number(param, n, bounds)?;
+    Ok(if counted || n.to_string() == text {
+        ParamValue::Int(n)
+    } else {
+        ParamValue::Text(text.to_string())
+    })
+}
+
+/// The value of a number written any way JSON or Python allow (`4`, `4.0`,
+/// `4e0`, `1e+16`), when it is whole and fits in 64 bits.
+pub fn whole_number(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(n);
+    }
+    let is_number = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    let f: f64 = text.parse().ok().filter(|_| is_number)?;
+    // 2^63 is the first float past i64::MAX; every whole float below it
+    // converts exactly.
+    (f.is_finite() && f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63))
+        .then_some(f as i64)
+}
+
+fn check_number(param: &Parameter, n: i64, bounds: Option<(i64, i64, i64)>) -> Result<(), String> {
     if let Some((min, max, step)) = bounds {
-        if n < min || n > max {
-            return Err(format!("{n} is outside {min}..={max}"));
-        }
-        if (n - min) % step != 0 {
-            let below = n - (n - min) % step;
-            return Err(format!(
-                "{n} is not on the step {step} from {min} (nearest: {below} or {})",
-                below + step
-            ));
-        }
+        check_int(n, min, max, step)?;
     }
     if param.kind == ParamKind::ServiceCount && !(1..=i64::from(u16::MAX)).contains(&n) {
         return Err(format!(
@@ -106,7 +146,63 @@ pub fn parse_value(param: &Parameter, text: &str) -> Result<ParamValue, String> 
             u16::MAX
         ));
     }
-    Ok(ParamValue::Int(n))
+    Ok(())
+}
+
+/// Checks a whole number against an int parameter's `min`, `max` and
+/// `step` (the values `min + k × step` up to `max`). Bounds may lie anywhere
+/// in 64 bits, where `n - min` or `below + step` overflow, so the arithmetic
+/// is done in i128; the nearest values suggested always lie within
+/// `min..=max`.
+pub fn check_int(n: i64, min: i64, max: i64, step: i64) -> Result<(), String> {
+    if n < min || n > max {
+        return Err(format!("{n} is outside {min}..={max}"));
+    }
+    if step <= 0 {
+        return Ok(());
+    }
+    let (wide, low, high, stride) = (
+        i128::from(n),
+        i128::from(min),
+        i128::from(max),
+        i128::from(step),
+    );
+    let off = (wide - low) % stride;
+    if off == 0 {
+        return Ok(());
+    }
+    let below = wide - off;
+    let above = below + stride;
+    let nearest = if above <= high {
+        format!("{below} or {above}")
+    } else {
+        below.to_string()
+    };
+    Err(format!(
+        "{n} is not on the step {step} from {min} (nearest: {nearest})"
+    ))
+}
+
+/// One step up or down from `current` for an int input: the next value on
+/// the grid `min + k × step`, never past `min..=max` (i128 inside, as
+/// [`check_int`]). A value off the grid moves to its neighbour on it.
+pub fn step_int(current: i64, min: i64, max: i64, step: i64, up: bool) -> i64 {
+    if min > max {
+        return current;
+    }
+    let (low, high, stride) = (i128::from(min), i128::from(max), i128::from(step.max(1)));
+    let at = i128::from(current.clamp(min, max));
+    let off = (at - low) % stride;
+    let last = high - (high - low) % stride;
+    let next = if up {
+        (at - off + stride).min(last)
+    } else if off != 0 {
+        at - off
+    } else {
+        (at - stride).max(low)
+    };
+    // within min..=max, so it fits
+    i64::try_from(next).unwrap_or(current)
 }
 
 /// Finds the parameter a `-p KEY=VALUE` names: its `<name>-<kind>` form
@@ -168,7 +264,7 @@ pub fn resolve_values(
                     param.name, param.readable_name, param.name
                 ),
             }),
-            Some(text) => match parse_value(param, &text) {
+            Some(text) => match checked(param, &text) {
                 Ok(v) => values.push((param.clone(), v)),
                 Err(why) => errors.push(FieldError {
                     field,
@@ -181,6 +277,17 @@ pub fn resolve_values(
         Ok(values)
     } else {
         Err(errors)
+    }
+}
+
+/// Checks a value for a parameter. The pre-filled default given back
+/// unchanged (a form field left alone, a relaunch) is the default, which
+/// Zoe submits as it is; anything else is a value typed by the user.
+fn checked(param: &Parameter, text: &str) -> Result<ParamValue, String> {
+    if param.default.as_deref() == Some(text) {
+        parse_default(param, text)
+    } else {
+        parse_value(param, text)
     }
 }
 

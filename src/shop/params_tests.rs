@@ -323,3 +323,204 @@ fn manifest_labels_are_merged_not_nested() {
     assert_eq!(d.services[0].labels(), ["labs", "ssd"]);
     assert_eq!(d.services[1].labels(), ["ssd", "labs"]);
 }
+
+/// Every "nearest" value a step error suggests, parsed back from the message.
+fn suggested(message: &str) -> Vec<i64> {
+    let Some(at) = message.find("nearest: ") else {
+        return Vec::new();
+    };
+    message[at + "nearest: ".len()..]
+        .trim_end_matches(')')
+        .split(" or ")
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn int_steps_near_the_64_bit_limits_do_not_overflow() {
+    // item 8: (n - min) and below + step overflowed i64
+    let cases = [
+        (
+            i64::MIN,
+            i64::MAX,
+            3,
+            vec!["0", "1", "-1", "9223372036854775807"],
+        ),
+        (
+            i64::MIN,
+            i64::MAX,
+            i64::MAX,
+            vec!["1", "-2", "9223372036854775806"],
+        ),
+        (i64::MIN + 1, i64::MAX, 2, vec!["9223372036854775806", "0"]),
+        (
+            i64::MAX - 10,
+            i64::MAX,
+            4,
+            vec!["9223372036854775806", "9223372036854775805"],
+        ),
+        (i64::MIN, i64::MIN + 10, 4, vec!["-9223372036854775805"]),
+        (-5, i64::MAX, i64::MAX, vec!["0", "9223372036854775801"]),
+    ];
+    for (min, max, step, values) in cases {
+        let p = param(ParamKind::Environment, "N", int(min, max, step), None);
+        for text in values {
+            let n: i64 = text.parse().unwrap();
+            let on_step = (i128::from(n) - i128::from(min)) % i128::from(step) == 0;
+            match parse_value(&p, text) {
+                Ok(ParamValue::Int(got)) => {
+                    assert!(on_step && got == n, "{min} {max} {step}: {text}")
+                }
+                Ok(other) => panic!("{other:?}"),
+                Err(why) => {
+                    assert!(!on_step, "{min} {max} {step}: {text}: {why}");
+                    for s in suggested(&why) {
+                        assert!(
+                            (min..=max).contains(&s),
+                            "{min}..={max} step {step}: {text}: {why}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn suggested_nearest_values_stay_within_bounds() {
+    // item 8: "nearest" used to include below + step even past max
+    let p = param(ParamKind::Environment, "N", int(0, 10, 4), None);
+    let why = parse_value(&p, "9").unwrap_err();
+    assert_eq!(suggested(&why), [8], "{why}");
+    let why = parse_value(&p, "5").unwrap_err();
+    assert_eq!(suggested(&why), [4, 8], "{why}");
+    // a range narrower than the step has only min
+    let p = param(ParamKind::Environment, "N", int(3, 5, 10), None);
+    let why = parse_value(&p, "4").unwrap_err();
+    assert_eq!(suggested(&why), [3], "{why}");
+    // exhaustive on small ranges: every suggestion is in range and on the step
+    for min in -7i64..=3 {
+        for max in min..=min + 12 {
+            for step in 1i64..=6 {
+                let p = param(ParamKind::Environment, "N", int(min, max, step), None);
+                for n in min..=max {
+                    if let Err(why) = parse_value(&p, &n.to_string()) {
+                        let s = suggested(&why);
+                        assert!(!s.is_empty(), "{why}");
+                        for v in s {
+                            assert!(
+                                (min..=max).contains(&v) && (v - min) % step == 0,
+                                "{min}..={max} step {step}: {n}: {why}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn stepping_stays_on_the_grid_within_bounds() {
+    // item 8, for the terminal form's +/-: no overflow at the 64-bit limits,
+    // never past min..=max, and an off-grid value moves onto the grid
+    // i64::MAX - i64::MIN = 2^64 - 1 is a multiple of 3: MAX is on the grid
+    assert_eq!(
+        step_int(i64::MAX - 1, i64::MIN, i64::MAX, 3, true),
+        i64::MAX
+    );
+    assert_eq!(step_int(i64::MAX, i64::MIN, i64::MAX, 3, true), i64::MAX);
+    assert_eq!(
+        step_int(i64::MIN, i64::MIN, i64::MAX, i64::MAX, false),
+        i64::MIN
+    );
+    assert_eq!(step_int(i64::MIN, i64::MIN, i64::MAX, i64::MAX, true), -1);
+    assert_eq!(
+        step_int(-1, i64::MIN, i64::MAX, i64::MAX, true),
+        i64::MAX - 1
+    );
+    assert_eq!(step_int(8, 0, 10, 4, true), 8, "12 is past max");
+    assert_eq!(step_int(5, 0, 10, 4, true), 8);
+    assert_eq!(step_int(5, 0, 10, 4, false), 4);
+    assert_eq!(step_int(0, 0, 10, 4, false), 0);
+    assert_eq!(
+        step_int(99, 0, 10, 4, false),
+        8,
+        "clamped to 10, then down onto the grid"
+    );
+    for min in -7i64..=3 {
+        for max in min..=min + 12 {
+            for step in 1i64..=6 {
+                for current in min - 2..=max + 2 {
+                    for up in [true, false] {
+                        let next = step_int(current, min, max, step, up);
+                        assert!(
+                            (min..=max).contains(&next) && (next - min) % step == 0,
+                            "{current} in {min}..={max} step {step}, up {up}: {next}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn whole_numbers_in_any_json_spelling() {
+    assert_eq!(whole_number("4"), Some(4));
+    assert_eq!(whole_number(" 4.0 "), Some(4));
+    assert_eq!(whole_number("4e0"), Some(4));
+    assert_eq!(whole_number("1e+16"), Some(10_000_000_000_000_000));
+    assert_eq!(whole_number("-0.0"), Some(0));
+    assert_eq!(whole_number("9223372036854775807"), Some(i64::MAX));
+    assert_eq!(whole_number("9.3e18"), None, "past i64");
+    assert_eq!(whole_number("-9.223372036854775808e18"), Some(i64::MIN));
+    for bad in ["4.5", "", "inf", "NaN", "e", "1e400", "0x10", "four"] {
+        assert_eq!(whole_number(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn a_default_keeps_its_text_and_a_typed_value_is_checked_as_before() {
+    // item 13 at the level of values: Zoe submits the pre-filled str() of
+    // the default unchanged
+    let p = param(ParamKind::Environment, "STEPS", int(1, 10, 1), Some("4.0"));
+    assert_eq!(parse_default(&p, "4.0"), Ok(ParamValue::Text("4.0".into())));
+    assert_eq!(parse_default(&p, "4"), Ok(ParamValue::Int(4)));
+    assert!(
+        parse_default(&p, "40.0")
+            .unwrap_err()
+            .contains("outside 1..=10")
+    );
+    assert!(
+        parse_default(&p, "4.5")
+            .unwrap_err()
+            .contains("not a whole number")
+    );
+    assert!(
+        parse_value(&p, "4.0")
+            .unwrap_err()
+            .contains("not a whole number")
+    );
+    let values = resolve_values(std::slice::from_ref(&p), &[]).unwrap();
+    assert_eq!(values[0].1.as_text(), "4.0");
+    let values = resolve_values(std::slice::from_ref(&p), &given(&[("STEPS", "4.0")])).unwrap();
+    assert_eq!(values[0].1.as_text(), "4.0", "the untouched form field");
+    let values = resolve_values(std::slice::from_ref(&p), &given(&[("STEPS", "6")])).unwrap();
+    assert_eq!(values[0].1, ParamValue::Int(6));
+    assert!(resolve_values(std::slice::from_ref(&p), &given(&[("STEPS", "6.0")])).is_err());
+    // a command keeps the text too; a service count is the number
+    let cmd = param(ParamKind::Command, "worker", int(1, 10, 1), Some("2.0"));
+    let mut d = desc();
+    apply_parameters(&mut d, &resolve_values(&[cmd], &[]).unwrap());
+    assert_eq!(d.services[1].command.as_deref(), Some("2.0"));
+    let count = param(
+        ParamKind::ServiceCount,
+        "worker",
+        int(1, 10, 1),
+        Some("2.0"),
+    );
+    let mut d = desc();
+    apply_parameters(&mut d, &resolve_values(&[count], &[]).unwrap());
+    assert_eq!(d.services[1].total_count, 2);
+}

@@ -11,9 +11,11 @@
 //!   keys: we fix that and require `name`, `path` and `read_only`.
 //! * Environment entries: the schema lets `["A"]` or `["A","B","C"]` through
 //!   and Zoe then crashes; we fix that and require exactly two strings.
-//! * §16.21 `uniqueItems`: exact duplicate ports, variables or volumes are
+//! * §16.21 `uniqueItems`: duplicate ports, variables or volumes are
 //!   errors, as in Zoe; duplicate variable names with different values are
-//!   allowed (the last one wins in the container).
+//!   allowed (the last one wins in the container). Items are compared as
+//!   JSON values like Zoe's jsonschema does: key order does not matter,
+//!   `8080` equals `8080.0`, `true` does not equal `1`.
 //! * `essential_count > total_count` is a submit-time error in Zoe; we report
 //!   it here, before anything would be created.
 //! * Duplicate service-group names: Zoe accepts them and then creates two
@@ -625,14 +627,11 @@ impl Walker {
             return None;
         };
         if unique {
-            let mut seen = HashSet::new();
-            for (i, item) in items.iter().enumerate() {
-                if !seen.insert(item.to_string()) {
-                    self.err(
-                        &path.index(i),
-                        "duplicate item: every entry of this list must be unique",
-                    );
-                }
+            for i in unique_items(items) {
+                self.err(
+                    &path.index(i),
+                    "duplicate item: every entry of this list must be unique",
+                );
             }
         }
         Some(items)
@@ -760,6 +759,78 @@ impl Walker {
             return None;
         }
         Some(n)
+    }
+}
+
+/// Indices of the items equal to an earlier item, as JSON values (what
+/// Zoe's jsonschema compares for `uniqueItems`): the order of an object's
+/// keys does not matter and numbers are equal by value, `8080 == 8080.0`
+/// as in Python. `true` and `1` (or `false` and `0`) are different items,
+/// also inside arrays and objects: Python has `True == 1`, but jsonschema
+/// keeps booleans apart from numbers for `uniqueItems`, as JSON Schema
+/// says.
+fn unique_items(items: &[Value]) -> Vec<usize> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| {
+            let mut key = String::new();
+            canonical(item, &mut key);
+            !seen.insert(key)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Writes a text that is the same for two JSON values exactly when they are
+/// equal as `unique_items` compares them: object keys sorted, and each
+/// number as its value (a whole float as the integer it equals).
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Number(n) => {
+            out.push('n');
+            if let Some(i) = n.as_i64() {
+                out.push_str(&i.to_string());
+            } else if let Some(u) = n.as_u64() {
+                out.push_str(&u.to_string());
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                // Whole floats below 2^127 convert exactly, so one equal to
+                // an integer gets that integer's text; -0.0 is 0.
+                if f.fract() == 0.0 && f.abs() < 2f64.powi(127) {
+                    out.push_str(&(f as i128).to_string());
+                } else {
+                    // Shortest digits that round-trip: one text per value.
+                    out.push_str(&format!("{f:e}"));
+                }
+            }
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for item in items {
+                canonical(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for key in keys {
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                if let Some(v) = map.get(key) {
+                    canonical(v, out);
+                }
+                out.push(',');
+            }
+            out.push('}');
+        }
+        // null, booleans and strings: their JSON text is already canonical
+        // and cannot be confused with a number's.
+        other => out.push_str(&other.to_string()),
     }
 }
 

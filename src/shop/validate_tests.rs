@@ -447,3 +447,101 @@ fn every_error_is_reported_at_once() {
     doc["size"] = json!("big");
     assert!(errors(&doc).len() >= 3);
 }
+
+#[test]
+fn unique_items_compare_json_values_not_text() {
+    // item 9: Zoe's jsonschema compares values: key order does not matter
+    // and 8080 == 8080.0, so each of these lists has a duplicate.
+    let port = json!({"name": "web", "port_number": 8080, "protocol": "tcp", "url_template": "x"});
+    let reordered =
+        json!({"protocol": "tcp", "url_template": "x", "port_number": 8080, "name": "web"});
+    let float =
+        json!({"name": "web", "port_number": 8080.0, "protocol": "tcp", "url_template": "x"});
+    let exponent: Value = serde_json::from_str(
+        r#"{"name": "web", "port_number": 8.08e3, "protocol": "tcp", "url_template": "x"}"#,
+    )
+    .unwrap();
+    for other in [reordered, float, exponent] {
+        assert_error(
+            &with("/services/0/ports", json!([port.clone(), other])),
+            "services[0].ports[1]: duplicate item",
+        );
+    }
+    let volume = json!({"name": "data", "path": "/srv/data", "read_only": true});
+    let reordered = json!({"read_only": true, "path": "/srv/data", "name": "data"});
+    assert_error(
+        &with("/services/1/volumes", json!([volume, reordered])),
+        "services[1].volumes[1]: duplicate item",
+    );
+    // whole service groups too (the `services` list is unique as well)
+    let doc = base();
+    let mut group = doc["services"][1].clone();
+    let mut swapped = serde_json::Map::new();
+    for (k, v) in group.as_object().unwrap().iter().rev() {
+        swapped.insert(k.clone(), v.clone());
+    }
+    group = Value::Object(swapped);
+    group["startup_order"] = json!(1.0);
+    assert_error(&with("/services/0", group), "services[1]: duplicate item");
+}
+
+#[test]
+fn unique_items_keep_bools_apart_from_numbers() {
+    // Modern jsonschema (and the JSON-schema test suite) treats true and 1
+    // as different items, also nested; these lists are unique. (This held
+    // before the item 9 fix too; it guards the new comparison.)
+    let a = json!({"name": "web", "port_number": 8080, "protocol": "tcp", "url_template": "x", "proxy": true});
+    let b = json!({"name": "web", "port_number": 8080, "protocol": "tcp", "url_template": "x", "proxy": false});
+    assert!(
+        validate_value(
+            &with("/services/0/ports", json!([a, b])),
+            &Limits::default()
+        )
+        .is_ok()
+    );
+    let distinct = [
+        json!(1),
+        json!(true),
+        json!(0),
+        json!(false),
+        json!("1"),
+        json!([1]),
+        json!([true]),
+        json!({"a": 0}),
+        json!({"a": false}),
+        json!(null),
+        json!(1.5),
+    ];
+    assert!(unique_items(&distinct).is_empty());
+    assert_eq!(unique_items(&[json!(1), json!(1.0)]), [1]);
+    assert_eq!(unique_items(&[json!(-0.0), json!(0)]), [1]);
+    assert_eq!(
+        unique_items(&[json!({"a": [1, {"b": 2.0}]}), json!({"a": [1.0, {"b": 2}]})]),
+        [1]
+    );
+    assert_eq!(
+        unique_items(&[json!(u64::MAX), json!(u64::MAX as f64)]),
+        Vec::<usize>::new(),
+        "2^64 - 1 != 2^64"
+    );
+    assert_eq!(
+        unique_items(&[json!(1u64 << 63), json!((1u64 << 63) as f64)]),
+        [1]
+    );
+}
+
+#[test]
+fn description_version_is_compared_numerically() {
+    // item 10: Zoe checks `version != 3`, and 3.0 == 3 in Python.
+    let d = validate_value(&with("/version", json!(3.0)), &Limits::default());
+    assert_eq!(d.map(|v| v.description.version), Ok(3));
+    let parsed: Value = serde_json::from_str(
+        &base()
+            .to_string()
+            .replace("\"version\":3", "\"version\":3e0"),
+    )
+    .unwrap();
+    assert!(validate_value(&parsed, &Limits::default()).is_ok());
+    assert_error(&with("/version", json!(3.5)), "must be a whole number");
+    assert_error(&with("/version", json!(true)), "must be a number");
+}

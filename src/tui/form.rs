@@ -9,7 +9,7 @@ use crate::backend::NodeSnapshot;
 use crate::console::launch::plan_on;
 use crate::console::{Console, LaunchRequest, Prepared};
 use crate::model::{ExecutionId, GIB, format_cores};
-use crate::shop::params::Field;
+use crate::shop::params::{Field, step_int, whole_number};
 use crate::shop::{Entry, ParamType};
 
 #[derive(Debug, Clone)]
@@ -135,7 +135,7 @@ impl Form {
         }
         Form {
             entry_id: entry.id.clone(),
-            entry_name: entry.name.clone(),
+            entry_name: entry.name_label().to_string(),
             fields,
             focus: 0,
             general: Vec::new(),
@@ -233,13 +233,8 @@ impl Form {
         let Some((min, max, step)) = f.int else {
             return false;
         };
-        let current: i64 = f.value().trim().parse().unwrap_or(min);
-        let next = if up {
-            current.saturating_add(step)
-        } else {
-            current.saturating_sub(step)
-        };
-        f.set_value(next.clamp(min, max).to_string());
+        let current = whole_number(f.value()).unwrap_or(min);
+        f.set_value(step_int(current, min, max, step, up).to_string());
         true
     }
 

@@ -217,14 +217,10 @@ fn draw_shop(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .map(|e| {
             let d = &e.description;
-            let memory: u64 = d
-                .services
-                .iter()
-                .map(|g| g.memory_min() * u64::from(g.total_count))
-                .sum();
+            let memory = d.memory_demand();
             Row::new(vec![
-                Cell::from(e.category.clone()).style(app.styles.muted),
-                Cell::from(e.name.clone()),
+                Cell::from(e.category_label().to_string()).style(app.styles.muted),
+                Cell::from(e.name_label().to_string()),
                 Cell::from(d.total_instances().to_string()),
                 Cell::from(format_bytes(memory)),
             ])
@@ -288,8 +284,8 @@ fn entry_text(app: &App, entry: &Entry) -> Text<'static> {
     let d = &entry.description;
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(entry.name.clone(), s.title),
-            Span::styled(format!("  {}", entry.category), s.muted),
+            Span::styled(entry.name_label().to_string(), s.title),
+            Span::styled(format!("  {}", entry.category_label()), s.muted),
         ]),
         Line::from(Span::styled(
             format!(
