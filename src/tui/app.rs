@@ -112,6 +112,8 @@ impl Update {
 pub enum Request {
     None,
     Quit,
+    /// Give the terminal back and stop, as ctrl-z does in a shell.
+    Suspend,
     Refresh,
     Launch(Box<Prepared>),
     Terminate(String),
@@ -491,6 +493,13 @@ impl App {
 
     fn handle_key(&mut self, key: KeyEvent) -> Request {
         self.dirty = true;
+        // from every mode, as the terminal's own ctrl-z would; a modifier
+        // is required so a remap to a plain letter cannot eat typed text
+        if key.modifiers.contains(KeyModifiers::CONTROL)
+            && self.keymap.command(&key) == Some(Command::Suspend)
+        {
+            return Request::Suspend;
+        }
         match self.mode {
             Mode::Filter => return self.edit_line(key, true),
             Mode::Command => return self.edit_line(key, false),
@@ -549,6 +558,7 @@ impl App {
         let page = self.page.max(1) as isize;
         match command {
             Command::Quit => return Request::Quit,
+            Command::Suspend => return Request::Suspend,
             Command::Help => self.mode = Mode::Help,
             Command::CommandMode => self.mode = Mode::Command,
             Command::Filter => {

@@ -7,6 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
     Quit,
+    Suspend,
     Help,
     CommandMode,
     Filter,
@@ -28,6 +29,7 @@ pub enum Command {
 
 const ALL: &[Command] = &[
     Command::Quit,
+    Command::Suspend,
     Command::Help,
     Command::CommandMode,
     Command::Filter,
@@ -52,6 +54,7 @@ impl Command {
     pub fn name(self) -> &'static str {
         match self {
             Command::Quit => "quit",
+            Command::Suspend => "suspend",
             Command::Help => "help",
             Command::CommandMode => "command",
             Command::Filter => "filter",
@@ -79,6 +82,7 @@ impl Command {
     pub fn describe(self) -> &'static str {
         match self {
             Command::Quit => "quit",
+            Command::Suspend => "suspend (fg in the shell comes back)",
             Command::Help => "help",
             Command::CommandMode => "command (:shop :ps :nodes :theme NAME :q)",
             Command::Filter => "filter",
@@ -163,6 +167,7 @@ pub struct Keymap {
 const DEFAULTS: &[(&str, Command)] = &[
     ("q", Command::Quit),
     ("ctrl-c", Command::Quit),
+    ("ctrl-z", Command::Suspend),
     ("?", Command::Help),
     (":", Command::CommandMode),
     ("/", Command::Filter),
@@ -306,6 +311,10 @@ mod tests {
         assert_eq!(
             map.command(&press(KeyCode::Char('c'), KeyModifiers::NONE)),
             None
+        );
+        assert_eq!(
+            map.command(&press(KeyCode::Char('z'), KeyModifiers::CONTROL)),
+            Some(Command::Suspend)
         );
         assert_eq!(map.keys_for(Command::Down), "j down");
         assert_eq!(map.first_key(Command::Filter), "/");

@@ -1,7 +1,9 @@
 //! The terminal UI: `zoe` with no verb, on a terminal. The UI task owns all
 //! UI state; it redraws only when something changed, draws its first frame
-//! before any host answers, and restores the terminal on quit, panic,
-//! SIGTERM and SIGHUP (an SSH drop).
+//! before any host answers, and restores the terminal on quit, panic and
+//! every catchable terminating signal (SIGHUP for an SSH drop, SIGINT,
+//! SIGTERM, SIGQUIT…), then dies of that signal. SIGTSTP or ctrl-z give the
+//! terminal back and stop; SIGCONT (`fg`) takes it again and redraws.
 
 pub mod app;
 pub mod form;
@@ -10,22 +12,18 @@ pub mod logs;
 pub mod markdown;
 pub mod panels;
 pub mod style;
+pub mod terminal;
 pub mod view;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use futures::StreamExt;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{
     DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream, KeyEventKind,
     MouseEventKind,
 };
-use ratatui::crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-};
-use ratatui::crossterm::{cursor, execute};
+use ratatui::crossterm::execute;
 
 use crate::config::docker_conf::DockerHost;
 use crate::config::theme::Theme;
@@ -33,6 +31,7 @@ use crate::console::Console;
 use crate::console::launch::now_secs;
 use crate::console::service::{Ask, Report, spawn};
 use app::{App, ExecutionRow, Request, Update};
+use terminal::{Signaled, Signals, TerminalGuard, restore_terminal};
 
 /// Everything the TUI needs, resolved by the caller.
 pub struct Setup {
@@ -47,31 +46,6 @@ pub struct Setup {
     pub readonly: bool,
     pub keymap: keymap::Keymap,
     pub mouse: bool,
-}
-
-/// Puts the terminal back however we leave.
-struct TerminalGuard;
-
-impl TerminalGuard {
-    fn enter() -> io::Result<TerminalGuard> {
-        enable_raw_mode()?;
-        let guard = TerminalGuard;
-        execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
-        Ok(guard)
-    }
-}
-
-fn restore_terminal() {
-    let _ = disable_raw_mode();
-    let mut out = io::stdout();
-    let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
-    let _ = out.flush();
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal();
-    }
 }
 
 pub fn run(setup: Setup) -> io::Result<()> {
@@ -96,11 +70,15 @@ pub fn run(setup: Setup) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(ui_loop(setup))
+    if let Some(signal) = runtime.block_on(ui_loop(setup))? {
+        // the terminal is back: now die of it, as the sender expects
+        terminal::die_of(signal);
+    }
+    Ok(())
 }
 
-async fn ui_loop(setup: Setup) -> io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
+/// Runs until quit; `Some(signal)` when a terminating signal ended it.
+async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let settings = setup.console.settings().clone();
     let mut app = App::new(setup.console, setup.theme, setup.user.clone());
     app.themes_dir = Some(setup.themes_dir);
@@ -108,16 +86,12 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
     let (ask, mut reports) = spawn(settings, setup.hosts, setup.cache);
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let _guard = TerminalGuard::enter()?;
-    if app.mouse {
-        execute!(io::stdout(), EnableMouseCapture)?;
-    }
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    let mut signals = Signals::new()?;
+    let _guard = TerminalGuard::enter(app.mouse)?;
+    let mut terminal = terminal::fresh_screen()?;
     let mut keys = EventStream::new();
     let mut engine_gone = false;
+    let mut died_of = None;
     loop {
         if app.dirty {
             terminal.draw(|frame| view::draw(frame, &mut app))?;
@@ -129,6 +103,11 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
                     let request = app.on_key(key);
                     let sent = match request {
                         Request::Quit => break,
+                        Request::Suspend => {
+                            terminal::suspend();
+                            terminal = terminal::resume(terminal, app.mouse)?;
+                            Ok(())
+                        }
                         Request::None => Ok(()),
                         Request::Refresh => ask.send(Ask::Refresh),
                         Request::Launch(prepared) => ask.send(Ask::Launch(prepared)),
@@ -174,12 +153,26 @@ async fn ui_loop(setup: Setup) -> io::Result<()> {
                     app.on_update(Update::Failed(why));
                 }
             },
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            signaled = signals.recv() => match signaled {
+                Signaled::Die(signal) => {
+                    died_of = Some(signal);
+                    break;
+                }
+                Signaled::Stop => {
+                    terminal::suspend();
+                    terminal = terminal::resume(terminal, app.mouse)?;
+                    app.dirty = true;
+                }
+                // also after our own stop: a second full redraw is cheap
+                Signaled::Continue => {
+                    terminal = terminal::resume(terminal, app.mouse)?;
+                    app.dirty = true;
+                }
+            },
         }
     }
     let _ = ask.send(Ask::Stop);
-    Ok(())
+    Ok(died_of)
 }
 
 /// Writes the log buffer under the state directory; the status line says where.

@@ -57,6 +57,12 @@ impl Pane {
         self.tmux(&["send-keys", "-l", text]);
     }
 
+    /// A command line typed into a shell running in the pane, then Enter.
+    pub fn line(&self, line: &str) {
+        self.text(line);
+        self.keys(&["Enter"]);
+    }
+
     /// Polls the screen until `check` holds; fails with the screen after `secs`.
     pub fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
