@@ -1,7 +1,19 @@
 //! Snapshot tests: each view rendered on ratatui's TestBackend at 80×24 and
-//! 160×48, and the shop in every theme, compared with the text files in
-//! `src/tui/snapshots/`. `UPDATE_SNAPSHOTS=1 cargo test` rewrites them after
-//! a deliberate change (review the diff).
+//! 160×48, and the shop in every theme (text and a fingerprint of the
+//! styles), compared with insta with the accepted snapshots in
+//! `src/tui/snapshots/*.snap`.
+//!
+//! A missing or changed snapshot fails the test until someone reviews and
+//! accepts it. Locally insta writes the new rendering beside the old one as
+//! `*.snap.new`; on CI (`CI` set) or with `INSTA_UPDATE=no` it writes
+//! nothing and only fails. After a deliberate change:
+//!
+//! * `cargo insta review` (with `cargo install cargo-insta`) shows each
+//!   difference and asks to accept or reject it; `cargo insta accept` takes
+//!   them all; or
+//! * without cargo-insta: `INSTA_UPDATE=always cargo test --lib tui::`
+//!   rewrites the `.snap` files in place; read `git diff src/tui/snapshots`
+//!   before committing, and delete stray `*.snap.new` files.
 
 use std::path::PathBuf;
 
@@ -139,25 +151,13 @@ fn render(app: &mut App, width: u16, height: u16) -> String {
     text_of(terminal.backend().buffer())
 }
 
+/// Compares `actual` with the accepted `src/tui/snapshots/{name}.snap`.
+/// A missing or different snapshot fails the test (see the module doc).
 fn snapshot(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("src/tui/snapshots")
-        .join(format!("{name}.txt"));
-    if !path.exists() && std::env::var("CI").is_ok() {
-        panic!(
-            "snapshot {name} is missing: run the tests once locally and commit src/tui/snapshots/"
-        );
-    }
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") || !path.exists() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        expected == actual,
-        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, actual));
 }
 
 fn at_both_sizes(name: &str, setup: impl Fn(&mut App)) {
