@@ -6,14 +6,15 @@
 //! terminal back and stop; SIGCONT (`fg`) takes it again and redraws.
 
 pub mod app;
+pub mod command_line;
+pub mod data;
 pub mod form;
 pub mod keymap;
 pub mod logs;
 pub mod markdown;
-pub mod panels;
 pub mod style;
 pub mod terminal;
-pub mod view;
+pub mod views;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -94,7 +95,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let mut died_of = None;
     loop {
         if app.dirty {
-            terminal.draw(|frame| view::draw(frame, &mut app))?;
+            terminal.draw(|frame| views::draw(frame, &mut app))?;
             app.dirty = false;
         }
         tokio::select! {

@@ -23,7 +23,7 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 
 use super::app::{App, ExecutionRow, Mode, Request, Update, View};
-use super::view::draw;
+use super::views::draw;
 use crate::backend::NodeSnapshot;
 use crate::config::theme::load_theme;
 use crate::model::{ExecutionStatus, GIB};
@@ -254,9 +254,9 @@ fn keys_move_filter_and_switch_views() {
     let mut a = app("default");
     assert_eq!(a.view, View::Shop);
     a.on_key(key(KeyCode::Char('G')));
-    assert_eq!(a.shop_selected, a.visible_entries().len() - 1);
+    assert_eq!(a.shop.selected, a.visible_entries().len() - 1);
     a.on_key(key(KeyCode::Char('g')));
-    assert_eq!(a.shop_selected, 0);
+    assert_eq!(a.shop.selected, 0);
     a.on_key(key(KeyCode::Tab));
     assert_eq!(a.view, View::Executions);
     a.on_key(key(KeyCode::Char('1')));
@@ -267,7 +267,7 @@ fn keys_move_filter_and_switch_views() {
     }
     assert_eq!(a.visible_entries().len(), 2);
     a.on_key(key(KeyCode::Esc));
-    assert!(a.filter.is_empty());
+    assert!(a.shop.filter.is_empty());
     assert_eq!(a.run_command("nodes"), super::app::Request::None);
     assert_eq!(a.view, View::Nodes);
     assert_eq!(a.run_command("q"), super::app::Request::Quit);
@@ -497,7 +497,7 @@ fn a_flood_of_long_log_lines_renders_only_the_window() {
 #[test]
 fn executions_filter_sort_and_mine() {
     let mut a = app("default");
-    a.executions[2].owner = "bob".into();
+    a.data.executions[2].owner = "bob".into();
     a.on_key(key(KeyCode::Char('2')));
     assert_eq!(a.visible_executions().len(), 3);
     for c in "/error".chars() {
@@ -540,9 +540,9 @@ fn executions_filter_sort_and_mine() {
 fn the_wheel_scrolls_and_m_toggles_the_mouse() {
     let mut a = app("default");
     a.on_scroll(true);
-    assert_eq!(a.shop_selected, 3);
+    assert_eq!(a.shop.selected, 3);
     a.on_scroll(false);
-    assert_eq!(a.shop_selected, 0);
+    assert_eq!(a.shop.selected, 0);
     assert_eq!(a.on_key(key(KeyCode::Char('m'))), Request::Mouse(true));
     assert_eq!(a.on_key(key(KeyCode::Char('m'))), Request::Mouse(false));
     assert!(
@@ -556,7 +556,7 @@ fn the_wheel_scrolls_and_m_toggles_the_mouse() {
 fn launch_progress_per_instance_including_pulls() {
     use crate::console::events::Event;
     let mut a = app("default");
-    a.launching = Some("x1".into());
+    a.data.launching = Some("x1".into());
     let ex = || "x1".to_string();
     a.on_update(Update::Progress(Event::Placed {
         execution: ex(),
@@ -571,7 +571,7 @@ fn launch_progress_per_instance_including_pulls() {
         current: 512 << 20,
         total: 1 << 30,
     }));
-    assert_eq!(a.launch[0].2, "pulling img:1 50% of 1 GiB");
+    assert_eq!(a.data.launch[0].2, "pulling img:1 50% of 1 GiB");
     a.on_update(Update::Progress(Event::Creating {
         execution: ex(),
         instance: "web0".into(),
@@ -583,15 +583,15 @@ fn launch_progress_per_instance_including_pulls() {
         host: "local".into(),
         reason: "boom".into(),
     }));
-    assert_eq!(a.launch[0].2, "failed: boom");
-    assert_eq!(a.launch[1].2, "waiting for room (elastic)");
+    assert_eq!(a.data.launch[0].2, "failed: boom");
+    assert_eq!(a.data.launch[1].2, "waiting for room (elastic)");
     // events of another execution, or after the end, are not shown
     a.on_update(Update::Progress(Event::Creating {
         execution: "other".into(),
         instance: "z0".into(),
         host: "local".into(),
     }));
-    assert_eq!(a.launch.len(), 2);
+    assert_eq!(a.data.launch.len(), 2);
     let screen = render(&mut a, 80, 24);
     assert!(screen.contains("failed: boom"), "{screen}");
 }
@@ -700,8 +700,8 @@ fn following_with_wrap_keeps_the_newest_line_on_screen() {
 #[test]
 fn a_launch_panel_fits_any_terminal() {
     let mut a = app("default");
-    a.launching = Some("x1".into());
-    a.launch = (0..40)
+    a.data.launching = Some("x1".into());
+    a.data.launch = (0..40)
         .map(|n| (format!("w{n}"), "local".into(), "creating".into()))
         .collect();
     for (w, h) in [(80, 4), (80, 5), (30, 6), (80, 24)] {

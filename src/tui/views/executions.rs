@@ -1,0 +1,370 @@
+//! The executions view: everybody's (or only the user's) executions,
+//! filtered and sorted, with an inspect pane, and what its keys do: `/`
+//! filters, `o` sorts, `a` switches mine/all, enter inspects, `l` follows
+//! the logs, `t` terminates (after a `y`), `r` relaunches with the same
+//! parameters.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+
+use super::{block, panel};
+use crate::model::ExecutionStatus;
+use crate::tui::app::{App, Mode, Pending, Request, View};
+use crate::tui::data::ExecutionRow;
+use crate::tui::logs::LogView;
+
+/// Order of the executions view (`o` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecSort {
+    Newest,
+    Name,
+    Status,
+}
+
+impl ExecSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExecSort::Newest => "newest",
+            ExecSort::Name => "name",
+            ExecSort::Status => "status",
+        }
+    }
+
+    fn next(self) -> ExecSort {
+        match self {
+            ExecSort::Newest => ExecSort::Name,
+            ExecSort::Name => ExecSort::Status,
+            ExecSort::Status => ExecSort::Newest,
+        }
+    }
+}
+
+/// The executions view's own state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionsState {
+    pub selected: usize,
+    /// The inspect pane of the selected execution is open.
+    pub inspect: bool,
+    /// The filter typed after `/` here.
+    pub filter: String,
+    pub sort: ExecSort,
+    /// Everybody's executions, or only the user's.
+    pub show_all: bool,
+}
+
+impl Default for ExecutionsState {
+    fn default() -> ExecutionsState {
+        ExecutionsState {
+            selected: 0,
+            inspect: false,
+            filter: String::new(),
+            sort: ExecSort::Newest,
+            show_all: true,
+        }
+    }
+}
+
+impl ExecutionsState {
+    /// `rows` after the own/all switch, the filter and the sort.
+    pub fn visible<'a>(&self, rows: &'a [ExecutionRow], user: &str) -> Vec<&'a ExecutionRow> {
+        let words: Vec<String> = self
+            .filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let mut rows: Vec<&ExecutionRow> = rows
+            .iter()
+            .filter(|e| self.show_all || e.owner == user)
+            .filter(|e| {
+                let hay = format!("{} {} {} {} {}", e.id, e.name, e.entry, e.owner, e.status)
+                    .to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            })
+            .collect();
+        match self.sort {
+            ExecSort::Newest => {} // the engine lists newest first
+            ExecSort::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id))),
+            ExecSort::Status => rows.sort_by_key(|e| (!e.status.is_active(), e.status.as_str())),
+        }
+        rows
+    }
+}
+
+/// This view's own keys.
+pub fn on_key(app: &mut App, c: char) -> Option<Request> {
+    match c {
+        'o' => {
+            app.executions.sort = app.executions.sort.next();
+            Some(Request::None)
+        }
+        'a' => {
+            app.executions.show_all = !app.executions.show_all;
+            app.executions.selected = 0;
+            Some(Request::None)
+        }
+        'l' => logs(app),
+        't' => terminate(app),
+        'r' => relaunch(app),
+        _ => None,
+    }
+}
+
+/// `l`: follow the selected execution's logs, every service merged.
+fn logs(app: &mut App) -> Option<Request> {
+    let row = app.selected_execution()?.clone();
+    app.logs = Some(LogView::new(
+        row.id.clone(),
+        None,
+        app.console.settings().log_buffer_lines,
+    ));
+    app.view = View::Logs;
+    Some(Request::FollowLogs {
+        id: row.id,
+        service: None,
+    })
+}
+
+/// `t`: terminate the selected execution, once confirmed with `y`.
+fn terminate(app: &mut App) -> Option<Request> {
+    let row = app.selected_execution()?.clone();
+    if app.readonly {
+        app.message = Some((
+            "read-only: terminating is hidden (started with --readonly)".into(),
+            true,
+        ));
+    } else if !row.status.is_active() && row.instances.is_empty() {
+        app.message = Some((format!("{} has already ended", row.id), true));
+    } else {
+        app.pending = Some(Pending::Terminate(row.id));
+        app.mode = Mode::Confirm;
+    }
+    Some(Request::None)
+}
+
+/// `r`: the start form again, filled with the parameters used.
+fn relaunch(app: &mut App) -> Option<Request> {
+    let row = app.selected_execution()?.clone();
+    if app.console.shop().entry(&row.entry).is_none() {
+        app.message = Some((
+            format!("cannot relaunch: entry `{}` is not in this shop", row.entry),
+            true,
+        ));
+    } else {
+        super::form::open(app, Some((row.entry.clone(), row.parameters.clone())));
+    }
+    Some(Request::None)
+}
+
+/// Enter: open or close the inspect pane.
+pub fn open(app: &mut App) {
+    if app.selected_execution().is_some() {
+        app.executions.inspect = !app.executions.inspect;
+    }
+}
+
+/// Esc: close the inspect pane, else clear the filter.
+pub fn back(app: &mut App) {
+    if app.executions.inspect {
+        app.executions.inspect = false;
+    } else {
+        app.executions.filter.clear();
+    }
+}
+
+pub fn move_by(app: &mut App, delta: isize) {
+    let rows = app.visible_executions().len();
+    super::step(&mut app.executions.selected, delta, rows);
+}
+
+fn status_style(app: &App, status: ExecutionStatus) -> Style {
+    match status {
+        ExecutionStatus::Running => app.styles.success,
+        ExecutionStatus::Error => app.styles.error,
+        ExecutionStatus::Queued | ExecutionStatus::CleaningUp => app.styles.warning,
+        ExecutionStatus::Submitted | ExecutionStatus::Starting => app.styles.info,
+        ExecutionStatus::Terminated => app.styles.muted,
+    }
+}
+
+pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let wide = area.width >= 120;
+    let very_wide = area.width >= 150;
+    let visible = app.visible_executions();
+    let rows: Vec<Row> = visible
+        .iter()
+        .map(|e| {
+            let mut cells = vec![
+                Cell::from(e.id.clone()),
+                Cell::from(e.name.clone()),
+                Cell::from(Span::styled(
+                    e.status.to_string(),
+                    status_style(app, e.status),
+                )),
+                Cell::from(e.up.clone()),
+                Cell::from(e.age.clone()),
+            ];
+            if wide {
+                cells.insert(2, Cell::from(e.entry.clone()));
+                cells.insert(3, Cell::from(e.owner.clone()));
+                cells.push(Cell::from(e.hosts.clone()));
+                let url = e
+                    .endpoints
+                    .first()
+                    .map(|(_, _, url)| url.clone())
+                    .unwrap_or_default();
+                cells.push(Cell::from(Span::styled(url, app.styles.highlight)));
+            }
+            cells.push(Cell::from(Span::styled(e.reason.clone(), app.styles.muted)));
+            Row::new(cells)
+        })
+        .collect();
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
+        let mut header = vec![
+            "ID", "NAME", "ENTRY", "OWNER", "STATUS", "UP", "AGE", "HOSTS",
+        ];
+        let mut widths = vec![
+            Constraint::Length(11),
+            Constraint::Length(16),
+            Constraint::Length(18),
+            Constraint::Length(10),
+            Constraint::Length(11),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(14),
+        ];
+        if very_wide {
+            header.push("ENDPOINT");
+            widths.push(Constraint::Length(26));
+        }
+        header.push("REASON");
+        widths.push(Constraint::Min(10));
+        (header, widths)
+    } else {
+        (
+            vec!["ID", "NAME", "STATUS", "UP", "AGE", "REASON"],
+            vec![
+                Constraint::Length(11),
+                Constraint::Length(14),
+                Constraint::Length(11),
+                Constraint::Length(5),
+                Constraint::Length(5),
+                Constraint::Min(8),
+            ],
+        )
+    };
+    let mut title = format!(" executions ({}", visible.len());
+    if visible.len() != app.data.executions.len() {
+        title.push_str(&format!(" of {}", app.data.executions.len()));
+    }
+    title.push_str(&format!(
+        ") {} · sorted by {}",
+        if app.executions.show_all {
+            "everybody's"
+        } else {
+            "mine"
+        },
+        app.executions.sort.label()
+    ));
+    if !app.executions.filter.is_empty() {
+        title.push_str(&format!(" · /{}", app.executions.filter));
+    }
+    title.push(' ');
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(app.styles.accent))
+        .block(block(app, title))
+        .row_highlight_style(app.styles.selected);
+    let mut state = TableState::default()
+        .with_selected((!app.data.executions.is_empty()).then_some(app.executions.selected));
+    frame.render_stateful_widget(table, area, &mut state);
+    if app.data.executions.is_empty() {
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        let text = if app.data.loading {
+            "asking the hosts…"
+        } else {
+            "no executions: pick a ZApp in the shop (1)"
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, app.styles.muted)), inner);
+    }
+}
+
+/// The inspect pane over the lower part of the executions view.
+pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let Some(row) = app.selected_execution() else {
+        return;
+    };
+    let s = &app.styles;
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{} `{}` ", row.id, row.name), s.title),
+        Span::styled(row.status.to_string(), s.accent),
+        Span::styled(format!("  of {} by {}", row.entry, row.owner), s.muted),
+    ])];
+    if !row.reason.is_empty() {
+        lines.push(Line::from(Span::styled(row.reason.clone(), s.warning)));
+    }
+    for (instance, name, url) in &row.endpoints {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{instance} {name}: "), s.muted),
+            Span::styled(url.clone(), s.highlight),
+        ]));
+    }
+    for i in &row.instances {
+        let ports: Vec<String> = i.ports.iter().map(|(k, p)| format!("{k}→{p}")).collect();
+        let exit = if i.state == crate::backend::BackendState::Started {
+            String::new()
+        } else {
+            i.exit_code
+                .map(|c| format!(" exit {c}"))
+                .unwrap_or_default()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "  {:<16}{:<10}{:<14}",
+                i.instance,
+                if i.essential { "essential" } else { "elastic" },
+                i.host
+            )),
+            Span::styled(
+                format!("{}{exit}", i.docker_status),
+                if i.state == crate::backend::BackendState::Started {
+                    s.success
+                } else {
+                    s.warning
+                },
+            ),
+            Span::styled(format!("  {} {}", i.container, ports.join(" ")), s.muted),
+            Span::styled(
+                row.restarts
+                    .iter()
+                    .find(|(n, _)| *n == i.instance)
+                    .map(|(_, c)| format!("  restarted {c}×"))
+                    .unwrap_or_default(),
+                s.warning,
+            ),
+        ]));
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x,
+        y: area.y + area.height - height,
+        width: area.width,
+        height,
+    };
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(panel(
+                app,
+                " inspect — l logs, t terminate, r relaunch ".into(),
+            ))
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
