@@ -6,15 +6,16 @@
 //! tests drive it, and what must happen elsewhere is returned as a
 //! `Request`.
 //!
-//! Where a key is handled: the keys of one view in `views/<view>.rs`, the
-//! global ones (quit, help, move, switch view) here, the `:` line and the
-//! filters in `command_line.rs`.
+//! Where a key is handled: the keymap (`keymap.rs`) turns it into a
+//! command for the current view or mode; a view's own commands are run in
+//! `views/<view>.rs`, the global ones (quit, help, move, switch view)
+//! here, typed text (filters, the `:` line) in `command_line.rs`.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
 
 use super::command_line;
 use super::form::Form;
-use super::keymap::{Command, Keymap};
+use super::keymap::{Command, Context, Keymap};
 use super::logs::LogView;
 use super::style::Styles;
 use super::views::executions::ExecutionsState;
@@ -280,7 +281,7 @@ impl App {
         // from every mode, as the terminal's own ctrl-z would; a modifier
         // is required so a remap to a plain letter cannot eat typed text
         if key.modifiers.contains(KeyModifiers::CONTROL)
-            && self.keymap.command(&key) == Some(Command::Suspend)
+            && self.keymap.command_in(Context::Global, &key) == Some(Command::Suspend)
         {
             return Request::Suspend;
         }
@@ -296,30 +297,21 @@ impl App {
             Mode::Form => return form::on_key(self, key),
             Mode::Normal => {}
         }
-        if let Some(request) = self.view_key(key) {
-            return request;
-        }
-        let Some(command) = self.keymap.command(&key) else {
+        let Some(command) = self.keymap.command_in(Context::from(self.view), &key) else {
             return Request::None;
         };
+        // a view's own command, when it applies
+        let own = match command.context() {
+            Context::Shop => shop::run(self, command),
+            Context::Executions => executions::run(self, command),
+            Context::Logs => logs::run(self, command),
+            _ => None,
+        };
+        if let Some(request) = own {
+            return request;
+        }
         self.message = None;
         self.global(command)
-    }
-
-    /// Keys that belong to one view (actions), checked before the keymap.
-    fn view_key(&mut self, key: KeyEvent) -> Option<Request> {
-        let KeyCode::Char(c) = key.code else {
-            return None;
-        };
-        if key.modifiers.contains(KeyModifiers::CONTROL) {
-            return None;
-        }
-        match self.view {
-            View::Shop => shop::on_key(self, c),
-            View::Executions => executions::on_key(self, c),
-            View::Logs => logs::on_key(self, c),
-            View::Nodes => None,
-        }
     }
 
     /// The keymap's commands that work in every view.
@@ -383,6 +375,8 @@ impl App {
                 ));
                 return Request::Mouse(self.mouse);
             }
+            // a view's command that did not apply (no row selected…)
+            _ => {}
         }
         Request::None
     }

@@ -1,8 +1,69 @@
-//! Keys as data: every binding names a command, so the footer and the help
-//! screen are generated from the same table the dispatcher reads, and a
-//! settings file can remap them later without touching the views.
+//! Keys as data: one table names every command, where it acts (everywhere,
+//! one view, the start form, a confirmation), its default keys and what it
+//! does. The dispatcher, the help screen (`?`), the status line's hints and
+//! the settings' `[keys]` overrides all read this table, so a key cannot
+//! do one thing and be described as another.
+//!
+//! A view's own command shadows a global one on the same key in that view
+//! (`l` follows the logs in executions and opens elsewhere). In `[keys]`,
+//! global commands are named plainly (`quit`) and the others with their
+//! place (`"executions.terminate"`, quoted in TOML because of the dot).
+//! Text being typed (filters, the `:` line, searches, the form's fields)
+//! takes every character: the form's commands other than `+`/`-` may not
+//! be bound to a character.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
+
+use super::app::View;
+pub use super::key::Key;
+
+/// Where a command acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// Every view (never while text is typed).
+    Global,
+    Shop,
+    Executions,
+    Nodes,
+    Logs,
+    /// The start form.
+    Form,
+    /// A question waiting for yes.
+    Confirm,
+}
+
+impl Context {
+    /// The name that qualifies its commands in `[keys]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "",
+            Context::Shop => "shop",
+            Context::Executions => "executions",
+            Context::Nodes => "nodes",
+            Context::Logs => "logs",
+            Context::Form => "form",
+            Context::Confirm => "confirm",
+        }
+    }
+
+    fn is_view(self) -> bool {
+        matches!(
+            self,
+            Context::Shop | Context::Executions | Context::Nodes | Context::Logs
+        )
+    }
+}
+
+impl From<View> for Context {
+    fn from(view: View) -> Context {
+        match view {
+            View::Shop => Context::Shop,
+            View::Executions => Context::Executions,
+            View::Nodes => Context::Nodes,
+            View::Logs => Context::Logs,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -25,137 +86,268 @@ pub enum Command {
     NodesView,
     Refresh,
     ToggleMouse,
+    // the shop
+    Start,
+    // executions
+    Sort,
+    Mine,
+    Logs,
+    Terminate,
+    Relaunch,
+    // the log view
+    Follow,
+    Wrap,
+    Timestamps,
+    NextMatch,
+    PreviousMatch,
+    Save,
+    // the start form
+    NextField,
+    PreviousField,
+    StepUp,
+    StepDown,
+    Launch,
+    Cancel,
+    // a confirmation
+    Yes,
 }
 
-const ALL: &[Command] = &[
-    Command::Quit,
-    Command::Suspend,
-    Command::Help,
-    Command::CommandMode,
-    Command::Filter,
-    Command::Up,
-    Command::Down,
-    Command::Top,
-    Command::Bottom,
-    Command::PageUp,
-    Command::PageDown,
-    Command::Open,
-    Command::Back,
-    Command::NextView,
-    Command::ShopView,
-    Command::ExecutionsView,
-    Command::NodesView,
-    Command::Refresh,
-    Command::ToggleMouse,
+/// One row of the table.
+pub struct Spec {
+    pub command: Command,
+    pub context: Context,
+    /// The name in `[keys]`, without its context.
+    pub action: &'static str,
+    pub keys: &'static [&'static str],
+    pub describe: &'static str,
+}
+
+const fn spec(
+    command: Command,
+    context: Context,
+    action: &'static str,
+    keys: &'static [&'static str],
+    describe: &'static str,
+) -> Spec {
+    Spec {
+        command,
+        context,
+        action,
+        keys,
+        describe,
+    }
+}
+
+use Command as C;
+use Context as X;
+
+/// Every command, in the order help lists them, with its default keys.
+pub const TABLE: &[Spec] = &[
+    spec(C::Quit, X::Global, "quit", &["q", "ctrl-c"], "quit"),
+    spec(
+        C::Suspend,
+        X::Global,
+        "suspend",
+        &["ctrl-z"],
+        "suspend (fg resumes)",
+    ),
+    spec(C::Help, X::Global, "help", &["?"], "the keys of this view"),
+    spec(
+        C::CommandMode,
+        X::Global,
+        "command",
+        &[":"],
+        "command line (below)",
+    ),
+    spec(C::Filter, X::Global, "filter", &["/"], "filter / search"),
+    spec(C::Up, X::Global, "up", &["k", "up"], "up"),
+    spec(C::Down, X::Global, "down", &["j", "down"], "down"),
+    spec(C::Top, X::Global, "top", &["g", "home"], "top"),
+    spec(C::Bottom, X::Global, "bottom", &["G", "end"], "bottom"),
+    spec(
+        C::PageUp,
+        X::Global,
+        "page_up",
+        &["pgup", "ctrl-b"],
+        "page up",
+    ),
+    spec(
+        C::PageDown,
+        X::Global,
+        "page_down",
+        &["pgdn", "ctrl-f"],
+        "page down",
+    ),
+    spec(C::Open, X::Global, "open", &["enter", "l"], "open"),
+    spec(C::Back, X::Global, "back", &["esc", "h"], "back / clear"),
+    spec(C::NextView, X::Global, "next_view", &["tab"], "next view"),
+    spec(C::ShopView, X::Global, "shop", &["1"], "shop view"),
+    spec(
+        C::ExecutionsView,
+        X::Global,
+        "executions",
+        &["2"],
+        "executions view",
+    ),
+    spec(C::NodesView, X::Global, "nodes", &["3"], "nodes view"),
+    spec(C::Refresh, X::Global, "refresh", &["ctrl-r"], "refresh now"),
+    spec(
+        C::ToggleMouse,
+        X::Global,
+        "mouse",
+        &["m"],
+        "mouse on/off (off: copy)",
+    ),
+    spec(C::Start, X::Shop, "start", &["s"], "start: the launch form"),
+    spec(
+        C::Sort,
+        X::Executions,
+        "sort",
+        &["o"],
+        "sort: newest, name, status",
+    ),
+    spec(C::Mine, X::Executions, "mine", &["a"], "mine / everybody's"),
+    spec(C::Logs, X::Executions, "logs", &["l"], "follow the logs"),
+    spec(
+        C::Terminate,
+        X::Executions,
+        "terminate",
+        &["t"],
+        "terminate (asks first)",
+    ),
+    spec(
+        C::Relaunch,
+        X::Executions,
+        "relaunch",
+        &["r"],
+        "relaunch, same parameters",
+    ),
+    spec(C::Follow, X::Logs, "follow", &["f"], "follow / pause"),
+    spec(C::Wrap, X::Logs, "wrap", &["w"], "wrap long lines"),
+    spec(
+        C::Timestamps,
+        X::Logs,
+        "timestamps",
+        &["t"],
+        "timestamps on/off",
+    ),
+    spec(C::NextMatch, X::Logs, "next_match", &["n"], "next match"),
+    spec(
+        C::PreviousMatch,
+        X::Logs,
+        "previous_match",
+        &["N"],
+        "previous match",
+    ),
+    spec(C::Save, X::Logs, "save", &["s"], "save to a file"),
+    spec(
+        C::NextField,
+        X::Form,
+        "next",
+        &["tab", "down"],
+        "next field",
+    ),
+    spec(
+        C::PreviousField,
+        X::Form,
+        "previous",
+        &["backtab", "up"],
+        "previous field",
+    ),
+    spec(
+        C::StepUp,
+        X::Form,
+        "step_up",
+        &["+"],
+        "a number one step up",
+    ),
+    spec(
+        C::StepDown,
+        X::Form,
+        "step_down",
+        &["-"],
+        "a number one step down",
+    ),
+    spec(C::Launch, X::Form, "launch", &["enter"], "launch"),
+    spec(C::Cancel, X::Form, "cancel", &["esc"], "cancel"),
+    spec(
+        C::Yes,
+        X::Confirm,
+        "yes",
+        &["y", "Y"],
+        "yes (any other key: no)",
+    ),
 ];
 
+/// What a global command means in one view, where that differs from its
+/// general description; help lists it with the view's own keys.
+pub const MEANINGS: &[(Command, Context, &str)] = &[
+    (C::Filter, X::Shop, "filter the shop"),
+    (C::Open, X::Shop, "open the entry"),
+    (C::Back, X::Shop, "close the entry / clear"),
+    (C::Filter, X::Executions, "filter executions"),
+    (C::Open, X::Executions, "inspect / close"),
+    (C::Back, X::Executions, "close inspect / clear"),
+    (C::Filter, X::Nodes, "filter the shop"),
+    (C::Back, X::Nodes, "clear the shop's filter"),
+    (C::Filter, X::Logs, "search"),
+    (C::Top, X::Logs, "oldest line (pauses)"),
+    (C::Bottom, X::Logs, "newest line (follows)"),
+    (C::Back, X::Logs, "back to executions"),
+];
+
+/// Global commands that do nothing in a view: help leaves them out there.
+pub const IDLE: &[(Command, Context)] = &[(C::Open, X::Nodes), (C::Open, X::Logs)];
+
+/// The `:` commands, for the help screen.
+pub const LINE_COMMANDS: &str = ":shop :ps :nodes :logs EXEC [SERVICE] :theme NAME :refresh :q";
+
 impl Command {
-    /// The name used in the settings' `[keys]` table.
-    pub fn name(self) -> &'static str {
-        match self {
-            Command::Quit => "quit",
-            Command::Suspend => "suspend",
-            Command::Help => "help",
-            Command::CommandMode => "command",
-            Command::Filter => "filter",
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::Top => "top",
-            Command::Bottom => "bottom",
-            Command::PageUp => "page_up",
-            Command::PageDown => "page_down",
-            Command::Open => "open",
-            Command::Back => "back",
-            Command::NextView => "next_view",
-            Command::ShopView => "shop",
-            Command::ExecutionsView => "executions",
-            Command::NodesView => "nodes",
-            Command::Refresh => "refresh",
-            Command::ToggleMouse => "mouse",
+    fn spec(self) -> &'static Spec {
+        // every command has a row (a test checks it); Quit's is the first
+        TABLE
+            .iter()
+            .find(|s| s.command == self)
+            .unwrap_or(&TABLE[0])
+    }
+
+    pub fn context(self) -> Context {
+        self.spec().context
+    }
+
+    /// The name used in the settings' `[keys]` table: `quit`,
+    /// `executions.terminate`.
+    pub fn name(self) -> String {
+        let spec = self.spec();
+        match spec.context {
+            Context::Global => spec.action.to_string(),
+            context => format!("{}.{}", context.name(), spec.action),
         }
     }
 
     pub fn from_name(name: &str) -> Option<Command> {
-        ALL.iter().copied().find(|c| c.name() == name)
+        TABLE.iter().map(|s| s.command).find(|c| c.name() == name)
     }
 
     pub fn describe(self) -> &'static str {
-        match self {
-            Command::Quit => "quit",
-            Command::Suspend => "suspend (fg in the shell comes back)",
-            Command::Help => "help",
-            Command::CommandMode => "command (:shop :ps :nodes :theme NAME :q)",
-            Command::Filter => "filter",
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::Top => "top",
-            Command::Bottom => "bottom",
-            Command::PageUp => "page up",
-            Command::PageDown => "page down",
-            Command::Open => "open",
-            Command::Back => "back / clear",
-            Command::NextView => "next view",
-            Command::ShopView => "shop",
-            Command::ExecutionsView => "executions",
-            Command::NodesView => "nodes",
-            Command::Refresh => "refresh now",
-            Command::ToggleMouse => "mouse on/off (off: the terminal's copy works)",
-        }
-    }
-}
-
-/// A key as written in a keymap: `j`, `G`, `?`, `enter`, `esc`, `tab`,
-/// `up`, `down`, `pgup`, `pgdn`, `home`, `end`, `ctrl-c`, `f5`…
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Key {
-    pub code: KeyCode,
-    pub ctrl: bool,
-    pub label: String,
-}
-
-impl Key {
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let (ctrl, name) = match text.strip_prefix("ctrl-") {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let code = match name {
-            "enter" => KeyCode::Enter,
-            "esc" => KeyCode::Esc,
-            "tab" => KeyCode::Tab,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "pgup" => KeyCode::PageUp,
-            "pgdn" => KeyCode::PageDown,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "space" => KeyCode::Char(' '),
-            f if f.len() > 1 && f.starts_with('f') => KeyCode::F(
-                f[1..]
-                    .parse()
-                    .map_err(|_| format!("`{text}` is not a key"))?,
-            ),
-            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
-            _ => {
-                return Err(format!(
-                    "`{text}` is not a key (a character, enter, esc, tab, up, down, pgup, pgdn, home, end, f1…, ctrl-x)"
-                ));
-            }
-        };
-        Ok(Key {
-            code,
-            ctrl,
-            label: text.to_string(),
-        })
+        self.spec().describe
     }
 
-    pub fn matches(&self, event: &KeyEvent) -> bool {
-        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
-        // shifted letters arrive as upper case (with or without SHIFT), so
-        // only CONTROL is compared besides the code
-        event.code == self.code && ctrl == self.ctrl
+    /// What it does in `context`.
+    pub fn describe_in(self, context: Context) -> &'static str {
+        self.meaning_in(context).unwrap_or(self.describe())
+    }
+
+    fn meaning_in(self, context: Context) -> Option<&'static str> {
+        MEANINGS
+            .iter()
+            .find(|(c, x, _)| *c == self && *x == context)
+            .map(|(_, _, m)| *m)
+    }
+
+    /// It changes the cluster: hidden in read-only mode.
+    pub fn changes_cluster(self) -> bool {
+        matches!(self, C::Start | C::Terminate | C::Relaunch)
     }
 }
 
@@ -164,211 +356,163 @@ pub struct Keymap {
     pub bindings: Vec<(Key, Command)>,
 }
 
-const DEFAULTS: &[(&str, Command)] = &[
-    ("q", Command::Quit),
-    ("ctrl-c", Command::Quit),
-    ("ctrl-z", Command::Suspend),
-    ("?", Command::Help),
-    (":", Command::CommandMode),
-    ("/", Command::Filter),
-    ("k", Command::Up),
-    ("up", Command::Up),
-    ("j", Command::Down),
-    ("down", Command::Down),
-    ("g", Command::Top),
-    ("home", Command::Top),
-    ("G", Command::Bottom),
-    ("end", Command::Bottom),
-    ("pgup", Command::PageUp),
-    ("ctrl-b", Command::PageUp),
-    ("pgdn", Command::PageDown),
-    ("ctrl-f", Command::PageDown),
-    ("enter", Command::Open),
-    ("l", Command::Open),
-    ("esc", Command::Back),
-    ("h", Command::Back),
-    ("tab", Command::NextView),
-    ("1", Command::ShopView),
-    ("2", Command::ExecutionsView),
-    ("3", Command::NodesView),
-    ("ctrl-r", Command::Refresh),
-    ("m", Command::ToggleMouse),
-];
-
 impl Default for Keymap {
     fn default() -> Keymap {
-        let bindings = DEFAULTS
+        let bindings = TABLE
             .iter()
-            .filter_map(|(k, c)| Key::parse(k).ok().map(|key| (key, *c)))
+            .flat_map(|s| {
+                s.keys
+                    .iter()
+                    .filter_map(|k| Key::parse(k).ok().map(|key| (key, s.command)))
+            })
             .collect();
         Keymap { bindings }
     }
 }
 
+/// A help line: the keys, what the command does.
+pub type HelpLine = (String, &'static str);
+
 impl Keymap {
     /// The defaults with the settings' `[keys]` table applied: each named
-    /// command gets exactly the keys listed. Unknown commands or keys are
-    /// errors that name them.
+    /// command gets exactly the keys listed, and loses them elsewhere in
+    /// its place. Unknown commands, keys that are no keys, a key given to
+    /// two commands of one place, and a character for a form command other
+    /// than a step are errors that name them.
     pub fn with_overrides(
         overrides: &std::collections::BTreeMap<String, Vec<String>>,
     ) -> Result<Keymap, String> {
         let mut map = Keymap::default();
+        let mut given: Vec<Command> = Vec::new();
         for (name, keys) in overrides {
-            let command = Command::from_name(name).ok_or_else(|| {
-                let names: Vec<&str> = ALL.iter().map(|c| c.name()).collect();
-                format!(
-                    "[keys] {name}: no such command (commands: {})",
-                    names.join(", ")
-                )
-            })?;
+            let command = Command::from_name(name).ok_or_else(|| unknown(name))?;
             let parsed = keys
                 .iter()
                 .map(|k| Key::parse(k).map_err(|why| format!("[keys] {name}: {why}")))
                 .collect::<Result<Vec<_>, _>>()?;
+            if command.context() == Context::Form
+                && !matches!(command, C::StepUp | C::StepDown)
+                && let Some(key) = parsed.iter().find(|k| k.types_text())
+            {
+                return Err(format!(
+                    "[keys] {name}: `{}` would be typed into the form's fields; use a key that types nothing (enter, esc, tab, f1…, ctrl-x)",
+                    key.label
+                ));
+            }
+            if let Some((key, other)) = map.bindings.iter().find(|(key, c)| {
+                given.contains(c)
+                    && *c != command
+                    && c.context() == command.context()
+                    && parsed.iter().any(|p| p.same(key))
+            }) {
+                return Err(format!(
+                    "[keys] {name}: `{}` is also given to {}",
+                    key.label,
+                    other.name()
+                ));
+            }
             map.bindings.retain(|(key, c)| {
                 *c != command
-                    && !parsed
-                        .iter()
-                        .any(|p| p.code == key.code && p.ctrl == key.ctrl)
+                    && !(c.context() == command.context() && parsed.iter().any(|p| p.same(key)))
             });
             map.bindings
                 .extend(parsed.into_iter().map(|k| (k, command)));
+            given.push(command);
         }
         Ok(map)
     }
 
-    pub fn command(&self, event: &KeyEvent) -> Option<Command> {
-        self.bindings
-            .iter()
-            .find(|(k, _)| k.matches(event))
-            .map(|(_, c)| *c)
+    /// The command `event` means in `context`: its own commands first,
+    /// then (in a view) the global ones.
+    pub fn command_in(&self, context: Context, event: &KeyEvent) -> Option<Command> {
+        let find = |place: Context| {
+            self.bindings
+                .iter()
+                .find(|(k, c)| c.context() == place && k.matches(event))
+                .map(|(_, c)| *c)
+        };
+        find(context).or_else(|| {
+            if context.is_view() {
+                find(Context::Global)
+            } else {
+                None
+            }
+        })
     }
 
-    /// Every key bound to `command`, e.g. `j/down`.
-    pub fn keys_for(&self, command: Command) -> String {
+    /// The keys that reach `command` in `context` (a global key that a
+    /// command of the view shadows there is left out).
+    pub fn keys_in(&self, context: Context, command: Command) -> Vec<&str> {
         self.bindings
             .iter()
-            .filter(|(_, c)| *c == command)
+            .filter(|(key, c)| {
+                *c == command
+                    && (c.context() == context
+                        || (c.context() == Context::Global
+                            && context.is_view()
+                            && !self
+                                .bindings
+                                .iter()
+                                .any(|(k, o)| o.context() == context && k.same(key))))
+            })
             .map(|(k, _)| k.label.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect()
     }
 
-    /// The first key bound to `command`, for short hints.
-    pub fn first_key(&self, command: Command) -> String {
-        self.bindings
-            .iter()
-            .find(|(_, c)| *c == command)
-            .map(|(k, _)| k.label.clone())
-            .unwrap_or_default()
+    /// The first key of `command` in `context`, for short hints.
+    pub fn first_key_in(&self, context: Context, command: Command) -> Option<&str> {
+        self.keys_in(context, command).first().copied()
     }
 
-    /// Commands in the order they were bound, each once.
-    pub fn commands(&self) -> Vec<Command> {
-        let mut seen = Vec::new();
-        for (_, c) in &self.bindings {
-            if !seen.contains(c) {
-                seen.push(*c);
+    /// The help of one view: its own keys (with what the global ones mean
+    /// there), then the keys that work everywhere. Commands with no key
+    /// here, and those that change the cluster when `readonly`, are left
+    /// out.
+    pub fn help(&self, view: View, readonly: bool) -> (Vec<HelpLine>, Vec<HelpLine>) {
+        let context = Context::from(view);
+        let mut own = Vec::new();
+        let mut everywhere = Vec::new();
+        for spec in TABLE {
+            let command = spec.command;
+            let keys = self.keys_in(context, command);
+            if keys.is_empty()
+                || (readonly && command.changes_cluster())
+                || IDLE.contains(&(command, context))
+            {
+                continue;
+            }
+            let line = (keys.join(" "), command.describe_in(context));
+            if spec.context == context || command.meaning_in(context).is_some() {
+                own.push(line);
+            } else if spec.context == Context::Global {
+                everywhere.push(line);
             }
         }
-        seen
+        (own, everywhere)
     }
+}
+
+/// The error for a name that is no command, with the nearest names.
+fn unknown(name: &str) -> String {
+    let qualified: Vec<String> = TABLE
+        .iter()
+        .filter(|s| s.action == name && s.context != Context::Global)
+        .map(|s| s.command.name())
+        .collect();
+    if !qualified.is_empty() {
+        return format!(
+            "[keys] {name}: no such command; did you mean {}? (in TOML, quote a name with a dot: \"{}\" = [\"…\"])",
+            qualified.join(" or "),
+            qualified[0]
+        );
+    }
+    let names: Vec<String> = TABLE.iter().map(|s| s.command.name()).collect();
+    format!(
+        "[keys] {name}: no such command (commands: {})",
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ratatui::crossterm::event::KeyEventKind;
-
-    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent {
-            code,
-            modifiers,
-            kind: KeyEventKind::Press,
-            state: ratatui::crossterm::event::KeyEventState::NONE,
-        }
-    }
-
-    #[test]
-    fn default_keys_dispatch() {
-        let map = Keymap::default();
-        assert_eq!(
-            map.command(&press(KeyCode::Char('j'), KeyModifiers::NONE)),
-            Some(Command::Down)
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Down, KeyModifiers::NONE)),
-            Some(Command::Down)
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Command::Bottom)
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Command::Quit)
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Char('c'), KeyModifiers::NONE)),
-            None
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Char('z'), KeyModifiers::CONTROL)),
-            Some(Command::Suspend)
-        );
-        assert_eq!(map.keys_for(Command::Down), "j down");
-        assert_eq!(map.first_key(Command::Filter), "/");
-    }
-
-    #[test]
-    fn the_settings_can_remap_keys() {
-        let mut overrides = std::collections::BTreeMap::new();
-        overrides.insert("quit".to_string(), vec!["x".to_string()]);
-        overrides.insert(
-            "down".to_string(),
-            vec!["n".to_string(), "down".to_string()],
-        );
-        let map = Keymap::with_overrides(&overrides).unwrap();
-        assert_eq!(
-            map.command(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
-            Some(Command::Quit)
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Char('q'), KeyModifiers::NONE)),
-            None,
-            "q is no longer quit"
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Char('n'), KeyModifiers::NONE)),
-            Some(Command::Down)
-        );
-        assert_eq!(
-            map.command(&press(KeyCode::Char('j'), KeyModifiers::NONE)),
-            None
-        );
-        overrides.insert("fly".to_string(), vec!["f".to_string()]);
-        assert!(
-            Keymap::with_overrides(&overrides)
-                .unwrap_err()
-                .contains("[keys] fly: no such command")
-        );
-        let mut bad = std::collections::BTreeMap::new();
-        bad.insert("help".to_string(), vec!["hyper-h".to_string()]);
-        assert!(
-            Keymap::with_overrides(&bad)
-                .unwrap_err()
-                .contains("[keys] help: `hyper-h` is not a key")
-        );
-        for c in ALL {
-            assert_eq!(Command::from_name(c.name()), Some(*c));
-        }
-    }
-
-    #[test]
-    fn keys_parse_and_refuse_nonsense() {
-        assert_eq!(Key::parse("f5").unwrap().code, KeyCode::F(5));
-        assert!(Key::parse("ctrl-x").unwrap().ctrl);
-        assert!(Key::parse("hyper-q").is_err());
-        assert!(Key::parse("").is_err());
-    }
-}
+#[path = "keymap_tests.rs"]
+mod tests;

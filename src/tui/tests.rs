@@ -708,3 +708,6 @@ fn a_launch_panel_fits_any_terminal() {
         let _ = render(&mut a, w, h);
     }
 }
+
+#[path = "tests_keys.rs"]
+mod keys;

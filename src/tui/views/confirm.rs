@@ -1,20 +1,21 @@
-//! The confirmation of a destructive action: `y` goes ahead, any other key
-//! cancels.
+//! The confirmation of a destructive action: `y` (the keymap's
+//! `confirm.yes`) goes ahead, any other key cancels.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{centered, panel};
 use crate::tui::app::{App, Mode, Pending, Request};
+use crate::tui::keymap::{Command, Context};
 
 /// The key after the question.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
     app.mode = Mode::Normal;
     let pending = app.pending.take();
-    match (key.code, pending) {
-        (KeyCode::Char('y' | 'Y'), Some(Pending::Terminate(id))) => {
+    match (app.keymap.command_in(Context::Confirm, &key), pending) {
+        (Some(Command::Yes), Some(Pending::Terminate(id))) => {
             app.message = Some((format!("terminating {id}…"), false));
             Request::Terminate(id)
         }
@@ -40,7 +41,13 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
             app.styles.muted,
         )),
         Line::from(vec![
-            Span::styled("y", app.styles.accent),
+            Span::styled(
+                app.keymap
+                    .first_key_in(Context::Confirm, Command::Yes)
+                    .unwrap_or("-")
+                    .to_string(),
+                app.styles.accent,
+            ),
             Span::raw(" yes   "),
             Span::styled("any other key", app.styles.accent),
             Span::raw(" no"),

@@ -2,7 +2,7 @@
 //! filtered and sorted, with an inspect pane, and what its keys do: `/`
 //! filters, `o` sorts, `a` switches mine/all, enter inspects, `l` follows
 //! the logs, `t` terminates (after a `y`), `r` relaunches with the same
-//! parameters.
+//! parameters (keys as in the keymap's defaults).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -14,6 +14,7 @@ use super::{block, panel};
 use crate::model::ExecutionStatus;
 use crate::tui::app::{App, Mode, Pending, Request, View};
 use crate::tui::data::ExecutionRow;
+use crate::tui::keymap::{Command, Context};
 use crate::tui::logs::LogView;
 
 /// Order of the executions view (`o` cycles).
@@ -93,21 +94,33 @@ impl ExecutionsState {
     }
 }
 
-/// This view's own keys.
-pub fn on_key(app: &mut App, c: char) -> Option<Request> {
-    match c {
-        'o' => {
+/// The status line's hints here: (commands, label).
+pub const HINTS: &[(&[Command], &str)] = &[
+    (&[Command::Filter], "filter"),
+    (&[Command::Sort], "sort"),
+    (&[Command::Mine], "mine/all"),
+    (&[Command::Open], "inspect"),
+    (&[Command::Logs], "logs"),
+    (&[Command::Terminate], "terminate"),
+    (&[Command::Relaunch], "relaunch"),
+];
+
+/// This view's own commands (the keymap's `executions.*`); `None` when
+/// one does not apply (no execution selected).
+pub fn run(app: &mut App, command: Command) -> Option<Request> {
+    match command {
+        Command::Sort => {
             app.executions.sort = app.executions.sort.next();
             Some(Request::None)
         }
-        'a' => {
+        Command::Mine => {
             app.executions.show_all = !app.executions.show_all;
             app.executions.selected = 0;
             Some(Request::None)
         }
-        'l' => logs(app),
-        't' => terminate(app),
-        'r' => relaunch(app),
+        Command::Logs => logs(app),
+        Command::Terminate => terminate(app),
+        Command::Relaunch => relaunch(app),
         _ => None,
     }
 }
@@ -156,6 +169,27 @@ fn relaunch(app: &mut App) -> Option<Request> {
         super::form::open(app, Some((row.entry.clone(), row.parameters.clone())));
     }
     Some(Request::None)
+}
+
+/// The inspect pane's title: what can be done with the execution.
+fn inspect_title(app: &App) -> String {
+    let mut title = " inspect".to_string();
+    let mut sep = " — ";
+    for (command, what) in [
+        (Command::Logs, "logs"),
+        (Command::Terminate, "terminate"),
+        (Command::Relaunch, "relaunch"),
+    ] {
+        if app.readonly && command.changes_cluster() {
+            continue;
+        }
+        if let Some(key) = app.keymap.first_key_in(Context::Executions, command) {
+            title.push_str(&format!("{sep}{key} {what}"));
+            sep = ", ";
+        }
+    }
+    title.push(' ');
+    title
 }
 
 /// Enter: open or close the inspect pane.
@@ -286,10 +320,13 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
             width: area.width.saturating_sub(4),
             height: 1,
         };
-        let text = if app.data.loading {
-            "asking the hosts…"
-        } else {
-            "no executions: pick a ZApp in the shop (1)"
+        let shop_key = app
+            .keymap
+            .first_key_in(Context::Executions, Command::ShopView);
+        let text = match (app.data.loading, shop_key) {
+            (true, _) => "asking the hosts…".to_string(),
+            (false, Some(key)) => format!("no executions: pick a ZApp in the shop ({key})"),
+            (false, None) => "no executions: pick a ZApp in the shop".to_string(),
         };
         frame.render_widget(Paragraph::new(Span::styled(text, app.styles.muted)), inner);
     }
@@ -360,10 +397,7 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(panel(
-                app,
-                " inspect — l logs, t terminate, r relaunch ".into(),
-            ))
+            .block(panel(app, inspect_title(app)))
             .wrap(Wrap { trim: false }),
         rect,
     );

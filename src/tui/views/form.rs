@@ -1,11 +1,12 @@
 //! The start form on screen: its fields with errors as you type, the live
 //! placement preview, the launch progress panel, and what its keys do:
 //! tab/down and shift-tab/up move between fields, `+`/`-` step a number,
-//! enter launches, esc cancels; every other key edits the focused field.
+//! enter launches, esc cancels (the keymap's defaults); every other key
+//! edits the focused field.
 //! The form's logic (fields, validation, preview) is `tui::form`.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
@@ -13,6 +14,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::panel;
 use crate::tui::app::{App, Mode, Request};
 use crate::tui::form::{Form, Preview};
+use crate::tui::keymap::{Command, Context};
 
 /// Opens the start form for the selected entry, or for `relaunch`'s entry
 /// filled with its values.
@@ -37,22 +39,32 @@ pub fn open(app: &mut App, relaunch: Option<(String, Vec<(String, String)>)>) {
     app.data.launch.clear();
 }
 
-/// Keys while the form is open.
+/// The status line's hints in the form: (commands, label).
+pub const HINTS: &[(&[Command], &str)] = &[
+    (&[Command::NextField], "next field"),
+    (&[Command::StepUp, Command::StepDown], "step"),
+    (&[Command::Launch], "launch"),
+    (&[Command::Cancel], "cancel"),
+];
+
+/// Keys while the form is open: the keymap's `form.*` commands; every
+/// other key edits the focused field, and so do `+`/`-` in a text field.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
+    let command = app.keymap.command_in(Context::Form, &key);
     let Some(form) = app.form.as_mut() else {
         app.mode = Mode::Normal;
         return Request::None;
     };
     let mut changed = false;
-    match key.code {
-        KeyCode::Esc => {
+    match command {
+        Some(Command::Cancel) => {
             app.form = None;
             app.mode = Mode::Normal;
             return Request::None;
         }
-        KeyCode::Tab | KeyCode::Down => form.next(),
-        KeyCode::BackTab | KeyCode::Up => form.previous(),
-        KeyCode::Enter => {
+        Some(Command::NextField) => form.next(),
+        Some(Command::PreviousField) => form.previous(),
+        Some(Command::Launch) => {
             form.refresh(&app.console, &app.data.nodes);
             let Some(prepared) = form.prepared.clone() else {
                 app.message = Some(("fix the fields in red first".into(), true));
@@ -64,8 +76,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
             app.mode = Mode::Normal;
             return Request::Launch(Box::new(prepared));
         }
-        KeyCode::Char('+') if form.step(true) => changed = true,
-        KeyCode::Char('-') if form.step(false) => changed = true,
+        Some(Command::StepUp) if form.step(true) => changed = true,
+        Some(Command::StepDown) if form.step(false) => changed = true,
         // everything else edits the focused field: characters, backspace,
         // delete, left/right, home/end, ctrl-w…
         _ => {
@@ -149,9 +161,17 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .unwrap_or(0);
     let visible = usize::from(fields_area.height.saturating_sub(2));
     let scroll = focus_line.saturating_sub(visible.saturating_sub(2)) as u16;
+    let key = |command| {
+        app.keymap
+            .first_key_in(Context::Form, command)
+            .unwrap_or("-")
+    };
     let title = format!(
-        " start {} — enter launches, esc cancels, tab moves ",
-        form.entry_name
+        " start {} — {} launches, {} cancels, {} moves ",
+        form.entry_name,
+        key(Command::Launch),
+        key(Command::Cancel),
+        key(Command::NextField)
     );
     frame.render_widget(
         Paragraph::new(lines)

@@ -1,30 +1,81 @@
-//! The help popup (`?`): the keys, from the keymap; any key closes it.
+//! The help popup (`?`): the keys of the view it was opened in (with what
+//! the global ones mean there), then the keys that work everywhere, then
+//! the `:` commands, all from the keymap; any key closes it.
 
 use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{centered, panel};
 use crate::tui::app::App;
+use crate::tui::keymap::{HelpLine, LINE_COMMANDS};
+
+/// Side by side from this inner width on, one under the other below it.
+const TWO_COLUMNS: u16 = 70;
 
 pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
-    let commands = app.keymap.commands();
-    let popup = centered(frame.area(), 64, commands.len() as u16 + 4);
-    let lines: Vec<Line> = commands
-        .iter()
-        .map(|c| {
-            Line::from(vec![
-                Span::styled(
-                    format!("  {:<16}", app.keymap.keys_for(*c)),
-                    app.styles.accent,
-                ),
-                Span::raw(c.describe()),
-            ])
-        })
-        .collect();
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(panel(app, " keys (any key closes) ".into())),
-        popup,
+    let (own, everywhere) = app.keymap.help(app.view, app.readonly);
+    let own = section(app, app.view.title(), &own);
+    let everywhere = section(app, "everywhere", &everywhere);
+    let footer = Line::from(vec![
+        Span::styled(" commands ", app.styles.title),
+        Span::styled(LINE_COMMANDS, app.styles.muted),
+    ]);
+    let area = frame.area();
+    let width = area.width.min(100);
+    let two = width.saturating_sub(2) >= TWO_COLUMNS;
+    let rows = if two {
+        own.len().max(everywhere.len())
+    } else {
+        own.len() + 1 + everywhere.len()
+    };
+    let popup = centered(area, width, rows as u16 + 4);
+    let block = panel(
+        app,
+        format!(" keys: {} (any key closes) ", app.view.title()),
     );
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    let [body, _, foot] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    if two {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(body);
+        frame.render_widget(Paragraph::new(own), left);
+        frame.render_widget(Paragraph::new(everywhere), right);
+    } else {
+        let mut lines = own;
+        lines.push(Line::default());
+        lines.extend(everywhere);
+        frame.render_widget(Paragraph::new(lines), body);
+    }
+    frame.render_widget(Paragraph::new(footer), foot);
+}
+
+/// A heading, then one line per command: its keys, what it does.
+fn section(app: &App, heading: &str, lines: &[HelpLine]) -> Vec<Line<'static>> {
+    let width = lines
+        .iter()
+        .map(|(keys, _)| keys.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(14);
+    let mut out = vec![Line::from(Span::styled(
+        format!(" {heading}"),
+        app.styles.title,
+    ))];
+    out.extend(lines.iter().map(|(keys, what)| {
+        Line::from(vec![
+            Span::styled(format!("  {keys:<width$}  "), app.styles.accent),
+            Span::raw(*what),
+        ])
+    }));
+    out
 }

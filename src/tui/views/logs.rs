@@ -1,8 +1,9 @@
 //! The log view: the followed execution's lines (one colour per service),
 //! and what its keys do: `f` follow/pause, `w` wrap, `t` timestamps, `/`
 //! search with `n`/`N` for next/previous, `s` save to a file, esc back to
-//! the executions (which stops the follow). The buffer itself, bounded,
-//! is `tui::logs::LogView`; only the visible window is drawn.
+//! the executions (which stops the follow); keys as in the keymap's
+//! defaults. The buffer itself, bounded, is `tui::logs::LogView`; only the
+//! visible window is drawn.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -12,18 +13,33 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::panel;
 use crate::tui::app::{App, Mode, Request, View};
+use crate::tui::keymap::Command;
 
-/// This view's own keys.
-pub fn on_key(app: &mut App, c: char) -> Option<Request> {
+/// The status line's hints here: (commands, label).
+pub const HINTS: &[(&[Command], &str)] = &[
+    (&[Command::Follow], "follow"),
+    (&[Command::Wrap], "wrap"),
+    (&[Command::Timestamps], "time"),
+    (&[Command::Filter], "search"),
+    (&[Command::NextMatch, Command::PreviousMatch], "next/prev"),
+    (&[Command::Save], "save"),
+    (&[Command::Back], "back"),
+];
+
+/// This view's own commands (the keymap's `logs.*`).
+pub fn run(app: &mut App, command: Command) -> Option<Request> {
     let logs = app.logs.as_mut()?;
-    match c {
-        'f' => logs.follow = !logs.follow,
-        'w' => logs.wrap = !logs.wrap,
-        't' => logs.timestamps = !logs.timestamps,
-        'n' | 'N' => {
-            logs.find(c == 'n');
+    match command {
+        Command::Follow => logs.follow = !logs.follow,
+        Command::Wrap => logs.wrap = !logs.wrap,
+        Command::Timestamps => logs.timestamps = !logs.timestamps,
+        Command::NextMatch => {
+            logs.find(true);
         }
-        's' => return Some(Request::SaveLogs(logs.contents())),
+        Command::PreviousMatch => {
+            logs.find(false);
+        }
+        Command::Save => return Some(Request::SaveLogs(logs.contents())),
         _ => return None,
     }
     Some(Request::None)

@@ -1,7 +1,10 @@
-//! One module per view or panel: its UI state, its keys and its drawing,
-//! side by side, so "what does `t` do in executions" is answered in
-//! `executions.rs`. Global keys (quit, help, move, switch view) are in
-//! `app.rs`, the `:` line in `command_line.rs`.
+//! One module per view or panel: its UI state, its commands and its
+//! drawing, side by side. A key becomes a command through the keymap
+//! (`keymap.rs`: default keys, descriptions, `[keys]` names); a view's own
+//! commands are carried out by `run` in its module, so "what does `t` do
+//! in executions" is answered in `executions.rs`. Each module also lists
+//! its status-line hints. Global commands (quit, help, move, switch view)
+//! are in `app.rs`, the filters and the `:` line in `command_line.rs`.
 
 pub mod confirm;
 pub mod executions;

@@ -1,6 +1,7 @@
 //! The shop view: the ZApp list with its fuzzy filter, an entry's detail
 //! (services, parameters, README), and what its keys do: `/` filters,
-//! enter opens an entry, `s` opens the start form.
+//! enter opens an entry, `s` opens the start form (keys as in the
+//! keymap's defaults).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,6 +12,7 @@ use super::block;
 use crate::model::{format_bytes, format_cores};
 use crate::shop::{Entry, ParamType, Shop};
 use crate::tui::app::{App, Mode, Request, View};
+use crate::tui::keymap::Command;
 
 /// The shop view's own state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,10 +52,24 @@ pub fn fuzzy_contains(hay: &str, needle: &str) -> bool {
     needle.chars().all(|c| hay.any(|h| h == c))
 }
 
-/// This view's own keys.
-pub fn on_key(app: &mut App, c: char) -> Option<Request> {
-    match c {
-        's' => {
+/// The status line's hints here: (commands, label).
+pub const HINTS: &[(&[Command], &str)] = &[
+    (&[Command::Filter], "filter"),
+    (&[Command::Open], "open"),
+    (&[Command::Start], "start"),
+];
+
+/// The hints while an entry is open.
+pub const DETAIL_HINTS: &[(&[Command], &str)] = &[
+    (&[Command::Back], "back"),
+    (&[Command::Down], "scroll"),
+    (&[Command::Start], "start"),
+];
+
+/// This view's own commands (the keymap's `shop.*`).
+pub fn run(app: &mut App, command: Command) -> Option<Request> {
+    match command {
+        Command::Start => {
             super::form::open(app, None);
             Some(Request::None)
         }

@@ -7,8 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::{executions, form, logs, shop};
 use crate::tui::app::{App, Mode, View};
-use crate::tui::keymap::Command;
+use crate::tui::keymap::{Command, Context};
 
 pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
@@ -32,16 +33,22 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         health,
         Span::raw("  "),
     ];
-    for (i, view) in [View::Shop, View::Executions, View::Nodes]
-        .into_iter()
-        .enumerate()
-    {
+    for (view, command) in [
+        (View::Shop, Command::ShopView),
+        (View::Executions, Command::ExecutionsView),
+        (View::Nodes, Command::NodesView),
+    ] {
         let style = if view == app.view {
             s.selected
         } else {
             s.muted
         };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, view.title()), style));
+        let key = app
+            .keymap
+            .first_key_in(Context::Global, command)
+            .map(|k| format!("{k} "))
+            .unwrap_or_default();
+        spans.push(Span::styled(format!(" {key}{} ", view.title()), style));
     }
     if app.readonly {
         spans.push(Span::styled(" read-only ", s.warning));
@@ -49,18 +56,41 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn hint(app: &App, command: Command, label: &str) -> Vec<Span<'static>> {
-    vec![
-        Span::styled(app.keymap.first_key(command), app.styles.accent),
-        Span::styled(format!(" {label}  "), app.styles.muted),
-    ]
-}
+/// The view's global keys, after its own hints.
+const VIEW_TAIL: &[(&[Command], &str)] = &[
+    (&[Command::NextView], "next view"),
+    (&[Command::CommandMode], "command"),
+    (&[Command::Help], "help"),
+    (&[Command::Quit], "quit"),
+];
 
-fn key_hint(app: &App, key: &str, label: &str) -> Vec<Span<'static>> {
-    vec![
-        Span::styled(key.to_string(), app.styles.accent),
-        Span::styled(format!(" {label}  "), app.styles.muted),
-    ]
+/// The log view has no next view (esc leaves it).
+const LOGS_TAIL: &[(&[Command], &str)] = &[
+    (&[Command::CommandMode], "command"),
+    (&[Command::Help], "help"),
+    (&[Command::Quit], "quit"),
+];
+
+/// `key label` for each hint whose commands have a key in `context` (the
+/// keys of a pair joined: `n/N next/prev`); what changes the cluster is
+/// left out in read-only mode.
+fn hints(app: &App, context: Context, hints: &[(&[Command], &str)]) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (commands, label) in hints {
+        if app.readonly && commands.iter().any(|c| c.changes_cluster()) {
+            continue;
+        }
+        let keys: Vec<&str> = commands
+            .iter()
+            .filter_map(|c| app.keymap.first_key_in(context, *c))
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        spans.push(Span::styled(keys.join("/"), app.styles.accent));
+        spans.push(Span::styled(format!(" {label}  "), app.styles.muted));
+    }
+    spans
 }
 
 pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
@@ -96,57 +126,16 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Some((text, true)) => Line::from(Span::styled(text.clone(), s.error)),
             Some((text, false)) => Line::from(Span::styled(text.clone(), s.info)),
             None => {
-                let mut spans = Vec::new();
-                let act = !app.readonly;
-                match app.view {
-                    _ if app.mode == Mode::Form => {
-                        spans.extend(key_hint(app, "tab", "next field"));
-                        spans.extend(key_hint(app, "+/-", "step"));
-                        spans.extend(key_hint(app, "enter", "launch"));
-                        spans.extend(key_hint(app, "esc", "cancel"));
-                    }
-                    View::Shop if app.shop.detail => {
-                        spans.extend(hint(app, Command::Back, "back"));
-                        spans.extend(hint(app, Command::Down, "scroll"));
-                        if act {
-                            spans.extend(key_hint(app, "s", "start"));
-                        }
-                    }
-                    View::Shop => {
-                        spans.extend(hint(app, Command::Filter, "filter"));
-                        spans.extend(hint(app, Command::Open, "open"));
-                        if act {
-                            spans.extend(key_hint(app, "s", "start"));
-                        }
-                    }
-                    View::Executions => {
-                        spans.extend(hint(app, Command::Filter, "filter"));
-                        spans.extend(key_hint(app, "o", "sort"));
-                        spans.extend(key_hint(app, "a", "mine/all"));
-                        spans.extend(hint(app, Command::Open, "inspect"));
-                        spans.extend(key_hint(app, "l", "logs"));
-                        if act {
-                            spans.extend(key_hint(app, "t", "terminate"));
-                            spans.extend(key_hint(app, "r", "relaunch"));
-                        }
-                    }
-                    View::Logs => {
-                        spans.extend(key_hint(app, "f", "follow"));
-                        spans.extend(key_hint(app, "w", "wrap"));
-                        spans.extend(key_hint(app, "t", "time"));
-                        spans.extend(hint(app, Command::Filter, "search"));
-                        spans.extend(key_hint(app, "n/N", "next/prev"));
-                        spans.extend(key_hint(app, "s", "save"));
-                        spans.extend(hint(app, Command::Back, "back"));
-                    }
-                    View::Nodes => {}
-                }
-                if app.mode != Mode::Form && app.view != View::Logs {
-                    spans.extend(hint(app, Command::NextView, "next view"));
-                }
-                spans.extend(hint(app, Command::CommandMode, "command"));
-                spans.extend(hint(app, Command::Help, "help"));
-                spans.extend(hint(app, Command::Quit, "quit"));
+                let (context, own, tail) = match app.view {
+                    _ if app.mode == Mode::Form => (Context::Form, form::HINTS, &[][..]),
+                    View::Shop if app.shop.detail => (Context::Shop, shop::DETAIL_HINTS, VIEW_TAIL),
+                    View::Shop => (Context::Shop, shop::HINTS, VIEW_TAIL),
+                    View::Executions => (Context::Executions, executions::HINTS, VIEW_TAIL),
+                    View::Logs => (Context::Logs, logs::HINTS, LOGS_TAIL),
+                    View::Nodes => (Context::Nodes, &[][..], VIEW_TAIL),
+                };
+                let mut spans = hints(app, context, own);
+                spans.extend(hints(app, context, tail));
                 Line::from(spans)
             }
         },
