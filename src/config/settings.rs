@@ -64,9 +64,50 @@ pub struct Settings {
     /// Terminal UI: use the mouse (wheel scrolls); off keeps the terminal's
     /// own selection and copy.
     pub mouse: bool,
-    /// Terminal UI key bindings: command name → keys (replacing its defaults).
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    /// Terminal UI key bindings: command name → keys (replacing its
+    /// defaults). A view's commands are named `view.command`, written either
+    /// `"executions.terminate" = [...]` or as a table `[keys.executions]`.
+    #[serde(
+        skip_serializing_if = "std::collections::BTreeMap::is_empty",
+        deserialize_with = "key_bindings"
+    )]
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `[keys]`: `command = [keys]`, and `view.command = [keys]` either quoted
+/// or as a `[keys.view]` table (TOML reads an unquoted dotted key as one).
+fn key_bindings<'de, D>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Binding {
+        Keys(Vec<String>),
+        View(std::collections::BTreeMap<String, Vec<String>>),
+    }
+    let raw = std::collections::BTreeMap::<String, Binding>::deserialize(deserializer)
+        .map_err(|_| {
+            serde::de::Error::custom(
+                "[keys] takes `command = [\"key\", …]` or, for a view's command, `view.command = [\"key\", …]` (e.g. `executions.terminate = [\"x\"]`)",
+            )
+        })?;
+    let mut keys = std::collections::BTreeMap::new();
+    for (name, binding) in raw {
+        match binding {
+            Binding::Keys(list) => {
+                keys.insert(name, list);
+            }
+            Binding::View(commands) => {
+                for (command, list) in commands {
+                    keys.insert(format!("{name}.{command}"), list);
+                }
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// A Docker host in the settings file (`[[hosts]]`).

@@ -195,3 +195,25 @@ fn shop_resolution() {
         (PathBuf::from("/x"), ShopOrigin::Flag)
     );
 }
+
+#[test]
+fn view_key_bindings_may_be_dotted_quoted_or_a_table() {
+    let path = std::path::Path::new("zoe.toml");
+    for text in [
+        "[keys]\nquit = [\"Q\"]\nexecutions.terminate = [\"x\"]\n",
+        "[keys]\nquit = [\"Q\"]\n\"executions.terminate\" = [\"x\"]\n",
+        "[keys]\nquit = [\"Q\"]\n[keys.executions]\nterminate = [\"x\"]\n",
+    ] {
+        let settings = Settings::parse(text, path).unwrap();
+        assert_eq!(
+            settings.keys["executions.terminate"],
+            vec!["x".to_string()],
+            "{text}"
+        );
+        assert_eq!(settings.keys["quit"], vec!["Q".to_string()]);
+    }
+    let err = Settings::parse("[keys]\nquit = 3\n", path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("executions.terminate"), "{err}");
+}

@@ -7,7 +7,8 @@
 //! A view's own command shadows a global one on the same key in that view
 //! (`l` follows the logs in executions and opens elsewhere). In `[keys]`,
 //! global commands are named plainly (`quit`) and the others with their
-//! place (`"executions.terminate"`, quoted in TOML because of the dot).
+//! place (`executions.terminate = ["x"]`, or `terminate` in a
+//! `[keys.executions]` table).
 //! Text being typed (filters, the `:` line, searches, the form's fields)
 //! takes every character: the form's commands other than `+`/`-` may not
 //! be bound to a character.
