@@ -21,6 +21,8 @@ pub struct Session<'a> {
     pub ctx: &'a Context,
     pub cluster: Cluster,
     pub store: Store,
+    /// Whether the user was told that the cache is not being written.
+    warned_unsaved: std::cell::Cell<bool>,
 }
 
 impl Session<'_> {
@@ -37,6 +39,7 @@ impl Session<'_> {
         )
         .await
         .map_err(cache_error)?;
+        self.warn_if_unsaved();
         for n in seen.nodes.iter().filter(|n| !n.is_online()) {
             crate::warn_line!(
                 "zoe: warning: {} is offline: {}",
@@ -46,12 +49,37 @@ impl Session<'_> {
         }
         Ok(seen)
     }
+
+    /// Once: the cache refused a write (read-only, disk full) and this
+    /// verb, which only reads, goes on from the cluster without saving.
+    fn warn_if_unsaved(&self) {
+        if let Some(why) = self.store.unsaved()
+            && !self.warned_unsaved.replace(true)
+        {
+            eprintln!(
+                "zoe: warning: {why}; answering from the cluster without saving to the cache"
+            );
+        }
+    }
 }
 
+/// The error's own text says what to do: only damage advises removing the
+/// file.
 pub fn cache_error(err: crate::state::StateError) -> CliError {
-    CliError::new(format!(
-        "{err}; if the file is damaged, remove it: it is rebuilt from the cluster's labels"
-    ))
+    CliError::new(err.to_string())
+}
+
+/// Verbs that only read: they answer from the cluster even when the cache
+/// cannot be written.
+fn only_reads(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Nodes
+            | Command::Ps { .. }
+            | Command::Inspect { .. }
+            | Command::Logs { .. }
+            | Command::Start { dry_run: true, .. }
+    )
 }
 
 pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
@@ -66,11 +94,21 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
             hosts.source
         )));
     }
-    let store = Store::open(&ctx.paths.cache_dir.join("state.db")).map_err(cache_error)?;
+    let cache = ctx.paths.cache_dir.join("state.db");
+    let store = if only_reads(&command) {
+        Store::open_for_reading(&cache)
+    } else {
+        Store::open(&cache)
+    }
+    .map_err(cache_error)?;
+    if let Some(notice) = store.notice() {
+        eprintln!("zoe: warning: {notice}");
+    }
     let session = Session {
         ctx,
         cluster: Cluster::new(hosts.hosts),
         store,
+        warned_unsaved: std::cell::Cell::new(false),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -70,7 +70,14 @@ pub async fn start(
     let record = crate::console::launch_record(&prepared, &deployment);
     // Recorded before anything is created: a crash from here on is found
     // and cleaned up by the next console that looks at the cluster.
-    s.store.insert(&record).map_err(cache_error)?;
+    s.store
+        .insert(&record)
+        .map_err(|e| CliError::new(format!("{e}; nothing was started")))?;
+    // From here the cluster is the truth: a cache that stops taking writes
+    // (disk full…) does not undo or hide a launch. The first refusal is
+    // reported once it is over; the next verb's reconcile fills the cache
+    // in from the containers' labels.
+    let unsaved: std::cell::OnceCell<crate::state::StateError> = std::cell::OnceCell::new();
 
     let launched = loop {
         if wait {
@@ -84,7 +91,9 @@ pub async fn start(
             result
         };
         let recording = tokio_stream_of(rx).for_each(|event| {
-            let _ = record_event(&s.store, &deployment, &event, now_secs());
+            if let Err(e) = record_event(&s.store, &deployment, &event, now_secs()) {
+                let _ = unsaved.set(e);
+            }
             if let Some(line) = progress_line(&event) {
                 crate::warn_line!("{line}");
             }
@@ -123,9 +132,14 @@ pub async fn start(
     hosts.sort();
     hosts.dedup();
     let endpoints = serde_json::to_string(&launched.endpoints).unwrap_or_else(|_| "[]".into());
-    s.store
-        .set_placement(&deployment, &id, &hosts, &endpoints)
-        .map_err(cache_error)?;
+    if let Err(e) = s.store.set_placement(&deployment, &id, &hosts, &endpoints) {
+        let _ = unsaved.set(e);
+    }
+    if let Some(e) = unsaved.get() {
+        eprintln!(
+            "zoe: warning: execution {id} runs, but {e}; the cache is brought up to date from the cluster by the next `zoe` command"
+        );
+    }
     let out = if s.ctx.output == Output::Json {
         to_json(&launched)
     } else {

@@ -43,6 +43,11 @@ pub struct ExecutionView {
     pub parameters: Vec<(String, String)>,
     #[serde(skip)]
     pub fs_ids: Option<(u32, u32)>,
+    /// The endpoints (JSON array of {instance, name, url}, by instance and
+    /// name) from the published ports and the description on the labels;
+    /// None when the labels carry no description.
+    #[serde(skip)]
+    pub endpoints: Option<String>,
 }
 
 impl ExecutionView {
@@ -61,6 +66,8 @@ pub const LAUNCH_WINDOW_SECS: u64 = 300;
 /// Groups every ZApp container of the nodes into executions, newest first.
 pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionView> {
     let mut by_id: BTreeMap<String, ExecutionView> = BTreeMap::new();
+    // per execution: (instance, its group, the host's external address, published ports)
+    let mut published: BTreeMap<String, Vec<Published<'_>>> = BTreeMap::new();
     for node in nodes {
         for service in &node.services {
             let Some(labelled) = execution_from_labels(&service.labels) else {
@@ -85,8 +92,20 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
                     description: description.map(|d| d.to_string()),
                     parameters: labelled.parameters.clone(),
                     fs_ids: labelled.fs_uid.zip(labelled.fs_gid),
+                    endpoints: None,
                 }
             });
+            if !service.ports.is_empty() {
+                published
+                    .entry(labelled.id.clone())
+                    .or_default()
+                    .push(Published {
+                        instance: &service.instance,
+                        group: service.labels.get(crate::backend::labels::GROUP),
+                        external: &node.external_address,
+                        ports: &service.ports,
+                    });
+            }
             view.instances.push(InstanceView {
                 instance: service.instance.clone(),
                 host: node.name.clone(),
@@ -113,9 +132,48 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
         let (status, reason) = derive_status(view, now);
         view.status = status;
         view.reason = reason;
+        view.endpoints = endpoints(view, published.get(&view.id).map_or(&[], Vec::as_slice));
     }
     views.sort_by(|a, b| b.submitted.cmp(&a.submitted).then(b.id.cmp(&a.id)));
     views
+}
+
+struct Published<'a> {
+    instance: &'a str,
+    group: Option<&'a String>,
+    external: &'a str,
+    ports: &'a [(String, u16)],
+}
+
+/// The endpoints of an execution as its launch reported them, rebuilt from
+/// the description on its labels and the ports its containers publish (so
+/// a cache that missed the launch's report learns them from the cluster).
+fn endpoints(view: &ExecutionView, published: &[Published<'_>]) -> Option<String> {
+    let description = view.description.as_deref()?;
+    let mut list = Vec::new();
+    if !published.is_empty() {
+        let description = crate::shop::validate::parse_stored(description).ok()?;
+        for p in published {
+            // `<group><n>`; the group label says which when names are ambiguous
+            let group = description.services.iter().find(|g| match p.group {
+                Some(group) => g.name == *group,
+                None => p
+                    .instance
+                    .strip_prefix(g.name.as_str())
+                    .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n < g.total_count)),
+            });
+            if let Some(group) = group {
+                list.extend(super::launch::endpoints_of_ports(
+                    p.instance,
+                    &group.ports,
+                    p.external,
+                    p.ports,
+                ));
+            }
+        }
+    }
+    list.sort_by(|a, b| (&a.instance, &a.name).cmp(&(&b.instance, &b.name)));
+    serde_json::to_string(&list).ok()
 }
 
 /// Σ essential_count over the description's groups.
@@ -251,6 +309,7 @@ mod tests {
             description: None,
             parameters: Vec::new(),
             fs_ids: None,
+            endpoints: None,
         }
     }
 

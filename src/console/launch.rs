@@ -376,8 +376,17 @@ pub fn endpoints_of(
     external: &str,
     ports: &[(String, u16)],
 ) -> Vec<Endpoint> {
-    instance
-        .ports
+    endpoints_of_ports(&instance.name, &instance.ports, external, ports)
+}
+
+/// The same from the ports a description declares for the instance's group.
+pub fn endpoints_of_ports(
+    instance: &str,
+    declared: &[crate::model::description::Port],
+    external: &str,
+    ports: &[(String, u16)],
+) -> Vec<Endpoint> {
+    declared
         .iter()
         .filter_map(|port| {
             let host_port = ports.iter().find(|(k, _)| *k == port.key())?.1;
@@ -392,7 +401,7 @@ pub fn endpoints_of(
             })
             .unwrap_or_else(|_| format!("http://{ip_port}/"));
             Some(Endpoint {
-                instance: instance.name.clone(),
+                instance: instance.to_string(),
                 name: port.name.clone(),
                 url,
             })

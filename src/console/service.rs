@@ -123,9 +123,8 @@ async fn serve(
     let store = match Store::open(&cache) {
         Ok(store) => std::rc::Rc::new(store),
         Err(e) => {
-            let _ = reports.send(Report::Failed(format!(
-                "{e}; if the file is damaged, remove it"
-            )));
+            // the error says what to do (only damage advises removing it)
+            let _ = reports.send(Report::Failed(e.to_string()));
             return;
         }
     };

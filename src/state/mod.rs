@@ -8,24 +8,21 @@
 //! one cache; a crash (even `kill -9`) mid-write leaves the last committed
 //! state.
 
+mod error;
+mod open;
 mod reconcile;
 
+pub use error::{StateError, Trouble};
 pub use reconcile::{Answered, ReconcileReport, reconcile};
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::model::ExecutionStatus;
 
 const SCHEMA_VERSION: i32 = 2;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    #[error("state cache {path}: {why}")]
-    Sqlite { path: PathBuf, why: String },
-}
 
 /// One execution as the cache remembers it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -54,111 +51,56 @@ pub struct ExecutionRecord {
 }
 
 pub struct Store {
+    /// The cache file (or a database in memory, see `open.rs`).
     conn: Connection,
     path: PathBuf,
+    /// A write the file refuses (read-only, disk full) goes on in memory.
+    spill: bool,
+    /// The copy in memory writes went on in, once the file refused one.
+    memory: OnceCell<Connection>,
+    /// Why the file is not being written, once it is not.
+    unsaved: OnceCell<StateError>,
+    notice: Option<String>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the cache file.
-    pub fn open(path: &Path) -> Result<Store, StateError> {
-        let fail = |why: String| StateError::Sqlite {
-            path: path.to_path_buf(),
-            why,
+    /// Where reads and writes go: the file, or the copy in memory once the
+    /// file refused a write.
+    fn db(&self) -> &Connection {
+        self.memory.get().unwrap_or(&self.conn)
+    }
+
+    /// Runs `body` in a write transaction that takes the write lock up
+    /// front, so two consoles queue on the busy timeout instead of failing
+    /// on an upgrade. A refusal that is not damage may move the store to
+    /// memory (see `spill_to_memory`) and the write is done there.
+    fn write<T>(
+        &self,
+        body: impl Fn(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StateError> {
+        let attempt = |conn: &Connection| -> rusqlite::Result<T> {
+            let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+            let value = body(&tx)?;
+            tx.commit()?;
+            Ok(value)
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-        }
-        let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        // Another console may be creating the file or switching it to WAL
-        // right now: wait for it rather than fail.
-        let mut attempts = 0;
-        loop {
-            match store.setup() {
-                Ok(()) => return Ok(store),
-                Err(e) if is_busy(&e) && attempts < 100 => {
-                    attempts += 1;
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err(e) => return Err(fail(e.to_string())),
+        match attempt(self.db()) {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                self.spill_to_memory(self.fail(e))?;
+                attempt(self.db()).map_err(|e| self.fail(e))
             }
         }
     }
 
-    pub fn open_in_memory() -> Result<Store, StateError> {
-        let conn = Connection::open_in_memory().map_err(|e| StateError::Sqlite {
-            path: ":memory:".into(),
-            why: e.to_string(),
-        })?;
-        let store = Store {
-            conn,
-            path: PathBuf::from(":memory:"),
-        };
-        store.setup().map_err(|e| StateError::Sqlite {
-            path: ":memory:".into(),
-            why: e.to_string(),
-        })?;
-        Ok(store)
-    }
-
-    fn setup(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(15))?;
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // The version is read inside the write transaction that migrates, so
-        // two consoles opening a new cache at once cannot both migrate.
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-        let version: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version < 1 {
-            tx.execute_batch(
-                "CREATE TABLE IF NOT EXISTS executions (
-                    id TEXT NOT NULL, deployment TEXT NOT NULL, name TEXT NOT NULL, entry TEXT NOT NULL,
-                    owner TEXT NOT NULL, description TEXT, parameters TEXT NOT NULL DEFAULT '{}',
-                    status TEXT NOT NULL, reason TEXT, submitted INTEGER NOT NULL, started INTEGER, ended INTEGER,
-                    hosts TEXT NOT NULL DEFAULT '', endpoints TEXT NOT NULL DEFAULT '[]', launcher TEXT NOT NULL DEFAULT '',
-                    PRIMARY KEY (deployment, id));
-                 CREATE TABLE IF NOT EXISTS status_log (
-                    deployment TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT);
-                 CREATE INDEX IF NOT EXISTS status_log_by_execution ON status_log (deployment, id, at);
-                 CREATE TABLE IF NOT EXISTS nodes (
-                    deployment TEXT NOT NULL, name TEXT NOT NULL, snapshot TEXT NOT NULL, seen INTEGER NOT NULL,
-                    PRIMARY KEY (deployment, name));",
-            )?;
-        }
-        if version < 2 {
-            // v2: how often each service was placed again after dying
-            tx.execute_batch(
-                "ALTER TABLE executions ADD COLUMN restarts TEXT NOT NULL DEFAULT '{}';",
-            )?;
-        }
-        if version < SCHEMA_VERSION {
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        }
-        tx.commit()
-    }
-
-    /// A write transaction that takes the write lock up front, so two
-    /// consoles queue on the busy timeout instead of failing on an upgrade.
-    fn write(&self) -> rusqlite::Result<Transaction<'_>> {
-        Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-    }
-
     fn fail(&self, e: rusqlite::Error) -> StateError {
-        StateError::Sqlite {
-            path: self.path.clone(),
-            why: e.to_string(),
-        }
+        StateError::sqlite(&self.path, &e)
     }
 
     /// Records a new execution; a second insert of the same id is ignored.
     pub fn insert(&self, record: &ExecutionRecord) -> Result<bool, StateError> {
-        let tx = self.write().map_err(|e| self.fail(e))?;
-        let inserted = tx
-            .execute(
+        let inserted = self.write(|tx| {
+            let inserted = tx.execute(
                 "INSERT OR IGNORE INTO executions (id, deployment, name, entry, owner, description, parameters, status, reason,
                     submitted, started, ended, hosts, endpoints, launcher)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -168,16 +110,15 @@ impl Store {
                     record.started.map(|t| t as i64), record.ended.map(|t| t as i64), record.hosts.join(","),
                     record.endpoints, record.launcher
                 ],
-            )
-            .map_err(|e| self.fail(e))?;
-        if inserted > 0 {
-            tx.execute(
-                "INSERT INTO status_log (deployment, id, at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![record.deployment, record.id, record.submitted as i64, record.status.as_str(), record.reason],
-            )
-            .map_err(|e| self.fail(e))?;
-        }
-        tx.commit().map_err(|e| self.fail(e))?;
+            )?;
+            if inserted > 0 {
+                tx.execute(
+                    "INSERT INTO status_log (deployment, id, at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![record.deployment, record.id, record.submitted as i64, record.status.as_str(), record.reason],
+                )?;
+            }
+            Ok(inserted)
+        })?;
         Ok(inserted > 0)
     }
 
@@ -191,36 +132,33 @@ impl Store {
         reason: Option<&str>,
         at: u64,
     ) -> Result<bool, StateError> {
-        let tx = self.write().map_err(|e| self.fail(e))?;
-        let current: Option<(String, Option<String>)> = tx
-            .query_row(
-                "SELECT status, reason FROM executions WHERE deployment = ?1 AND id = ?2",
-                params![deployment, id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.fail(e))?;
-        let Some((old, old_reason)) = current else {
-            return Ok(false);
-        };
-        let old = ExecutionStatus::parse(&old).unwrap_or(ExecutionStatus::Error);
-        if !old.is_active() || (old == status && old_reason.as_deref() == reason) {
-            return Ok(false);
-        }
         let at = at as i64;
-        tx.execute(
+        self.write(|tx| {
+            let current: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT status, reason FROM executions WHERE deployment = ?1 AND id = ?2",
+                    params![deployment, id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((old, old_reason)) = current else {
+                return Ok(false);
+            };
+            let old = ExecutionStatus::parse(&old).unwrap_or(ExecutionStatus::Error);
+            if !old.is_active() || (old == status && old_reason.as_deref() == reason) {
+                return Ok(false);
+            }
+            tx.execute(
             "UPDATE executions SET status = ?3,
                 reason = CASE WHEN ?3 IN ('terminated', 'error', 'cleaning up') THEN COALESCE(?4, reason) ELSE ?4 END,
                 started = CASE WHEN ?3 = 'running' AND started IS NULL THEN ?5 ELSE started END,
                 ended = CASE WHEN ?3 IN ('terminated', 'error') THEN ?5 ELSE ended END
              WHERE deployment = ?1 AND id = ?2",
             params![deployment, id, status.as_str(), reason, at],
-        )
-        .map_err(|e| self.fail(e))?;
-        tx.execute("INSERT INTO status_log (deployment, id, at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)", params![deployment, id, at, status.as_str(), reason])
-            .map_err(|e| self.fail(e))?;
-        tx.commit().map_err(|e| self.fail(e))?;
-        Ok(true)
+            )?;
+            tx.execute("INSERT INTO status_log (deployment, id, at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)", params![deployment, id, at, status.as_str(), reason])?;
+            Ok(true)
+        })
     }
 
     pub fn set_placement(
@@ -230,14 +168,14 @@ impl Store {
         hosts: &[String],
         endpoints_json: &str,
     ) -> Result<(), StateError> {
-        self.conn
-            .execute("UPDATE executions SET hosts = ?3, endpoints = ?4 WHERE deployment = ?1 AND id = ?2", params![deployment, id, hosts.join(","), endpoints_json])
-            .map_err(|e| self.fail(e))?;
+        self.write(|tx| {
+            tx.execute("UPDATE executions SET hosts = ?3, endpoints = ?4 WHERE deployment = ?1 AND id = ?2", params![deployment, id, hosts.join(","), endpoints_json])
+        })?;
         Ok(())
     }
 
     pub fn get(&self, deployment: &str, id: &str) -> Result<Option<ExecutionRecord>, StateError> {
-        self.conn
+        self.db()
             .query_row(
                 &format!("{SELECT} WHERE deployment = ?1 AND id = ?2"),
                 params![deployment, id],
@@ -259,7 +197,7 @@ impl Store {
             " AND status NOT IN ('terminated', 'error')"
         };
         let mut stmt = self
-            .conn
+            .db()
             .prepare(&format!(
                 "{SELECT} WHERE deployment = ?1{filter} ORDER BY submitted DESC, id DESC"
             ))
@@ -278,7 +216,7 @@ impl Store {
         id: &str,
     ) -> Result<Vec<(u64, String, Option<String>)>, StateError> {
         let mut stmt = self
-            .conn
+            .db()
             .prepare("SELECT at, status, reason FROM status_log WHERE deployment = ?1 AND id = ?2 ORDER BY at, rowid")
             .map_err(|e| self.fail(e))?;
         let rows = stmt
@@ -298,31 +236,30 @@ impl Store {
         id: &str,
         instance: &str,
     ) -> Result<(), StateError> {
-        let tx = self.write().map_err(|e| self.fail(e))?;
-        let current: Option<String> = tx
-            .query_row(
-                "SELECT restarts FROM executions WHERE deployment = ?1 AND id = ?2",
-                params![deployment, id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.fail(e))?;
-        let Some(current) = current else {
-            return Ok(());
-        };
-        let mut map: std::collections::BTreeMap<String, u32> =
-            serde_json::from_str(&current).unwrap_or_default();
-        *map.entry(instance.to_string()).or_default() += 1;
-        tx.execute(
-            "UPDATE executions SET restarts = ?3 WHERE deployment = ?1 AND id = ?2",
-            params![
-                deployment,
-                id,
-                serde_json::to_string(&map).unwrap_or_default()
-            ],
-        )
-        .map_err(|e| self.fail(e))?;
-        tx.commit().map_err(|e| self.fail(e))
+        self.write(|tx| {
+            let current: Option<String> = tx
+                .query_row(
+                    "SELECT restarts FROM executions WHERE deployment = ?1 AND id = ?2",
+                    params![deployment, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(current) = current else {
+                return Ok(());
+            };
+            let mut map: std::collections::BTreeMap<String, u32> =
+                serde_json::from_str(&current).unwrap_or_default();
+            *map.entry(instance.to_string()).or_default() += 1;
+            tx.execute(
+                "UPDATE executions SET restarts = ?3 WHERE deployment = ?1 AND id = ?2",
+                params![
+                    deployment,
+                    id,
+                    serde_json::to_string(&map).unwrap_or_default()
+                ],
+            )?;
+            Ok(())
+        })
     }
 
     /// Remembers the nodes as last seen (for an instant first screen).
@@ -332,23 +269,23 @@ impl Store {
         nodes: &[crate::backend::NodeSnapshot],
         at: u64,
     ) -> Result<(), StateError> {
-        let tx = self.write().map_err(|e| self.fail(e))?;
-        for node in nodes {
-            let json = serde_json::to_string(node).unwrap_or_default();
-            tx.execute(
-                "INSERT INTO nodes (deployment, name, snapshot, seen) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (deployment, name) DO UPDATE SET snapshot = excluded.snapshot, seen = excluded.seen",
-                params![deployment, node.name, json, at as i64],
-            )
-            .map_err(|e| self.fail(e))?;
-        }
-        tx.commit().map_err(|e| self.fail(e))
+        self.write(|tx| {
+            for node in nodes {
+                let json = serde_json::to_string(node).unwrap_or_default();
+                tx.execute(
+                    "INSERT INTO nodes (deployment, name, snapshot, seen) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (deployment, name) DO UPDATE SET snapshot = excluded.snapshot, seen = excluded.seen",
+                    params![deployment, node.name, json, at as i64],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Last-known nodes: (name, snapshot JSON, seen).
     pub fn nodes(&self, deployment: &str) -> Result<Vec<(String, String, u64)>, StateError> {
         let mut stmt = self
-            .conn
+            .db()
             .prepare("SELECT name, snapshot, seen FROM nodes WHERE deployment = ?1 ORDER BY name")
             .map_err(|e| self.fail(e))?;
         let rows = stmt
@@ -359,10 +296,6 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.fail(e))
     }
-}
-
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 const SELECT: &str = "SELECT id, name, entry, owner, deployment, description, parameters, status, reason, submitted, started, ended, hosts, endpoints, launcher, restarts FROM executions";

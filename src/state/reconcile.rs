@@ -75,7 +75,7 @@ pub fn reconcile(
                     started: (view.status != ExecutionStatus::Starting).then_some(submitted),
                     ended: (!view.status.is_active()).then_some(now),
                     hosts: view.hosts.clone(),
-                    endpoints: "[]".into(),
+                    endpoints: view.endpoints.clone().unwrap_or_else(|| "[]".into()),
                     launcher: String::new(),
                     restarts: Vec::new(),
                 };
@@ -111,8 +111,14 @@ pub fn reconcile(
                 {
                     report.updated.push((view.id.clone(), view.status));
                 }
-                if record.hosts != view.hosts {
-                    store.set_placement(deployment, &view.id, &view.hosts, &record.endpoints)?;
+                // where it runs, and its endpoints when the record has none
+                // (a launch whose cache writes failed could not keep them)
+                let endpoints = match view.endpoints.as_deref() {
+                    Some(found) if no_endpoints(&record.endpoints) && !no_endpoints(found) => found,
+                    _ => &record.endpoints,
+                };
+                if record.hosts != view.hosts || *endpoints != record.endpoints {
+                    store.set_placement(deployment, &view.id, &view.hosts, endpoints)?;
                 }
             }
             Some(_) => {}
@@ -167,4 +173,9 @@ pub fn reconcile(
         }
     }
     Ok(report)
+}
+
+/// An endpoint list (JSON array) with nothing in it.
+fn no_endpoints(json: &str) -> bool {
+    serde_json::from_str::<Vec<serde_json::Value>>(json).map_or(true, |list| list.is_empty())
 }

@@ -61,6 +61,7 @@ fn view(id: &str, status: ExecutionStatus, submitted: u64) -> ExecutionView {
         description: Some("{\"name\":\"demo\"}".into()),
         parameters: vec![("p".into(), "1".into())],
         fs_ids: None,
+        endpoints: None,
     }
 }
 
@@ -477,5 +478,134 @@ fn a_version_1_cache_is_upgraded_in_place() {
     assert_eq!(
         store.get("prod", "old").unwrap().unwrap().restarts,
         [("w0".to_string(), 1)]
+    );
+}
+
+#[test]
+fn an_emptied_cache_file_is_reported_and_a_new_one_is_made_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zoe/state.db");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.notice(), None, "a new cache is no news");
+    store
+        .insert(&record("a", ExecutionStatus::Running, 1, ""))
+        .unwrap();
+    drop(store);
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("zoe"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["state.db"], "nothing of its making is left");
+
+    std::fs::File::create(&path).unwrap(); // truncated to 0 bytes
+    let store = Store::open(&path).unwrap();
+    let notice = store.notice().expect("said");
+    assert!(
+        notice.contains(&path.display().to_string()) && notice.contains("empty"),
+        "{notice}"
+    );
+    assert!(store.list("prod", true).unwrap().is_empty());
+    drop(store);
+    assert_eq!(Store::open(&path).unwrap().notice(), None, "said once");
+}
+
+/// A file that refuses to grow: SQLite's own `max_page_count` gives the
+/// same SQLITE_FULL as a full disk, deterministically.
+fn store_that_cannot_grow(path: &std::path::Path, for_reading: bool) -> Store {
+    let store = if for_reading {
+        Store::open_for_reading(path)
+    } else {
+        Store::open(path)
+    }
+    .unwrap();
+    let pages: i64 = store
+        .conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    store
+        .conn
+        .pragma_update(None, "max_page_count", pages)
+        .unwrap();
+    store
+}
+
+fn big(id: &str) -> ExecutionRecord {
+    let mut r = record(id, ExecutionStatus::Running, 2, "");
+    r.description = Some("x".repeat(200_000));
+    r
+}
+
+#[test]
+fn a_full_disk_is_not_damage_and_readers_go_on_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    Store::open(&path)
+        .unwrap()
+        .insert(&record("old", ExecutionStatus::Running, 1, ""))
+        .unwrap();
+
+    // a console that writes is told, and not told to remove the file
+    let writer = store_that_cannot_grow(&path, false);
+    let err = writer.insert(&big("new")).expect_err("refused");
+    assert_eq!(err.trouble, Trouble::Full);
+    assert!(err.is_unwritable());
+    assert!(!err.to_string().contains("remove"), "{err}");
+    assert!(writer.unsaved().is_none());
+    drop(writer);
+
+    // a console that reads goes on in memory, and says why
+    let reader = store_that_cannot_grow(&path, true);
+    assert!(reader.unsaved().is_none());
+    assert!(reader.insert(&big("new")).unwrap());
+    assert_eq!(reader.unsaved().map(|e| e.trouble), Some(Trouble::Full));
+    reader
+        .set_status("prod", "old", ExecutionStatus::Error, Some("gone"), 5)
+        .unwrap();
+    let ids: Vec<String> = reader
+        .list("prod", true)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        ids,
+        ["new", "old"],
+        "what the file held, and what came after"
+    );
+    drop(reader);
+    let file = Store::open(&path).unwrap();
+    assert!(file.get("prod", "new").unwrap().is_none(), "not written");
+    assert_eq!(
+        file.get("prod", "old").unwrap().unwrap().status,
+        ExecutionStatus::Running
+    );
+}
+
+#[test]
+fn reconcile_fills_in_the_endpoints_a_launch_could_not_record() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record(
+            "e1",
+            ExecutionStatus::Submitted,
+            1,
+            &dead_launcher(),
+        ))
+        .unwrap();
+    let endpoints = r#"[{"instance":"m0","name":"Web","url":"http://10.0.0.1:32000/"}]"#;
+    let mut running = view("e1", ExecutionStatus::Running, 1);
+    running.endpoints = Some(endpoints.into());
+    reconcile(&store, "prod", &[running.clone()], ALL, 10).unwrap();
+    let r = store.get("prod", "e1").unwrap().unwrap();
+    assert_eq!(r.status, ExecutionStatus::Running);
+    assert_eq!(r.hosts, ["h1"]);
+    assert_eq!(r.endpoints, endpoints);
+    // and a record rebuilt from the cluster has them from the start
+    let mut other = view("e2", ExecutionStatus::Running, 1);
+    other.endpoints = Some(endpoints.into());
+    reconcile(&store, "prod", &[running, other], ALL, 10).unwrap();
+    assert_eq!(
+        store.get("prod", "e2").unwrap().unwrap().endpoints,
+        endpoints
     );
 }

@@ -4,3 +4,4 @@
 
 pub mod engines;
 pub mod tmux;
+pub mod zoe;

@@ -47,27 +47,9 @@ impl DockerError {
     }
 }
 
-/// The whole chain of an error, so a TLS failure says *why* (unknown
-/// issuer, bad certificate…) instead of "client error (Connect)".
+/// What went wrong in a Docker call, in words (see `explain`).
 pub fn describe(err: &bollard::errors::Error) -> String {
-    if let bollard::errors::Error::DockerResponseServerError {
-        status_code,
-        message,
-    } = err
-    {
-        return format!("{} (HTTP {status_code})", message.trim());
-    }
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        let more = inner.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = inner.source();
-    }
-    text
+    super::explain::call_failure(err)
 }
 
 /// Builds a client for `host` and checks that the daemon answers.
@@ -90,18 +72,7 @@ pub async fn connect(host: &DockerHost) -> Result<Docker, DockerError> {
             API_DEFAULT_VERSION,
         ),
         (DockerAddress::Tcp { host: h, port }, Some(tls)) => {
-            for (what, file) in [
-                ("tls_cert", &tls.cert),
-                ("tls_key", &tls.key),
-                ("tls_ca", &tls.ca),
-            ] {
-                if !file.is_file() {
-                    return Err(fail(format!(
-                        "{what} {} does not exist or is not a file",
-                        file.display()
-                    )));
-                }
-            }
+            super::tls_files::check(tls).map_err(fail)?;
             Docker::connect_with_ssl(
                 &format!("tcp://{h}:{port}"),
                 &tls.key,
@@ -113,30 +84,21 @@ pub async fn connect(host: &DockerHost) -> Result<Docker, DockerError> {
         }
     }
     .map_err(|e| fail(describe(&e)))?;
+    let target = super::explain::Target {
+        tls: host.tls.as_ref(),
+        host_name: match &host.address {
+            DockerAddress::Tcp { host, .. } => Some(host.as_str()),
+            DockerAddress::Unix { .. } => None,
+        },
+    };
     let negotiated = tokio::time::timeout(CONNECT_TIMEOUT, client.negotiate_version()).await;
     match negotiated {
         Ok(Ok(client)) => Ok(client),
-        Ok(Err(e)) => Err(fail(hint(&describe(&e), host.tls.is_some()))),
+        Ok(Err(e)) => Err(fail(super::explain::connect_failure(&e, target))),
         Err(_) => Err(fail(format!(
             "no answer within {} s",
             CONNECT_TIMEOUT.as_secs()
         ))),
-    }
-}
-
-fn hint(why: &str, tls: bool) -> String {
-    if tls && (why.contains("certificate") || why.contains("Connect") || why.contains("handshake"))
-    {
-        format!(
-            "{why} (check tls_ca, tls_cert and tls_key: the daemon's certificate must be signed by tls_ca)"
-        )
-    } else if why.contains("No such file")
-        || why.contains("Connection refused")
-        || why.contains("onnection refused")
-    {
-        format!("{why} (is the daemon running?)")
-    } else {
-        why.to_string()
     }
 }
 
