@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::zoe::{REMOTE, Setup, engines, skip_or_fail};
+use common::engines::{REMOTE, Setup, engines, skip_or_fail};
 use serde_json::Value;
 
 /// A tmpfs of its own, small enough to fill in a moment; unmounted on drop.
@@ -145,7 +145,7 @@ fn start_prints_the_id_and_endpoints_when_the_cache_disk_fills() {
         }
     });
     let child = setup
-        .command(&cache.dir, &["start", "web-hello-0", "--name", "full-disk"])
+        .command_in(&cache.dir, &["start", "web-hello-0", "--name", "full-disk"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -163,7 +163,7 @@ fn start_prints_the_id_and_endpoints_when_the_cache_disk_fills() {
     let id = stdout.lines().next().unwrap_or_default().to_string();
     eprintln!("zoe start with the disk full:\n{stdout}{stderr}");
     cache.free();
-    let cleanup = || setup.zoe(&cache.dir, &["kill", &id]);
+    let cleanup = || setup.zoe_in(&cache.dir, &["kill", &id]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -185,7 +185,7 @@ fn start_prints_the_id_and_endpoints_when_the_cache_disk_fills() {
     assert_not_called_damaged("start", &stderr);
 
     // The next verb, with room again, fills the cache in from the cluster.
-    let inspect = setup.zoe(&cache.dir, &["inspect", &id, "-o", "json"]);
+    let inspect = setup.zoe_in(&cache.dir, &["inspect", &id, "-o", "json"]);
     assert_eq!(inspect.code, 0, "{}", inspect.stderr);
     let seen: Value = serde_json::from_str(&inspect.stdout).unwrap();
     assert_eq!(seen["execution"]["status"], "running", "{seen}");
@@ -207,16 +207,16 @@ fn read_only_verbs_answer_from_the_cluster_when_the_cache_cannot_be_written() {
     // made before the launch, so it knows nothing of it: answering needs
     // the cluster (and a write, to rebuild the execution)
     let other = home.join("other");
-    let first = setup.zoe(&other, &["ps"]);
+    let first = setup.zoe_in(&other, &["ps"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    let started = setup.zoe(&main, &["start", "web-hello-0", "--name", "ro-cache"]);
+    let started = setup.zoe_in(&main, &["start", "web-hello-0", "--name", "ro-cache"]);
     assert_eq!(started.code, 0, "{}", started.stderr);
     let id = started.stdout.lines().next().unwrap().to_string();
     let pristine = home.join("pristine.db");
     std::fs::copy(other.join("zoe/state.db"), &pristine).unwrap();
 
     let check = |cache_home: &Path, how: &str| {
-        let ps = setup.zoe(cache_home, &["ps", "-o", "json"]);
+        let ps = setup.zoe_in(cache_home, &["ps", "-o", "json"]);
         assert_eq!(ps.code, 0, "{how}: ps: {}", ps.stderr);
         let rows: Value = serde_json::from_str(&ps.stdout).unwrap();
         assert!(
@@ -228,9 +228,9 @@ fn read_only_verbs_answer_from_the_cluster_when_the_cache_cannot_be_written() {
                     && r["hosts"] == serde_json::json!(["remote"])),
             "{how}: ps shows the execution from the cluster: {rows}"
         );
-        let nodes = setup.zoe(cache_home, &["nodes"]);
-        let inspect = setup.zoe(cache_home, &["inspect", &id]);
-        let logs = setup.zoe(cache_home, &["logs", &id]);
+        let nodes = setup.zoe_in(cache_home, &["nodes"]);
+        let inspect = setup.zoe_in(cache_home, &["inspect", &id]);
+        let logs = setup.zoe_in(cache_home, &["logs", &id]);
         for (verb, run) in [
             ("ps", &ps),
             ("nodes", &nodes),
@@ -253,7 +253,7 @@ fn read_only_verbs_answer_from_the_cluster_when_the_cache_cannot_be_written() {
             logs.stdout
         );
         // a verb that writes first refuses, with the reason
-        let start = setup.zoe(cache_home, &["start", "web-hello-0", "--name", "never"]);
+        let start = setup.zoe_in(cache_home, &["start", "web-hello-0", "--name", "never"]);
         assert_eq!(start.code, 1, "{how}: start: {}", start.stdout);
         assert!(
             start.stderr.contains("state.db") && start.stderr.contains("cannot be written"),
@@ -296,7 +296,7 @@ fn read_only_verbs_answer_from_the_cluster_when_the_cache_cannot_be_written() {
         drop(held);
     }
     // the cache that could not be written still does not know it
-    assert_eq!(setup.zoe(&main, &["kill", &id]).code, 0);
+    assert_eq!(setup.zoe_in(&main, &["kill", &id]).code, 0);
 }
 
 /// Only real damage advises removing the file.
@@ -308,7 +308,7 @@ fn a_damaged_cache_is_called_damaged_and_an_emptied_one_is_reported() {
     std::fs::create_dir_all(home.join("zoe")).unwrap();
     let db = home.join("zoe/state.db");
     std::fs::write(&db, vec![b'x'; 8192]).unwrap();
-    let damaged = setup.zoe(&home, &["ps"]);
+    let damaged = setup.zoe_in(&home, &["ps"]);
     assert_eq!(damaged.code, 1);
     assert!(
         damaged.stderr.contains("remove it") && damaged.stderr.contains(&db.display().to_string()),
@@ -318,9 +318,9 @@ fn a_damaged_cache_is_called_damaged_and_an_emptied_one_is_reported() {
 
     // truncated to nothing: started again, and said so
     std::fs::remove_file(&db).unwrap();
-    assert_eq!(setup.zoe(&home, &["ps"]).code, 0);
+    assert_eq!(setup.zoe_in(&home, &["ps"]).code, 0);
     std::fs::File::create(&db).unwrap();
-    let emptied = setup.zoe(&home, &["ps"]);
+    let emptied = setup.zoe_in(&home, &["ps"]);
     assert_eq!(emptied.code, 0, "{}", emptied.stderr);
     assert!(
         emptied.stderr.contains("warning")
@@ -329,7 +329,7 @@ fn a_damaged_cache_is_called_damaged_and_an_emptied_one_is_reported() {
         "an emptied cache is reported: {}",
         emptied.stderr
     );
-    let again = setup.zoe(&home, &["ps"]);
+    let again = setup.zoe_in(&home, &["ps"]);
     assert!(
         !again.stderr.contains("empty"),
         "only once: {}",

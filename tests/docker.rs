@@ -5,195 +5,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::engines::{
+    REMOTE, Setup, container_of, custom_shop, engines, execution_id, service, two_hosts, wait_for,
+};
 use serde_json::{Value, json};
-
-struct Engines {
-    dir: PathBuf,
-}
-
-fn engines() -> Option<Engines> {
-    let dir = PathBuf::from(
-        std::env::var("ZOE_ENGINES_DIR").unwrap_or_else(|_| "/tmp/zoe-engines".into()),
-    );
-    let up = dir.join("local/docker.sock").exists() && dir.join("docker.conf").is_file();
-    if up {
-        return Some(Engines { dir });
-    }
-    if std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
-        panic!(
-            "the test engines are not running: run scripts/engines.sh start (scripts/test.sh does)"
-        );
-    }
-    eprintln!(
-        "SKIPPED: no test engines in {}; run scripts/engines.sh start",
-        dir.display()
-    );
-    None
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// A private configuration: the given docker.conf text and shop.
-struct Setup {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    /// Each setup is its own Zoe deployment, so tests running at once on the
-    /// same daemons never see (or supervise) each other's executions.
-    deployment: String,
-}
-
-static SETUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-impl Setup {
-    fn new(docker_conf: &str, shop: &Path) -> Setup {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("docker.conf"), docker_conf).unwrap();
-        let config = dir.path().join("zoe.toml");
-        let n = SETUPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let deployment = format!("t{}x{n}", std::process::id());
-        std::fs::write(
-            &config,
-            format!(
-                "docker_config = \"docker.conf\"\nshop = \"{}\"\nstop_grace_secs = 2\ndeployment_name = \"{deployment}\"\n",
-                shop.display()
-            ),
-        )
-        .unwrap();
-        Setup {
-            dir,
-            config,
-            deployment,
-        }
-    }
-
-    /// `zoe` with this setup's settings and its own state cache.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoe"));
-        cmd.args(args)
-            .env("ZOE_CONFIG", &self.config)
-            .env("XDG_CACHE_HOME", self.dir.path())
-            .env("USER", "tester")
-            .env_remove("DOCKER_HOST");
-        cmd
-    }
-
-    fn zoe(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
-    }
-
-    /// `zoe ARGS -o json`, which must succeed, parsed.
-    fn json(&self, args: &[&str]) -> Value {
-        let run = self.zoe(&[args, &["-o", "json"]].concat());
-        assert_eq!(run.code, 0, "zoe {args:?}: {}", run.stderr);
-        serde_json::from_str(&run.stdout).unwrap()
-    }
-}
-
-/// The host and container id of `instance` in the JSON answer of `zoe start`.
-fn container_of(launched: &Value, instance: &str) -> (String, String) {
-    let c = launched["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c[0] == instance)
-        .unwrap();
-    (
-        c[1].as_str().unwrap().to_string(),
-        c[2].as_str().unwrap().to_string(),
-    )
-}
-
-fn two_hosts(e: &Engines, local_labels: &str) -> String {
-    format!(
-        "[DEFAULT]\nuse_tls: no\n\n[local]\ndocker_address: unix://{}/local/docker.sock\nexternal_address: 127.0.0.1\nlabels: {local_labels}\n\n[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\n",
-        e.dir.display()
-    )
-}
-
-fn sample_shop() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shop")
-}
-
-/// Containers (any state) and networks of an execution on one daemon.
-fn leftovers(e: &Engines, host: &str, id: &str) -> (usize, usize) {
-    let docker_host = match host {
-        "local" => format!("unix://{}/local/docker.sock", e.dir.display()),
-        _ => "tcp://127.0.0.1:23750".to_string(),
-    };
-    let ps = Command::new("docker")
-        .args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=zoe_execution_id={id}"),
-        ])
-        .env("DOCKER_HOST", &docker_host)
-        .output()
-        .unwrap();
-    let nets = Command::new("docker")
-        .args(["network", "ls", "-q", "--filter", &format!("name=zoe-{id}")])
-        .env("DOCKER_HOST", &docker_host)
-        .output()
-        .unwrap();
-    let count = |o: &std::process::Output| {
-        String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .filter(|l| !l.is_empty())
-            .count()
-    };
-    (count(&ps), count(&nets))
-}
-
-fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-/// A one-entry shop whose description is `services` (JSON array).
-fn custom_shop(dir: &Path, services: Value) {
-    let zapp = dir.join("custom");
-    std::fs::create_dir_all(&zapp).unwrap();
-    std::fs::write(zapp.join("manifest.json"), json!({"version": 1, "zapps": [{"category": "Tests", "name": "Custom", "description": "app.json", "readable_descr": "README.md", "parameters": []}]}).to_string()).unwrap();
-    std::fs::write(zapp.join("README.md"), "# Custom\n").unwrap();
-    std::fs::write(zapp.join("logo.png"), b"\x89PNG\r\n\x1a\n").unwrap();
-    std::fs::write(
-        zapp.join("app.json"),
-        json!({"name": "custom", "version": 3, "will_end": false, "size": 1, "services": services})
-            .to_string(),
-    )
-    .unwrap();
-}
-
-fn service(name: &str, image: &str, order: i64, labels: &[&str]) -> Value {
-    json!({"name": name, "image": image, "monitor": order == 0, "startup_order": order, "total_count": 1, "essential_count": 1,
-           "resources": {"memory": {"min": 33554432, "max": null}, "cores": {"min": 0.1, "max": null}},
-           "ports": [], "environment": [], "volumes": [], "labels": labels,
-           "command": "sh -c 'echo up; trap \"exit 0\" TERM; while true; do sleep 1; done'"})
-}
 
 #[test]
 fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
     let Some(e) = engines() else { return };
-    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let setup = Setup::new(&two_hosts(&e, ""));
     let nodes = setup.zoe(&["nodes", "-o", "json"]);
     assert_eq!(nodes.code, 0, "{}", nodes.stderr);
     let nodes: Value = serde_json::from_str(&nodes.stdout).unwrap();
@@ -218,7 +42,7 @@ fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let launched: Value = serde_json::from_str(&run.stdout).unwrap();
-    let id = launched["execution"].as_str().unwrap().to_string();
+    let id = execution_id(&launched);
     let containers = launched["containers"].as_array().unwrap();
     let workers: Vec<&Value> = containers
         .iter()
@@ -285,7 +109,7 @@ fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
     assert_eq!(kill.code, 0, "{}", kill.stderr);
     for h in ["local", "remote"] {
         assert_eq!(
-            leftovers(&e, h, &id),
+            e.leftovers(h, &id),
             (0, 0),
             "containers/networks left on {h}"
         );
@@ -305,7 +129,7 @@ fn placement_honours_labels_and_capacity_and_says_why_not() {
         shop.path(),
         json!([service("needs-ssd", "zoe-demo/busybox:1", 0, &["ssd"])]),
     );
-    let setup = Setup::new(&two_hosts(&e, "ssd"), shop.path());
+    let setup = Setup::with_shop(&two_hosts(&e, "ssd"), shop.path());
     let plan = setup.zoe(&["start", "custom-0", "--dry-run", "-o", "json"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
@@ -352,7 +176,7 @@ fn a_missing_image_at_step_two_is_an_error_and_leaves_nothing() {
             service("second", "zoe-demo/missing:1", 1, &[])
         ]),
     );
-    let setup = Setup::new(&two_hosts(&e, ""), shop.path());
+    let setup = Setup::with_shop(&two_hosts(&e, ""), shop.path());
     let run = setup.zoe(&["start", "custom-0", "--name", "missing-image"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
@@ -368,7 +192,7 @@ fn a_missing_image_at_step_two_is_an_error_and_leaves_nothing() {
         run.stderr
     );
     for h in ["local", "remote"] {
-        assert_eq!(leftovers(&e, h, &id), (0, 0), "left on {h}");
+        assert_eq!(e.leftovers(h, &id), (0, 0), "left on {h}");
     }
 }
 
@@ -379,7 +203,7 @@ fn an_unreachable_host_is_offline_and_the_others_keep_working() {
         "{}\n[dead]\ndocker_address: tcp://127.0.0.1:1\nexternal_address: 127.0.0.1\n",
         two_hosts(&e, "")
     );
-    let setup = Setup::new(&conf, &sample_shop());
+    let setup = Setup::new(&conf);
     let started = Instant::now();
     let nodes = setup.zoe(&["nodes"]);
     assert!(
@@ -401,41 +225,27 @@ fn an_unreachable_host_is_offline_and_the_others_keep_working() {
         nodes.stdout
     );
 
-    let run = setup.zoe(&["start", "web-hello-0", "-o", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let id = serde_json::from_str::<Value>(&run.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = execution_id(&setup.json(&["start", "web-hello-0"]));
     // it never touched the dead host, so killing it only needs the live ones
     assert_eq!(setup.zoe(&["kill", &id]).code, 0);
     for h in ["local", "remote"] {
-        assert_eq!(leftovers(&e, h, &id), (0, 0));
+        assert_eq!(e.leftovers(h, &id), (0, 0));
     }
 }
 
 #[test]
 fn a_dead_essential_service_ends_its_execution_with_the_reason() {
     let Some(e) = engines() else { return };
-    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let setup = Setup::new(&two_hosts(&e, ""));
     let run = setup.zoe(&["start", "web-hello-0", "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let launched: Value = serde_json::from_str(&run.stdout).unwrap();
-    let id = launched["execution"].as_str().unwrap().to_string();
+    let id = execution_id(&launched);
     let (host, container) = (
         launched["containers"][0][1].as_str().unwrap().to_string(),
         launched["containers"][0][2].as_str().unwrap().to_string(),
     );
-    let docker_host = if host == "local" {
-        format!("unix://{}/local/docker.sock", e.dir.display())
-    } else {
-        "tcp://127.0.0.1:23750".into()
-    };
-    let killed = Command::new("docker")
-        .args(["kill", &container])
-        .env("DOCKER_HOST", &docker_host)
-        .output()
-        .unwrap();
+    let killed = e.docker(&host, &["kill", &container]);
     assert!(killed.status.success());
     let ps = setup.zoe(&["ps", "-a", "-o", "json"]);
     let views: Value = serde_json::from_str(&ps.stdout).unwrap();
@@ -451,32 +261,27 @@ fn a_dead_essential_service_ends_its_execution_with_the_reason() {
         "Essential service web0 died: it exited with code 137"
     );
     assert_eq!(setup.zoe(&["kill", &id]).code, 0);
-    assert_eq!(leftovers(&e, &host, &id), (0, 0));
+    assert_eq!(e.leftovers(&host, &id), (0, 0));
 }
 
 #[test]
 fn tls_host_needs_the_right_ca() {
     let Some(e) = engines() else { return };
-    let tls = e.dir.join("tls");
-    if !tls.join("other-ca.pem").is_file() {
-        if std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
-            panic!("the TLS engine is not running: ZOE_ENGINES_TLS=1 scripts/engines.sh start");
-        }
-        eprintln!("SKIPPED: no TLS engine");
+    let Some(tls) = e.tls("other-ca.pem") else {
         return;
-    }
+    };
     let conf = |ca: &str| {
         format!(
             "[secure]\ndocker_address: tcp://127.0.0.1:23760\nexternal_address: 127.0.0.1\nuse_tls: yes\ntls_cert: {0}/cert.pem\ntls_key: {0}/key.pem\ntls_ca: {0}/{ca}\n",
             tls.display()
         )
     };
-    let good = Setup::new(&conf("ca.pem"), &sample_shop());
+    let good = Setup::new(&conf("ca.pem"));
     let nodes = good.zoe(&["nodes"]);
     assert_eq!(nodes.code, 0, "{}{}", nodes.stdout, nodes.stderr);
     assert!(nodes.stdout.contains("secure  online"), "{}", nodes.stdout);
 
-    let bad = Setup::new(&conf("other-ca.pem"), &sample_shop());
+    let bad = Setup::new(&conf("other-ca.pem"));
     let nodes = bad.zoe(&["nodes"]);
     assert_eq!(nodes.code, 1);
     assert!(
@@ -507,7 +312,7 @@ fn ps_rows(setup: &Setup) -> Vec<Value> {
 fn the_cache_survives_kill_9_during_a_launch() {
     use std::io::{BufRead, BufReader};
     let Some(e) = engines() else { return };
-    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let setup = Setup::new(&two_hosts(&e, ""));
     let mut child = setup
         .command(&[
             "start",
@@ -552,7 +357,7 @@ fn the_cache_survives_kill_9_during_a_launch() {
         );
         for h in ["local", "remote"] {
             assert_eq!(
-                leftovers(&e, h, &id),
+                e.leftovers(h, &id),
                 (0, 0),
                 "the interrupted launch was cleaned up on {h}"
             );
@@ -570,7 +375,7 @@ fn the_cache_survives_kill_9_during_a_launch() {
 #[test]
 fn two_consoles_share_one_cache() {
     let Some(e) = engines() else { return };
-    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let setup = Setup::new(&two_hosts(&e, ""));
     let children: Vec<_> = ["both-a", "both-b"]
         .iter()
         .map(|name| {
@@ -596,12 +401,7 @@ fn two_consoles_share_one_cache() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        ids.push(
-            serde_json::from_slice::<Value>(&out.stdout).unwrap()["execution"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        ids.push(execution_id(&serde_json::from_slice(&out.stdout).unwrap()));
     }
     // at the same time: two consoles reading and writing the cache
     let readers: Vec<_> = (0..2)
@@ -637,28 +437,16 @@ fn two_consoles_share_one_cache() {
 fn start_wait_queues_until_there_is_room() {
     let Some(_engines) = engines() else { return };
     // only the remote host, so two big executions cannot both fit
-    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
-    let setup = Setup::new(conf, &sample_shop());
-    let total = serde_json::from_str::<Value>(&setup.zoe(&["nodes", "-o", "json"]).stdout).unwrap()
-        [0]["memory_total"]
-        .as_f64()
-        .unwrap();
-    let big = format!("web={:.1}", total / (1u64 << 30) as f64 * 0.6);
-    let first = setup.zoe(&[
+    let setup = Setup::new(REMOTE);
+    let big = format!("web={:.1}", memory_gib(&setup) * 0.6);
+    let first_id = execution_id(&setup.json(&[
         "start",
         "web-hello-0",
         "--memory",
         &big,
         "--name",
         "big-first",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(first.code, 0, "{}", first.stderr);
-    let first_id = serde_json::from_str::<Value>(&first.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    ]));
 
     let now = setup.zoe(&[
         "start",
@@ -711,10 +499,7 @@ fn start_wait_queues_until_there_is_room() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let second_id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let second_id = execution_id(&serde_json::from_slice(&out.stdout).unwrap());
     let inspect: Value =
         serde_json::from_str(&setup.zoe(&["inspect", &second_id, "-o", "json"]).stdout).unwrap();
     let statuses: Vec<&str> = inspect["timeline"]
@@ -730,26 +515,13 @@ fn start_wait_queues_until_there_is_room() {
     assert_eq!(setup.zoe(&["kill", &second_id]).code, 0);
 }
 
-fn docker_host_of(e: &Engines, host: &str) -> String {
-    if host == "local" {
-        format!("unix://{}/local/docker.sock", e.dir.display())
-    } else {
-        "tcp://127.0.0.1:23750".into()
-    }
-}
-
-fn docker(e: &Engines, host: &str, args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .env("DOCKER_HOST", docker_host_of(e, host))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+/// The memory of the setup's first host, in GiB.
+fn memory_gib(setup: &Setup) -> f64 {
+    serde_json::from_str::<Value>(&setup.zoe(&["nodes", "-o", "json"]).stdout).unwrap()[0]
+        ["memory_total"]
+        .as_f64()
+        .unwrap()
+        / (1u64 << 30) as f64
 }
 
 fn instances(setup: &Setup, id: &str) -> Vec<Value> {
@@ -762,11 +534,11 @@ fn instances(setup: &Setup, id: &str) -> Vec<Value> {
 #[test]
 fn supervise_ends_an_execution_whose_essential_service_died() {
     let Some(e) = engines() else { return };
-    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let setup = Setup::new(&two_hosts(&e, ""));
     let launched = setup.json(&["start", "master-workers-0", "-p", "worker=1"]);
-    let id = launched["execution"].as_str().unwrap().to_string();
+    let id = execution_id(&launched);
     let (host, master) = container_of(&launched, "master0");
-    docker(&e, &host, &["kill", &master]);
+    e.docker_ok(&host, &["kill", &master]);
 
     let pass = setup.zoe(&["supervise", "--once"]);
     assert_eq!(pass.code, 0, "{}", pass.stderr);
@@ -794,17 +566,17 @@ fn supervise_ends_an_execution_whose_essential_service_died() {
             .contains("worker0:")
     );
     assert_eq!(setup.zoe(&["kill", &id]).code, 0);
-    assert_eq!(leftovers(&e, &host, &id), (0, 0));
+    assert_eq!(e.leftovers(&host, &id), (0, 0));
 }
 
 #[test]
 fn supervise_places_a_dead_elastic_service_again() {
     let Some(e) = engines() else { return };
-    let setup = Setup::new(&two_hosts(&e, ""), &sample_shop());
+    let setup = Setup::new(&two_hosts(&e, ""));
     let launched = setup.json(&["start", "master-workers-0", "-p", "worker=1"]);
-    let id = launched["execution"].as_str().unwrap().to_string();
+    let id = execution_id(&launched);
     let (host, elastic) = container_of(&launched, "extra-worker1");
-    docker(&e, &host, &["kill", &elastic]);
+    e.docker_ok(&host, &["kill", &elastic]);
     assert_eq!(
         ps_rows(&setup)
             .iter()
@@ -861,28 +633,16 @@ fn supervise_places_a_dead_elastic_service_again() {
 #[test]
 fn elastic_services_without_room_start_when_room_frees() {
     let Some(_engines) = engines() else { return };
-    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
-    let setup = Setup::new(conf, &sample_shop());
-    let gib = serde_json::from_str::<Value>(&setup.zoe(&["nodes", "-o", "json"]).stdout).unwrap()
-        [0]["memory_total"]
-        .as_f64()
-        .unwrap()
-        / (1u64 << 30) as f64;
-    let filler = setup.zoe(&[
+    let setup = Setup::new(REMOTE);
+    let gib = memory_gib(&setup);
+    let filler_id = execution_id(&setup.json(&[
         "start",
         "web-hello-0",
         "--memory",
         &format!("web={:.2}", gib * 0.55),
         "--name",
         "filler",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(filler.code, 0, "{}", filler.stderr);
-    let filler_id = serde_json::from_str::<Value>(&filler.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    ]));
     let run = setup.zoe(&[
         "start",
         "master-workers-0",
@@ -895,7 +655,7 @@ fn elastic_services_without_room_start_when_room_frees() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let launched: Value = serde_json::from_str(&run.stdout).unwrap();
-    let id = launched["execution"].as_str().unwrap().to_string();
+    let id = execution_id(&launched);
     let deferred: Vec<&str> = launched["deferred"]
         .as_array()
         .unwrap()
@@ -935,14 +695,10 @@ fn a_missing_image_is_pulled_from_a_registry_with_progress() {
     let registry = std::env::var("ZOE_REGISTRY").unwrap_or_else(|_| "127.0.0.1:25000".into());
     let image = format!("{registry}/zoe-demo/busybox:1");
     // start from a daemon that does not have it
-    let _ = Command::new("docker")
-        .args(["rmi", "-f", &image])
-        .env("DOCKER_HOST", docker_host_of(&e, "remote"))
-        .output();
+    let _ = e.docker("remote", &["rmi", "-f", &image]);
     let shop = tempfile::tempdir().unwrap();
     custom_shop(shop.path(), json!([service("pulled", &image, 0, &[])]));
-    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
-    let setup = Setup::new(conf, shop.path());
+    let setup = Setup::with_shop(REMOTE, shop.path());
     let run = setup.zoe(&["start", "custom-0", "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -950,12 +706,9 @@ fn a_missing_image_is_pulled_from_a_registry_with_progress() {
         "{}",
         run.stderr
     );
-    let id = serde_json::from_str::<Value>(&run.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = execution_id(&serde_json::from_str(&run.stdout).unwrap());
     assert!(
-        docker(&e, "remote", &["images", "-q", &image]).len() >= 12,
+        e.docker_ok("remote", &["images", "-q", &image]).len() >= 12,
         "the image is now on the host"
     );
     assert!(
@@ -969,29 +722,11 @@ fn a_missing_image_is_pulled_from_a_registry_with_progress() {
 #[test]
 fn killing_a_queued_execution_stops_the_console_waiting_for_it() {
     let Some(_engines) = engines() else { return };
-    let conf = "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
-    let setup = Setup::new(conf, &sample_shop());
-    let gib = serde_json::from_str::<Value>(&setup.zoe(&["nodes", "-o", "json"]).stdout).unwrap()
-        [0]["memory_total"]
-        .as_f64()
-        .unwrap()
-        / (1u64 << 30) as f64;
+    let setup = Setup::new(REMOTE);
+    let gib = memory_gib(&setup);
     let big = format!("web={:.2}", gib * 0.6);
-    let first = setup.zoe(&[
-        "start",
-        "web-hello-0",
-        "--memory",
-        &big,
-        "--name",
-        "holder",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(first.code, 0, "{}", first.stderr);
-    let holder = serde_json::from_str::<Value>(&first.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let holder =
+        execution_id(&setup.json(&["start", "web-hello-0", "--memory", &big, "--name", "holder"]));
     let waiting = setup
         .command(&[
             "start",

@@ -5,88 +5,43 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::engines::{Setup, engines, execution_id, one_host, skip_or_fail, two_hosts};
 use serde_json::Value;
-
-fn engines_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(
-        std::env::var("ZOE_ENGINES_DIR").unwrap_or_else(|_| "/tmp/zoe-engines".into()),
-    );
-    if dir.join("remote/dockerd.pid").is_file() && dir.join("local/docker.sock").exists() {
-        return Some(dir);
-    }
-    if std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
-        panic!(
-            "the test engines are not running: run scripts/engines.sh start (scripts/test.sh does)"
-        );
-    }
-    eprintln!("SKIPPED: no test engines; run scripts/engines.sh start");
-    None
-}
-
-fn config(dir: &tempfile::TempDir, engines: &std::path::Path, hosts: &[&str]) -> PathBuf {
-    let mut conf = String::from("[DEFAULT]\nuse_tls: no\n");
-    for host in hosts {
-        let address = if *host == "local" {
-            format!("unix://{}/local/docker.sock", engines.display())
-        } else {
-            "tcp://127.0.0.1:23750".into()
-        };
-        conf.push_str(&format!(
-            "\n[{host}]\ndocker_address: {address}\nexternal_address: 127.0.0.1\n"
-        ));
-    }
-    let name = hosts.join("-");
-    std::fs::write(dir.path().join(format!("{name}.conf")), conf).unwrap();
-    let file = dir.path().join(format!("{name}.toml"));
-    let shop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shop");
-    std::fs::write(
-        &file,
-        format!("docker_config = \"{name}.conf\"\nshop = \"{}\"\ndeployment_name = \"loss{}\"\nstop_grace_secs = 2\n", shop.display(), std::process::id()),
-    )
-    .unwrap();
-    file
-}
-
-fn zoe(config: &std::path::Path, cache: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoe"));
-    cmd.args(args)
-        .env("ZOE_CONFIG", config)
-        .env("XDG_CACHE_HOME", cache)
-        .env("USER", "tester")
-        .env_remove("DOCKER_HOST");
-    cmd
-}
 
 #[test]
 fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_lines() {
-    let Some(engines) = engines_dir() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let remote_only = config(&dir, &engines, &["remote"]);
-    let both = config(&dir, &engines, &["local", "remote"]);
+    let Some(e) = engines() else { return };
+    let pid_file = e.dir.join("remote/dockerd.pid");
+    if !pid_file.is_file() {
+        skip_or_fail("no pid file of the remote engine: run scripts/engines.sh start");
+        return;
+    }
+    let setup = Setup::new(&two_hosts(&e, ""));
+    let remote_only = setup.other_config("remote", &one_host("remote", &e.docker_host("remote")));
 
     // A batch job on the remote host that counts for 25 seconds, followed live.
-    let out = zoe(
-        &remote_only,
-        dir.path(),
-        &["start", "batch-counter-0", "-p", "STEPS=25", "-o", "json"],
-    )
-    .output()
-    .unwrap();
+    let out = setup
+        .command_with(
+            &remote_only,
+            &["start", "batch-counter-0", "-p", "STEPS=25", "-o", "json"],
+        )
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut follower = zoe(&remote_only, dir.path(), &["logs", &id, "-f"])
+    let id = execution_id(&serde_json::from_slice(&out.stdout).unwrap());
+    let mut follower = setup
+        .command_with(&remote_only, &["logs", &id, "-f"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -101,7 +56,7 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
     std::thread::sleep(Duration::from_secs(5));
 
     // Kill the remote daemon (SIGKILL: no goodbye).
-    let pid = std::fs::read_to_string(engines.join("remote/dockerd.pid"))
+    let pid = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()
         .to_string();
@@ -116,7 +71,7 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
 
     // The console neither hangs nor panics: remote offline, local online.
     let started = Instant::now();
-    let nodes = zoe(&both, dir.path(), &["nodes"]).output().unwrap();
+    let nodes = setup.command(&["nodes"]).output().unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "a dead host must not stall the console"
@@ -129,7 +84,8 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
     );
     assert!(!String::from_utf8_lossy(&nodes.stderr).contains("panicked"));
     // ...and the other host keeps working.
-    let web = zoe(&both, dir.path(), &["start", "web-hello-0", "-o", "json"])
+    let web = setup
+        .command(&["start", "web-hello-0", "-o", "json"])
         .output()
         .unwrap();
     assert!(
@@ -137,13 +93,8 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
         "{}",
         String::from_utf8_lossy(&web.stderr)
     );
-    let web_id = serde_json::from_slice::<Value>(&web.stdout).unwrap()["execution"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let ps = zoe(&both, dir.path(), &["ps", "-o", "json"])
-        .output()
-        .unwrap();
+    let web_id = execution_id(&serde_json::from_slice(&web.stdout).unwrap());
+    let ps = setup.command(&["ps", "-o", "json"]).output().unwrap();
     assert!(ps.status.success());
     let rows: Value = serde_json::from_slice(&ps.stdout).unwrap();
     assert!(
@@ -160,7 +111,8 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
         "the counter is not closed while its host is offline"
     );
     assert!(
-        zoe(&both, dir.path(), &["kill", &web_id])
+        setup
+            .command(&["kill", &web_id])
             .status()
             .unwrap()
             .success()
@@ -199,7 +151,8 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
         lines.join("\n")
     );
     assert!(
-        zoe(&remote_only, dir.path(), &["kill", &id])
+        setup
+            .command_with(&remote_only, &["kill", &id])
             .status()
             .unwrap()
             .success()

@@ -13,9 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::engines::{
-    Setup, custom_shop, engines, one_host, service_running, two_hosts, wait_for,
+    Setup, custom_shop, engines, execution_id, one_host, service_running, two_hosts, wait_for,
 };
-use serde_json::Value;
 
 /// What a hostile container prints (busybox printf): window titles, a
 /// hyperlink, the clipboard, clear screen, alternate screen, mouse
@@ -38,10 +37,6 @@ fn acting(bytes: &[u8]) -> Vec<String> {
     found
 }
 
-fn execution_id(started: &Value) -> String {
-    started["execution"].as_str().unwrap().to_string()
-}
-
 #[test]
 fn hostile_output_names_and_labels_are_shown_not_obeyed() {
     let Some(e) = engines() else { return };
@@ -58,7 +53,7 @@ fn hostile_output_names_and_labels_are_shown_not_obeyed() {
         text.replace("\"Custom\"", "\"Cus\\u001b]0;shop\\u0007tom\\u001b[2J\""),
     )
     .unwrap();
-    let setup = Setup::new(
+    let setup = Setup::with_shop(
         &two_hosts(&e, "ssd,\u{1b}]0;conf\u{7}x\u{9b}1m"),
         shop.path(),
     );
@@ -164,7 +159,7 @@ fn forged_label_values_are_never_counted_adopted_or_acted_on() {
     let mut big = service_running("big", "sleep 600");
     big["resources"]["cores"]["min"] = serde_json::json!(8.0);
     custom_shop(shop.path(), serde_json::json!([big]));
-    let setup = Setup::new(&one_host("local", &e.docker_host("local")), shop.path());
+    let setup = Setup::with_shop(&one_host("local", &e.docker_host("local")), shop.path());
     let settings = std::fs::read_to_string(&setup.config).unwrap();
     std::fs::write(&setup.config, format!("{settings}max_cores = 64\n")).unwrap();
     let cores_total = setup.json(&["nodes"])[0]["cores_total"].as_f64().unwrap();
@@ -334,7 +329,7 @@ fn long_lines_and_interleaved_streams_all_arrive_in_the_cli_and_the_tui_buffer()
         shop.path(),
         serde_json::json!([service_running("talk", &interleaving_command())]),
     );
-    let setup = Setup::new(&one_host("local", &e.docker_host("local")), shop.path());
+    let setup = Setup::with_shop(&one_host("local", &e.docker_host("local")), shop.path());
     let id = execution_id(&setup.json(&["start", "custom-0"]));
     wait_for("the end of the output", Duration::from_secs(90), || {
         setup
@@ -488,7 +483,7 @@ fn a_log_stream_cut_again_and_again_delivers_every_line_exactly_once() {
         serde_json::json!([service_running("talk", &interleaving_command())]),
     );
     let (port, connections) = cutting_proxy("127.0.0.1:23750", 4, 300_000);
-    let setup = Setup::new(
+    let setup = Setup::with_shop(
         &one_host("remote", &format!("tcp://127.0.0.1:{port}")),
         shop.path(),
     );

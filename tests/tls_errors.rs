@@ -13,7 +13,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::zoe::{Setup, engines, skip_or_fail};
+use common::engines::{Setup, engines};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -133,11 +133,9 @@ fn reason<'a>(stdout: &'a str, host: &str) -> &'a str {
 #[test]
 fn every_connection_failure_says_what_happened_and_what_to_fix() {
     let Some(engines) = engines() else { return };
-    let tls = engines.join("tls");
-    if !tls.join("ca-key.pem").is_file() {
-        skip_or_fail("the TLS engine is not running: ZOE_ENGINES_TLS=1 scripts/engines.sh start");
+    let Some(tls) = engines.tls("ca-key.pem") else {
         return;
-    }
+    };
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     wrong_material(dir, &tls);
@@ -195,7 +193,7 @@ fn every_connection_failure_says_what_happened_and_what_to_fix() {
     ]
     .concat();
     let setup = Setup::new(&conf);
-    let run = setup.zoe(&setup.dir.path().join("cache"), &["nodes"]);
+    let run = setup.zoe(&["nodes"]);
     eprintln!("{}", run.stdout);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(

@@ -10,74 +10,34 @@
 
 mod common;
 
+use common::engines::{Engines, Setup, engines, skip_or_fail, two_hosts};
 use common::tmux::Pane;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn ready() -> Option<PathBuf> {
-    let dir = PathBuf::from(
-        std::env::var("ZOE_ENGINES_DIR").unwrap_or_else(|_| "/tmp/zoe-engines".into()),
-    );
+fn ready() -> Option<Engines> {
+    let e = engines()?;
     let tmux = Command::new("tmux")
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success());
-    if tmux && dir.join("local/docker.sock").exists() {
-        return Some(dir);
+    if tmux {
+        return Some(e);
     }
-    if std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
-        panic!("tmux and the test engines are needed (scripts/test.sh provides them)");
-    }
-    eprintln!("SKIPPED: needs tmux and scripts/engines.sh start");
+    skip_or_fail("tmux is needed (scripts/test.sh installs it)");
     None
-}
-
-fn containers(engines: &Path, host: &str, id: &str) -> usize {
-    let docker_host = if host == "local" {
-        format!("unix://{}/local/docker.sock", engines.display())
-    } else {
-        "tcp://127.0.0.1:23750".into()
-    };
-    let out = Command::new("docker")
-        .args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=zoe_execution_id={id}"),
-        ])
-        .env("DOCKER_HOST", docker_host)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.is_empty())
-        .count()
 }
 
 #[test]
 fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
-    let Some(engines) = ready() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display();
-    std::fs::write(
-        dir.path().join("docker.conf"),
-        format!(
-            "[local]\ndocker_address: unix://{}/local/docker.sock\nexternal_address: 127.0.0.1\nuse_tls: no\n\n[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n",
-            engines.display()
-        ),
-    )
-    .unwrap();
-    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("shop");
-    std::fs::write(
-        dir.path().join("zoe.toml"),
-        format!("docker_config = \"docker.conf\"\nshop = \"{}\"\ndeployment_name = \"e2e{}\"\nstop_grace_secs = 2\n", shop.display(), std::process::id()),
-    )
-    .unwrap();
+    let Some(e) = ready() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""));
+    let d = setup.dir.path().display();
     let script = format!(
-        "export ZOE_CONFIG={d}/zoe.toml XDG_CACHE_HOME={d} XDG_STATE_HOME={d} USER=tester; {zoe}; exec sleep 60",
+        "export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d} USER=tester; {zoe}; exec sleep 60",
+        config = setup.config.display(),
         zoe = env!("CARGO_BIN_EXE_zoe")
     );
-    let pane = Pane::start(dir.path().join("tmux.sock"), 120, 36, &script);
+    let pane = Pane::start(setup.dir.path().join("tmux.sock"), 120, 36, &script);
     pane.wait_for("both hosts online", 30, |s| s.contains("2/2 hosts online"));
 
     // filter the shop and open the master + workers entry
@@ -118,7 +78,7 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
         .unwrap()
         .to_string();
     assert_eq!(
-        containers(&engines, "local", &id) + containers(&engines, "remote", &id),
+        e.leftovers("local", &id).0 + e.leftovers("remote", &id).0,
         7
     );
     // its endpoint is shown once the engine recorded it
@@ -141,7 +101,7 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
         s.contains(&format!("{id} terminated"))
     });
     assert_eq!(
-        containers(&engines, "local", &id) + containers(&engines, "remote", &id),
+        e.leftovers("local", &id).0 + e.leftovers("remote", &id).0,
         0,
         "nothing is left on either daemon"
     );

@@ -4,16 +4,33 @@
 //! by scripts/test.sh), in which case it fails.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// The `remote` test engine (plain TCP), alone.
+pub const REMOTE: &str =
+    "[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\nuse_tls: no\n";
+
+/// The engines' directory: `$ZOE_ENGINES_DIR`, else /tmp/zoe-engines.
 pub struct Engines {
     pub dir: PathBuf,
 }
 
 impl Engines {
+    /// The engines when their `local` daemon's socket is there, without a
+    /// message when not.
+    fn if_up() -> Option<Engines> {
+        let dir = PathBuf::from(
+            std::env::var("ZOE_ENGINES_DIR").unwrap_or_else(|_| "/tmp/zoe-engines".into()),
+        );
+        dir.join("local/docker.sock")
+            .exists()
+            .then_some(Engines { dir })
+    }
+
     /// `DOCKER_HOST` of the unix-socket daemon (`local`) or the TCP one.
     pub fn docker_host(&self, host: &str) -> String {
         match host {
@@ -22,35 +39,86 @@ impl Engines {
         }
     }
 
+    fn docker_command(&self, host: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new("docker");
+        cmd.args(args).env("DOCKER_HOST", self.docker_host(host));
+        cmd
+    }
+
     /// The docker CLI pointed at one of the daemons.
-    pub fn docker(&self, host: &str, args: &[&str]) -> std::process::Output {
-        Command::new("docker")
-            .args(args)
-            .env("DOCKER_HOST", self.docker_host(host))
+    pub fn docker(&self, host: &str, args: &[&str]) -> Output {
+        self.docker_command(host, args)
             .output()
             .expect("the docker CLI runs")
     }
+
+    /// The docker CLI, which must succeed: its output, trimmed.
+    pub fn docker_ok(&self, host: &str, args: &[&str]) -> String {
+        let out = self.docker(host, args);
+        assert!(
+            out.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// The TLS engine's certificates (`tls/` of the engines), when `file`
+    /// is among them; else None (the test is skipped, or fails with
+    /// ZOE_REQUIRE_ENGINES=1).
+    pub fn tls(&self, file: &str) -> Option<PathBuf> {
+        let tls = self.dir.join("tls");
+        if tls.join(file).is_file() {
+            return Some(tls);
+        }
+        skip_or_fail("the TLS engine is not running: ZOE_ENGINES_TLS=1 scripts/engines.sh start");
+        None
+    }
+
+    /// Containers (any state) and networks of an execution on one daemon.
+    pub fn leftovers(&self, host: &str, id: &str) -> (usize, usize) {
+        let count = |o: Output| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| !l.is_empty())
+                .count()
+        };
+        let execution = format!("label=zoe_execution_id={id}");
+        let network = format!("name=zoe-{id}");
+        (
+            count(self.docker(host, &["ps", "-aq", "--filter", &execution])),
+            count(self.docker(host, &["network", "ls", "-q", "--filter", &network])),
+        )
+    }
 }
 
+/// The engines, or None (the test is skipped) when they are not running.
+/// With ZOE_REQUIRE_ENGINES=1 their absence fails the test instead.
 pub fn engines() -> Option<Engines> {
-    let dir = PathBuf::from(
-        std::env::var("ZOE_ENGINES_DIR").unwrap_or_else(|_| "/tmp/zoe-engines".into()),
-    );
-    let up = dir.join("local/docker.sock").exists() && dir.join("docker.conf").is_file();
-    if up {
-        return Some(Engines { dir });
+    if let Some(e) = Engines::if_up().filter(|e| e.dir.join("docker.conf").is_file()) {
+        return Some(e);
     }
-    assert!(
-        !std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1"),
-        "the test engines are not running: run scripts/engines.sh start (scripts/test.sh does)"
-    );
-    eprintln!(
-        "SKIPPED: no test engines in {}; run scripts/engines.sh start",
-        dir.display()
+    skip_or_fail(
+        "the test engines are not running: run scripts/engines.sh start (scripts/test.sh does)",
     );
     None
 }
 
+/// Skips (with a message) or, with ZOE_REQUIRE_ENGINES=1, fails.
+pub fn skip_or_fail(why: &str) {
+    assert!(!required(), "{why}");
+    eprintln!("SKIPPED: {why}");
+}
+
+pub fn required() -> bool {
+    std::env::var("ZOE_REQUIRE_ENGINES").is_ok_and(|v| v == "1")
+}
+
+pub fn sample_shop() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shop")
+}
+
+/// What a `zoe` run ended with: its standard output as text and as bytes.
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -58,58 +126,109 @@ pub struct Run {
     pub bytes: Vec<u8>,
 }
 
-/// A private configuration: the given docker.conf text and shop.
-pub struct Setup {
-    pub dir: tempfile::TempDir,
-    pub config: PathBuf,
-    /// Each setup is its own Zoe deployment, so tests running at once on the
-    /// same daemons never see (or supervise) each other's executions.
-    pub deployment: String,
-}
-
-static SETUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-impl Setup {
-    pub fn new(docker_conf: &str, shop: &Path) -> Setup {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        std::fs::write(dir.path().join("docker.conf"), docker_conf).expect("docker.conf written");
-        let config = dir.path().join("zoe.toml");
-        let n = SETUPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let deployment = format!("s{}x{n}", std::process::id());
-        std::fs::write(
-            &config,
-            format!(
-                "docker_config = \"docker.conf\"\nshop = \"{}\"\nstop_grace_secs = 2\ndeployment_name = \"{deployment}\"\n",
-                shop.display()
-            ),
-        )
-        .expect("settings written");
-        Setup {
-            dir,
-            config,
-            deployment,
-        }
-    }
-
-    /// `zoe` with this setup's settings and its own state cache.
-    pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoe"));
-        cmd.args(args)
-            .env("ZOE_CONFIG", &self.config)
-            .env("XDG_CACHE_HOME", self.dir.path())
-            .env("USER", "tester")
-            .env_remove("DOCKER_HOST");
-        cmd
-    }
-
-    pub fn zoe(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().expect("zoe runs");
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into(),
             stderr: String::from_utf8_lossy(&out.stderr).into(),
             bytes: out.stdout,
         }
+    }
+}
+
+/// A private configuration in a temporary directory: the given docker.conf
+/// text (`docker.conf`), a shop (the sample one unless told), settings
+/// (`zoe.toml`) and, by default, the state cache (`zoe/state.db`). On drop
+/// every container and network of its deployment is removed from the
+/// engines, also when a test failed half-way.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    /// Each setup is its own Zoe deployment, so tests running at once on the
+    /// same daemons never see (or supervise) each other's executions.
+    pub deployment: String,
+    shop: PathBuf,
+}
+
+static SETUPS: AtomicUsize = AtomicUsize::new(0);
+
+impl Setup {
+    /// With the sample shop.
+    pub fn new(docker_conf: &str) -> Setup {
+        Setup::with_shop(docker_conf, &sample_shop())
+    }
+
+    pub fn with_shop(docker_conf: &str, shop: &Path) -> Setup {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let n = SETUPS.fetch_add(1, Ordering::SeqCst);
+        let mut setup = Setup {
+            dir,
+            config: PathBuf::new(),
+            deployment: format!("t{}x{n}", std::process::id()),
+            shop: shop.to_path_buf(),
+        };
+        setup.config = setup.settings("zoe.toml", "docker.conf", docker_conf);
+        setup
+    }
+
+    /// Another settings file of the same deployment, shop and directory,
+    /// `NAME.toml` with the hosts `docker_conf` (in `NAME.conf`): for
+    /// [`Setup::command_with`].
+    pub fn other_config(&self, name: &str, docker_conf: &str) -> PathBuf {
+        self.settings(
+            &format!("{name}.toml"),
+            &format!("{name}.conf"),
+            docker_conf,
+        )
+    }
+
+    fn settings(&self, file: &str, conf_file: &str, docker_conf: &str) -> PathBuf {
+        std::fs::write(self.dir.path().join(conf_file), docker_conf).expect("docker.conf written");
+        let settings = self.dir.path().join(file);
+        std::fs::write(
+            &settings,
+            format!(
+                "docker_config = \"{conf_file}\"\nshop = \"{}\"\nstop_grace_secs = 2\ndeployment_name = \"{}\"\n",
+                self.shop.display(),
+                self.deployment
+            ),
+        )
+        .expect("settings written");
+        settings
+    }
+
+    /// Where the state cache is unless told: `XDG_CACHE_HOME`, the setup's
+    /// directory.
+    pub fn cache_home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `zoe ARGS` with this setup's settings and its own state cache.
+    pub fn command(&self, args: &[&str]) -> Command {
+        zoe_command(&self.config, self.cache_home(), args)
+    }
+
+    /// `zoe ARGS` with the state cache under `cache_home` (its
+    /// `zoe/state.db`).
+    pub fn command_in(&self, cache_home: &Path, args: &[&str]) -> Command {
+        zoe_command(&self.config, cache_home, args)
+    }
+
+    /// `zoe ARGS` with the settings `config` (see [`Setup::other_config`]).
+    pub fn command_with(&self, config: &Path, args: &[&str]) -> Command {
+        zoe_command(config, self.cache_home(), args)
+    }
+
+    pub fn zoe(&self, args: &[&str]) -> Run {
+        self.command(args).output().expect("zoe runs").into()
+    }
+
+    pub fn zoe_in(&self, cache_home: &Path, args: &[&str]) -> Run {
+        self.command_in(cache_home, args)
+            .output()
+            .expect("zoe runs")
+            .into()
     }
 
     /// `zoe ARGS` with its standard output (and error) on a terminal, through
@@ -119,15 +238,12 @@ impl Setup {
         for a in args {
             line.push_str(&format!(" '{a}'"));
         }
-        let out = Command::new("script")
+        let mut script = Command::new("script");
+        zoe_env(&mut script, &self.config, self.cache_home())
             .args(["-qefc", &line, "/dev/null"])
-            .env("ZOE_CONFIG", &self.config)
-            .env("XDG_CACHE_HOME", self.dir.path())
-            .env("USER", "tester")
-            .env_remove("DOCKER_HOST")
             .output()
-            .expect("script runs");
-        out.stdout
+            .expect("script runs")
+            .stdout
     }
 
     /// `zoe ARGS -o json`, which must succeed, parsed.
@@ -138,11 +254,61 @@ impl Setup {
     }
 }
 
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let Some(engines) = Engines::if_up() else {
+            return;
+        };
+        let label = format!("label=zoe_deployment_name={}", self.deployment);
+        for host in ["local", "remote"] {
+            // never a panic here: it may run while a failed test unwinds
+            let docker = |args: &[&str]| {
+                engines
+                    .docker_command(host, args)
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+                    .unwrap_or_default()
+            };
+            for (list, remove) in [
+                (vec!["ps", "-aq", "--filter", &label], vec!["rm", "-f"]),
+                (
+                    vec!["network", "ls", "-q", "--filter", &label],
+                    vec!["network", "rm"],
+                ),
+            ] {
+                let ids = docker(&list);
+                let ids: Vec<&str> = ids.split_whitespace().collect();
+                if !ids.is_empty() {
+                    docker(&[remove, ids].concat());
+                }
+            }
+        }
+    }
+}
+
+/// The real `zoe` with the settings `config` and the state cache under
+/// `cache_home`.
+fn zoe_command(config: &Path, cache_home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoe"));
+    zoe_env(&mut cmd, config, cache_home).args(args);
+    cmd
+}
+
+/// The environment of a `zoe` run: the settings `config`, the state cache
+/// under `cache_home`, user `tester`, never a `DOCKER_HOST` of the caller's.
+fn zoe_env<'a>(cmd: &'a mut Command, config: &Path, cache_home: &Path) -> &'a mut Command {
+    cmd.env("ZOE_CONFIG", config)
+        .env("XDG_CACHE_HOME", cache_home)
+        .env("USER", "tester")
+        .env_remove("DOCKER_HOST")
+}
+
 /// docker.conf with the two plain daemons.
 pub fn two_hosts(e: &Engines, local_labels: &str) -> String {
     format!(
-        "[DEFAULT]\nuse_tls: no\n\n[local]\ndocker_address: unix://{}/local/docker.sock\nexternal_address: 127.0.0.1\nlabels: {local_labels}\n\n[remote]\ndocker_address: tcp://127.0.0.1:23750\nexternal_address: 127.0.0.1\n",
-        e.dir.display()
+        "[DEFAULT]\nuse_tls: no\n\n[local]\ndocker_address: {}\nexternal_address: 127.0.0.1\nlabels: {local_labels}\n\n[remote]\ndocker_address: {}\nexternal_address: 127.0.0.1\n",
+        e.docker_host("local"),
+        e.docker_host("remote")
     )
 }
 
@@ -153,15 +319,43 @@ pub fn one_host(name: &str, address: &str) -> String {
     )
 }
 
-pub fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+/// Polls `check` every half second; fails after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, check: impl FnMut() -> bool) {
+    poll(what, timeout, Duration::from_millis(500), check);
+}
+
+/// Polls `check` every `every`; fails after `timeout`.
+pub fn poll(what: &str, timeout: Duration, every: Duration, mut check: impl FnMut() -> bool) {
     let start = Instant::now();
     while start.elapsed() < timeout {
         if check() {
             return;
         }
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(every);
     }
     panic!("timed out waiting for {what}");
+}
+
+/// The execution id in the JSON answer of `zoe start`.
+pub fn execution_id(started: &Value) -> String {
+    started["execution"]
+        .as_str()
+        .expect("an execution id")
+        .to_string()
+}
+
+/// The host and container id of `instance` in the JSON answer of `zoe start`.
+pub fn container_of(launched: &Value, instance: &str) -> (String, String) {
+    let c = launched["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .find(|c| c[0] == instance)
+        .expect("the instance");
+    (
+        c[1].as_str().expect("a host").to_string(),
+        c[2].as_str().expect("a container id").to_string(),
+    )
 }
 
 /// A one-entry shop whose description is `services` (JSON array).
@@ -186,4 +380,19 @@ pub fn service_running(name: &str, command: &str) -> Value {
            "resources": {"memory": {"min": 33554432, "max": null}, "cores": {"min": 0.1, "max": null}},
            "ports": [], "environment": [], "volumes": [],
            "command": command})
+}
+
+/// A service group of one essential instance of `image` that says `up` and
+/// runs until stopped, started at `order` (the first one is monitored) on
+/// a host with `labels`.
+pub fn service(name: &str, image: &str, order: i64, labels: &[&str]) -> Value {
+    let mut service = service_running(
+        name,
+        "sh -c 'echo up; trap \"exit 0\" TERM; while true; do sleep 1; done'",
+    );
+    service["image"] = json!(image);
+    service["monitor"] = json!(order == 0);
+    service["startup_order"] = json!(order);
+    service["labels"] = json!(labels);
+    service
 }

@@ -4,4 +4,3 @@
 
 pub mod engines;
 pub mod tmux;
-pub mod zoe;

@@ -91,13 +91,11 @@ impl Drop for Pane {
 }
 
 /// Polls `check` for up to 20 seconds.
-pub fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
+pub fn wait_until(what: &str, check: impl FnMut() -> bool) {
+    super::engines::poll(
+        what,
+        Duration::from_secs(20),
+        Duration::from_millis(100),
+        check,
+    );
 }
