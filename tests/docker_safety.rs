@@ -381,8 +381,12 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
     let text = std::fs::read_to_string(&setup.config).unwrap();
     let settings = zoe_console::config::Settings::parse(&text, &setup.config).unwrap();
     let conf = std::fs::read_to_string(setup.dir.path().join("docker.conf")).unwrap();
-    let hosts = zoe_console::config::docker_conf::parse_docker_conf(&conf).hosts;
-    let (ask, mut reports) = spawn(settings, hosts, setup.dir.path().join("tui-cache.db"));
+    let targets = zoe_console::config::docker_conf::parse_docker_conf(&conf)
+        .hosts
+        .into_iter()
+        .map(zoe_console::config::hosts::TargetConfig::Docker)
+        .collect();
+    let (ask, mut reports) = spawn(settings, targets, setup.dir.path().join("tui-cache.db"));
     ask.send(Ask::FollowLogs {
         id: id.to_string(),
         service: None,

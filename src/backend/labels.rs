@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::model::Description;
-use crate::shop::expand::Instance;
+use crate::model::Instance;
 
 pub const EXECUTION_NAME: &str = "zoe_execution_name";
 pub const EXECUTION_ID: &str = "zoe_execution_id";

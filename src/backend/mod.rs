@@ -3,173 +3,23 @@
 
 pub mod command;
 pub mod docker;
+pub mod error;
 pub mod labels;
+mod targets;
 
-use std::collections::HashMap;
+pub use targets::{SNAPSHOT_DEADLINE, Targets, execution_network};
 
-/// A container's state as Zoe sees it (spec §5.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BackendState {
-    Undefined,
-    Created,
-    Started,
-    Dead,
-    OomKilled,
-    Destroyed,
-}
-
-impl BackendState {
-    /// Docker container status → backend state (spec §5.3).
-    pub fn from_docker_status(status: &str) -> BackendState {
-        match status {
-            "running" | "restarting" | "removing" => BackendState::Started,
-            "paused" | "exited" | "dead" => BackendState::Dead,
-            "created" => BackendState::Created,
-            _ => BackendState::Undefined,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendState::Undefined => "undefined",
-            BackendState::Created => "created",
-            BackendState::Started => "started",
-            BackendState::Dead => "dead",
-            BackendState::OomKilled => "oom-killed",
-            BackendState::Destroyed => "destroyed",
-        }
-    }
-}
-
-/// One ZApp service container found on a node.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ServiceContainer {
-    pub id: String,
-    pub name: String,
-    pub execution_id: String,
-    pub instance: String,
-    pub essential: bool,
-    pub state: BackendState,
-    /// Docker's own status word (`running`, `exited`, `paused`…).
-    pub docker_status: String,
-    pub exit_code: Option<i64>,
-    pub oom_killed: bool,
-    pub memory_reserved: u64,
-    pub cores_reserved: f64,
-    pub memory_limit: u64,
-    pub cores_limit: f64,
-    pub memory_in_use: Option<u64>,
-    pub cores_in_use: Option<f64>,
-    /// Published ports: `"8080/tcp"` → host port.
-    pub ports: Vec<(String, u16)>,
-    #[serde(skip)]
-    pub labels: HashMap<String, String>,
-}
-
-impl ServiceContainer {
-    /// Whether the container counts against the node's reservations. Zoe
-    /// counts containers in any state; we do not count stopped ones (they
-    /// use nothing, and we keep stopped containers of ended executions so
-    /// their logs stay readable until `zoe kill` removes them).
-    pub fn holds_resources(&self) -> bool {
-        !matches!(
-            self.state,
-            BackendState::Dead | BackendState::OomKilled | BackendState::Destroyed
-        )
-    }
-}
-
-/// A container that claims to be one of this deployment's ZApp services but
-/// whose labels cannot be trusted: shown, never counted, adopted or acted on.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ForeignContainer {
-    pub id: String,
-    pub name: String,
-    /// Why its labels were refused.
-    pub reason: String,
-}
-
-/// What a node has and carries (spec §7.6), or why it cannot be read.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct NodeSnapshot {
-    pub name: String,
-    pub address: String,
-    pub external_address: String,
-    /// `Some(reason)` when the node is offline.
-    pub error: Option<String>,
-    pub labels: Vec<String>,
-    pub cores_total: f64,
-    pub memory_total: u64,
-    pub cores_reserved: f64,
-    pub memory_reserved: u64,
-    pub cores_allocated: f64,
-    pub memory_allocated: u64,
-    pub cores_in_use: Option<f64>,
-    pub memory_in_use: Option<u64>,
-    /// Running containers, ZApp or not.
-    pub container_count: u32,
-    pub images: Vec<String>,
-    pub services: Vec<ServiceContainer>,
-    /// Containers labelled as ours whose labels do not parse.
-    pub foreign: Vec<ForeignContainer>,
-}
-
-impl NodeSnapshot {
-    pub fn offline(
-        name: &str,
-        address: String,
-        external_address: String,
-        labels: Vec<String>,
-        error: String,
-    ) -> NodeSnapshot {
-        NodeSnapshot {
-            name: name.to_string(),
-            address,
-            external_address,
-            error: Some(error),
-            labels,
-            cores_total: 0.0,
-            memory_total: 0,
-            cores_reserved: 0.0,
-            memory_reserved: 0,
-            cores_allocated: 0.0,
-            memory_allocated: 0,
-            cores_in_use: None,
-            memory_in_use: None,
-            container_count: 0,
-            images: Vec::new(),
-            services: Vec::new(),
-            foreign: Vec::new(),
-        }
-    }
-
-    pub fn is_online(&self) -> bool {
-        self.error.is_none()
-    }
-
-    /// The placement view of this node.
-    pub fn placement_view(&self) -> crate::sched::NodeView {
-        crate::sched::NodeView {
-            name: self.name.clone(),
-            offline: self.error.clone(),
-            labels: self.labels.clone(),
-            cores_total: self.cores_total,
-            memory_total: self.memory_total,
-            cores_reserved: self.cores_reserved,
-            memory_reserved: self.memory_reserved,
-            container_count: self.container_count,
-            images: Some(self.images.clone()),
-        }
-    }
-}
+pub use crate::model::node::{BackendState, ForeignContainer, NodeSnapshot, StopReason, Workload};
+pub use error::BackendError;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use super::docker::node::state_of;
+
     #[test]
-    fn docker_status_maps_like_zoe() {
+    fn engine_status_maps_like_zoe() {
         for (status, state) in [
             ("running", BackendState::Started),
             ("restarting", BackendState::Started),
@@ -180,7 +30,7 @@ mod tests {
             ("created", BackendState::Created),
             ("", BackendState::Undefined),
         ] {
-            assert_eq!(BackendState::from_docker_status(status), state, "{status}");
+            assert_eq!(state_of(status), state, "{status}");
         }
     }
 }

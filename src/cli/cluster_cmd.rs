@@ -6,13 +6,13 @@ use std::fmt::Write as _;
 
 use super::table::Table;
 use super::{CliError, Command, Context, Outcome, Output, logs_cmd, role, start_cmd, to_json};
-use crate::backend::NodeSnapshot;
 use crate::config::hosts::load_hosts;
 use crate::console::cluster::Cluster;
 use crate::console::events::Events;
 use crate::console::executions::ExecutionView;
 use crate::console::launch::{now_secs, remove_execution};
 use crate::console::observe::{Observation, observe};
+use crate::model::NodeSnapshot;
 use crate::model::{ExecutionStatus, format_bytes, format_cores};
 use crate::state::{ExecutionRecord, Store};
 
@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
     }
     let session = Session {
         ctx,
-        cluster: Cluster::new(hosts.hosts),
+        cluster: Cluster::new(hosts.targets()),
         store,
         warned_unsaved: std::cell::Cell::new(false),
     };
@@ -415,12 +415,8 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
             "PORTS",
         ]);
         for i in &v.instances {
-            let external = s
-                .cluster
-                .host(&i.host)
-                .map(|h| h.external_address.clone())
-                .unwrap_or_default();
-            let stopped = i.state != crate::backend::BackendState::Started;
+            let external = s.cluster.external_address(&i.host);
+            let stopped = i.state != crate::model::BackendState::Started;
             table.row(vec![
                 i.instance.clone(),
                 role(i.essential).into(),
@@ -538,7 +534,7 @@ async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
         Some(&format!("terminated by {who} with zoe kill")),
         now,
     );
-    let grace = i32::try_from(settings.stop_grace_secs).unwrap_or(10);
+    let grace = settings.stop_grace_secs;
     // Where it is known to be (the cache and the cluster agree on that);
     // every host only when nothing says where.
     let mut hosts = record.hosts.clone();

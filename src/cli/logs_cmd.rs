@@ -7,8 +7,8 @@ use futures::{FutureExt, StreamExt};
 
 use super::cluster_cmd::{Session, find};
 use super::{CliError, Outcome};
-use crate::backend::docker::logs::{LogLine, LogRequest, follow};
 use crate::console::launch::now_secs;
+use crate::model::{LogLine, LogRequest};
 
 /// How `zoe logs` reads and writes.
 pub struct LogOptions<'a> {
@@ -70,11 +70,6 @@ pub async fn logs(
     let prefix = chosen.len() > 1;
     let mut streams = Vec::new();
     for i in &chosen {
-        let docker = s
-            .cluster
-            .client(&i.host)
-            .await
-            .map_err(|e| CliError::new(e.to_string()))?;
         let container = seen
             .nodes
             .iter()
@@ -82,10 +77,10 @@ pub async fn logs(
             .find(|c| c.execution_id == view.id && c.instance == i.instance)
             .map(|c| c.id.clone())
             .unwrap_or_default();
-        streams.push(Box::pin(follow(
-            docker,
-            container,
-            i.instance.clone(),
+        streams.push(Box::pin(s.cluster.follow_logs(
+            &i.host,
+            &container,
+            &i.instance,
             request.clone(),
         )));
     }

@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 pub use args::{Cli, Command, ConfigCommand, Output, ShopCommand};
 
 use crate::config::{EnvLookup, LoadedSettings, Paths, ShopOrigin, load_settings, resolve_shop};
+use crate::console::catalog::load_shop;
 use crate::console::{Console, Owner};
 use crate::model::execution::check_label_value;
-use crate::shop::load_shop;
 
 /// A failure to report on stderr, with the exit code to use.
 #[derive(Debug)]
@@ -143,7 +143,7 @@ fn tui_cmd(
     let setup = crate::tui::Setup {
         console: Console::new(settings, shop, owner),
         user,
-        hosts: hosts.hosts,
+        targets: hosts.targets(),
         cache: ctx.paths.cache_dir.join("state.db"),
         theme,
         themes_dir: ctx.paths.themes_dir.clone(),

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use super::table::Table;
 use super::{CliError, Context, Outcome, Output, ShopCommand, open_console, to_json};
+use crate::console::catalog::{Entry, ParamType, Shop};
 use crate::console::{Console, LaunchRequest, Prepared};
 use crate::model::{Description, format_bytes, format_cores};
-use crate::shop::{Entry, ParamType, Shop};
 
 pub fn run(console: &Console, command: ShopCommand, output: Output) -> Result<Outcome, CliError> {
     match command {

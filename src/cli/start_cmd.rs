@@ -10,13 +10,14 @@ use super::args::LaunchArgs;
 use super::cluster_cmd::{Session, cache_error};
 use super::table::Table;
 use super::{CliError, Outcome, Output, open_console, role, shop_cmd, to_json};
+use crate::console::events::record_event;
 use crate::console::events::{Event, Events};
 use crate::console::launch::{LaunchError, demands, launch, now_secs, plan_on};
 use crate::console::quota::{Quota, Usage, admit, demand_of};
 use crate::console::{LaunchRequest, Prepared};
 use crate::model::ExecutionStatus;
 use crate::sched::{QueuedExecution, Simulation, schedule};
-use crate::state::{ExecutionRecord, record_event};
+use crate::state::ExecutionRecord;
 
 /// Exit code when nothing fits now.
 pub const EXIT_NO_ROOM: u8 = 3;
@@ -57,7 +58,7 @@ pub async fn start(
             let (memory, cores) = r
                 .description
                 .as_deref()
-                .and_then(|d| crate::shop::validate::parse_stored(d).ok())
+                .and_then(|d| crate::console::catalog::parse_stored(d).ok())
                 .map_or((0, 0.0), |d| demand_of(&d));
             Usage {
                 executions: u.executions,
@@ -216,7 +217,7 @@ async fn wait_for_room(s: &Session<'_>, prepared: &Prepared) -> Result<(), CliEr
         let views: Vec<_> = seen
             .nodes
             .iter()
-            .map(crate::backend::NodeSnapshot::placement_view)
+            .map(crate::model::NodeSnapshot::placement_view)
             .collect();
         let mut sim = Simulation::new(&views);
         let mut pick = |n: usize| n.saturating_sub(1);
@@ -272,7 +273,7 @@ async fn wait_for_room(s: &Session<'_>, prepared: &Prepared) -> Result<(), CliEr
 /// What a queued execution recorded by another console asks for, rebuilt
 /// from its stored description.
 fn queued_demands(record: &ExecutionRecord) -> Option<(u64, Vec<crate::sched::Demand>)> {
-    let description = crate::shop::validate::parse_stored(record.description.as_deref()?).ok()?;
+    let description = crate::console::catalog::parse_stored(record.description.as_deref()?).ok()?;
     let mut demands = Vec::new();
     for group in &description.services {
         for n in 0..group.total_count {

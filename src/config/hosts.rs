@@ -12,6 +12,21 @@ use super::settings::{HostSetting, Settings};
 
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
+/// One place ZApps run, as configured: a Docker host (the Kubernetes work
+/// adds clusters). Nothing above the backend looks inside.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetConfig {
+    Docker(DockerHost),
+}
+
+impl TargetConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            TargetConfig::Docker(host) => &host.name,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hosts {
     pub hosts: Vec<DockerHost>,
@@ -19,6 +34,17 @@ pub struct Hosts {
     pub source: String,
     /// Problems in docker.conf or the settings' hosts, as `file:line: …` text.
     pub problems: Vec<String>,
+}
+
+impl Hosts {
+    /// The configured hosts as targets.
+    pub fn targets(&self) -> Vec<TargetConfig> {
+        self.hosts
+            .iter()
+            .cloned()
+            .map(TargetConfig::Docker)
+            .collect()
+    }
 }
 
 pub fn load_hosts(settings: &Settings, env: EnvLookup<'_>) -> Result<Hosts, String> {

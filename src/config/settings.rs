@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
 use super::paths::{EnvLookup, Paths};
+use crate::model::Limits;
+use crate::model::OverrideLimits;
 use crate::model::execution::{check_deployment_name, check_label_value};
+use crate::model::text::line_col;
 use crate::model::{GIB, PlacementPolicy};
-use crate::shop::Limits;
-use crate::shop::json_path::line_col;
-use crate::shop::params::OverrideLimits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -41,7 +41,7 @@ pub struct Settings {
     pub max_cores: f64,
     pub placement_policy: PlacementPolicy,
     /// Order of executions waiting for room: "fifo" or "size" (smaller first).
-    pub scheduler_policy: crate::sched::QueueOrder,
+    pub scheduler_policy: crate::model::QueueOrder,
     /// Lines kept per log stream.
     #[serde(deserialize_with = "buffer_lines")]
     pub log_buffer_lines: usize,
@@ -143,7 +143,7 @@ impl Default for Settings {
             max_memory_gib: 64.0,
             max_cores: 16.0,
             placement_policy: PlacementPolicy::Average,
-            scheduler_policy: crate::sched::QueueOrder::Fifo,
+            scheduler_policy: crate::model::QueueOrder::Fifo,
             log_buffer_lines: 10_000,
             theme: "default".into(),
             docker_config: None,

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::shop::json_path::line_col;
+use crate::model::text::line_col;
 
 /// The roles every theme resolves, in display order.
 pub const ROLES: &[&str] = &[

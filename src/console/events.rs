@@ -83,3 +83,37 @@ impl Events {
         }
     }
 }
+
+/// Applies an engine event to the cache: status changes and placements.
+pub fn record_event(
+    store: &crate::state::Store,
+    deployment: &str,
+    event: &Event,
+    now: u64,
+) -> Result<(), crate::state::StateError> {
+    match event {
+        Event::Status {
+            execution,
+            status,
+            reason,
+        } => {
+            store.set_status(deployment, execution, *status, reason.as_deref(), now)?;
+        }
+        Event::Placed {
+            execution,
+            placements,
+            ..
+        } => {
+            let mut hosts: Vec<String> = placements.iter().map(|(_, h)| h.clone()).collect();
+            hosts.sort();
+            hosts.dedup();
+            let endpoints = store
+                .get(deployment, execution)?
+                .map(|r| r.endpoints)
+                .unwrap_or_else(|| "[]".into());
+            store.set_placement(deployment, execution, &hosts, &endpoints)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -5,63 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::backend::labels::execution_from_labels;
-use crate::backend::{BackendState, NodeSnapshot};
 use crate::model::ExecutionStatus;
+use crate::model::{BackendState, NodeSnapshot, StopReason};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct InstanceView {
-    pub instance: String,
-    pub host: String,
-    pub container: String,
-    pub essential: bool,
-    pub state: BackendState,
-    /// Docker's own status word (`exited`, `paused`…).
-    pub docker_status: String,
-    pub exit_code: Option<i64>,
-    pub ports: Vec<(String, u16)>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ExecutionView {
-    pub id: String,
-    pub name: String,
-    pub owner: String,
-    pub entry: String,
-    pub submitted: Option<u64>,
-    pub status: ExecutionStatus,
-    pub reason: Option<String>,
-    /// Instances the description asks for (when known from our labels).
-    pub expected: Option<u64>,
-    pub instances: Vec<InstanceView>,
-    pub hosts: Vec<String>,
-    /// The description's `will_end` (batch), when known.
-    pub will_end: Option<bool>,
-    /// The submitted description (JSON), when the containers carry it.
-    #[serde(skip)]
-    pub description: Option<String>,
-    #[serde(skip)]
-    pub parameters: Vec<(String, String)>,
-    #[serde(skip)]
-    pub fs_ids: Option<(u32, u32)>,
-    /// The endpoints (JSON array of {instance, name, url}, by instance and
-    /// name) from the published ports and the description on the labels;
-    /// None when the labels carry no description.
-    #[serde(skip)]
-    pub endpoints: Option<String>,
-}
-
-impl ExecutionView {
-    pub fn up(&self) -> usize {
-        self.instances
-            .iter()
-            .filter(|i| i.state == BackendState::Started)
-            .count()
-    }
-}
-
-/// A launch still creating its containers within this many seconds of its
-/// submission is "starting"; after that, missing containers have vanished.
-pub const LAUNCH_WINDOW_SECS: u64 = 300;
+pub use crate::model::view::{ExecutionView, InstanceView, LAUNCH_WINDOW_SECS};
 
 /// Groups every ZApp container of the nodes into executions, newest first.
 pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionView> {
@@ -116,7 +63,8 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
                 } else {
                     service.state
                 },
-                docker_status: service.docker_status.clone(),
+                engine_status: service.engine_status.clone(),
+                stopped: service.stopped,
                 exit_code: service.exit_code,
                 ports: service.ports.clone(),
             });
@@ -202,7 +150,7 @@ pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option
         // A clean exit (code 0) means it finished: terminated, with that
         // reason. A crash is shown as an error, with how it died.
         let clean = |i: &InstanceView| {
-            i.state == BackendState::Dead && i.docker_status == "exited" && i.exit_code == Some(0)
+            i.state == BackendState::Dead && i.stopped == Some(StopReason::Exited(0))
         };
         let crashed = dead.iter().find(|i| !clean(i));
         let Some(first) = crashed else {
@@ -215,11 +163,14 @@ pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option
                 )),
             );
         };
-        let how = match (first.state, first.docker_status.as_str(), first.exit_code) {
-            (BackendState::OomKilled, _, _) => "was killed for using too much memory".to_string(),
-            (_, "paused", _) => "was paused".to_string(),
-            (_, "exited", Some(code)) => format!("exited with code {code}"),
-            (_, status, _) => format!("is {status}"),
+        let how = match (first.state, first.stopped) {
+            (BackendState::OomKilled, _) | (_, Some(StopReason::OutOfMemory)) => {
+                "was killed for using too much memory".to_string()
+            }
+            (_, Some(StopReason::Paused)) => "was paused".to_string(),
+            (_, Some(StopReason::Exited(code))) => format!("exited with code {code}"),
+            (_, Some(StopReason::Removed)) => "was removed".to_string(),
+            (_, None) => format!("is {}", first.engine_status),
         };
         return (
             ExecutionStatus::Error,
@@ -262,7 +213,7 @@ mod tests {
     use super::*;
 
     fn inst(name: &str, essential: bool, state: BackendState, exit: Option<i64>) -> InstanceView {
-        let docker_status = match state {
+        let engine_status = match state {
             BackendState::Started => "running",
             BackendState::Created => "created",
             _ => "exited",
@@ -273,7 +224,12 @@ mod tests {
             container: "c".into(),
             essential,
             state,
-            docker_status: docker_status.into(),
+            engine_status: engine_status.into(),
+            stopped: match state {
+                BackendState::Dead => Some(StopReason::Exited(exit.unwrap_or(-1))),
+                BackendState::OomKilled => Some(StopReason::OutOfMemory),
+                _ => None,
+            },
             exit_code: exit,
             ports: Vec::new(),
         }
@@ -282,7 +238,8 @@ mod tests {
     #[test]
     fn a_paused_essential_service_is_not_a_clean_finish() {
         let mut paused = inst("m0", true, BackendState::Dead, Some(0));
-        paused.docker_status = "paused".into();
+        paused.engine_status = "paused".into();
+        paused.stopped = Some(StopReason::Paused);
         let (status, reason) = derive_status(&view(vec![paused], Some(1)), NOW);
         assert_eq!(status, ExecutionStatus::Error);
         assert_eq!(

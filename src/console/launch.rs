@@ -7,16 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::Prepared;
-use super::cluster::Cluster;
 use super::events::{Event, Events};
-use crate::backend::NodeSnapshot;
-use crate::backend::docker::spawn::{
-    ContainerPlan, PullProgress, create_and_start, ensure_image, ensure_network,
-    execution_network_name, remove_container, remove_network,
-};
 use crate::backend::labels::{self, ExecutionLabels};
+use crate::backend::{BackendError, Targets, execution_network};
 use crate::config::Settings;
 use crate::model::ExecutionStatus;
+use crate::model::NodeSnapshot;
+use crate::model::instance::{ContainerPlan, PullProgress, Started};
 use crate::sched::{Demand, Plan, Rejection, Simulation, plan};
 use crate::shop::template::substitute;
 
@@ -97,7 +94,7 @@ pub fn now_secs() -> u64 {
 
 /// Launches a prepared execution. On failure nothing of it remains.
 pub async fn launch(
-    cluster: &Cluster,
+    cluster: &Targets,
     settings: &Settings,
     prepared: &Prepared,
     events: &Events,
@@ -169,7 +166,7 @@ pub async fn launch(
 }
 
 async fn start_planned(
-    cluster: &Cluster,
+    cluster: &Targets,
     settings: &Settings,
     prepared: &Prepared,
     plan: &Plan,
@@ -187,10 +184,7 @@ async fn start_planned(
     hosts.dedup();
 
     // Network and images, every host in parallel.
-    let network = settings
-        .network
-        .clone()
-        .unwrap_or_else(|| execution_network_name(&id));
+    let network = execution_network(&id, settings.network.as_deref());
     let prepare_hosts = hosts.iter().map(|host| {
         let network = network.clone();
         let id = id.clone();
@@ -203,9 +197,9 @@ async fn start_planned(
         images.sort();
         images.dedup();
         async move {
-            let docker = cluster.client(host).await.map_err(|e| e.to_string())?;
             if settings.network.is_none() {
-                let created = ensure_network(&docker, host, &network, deployment, &id)
+                let created = cluster
+                    .prepare_network(host, &network, deployment, &id)
                     .await
                     .map_err(|e| e.to_string())?;
                 events.emit(Event::Network {
@@ -226,7 +220,8 @@ async fn start_planned(
                         total: p.total,
                     });
                 };
-                let pulled = ensure_image(&docker, host, image, &mut report)
+                let pulled = cluster
+                    .ensure_image(host, image, &mut report)
                     .await
                     .map_err(|e| e.to_string())?;
                 events.emit(Event::ImageReady {
@@ -255,7 +250,7 @@ async fn start_planned(
         fs_uid: prepared.identity.fs_uid,
         fs_gid: prepared.identity.fs_gid,
     };
-    let mut steps: BTreeMap<i64, Vec<&crate::shop::expand::Instance>> = BTreeMap::new();
+    let mut steps: BTreeMap<i64, Vec<&crate::model::Instance>> = BTreeMap::new();
     for instance in prepared
         .instances
         .iter()
@@ -288,10 +283,7 @@ async fn start_planned(
         for result in futures::future::join_all(starts).await {
             match result {
                 Ok((instance, host, started)) => {
-                    let external = cluster
-                        .host(host)
-                        .map(|h| h.external_address.clone())
-                        .unwrap_or_default();
+                    let external = cluster.external_address(host);
                     endpoints.extend(endpoints_of(instance, &external, &started.ports));
                     containers.push((instance.name.clone(), host.to_string(), started.id));
                 }
@@ -314,14 +306,14 @@ async fn start_planned(
 /// stream (creating, then running or failed). Used by launch and by
 /// supervision.
 pub async fn start_instance(
-    cluster: &Cluster,
+    cluster: &Targets,
     host: &str,
-    instance: &crate::shop::expand::Instance,
+    instance: &crate::model::Instance,
     network: &str,
     labels: HashMap<String, String>,
     execution: &str,
     events: &Events,
-) -> Result<crate::backend::docker::spawn::Started, crate::backend::docker::DockerError> {
+) -> Result<Started, BackendError> {
     let ids = || {
         (
             execution.to_string(),
@@ -335,10 +327,8 @@ pub async fn start_instance(
         instance: i,
         host: h,
     });
-    let result = async {
-        let docker = cluster.client(host).await?;
-        create_and_start(
-            &docker,
+    let result = cluster
+        .start(
             host,
             ContainerPlan {
                 instance,
@@ -347,9 +337,7 @@ pub async fn start_instance(
                 binds: Vec::new(),
             },
         )
-        .await
-    }
-    .await;
+        .await;
     let (execution, instance, host) = ids();
     match &result {
         Ok(started) => events.emit(Event::Running {
@@ -372,7 +360,7 @@ pub async fn start_instance(
 /// = `<external address>:<host port>` and `{proxy_path}` empty (spec §16.8:
 /// Zoe crashes on it without its proxy; we substitute nothing).
 pub fn endpoints_of(
-    instance: &crate::shop::expand::Instance,
+    instance: &crate::model::Instance,
     external: &str,
     ports: &[(String, u16)],
 ) -> Vec<Endpoint> {
@@ -420,70 +408,35 @@ pub struct Removal {
 /// Stops (with `grace_secs`) and removes every container of the execution
 /// and its network, on `hosts` (every configured host when empty).
 pub async fn remove_execution(
-    cluster: &Cluster,
+    cluster: &Targets,
     settings: &Settings,
     id: &str,
     hosts: &[String],
-    grace_secs: i32,
+    grace_secs: u32,
     events: &Events,
 ) -> Removal {
     let targets: Vec<String> = if hosts.is_empty() {
-        cluster.hosts().map(|h| h.name.clone()).collect()
+        cluster.names()
     } else {
         hosts.to_vec()
     };
     let deployment = settings.deployment_name.clone();
-    let network = execution_network_name(id);
     let shared = settings.network.is_some();
     let per_host = targets.iter().map(|host| {
         let deployment = deployment.clone();
-        let network = network.clone();
         async move {
-            let docker = cluster.client(host).await.map_err(|e| e.to_string())?;
-            let options = bollard::query_parameters::ListContainersOptions {
-                all: true,
-                filters: Some(labels::execution_filter(&deployment, id)),
-                ..Default::default()
-            };
-            let found = crate::backend::docker::client::call(
-                host,
-                "listing the execution's containers",
-                30,
-                docker.list_containers(Some(options)),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            // a container whose labels do not parse is not ours to remove
-            let ids: Vec<String> = found
-                .into_iter()
-                .filter(|c| {
-                    c.labels
-                        .as_ref()
-                        .is_some_and(|l| labels::check_labels(l).is_ok())
-                })
-                .filter_map(|c| c.id)
-                .collect();
-            let removals = ids
-                .iter()
-                .map(|cid| remove_container(&docker, host, cid, grace_secs));
-            let mut errors: Vec<String> = futures::future::join_all(removals)
+            let result = cluster
+                .remove_execution(host, &deployment, id, grace_secs, shared)
                 .await
-                .into_iter()
-                .filter_map(|r| r.err().map(|e| e.to_string()))
-                .collect();
-            if !shared && let Err(e) = remove_network(&docker, host, &network).await {
-                errors.push(e.to_string());
+                .map_err(|e| e.to_string());
+            if let Ok(containers) = result {
+                events.emit(Event::Removed {
+                    execution: id.to_string(),
+                    host: host.to_string(),
+                    containers,
+                });
             }
-            events.emit(Event::Removed {
-                execution: id.to_string(),
-                host: host.to_string(),
-                containers: ids.len(),
-            });
-            if errors.is_empty() {
-                Ok(ids.len())
-            } else {
-                Err(errors.join("; "))
-            }
+            result
         }
     });
     let mut removal = Removal::default();

@@ -13,17 +13,18 @@ use tokio::task::LocalSet;
 
 use super::Prepared;
 use super::cluster::Cluster;
+use super::events::record_event;
 use super::events::{Event, Events};
 use super::executions::ExecutionView;
 use super::launch::{LaunchError, Launched, launch, now_secs, remove_execution};
 use super::observe::observe;
 use super::supervise::supervise_pass;
 use crate::backend::NodeSnapshot;
-use crate::backend::docker::logs::{LogLine, LogRequest, follow};
 use crate::config::Settings;
-use crate::config::docker_conf::DockerHost;
+use crate::config::hosts::TargetConfig;
 use crate::model::ExecutionStatus;
-use crate::state::{ExecutionRecord, Store, record_event};
+use crate::model::{LogLine, LogRequest};
+use crate::state::{ExecutionRecord, Store};
 
 /// Name of the engine's thread (a panic hook tells it from the UI's).
 pub const ENGINE_THREAD: &str = "zoe-engine";
@@ -79,7 +80,7 @@ pub enum Ask {
 /// Starts the service; returns where to ask and where reports arrive.
 pub fn spawn(
     settings: Settings,
-    hosts: Vec<DockerHost>,
+    targets: Vec<TargetConfig>,
     cache: PathBuf,
 ) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
     let (ask_tx, ask_rx) = unbounded_channel::<Ask>();
@@ -97,7 +98,7 @@ pub fn spawn(
             let reports = report_tx.clone();
             let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 LocalSet::new()
-                    .block_on(&runtime, serve(settings, hosts, cache, ask_rx, report_tx));
+                    .block_on(&runtime, serve(settings, targets, cache, ask_rx, report_tx));
             }));
             if served.is_err() {
                 let _ = reports.send(Report::Failed(
@@ -115,7 +116,7 @@ pub fn spawn(
 
 async fn serve(
     settings: Settings,
-    hosts: Vec<DockerHost>,
+    targets: Vec<TargetConfig>,
     cache: PathBuf,
     mut asks: UnboundedReceiver<Ask>,
     reports: UnboundedSender<Report>,
@@ -128,7 +129,7 @@ async fn serve(
             return;
         }
     };
-    let cluster = Cluster::new(hosts);
+    let cluster = Cluster::new(targets);
     let deployment = settings.deployment_name.clone();
     // engine events from actions, recorded in the cache here, then forwarded
     let (event_tx, mut event_rx) = unbounded_channel::<Event>();
@@ -226,7 +227,7 @@ async fn serve(
                     let _ = store.set_status(&deployment, &id, ExecutionStatus::CleaningUp, Some(&format!("terminated by {by} from the console")), now_secs());
                     let hosts = record.map(|r| r.hosts).unwrap_or_default();
                     let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), done_tx.clone(), Events::new(event_tx.clone()));
-                    let grace = i32::try_from(settings.stop_grace_secs).unwrap_or(10);
+                    let grace = settings.stop_grace_secs;
                     tokio::task::spawn_local(async move {
                         let removal = remove_execution(&cluster, &settings, &id, &hosts, grace, &events).await;
                         let result = if removal.failed.is_empty() {
@@ -287,24 +288,16 @@ async fn follow_logs(
     }
     let mut streams = Vec::new();
     for (host, container, instance) in containers {
-        match cluster.client(&host).await {
-            Ok(docker) => streams.push(Box::pin(follow(
-                docker,
-                container,
-                instance,
-                LogRequest {
-                    follow: true,
-                    tail: Some(tail),
-                    since: None,
-                },
-            ))),
-            Err(e) => {
-                let _ = reports.send(Report::LogError {
-                    execution: id.clone(),
-                    message: e.to_string(),
-                });
-            }
-        }
+        streams.push(Box::pin(cluster.follow_logs(
+            &host,
+            &container,
+            &instance,
+            LogRequest {
+                follow: true,
+                tail: Some(tail),
+                since: None,
+            },
+        )));
     }
     let mut merged = futures::stream::select_all(streams).ready_chunks(512);
     while let Some(chunk) = merged.next().await {

@@ -9,15 +9,12 @@
 //!
 //! The TUI runs it periodically; `zoe supervise` runs it headless.
 
-use bollard::query_parameters::StopContainerOptions;
-
 use super::cluster::Cluster;
 use super::events::{Event, Events};
 use super::executions::ExecutionView;
 use super::launch::{now_secs, start_instance};
 use super::observe::observe;
-use crate::backend::docker::client::call;
-use crate::backend::docker::spawn::{execution_network_name, remove_container};
+use crate::backend::execution_network;
 use crate::backend::labels::{self, ExecutionLabels};
 use crate::backend::{BackendState, NodeSnapshot};
 use crate::config::Settings;
@@ -101,23 +98,10 @@ async fn end_execution(
     if running.is_empty() {
         return;
     }
-    let grace = i32::try_from(settings.stop_grace_secs).unwrap_or(10);
     for (host, container) in running {
-        let Ok(docker) = cluster.client(host).await else {
-            continue;
-        };
-        let patient = docker.with_timeout(std::time::Duration::from_secs(grace as u64 + 30));
-        let stop = StopContainerOptions {
-            t: Some(grace),
-            signal: None,
-        };
-        if let Err(e) = call(
-            host,
-            "stopping a container",
-            grace as u64 + 30,
-            patient.stop_container(container, Some(stop)),
-        )
-        .await
+        if let Err(e) = cluster
+            .stop(host, container, settings.stop_grace_secs)
+            .await
         {
             report.problems.push(format!("{}: {e}", view.id));
         }
@@ -200,8 +184,8 @@ async fn grow_elastic(
             .flat_map(|n| &n.services)
             .find(|s| s.execution_id == view.id && s.instance == d.instance)
             .map(|s| s.id.clone());
-        if let (Some(container), Ok(docker)) = (container, cluster.client(&d.host).await) {
-            match remove_container(&docker, &d.host, &container, 0).await {
+        if let Some(container) = container {
+            match cluster.remove(&d.host, &container, 0).await {
                 Ok(()) => report.removed.push((view.id.clone(), d.instance.clone())),
                 Err(e) => {
                     report.problems.push(format!("{}: {e}", view.id));
@@ -239,10 +223,7 @@ async fn grow_elastic(
     ) else {
         return;
     };
-    let network = settings
-        .network
-        .clone()
-        .unwrap_or_else(|| execution_network_name(&view.id));
+    let network = execution_network(&view.id, settings.network.as_deref());
     let execution_labels = ExecutionLabels {
         id: &view.id,
         name: &view.name,

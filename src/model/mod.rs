@@ -2,14 +2,24 @@
 
 pub mod description;
 pub mod execution;
+pub mod instance;
+pub mod logs;
+pub mod node;
+pub mod placement;
 pub mod policy;
 pub mod status;
 pub mod text;
+pub mod view;
 
 pub use description::{
     CoreRange, DEFAULT_CORES, Description, GIB, MemoryRange, Port, Protocol, Resources,
     ServiceGroup, Volume, format_bytes, format_cores,
 };
 pub use execution::{ExecutionId, ExecutionIdentity};
+pub use instance::Instance;
+pub use logs::{LogLine, LogRequest};
+pub use node::{BackendState, ForeignContainer, NodeSnapshot, StopReason, Workload};
+pub use placement::{Limits, NodeView, OverrideLimits, QueueOrder};
 pub use policy::PlacementPolicy;
 pub use status::ExecutionStatus;
+pub use view::{ExecutionView, InstanceView};

@@ -22,31 +22,8 @@ pub use queue::{QueueOrder, QueuedExecution, ScheduleOutcome, schedule};
 
 use std::fmt;
 
+pub use crate::model::NodeView;
 use crate::model::{PlacementPolicy, format_bytes, format_cores};
-
-/// What placement knows about one node.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeView {
-    pub name: String,
-    /// `None` when online; the reason it is not, otherwise.
-    pub offline: Option<String>,
-    pub labels: Vec<String>,
-    pub cores_total: f64,
-    pub memory_total: u64,
-    /// Reserved by ZApp services already there.
-    pub cores_reserved: f64,
-    pub memory_reserved: u64,
-    /// Running containers (all of them, as Zoe counts).
-    pub container_count: u32,
-    /// Images present, when known.
-    pub images: Option<Vec<String>>,
-}
-
-impl NodeView {
-    pub fn is_disabled(&self) -> bool {
-        self.labels.iter().any(|l| l == "disabled")
-    }
-}
 
 /// What one instance asks for.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,13 +6,7 @@
 use super::{Demand, Plan, Rejection, Simulation, plan};
 use crate::model::PlacementPolicy;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum QueueOrder {
-    #[default]
-    Fifo,
-    Size,
-}
+pub use crate::model::QueueOrder;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedExecution {

@@ -16,37 +16,12 @@ use std::fmt;
 
 use super::template::{TemplateError, substitute};
 use crate::model::execution::MAX_DNS_LABEL;
-use crate::model::{Description, ExecutionIdentity, Port, Volume};
+use crate::model::{Description, ExecutionIdentity};
 
 /// Where every container mounts its owner's workspace (`ZOE_WORKSPACE`).
 pub const WORKSPACE_MOUNT: &str = "/mnt/workspace";
 
-/// One container-to-be.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Instance {
-    /// `<group><counter>`, e.g. `worker2`.
-    pub name: String,
-    pub group: String,
-    pub index: u32,
-    pub essential: bool,
-    /// `<instance>-<execution id>-<deployment>`: container, host and DNS name.
-    pub dns_name: String,
-    pub image: String,
-    pub command: Option<String>,
-    pub work_dir: Option<String>,
-    /// Final environment, in order, one entry per name.
-    pub environment: Vec<(String, String)>,
-    /// Reserved memory in bytes (0 = no limit).
-    pub memory_bytes: u64,
-    pub cores: f64,
-    pub shm_bytes: Option<u64>,
-    pub ports: Vec<Port>,
-    pub labels: Vec<String>,
-    pub volumes: Vec<Volume>,
-    pub network: Option<String>,
-    pub startup_order: i64,
-    pub monitor: bool,
-}
+pub use crate::model::Instance;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpandError {

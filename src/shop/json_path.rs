@@ -76,21 +76,7 @@ pub fn locate(src: &str, path: &JsonPath) -> Option<(usize, usize)> {
     Some(line_col(src, scanner.pos))
 }
 
-/// 1-based line and character column of a byte offset.
-pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = src.as_bytes().get(..offset).unwrap_or_default();
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
-}
+pub use crate::model::text::line_col;
 
 struct Scanner<'a> {
     src: &'a [u8],

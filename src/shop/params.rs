@@ -342,13 +342,7 @@ pub fn unused_parameters(description: &Description, params: &[Parameter]) -> Vec
         .collect()
 }
 
-/// Administrative maxima for overrides (Zoe's `max-memory-limit`, GiB, and
-/// `max-core-limit`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OverrideLimits {
-    pub max_memory_gib: f64,
-    pub max_cores: f64,
-}
+pub use crate::model::OverrideLimits;
 
 /// Applies `--memory GROUP=GIB` and `--cores GROUP=N` overrides (spec §1.4):
 /// values at or above the maximum are clamped to it (with a note), memory is

@@ -32,23 +32,9 @@ use super::json_path::JsonPath;
 use crate::model::description::{
     CoreRange, Description, MemoryRange, Port, Protocol, Resources, ServiceGroup, Volume,
 };
-use crate::model::{DEFAULT_CORES, GIB, format_bytes, format_cores};
+use crate::model::{DEFAULT_CORES, format_bytes, format_cores};
 
-/// Administrative limits (Zoe's `max-memory-limit` and `max-core-limit`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limits {
-    pub max_memory_bytes: u64,
-    pub max_cores: f64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_memory_bytes: 64 * GIB,
-            max_cores: 16.0,
-        }
-    }
-}
+pub use crate::model::Limits;
 
 /// One problem in a description: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,3 +1,4 @@
+use crate::model::GIB;
 use serde_json::{Value, json};
 
 use super::*;

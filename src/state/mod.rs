@@ -266,7 +266,7 @@ impl Store {
     pub fn save_nodes(
         &self,
         deployment: &str,
-        nodes: &[crate::backend::NodeSnapshot],
+        nodes: &[crate::model::NodeSnapshot],
         at: u64,
     ) -> Result<(), StateError> {
         self.write(|tx| {
@@ -358,38 +358,3 @@ fn machine_id() -> String {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
-
-/// Applies an engine event to the cache: status changes and placements.
-pub fn record_event(
-    store: &Store,
-    deployment: &str,
-    event: &crate::console::events::Event,
-    now: u64,
-) -> Result<(), StateError> {
-    use crate::console::events::Event;
-    match event {
-        Event::Status {
-            execution,
-            status,
-            reason,
-        } => {
-            store.set_status(deployment, execution, *status, reason.as_deref(), now)?;
-        }
-        Event::Placed {
-            execution,
-            placements,
-            ..
-        } => {
-            let mut hosts: Vec<String> = placements.iter().map(|(_, h)| h.clone()).collect();
-            hosts.sort();
-            hosts.dedup();
-            let endpoints = store
-                .get(deployment, execution)?
-                .map(|r| r.endpoints)
-                .unwrap_or_else(|| "[]".into());
-            store.set_placement(deployment, execution, &hosts, &endpoints)?;
-        }
-        _ => {}
-    }
-    Ok(())
-}

@@ -7,8 +7,8 @@
 //!   interrupted, for the caller to clean up and close.
 
 use super::{ExecutionRecord, StateError, Store, launcher_is_gone};
-use crate::console::executions::{ExecutionView, LAUNCH_WINDOW_SECS};
 use crate::model::ExecutionStatus;
+use crate::model::view::{ExecutionView, LAUNCH_WINDOW_SECS};
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ReconcileReport {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::backend::BackendState;
-use crate::console::executions::{ExecutionView, InstanceView};
+use crate::model::{ExecutionView, InstanceView};
 
 fn record(id: &str, status: ExecutionStatus, submitted: u64, launcher: &str) -> ExecutionRecord {
     ExecutionRecord {
@@ -52,7 +52,8 @@ fn view(id: &str, status: ExecutionStatus, submitted: u64) -> ExecutionView {
             container: "c".into(),
             essential: true,
             state: BackendState::Started,
-            docker_status: "running".into(),
+            engine_status: "running".into(),
+            stopped: None,
             exit_code: None,
             ports: vec![],
         }],

@@ -23,8 +23,8 @@ use super::views::nodes::NodesState;
 use super::views::shop::{ShopState, visible_entries};
 use super::views::{confirm, executions, form, logs, nodes, shop};
 use crate::config::theme::Theme;
+use crate::console::catalog::Entry;
 use crate::console::{Console, Prepared};
-use crate::shop::Entry;
 
 pub use super::data::{Data, ExecutionRow, Update};
 pub use super::views::executions::ExecSort;

@@ -3,12 +3,12 @@
 //! engine reports (`Update`) change it. Each view's own UI state
 //! (selection, scroll, filter, sort) lives with the view, in `views/`.
 
-use crate::backend::NodeSnapshot;
-use crate::backend::docker::logs::LogLine;
 use crate::console::events::Event;
 use crate::console::executions::InstanceView;
 use crate::console::launch::Launched;
 use crate::model::ExecutionStatus;
+use crate::model::LogLine;
+use crate::model::NodeSnapshot;
 
 /// One row of the executions view.
 #[derive(Debug, Clone, PartialEq)]

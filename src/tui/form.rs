@@ -5,12 +5,12 @@
 
 use tui_input::Input;
 
-use crate::backend::NodeSnapshot;
+use crate::console::catalog::{Entry, ParamType};
+use crate::console::catalog::{Field, step_int, whole_number};
 use crate::console::launch::plan_on;
 use crate::console::{Console, LaunchRequest, Prepared};
+use crate::model::NodeSnapshot;
 use crate::model::{ExecutionId, GIB, format_cores};
-use crate::shop::params::{Field, step_int, whole_number};
-use crate::shop::{Entry, ParamType};
 
 #[derive(Debug, Clone)]
 pub struct FormField {
@@ -247,7 +247,7 @@ impl Form {
 mod tests {
     use super::*;
     use crate::console::Owner;
-    use crate::shop::{Limits, load_shop};
+    use crate::console::catalog::{Limits, load_shop};
 
     fn console() -> Console {
         let shop = load_shop(

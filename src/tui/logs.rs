@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use crate::backend::docker::logs::LogLine;
+use crate::model::LogLine;
 
 /// Longest line kept, in characters; the rest is cut with a note.
 pub const MAX_LINE_CHARS: usize = 4096;

@@ -212,9 +212,9 @@ mod tests {
 
     #[test]
     fn every_sample_readme_renders() {
-        let shop = crate::shop::load_shop(
+        let shop = crate::console::catalog::load_shop(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shop"),
-            &crate::shop::Limits::default(),
+            &crate::console::catalog::Limits::default(),
         );
         for e in &shop.entries {
             assert!(text(e.readme.as_deref().unwrap()).len() > 5, "{}", e.id);

@@ -27,7 +27,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::crossterm::execute;
 
-use crate::config::docker_conf::DockerHost;
+use crate::config::hosts::TargetConfig;
 use crate::config::theme::Theme;
 use crate::console::Console;
 use crate::console::launch::now_secs;
@@ -39,7 +39,7 @@ use terminal::{Signaled, Signals, TerminalGuard, restore_terminal};
 pub struct Setup {
     pub console: Console,
     pub user: String,
-    pub hosts: Vec<DockerHost>,
+    pub targets: Vec<TargetConfig>,
     pub cache: PathBuf,
     pub theme: Theme,
     pub themes_dir: PathBuf,
@@ -87,7 +87,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.readonly = setup.readonly;
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
-    let (ask, mut reports) = spawn(settings, setup.hosts, setup.cache);
+    let (ask, mut reports) = spawn(settings, setup.targets, setup.cache);
     let mut signals = Signals::new()?;
     let _guard = TerminalGuard::enter(app.mouse)?;
     let mut terminal = terminal::fresh_screen()?;

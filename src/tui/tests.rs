@@ -57,14 +57,15 @@ fn app(theme: &str) -> App {
     local.memory_total = 32 * GIB;
     local.memory_reserved = 12 * GIB;
     local.container_count = 7;
-    local.services.push(crate::backend::ServiceContainer {
+    local.services.push(crate::model::Workload {
         id: "3e3eacc02f25".into(),
         name: "master0-1ibx0a2b3c-prod".into(),
         execution_id: "1ibx0a2b3c".into(),
         instance: "master0".into(),
         essential: true,
         state: crate::backend::BackendState::Started,
-        docker_status: "running".into(),
+        engine_status: "running".into(),
+        stopped: None,
         exit_code: Some(0),
         oom_killed: false,
         memory_reserved: 64 << 20,

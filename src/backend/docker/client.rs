@@ -12,40 +12,8 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 /// How long connecting and the first ping may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DockerError {
-    #[error("host {host} ({address}): cannot connect: {why}")]
-    Connect {
-        host: String,
-        address: String,
-        why: String,
-    },
-    #[error("host {host}: {what}: {why}")]
-    Api {
-        host: String,
-        what: String,
-        why: String,
-    },
-    #[error("host {host}: {what} did not answer within {secs} s")]
-    Timeout {
-        host: String,
-        what: String,
-        secs: u64,
-    },
-    #[error("host {host}: image {image} is not present and cannot be pulled: {why}")]
-    Image {
-        host: String,
-        image: String,
-        why: String,
-    },
-}
-
-impl DockerError {
-    /// True when the daemon said the object does not exist.
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, DockerError::Api { why, .. } if why.contains("(HTTP 404)"))
-    }
-}
+pub use crate::backend::error::BackendError as DockerError;
+use crate::backend::error::BackendError;
 
 /// What went wrong in a Docker call, in words (see `explain`).
 pub fn describe(err: &bollard::errors::Error) -> String {
@@ -55,8 +23,8 @@ pub fn describe(err: &bollard::errors::Error) -> String {
 /// Builds a client for `host` and checks that the daemon answers.
 pub async fn connect(host: &DockerHost) -> Result<Docker, DockerError> {
     let address = host.address.to_string();
-    let fail = |why: String| DockerError::Connect {
-        host: host.name.clone(),
+    let fail = |why: String| BackendError::Unreachable {
+        target: host.name.clone(),
         address: address.clone(),
         why,
     };
@@ -111,15 +79,37 @@ pub async fn call<T>(
 ) -> Result<T, DockerError> {
     match tokio::time::timeout(Duration::from_secs(secs), fut).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(DockerError::Api {
-            host: host.to_string(),
-            what: what.to_string(),
-            why: describe(&e),
-        }),
-        Err(_) => Err(DockerError::Timeout {
-            host: host.to_string(),
+        Ok(Err(e)) => Err(classify(host, what, &e)),
+        Err(_) => Err(BackendError::Timeout {
+            target: host.to_string(),
             what: what.to_string(),
             secs,
         }),
+    }
+}
+
+/// A failed Docker call as a typed error: by the HTTP status the daemon
+/// answered with (404 not found, 409 conflict, 304 already done), else
+/// refused; a transport failure means the daemon cannot be reached.
+pub fn classify(host: &str, what: &str, err: &bollard::errors::Error) -> BackendError {
+    use bollard::errors::Error as E;
+    let (target, what, why) = (host.to_string(), what.to_string(), describe(err));
+    match err {
+        E::DockerResponseServerError {
+            status_code: 404, ..
+        } => BackendError::NotFound { target, what, why },
+        E::DockerResponseServerError {
+            status_code: 409 | 304,
+            ..
+        } => BackendError::Conflict { target, what, why },
+        E::HyperResponseError { .. }
+        | E::IOError { .. }
+        | E::RequestTimeoutError
+        | E::SocketNotFoundError(_) => BackendError::Unreachable {
+            target,
+            address: String::new(),
+            why: format!("{what}: {why}"),
+        },
+        _ => BackendError::Refused { target, what, why },
     }
 }

@@ -11,7 +11,6 @@
 //!   (the timestamp and how many lines of that stream with that timestamp
 //!   were delivered), never by "newer than the last one" ([`ResumeFilter`]).
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -26,61 +25,7 @@ use super::client::describe;
 /// stays bounded whatever the container prints.
 pub const MAX_LINE_BYTES: usize = 8 << 20;
 
-/// One line of a container's output, exactly as the container wrote it
-/// (without its newline).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    pub instance: String,
-    pub stderr: bool,
-    /// RFC 3339 with nanoseconds, as Docker sends it.
-    pub timestamp: String,
-    /// The line as text; invalid UTF-8 is replaced (U+FFFD) here and kept
-    /// as it was in `raw`.
-    pub text: String,
-    /// The original bytes, only when they are not valid UTF-8.
-    pub raw: Option<Vec<u8>>,
-    /// The output ended without a newline after this line.
-    pub unterminated: bool,
-}
-
-impl LogLine {
-    pub fn new(instance: &str, stderr: bool, timestamp: &str, bytes: Vec<u8>) -> LogLine {
-        let (text, raw) = match String::from_utf8(bytes) {
-            Ok(text) => (text, None),
-            Err(e) => {
-                let bytes = e.into_bytes();
-                (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes))
-            }
-        };
-        LogLine {
-            instance: instance.to_string(),
-            stderr,
-            timestamp: timestamp.to_string(),
-            text,
-            raw,
-            unterminated: false,
-        }
-    }
-
-    /// The bytes the container wrote.
-    pub fn bytes(&self) -> &[u8] {
-        self.raw.as_deref().unwrap_or(self.text.as_bytes())
-    }
-
-    /// The line as text (lossy where it is not UTF-8).
-    pub fn text(&self) -> Cow<'_, str> {
-        Cow::Borrowed(&self.text)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogRequest {
-    pub follow: bool,
-    /// Last N lines; `None` = all.
-    pub tail: Option<u64>,
-    /// Unix seconds.
-    pub since: Option<i64>,
-}
+pub use crate::model::logs::{LogLine, LogRequest};
 
 /// Splits a `timestamps=true` line into (timestamp, text).
 pub fn split_timestamp(line: &str) -> (&str, &str) {
@@ -362,6 +307,7 @@ impl Follower {
             let mut lines = Vec::new();
             let mut multiplexed = self.multiplexed;
             let mut ended: Option<Option<String>> = None; // Some(None) = clean end, Some(Some(e)) = error
+            let mut missing = false; // the container is gone
             // Wait for the first chunk as long as it takes; then gather more
             // for up to 200 ms so output comes in batches, not byte by byte.
             loop {
@@ -380,6 +326,13 @@ impl Follower {
                     }
                     Some(None) => break, // quiet for 200 ms: hand out what we have
                     Some(Some(Err(e))) => {
+                        missing = matches!(
+                            e,
+                            bollard::errors::Error::DockerResponseServerError {
+                                status_code: 404,
+                                ..
+                            }
+                        );
                         ended = Some(Some(describe(&e)));
                         break;
                     }
@@ -410,7 +363,6 @@ impl Follower {
                     return Some(futures::stream::iter(lines));
                 }
                 Some(error) => {
-                    let missing = error.as_deref().is_some_and(|e| e.contains("(HTTP 404)"));
                     // unknown (daemon unreachable, e.g. restarting): keep trying
                     let running = !missing && self.is_running().await != Some(false);
                     let resume = self.request.follow && running && self.attempts < 60;

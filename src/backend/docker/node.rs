@@ -11,8 +11,8 @@ use futures::StreamExt;
 
 use super::client::{DockerError, call};
 use crate::backend::labels;
-use crate::backend::{BackendState, ForeignContainer, NodeSnapshot, ServiceContainer};
 use crate::config::docker_conf::DockerHost;
+use crate::model::{BackendState, ForeignContainer, NodeSnapshot, StopReason, Workload};
 
 /// Reads the node's state. `with_usage` adds CPU/memory in use from the
 /// stats API (about a second per container, run concurrently).
@@ -108,7 +108,7 @@ pub async fn snapshot(
         let state = inspect.state.clone().unwrap_or_default();
         let status = state.status.map(|s| s.to_string()).unwrap_or_default();
         let ports = published_ports(inspect.network_settings.as_ref());
-        services.push(ServiceContainer {
+        services.push(Workload {
             id,
             name: container_name,
             execution_id: labels
@@ -120,8 +120,9 @@ pub async fn snapshot(
                 .cloned()
                 .unwrap_or_default(),
             essential: labels.get(labels::ESSENTIAL).is_none_or(|v| v == "true"),
-            state: BackendState::from_docker_status(&status),
-            docker_status: status.clone(),
+            state: state_of(&status),
+            stopped: stop_reason(&status, state.exit_code, state.oom_killed.unwrap_or(false)),
+            engine_status: status.clone(),
             exit_code: state.exit_code,
             oom_killed: state.oom_killed.unwrap_or(false),
             // checked by check_labels: present means valid
@@ -223,6 +224,29 @@ fn sum_bytes(values: impl Iterator<Item = u64>) -> u64 {
 /// number (limits read from the engine, reservations already checked).
 fn sum_cores(values: impl Iterator<Item = f64>) -> f64 {
     values.filter(|c| c.is_finite() && *c >= 0.0).sum()
+}
+
+/// Docker container status → the state Zoe gives it.
+pub fn state_of(status: &str) -> BackendState {
+    match status {
+        "running" | "restarting" | "removing" => BackendState::Started,
+        "paused" | "exited" | "dead" => BackendState::Dead,
+        "created" => BackendState::Created,
+        _ => BackendState::Undefined,
+    }
+}
+
+/// Why a container is not running, in neutral words.
+fn stop_reason(status: &str, exit_code: Option<i64>, oom_killed: bool) -> Option<StopReason> {
+    if oom_killed {
+        return Some(StopReason::OutOfMemory);
+    }
+    match status {
+        "paused" => Some(StopReason::Paused),
+        "exited" => Some(StopReason::Exited(exit_code.unwrap_or(-1))),
+        "dead" | "removing" => Some(StopReason::Removed),
+        _ => None,
+    }
 }
 
 /// Published ports of an inspected container: `"8080/tcp"` → host port.

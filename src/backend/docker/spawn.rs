@@ -10,14 +10,14 @@ use bollard::models::{
 };
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, InspectContainerOptions, InspectNetworkOptions,
-    RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
+    ListContainersOptions, RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
 };
 use futures::StreamExt;
 
 use super::client::{DockerError, call, describe};
 use crate::backend::command::split_command;
 use crate::backend::labels;
-use crate::shop::expand::Instance;
+pub use crate::model::instance::{ContainerPlan, PullProgress, Started};
 
 /// Longest Linux interface name.
 const IFNAME_MAX: usize = 15;
@@ -85,14 +85,6 @@ pub async fn remove_network(docker: &Docker, host: &str, name: &str) -> Result<(
     }
 }
 
-/// Progress of an image pull, for the event stream.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PullProgress {
-    pub status: String,
-    pub current: u64,
-    pub total: u64,
-}
-
 /// Makes sure `image` is on the host, pulling it when missing. `progress`
 /// receives pull updates.
 pub async fn ensure_image(
@@ -115,10 +107,12 @@ pub async fn ensure_image(
     };
     let mut stream = docker.create_image(Some(options), None, None);
     let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
-    let failed = |why: String| DockerError::Image {
-        host: host.to_string(),
-        image: image.to_string(),
-        why,
+    let failed = |why: String| {
+        DockerError::refused(
+            host,
+            format!("image {image} is not present and cannot be pulled"),
+            why,
+        )
     };
     loop {
         let next = tokio::time::timeout(std::time::Duration::from_secs(120), stream.next()).await;
@@ -171,22 +165,6 @@ fn split_reference(image: &str) -> (String, Option<String>) {
     }
 }
 
-/// Everything a container needs beyond the instance itself.
-pub struct ContainerPlan<'a> {
-    pub instance: &'a Instance,
-    pub network: &'a str,
-    pub labels: HashMap<String, String>,
-    /// Extra bind mounts, `host:container:mode`.
-    pub binds: Vec<String>,
-}
-
-/// What Docker did: the container id and the published ports.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Started {
-    pub id: String,
-    pub ports: Vec<(String, u16)>,
-}
-
 /// Creates and starts one container (spec §7.2). On a start failure the
 /// created container is removed again.
 pub async fn create_and_start(
@@ -196,10 +174,12 @@ pub async fn create_and_start(
 ) -> Result<Started, DockerError> {
     let instance = plan.instance;
     let cmd = match &instance.command {
-        Some(command) => Some(split_command(command).map_err(|why| DockerError::Api {
-            host: host.to_string(),
-            what: format!("preparing {}", instance.name),
-            why: format!("command: {why}"),
+        Some(command) => Some(split_command(command).map_err(|why| {
+            DockerError::refused(
+                host,
+                format!("preparing {}", instance.name),
+                format!("command: {why}"),
+            )
         })?),
         None => None,
     };
@@ -301,30 +281,48 @@ pub async fn create_and_start(
     })
 }
 
+/// Stops a container, giving it `grace_secs` to end by itself (bollard's
+/// own request timeout would cut a long grace period short, so the call
+/// gets its own).
+pub async fn stop_container(
+    docker: &Docker,
+    host: &str,
+    id: &str,
+    grace_secs: u32,
+) -> Result<(), DockerError> {
+    let grace = i32::try_from(grace_secs).unwrap_or(i32::MAX);
+    let stop = StopContainerOptions {
+        t: Some(grace),
+        signal: None,
+    };
+    let patient = docker
+        .clone()
+        .with_timeout(std::time::Duration::from_secs(u64::from(grace_secs) + 30));
+    match call(
+        host,
+        "stopping a container",
+        u64::from(grace_secs) + 30,
+        patient.stop_container(id, Some(stop)),
+    )
+    .await
+    {
+        // stopped already, or gone
+        Err(DockerError::NotFound { .. } | DockerError::Conflict { .. }) => Ok(()),
+        other => other,
+    }
+}
+
 /// Stops a container with a grace period, then removes it. A container that
 /// is already gone is not an error.
 pub async fn remove_container(
     docker: &Docker,
     host: &str,
     id: &str,
-    grace_secs: i32,
+    grace_secs: u32,
 ) -> Result<(), DockerError> {
     if grace_secs > 0 {
-        let stop = StopContainerOptions {
-            t: Some(grace_secs),
-            signal: None,
-        };
-        // bollard's own request timeout would cut a long grace period short
-        let patient = docker
-            .clone()
-            .with_timeout(std::time::Duration::from_secs(grace_secs as u64 + 30));
-        let _ = call(
-            host,
-            "stopping a container",
-            grace_secs as u64 + 30,
-            patient.stop_container(id, Some(stop)),
-        )
-        .await;
+        // a failed stop is not final: the forced removal below kills it
+        let _ = stop_container(docker, host, id, grace_secs).await;
     }
     let options = RemoveContainerOptions {
         force: true,
@@ -340,9 +338,42 @@ pub async fn remove_container(
     .await
     {
         Err(e) if e.is_not_found() => Ok(()),
-        Err(DockerError::Api { why, .. }) if why.contains("already in progress") => Ok(()),
+        // a removal already under way (another console, or supervision)
+        Err(DockerError::Conflict { .. }) => Ok(()),
         other => other,
     }
+}
+
+/// The containers of one execution of `deployment` on the host, whatever
+/// their state; only those whose labels parse ([`labels::check_labels`]):
+/// a container with forged or broken labels is not ours to touch.
+pub async fn execution_containers(
+    docker: &Docker,
+    host: &str,
+    deployment: &str,
+    execution_id: &str,
+) -> Result<Vec<String>, DockerError> {
+    let options = ListContainersOptions {
+        all: true,
+        filters: Some(labels::execution_filter(deployment, execution_id)),
+        ..Default::default()
+    };
+    let found = call(
+        host,
+        "listing the execution's containers",
+        30,
+        docker.list_containers(Some(options)),
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter(|c| {
+            c.labels
+                .as_ref()
+                .is_some_and(|l| labels::check_labels(l).is_ok())
+        })
+        .filter_map(|c| c.id)
+        .collect())
 }
 
 #[cfg(test)]

@@ -354,7 +354,7 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     for i in &row.instances {
         let ports: Vec<String> = i.ports.iter().map(|(k, p)| format!("{k}→{p}")).collect();
-        let exit = if i.state == crate::backend::BackendState::Started {
+        let exit = if i.state == crate::model::BackendState::Started {
             String::new()
         } else {
             i.exit_code
@@ -369,8 +369,8 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 i.host
             )),
             Span::styled(
-                format!("{}{exit}", i.docker_status),
-                if i.state == crate::backend::BackendState::Started {
+                format!("{}{exit}", i.engine_status),
+                if i.state == crate::model::BackendState::Started {
                     s.success
                 } else {
                     s.warning

@@ -98,7 +98,7 @@ pub fn draw_logs(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
     let inner_height = usize::from(area.height.saturating_sub(2));
     let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
-    let prefix = |l: &crate::backend::docker::logs::LogLine| {
+    let prefix = |l: &crate::model::LogLine| {
         (if logs.service.is_none() {
             l.instance.len() + 3
         } else {

@@ -186,14 +186,14 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     if let Some(n) = node {
         for c in &n.services {
-            let style = if c.state == crate::backend::BackendState::Started {
+            let style = if c.state == crate::model::BackendState::Started {
                 s.success
             } else {
                 s.muted
             };
             lines.push(Line::from(vec![
                 Span::raw(format!("{:<16}{:<12}", c.instance, c.execution_id)),
-                Span::styled(format!("{:<9}", c.docker_status), style),
+                Span::styled(format!("{:<9}", c.engine_status), style),
                 Span::styled(
                     format!(
                         "{} {} cores",

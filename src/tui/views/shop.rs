@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::block;
+use crate::console::catalog::{Entry, ParamType, Shop};
 use crate::model::{format_bytes, format_cores};
-use crate::shop::{Entry, ParamType, Shop};
 use crate::tui::app::{App, Mode, Request, View};
 use crate::tui::keymap::Command;
 

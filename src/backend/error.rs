@@ -1,0 +1,68 @@
+//! The one error every engine reports, typed so that callers match on what
+//! happened (unreachable, not found, conflict, timeout, refused), never on
+//! the message. The engine's own words are kept in `why`, for display.
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The target cannot be reached or connected to.
+    #[error("host {target} ({address}): cannot connect: {why}")]
+    Unreachable {
+        target: String,
+        address: String,
+        why: String,
+    },
+    /// The object asked for does not exist (any more).
+    #[error("host {target}: {what}: {why}")]
+    NotFound {
+        target: String,
+        what: String,
+        why: String,
+    },
+    /// The object exists already, or is in a state that forbids the action.
+    #[error("host {target}: {what}: {why}")]
+    Conflict {
+        target: String,
+        what: String,
+        why: String,
+    },
+    /// No answer within the deadline.
+    #[error("host {target}: {what} did not answer within {secs} s")]
+    Timeout {
+        target: String,
+        what: String,
+        secs: u64,
+    },
+    /// The engine answered no, with its reason.
+    #[error("host {target}: {what}: {why}")]
+    Refused {
+        target: String,
+        what: String,
+        why: String,
+    },
+}
+
+impl BackendError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, BackendError::NotFound { .. })
+    }
+
+    /// The target the error is about.
+    pub fn target(&self) -> &str {
+        match self {
+            BackendError::Unreachable { target, .. }
+            | BackendError::NotFound { target, .. }
+            | BackendError::Conflict { target, .. }
+            | BackendError::Timeout { target, .. }
+            | BackendError::Refused { target, .. } => target,
+        }
+    }
+
+    /// An engine refusal for `what` on `target`.
+    pub fn refused(target: &str, what: impl Into<String>, why: impl Into<String>) -> BackendError {
+        BackendError::Refused {
+            target: target.to_string(),
+            what: what.into(),
+            why: why.into(),
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The one engine interface: every place ZApps run (a *target*: a Docker
+//! host now, a Kubernetes cluster next) behind the same operations, in
+//! neutral types, with one typed error.
+//!
+//! Why an enum of engines and not a trait: the set of engines is closed and
+//! known (Docker, then Kubernetes), every operation must exist for each (a
+//! new variant does not compile until it does), the operations are async
+//! (a trait would need boxed futures or `async-trait` to be object safe),
+//! and a `Targets` must be `Clone + Send` to be shared by the engine's
+//! tasks. Callers never see which variant they talk to.
+//!
+//! Each target is connected and read on its own task with its own deadline,
+//! so a dead or slow target is reported offline with the reason and never
+//! holds up the others.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::Docker;
+use futures::{Stream, StreamExt};
+use tokio::sync::Mutex;
+
+use super::docker::{self, spawn};
+use super::error::BackendError;
+use crate::config::docker_conf::DockerHost;
+use crate::config::hosts::TargetConfig;
+use crate::model::instance::{ContainerPlan, PullProgress, Started};
+use crate::model::{LogLine, LogRequest, NodeSnapshot};
+
+/// How long reading one target may take before it is shown offline.
+pub const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(20);
+
+/// The configured targets and their connections.
+#[derive(Clone)]
+pub struct Targets {
+    engines: Arc<Vec<Engine>>,
+}
+
+/// One target, by kind of engine.
+enum Engine {
+    Docker {
+        host: DockerHost,
+        client: Mutex<Option<Docker>>,
+    },
+}
+
+impl Engine {
+    fn name(&self) -> &str {
+        match self {
+            Engine::Docker { host, .. } => &host.name,
+        }
+    }
+
+    /// A snapshot saying the target cannot be read, and why.
+    fn offline(&self, why: String) -> NodeSnapshot {
+        match self {
+            Engine::Docker { host, .. } => NodeSnapshot::offline(
+                &host.name,
+                host.address.to_string(),
+                host.external_address.clone(),
+                host.labels.clone(),
+                why,
+            ),
+        }
+    }
+}
+
+/// The network an execution's services share on a target: the one named in
+/// the settings, or the execution's own.
+pub fn execution_network(execution_id: &str, shared: Option<&str>) -> String {
+    shared.map_or_else(
+        || spawn::execution_network_name(execution_id),
+        str::to_string,
+    )
+}
+
+impl Targets {
+    pub fn new(configs: Vec<TargetConfig>) -> Targets {
+        let engines = configs
+            .into_iter()
+            .map(|config| match config {
+                TargetConfig::Docker(host) => Engine::Docker {
+                    host,
+                    client: Mutex::new(None),
+                },
+            })
+            .collect();
+        Targets {
+            engines: Arc::new(engines),
+        }
+    }
+
+    /// The targets' names, in configuration order.
+    pub fn names(&self) -> Vec<String> {
+        self.engines.iter().map(|e| e.name().to_string()).collect()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.engines.iter().any(|e| e.name() == name)
+    }
+
+    /// The address users reach published ports of `name` at.
+    pub fn external_address(&self, name: &str) -> String {
+        match self.engine(name) {
+            Ok(Engine::Docker { host, .. }) => host.external_address.clone(),
+            Err(_) => String::new(),
+        }
+    }
+
+    fn engine(&self, name: &str) -> Result<&Engine, BackendError> {
+        self.engines
+            .iter()
+            .find(|e| e.name() == name)
+            .ok_or_else(|| BackendError::Unreachable {
+                target: name.into(),
+                address: String::new(),
+                why: "no such host in the configuration".into(),
+            })
+    }
+
+    /// A connected Docker client for `name`, reconnecting when the last one
+    /// failed.
+    async fn docker(&self, name: &str) -> Result<(Docker, &DockerHost), BackendError> {
+        match self.engine(name)? {
+            Engine::Docker { host, client } => {
+                let mut slot = client.lock().await;
+                if let Some(client) = slot.as_ref() {
+                    return Ok((client.clone(), host));
+                }
+                let connected = docker::connect(host).await?;
+                *slot = Some(connected.clone());
+                Ok((connected, host))
+            }
+        }
+    }
+
+    /// Forgets a target's connection so the next call reconnects.
+    pub async fn forget(&self, name: &str) {
+        if let Ok(Engine::Docker { client, .. }) = self.engine(name) {
+            *client.lock().await = None;
+        }
+    }
+
+    /// Reads one target; offline (with the reason) when it cannot be read.
+    pub async fn snapshot(&self, name: &str, deployment: &str, with_usage: bool) -> NodeSnapshot {
+        let engine = match self.engine(name) {
+            Ok(engine) => engine,
+            Err(_) => {
+                return NodeSnapshot::offline(
+                    name,
+                    String::new(),
+                    String::new(),
+                    Vec::new(),
+                    "no such host".into(),
+                );
+            }
+        };
+        let deadline = if with_usage {
+            SNAPSHOT_DEADLINE * 2
+        } else {
+            SNAPSHOT_DEADLINE
+        };
+        let read = async {
+            let (client, host) = self.docker(name).await?;
+            docker::node::snapshot(host, &client, deployment, with_usage).await
+        };
+        match tokio::time::timeout(deadline, read).await {
+            Ok(Ok(node)) => node,
+            Ok(Err(err)) => {
+                self.forget(name).await;
+                engine.offline(err.to_string())
+            }
+            Err(_) => {
+                self.forget(name).await;
+                engine.offline(format!(
+                    "host {name}: no answer within {} s",
+                    deadline.as_secs()
+                ))
+            }
+        }
+    }
+
+    /// Reads every target concurrently, each on its own task.
+    pub async fn snapshot_all(&self, deployment: &str, with_usage: bool) -> Vec<NodeSnapshot> {
+        let tasks: Vec<_> = self
+            .engines
+            .iter()
+            .map(|e| {
+                let targets = self.clone();
+                let name = e.name().to_string();
+                let deployment = deployment.to_string();
+                tokio::spawn(async move { targets.snapshot(&name, &deployment, with_usage).await })
+            })
+            .collect();
+        let mut nodes = Vec::with_capacity(tasks.len());
+        for (task, engine) in tasks.into_iter().zip(self.engines.iter()) {
+            nodes.push(
+                task.await
+                    .unwrap_or_else(|e| engine.offline(format!("reading the host failed: {e}"))),
+            );
+        }
+        nodes
+    }
+
+    /// Makes the network an execution's services share on `name`; whether
+    /// it was created (false: it existed).
+    pub async fn prepare_network(
+        &self,
+        name: &str,
+        network: &str,
+        deployment: &str,
+        execution_id: &str,
+    ) -> Result<bool, BackendError> {
+        let (client, _) = self.docker(name).await?;
+        spawn::ensure_network(&client, name, network, deployment, execution_id).await
+    }
+
+    /// Removes an execution's network from `name` (gone already is fine).
+    pub async fn remove_network(&self, name: &str, network: &str) -> Result<(), BackendError> {
+        let (client, _) = self.docker(name).await?;
+        spawn::remove_network(&client, name, network).await
+    }
+
+    /// Makes sure `image` is on `name`, pulling it with progress when it is
+    /// missing; whether it was pulled.
+    pub async fn ensure_image(
+        &self,
+        name: &str,
+        image: &str,
+        progress: &mut (dyn FnMut(PullProgress) + Send),
+    ) -> Result<bool, BackendError> {
+        let (client, _) = self.docker(name).await?;
+        spawn::ensure_image(&client, name, image, progress).await
+    }
+
+    /// Creates and starts one instance on `name`.
+    pub async fn start(
+        &self,
+        name: &str,
+        plan: ContainerPlan<'_>,
+    ) -> Result<Started, BackendError> {
+        let (client, _) = self.docker(name).await?;
+        spawn::create_and_start(&client, name, plan).await
+    }
+
+    /// Stops a workload, giving it `grace_secs` to end by itself.
+    pub async fn stop(
+        &self,
+        name: &str,
+        workload: &str,
+        grace_secs: u32,
+    ) -> Result<(), BackendError> {
+        let (client, _) = self.docker(name).await?;
+        spawn::stop_container(&client, name, workload, grace_secs).await
+    }
+
+    /// Stops (with `grace_secs`) and removes a workload; gone is fine.
+    pub async fn remove(
+        &self,
+        name: &str,
+        workload: &str,
+        grace_secs: u32,
+    ) -> Result<(), BackendError> {
+        let (client, _) = self.docker(name).await?;
+        spawn::remove_container(&client, name, workload, grace_secs).await
+    }
+
+    /// Stops and removes every workload of an execution on `name` (only
+    /// those whose labels are ours and parse), then its own network unless
+    /// it is shared; how many were removed.
+    pub async fn remove_execution(
+        &self,
+        name: &str,
+        deployment: &str,
+        execution_id: &str,
+        grace_secs: u32,
+        shared_network: bool,
+    ) -> Result<usize, BackendError> {
+        let (client, _) = self.docker(name).await?;
+        let ids = spawn::execution_containers(&client, name, deployment, execution_id).await?;
+        let removals = ids
+            .iter()
+            .map(|id| spawn::remove_container(&client, name, id, grace_secs));
+        let mut errors: Vec<String> = futures::future::join_all(removals)
+            .await
+            .into_iter()
+            .filter_map(|r| r.err().map(|e| e.to_string()))
+            .collect();
+        if !shared_network
+            && let Err(e) =
+                spawn::remove_network(&client, name, &spawn::execution_network_name(execution_id))
+                    .await
+        {
+            errors.push(e.to_string());
+        }
+        if errors.is_empty() {
+            Ok(ids.len())
+        } else {
+            Err(BackendError::refused(
+                name,
+                format!("removing execution {execution_id}"),
+                errors.join("; "),
+            ))
+        }
+    }
+
+    /// Follows one workload's log: lines in order, each exactly once, even
+    /// across broken streams and engine restarts (see `docker::logs`).
+    pub fn follow_logs(
+        &self,
+        name: &str,
+        workload: &str,
+        instance: &str,
+        request: LogRequest,
+    ) -> impl Stream<Item = Result<LogLine, String>> + 'static {
+        let targets = self.clone();
+        let (name, workload, instance) =
+            (name.to_string(), workload.to_string(), instance.to_string());
+        futures::stream::once(async move {
+            match targets.docker(&name).await {
+                Ok((client, _)) => {
+                    docker::logs::follow(client, workload, instance, request).boxed_local()
+                }
+                Err(e) => futures::stream::iter([Err(e.to_string())]).boxed_local(),
+            }
+        })
+        .flatten()
+    }
+}

@@ -1,0 +1,169 @@
+//! What a node (a Docker host, a Kubernetes node) has and carries, in
+//! neutral words: every engine fills these in, nothing above the backend
+//! knows which engine it talks to.
+
+use std::collections::HashMap;
+
+/// A container's state as Zoe sees it (spec §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendState {
+    Undefined,
+    Created,
+    Started,
+    Dead,
+    OomKilled,
+    Destroyed,
+}
+
+impl BackendState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendState::Undefined => "undefined",
+            BackendState::Created => "created",
+            BackendState::Started => "started",
+            BackendState::Dead => "dead",
+            BackendState::OomKilled => "oom-killed",
+            BackendState::Destroyed => "destroyed",
+        }
+    }
+}
+
+/// Why a workload is not running, in neutral words; the engine's own word
+/// is kept apart (`engine_status`) for display only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "why", content = "code")]
+pub enum StopReason {
+    /// Its main process ended with this exit code.
+    Exited(i64),
+    /// The kernel killed it for using more memory than its limit.
+    OutOfMemory,
+    /// Frozen by the engine (still holds its resources).
+    Paused,
+    /// The engine says it is dead or being removed.
+    Removed,
+}
+
+/// One ZApp service instance (a container, a pod) found on a node.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Workload {
+    pub id: String,
+    pub name: String,
+    pub execution_id: String,
+    pub instance: String,
+    pub essential: bool,
+    pub state: BackendState,
+    /// The engine's own status word (`running`, `exited`…), for display.
+    pub engine_status: String,
+    /// Why it is not running, when it is not.
+    pub stopped: Option<StopReason>,
+    pub exit_code: Option<i64>,
+    pub oom_killed: bool,
+    pub memory_reserved: u64,
+    pub cores_reserved: f64,
+    pub memory_limit: u64,
+    pub cores_limit: f64,
+    pub memory_in_use: Option<u64>,
+    pub cores_in_use: Option<f64>,
+    /// Published ports: `"8080/tcp"` → host port.
+    pub ports: Vec<(String, u16)>,
+    #[serde(skip)]
+    pub labels: HashMap<String, String>,
+}
+
+impl Workload {
+    /// Whether the container counts against the node's reservations. Zoe
+    /// counts containers in any state; we do not count stopped ones (they
+    /// use nothing, and we keep stopped containers of ended executions so
+    /// their logs stay readable until `zoe kill` removes them).
+    pub fn holds_resources(&self) -> bool {
+        !matches!(
+            self.state,
+            BackendState::Dead | BackendState::OomKilled | BackendState::Destroyed
+        )
+    }
+}
+
+/// A container that claims to be one of this deployment's ZApp services but
+/// whose labels cannot be trusted: shown, never counted, adopted or acted on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ForeignContainer {
+    pub id: String,
+    pub name: String,
+    /// Why its labels were refused.
+    pub reason: String,
+}
+
+/// What a node has and carries (spec §7.6), or why it cannot be read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NodeSnapshot {
+    pub name: String,
+    pub address: String,
+    pub external_address: String,
+    /// `Some(reason)` when the node is offline.
+    pub error: Option<String>,
+    pub labels: Vec<String>,
+    pub cores_total: f64,
+    pub memory_total: u64,
+    pub cores_reserved: f64,
+    pub memory_reserved: u64,
+    pub cores_allocated: f64,
+    pub memory_allocated: u64,
+    pub cores_in_use: Option<f64>,
+    pub memory_in_use: Option<u64>,
+    /// Running containers, ZApp or not.
+    pub container_count: u32,
+    pub images: Vec<String>,
+    pub services: Vec<Workload>,
+    /// Containers labelled as ours whose labels do not parse.
+    pub foreign: Vec<ForeignContainer>,
+}
+
+impl NodeSnapshot {
+    pub fn offline(
+        name: &str,
+        address: String,
+        external_address: String,
+        labels: Vec<String>,
+        error: String,
+    ) -> NodeSnapshot {
+        NodeSnapshot {
+            name: name.to_string(),
+            address,
+            external_address,
+            error: Some(error),
+            labels,
+            cores_total: 0.0,
+            memory_total: 0,
+            cores_reserved: 0.0,
+            memory_reserved: 0,
+            cores_allocated: 0.0,
+            memory_allocated: 0,
+            cores_in_use: None,
+            memory_in_use: None,
+            container_count: 0,
+            images: Vec::new(),
+            services: Vec::new(),
+            foreign: Vec::new(),
+        }
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The placement view of this node.
+    pub fn placement_view(&self) -> super::NodeView {
+        super::NodeView {
+            name: self.name.clone(),
+            offline: self.error.clone(),
+            labels: self.labels.clone(),
+            cores_total: self.cores_total,
+            memory_total: self.memory_total,
+            cores_reserved: self.cores_reserved,
+            memory_reserved: self.memory_reserved,
+            container_count: self.container_count,
+            images: Some(self.images.clone()),
+        }
+    }
+}
