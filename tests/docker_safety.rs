@@ -386,7 +386,12 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
         .into_iter()
         .map(zoe_console::config::hosts::TargetConfig::Docker)
         .collect();
-    let (ask, mut reports) = spawn(settings, targets, setup.dir.path().join("tui-cache.db"));
+    let (ask, mut reports) = spawn(
+        settings,
+        targets,
+        setup.dir.path().join("tui-cache.db"),
+        false,
+    );
     ask.send(Ask::FollowLogs {
         id: id.to_string(),
         service: None,

@@ -312,7 +312,7 @@ impl Targets {
         workload: &str,
         instance: &str,
         request: LogRequest,
-    ) -> impl Stream<Item = Result<LogLine, String>> + 'static {
+    ) -> impl Stream<Item = Result<LogLine, String>> + 'static + use<> {
         let targets = self.clone();
         let (name, workload, instance) =
             (name.to_string(), workload.to_string(), instance.to_string());

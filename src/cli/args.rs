@@ -27,7 +27,8 @@ pub struct Cli {
     /// Colour theme for the terminal UI (default: the settings' `theme`)
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Terminal UI: hide every action that changes the cluster
+    /// Refuse every action that changes the cluster (start, kill,
+    /// supervise; in the terminal UI, launch, terminate and relaunch)
     #[arg(long, global = true)]
     pub readonly: bool,
     /// Terminal UI: leave the mouse to the terminal (selection and copy)

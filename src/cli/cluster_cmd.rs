@@ -7,39 +7,26 @@ use std::fmt::Write as _;
 use super::table::Table;
 use super::{CliError, Command, Context, Outcome, Output, logs_cmd, role, start_cmd, to_json};
 use crate::config::hosts::load_hosts;
-use crate::console::cluster::Cluster;
+use crate::console::engine::{Engine, EngineError};
 use crate::console::events::Events;
-use crate::console::executions::ExecutionView;
-use crate::console::launch::{now_secs, remove_execution};
-use crate::console::observe::{Observation, observe};
-use crate::model::NodeSnapshot;
-use crate::model::{ExecutionStatus, format_bytes, format_cores};
-use crate::state::{ExecutionRecord, Store};
+use crate::console::launch::now_secs;
+use crate::console::observe::Observation;
+use crate::model::{ExecutionView, NodeSnapshot, format_bytes, format_cores};
 
-/// What every cluster verb works with.
+/// What every cluster verb works with: the engine, and how to talk.
 pub struct Session<'a> {
     pub ctx: &'a Context,
-    pub cluster: Cluster,
-    pub store: Store,
-    /// Whether the user was told that the cache is not being written.
-    warned_unsaved: std::cell::Cell<bool>,
+    pub engine: Engine,
 }
 
 impl Session<'_> {
-    pub fn deployment(&self) -> &str {
-        &self.ctx.loaded.settings.deployment_name
-    }
-
     pub async fn observe(&self, with_usage: bool) -> Result<Observation, CliError> {
-        let seen = observe(
-            &self.cluster,
-            &self.ctx.loaded.settings,
-            &self.store,
-            with_usage,
-        )
-        .await
-        .map_err(cache_error)?;
-        self.warn_if_unsaved();
+        let seen = self
+            .engine
+            .observe(with_usage)
+            .await
+            .map_err(engine_error)?;
+        self.show_notices();
         for n in seen.nodes.iter().filter(|n| !n.is_online()) {
             crate::warn_line!(
                 "zoe: warning: {} is offline: {}",
@@ -50,23 +37,25 @@ impl Session<'_> {
         Ok(seen)
     }
 
-    /// Once: the cache refused a write (read-only, disk full) and this
-    /// verb, which only reads, goes on from the cluster without saving.
-    fn warn_if_unsaved(&self) {
-        if let Some(why) = self.store.unsaved()
-            && !self.warned_unsaved.replace(true)
-        {
-            eprintln!(
-                "zoe: warning: {why}; answering from the cluster without saving to the cache"
-            );
+    /// What the engine wants the user to know (the cache refused a write…),
+    /// each once, on stderr.
+    pub fn show_notices(&self) {
+        for notice in self.engine.take_notices() {
+            crate::warn_line!("zoe: warning: {notice}");
         }
     }
 }
 
-/// The error's own text says what to do: only damage advises removing the
-/// file.
-pub fn cache_error(err: crate::state::StateError) -> CliError {
-    CliError::new(err.to_string())
+/// An engine refusal as the CLI reports it: the text says what to do;
+/// nothing fits now is exit 3.
+pub fn engine_error(err: EngineError) -> CliError {
+    match err {
+        EngineError::NoRoom { message, .. } => CliError {
+            message,
+            code: start_cmd::EXIT_NO_ROOM,
+        },
+        other => CliError::new(other.to_string()),
+    }
 }
 
 /// Verbs that only read: they answer from the cluster even when the cache
@@ -95,21 +84,18 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         )));
     }
     let cache = ctx.paths.cache_dir.join("state.db");
-    let store = if only_reads(&command) {
-        Store::open_for_reading(&cache)
-    } else {
-        Store::open(&cache)
+    let (engine, notice) = Engine::open(
+        ctx.loaded.settings.clone(),
+        hosts.targets(),
+        &cache,
+        only_reads(&command),
+        ctx.readonly,
+    )
+    .map_err(engine_error)?;
+    if let Some(notice) = notice {
+        crate::warn_line!("zoe: warning: {notice}");
     }
-    .map_err(cache_error)?;
-    if let Some(notice) = store.notice() {
-        eprintln!("zoe: warning: {notice}");
-    }
-    let session = Session {
-        ctx,
-        cluster: Cluster::new(hosts.targets()),
-        store,
-        warned_unsaved: std::cell::Cell::new(false),
-    };
+    let session = Session { ctx, engine };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -258,35 +244,6 @@ async fn nodes(s: &Session<'_>) -> Result<Outcome, CliError> {
     Ok(Outcome { stdout: out, code })
 }
 
-/// Finds an execution in the cache by id, or by a name only one has
-/// (active ones preferred).
-pub fn find(store: &Store, deployment: &str, query: &str) -> Result<ExecutionRecord, CliError> {
-    if let Some(r) = store.get(deployment, query).map_err(cache_error)? {
-        return Ok(r);
-    }
-    let all = store.list(deployment, true).map_err(cache_error)?;
-    let named: Vec<&ExecutionRecord> = all.iter().filter(|r| r.name == query).collect();
-    let active: Vec<&ExecutionRecord> = named
-        .iter()
-        .copied()
-        .filter(|r| r.status.is_active())
-        .collect();
-    match (active.as_slice(), named.as_slice()) {
-        ([one], _) | ([], [one]) => Ok((*one).clone()),
-        (_, []) => Err(CliError::new(format!(
-            "no execution `{query}`; `zoe ps -a` lists them"
-        ))),
-        _ => Err(CliError::new(format!(
-            "several executions are named `{query}`: use an id ({})",
-            named
-                .iter()
-                .map(|r| r.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
-
 fn age(since: u64) -> String {
     let secs = now_secs().saturating_sub(since);
     match secs {
@@ -311,7 +268,7 @@ fn up_of(view: Option<&ExecutionView>) -> String {
 
 async fn ps(s: &Session<'_>, all: bool) -> Result<Outcome, CliError> {
     let seen = s.observe(false).await?;
-    let records = s.store.list(s.deployment(), all).map_err(cache_error)?;
+    let records = s.engine.records(all).map_err(engine_error)?;
     if s.ctx.output == Output::Json {
         let rows: Vec<serde_json::Value> = records
             .iter()
@@ -351,12 +308,9 @@ async fn ps(s: &Session<'_>, all: bool) -> Result<Outcome, CliError> {
 
 async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
     let seen = s.observe(false).await?;
-    let record = find(&s.store, s.deployment(), query)?;
+    let record = s.engine.find(query).map_err(engine_error)?;
     let view = seen.views.iter().find(|v| v.id == record.id);
-    let timeline = s
-        .store
-        .timeline(s.deployment(), &record.id)
-        .map_err(cache_error)?;
+    let timeline = s.engine.timeline(&record.id).map_err(engine_error)?;
     if s.ctx.output == Output::Json {
         let value = serde_json::json!({
             "execution": record,
@@ -415,7 +369,7 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
             "PORTS",
         ]);
         for i in &v.instances {
-            let external = s.cluster.external_address(&i.host);
+            let external = s.engine.external_address(&i.host);
             let stopped = i.state != crate::model::BackendState::Started;
             table.row(vec![
                 i.instance.clone(),
@@ -457,17 +411,13 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
 }
 
 async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Outcome, CliError> {
-    let settings = &s.ctx.loaded.settings;
     loop {
-        let (report, _) = crate::console::supervise::supervise_pass(
-            &s.cluster,
-            settings,
-            &s.store,
-            &Events::none(),
-            false,
-        )
-        .await
-        .map_err(cache_error)?;
+        let (report, _) = s
+            .engine
+            .supervise(&Events::none(), false)
+            .await
+            .map_err(engine_error)?;
+        s.show_notices();
         let mut out = String::new();
         if s.ctx.output == Output::Json {
             out = to_json(&report);
@@ -494,91 +444,31 @@ async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Outcome
 }
 
 async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
-    let settings = &s.ctx.loaded.settings;
-    let seen = s.observe(false).await?;
-    let record = find(&s.store, s.deployment(), query)?;
-    let launching = matches!(
-        record.status,
-        ExecutionStatus::Submitted | ExecutionStatus::Starting
-    );
-    let recent = now_secs().saturating_sub(record.submitted)
-        < crate::console::executions::LAUNCH_WINDOW_SECS;
-    if launching
-        && recent
-        && !crate::state::launcher_is_gone(&record.launcher)
-        && !record.launcher.is_empty()
-    {
-        // spec §5.1: a terminate request while starting is refused (unsafe)
-        return Err(CliError::new(format!(
-            "execution {} is being launched by another console right now; kill it once it is running",
-            record.id
-        )));
-    }
-    let on_cluster = seen.views.iter().any(|v| v.id == record.id);
-    if !record.status.is_active() && !on_cluster {
-        return Err(CliError::new(format!(
-            "execution {} has already ended ({}): nothing to stop",
-            record.id, record.status
-        )));
-    }
-    let now = now_secs();
     let who = s
         .ctx
         .user_from_env
         .clone()
         .unwrap_or_else(|| "a user".into());
-    let _ = s.store.set_status(
-        s.deployment(),
-        &record.id,
-        ExecutionStatus::CleaningUp,
-        Some(&format!("terminated by {who} with zoe kill")),
-        now,
-    );
-    let grace = settings.stop_grace_secs;
-    // Where it is known to be (the cache and the cluster agree on that);
-    // every host only when nothing says where.
-    let mut hosts = record.hosts.clone();
-    if let Some(view) = seen.views.iter().find(|v| v.id == record.id) {
-        hosts.extend(view.hosts.iter().cloned());
-    }
-    hosts.sort();
-    hosts.dedup();
-    let removal = remove_execution(
-        &s.cluster,
-        settings,
-        &record.id,
-        &hosts,
-        grace,
-        &Events::none(),
-    )
-    .await;
+    let done = s
+        .engine
+        .terminate(query, &format!("{who} with zoe kill"))
+        .await
+        .map_err(engine_error)?;
+    s.show_notices();
+    let (record, removal) = (done.id, done.removal);
     let mut out = String::new();
     if s.ctx.output == Output::Json {
         out = to_json(
-            &serde_json::json!({"execution": record.id, "removed": removal.containers, "failed": removal.failed}),
+            &serde_json::json!({"execution": record, "removed": removal.containers, "failed": removal.failed}),
         );
     } else {
-        let _ = writeln!(
-            out,
-            "{}: removed {} containers",
-            record.id, removal.containers
-        );
+        let _ = writeln!(out, "{record}: removed {} containers", removal.containers);
     }
     if removal.failed.is_empty() {
-        s.store
-            .set_status(
-                s.deployment(),
-                &record.id,
-                ExecutionStatus::Terminated,
-                None,
-                now_secs(),
-            )
-            .map_err(cache_error)?;
         return Ok(Outcome::ok(out));
     }
     let mut message = format!(
-        "{}: could not clean up every host (run `zoe kill {}` again when they are back):",
-        record.id, record.id
+        "{record}: could not clean up every host (run `zoe kill {record}` again when they are back):"
     );
     for (host, why) in &removal.failed {
         let _ = write!(message, "\n  {host}: {why}");

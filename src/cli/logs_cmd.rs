@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use futures::{FutureExt, StreamExt};
 
-use super::cluster_cmd::{Session, find};
+use super::cluster_cmd::{Session, engine_error};
 use super::{CliError, Outcome};
 use crate::console::launch::now_secs;
 use crate::model::{LogLine, LogRequest};
@@ -40,51 +40,15 @@ pub async fn logs(
         tail: options.tail,
         since,
     };
-    let seen = s.observe(false).await?;
-    let record = find(&s.store, s.deployment(), query)?;
-    let Some(view) = seen.views.iter().find(|v| v.id == record.id) else {
-        return Err(CliError::new(format!(
-            "execution {} has no containers left on the cluster ({}), so no logs",
-            record.id, record.status
-        )));
-    };
-    let chosen: Vec<_> = view
-        .instances
-        .iter()
-        .filter(|i| {
-            service.is_none_or(|s| {
-                i.instance == s || i.instance.trim_end_matches(|c: char| c.is_ascii_digit()) == s
-            })
-        })
-        .collect();
-    if chosen.is_empty() {
-        let names: Vec<&str> = view.instances.iter().map(|i| i.instance.as_str()).collect();
-        return Err(CliError::new(format!(
-            "execution {} has no service `{}`; services: {}",
-            view.id,
-            service.unwrap_or_default(),
-            names.join(", ")
-        )));
-    }
-    let width = chosen.iter().map(|i| i.instance.len()).max().unwrap_or(0);
-    let prefix = chosen.len() > 1;
-    let mut streams = Vec::new();
-    for i in &chosen {
-        let container = seen
-            .nodes
-            .iter()
-            .flat_map(|n| &n.services)
-            .find(|c| c.execution_id == view.id && c.instance == i.instance)
-            .map(|c| c.id.clone())
-            .unwrap_or_default();
-        streams.push(Box::pin(s.cluster.follow_logs(
-            &i.host,
-            &container,
-            &i.instance,
-            request.clone(),
-        )));
-    }
-    let mut merged = futures::stream::select_all(streams);
+    let mut follow = s
+        .engine
+        .follow_logs(query, service, request)
+        .await
+        .map_err(engine_error)?;
+    s.show_notices();
+    let width = follow.instances.iter().map(String::len).max().unwrap_or(0);
+    let prefix = follow.instances.len() > 1;
+    let merged = &mut follow.lines;
     let stdout = std::io::stdout();
     // Container output is hostile: on a terminal it is shown, not obeyed
     // (unless --raw); into a pipe or file it goes byte for byte.

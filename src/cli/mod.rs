@@ -60,6 +60,8 @@ pub struct Context {
     pub shop_origin: ShopOrigin,
     pub output: Output,
     pub user_from_env: Option<String>,
+    /// `--readonly` or `readonly = true` in the settings.
+    pub readonly: bool,
     /// The process environment variables the verbs read.
     pub env: std::collections::HashMap<String, String>,
 }
@@ -68,7 +70,9 @@ pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError
     let paths = Paths::from_env(env);
     let loaded = load_settings(cli.config.as_deref(), env, &paths)?;
     let (shop_dir, shop_origin) = resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd);
+    let readonly = cli.readonly || loaded.settings.readonly;
     let ctx = Context {
+        readonly,
         loaded,
         paths,
         shop_dir,
@@ -93,7 +97,7 @@ pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError
         && ctx.output == Output::Table
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
     {
-        return tui_cmd(&ctx, cli.theme.as_deref(), cli.readonly, cli.no_mouse);
+        return tui_cmd(&ctx, cli.theme.as_deref(), ctx.readonly, cli.no_mouse);
     }
     match cli.command {
         None => shop_cmd::list(&open_console(&ctx, None)?, ctx.output).map(|mut outcome| {

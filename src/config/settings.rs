@@ -64,6 +64,12 @@ pub struct Settings {
     /// Terminal UI: use the mouse (wheel scrolls); off keeps the terminal's
     /// own selection and copy.
     pub mouse: bool,
+    /// Refuse everything that changes the cluster (launch, terminate,
+    /// supervise, relaunch), in both fronts; `--readonly` does the same.
+    pub readonly: bool,
+    /// The quota every user gets (Zoe's; 0 = unlimited), until users and
+    /// roles give each their own.
+    pub quota: QuotaSetting,
     /// Terminal UI key bindings: command name → keys (replacing its
     /// defaults). A view's commands are named `view.command`, written either
     /// `"executions.terminate" = [...]` or as a table `[keys.executions]`.
@@ -110,6 +116,20 @@ where
     Ok(keys)
 }
 
+/// `[quota]`: Zoe's limits per user; 0 means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuotaSetting {
+    /// Executions running at once.
+    pub concurrent_executions: u32,
+    /// Memory reserved by all running executions, GiB.
+    #[serde(deserialize_with = "quota_amount")]
+    pub memory_gib: f64,
+    /// Cores reserved by all running executions.
+    #[serde(deserialize_with = "quota_amount")]
+    pub cores: f64,
+}
+
 /// A Docker host in the settings file (`[[hosts]]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,6 +172,8 @@ impl Default for Settings {
             hosts: Vec::new(),
             mouse: true,
             keys: std::collections::BTreeMap::new(),
+            readonly: false,
+            quota: QuotaSetting::default(),
         }
     }
 }
@@ -206,6 +228,17 @@ fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     } else {
         Err(D::Error::custom(format!(
             "must be a number greater than 0, found {value}"
+        )))
+    }
+}
+
+fn quota_amount<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let value = f64::deserialize(d)?;
+    if value.is_finite() && (0.0..=1e9).contains(&value) {
+        Ok(value)
+    } else {
+        Err(D::Error::custom(format!(
+            "must be a number from 0 (unlimited) up, found {value}"
         )))
     }
 }

@@ -14,7 +14,8 @@ use crate::config::Settings;
 use crate::model::ExecutionStatus;
 use crate::model::NodeSnapshot;
 use crate::model::instance::{ContainerPlan, PullProgress, Started};
-use crate::sched::{Demand, Plan, Rejection, Simulation, plan};
+use crate::sched::{Demand, Simulation, plan};
+pub use crate::sched::{Plan, Refusal, Rejection};
 use crate::shop::template::substitute;
 
 /// A user-visible address of a published port.

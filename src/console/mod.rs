@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod cluster;
+pub mod engine;
 pub mod events;
 pub mod executions;
 pub mod launch;

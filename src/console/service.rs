@@ -11,20 +11,15 @@ use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::LocalSet;
 
+use std::rc::Rc;
+
 use super::Prepared;
-use super::cluster::Cluster;
-use super::events::record_event;
+use super::engine::Engine;
 use super::events::{Event, Events};
-use super::executions::ExecutionView;
-use super::launch::{LaunchError, Launched, launch, now_secs, remove_execution};
-use super::observe::observe;
-use super::supervise::supervise_pass;
-use crate::backend::NodeSnapshot;
+use super::launch::Launched;
 use crate::config::Settings;
 use crate::config::hosts::TargetConfig;
-use crate::model::ExecutionStatus;
-use crate::model::{LogLine, LogRequest};
-use crate::state::{ExecutionRecord, Store};
+use crate::model::{ExecutionRecord, ExecutionView, LogLine, LogRequest, NodeSnapshot};
 
 /// Name of the engine's thread (a panic hook tells it from the UI's).
 pub const ENGINE_THREAD: &str = "zoe-engine";
@@ -40,6 +35,9 @@ pub enum Report {
         views: Vec<ExecutionView>,
     },
     Failed(String),
+    /// Something the user should know that stopped nothing (the cache
+    /// refused a write…).
+    Notice(String),
     /// Progress of a launch or termination.
     Engine(Event),
     Launched(Result<Launched, String>),
@@ -82,6 +80,7 @@ pub fn spawn(
     settings: Settings,
     targets: Vec<TargetConfig>,
     cache: PathBuf,
+    readonly: bool,
 ) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
     let (ask_tx, ask_rx) = unbounded_channel::<Ask>();
     let (report_tx, report_rx) = unbounded_channel::<Report>();
@@ -97,8 +96,10 @@ pub fn spawn(
             };
             let reports = report_tx.clone();
             let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                LocalSet::new()
-                    .block_on(&runtime, serve(settings, targets, cache, ask_rx, report_tx));
+                LocalSet::new().block_on(
+                    &runtime,
+                    serve(settings, targets, cache, readonly, ask_rx, report_tx),
+                );
             }));
             if served.is_err() {
                 let _ = reports.send(Report::Failed(
@@ -118,22 +119,26 @@ async fn serve(
     settings: Settings,
     targets: Vec<TargetConfig>,
     cache: PathBuf,
+    readonly: bool,
     mut asks: UnboundedReceiver<Ask>,
     reports: UnboundedSender<Report>,
 ) {
-    let store = match Store::open(&cache) {
-        Ok(store) => std::rc::Rc::new(store),
+    let engine = match Engine::open(settings, targets, &cache, false, readonly) {
+        Ok((engine, notice)) => {
+            if let Some(notice) = notice {
+                let _ = reports.send(Report::Notice(notice));
+            }
+            Rc::new(engine)
+        }
         Err(e) => {
             // the error says what to do (only damage advises removing it)
             let _ = reports.send(Report::Failed(e.to_string()));
             return;
         }
     };
-    let cluster = Cluster::new(targets);
-    let deployment = settings.deployment_name.clone();
-    // engine events from actions, recorded in the cache here, then forwarded
+    // progress of actions (already recorded in the cache by the engine)
     let (event_tx, mut event_rx) = unbounded_channel::<Event>();
-    // results of actions, recorded here too before the front sees them
+    // results of actions: passed on after the events they sent before
     let (done_tx, mut done_rx) = unbounded_channel::<Report>();
     let mut logs: Option<tokio::task::JoinHandle<()>> = None;
     let mut next_look = tokio::time::Instant::now();
@@ -141,23 +146,32 @@ async fn serve(
     let (look_tx, mut look_rx) = unbounded_channel::<Report>();
     let mut looking = false;
     let mut refresh_pending = false;
+    let notify = |engine: &Engine, reports: &UnboundedSender<Report>| {
+        for notice in engine.take_notices() {
+            let _ = reports.send(Report::Notice(notice));
+        }
+    };
     loop {
         tokio::select! {
             () = tokio::time::sleep_until(next_look), if !looking => {
                 // a look at the cluster with supervision (what Zoe's
-                // scheduler loop does), on its own task so that asks are
-                // served while a slow host is being waited for
+                // scheduler loop does; a read-only console only looks), on
+                // its own task so that asks are served while a slow host is
+                // being waited for
                 looking = true;
-                let (cluster, settings, store, events, done) = (cluster.clone(), settings.clone(), store.clone(), Events::new(event_tx.clone()), look_tx.clone());
+                let (engine, events, done) = (engine.clone(), Events::new(event_tx.clone()), look_tx.clone());
                 tokio::task::spawn_local(async move {
-                    let deployment = settings.deployment_name.clone();
-                    let seen = match supervise_pass(&cluster, &settings, &store, &events, true).await {
-                        // when supervision changed something, look again to show it
-                        Ok((did, _)) if !(did.ended.is_empty() && did.started.is_empty() && did.removed.is_empty()) => observe(&cluster, &settings, &store, true).await,
-                        Ok((_, seen)) => Ok(seen),
-                        Err(e) => Err(e),
+                    let seen = if engine.is_readonly() {
+                        engine.observe(true).await
+                    } else {
+                        match engine.supervise(&events, true).await {
+                            // when supervision changed something, look again to show it
+                            Ok((did, _)) if !(did.ended.is_empty() && did.started.is_empty() && did.removed.is_empty()) => engine.observe(true).await,
+                            Ok((_, seen)) => Ok(seen),
+                            Err(e) => Err(e),
+                        }
                     };
-                    let report = match (seen, store.list(&deployment, true)) {
+                    let report = match (seen, engine.records(true)) {
                         (Ok(seen), Ok(records)) => Report::Seen { nodes: seen.nodes, records, views: seen.views },
                         (Err(e), _) | (_, Err(e)) => Report::Failed(e.to_string()),
                     };
@@ -167,6 +181,7 @@ async fn serve(
             looked = look_rx.recv() => {
                 if let Some(report) = looked {
                     looking = false;
+                    notify(&engine, &reports);
                     if reports.send(report).is_err() {
                         return;
                     }
@@ -177,25 +192,16 @@ async fn serve(
             }
             event = event_rx.recv() => {
                 if let Some(event) = event {
-                    let _ = record_event(&store, &deployment, &event, now_secs());
                     let _ = reports.send(Report::Engine(event));
                 }
             }
             done = done_rx.recv() => {
                 if let Some(report) = done {
-                    // drain the events the action sent before its result
+                    // pass on the events the action sent before its result
                     while let Ok(event) = event_rx.try_recv() {
-                        let _ = record_event(&store, &deployment, &event, now_secs());
                         let _ = reports.send(Report::Engine(event));
                     }
-                    if let Report::Launched(Ok(launched)) = &report {
-                        let store = &*store;
-                        let mut hosts: Vec<String> = launched.containers.iter().map(|(_, h, _)| h.clone()).collect();
-                        hosts.sort();
-                        hosts.dedup();
-                        let endpoints = serde_json::to_string(&launched.endpoints).unwrap_or_else(|_| "[]".into());
-                        let _ = store.set_placement(&deployment, &launched.execution, &hosts, &endpoints);
-                    }
+                    notify(&engine, &reports);
                     let _ = reports.send(report);
                     next_look = tokio::time::Instant::now(); refresh_pending |= looking;
                 }
@@ -207,34 +213,22 @@ async fn serve(
                     refresh_pending |= looking;
                 }
                 Some(Ask::Launch(prepared)) => {
-                    let record = super::launch_record(&prepared, &deployment);
-                    if let Err(e) = store.insert(&record) {
-                        let _ = reports.send(Report::Launched(Err(e.to_string())));
-                        continue;
-                    }
-                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), done_tx.clone(), Events::new(event_tx.clone()));
+                    // the same launch as `zoe start --wait`: admitted, recorded,
+                    // refused when it can never fit, queued until there is room
+                    let (engine, reports, events) = (engine.clone(), done_tx.clone(), Events::new(event_tx.clone()));
                     tokio::task::spawn_local(async move {
-                        let result = launch(&cluster, &settings, &prepared, &events).await.map_err(|e| match e {
-                            LaunchError::NoRoom(r) => format!("nothing fits now: {r}"),
-                            LaunchError::Failed { reason } => format!("failed and was removed: {reason}"),
-                        });
+                        let result = engine.launch(&prepared, true, &events).await.map_err(|e| e.to_string());
                         let _ = reports.send(Report::Launched(result));
                     });
                     next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
                 }
                 Some(Ask::Terminate { id, by }) => {
-                    let record = store.get(&deployment, &id).ok().flatten();
-                    let _ = store.set_status(&deployment, &id, ExecutionStatus::CleaningUp, Some(&format!("terminated by {by} from the console")), now_secs());
-                    let hosts = record.map(|r| r.hosts).unwrap_or_default();
-                    let (cluster, settings, reports, events) = (cluster.clone(), settings.clone(), done_tx.clone(), Events::new(event_tx.clone()));
-                    let grace = settings.stop_grace_secs;
+                    let (engine, reports) = (engine.clone(), done_tx.clone());
                     tokio::task::spawn_local(async move {
-                        let removal = remove_execution(&cluster, &settings, &id, &hosts, grace, &events).await;
-                        let result = if removal.failed.is_empty() {
-                            events.emit(Event::Status { execution: id.clone(), status: ExecutionStatus::Terminated, reason: None });
-                            Ok(removal.containers)
-                        } else {
-                            Err(removal.failed.iter().map(|(h, why)| format!("{h}: {why}")).collect::<Vec<_>>().join("; "))
+                        let result = match engine.terminate(&id, &format!("{by} from the console")).await {
+                            Ok(done) if done.removal.failed.is_empty() => Ok(done.removal.containers),
+                            Ok(done) => Err(done.removal.failed.iter().map(|(h, why)| format!("{h}: {why}")).collect::<Vec<_>>().join("; ")),
+                            Err(e) => Err(e.to_string()),
                         };
                         let _ = reports.send(Report::Terminated { id, result });
                     });
@@ -244,7 +238,7 @@ async fn serve(
                     if let Some(task) = logs.take() {
                         task.abort();
                     }
-                    logs = Some(tokio::task::spawn_local(follow_logs(cluster.clone(), settings.clone(), id, service, tail, reports.clone())));
+                    logs = Some(tokio::task::spawn_local(follow_logs(engine.clone(), id, service, tail, reports.clone())));
                 }
                 Some(Ask::StopLogs) => {
                     if let Some(task) = logs.take() {
@@ -258,48 +252,28 @@ async fn serve(
 
 /// Follows the execution's services, merged, and reports lines in batches.
 async fn follow_logs(
-    cluster: Cluster,
-    settings: Settings,
+    engine: Rc<Engine>,
     id: String,
     service: Option<String>,
     tail: u64,
     reports: UnboundedSender<Report>,
 ) {
-    let nodes = cluster.snapshot_all(&settings.deployment_name, false).await;
-    let containers: Vec<(String, String, String)> = nodes
-        .iter()
-        .flat_map(|n| n.services.iter().map(move |s| (n.name.clone(), s)))
-        .filter(|(_, s)| s.execution_id == id)
-        .filter(|(_, s)| {
-            service.as_deref().is_none_or(|want| {
-                s.instance == want
-                    || s.instance.trim_end_matches(|c: char| c.is_ascii_digit()) == want
-            })
-        })
-        .map(|(host, s)| (host, s.id.clone(), s.instance.clone()))
-        .collect();
-    if containers.is_empty() {
-        let message = format!("execution {id} has no containers to read logs from");
-        let _ = reports.send(Report::LogError {
-            execution: id.clone(),
-            message,
-        });
-        return;
-    }
-    let mut streams = Vec::new();
-    for (host, container, instance) in containers {
-        streams.push(Box::pin(cluster.follow_logs(
-            &host,
-            &container,
-            &instance,
-            LogRequest {
-                follow: true,
-                tail: Some(tail),
-                since: None,
-            },
-        )));
-    }
-    let mut merged = futures::stream::select_all(streams).ready_chunks(512);
+    let request = LogRequest {
+        follow: true,
+        tail: Some(tail),
+        since: None,
+    };
+    let follow = match engine.follow_logs(&id, service.as_deref(), request).await {
+        Ok(follow) => follow,
+        Err(e) => {
+            let _ = reports.send(Report::LogError {
+                execution: id.clone(),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let mut merged = follow.lines.ready_chunks(512);
     while let Some(chunk) = merged.next().await {
         let mut lines = Vec::with_capacity(chunk.len());
         for item in chunk {

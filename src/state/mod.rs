@@ -24,31 +24,7 @@ use crate::model::ExecutionStatus;
 
 const SCHEMA_VERSION: i32 = 2;
 
-/// One execution as the cache remembers it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ExecutionRecord {
-    pub id: String,
-    pub name: String,
-    pub entry: String,
-    pub owner: String,
-    pub deployment: String,
-    /// The submitted description, JSON.
-    pub description: Option<String>,
-    /// Parameter values, JSON object.
-    pub parameters: String,
-    pub status: ExecutionStatus,
-    pub reason: Option<String>,
-    pub submitted: u64,
-    pub started: Option<u64>,
-    pub ended: Option<u64>,
-    pub hosts: Vec<String>,
-    /// Endpoints, JSON array of {instance, name, url}.
-    pub endpoints: String,
-    /// `<machine>:<pid>` of the console that launched it.
-    pub launcher: String,
-    /// Restarts per instance (dead elastic services placed again).
-    pub restarts: Vec<(String, u32)>,
-}
+pub use crate::model::record::ExecutionRecord;
 
 pub struct Store {
     /// The cache file (or a database in memory, see `open.rs`).

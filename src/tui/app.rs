@@ -213,6 +213,7 @@ impl App {
                 self.data.loading = false;
                 self.message = Some((why, true));
             }
+            Update::Notice(text) => self.message = Some((format!("warning: {text}"), true)),
             // events can arrive after the launch reported its end: only the
             // launch under way has a progress panel
             Update::Progress(event)

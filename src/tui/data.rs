@@ -38,6 +38,8 @@ pub enum Update {
         executions: Vec<ExecutionRow>,
     },
     Failed(String),
+    /// Something to know that stopped nothing (the cache refused a write).
+    Notice(String),
     Progress(Event),
     Launched(Result<Launched, String>),
     Terminated {

@@ -87,7 +87,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.readonly = setup.readonly;
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
-    let (ask, mut reports) = spawn(settings, setup.targets, setup.cache);
+    let (ask, mut reports) = spawn(settings, setup.targets, setup.cache, setup.readonly);
     let mut signals = Signals::new()?;
     let _guard = TerminalGuard::enter(app.mouse)?;
     let mut terminal = terminal::fresh_screen()?;
@@ -190,6 +190,7 @@ fn save_logs(dir: &std::path::Path, text: &str) -> (String, bool) {
 fn to_update(report: Report) -> Update {
     match report {
         Report::Failed(why) => Update::Failed(why),
+        Report::Notice(text) => Update::Notice(text),
         Report::Engine(event) => Update::Progress(event),
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },

@@ -1,0 +1,704 @@
+//! THE engine both fronts use: every rule lives here once. The CLI awaits
+//! these operations; the terminal UI's engine task serves its requests
+//! through the same ones.
+//!
+//! * observe: every target read at once, the cache reconciled with it;
+//! * launch: read-only check → admission (quota) → record → refuse what
+//!   fits on no target even when empty → wait in the queue (when asked) →
+//!   place → start → record;
+//! * terminate: read-only check → guard (a launch another console still has
+//!   under way) → stop and remove → record;
+//! * follow logs (merged, resumable), supervise.
+//!
+//! A cache that stops taking writes (read-only file, disk full) never hides
+//! what happened on the cluster: the operation goes on and the engine keeps
+//! a notice the front shows (stderr, status line); the next reconcile fills
+//! the cache in from the labels.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+
+use super::Prepared;
+use super::cluster::Cluster;
+use super::events::{Event, Events, record_event};
+use super::launch::{LaunchError, Launched, Removal, demands, launch, now_secs, plan_on};
+use super::observe::{Observation, observe};
+use super::quota::{Quota, Usage, admit, demand_of};
+use super::supervise::{SuperviseReport, supervise_pass};
+use crate::config::Settings;
+use crate::model::view::LAUNCH_WINDOW_SECS;
+use crate::model::{ExecutionStatus, LogLine, LogRequest, NodeSnapshot};
+use crate::sched::{Demand, Plan, QueuedExecution, Rejection, Simulation, schedule};
+use crate::state::{ExecutionRecord, StateError, Store, launcher_is_gone};
+
+/// How often an execution waiting in the queue looks for room again.
+pub const QUEUE_POLL: Duration = Duration::from_secs(3);
+
+/// Why an operation did not happen; what to do is in the text.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// The cache could not be read or written where it had to be.
+    #[error("{0}")]
+    Cache(String),
+    /// Refused by a rule: read-only, quota, a launch under way, no such
+    /// execution.
+    #[error("{0}")]
+    Refused(String),
+    /// Nothing fits now (it would fit when room frees up).
+    #[error("{message}")]
+    NoRoom {
+        message: String,
+        rejection: Rejection,
+    },
+    /// It fits on no target even when every target is empty.
+    #[error("{0}")]
+    NeverFits(String),
+    /// The launch failed; what it had created was removed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<StateError> for EngineError {
+    fn from(e: StateError) -> EngineError {
+        EngineError::Cache(e.to_string())
+    }
+}
+
+/// The engine of one console: the settings, the targets, the cache.
+pub struct Engine {
+    settings: Settings,
+    cluster: Cluster,
+    store: Store,
+    readonly: bool,
+    /// Things the user should know that did not stop the operation (the
+    /// cache refused a write…), each once, for the front to show.
+    notices: RefCell<Vec<String>>,
+}
+
+impl Engine {
+    pub fn new(settings: Settings, cluster: Cluster, store: Store, readonly: bool) -> Engine {
+        Engine {
+            settings,
+            cluster,
+            store,
+            readonly,
+            notices: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Opens the cache at `cache` and makes the engine. `reading` verbs go
+    /// on in memory when the cache cannot be written. Also returns what the
+    /// cache wants the user to know (an emptied file made anew…).
+    pub fn open(
+        settings: Settings,
+        targets: Vec<crate::config::hosts::TargetConfig>,
+        cache: &std::path::Path,
+        reading: bool,
+        readonly: bool,
+    ) -> Result<(Engine, Option<String>), EngineError> {
+        let store = if reading {
+            Store::open_for_reading(cache)
+        } else {
+            Store::open(cache)
+        }?;
+        let notice = store.notice().map(str::to_string);
+        Ok((
+            Engine::new(settings, Cluster::new(targets), store, readonly),
+            notice,
+        ))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn deployment(&self) -> &str {
+        &self.settings.deployment_name
+    }
+
+    pub fn is_readonly(&self) -> bool {
+        self.readonly
+    }
+
+    /// The address users reach published ports of a target at.
+    pub fn external_address(&self, target: &str) -> String {
+        self.cluster.external_address(target)
+    }
+
+    /// Notices gathered since the last call (each at most once).
+    pub fn take_notices(&self) -> Vec<String> {
+        let mut notices = std::mem::take(&mut *self.notices.borrow_mut());
+        if let Some(why) = self.store.unsaved() {
+            notices.push(format!(
+                "{why}; answering from the cluster without saving to the cache"
+            ));
+        }
+        notices.dedup();
+        notices
+    }
+
+    fn notice(&self, text: String) {
+        let mut notices = self.notices.borrow_mut();
+        if !notices.contains(&text) {
+            notices.push(text);
+        }
+    }
+
+    /// A cache write that failed after the cluster was changed: a notice,
+    /// never a failure.
+    fn keep<T>(&self, what: &str, result: Result<T, StateError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.notice(format!(
+                    "the state cache could not record {what}: {e}; the next look at the cluster fills it in"
+                ));
+                None
+            }
+        }
+    }
+
+    fn refuse_if_readonly(&self, what: &str) -> Result<(), EngineError> {
+        if self.readonly {
+            return Err(EngineError::Refused(format!(
+                "read-only: {what} is not allowed (started with --readonly or `readonly = true` in the settings)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// One look at the cluster, reconciling the cache with it.
+    pub async fn observe(&self, with_usage: bool) -> Result<Observation, EngineError> {
+        Ok(observe(&self.cluster, &self.settings, &self.store, with_usage).await?)
+    }
+
+    /// The executions the cache knows (`all`: ended ones too), newest first.
+    pub fn records(&self, all: bool) -> Result<Vec<ExecutionRecord>, EngineError> {
+        Ok(self.store.list(self.deployment(), all)?)
+    }
+
+    /// An execution's status changes: (time, status, reason).
+    pub fn timeline(&self, id: &str) -> Result<Vec<(u64, String, Option<String>)>, EngineError> {
+        Ok(self.store.timeline(self.deployment(), id)?)
+    }
+
+    /// Finds an execution by id, or by a name only one has (active ones
+    /// preferred).
+    pub fn find(&self, query: &str) -> Result<ExecutionRecord, EngineError> {
+        if let Some(r) = self.store.get(self.deployment(), query)? {
+            return Ok(r);
+        }
+        let all = self.store.list(self.deployment(), true)?;
+        let named: Vec<&ExecutionRecord> = all.iter().filter(|r| r.name == query).collect();
+        let active: Vec<&ExecutionRecord> = named
+            .iter()
+            .copied()
+            .filter(|r| r.status.is_active())
+            .collect();
+        match (active.as_slice(), named.as_slice()) {
+            ([one], _) | ([], [one]) => Ok((*one).clone()),
+            (_, []) => Err(EngineError::Refused(format!(
+                "no execution `{query}`; `zoe ps -a` lists them"
+            ))),
+            _ => Err(EngineError::Refused(format!(
+                "several executions are named `{query}`: use an id ({})",
+                named
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Where the execution would go now, without creating anything.
+    pub async fn plan(
+        &self,
+        prepared: &Prepared,
+    ) -> Result<(Result<Plan, Rejection>, Vec<NodeSnapshot>), EngineError> {
+        let seen = self.observe(false).await?;
+        Ok((plan_on(&seen.nodes, prepared, &self.settings), seen.nodes))
+    }
+
+    /// Admission: the owner's active executions and this one against the
+    /// owner's quota (unlimited until users and quotas exist).
+    fn admit(&self, prepared: &Prepared) -> Result<(), EngineError> {
+        let active: Vec<ExecutionRecord> = self
+            .store
+            .list(self.deployment(), false)?
+            .into_iter()
+            .filter(|r| r.owner == prepared.identity.owner)
+            .collect();
+        let usage = active.iter().fold(
+            Usage {
+                executions: active.len() as u32,
+                ..Usage::default()
+            },
+            |u, r| {
+                let (memory, cores) = r
+                    .description
+                    .as_deref()
+                    .and_then(|d| crate::shop::validate::parse_stored(d).ok())
+                    .map_or((0, 0.0), |d| demand_of(&d));
+                Usage {
+                    executions: u.executions,
+                    memory: u.memory.saturating_add(memory),
+                    cores: u.cores + cores,
+                }
+            },
+        );
+        let q = self.settings.quota;
+        let quota = Quota {
+            concurrent_executions: q.concurrent_executions,
+            memory: (q.memory_gib.max(0.0) * crate::model::GIB as f64) as u64,
+            cores: q.cores.max(0.0),
+        };
+        admit(&quota, &usage, &prepared.description).map_err(EngineError::Refused)
+    }
+
+    /// Launches a prepared execution: admit, record, refuse what can never
+    /// fit, wait in the queue when `wait` (else refuse what does not fit
+    /// now), place, start, record. Progress goes to `progress` (and into the
+    /// cache). On failure nothing of it remains on the cluster.
+    pub async fn launch(
+        &self,
+        prepared: &Prepared,
+        wait: bool,
+        progress: &Events,
+    ) -> Result<Launched, EngineError> {
+        self.refuse_if_readonly("launching")?;
+        self.admit(prepared)?;
+        let deployment = self.deployment().to_string();
+        let id = prepared.identity.id.to_string();
+        let record = super::launch_record(prepared, &deployment);
+        // Recorded before anything is created: a crash from here on is found
+        // and cleaned up by the next console that looks at the cluster.
+        self.store
+            .insert(&record)
+            .map_err(|e| EngineError::Cache(format!("{e}; nothing was started")))?;
+        let close = |reason: String| {
+            self.keep(
+                "the refusal",
+                self.store.set_status(
+                    &deployment,
+                    &id,
+                    ExecutionStatus::Terminated,
+                    Some(&reason),
+                    now_secs(),
+                ),
+            );
+        };
+        // what can never fit is refused outright, queue or not
+        let nodes = self.cluster.snapshot_all(&deployment, false).await;
+        if let Err(rejection) = plan_when_empty(&nodes, prepared, &self.settings) {
+            let message = format!("it fits on no host even when every host is empty: {rejection}");
+            close(format!("not started: {message}"));
+            return Err(EngineError::NeverFits(message));
+        }
+        loop {
+            if wait {
+                self.wait_for_room(prepared, progress).await?;
+            }
+            let result = self.run_launch(prepared, progress).await;
+            match result {
+                Ok(launched) => {
+                    let mut hosts: Vec<String> = launched
+                        .containers
+                        .iter()
+                        .map(|(_, h, _)| h.clone())
+                        .collect();
+                    hosts.sort();
+                    hosts.dedup();
+                    let endpoints =
+                        serde_json::to_string(&launched.endpoints).unwrap_or_else(|_| "[]".into());
+                    self.keep(
+                        "where the execution runs",
+                        self.store
+                            .set_placement(&deployment, &id, &hosts, &endpoints),
+                    );
+                    return Ok(launched);
+                }
+                // the room seen by the queue pass was taken meanwhile: wait again
+                Err(LaunchError::NoRoom(_)) if wait => continue,
+                Err(LaunchError::NoRoom(rejection)) => {
+                    close(format!("not started: {rejection}"));
+                    return Err(EngineError::NoRoom {
+                        message: rejection.to_string(),
+                        rejection,
+                    });
+                }
+                Err(LaunchError::Failed { reason }) => {
+                    return Err(EngineError::Failed(format!(
+                        "execution {id} failed and was removed: {reason}"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// One launch attempt; its events are recorded in the cache, then
+    /// passed on.
+    async fn run_launch(
+        &self,
+        prepared: &Prepared,
+        progress: &Events,
+    ) -> Result<Launched, LaunchError> {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let launching = async {
+            let events = Events::new(tx);
+            let result = launch(&self.cluster, &self.settings, prepared, &events).await;
+            drop(events);
+            result
+        };
+        let recording = async {
+            while let Some(event) = rx.recv().await {
+                self.record(&event);
+                progress.emit(event);
+            }
+        };
+        let (result, ()) = futures::join!(launching, recording);
+        result
+    }
+
+    /// Applies an event to the cache; a refused write becomes a notice.
+    fn record(&self, event: &Event) {
+        self.keep(
+            "a status change",
+            record_event(&self.store, self.deployment(), event, now_secs()),
+        );
+    }
+
+    /// Waits, recorded as `queued` with the reason, until a scheduling pass
+    /// over every queued execution of this deployment (FIFO or SIZE, as
+    /// configured) picks this one.
+    async fn wait_for_room(
+        &self,
+        prepared: &Prepared,
+        progress: &Events,
+    ) -> Result<(), EngineError> {
+        let id = prepared.identity.id.to_string();
+        let mut last_reason = String::new();
+        loop {
+            let seen = self.observe(false).await?;
+            // killed while waiting? (another console may have done it)
+            match self.store.get(self.deployment(), &id)? {
+                Some(r)
+                    if matches!(
+                        r.status,
+                        ExecutionStatus::Submitted | ExecutionStatus::Queued
+                    ) => {}
+                Some(r) => {
+                    return Err(EngineError::Refused(format!(
+                        "execution {id} was {} while it waited for room{}",
+                        r.status,
+                        r.reason.map(|why| format!(": {why}")).unwrap_or_default()
+                    )));
+                }
+                None => {
+                    return Err(EngineError::Cache(format!(
+                        "execution {id} vanished from the state cache while it waited"
+                    )));
+                }
+            }
+            match self.queue_pass(prepared, &seen.nodes)? {
+                None => return Ok(()),
+                Some(reason) => {
+                    if reason != last_reason {
+                        let event = Event::Status {
+                            execution: id.clone(),
+                            status: ExecutionStatus::Queued,
+                            reason: Some(reason.clone()),
+                        };
+                        self.record(&event);
+                        progress.emit(event);
+                        last_reason = reason;
+                    }
+                }
+            }
+            tokio::time::sleep(QUEUE_POLL).await;
+        }
+    }
+
+    /// One scheduling pass over the queue: `None` when this execution may
+    /// go now, else why it waits.
+    fn queue_pass(
+        &self,
+        prepared: &Prepared,
+        nodes: &[NodeSnapshot],
+    ) -> Result<Option<String>, EngineError> {
+        let settings = &self.settings;
+        let id = prepared.identity.id.to_string();
+        let records = self.store.list(self.deployment(), false)?;
+        let queued: Vec<QueuedExecution> = records
+            .iter()
+            .filter(|r| r.id == id || r.status == ExecutionStatus::Queued)
+            .filter_map(|r| {
+                let (size, demands) = if r.id == id {
+                    (prepared.description.size, demands(prepared))
+                } else {
+                    queued_demands(r)?
+                };
+                Some(QueuedExecution {
+                    id: r.id.clone(),
+                    size,
+                    demands,
+                    same_host: settings.network.is_none(),
+                })
+            })
+            .rev() // the cache lists newest first; the queue is oldest first
+            .collect();
+        let views: Vec<_> = nodes.iter().map(NodeSnapshot::placement_view).collect();
+        let mut sim = Simulation::new(&views);
+        let mut pick = |n: usize| n.saturating_sub(1);
+        // Launches other consoles have under way hold their room already,
+        // even before their containers exist (pulls can take minutes).
+        for record in &records {
+            let in_flight = matches!(
+                record.status,
+                ExecutionStatus::Submitted | ExecutionStatus::Starting
+            ) && record.id != id
+                && !launcher_is_gone(&record.launcher);
+            if let Some((_, demands)) = in_flight.then(|| queued_demands(record)).flatten() {
+                let _ = crate::sched::plan(
+                    &mut sim,
+                    &demands,
+                    settings.placement_policy,
+                    settings.network.is_none(),
+                    &mut pick,
+                );
+            }
+        }
+        let pass = schedule(
+            &mut sim,
+            &queued,
+            settings.scheduler_policy,
+            settings.placement_policy,
+            &mut pick,
+        );
+        if pass.launch.iter().any(|(q, _)| *q == id) {
+            return Ok(None);
+        }
+        Ok(Some(match pass.waiting.iter().find(|(q, _)| *q == id) {
+            Some((_, Some(rejection))) => rejection.to_string(),
+            _ => "waiting for the executions queued before it".to_string(),
+        }))
+    }
+
+    /// Terminates an execution: stops its services (with the grace period),
+    /// removes its containers and network wherever it is, and closes its
+    /// record. Refused while another console is still launching it.
+    pub async fn terminate(&self, query: &str, by: &str) -> Result<Termination, EngineError> {
+        self.refuse_if_readonly("terminating")?;
+        let seen = self.observe(false).await?;
+        let record = self.find(query)?;
+        let launching = matches!(
+            record.status,
+            ExecutionStatus::Submitted | ExecutionStatus::Starting
+        );
+        let recent = now_secs().saturating_sub(record.submitted) < LAUNCH_WINDOW_SECS;
+        if launching && recent && !launcher_is_gone(&record.launcher) && !record.launcher.is_empty()
+        {
+            // Zoe refuses a terminate request while an execution starts: its
+            // containers are still being created and would be left behind
+            return Err(EngineError::Refused(format!(
+                "execution {} is being launched by another console right now; terminate it once it is running",
+                record.id
+            )));
+        }
+        let on_cluster = seen.views.iter().any(|v| v.id == record.id);
+        if !record.status.is_active() && !on_cluster {
+            return Err(EngineError::Refused(format!(
+                "execution {} has already ended ({}): nothing to stop",
+                record.id, record.status
+            )));
+        }
+        self.keep(
+            "the termination",
+            self.store.set_status(
+                self.deployment(),
+                &record.id,
+                ExecutionStatus::CleaningUp,
+                Some(&format!("terminated by {by}")),
+                now_secs(),
+            ),
+        );
+        // Where it is known to be (the cache and the cluster agree on that);
+        // every target only when nothing says where.
+        let mut hosts = record.hosts.clone();
+        if let Some(view) = seen.views.iter().find(|v| v.id == record.id) {
+            hosts.extend(view.hosts.iter().cloned());
+        }
+        hosts.sort();
+        hosts.dedup();
+        let removal = super::launch::remove_execution(
+            &self.cluster,
+            &self.settings,
+            &record.id,
+            &hosts,
+            self.settings.stop_grace_secs,
+            &Events::none(),
+        )
+        .await;
+        if removal.failed.is_empty() {
+            self.keep(
+                "the end of the execution",
+                self.store.set_status(
+                    self.deployment(),
+                    &record.id,
+                    ExecutionStatus::Terminated,
+                    None,
+                    now_secs(),
+                ),
+            );
+        }
+        Ok(Termination {
+            id: record.id,
+            removal,
+        })
+    }
+
+    /// The log of an execution (all services merged, or one instance or
+    /// group), each line once, in order per service.
+    pub async fn follow_logs(
+        &self,
+        query: &str,
+        service: Option<&str>,
+        request: LogRequest,
+    ) -> Result<LogFollow, EngineError> {
+        let seen = self.observe(false).await?;
+        let record = self.find(query)?;
+        let Some(view) = seen.views.iter().find(|v| v.id == record.id) else {
+            return Err(EngineError::Refused(format!(
+                "execution {} has no containers left on the cluster ({}), so no logs",
+                record.id, record.status
+            )));
+        };
+        let chosen: Vec<_> = view
+            .instances
+            .iter()
+            .filter(|i| {
+                service.is_none_or(|s| {
+                    i.instance == s
+                        || i.instance.trim_end_matches(|c: char| c.is_ascii_digit()) == s
+                })
+            })
+            .collect();
+        if chosen.is_empty() {
+            let names: Vec<&str> = view.instances.iter().map(|i| i.instance.as_str()).collect();
+            return Err(EngineError::Refused(format!(
+                "execution {} has no service `{}`; services: {}",
+                view.id,
+                service.unwrap_or_default(),
+                names.join(", ")
+            )));
+        }
+        let instances: Vec<String> = chosen.iter().map(|i| i.instance.clone()).collect();
+        let streams: Vec<_> = chosen
+            .iter()
+            .map(|i| {
+                let workload = seen
+                    .nodes
+                    .iter()
+                    .flat_map(|n| &n.services)
+                    .find(|c| c.execution_id == view.id && c.instance == i.instance)
+                    .map(|c| c.id.clone())
+                    .unwrap_or_default();
+                Box::pin(
+                    self.cluster
+                        .follow_logs(&i.host, &workload, &i.instance, request.clone()),
+                )
+            })
+            .collect();
+        Ok(LogFollow {
+            execution: view.id.clone(),
+            instances,
+            lines: Box::pin(futures::stream::select_all(streams)),
+        })
+    }
+
+    /// One supervision pass (what Zoe's scheduler loop does).
+    pub async fn supervise(
+        &self,
+        events: &Events,
+        with_usage: bool,
+    ) -> Result<(SuperviseReport, Observation), EngineError> {
+        self.refuse_if_readonly("supervising (it starts and stops services)")?;
+        Ok(supervise_pass(
+            &self.cluster,
+            &self.settings,
+            &self.store,
+            events,
+            with_usage,
+        )
+        .await?)
+    }
+}
+
+/// What a termination did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Termination {
+    pub id: String,
+    pub removal: Removal,
+}
+
+/// A followed log: the instances read, and their lines merged.
+pub struct LogFollow {
+    pub execution: String,
+    pub instances: Vec<String>,
+    pub lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>>>>,
+}
+
+impl LogFollow {
+    /// The next line, or an error to show (the stream goes on after it).
+    pub async fn next(&mut self) -> Option<Result<LogLine, String>> {
+        self.lines.next().await
+    }
+}
+
+/// Plans the execution on the targets as if each were empty: whether it
+/// could ever fit.
+fn plan_when_empty(
+    nodes: &[NodeSnapshot],
+    prepared: &Prepared,
+    settings: &Settings,
+) -> Result<(), Rejection> {
+    let empty: Vec<NodeSnapshot> = nodes
+        .iter()
+        .map(|n| {
+            let mut n = n.clone();
+            n.cores_reserved = 0.0;
+            n.memory_reserved = 0;
+            n.container_count = 0;
+            // an offline target may come back: judge it by what is known
+            n.error = None;
+            n
+        })
+        .filter(|n| n.cores_total > 0.0 || n.memory_total > 0)
+        .collect();
+    if empty.is_empty() {
+        return Ok(()); // nothing known: no grounds to refuse
+    }
+    plan_on(&empty, prepared, settings).map(|_| ())
+}
+
+/// What a queued execution recorded by another console asks for, rebuilt
+/// from its stored description.
+fn queued_demands(record: &ExecutionRecord) -> Option<(u64, Vec<Demand>)> {
+    let description = crate::shop::validate::parse_stored(record.description.as_deref()?).ok()?;
+    let mut demands = Vec::new();
+    for group in &description.services {
+        for n in 0..group.total_count {
+            demands.push(Demand {
+                instance: format!("{}{n}", group.name),
+                essential: n < group.essential_count,
+                memory: group.memory_min(),
+                cores: group.cores_min(),
+                labels: group.labels().to_vec(),
+                image: group.image.clone(),
+            });
+        }
+    }
+    Some((description.size, demands))
+}
