@@ -86,7 +86,9 @@ pub enum Command {
         /// Only the last N lines of each service
         #[arg(long, value_name = "N")]
         tail: Option<u64>,
-        /// Only lines since: a duration (30s, 10m, 2h) or Unix seconds
+        /// Only lines since T: a duration ago (90s, 10m, 2h, 3d, 1h30m), a
+        /// time (2026-11-29T10:00:00Z, 2026-11-29T10:00:00+01:00; local time
+        /// without a zone), a date (2026-11-29) or Unix seconds
         #[arg(long, value_name = "T")]
         since: Option<String>,
         /// Show each line's timestamp

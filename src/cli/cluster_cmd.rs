@@ -13,7 +13,7 @@ use crate::console::events::Events;
 use crate::console::executions::ExecutionView;
 use crate::console::launch::{now_secs, remove_execution};
 use crate::console::observe::{Observation, observe};
-use crate::model::{ExecutionStatus, format_bytes, format_cores};
+use crate::model::{ExecutionStatus, format_bytes, format_cores, time};
 use crate::state::{ExecutionRecord, Store};
 
 /// What every cluster verb works with.
@@ -288,13 +288,7 @@ pub fn find(store: &Store, deployment: &str, query: &str) -> Result<ExecutionRec
 }
 
 fn age(since: u64) -> String {
-    let secs = now_secs().saturating_sub(since);
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
-    }
+    time::age(time::unix(since), chrono::Utc::now())
 }
 
 fn up_of(view: Option<&ExecutionView>) -> String {
@@ -452,7 +446,8 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
     for (at, status, reason) in timeline {
         let _ = writeln!(
             out,
-            "  {} ago  {status}{}",
+            "  {}  {:>4} ago  {status}{}",
+            time::local_time(time::unix(at), &chrono::Local),
             age(at),
             reason.map(|r| format!(": {r}")).unwrap_or_default()
         );

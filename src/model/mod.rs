@@ -5,6 +5,7 @@ pub mod execution;
 pub mod policy;
 pub mod status;
 pub mod text;
+pub mod time;
 
 pub use description::{
     CoreRange, DEFAULT_CORES, Description, GIB, MemoryRange, Port, Protocol, Resources,

@@ -32,6 +32,7 @@ use crate::config::theme::Theme;
 use crate::console::Console;
 use crate::console::launch::now_secs;
 use crate::console::service::{Ask, Report, spawn};
+use crate::model::time;
 use app::{App, ExecutionRow, Request, Update};
 use terminal::{Signaled, Signals, TerminalGuard, restore_terminal};
 
@@ -200,7 +201,7 @@ fn to_update(report: Report) -> Update {
             records,
             views,
         } => {
-            let now = now_secs();
+            let now = chrono::Utc::now();
             let executions = records
                 .into_iter()
                 .map(|r| {
@@ -239,7 +240,7 @@ fn to_update(report: Report) -> Update {
                                 )
                             },
                         ),
-                        age: age(now.saturating_sub(r.submitted)),
+                        age: time::age(time::unix(r.submitted), now),
                         hosts: r.hosts.join(","),
                         reason: r.reason.clone().unwrap_or_default(),
                         id: r.id,
@@ -252,15 +253,6 @@ fn to_update(report: Report) -> Update {
                 .collect();
             Update::Cluster { nodes, executions }
         }
-    }
-}
-
-pub fn age(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
     }
 }
 
