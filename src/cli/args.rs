@@ -33,6 +33,11 @@ pub struct Cli {
     /// Terminal UI: leave the mouse to the terminal (selection and copy)
     #[arg(long, global = true)]
     pub no_mouse: bool,
+    /// More detail in the log file (`zoe config paths` shows where; never
+    /// the terminal): -v debug, -vv trace. $ZOE_LOG sets the filter
+    /// (e.g. `debug`, `zoe_console=trace`); the default is info
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

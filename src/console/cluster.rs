@@ -3,6 +3,7 @@
 //! offline with the reason and never holds up the others.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bollard::Docker;
@@ -24,6 +25,8 @@ pub struct Cluster {
 struct HostHandle {
     host: DockerHost,
     client: Mutex<Option<Docker>>,
+    /// Seen offline at the last read: the log says when that changes.
+    offline: AtomicBool,
 }
 
 impl Cluster {
@@ -33,6 +36,7 @@ impl Cluster {
             .map(|host| HostHandle {
                 host,
                 client: Mutex::new(None),
+                offline: AtomicBool::new(false),
             })
             .collect();
         Cluster {
@@ -61,7 +65,10 @@ impl Cluster {
         if let Some(client) = slot.as_ref() {
             return Ok(client.clone());
         }
-        let client = connect(&handle.host).await?;
+        let client = connect(&handle.host)
+            .await
+            .inspect_err(|e| tracing::debug!("connecting: {e}"))?;
+        tracing::debug!("connected to host {name} ({})", handle.host.address);
         *slot = Some(client.clone());
         Ok(client)
     }
@@ -102,20 +109,30 @@ impl Cluster {
             let client = self.client(name).await?;
             snapshot(&host, &client, deployment, with_usage).await
         };
-        match tokio::time::timeout(deadline, read).await {
-            Ok(Ok(node)) => node,
-            Ok(Err(err)) => {
-                self.forget(name).await;
-                offline(err.to_string())
+        let was_offline = |now: bool| {
+            self.hosts
+                .iter()
+                .find(|h| h.host.name == name)
+                .is_some_and(|h| h.offline.swap(now, Ordering::Relaxed))
+        };
+        let why = match tokio::time::timeout(deadline, read).await {
+            Ok(Ok(node)) => {
+                if was_offline(false) {
+                    tracing::info!("host {name} is back online");
+                }
+                return node;
             }
-            Err(_) => {
-                self.forget(name).await;
-                offline(format!(
-                    "host {name}: no answer within {} s",
-                    deadline.as_secs()
-                ))
-            }
+            Ok(Err(err)) => err.to_string(),
+            Err(_) => format!("host {name}: no answer within {} s", deadline.as_secs()),
+        };
+        // reconnect next time
+        self.forget(name).await;
+        if was_offline(true) {
+            tracing::debug!("host {name} still offline: {why}");
+        } else {
+            tracing::warn!("host {name} skipped, offline: {why}");
         }
+        offline(why)
     }
 
     /// Reads every host concurrently, each on its own task.
@@ -132,6 +149,7 @@ impl Cluster {
         let mut nodes = Vec::with_capacity(tasks.len());
         for (task, host) in tasks.into_iter().zip(self.hosts()) {
             nodes.push(task.await.unwrap_or_else(|e| {
+                tracing::warn!("host {} skipped: reading it failed: {e}", host.name);
                 NodeSnapshot::offline(
                     &host.name,
                     host.address.to_string(),

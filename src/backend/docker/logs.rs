@@ -391,6 +391,14 @@ impl Follower {
                 }
             }
             if !lines.is_empty() {
+                if self.attempts > 0 {
+                    tracing::info!(
+                        "log stream of {} ({}) resumed after {} attempts",
+                        self.instance,
+                        short(&self.container),
+                        self.attempts
+                    );
+                }
                 self.attempts = 0;
             }
             self.multiplexed = multiplexed;
@@ -402,9 +410,31 @@ impl Follower {
                 Some(error) => {
                     let missing = error.as_deref().is_some_and(|e| e.contains("(HTTP 404)"));
                     // unknown (daemon unreachable, e.g. restarting): keep trying
-                    let running = !missing && self.is_running().await != Some(false);
+                    let state = if missing {
+                        Some(false)
+                    } else {
+                        self.is_running().await
+                    };
+                    let running = state != Some(false);
                     let resume = self.request.follow && running && self.attempts < 60;
                     if resume {
+                        let why = error.as_deref().unwrap_or("it ended");
+                        let daemon = if state.is_none() {
+                            " (daemon unreachable)"
+                        } else {
+                            ""
+                        };
+                        let retry = format!(
+                            "log stream of {} ({}) broke: {why}{daemon}; reopening it, attempt {}",
+                            self.instance,
+                            short(&self.container),
+                            self.attempts + 1
+                        );
+                        if self.attempts == 0 {
+                            tracing::warn!("{retry}");
+                        } else {
+                            tracing::debug!("{retry}");
+                        }
                         if lines.is_empty() {
                             self.attempts += 1;
                             tokio::time::sleep(Duration::from_millis(
@@ -429,6 +459,12 @@ impl Follower {
                         }
                     }
                     if let Some(why) = error {
+                        tracing::warn!(
+                            "log stream of {} ({}) lost: {why} ({} attempts to reopen it)",
+                            self.instance,
+                            short(&self.container),
+                            self.attempts
+                        );
                         lines.push(Err(format!("{}: log stream lost: {why}", self.instance)));
                     }
                     if lines.is_empty() {
@@ -471,6 +507,11 @@ impl Follower {
             Err(_) => None,
         }
     }
+}
+
+/// A container id as `docker ps` shows it.
+fn short(container: &str) -> &str {
+    container.get(..12).unwrap_or(container)
 }
 
 #[cfg(test)]
