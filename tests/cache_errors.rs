@@ -245,6 +245,19 @@ fn read_only_verbs_answer_from_the_cluster_when_the_cache_cannot_be_written() {
             );
             assert_not_called_damaged(&format!("{how}: {verb}"), &run.stderr);
         }
+        // ...and a log entry
+        let state = home.join("state").join(how.replace(' ', "-"));
+        let logged = setup
+            .command_in(cache_home, &["ps"])
+            .env("XDG_STATE_HOME", &state)
+            .output()
+            .unwrap();
+        assert!(logged.status.success(), "{how}: ps with a log file");
+        let log = std::fs::read_to_string(state.join("zoe/zoe.log")).unwrap_or_default();
+        assert!(
+            log.contains(" WARN ") && log.contains("state.db"),
+            "{how}: the log records it: {log}"
+        );
         assert!(nodes.stdout.contains("remote"), "{how}: {}", nodes.stdout);
         assert!(inspect.stdout.contains("web0"), "{how}: {}", inspect.stdout);
         assert!(

@@ -14,6 +14,7 @@
 //! holds up the others.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bollard::Docker;
@@ -41,6 +42,8 @@ enum Engine {
     Docker {
         host: DockerHost,
         client: Mutex<Option<Docker>>,
+        /// Seen offline at the last read: the log says when that changes.
+        offline: AtomicBool,
     },
 }
 
@@ -48,6 +51,14 @@ impl Engine {
     fn name(&self) -> &str {
         match self {
             Engine::Docker { host, .. } => &host.name,
+        }
+    }
+
+    /// Records whether the target was readable; whether it was offline
+    /// before.
+    fn was_offline(&self, now: bool) -> bool {
+        match self {
+            Engine::Docker { offline, .. } => offline.swap(now, Ordering::Relaxed),
         }
     }
 
@@ -82,6 +93,7 @@ impl Targets {
                 TargetConfig::Docker(host) => Engine::Docker {
                     host,
                     client: Mutex::new(None),
+                    offline: AtomicBool::new(false),
                 },
             })
             .collect();
@@ -122,12 +134,15 @@ impl Targets {
     /// failed.
     async fn docker(&self, name: &str) -> Result<(Docker, &DockerHost), BackendError> {
         match self.engine(name)? {
-            Engine::Docker { host, client } => {
+            Engine::Docker { host, client, .. } => {
                 let mut slot = client.lock().await;
                 if let Some(client) = slot.as_ref() {
                     return Ok((client.clone(), host));
                 }
-                let connected = docker::connect(host).await?;
+                let connected = docker::connect(host)
+                    .await
+                    .inspect_err(|e| tracing::debug!("connecting: {e}"))?;
+                tracing::debug!("connected to host {name} ({})", host.address);
                 *slot = Some(connected.clone());
                 Ok((connected, host))
             }
@@ -164,20 +179,24 @@ impl Targets {
             let (client, host) = self.docker(name).await?;
             docker::node::snapshot(host, &client, deployment, with_usage).await
         };
-        match tokio::time::timeout(deadline, read).await {
-            Ok(Ok(node)) => node,
-            Ok(Err(err)) => {
-                self.forget(name).await;
-                engine.offline(err.to_string())
+        let why = match tokio::time::timeout(deadline, read).await {
+            Ok(Ok(node)) => {
+                if engine.was_offline(false) {
+                    tracing::info!("host {name} is back online");
+                }
+                return node;
             }
-            Err(_) => {
-                self.forget(name).await;
-                engine.offline(format!(
-                    "host {name}: no answer within {} s",
-                    deadline.as_secs()
-                ))
-            }
+            Ok(Err(err)) => err.to_string(),
+            Err(_) => format!("host {name}: no answer within {} s", deadline.as_secs()),
+        };
+        // reconnect next time
+        self.forget(name).await;
+        if engine.was_offline(true) {
+            tracing::debug!("host {name} still offline: {why}");
+        } else {
+            tracing::warn!("host {name} skipped, offline: {why}");
         }
+        engine.offline(why)
     }
 
     /// Reads every target concurrently, each on its own task.
@@ -194,10 +213,10 @@ impl Targets {
             .collect();
         let mut nodes = Vec::with_capacity(tasks.len());
         for (task, engine) in tasks.into_iter().zip(self.engines.iter()) {
-            nodes.push(
-                task.await
-                    .unwrap_or_else(|e| engine.offline(format!("reading the host failed: {e}"))),
-            );
+            nodes.push(task.await.unwrap_or_else(|e| {
+                tracing::warn!("host {} skipped: reading it failed: {e}", engine.name());
+                engine.offline(format!("reading the host failed: {e}"))
+            }));
         }
         nodes
     }

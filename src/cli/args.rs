@@ -34,6 +34,11 @@ pub struct Cli {
     /// Terminal UI: leave the mouse to the terminal (selection and copy)
     #[arg(long, global = true)]
     pub no_mouse: bool,
+    /// More detail in the log file (`zoe config paths` shows where; never
+    /// the terminal): -v debug, -vv trace. $ZOE_LOG sets the filter
+    /// (e.g. `debug`, `zoe_console=trace`); the default is info
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -87,7 +92,9 @@ pub enum Command {
         /// Only the last N lines of each service
         #[arg(long, value_name = "N")]
         tail: Option<u64>,
-        /// Only lines since: a duration (30s, 10m, 2h) or Unix seconds
+        /// Only lines since T: a duration ago (90s, 10m, 2h, 3d, 1h30m), a
+        /// time (2026-11-29T10:00:00Z, 2026-11-29T10:00:00+01:00; local time
+        /// without a zone), a date (2026-11-29) or Unix seconds
         #[arg(long, value_name = "T")]
         since: Option<String>,
         /// Show each line's timestamp

@@ -9,9 +9,8 @@ use super::{CliError, Command, Context, Outcome, Output, logs_cmd, role, start_c
 use crate::config::hosts::load_hosts;
 use crate::console::engine::{Engine, EngineError};
 use crate::console::events::Events;
-use crate::console::launch::now_secs;
 use crate::console::observe::Observation;
-use crate::model::{ExecutionView, NodeSnapshot, format_bytes, format_cores};
+use crate::model::{ExecutionView, NodeSnapshot, format_bytes, format_cores, time};
 
 /// What every cluster verb works with: the engine, and how to talk.
 pub struct Session<'a> {
@@ -245,13 +244,7 @@ async fn nodes(s: &Session<'_>) -> Result<Outcome, CliError> {
 }
 
 fn age(since: u64) -> String {
-    let secs = now_secs().saturating_sub(since);
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
-    }
+    time::age(time::unix(since), chrono::Utc::now())
 }
 
 fn up_of(view: Option<&ExecutionView>) -> String {
@@ -402,7 +395,8 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
     for (at, status, reason) in timeline {
         let _ = writeln!(
             out,
-            "  {} ago  {status}{}",
+            "  {}  {:>4} ago  {status}{}",
+            time::local_time(time::unix(at), &chrono::Local),
             age(at),
             reason.map(|r| format!(": {r}")).unwrap_or_default()
         );

@@ -3,11 +3,11 @@
 
 use std::io::{IsTerminal, Write};
 
+use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 
 use super::cluster_cmd::{Session, engine_error};
 use super::{CliError, Outcome};
-use crate::console::launch::now_secs;
 use crate::model::{LogLine, LogRequest};
 
 /// How `zoe logs` reads and writes.
@@ -110,37 +110,10 @@ fn write_line(
     Ok(())
 }
 
-/// `30s`, `10m`, `2h`, `1d` ago, or Unix seconds.
-pub fn parse_since(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    if let Ok(n) = text.parse::<i64>() {
-        return if (0..=i64::from(i32::MAX)).contains(&n) {
-            Ok(n)
-        } else {
-            Err(format!(
-                "--since {n}: Unix seconds must be between 0 and {}",
-                i32::MAX
-            ))
-        };
-    }
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let usage = || format!("--since `{text}`: use 30s, 10m, 2h, 1d or Unix seconds");
-    let n: i64 = number.parse().map_err(|_| usage())?;
-    let unit_secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(usage()),
-    };
-    let secs = n
-        .checked_mul(unit_secs)
-        .filter(|s| *s <= now_secs() as i64)
-        .ok_or_else(|| format!("--since `{text}` reaches back before 1970"))?;
-    Ok(now_secs() as i64 - secs)
+/// A `--since` value (see [`crate::model::time::parse_since`]) against
+/// the clock and the local time zone of this machine.
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    crate::model::time::parse_since(text, Utc::now(), &chrono::Local)
 }
 
 #[cfg(test)]
@@ -148,14 +121,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn since_accepts_durations_and_seconds() {
-        assert_eq!(parse_since("1700000000"), Ok(1_700_000_000));
-        let now = now_secs() as i64;
-        assert!((parse_since("10m").unwrap() - (now - 600)).abs() <= 1);
-        assert!((parse_since("2h").unwrap() - (now - 7200)).abs() <= 1);
-        assert!(parse_since("10x").is_err());
-        assert!(parse_since("m").is_err());
-        assert!(parse_since("200000000000000d").is_err(), "no overflow");
-        assert!(parse_since("99999999999").is_err());
+    fn since_reads_the_clock_and_names_the_forms_when_wrong() {
+        let now = Utc::now();
+        let ago = parse_since("10m").unwrap();
+        assert!(
+            (now - ago - chrono::TimeDelta::minutes(10))
+                .num_seconds()
+                .abs()
+                <= 1
+        );
+        assert_eq!(
+            parse_since("2026-11-29T10:00:00Z").map(|t| t.timestamp()),
+            Ok(1_795_946_400)
+        );
+        let err = parse_since("yesterday").unwrap_err();
+        assert!(
+            err.contains("`yesterday`") && err.contains("Unix seconds"),
+            "{err}"
+        );
     }
 }

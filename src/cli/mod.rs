@@ -3,6 +3,7 @@
 pub mod args;
 mod cluster_cmd;
 mod config_cmd;
+pub mod log_file;
 mod logs_cmd;
 mod shop_cmd;
 mod start_cmd;
@@ -68,6 +69,41 @@ pub struct Context {
 
 pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError> {
     let paths = Paths::from_env(env);
+    for warning in log_file::init(&paths.log_file, cli.verbose, env("ZOE_LOG").as_deref()) {
+        crate::warn_line!("zoe: warning: {warning}");
+    }
+    let verb = verb_name(cli.command.as_ref());
+    tracing::debug!("zoe {verb}: starting");
+    let result = run_verb(cli, env, cwd, paths);
+    match &result {
+        Ok(outcome) => tracing::debug!("zoe {verb}: done, exit {}", outcome.code),
+        Err(err) => tracing::info!("zoe {verb}: exit {}: {}", err.code, err.message),
+    }
+    result
+}
+
+/// What `zoe` was asked to do, for the log (not its arguments: they may
+/// hold parameter values).
+fn verb_name(command: Option<&Command>) -> &'static str {
+    match command {
+        None => "(no verb)",
+        Some(Command::Shop(ShopCommand::List)) => "shop list",
+        Some(Command::Shop(ShopCommand::Show { .. })) => "shop show",
+        Some(Command::Shop(ShopCommand::Check { .. })) => "shop check",
+        Some(Command::Shop(ShopCommand::Render { .. })) => "shop render",
+        Some(Command::Config(ConfigCommand::Paths)) => "config paths",
+        Some(Command::Config(ConfigCommand::Show)) => "config show",
+        Some(Command::Nodes) => "nodes",
+        Some(Command::Start { .. }) => "start",
+        Some(Command::Ps { .. }) => "ps",
+        Some(Command::Inspect { .. }) => "inspect",
+        Some(Command::Logs { .. }) => "logs",
+        Some(Command::Supervise { .. }) => "supervise",
+        Some(Command::Kill { .. }) => "kill",
+    }
+}
+
+fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Outcome, CliError> {
     let loaded = load_settings(cli.config.as_deref(), env, &paths)?;
     let (shop_dir, shop_origin) = resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd);
     let readonly = cli.readonly || loaded.settings.readonly;

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 /// process environment.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+/// The log file's name in the state directory.
+pub const LOG_FILE_NAME: &str = "zoe.log";
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Paths {
     /// Default settings file: `$XDG_CONFIG_HOME/zoe/config.toml`.
@@ -35,7 +38,7 @@ impl Paths {
         Paths {
             config_file: config_dir.join("config.toml"),
             cache_dir: base("XDG_CACHE_HOME", ".cache"),
-            log_file: state_dir.join("zoe.log"),
+            log_file: state_dir.join(LOG_FILE_NAME),
             themes_dir: config_dir.join("themes"),
             state_dir,
         }

@@ -101,6 +101,13 @@ pub async fn launch(
     events: &Events,
 ) -> Result<Launched, LaunchError> {
     let id = prepared.identity.id.to_string();
+    tracing::info!(
+        "launch {id} (`{}` of {} by {}): {} instances",
+        prepared.identity.name,
+        prepared.entry_id,
+        prepared.identity.owner,
+        prepared.instances.len()
+    );
     events.emit(Event::Status {
         execution: id.clone(),
         status: ExecutionStatus::Submitted,
@@ -108,6 +115,7 @@ pub async fn launch(
     });
     let nodes = cluster.snapshot_all(&settings.deployment_name, false).await;
     let plan = plan_on(&nodes, prepared, settings).map_err(|rejection| {
+        tracing::info!("launch {id}: nothing fits now: {rejection}");
         events.emit(Event::Status {
             execution: id.clone(),
             status: ExecutionStatus::Queued,
@@ -129,8 +137,21 @@ pub async fn launch(
         status: ExecutionStatus::Starting,
         reason: None,
     });
+    tracing::debug!(
+        "launch {id}: placed {}",
+        plan.placements
+            .iter()
+            .map(|p| format!("{}→{}", p.instance, p.node))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     match start_planned(cluster, settings, prepared, &plan, events).await {
         Ok(launched) => {
+            tracing::info!(
+                "launch {id}: running, {} containers ({} elastic deferred)",
+                launched.containers.len(),
+                launched.deferred.len()
+            );
             events.emit(Event::Status {
                 execution: id,
                 status: ExecutionStatus::Running,
@@ -156,6 +177,7 @@ pub async fn launch(
                     left.join(", ")
                 )
             };
+            tracing::warn!("launch {id} failed and was rolled back: {reason}");
             events.emit(Event::Status {
                 execution: id,
                 status: ExecutionStatus::Error,
@@ -347,12 +369,15 @@ pub async fn start_instance(
             host,
             container: started.id.clone(),
         }),
-        Err(err) => events.emit(Event::InstanceFailed {
-            execution,
-            instance,
-            host,
-            reason: err.to_string(),
-        }),
+        Err(err) => {
+            tracing::warn!("{execution}: starting {instance} on {host} failed: {err}");
+            events.emit(Event::InstanceFailed {
+                execution,
+                instance,
+                host,
+                reason: err.to_string(),
+            });
+        }
     }
     result
 }
@@ -421,6 +446,10 @@ pub async fn remove_execution(
     } else {
         hosts.to_vec()
     };
+    tracing::info!(
+        "removing execution {id} from {} (grace {grace_secs} s)",
+        targets.join(", ")
+    );
     let deployment = settings.deployment_name.clone();
     let shared = settings.network.is_some();
     let per_host = targets.iter().map(|host| {
@@ -449,6 +478,15 @@ pub async fn remove_execution(
             Ok(n) => removal.containers += n,
             Err(why) => removal.failed.push((host.clone(), why)),
         }
+    }
+    if removal.failed.is_empty() {
+        tracing::info!("removed execution {id}: {} containers", removal.containers);
+    } else {
+        tracing::warn!(
+            "removing execution {id}: {} containers removed; failed on {:?}",
+            removal.containers,
+            removal.failed
+        );
     }
     removal
 }

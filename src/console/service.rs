@@ -132,6 +132,7 @@ async fn serve(
         }
         Err(e) => {
             // the error says what to do (only damage advises removing it)
+            tracing::warn!("the engine cannot open the cache: {e}");
             let _ = reports.send(Report::Failed(e.to_string()));
             return;
         }

@@ -69,6 +69,10 @@ pub async fn supervise_pass(
             && !record.launcher.is_empty()
             && !crate::state::launcher_is_gone(&record.launcher)
         {
+            tracing::debug!(
+                "supervise: {} is being launched by another console: left alone",
+                view.id
+            );
             continue;
         }
         if view.status == ExecutionStatus::Running {
@@ -78,7 +82,24 @@ pub async fn supervise_pass(
     for (id, instance) in &report.removed {
         store.add_restart(&settings.deployment_name, id, instance)?;
     }
+    log_report(&report);
     Ok((report, seen))
+}
+
+/// What a pass did, for the log file.
+fn log_report(report: &SuperviseReport) {
+    for (id, reason) in &report.ended {
+        tracing::info!("supervise: ended {id}: {reason}");
+    }
+    for (id, instance) in &report.removed {
+        tracing::info!("supervise: {id}: removed dead elastic service {instance}");
+    }
+    for (id, instance, host) in &report.started {
+        tracing::info!("supervise: {id}: started elastic service {instance} on {host}");
+    }
+    for problem in &report.problems {
+        tracing::warn!("supervise: {problem}");
+    }
 }
 
 /// Stops what still runs of an execution whose essential service stopped.

@@ -54,6 +54,7 @@ pub struct LogRequest {
     pub follow: bool,
     /// Last N lines; `None` = all.
     pub tail: Option<u64>,
-    /// Unix seconds.
-    pub since: Option<i64>,
+    /// Only lines stamped at or after this. Docker takes whole seconds;
+    /// the fraction is applied here, line by line.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod record;
 pub mod status;
 pub mod text;
+pub mod time;
 pub mod view;
 
 pub use description::{

@@ -63,7 +63,9 @@ impl Store {
         match attempt(self.db()) {
             Ok(value) => Ok(value),
             Err(e) => {
-                self.spill_to_memory(self.fail(e))?;
+                let refused = self.fail(e);
+                tracing::warn!("cache write failed: {refused}");
+                self.spill_to_memory(refused)?;
                 attempt(self.db()).map_err(|e| self.fail(e))
             }
         }

@@ -23,6 +23,9 @@ impl Store {
             match store.setup() {
                 Ok(()) => return Ok(store),
                 Err(e) if is_busy(&e) && attempts < 100 => {
+                    if attempts == 0 {
+                        tracing::debug!("state cache {}: busy ({e}), waiting", path.display());
+                    }
                     attempts += 1;
                     std::thread::sleep(Duration::from_millis(50));
                 }
@@ -42,6 +45,7 @@ impl Store {
                 Ok(store)
             }
             Err(e) if e.is_unwritable() => {
+                tracing::warn!("{e}; reading it without saving");
                 let mut memory = blank(path)?;
                 let notice = match read_only(path).and_then(|file| copy(&file, &mut memory)) {
                     Ok(()) => None,
@@ -73,6 +77,9 @@ impl Store {
     }
 
     fn over(conn: Connection, path: &Path, notice: Option<String>) -> Store {
+        if let Some(notice) = &notice {
+            tracing::warn!("{notice}");
+        }
         Store {
             conn,
             path: path.to_path_buf(),
@@ -106,6 +113,10 @@ impl Store {
             why: format!("{}; copying it to memory failed too: {why}", refused.why),
             ..refused.clone()
         })?;
+        tracing::warn!(
+            "state cache {}: going on in memory, without saving",
+            self.path.display()
+        );
         let _ = self.memory.set(memory);
         let _ = self.unsaved.set(refused);
         Ok(())

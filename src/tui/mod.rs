@@ -32,6 +32,7 @@ use crate::config::theme::Theme;
 use crate::console::Console;
 use crate::console::launch::now_secs;
 use crate::console::service::{Ask, Report, spawn};
+use crate::model::time;
 use app::{App, ExecutionRow, Request, Update};
 use terminal::{Signaled, Signals, TerminalGuard, restore_terminal};
 
@@ -52,17 +53,22 @@ pub struct Setup {
 
 pub fn run(setup: Setup) -> io::Result<()> {
     let previous = std::panic::take_hook();
-    let log_file = setup.state_dir.join("zoe.log");
+    let log_file = setup.state_dir.join(crate::config::paths::LOG_FILE_NAME);
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().name() == Some(crate::console::service::ENGINE_THREAD) {
             // the UI is still running: never print over it; keep the details
+            // in the log file, written directly (whatever ZOE_LOG filters)
             let _ = std::fs::create_dir_all(log_file.parent().unwrap_or(std::path::Path::new(".")));
-            if let Ok(mut f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log_file)
+            if let Ok(mut f) = std::os::unix::fs::OpenOptionsExt::mode(
+                std::fs::OpenOptions::new().create(true).append(true),
+                0o600,
+            )
+            .open(&log_file)
             {
-                let _ = writeln!(f, "engine panic: {info}");
+                let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                let pid = std::process::id();
+                let line = format!("{now} [{pid}] ERROR zoe_console::tui: engine panic: {info}\n");
+                let _ = f.write_all(line.as_bytes()); // one append
             }
             return;
         }
@@ -201,7 +207,7 @@ fn to_update(report: Report) -> Update {
             records,
             views,
         } => {
-            let now = now_secs();
+            let now = chrono::Utc::now();
             let executions = records
                 .into_iter()
                 .map(|r| {
@@ -240,7 +246,7 @@ fn to_update(report: Report) -> Update {
                                 )
                             },
                         ),
-                        age: age(now.saturating_sub(r.submitted)),
+                        age: time::age(time::unix(r.submitted), now),
                         hosts: r.hosts.join(","),
                         reason: r.reason.clone().unwrap_or_default(),
                         id: r.id,
@@ -253,15 +259,6 @@ fn to_update(report: Report) -> Update {
                 .collect();
             Update::Cluster { nodes, executions }
         }
-    }
-}
-
-pub fn age(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
     }
 }
 

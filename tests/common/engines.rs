@@ -295,10 +295,12 @@ fn zoe_command(config: &Path, cache_home: &Path, args: &[&str]) -> Command {
 }
 
 /// The environment of a `zoe` run: the settings `config`, the state cache
-/// under `cache_home`, user `tester`, never a `DOCKER_HOST` of the caller's.
+/// under `cache_home` (and the log file beside it, never the user's own),
+/// user `tester`, never a `DOCKER_HOST` of the caller's.
 fn zoe_env<'a>(cmd: &'a mut Command, config: &Path, cache_home: &Path) -> &'a mut Command {
     cmd.env("ZOE_CONFIG", config)
         .env("XDG_CACHE_HOME", cache_home)
+        .env("XDG_STATE_HOME", cache_home.join("state"))
         .env("USER", "tester")
         .env_remove("DOCKER_HOST")
 }

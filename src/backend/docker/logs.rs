@@ -16,6 +16,7 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::query_parameters::{InspectContainerOptions, LogsOptions};
+use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 
 use super::client::describe;
@@ -60,42 +61,17 @@ fn split_timestamp_bytes(message: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// Seconds since the epoch of an RFC 3339 UTC timestamp (`…Z`), for `since`.
-pub fn timestamp_seconds(ts: &str) -> Option<i64> {
-    timestamp_key(ts).map(|(secs, _)| secs)
+/// The instant of an RFC 3339 timestamp as Docker writes it
+/// (`2026-11-22T04:50:01.123456789Z`). Timestamps compare by value, not as
+/// text: a fraction may be written with fewer digits, and a zone other
+/// than `Z` is honoured.
+pub fn timestamp(ts: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(ts).ok().map(|t| t.to_utc())
 }
 
-/// (seconds, nanoseconds) of an RFC 3339 UTC timestamp: timestamps compare
-/// by value, not as text (a fraction may be written with fewer digits).
-pub fn timestamp_key(ts: &str) -> Option<(i64, u32)> {
-    let (date, time) = ts.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>());
-    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let mut t = time.get(..8)?.split(':').map(|p| p.parse::<i64>());
-    let (hh, mm, ss) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
-    let fraction = time.get(8..).unwrap_or("");
-    let nanos = match fraction.strip_prefix('.') {
-        Some(f) => {
-            let digits: String = f.chars().take_while(char::is_ascii_digit).take(9).collect();
-            if digits.is_empty() {
-                return None;
-            }
-            format!("{digits:0<9}").parse::<u32>().ok()?
-        }
-        None => 0,
-    };
-    // days from civil (Howard Hinnant's algorithm)
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hh * 3600 + mm * 60 + ss, nanos))
+/// Seconds since the epoch of an RFC 3339 timestamp, for `since`.
+pub fn timestamp_seconds(ts: &str) -> Option<i64> {
+    timestamp(ts).map(|t| t.timestamp())
 }
 
 /// Joins Docker's log messages back into lines, per stream: a message
@@ -156,18 +132,28 @@ impl LineAssembler {
 /// many lines with that timestamp were delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Position {
-    key: (i64, u32),
+    at: DateTime<Utc>,
     count: u64,
 }
 
-/// Skips, after a resume, exactly the lines already delivered.
+/// Skips, after a resume, exactly the lines already delivered, and lines
+/// stamped before the `since` asked for (Docker only goes by the second).
 #[derive(Debug, Default)]
 pub struct ResumeFilter {
+    floor: Option<DateTime<Utc>>,
     delivered: [Option<Position>; 2],
     skipping: [Option<Position>; 2],
 }
 
 impl ResumeFilter {
+    /// A filter that also drops lines stamped before `since`.
+    pub fn since_at(since: Option<DateTime<Utc>>) -> ResumeFilter {
+        ResumeFilter {
+            floor: since,
+            ..ResumeFilter::default()
+        }
+    }
+
     /// The stream was reopened: what comes next starts over at `since`.
     pub fn reopen(&mut self) {
         self.skipping = self.delivered.clone();
@@ -187,7 +173,7 @@ impl ResumeFilter {
         self.delivered
             .iter()
             .flatten()
-            .map(|p| p.key.0.saturating_sub(1))
+            .map(|p| p.at.timestamp().saturating_sub(1))
             .min()
     }
 
@@ -196,22 +182,25 @@ impl ResumeFilter {
     /// be placed and are always new.
     pub fn admit(&mut self, stderr: bool, ts: &str) -> bool {
         let stream = usize::from(stderr);
-        let Some(key) = timestamp_key(ts) else {
+        let Some(at) = timestamp(ts) else {
             return true;
         };
+        if self.floor.is_some_and(|floor| at < floor) {
+            return false;
+        }
         if let Some(skip) = &mut self.skipping[stream] {
-            if key < skip.key {
+            if at < skip.at {
                 return false;
             }
-            if key == skip.key && skip.count > 0 {
+            if at == skip.at && skip.count > 0 {
                 skip.count -= 1;
                 return false;
             }
             self.skipping[stream] = None;
         }
         match &mut self.delivered[stream] {
-            Some(p) if p.key == key => p.count += 1,
-            slot => *slot = Some(Position { key, count: 1 }),
+            Some(p) if p.at == at => p.count += 1,
+            slot => *slot = Some(Position { at, count: 1 }),
         }
         true
     }
@@ -232,9 +221,9 @@ pub fn follow(
             docker,
             container,
             instance,
+            resume: ResumeFilter::since_at(request.since),
             request,
             assembler: LineAssembler::default(),
-            resume: ResumeFilter::default(),
             attempts: 0,
             open: None,
             multiplexed: false,
@@ -271,7 +260,7 @@ impl Follower {
         let since = if resuming {
             self.resume.since().unwrap_or(0)
         } else {
-            self.request.since.unwrap_or(0)
+            self.request.since.map_or(0, |t| t.timestamp())
         };
         self.assembler.reset();
         self.resume.reopen();
@@ -354,6 +343,14 @@ impl Follower {
                 }
             }
             if !lines.is_empty() {
+                if self.attempts > 0 {
+                    tracing::info!(
+                        "log stream of {} ({}) resumed after {} attempts",
+                        self.instance,
+                        short(&self.container),
+                        self.attempts
+                    );
+                }
                 self.attempts = 0;
             }
             self.multiplexed = multiplexed;
@@ -364,9 +361,31 @@ impl Follower {
                 }
                 Some(error) => {
                     // unknown (daemon unreachable, e.g. restarting): keep trying
-                    let running = !missing && self.is_running().await != Some(false);
+                    let state = if missing {
+                        Some(false)
+                    } else {
+                        self.is_running().await
+                    };
+                    let running = state != Some(false);
                     let resume = self.request.follow && running && self.attempts < 60;
                     if resume {
+                        let why = error.as_deref().unwrap_or("it ended");
+                        let daemon = if state.is_none() {
+                            " (daemon unreachable)"
+                        } else {
+                            ""
+                        };
+                        let retry = format!(
+                            "log stream of {} ({}) broke: {why}{daemon}; reopening it, attempt {}",
+                            self.instance,
+                            short(&self.container),
+                            self.attempts + 1
+                        );
+                        if self.attempts == 0 {
+                            tracing::warn!("{retry}");
+                        } else {
+                            tracing::debug!("{retry}");
+                        }
                         if lines.is_empty() {
                             self.attempts += 1;
                             tokio::time::sleep(Duration::from_millis(
@@ -391,6 +410,12 @@ impl Follower {
                         }
                     }
                     if let Some(why) = error {
+                        tracing::warn!(
+                            "log stream of {} ({}) lost: {why} ({} attempts to reopen it)",
+                            self.instance,
+                            short(&self.container),
+                            self.attempts
+                        );
                         lines.push(Err(format!("{}: log stream lost: {why}", self.instance)));
                     }
                     if lines.is_empty() {
@@ -435,6 +460,11 @@ impl Follower {
     }
 }
 
+/// A container id as `docker ps` shows it.
+fn short(container: &str) -> &str {
+    container.get(..12).unwrap_or(container)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,13 +497,24 @@ mod tests {
         assert_eq!(timestamp_seconds("garbage"), None);
         // by value, not as text: .0573 is earlier than .057324683
         assert!(
-            timestamp_key("2026-11-22T04:50:01.0573Z")
-                < timestamp_key("2026-11-22T04:50:01.057324683Z")
+            timestamp("2026-11-22T04:50:01.0573Z") < timestamp("2026-11-22T04:50:01.057324683Z")
         );
+        let key = |ts: &str| timestamp(ts).map(|t| (t.timestamp(), t.timestamp_subsec_nanos()));
         assert_eq!(
-            timestamp_key("2026-11-22T04:50:01.5Z"),
+            key("2026-11-22T04:50:01.5Z"),
             Some((1_795_323_001, 500_000_000))
         );
+        assert_eq!(
+            key(TS),
+            Some((1_795_323_001, 123_456_789)),
+            "nanoseconds, as Docker writes them"
+        );
+        assert_eq!(
+            timestamp("2026-11-22T05:50:01.5+01:00"),
+            timestamp("2026-11-22T04:50:01.5Z")
+        );
+        assert_eq!(timestamp("2026-11-22T04:50:01"), None, "no zone");
+        assert_eq!(timestamp("2026-13-22T04:50:01Z"), None);
     }
 
     fn assemble(chunks: &[(bool, Vec<u8>)]) -> Vec<(bool, String, Vec<u8>)> {
@@ -607,5 +648,31 @@ mod tests {
             })
             .count();
         assert_eq!(delivered, 1000);
+    }
+
+    #[test]
+    fn lines_before_a_sub_second_since_are_dropped() {
+        // Docker sends everything from the whole second; the rest of the
+        // fraction is filtered here
+        let since = timestamp("2026-11-22T04:50:01.5Z");
+        let mut f = ResumeFilter::since_at(since);
+        let kept: Vec<&str> = [
+            "2026-11-22T04:50:01.0Z",
+            "2026-11-22T04:50:01.499999999Z",
+            "2026-11-22T04:50:01.5Z",
+            "2026-11-22T04:50:01.7Z",
+            "not a timestamp",
+        ]
+        .into_iter()
+        .filter(|ts| f.admit(false, ts))
+        .collect();
+        assert_eq!(
+            kept,
+            [
+                "2026-11-22T04:50:01.5Z",
+                "2026-11-22T04:50:01.7Z",
+                "not a timestamp"
+            ]
+        );
     }
 }
