@@ -346,3 +346,39 @@ impl Targets {
         .flatten()
     }
 }
+
+impl Targets {
+    /// Changes to this deployment's workloads on `name` as they happen
+    /// (started, died, killed for memory, removed…), so that a watcher
+    /// looks at once instead of waiting for its next periodic look. The
+    /// stream reconnects by itself when the target goes away and comes
+    /// back; it never ends.
+    pub fn watch(&self, name: &str, deployment: &str) -> impl Stream<Item = ()> + 'static + use<> {
+        let targets = self.clone();
+        let (name, deployment) = (name.to_string(), deployment.to_string());
+        futures::stream::unfold(0u32, move |failures| {
+            let targets = targets.clone();
+            let (name, deployment) = (name.clone(), deployment.clone());
+            async move {
+                // a target that is down: try again, less often over time
+                // (and never in a tight loop when a stream ends at once)
+                let wait = Duration::from_secs(1 + u64::from(failures.min(6)) * 5);
+                if failures > 0 {
+                    tokio::time::sleep(wait).await;
+                }
+                match targets.docker(&name).await {
+                    // one item per change; when the connection breaks, the
+                    // next round reconnects (the periodic look covers the gap)
+                    Ok((client, _)) => {
+                        Some((docker::events::changes(client, deployment).boxed(), 1))
+                    }
+                    Err(e) => {
+                        tracing::debug!("watching {name}: {e}");
+                        Some((futures::stream::empty().boxed(), failures + 1))
+                    }
+                }
+            }
+        })
+        .flatten()
+    }
+}

@@ -49,7 +49,7 @@ impl Session<'_> {
 /// nothing fits now is exit 3.
 pub fn engine_error(err: EngineError) -> CliError {
     match err {
-        EngineError::NoRoom { message, .. } => CliError {
+        EngineError::NoRoom { message, .. } | EngineError::NeverFits(message) => CliError {
             message,
             code: start_cmd::EXIT_NO_ROOM,
         },

@@ -618,6 +618,18 @@ impl Engine {
         })
     }
 
+    /// A `()` whenever something of this deployment changes on any target
+    /// (a container started, died, was removed…): the cue to look again.
+    pub fn changes(&self) -> impl Stream<Item = ()> + 'static + use<> {
+        let deployment = self.deployment().to_string();
+        futures::stream::select_all(
+            self.cluster
+                .names()
+                .into_iter()
+                .map(|name| self.cluster.watch(&name, &deployment).boxed_local()),
+        )
+    }
+
     /// One supervision pass (what Zoe's scheduler loop does).
     pub async fn supervise(
         &self,

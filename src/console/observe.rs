@@ -31,6 +31,7 @@ pub async fn observe(
     with_usage: bool,
 ) -> Result<Observation, StateError> {
     let deployment = settings.deployment_name.as_str();
+    let looked_at = now_secs();
     let nodes = cluster.snapshot_all(deployment, with_usage).await;
     let now = now_secs();
     let mut views = executions_from_nodes(&nodes, now);
@@ -42,6 +43,7 @@ pub async fn observe(
     let answered = Answered {
         hosts: &online,
         all_configured: online.len() == nodes.len(),
+        looked_at,
     };
     let report = reconcile(store, deployment, &views, answered, now)?;
     for id in &report.interrupted {

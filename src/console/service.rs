@@ -147,6 +147,9 @@ async fn serve(
     let (look_tx, mut look_rx) = unbounded_channel::<Report>();
     let mut looking = false;
     let mut refresh_pending = false;
+    // changes on the targets (a container died…): look at once, not at the
+    // next periodic look
+    let mut changes = engine.changes();
     let notify = |engine: &Engine, reports: &UnboundedSender<Report>| {
         for notice in engine.take_notices() {
             let _ = reports.send(Report::Notice(notice));
@@ -189,6 +192,13 @@ async fn serve(
                     // look again soon if something asked for it meanwhile
                     next_look = tokio::time::Instant::now() + if refresh_pending { Duration::from_millis(200) } else { REFRESH_EVERY };
                     refresh_pending = false;
+                }
+            }
+            Some(()) = changes.next() => {
+                if looking {
+                    refresh_pending = true;
+                } else {
+                    next_look = next_look.min(tokio::time::Instant::now() + Duration::from_millis(300));
                 }
             }
             event = event_rx.recv() => {

@@ -46,18 +46,49 @@ pub async fn supervise_pass(
     let seen = observe(cluster, settings, store, with_usage).await?;
     let mut report = SuperviseReport::default();
     let mut nodes = seen.nodes.clone();
+    // Executions whose essential service stopped: their end is recorded and
+    // announced first (a front shows it at once), then what still runs of
+    // all of them is stopped at the same time.
+    let ending: Vec<&ExecutionView> = seen
+        .views
+        .iter()
+        .filter(|v| !v.status.is_active())
+        .collect();
+    for view in &ending {
+        let changed = match &view.reason {
+            Some(reason) => store.set_status(
+                &settings.deployment_name,
+                &view.id,
+                view.status,
+                Some(reason),
+                now_secs(),
+            )?,
+            None => false,
+        };
+        let still_running = view
+            .instances
+            .iter()
+            .any(|i| i.state == BackendState::Started);
+        if changed || still_running {
+            events.emit(Event::Status {
+                execution: view.id.clone(),
+                status: view.status,
+                reason: view.reason.clone(),
+            });
+        }
+    }
+    let ended = futures::future::join_all(
+        ending
+            .iter()
+            .map(|view| end_execution(cluster, settings, view, &seen.nodes)),
+    )
+    .await;
+    for done in ended {
+        report.ended.extend(done.ended);
+        report.problems.extend(done.problems);
+    }
     for view in &seen.views {
         if !view.status.is_active() {
-            end_execution(cluster, settings, view, &seen.nodes, &mut report).await;
-            if let Some(reason) = &view.reason {
-                store.set_status(
-                    &settings.deployment_name,
-                    &view.id,
-                    view.status,
-                    Some(reason),
-                    now_secs(),
-                )?;
-            }
             continue;
         }
         // another console is still creating it: not ours to touch yet
@@ -102,14 +133,15 @@ fn log_report(report: &SuperviseReport) {
     }
 }
 
-/// Stops what still runs of an execution whose essential service stopped.
+/// Stops what still runs of an execution whose essential service stopped,
+/// every container at once.
 async fn end_execution(
     cluster: &Cluster,
     settings: &Settings,
     view: &ExecutionView,
     nodes: &[NodeSnapshot],
-    report: &mut SuperviseReport,
-) {
+) -> SuperviseReport {
+    let mut report = SuperviseReport::default();
     let running: Vec<(&str, &str)> = nodes
         .iter()
         .flat_map(|n| n.services.iter().map(move |s| (n.name.as_str(), s)))
@@ -117,19 +149,20 @@ async fn end_execution(
         .map(|(host, s)| (host, s.id.as_str()))
         .collect();
     if running.is_empty() {
-        return;
+        return report;
     }
-    for (host, container) in running {
-        if let Err(e) = cluster
-            .stop(host, container, settings.stop_grace_secs)
-            .await
-        {
+    let stops = running
+        .iter()
+        .map(|(host, container)| cluster.stop(host, container, settings.stop_grace_secs));
+    for result in futures::future::join_all(stops).await {
+        if let Err(e) = result {
             report.problems.push(format!("{}: {e}", view.id));
         }
     }
     report
         .ended
         .push((view.id.clone(), view.reason.clone().unwrap_or_default()));
+    report
 }
 
 /// Rebuilds the instances of an execution from its labels.

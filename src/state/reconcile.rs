@@ -29,12 +29,22 @@ pub struct ReconcileReport {
 pub struct Answered<'a> {
     pub hosts: &'a [String],
     pub all_configured: bool,
+    /// The second the look at the cluster began. A record launched or
+    /// started at or after it may have containers this look could not see
+    /// yet: it is not judged by this look (the next one does).
+    pub looked_at: u64,
 }
 
 impl Answered<'_> {
     /// Absence from the cluster means something for this record: every host
-    /// it was on answered (another console may know hosts we do not).
+    /// it was on answered (another console may know hosts we do not), and
+    /// the look began after the record was launched and started.
     fn covers(&self, record: &ExecutionRecord) -> bool {
+        let newer = record.submitted >= self.looked_at
+            || record.started.is_some_and(|at| at >= self.looked_at);
+        if newer {
+            return false;
+        }
         if record.hosts.is_empty() {
             self.all_configured
         } else {

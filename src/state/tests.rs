@@ -26,12 +26,14 @@ fn record(id: &str, status: ExecutionStatus, submitted: u64, launcher: &str) -> 
 const ALL: Answered<'static> = Answered {
     hosts: &[],
     all_configured: true,
+    looked_at: u64::MAX,
 };
 
 fn answered(hosts: &[String], all: bool) -> Answered<'_> {
     Answered {
         hosts,
         all_configured: all,
+        looked_at: u64::MAX,
     }
 }
 
@@ -609,4 +611,32 @@ fn reconcile_fills_in_the_endpoints_a_launch_could_not_record() {
         store.get("prod", "e2").unwrap().unwrap().endpoints,
         endpoints
     );
+}
+
+#[test]
+fn a_record_started_after_the_look_began_is_not_judged_by_it() {
+    // a launch recorded and running while a look that began before it was
+    // still reading the hosts: that look saw none of its containers
+    let store = Store::open_in_memory().unwrap();
+    let mut r = record("fresh1", ExecutionStatus::Running, 100, &dead_launcher());
+    r.started = Some(102);
+    store.insert(&r).unwrap();
+    let look = Answered {
+        hosts: &[],
+        all_configured: true,
+        looked_at: 101,
+    };
+    let report = reconcile(&store, "prod", &[], look, 103).unwrap();
+    assert!(report.closed.is_empty(), "{report:?}");
+    assert_eq!(
+        store.get("prod", "fresh1").unwrap().unwrap().status,
+        ExecutionStatus::Running
+    );
+    // a look that began after it started does judge it
+    let later = Answered {
+        looked_at: 103,
+        ..look
+    };
+    let report = reconcile(&store, "prod", &[], later, 104).unwrap();
+    assert_eq!(report.closed, vec!["fresh1".to_string()]);
 }

@@ -24,7 +24,9 @@ use super::views::shop::{ShopState, visible_entries};
 use super::views::{confirm, executions, form, logs, nodes, shop};
 use crate::config::theme::Theme;
 use crate::console::catalog::Entry;
+use crate::console::events::Event;
 use crate::console::{Console, Prepared};
+use crate::model::ExecutionStatus;
 
 pub use super::data::{Data, ExecutionRow, Update};
 pub use super::views::executions::ExecSort;
@@ -106,6 +108,8 @@ pub struct App {
     pub command: String,
     /// A message for the status line: (text, is an error).
     pub message: Option<(String, bool)>,
+    /// The clock (Unix seconds), set every second while ages are shown.
+    pub now: u64,
     pub user: String,
     pub deployment: String,
     pub readonly: bool,
@@ -122,6 +126,24 @@ pub struct App {
 }
 
 impl App {
+    /// How long ago `at` (Unix seconds) was, by the UI's clock.
+    pub fn age(&self, at: u64) -> String {
+        crate::model::time::age(
+            crate::model::time::unix(at),
+            crate::model::time::unix(self.now),
+        )
+    }
+
+    /// The clock moved on: whether the screen shows ages that changed.
+    pub fn tick(&mut self, now: u64) {
+        if now != self.now {
+            self.now = now;
+            if matches!(self.view, View::Executions | View::Nodes) {
+                self.dirty = true;
+            }
+        }
+    }
+
     pub fn new(console: Console, theme: Theme, user: String) -> App {
         let styles = Styles::from_theme(&theme);
         let deployment = console.settings().deployment_name.clone();
@@ -141,6 +163,7 @@ impl App {
             pending: None,
             command: String::new(),
             message: None,
+            now: 0,
             user,
             deployment,
             readonly: false,
@@ -216,6 +239,37 @@ impl App {
             Update::Notice(text) => self.message = Some((format!("warning: {text}"), true)),
             // events can arrive after the launch reported its end: only the
             // launch under way has a progress panel
+            // a status change shows at once in the executions table (an
+            // execution being torn down, a launch waiting in the queue)
+            Update::Progress(Event::Status {
+                execution,
+                status,
+                reason,
+            }) if self.data.executions.iter().any(|e| e.id == execution)
+                || self.data.launching.as_deref() == Some(execution.as_str()) =>
+            {
+                if let Some(row) = self.data.executions.iter_mut().find(|e| e.id == execution) {
+                    row.status = status;
+                    row.reason = reason.clone().unwrap_or_default();
+                }
+                if self.data.launching.as_deref() == Some(execution.as_str()) {
+                    if status == ExecutionStatus::Queued {
+                        self.message = Some((
+                            format!(
+                                "{execution} waits in the queue: {}; it starts by itself when there is room",
+                                reason.as_deref().unwrap_or("no room now")
+                            ),
+                            false,
+                        ));
+                    } else if let Some(error) = self.data.on_progress(Event::Status {
+                        execution,
+                        status,
+                        reason,
+                    }) {
+                        self.message = Some((error, true));
+                    }
+                }
+            }
             Update::Progress(event)
                 if self.data.launching.as_deref() == Some(super::data::event_execution(&event)) =>
             {

@@ -20,7 +20,9 @@ pub struct ExecutionRow {
     pub status: ExecutionStatus,
     pub up: String,
     pub hosts: String,
-    pub age: String,
+    /// When it was submitted (Unix seconds): its age is drawn from this
+    /// and the clock, so it ticks.
+    pub submitted: u64,
     pub reason: String,
     pub parameters: Vec<(String, String)>,
     pub instances: Vec<InstanceView>,

@@ -32,7 +32,6 @@ use crate::config::theme::Theme;
 use crate::console::Console;
 use crate::console::launch::now_secs;
 use crate::console::service::{Ask, Report, spawn};
-use crate::model::time;
 use app::{App, ExecutionRow, Request, Update};
 use terminal::{Signaled, Signals, TerminalGuard, restore_terminal};
 
@@ -100,12 +99,18 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let mut keys = EventStream::new();
     let mut engine_gone = false;
     let mut died_of = None;
+    // ages tick: once a second the clock moves on (a redraw only when the
+    // view shows ages)
+    let mut clock = tokio::time::interval(std::time::Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    app.now = now_secs();
     loop {
         if app.dirty {
             terminal.draw(|frame| views::draw(frame, &mut app))?;
             app.dirty = false;
         }
         tokio::select! {
+            _ = clock.tick() => app.tick(now_secs()),
             event = keys.next() => match event {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     let request = app.on_key(key);
@@ -207,7 +212,6 @@ fn to_update(report: Report) -> Update {
             records,
             views,
         } => {
-            let now = chrono::Utc::now();
             let executions = records
                 .into_iter()
                 .map(|r| {
@@ -246,7 +250,7 @@ fn to_update(report: Report) -> Update {
                                 )
                             },
                         ),
-                        age: time::age(time::unix(r.submitted), now),
+                        submitted: r.submitted,
                         hosts: r.hosts.join(","),
                         reason: r.reason.clone().unwrap_or_default(),
                         id: r.id,

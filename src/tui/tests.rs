@@ -29,6 +29,9 @@ use crate::config::theme::load_theme;
 use crate::model::{ExecutionStatus, GIB};
 use crate::shop::{Limits, load_shop};
 
+/// The UI's clock in these tests.
+const NOW: u64 = 1_795_000_000;
+
 fn app(theme: &str) -> App {
     let shop = load_shop(
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shop"),
@@ -44,6 +47,7 @@ fn app(theme: &str) -> App {
         load_theme(theme, None, false).unwrap(),
         "alice".into(),
     );
+    app.now = NOW;
     let mut local = NodeSnapshot::offline(
         "local",
         "unix:///run/docker.sock".into(),
@@ -92,7 +96,7 @@ fn app(theme: &str) -> App {
         status,
         up: up.into(),
         hosts: "local".into(),
-        age: "5m".into(),
+        submitted: NOW - 300,
         reason: reason.into(),
         parameters: vec![("worker-service_count".into(), "2".into())],
         instances: Vec::new(),
@@ -712,3 +716,37 @@ fn a_launch_panel_fits_any_terminal() {
 
 #[path = "tests_keys.rs"]
 mod keys;
+
+#[test]
+fn ages_tick_and_status_changes_show_at_once() {
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    let before = render(&mut a, 160, 48);
+    assert!(before.contains("5m"), "{before}");
+    a.dirty = false;
+    a.tick(NOW + 65);
+    assert!(a.dirty, "a new second redraws the executions view");
+    let after = render(&mut a, 160, 48);
+    assert!(after.contains("6m") && !after.contains(" 5m "), "{after}");
+    // an execution being torn down shows it before the next look
+    a.on_update(Update::Progress(crate::console::events::Event::Status {
+        execution: "1ibx0a2b3c".into(),
+        status: crate::model::ExecutionStatus::Error,
+        reason: Some("Essential service master0 died: it exited with code 137".into()),
+    }));
+    let row = a
+        .data
+        .executions
+        .iter()
+        .find(|e| e.id == "1ibx0a2b3c")
+        .unwrap();
+    assert_eq!(row.status, crate::model::ExecutionStatus::Error);
+    assert!(row.reason.contains("code 137"));
+    let screen = render(&mut a, 160, 48);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("1ibx0a2b3c") && l.contains("error")),
+        "{screen}"
+    );
+}

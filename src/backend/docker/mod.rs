@@ -1,6 +1,7 @@
 //! The Docker Engine backend (spec §7).
 
 pub mod client;
+pub mod events;
 mod explain;
 pub mod logs;
 pub mod node;

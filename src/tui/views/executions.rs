@@ -238,7 +238,7 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
                     status_style(app, e.status),
                 )),
                 Cell::from(e.up.clone()),
-                Cell::from(e.age.clone()),
+                Cell::from(app.age(e.submitted)),
             ];
             if wide {
                 cells.insert(2, Cell::from(e.entry.clone()));

@@ -236,7 +236,7 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
     for e in &waiting {
         lines.push(Line::from(vec![
             Span::styled(format!("{} {} ", e.id, e.name), s.warning),
-            Span::styled(e.age.clone(), s.muted),
+            Span::styled(app.age(e.submitted), s.muted),
         ]));
         for why in e.reason.lines().take(3) {
             lines.push(Line::from(Span::styled(
