@@ -1,6 +1,7 @@
-//! Container labels: Zoe's (spec §7.4), so existing Zoe tooling keeps
-//! working, plus ours, so that another console on another machine can
-//! rebuild an execution from the cluster alone.
+//! Container labels: Zoe's `zoe_*` ones (its tooling filters on
+//! `zoe_deployment_name`), so existing Zoe tooling keeps working, plus ours,
+//! so that another console on another machine can rebuild an execution
+//! from the cluster alone.
 
 use std::collections::HashMap;
 

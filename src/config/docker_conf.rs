@@ -1,15 +1,16 @@
-//! Zoe's `docker.conf` (spec §7.1): an INI file, one section per Docker
-//! host, read with Python `configparser` semantics — `key: value` or
+//! Zoe's `docker.conf`: an INI file, one section per Docker host (see
+//! <https://github.com/DistributedSystemsGroup/zoe/blob/master/zoe_master/backends/docker/config.py>),
+//! read with Python `configparser` semantics — `key: value` or
 //! `key = value`, `#`/`;` comment lines, case-insensitive keys, indented
 //! continuation lines, and a `[DEFAULT]` section whose keys every host
 //! inherits unless it sets its own.
 //!
-//! Quirks of spec §16 and how we treat them:
-//! * §16.1 the docs say `address`, the code reads `docker_address`: we
+//! Zoe's quirks and how we treat them:
+//! * the docs say `address`, the code reads `docker_address`: we
 //!   accept `address` as an alias, with a warning.
-//! * §7.1 labels are split on `,` without trimming in Zoe: we trim them and
+//! * labels are split on `,` without trimming in Zoe: we trim them and
 //!   drop empty ones (`gpu, ssd` means `gpu` and `ssd`).
-//! * §16.11 `external_address` must be an IP literal in Zoe (a database
+//! * `external_address` must be an IP literal in Zoe (a database
 //!   column type): we also accept a host name, it only ends up in URLs.
 //! * A host section missing a required key is skipped with an error, as in
 //!   Zoe; the other hosts still load.

@@ -1,6 +1,6 @@
 //! Executions as the cluster shows them: containers grouped by their
 //! execution labels, across hosts, with a status derived the way Zoe's
-//! scheduler would see it (spec §5). Pure: unit-tested without Docker.
+//! scheduler would see it. Pure: unit-tested without Docker.
 
 use std::collections::BTreeMap;
 
@@ -135,7 +135,7 @@ fn expected_essentials(description: &serde_json::Value) -> Option<u64> {
     )
 }
 
-/// Status from the containers alone (spec §5.1, §5.4): an essential
+/// Status from the containers alone, Zoe's rule: an essential
 /// instance that is dead ends the execution (a batch ZApp whose services all
 /// exited 0 has finished); all essential instances started means running;
 /// otherwise it is starting.
@@ -146,7 +146,7 @@ pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option
         .filter(|i| matches!(i.state, BackendState::Dead | BackendState::OomKilled))
         .collect();
     if !dead.is_empty() {
-        // Any essential instance that stops ends the execution (spec §5.4).
+        // Any essential instance that stops ends the execution (as in Zoe).
         // A clean exit (code 0) means it finished: terminated, with that
         // reason. A crash is shown as an error, with how it died.
         let clean = |i: &InstanceView| {
@@ -346,7 +346,7 @@ mod tests {
 
     #[test]
     fn a_vanished_essential_container_counts_as_dead() {
-        // §16.25: a container removed behind our back is treated as dead.
+        // A container removed behind our back is treated as dead (Zoe misses it).
         let v = view(vec![inst("m0", true, BackendState::Started, None)], Some(2));
         let (status, reason) = derive_status(&v, NOW);
         assert_eq!(status, ExecutionStatus::Error);

@@ -383,8 +383,8 @@ pub async fn start_instance(
 }
 
 /// URLs of an instance's published ports: `url_template` with `{ip_port}`
-/// = `<external address>:<host port>` and `{proxy_path}` empty (spec §16.8:
-/// Zoe crashes on it without its proxy; we substitute nothing).
+/// = `<external address>:<host port>` and `{proxy_path}` empty (Zoe crashes
+/// on it without its Træfik proxy; we substitute nothing).
 pub fn endpoints_of(
     instance: &crate::model::Instance,
     external: &str,

@@ -1,4 +1,4 @@
-//! Admission before placement: Zoe's quota rules (spec §9.1) as a pure
+//! Admission before placement: Zoe's quota rules (0 = unlimited) as a pure
 //! check. Until users, roles and quotas exist every owner has the unlimited
 //! quota (all zeros), so everything is admitted; the users issue plugs a
 //! real quota in here.
@@ -33,7 +33,7 @@ pub fn demand_of(description: &Description) -> (u64, f64) {
     (description.memory_demand(), cores)
 }
 
-/// Zoe's admission (spec §9.1): refuse past the concurrent-executions
+/// Zoe's admission: refuse past the concurrent-executions
 /// limit, then past the cores or memory limit (saying by how much).
 pub fn admit(quota: &Quota, usage: &Usage, description: &Description) -> Result<(), String> {
     if quota.concurrent_executions != 0 && usage.executions >= quota.concurrent_executions {

@@ -1,5 +1,6 @@
 //! One supervision pass, what Zoe's scheduler loop does between requests
-//! (spec §5.4, §6.4), for a console that talks to the hosts directly:
+//! (dead services, then elastic growth), for a console that talks to the
+//! hosts directly:
 //! * an execution whose essential service stopped is ended: its other
 //!   services are stopped (kept, so their logs stay readable) and the
 //!   reason recorded;
@@ -231,7 +232,7 @@ async fn grow_elastic(
     if missing.is_empty() {
         return;
     }
-    // dead elastic containers go first (spec §5.4: terminated, then re-placed)
+    // dead elastic containers go first (as in Zoe: terminated, then re-placed)
     for d in &dead {
         let container = nodes
             .iter()

@@ -1,4 +1,5 @@
-//! The ZApp description, format version 3 (spec §2), as plain typed data.
+//! The ZApp description, format version 3 (the only one Zoe accepts), as
+//! plain typed data.
 //!
 //! These types serialise back to exactly the JSON shape Zoe reads, so a
 //! rendered description can be fed to a Zoe installation unchanged. They are
@@ -10,7 +11,8 @@ use serde::Serialize;
 /// Bytes in one GiB (Zoe's `2^30`).
 pub const GIB: u64 = 1 << 30;
 
-/// Cores given to a service whose `cores.min` is null (spec §2.5 step 3).
+/// Cores given to a service whose `cores.min` is null (Zoe's validation sets
+/// it to 0.1).
 pub const DEFAULT_CORES: f64 = 0.1;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,7 +34,8 @@ pub struct ServiceGroup {
     pub essential_count: u32,
     pub resources: Resources,
     pub ports: Vec<Port>,
-    /// `[name, value]` pairs, in order; values may hold templates (spec §3).
+    /// `[name, value]` pairs, in order; values (not names) may hold
+    /// `{key}` templates.
     pub environment: Vec<(String, String)>,
     pub volumes: Vec<Volume>,
     /// `None` keeps the image's default command; serialised as `null`
@@ -119,7 +122,7 @@ impl Volume {
 }
 
 impl ServiceGroup {
-    /// Reserved memory in bytes; a null minimum counts as 0 (spec §2.3).
+    /// Reserved memory in bytes; a null minimum counts as 0, as in Zoe's sums.
     pub fn memory_min(&self) -> u64 {
         self.resources.memory.min.unwrap_or(0)
     }

@@ -1,4 +1,5 @@
-//! Execution identity: ids, names, owners (spec §4 naming).
+//! Execution identity: ids, names, owners; an instance is named
+//! `<instance>-<execution id>-<deployment>`.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -146,7 +147,7 @@ pub struct ExecutionIdentity {
 
 impl ExecutionIdentity {
     /// `<instance>-<execution id>-<deployment>`: container name, hostname and
-    /// DNS name of one service instance (spec §4).
+    /// DNS name of one service instance (Zoe's names, so they resolve alike).
     pub fn dns_name(&self, instance: &str) -> String {
         format!("{instance}-{}-{}", self.id, self.deployment)
     }

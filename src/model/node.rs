@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-/// A container's state as Zoe sees it (spec §5.3).
+/// A container's state as Zoe sees it: anything but `started` counts as dead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BackendState {
@@ -94,7 +94,8 @@ pub struct ForeignContainer {
     pub reason: String,
 }
 
-/// What a node has and carries (spec §7.6), or why it cannot be read.
+/// What a node has and carries (an unreachable node is offline, never a
+/// placement target), or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeSnapshot {
     pub name: String,

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How a node is chosen among those that fit (spec §6.3).
+/// How a node is chosen among those that fit: `average` spreads, `waterfill`
+/// packs (both prefer nodes with fewer labels), `random` picks any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PlacementPolicy {

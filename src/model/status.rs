@@ -1,4 +1,5 @@
-//! Execution statuses (spec §5.1).
+//! Execution statuses, Zoe's: submitted, queued, starting, running,
+//! cleaning up, terminated, error.
 
 use std::fmt;
 

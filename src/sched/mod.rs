@@ -1,7 +1,9 @@
-//! Placement (spec §6.3–§6.4): pure functions from a snapshot of the nodes
-//! and the instances an execution needs to a plan, or to a "why not" for
-//! every node. No I/O; the same code answers `zoe start --dry-run`, the
-//! start form's live preview and the real launch.
+//! Placement (Zoe's fit rules and `average`/`waterfill`/`random` policies,
+//! see <https://github.com/DistributedSystemsGroup/zoe/tree/master/zoe_master/scheduler>):
+//! pure functions from a snapshot of the nodes and the instances an
+//! execution needs to a plan, or to a "why not" for every node. No I/O;
+//! the same code answers `zoe start --dry-run`, the start form's live
+//! preview and the real launch.
 //!
 //! Rules, following Zoe unless said otherwise:
 //! * a node fits an instance when it is online, not labelled `disabled`,

@@ -1,7 +1,8 @@
-//! The queue of executions waiting for room (spec §6.2, §6.4): FIFO keeps
-//! arrival order, SIZE lets smaller `size` values go first. Both stop at the
-//! first execution that does not fit (head-of-line blocking, as in Zoe), so
-//! a big job is never starved by a stream of small ones behind it in FIFO.
+//! The queue of executions waiting for room, scanned in order on every
+//! pass: FIFO keeps arrival order, SIZE lets smaller `size` values go
+//! first. Both stop at the first execution that does not fit (head-of-line
+//! blocking, as in Zoe), so a big job is never starved by a stream of
+//! small ones behind it in FIFO.
 
 use super::{Demand, Plan, Rejection, Simulation, plan};
 use crate::model::PlacementPolicy;

@@ -1,9 +1,9 @@
-//! Expanding a description into service instances (spec §4) with their
-//! names, substituted environment (§3.1–§3.2) and Zoe's injected variables
-//! (§3.3).
+//! Expanding a description into service instances (`<group><n>`, the first
+//! `essential_count` essential) with their names, substituted environment
+//! values and Zoe's injected variables (`EXECUTION_ID`, `ZOE_USER`, …).
 //!
-//! Quirks of spec §16 and how we treat them:
-//! * §16.8 only environment *values* are substituted, as in Zoe HEAD; the
+//! Zoe's quirks and how we treat them:
+//! * only environment *values* are substituted, as in Zoe HEAD; the
 //!   `command` is passed through untouched (pass DNS names to a command
 //!   through a variable).
 //! * Duplicate variable names: the later one wins, as in Docker; we keep only

@@ -91,7 +91,7 @@ fn dns_names_and_execution_variables_are_substituted() {
 
 #[test]
 fn the_command_is_not_substituted() {
-    // §16.8: Zoe HEAD substitutes environment values only.
+    // Zoe HEAD substitutes environment values only, never the command.
     let instances = expand(&desc(json!([])), &identity()).unwrap();
     assert_eq!(instances[0].command.as_deref(), Some("run {dns_name#self}"));
 }

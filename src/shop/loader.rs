@@ -1,6 +1,6 @@
-//! Reading a shop directory (spec §1.1): every immediate sub-directory with a
-//! `manifest.json`. One broken directory, entry or file never hides the
-//! others; every problem is reported with its file and, for JSON, line and
+//! Reading a shop directory: every immediate sub-directory (no recursion)
+//! with a `manifest.json`. One broken directory, entry or file never hides
+//! the others; every problem is reported with its file and, for JSON, line and
 //! column.
 
 use std::fs;

@@ -1,7 +1,8 @@
-//! The shop manifest, version 1 (spec §1.2), and its parameters (§1.3).
+//! The shop manifest, version 1 (the only one Zoe accepts), and its
+//! parameters.
 //!
-//! Quirks of spec §16 and how we treat them:
-//! * §16.3 parameter `type`: Zoe's code knows `int`, its docs say `integer`;
+//! Zoe's quirks and how we treat them:
+//! * parameter `type`: Zoe's code knows `int`, its docs say `integer`;
 //!   we accept both. Other types are text, with a warning.
 //! * Unknown parameter kinds are ignored with a warning, as in Zoe.
 //! * A manifest whose `version` is not 1 is skipped whole, as in Zoe, but we
@@ -26,7 +27,8 @@ use serde_json::{Map, Value};
 
 use super::json_path::JsonPath;
 
-/// Where a parameter's value goes (spec §1.3).
+/// Where a parameter's value goes: an environment variable, a group's
+/// command, or a group's instance count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamKind {

@@ -1,5 +1,5 @@
-//! The ZApp shop: loading (spec §1), descriptions (§2), parameters (§1.3),
-//! templates (§3) and expansion (§4). Pure logic plus plain file reads; no
+//! The ZApp shop: loading, descriptions, parameters, templates and
+//! expansion into instances. Pure logic plus plain file reads; no
 //! network, no runtime.
 
 pub mod expand;
@@ -50,14 +50,15 @@ pub struct Entry {
     /// The logo path, when it exists and is a PNG.
     pub logo: Option<PathBuf>,
     pub parameters: Vec<Parameter>,
-    /// Placement labels added to every service group at start (§1.5).
+    /// Manifest `labels`: added to every service group at start.
     pub labels: Vec<String>,
     pub visibility: Visibility,
     /// The directory's `images` list (not read by Zoe; used to pre-pull).
     pub images: Vec<String>,
 }
 
-/// Who may see an entry (spec §1.2).
+/// Who may see an entry: hidden if the role is in `disabled_for`, or not in
+/// `enabled_for` when that lacks `"all"`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Visibility {
     pub enabled_for: Vec<String>,

@@ -1,13 +1,13 @@
-//! Applying shop parameters (spec §1.3) and per-group resource overrides
-//! (§1.4) to a copy of a description.
+//! Applying shop parameters and per-group memory/cores overrides to a copy
+//! of a description.
 //!
-//! Quirks of spec §16 and how we treat them:
-//! * §16.4 HEAD applies parameters only for roles that may customise
+//! Zoe's quirks and how we treat them:
+//! * HEAD applies parameters only for roles that may customise
 //!   resources; we apply them for everybody, like 2017.12 and like the form
 //!   shows them (a role rule can be layered on top by the caller).
-//! * §1.4 the 2017.12 override loop stopped after the first group: fixed,
+//! * the 2017.12 override loop stopped after the first group: fixed,
 //!   every group given is overridden.
-//! * §1.5 manifest `labels` were appended as one nested list (HEAD bug):
+//! * manifest `labels` were appended as one nested list (HEAD bug):
 //!   fixed, they are merged into each group's labels (union, order kept).
 //! * `environment` parameters only replace variables that already exist, and
 //!   `service_count` sets both total and essential count (no elastic
@@ -291,7 +291,9 @@ fn checked(param: &Parameter, text: &str) -> Result<ParamValue, String> {
     }
 }
 
-/// Applies resolved parameter values to the description (spec §1.3).
+/// Applies resolved parameter values to the description: `environment` sets
+/// existing variables, `command` the first matching group's command,
+/// `service_count` a group's total and essential counts.
 pub fn apply_parameters(description: &mut Description, values: &[(Parameter, ParamValue)]) {
     for (param, value) in values {
         match (param.kind, value) {
@@ -344,7 +346,7 @@ pub fn unused_parameters(description: &Description, params: &[Parameter]) -> Vec
 
 pub use crate::model::OverrideLimits;
 
-/// Applies `--memory GROUP=GIB` and `--cores GROUP=N` overrides (spec §1.4):
+/// Applies `--memory GROUP=GIB` and `--cores GROUP=N` overrides, as Zoe's form:
 /// values at or above the maximum are clamped to it (with a note), memory is
 /// `floor(GiB × 2^30)` bytes, and only `min` changes.
 pub fn apply_overrides(

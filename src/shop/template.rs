@@ -1,4 +1,5 @@
-//! Template substitution in environment values (spec §3.1), with the
+//! Template substitution in environment values (`{execution_id}`,
+//! `{user_name}`, `{dns_name#<instance>}`, …), with the
 //! semantics of Python's `str.format(**vars)` for what Zoe descriptions use:
 //! `{key}` is replaced, `{{` and `}}` are literal braces, and anything else
 //! — an unknown key, a lone brace, a format spec — is an error raised before

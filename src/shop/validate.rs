@@ -1,17 +1,18 @@
-//! Validation of ZApp descriptions (spec §2): the JSON-schema rules of the
+//! Validation of ZApp descriptions: the JSON-schema rules of the
 //! v3 schema, checked by hand so each violation names its service and field,
-//! then the semantic rules and defaults of §2.5.
+//! then the semantic rules and defaults of Zoe's
+//! <https://github.com/DistributedSystemsGroup/zoe/blob/master/zoe_lib/applications.py>.
 //!
-//! Quirks of spec §16 and how we treat them:
-//! * §16.2 `shm_size` vs `shm`: we follow the schema (`shm`); `shm_size` is
+//! Zoe's quirks and how we treat them:
+//! * `shm_size` vs `shm`: we follow the schema (`shm`); `shm_size` is
 //!   refused with a hint.
-//! * §16.9 the schema's `regex` keyword is not JSON-schema, so Zoe never
+//! * the schema's `regex` keyword is not JSON-schema, so Zoe never
 //!   enforces it: we follow (env names like `NB_UID` must keep loading). The
 //!   volume object has no `required` list but Zoe's code reads all three
 //!   keys: we fix that and require `name`, `path` and `read_only`.
 //! * Environment entries: the schema lets `["A"]` or `["A","B","C"]` through
 //!   and Zoe then crashes; we fix that and require exactly two strings.
-//! * §16.21 `uniqueItems`: duplicate ports, variables or volumes are
+//! * `uniqueItems`: duplicate ports, variables or volumes are
 //!   errors, as in Zoe; duplicate variable names with different values are
 //!   allowed (the last one wins in the container). Items are compared as
 //!   JSON values like Zoe's jsonschema does: key order does not matter,
@@ -20,7 +21,7 @@
 //!   it here, before anything would be created.
 //! * Duplicate service-group names: Zoe accepts them and then creates two
 //!   containers with the same name; we refuse them.
-//! * §16.10 images need a tag or digest on the Docker backend: a warning here
+//! * images need a tag or digest on the Docker backend: a warning here
 //!   (the description itself is valid, as in Zoe).
 
 use std::collections::HashSet;
@@ -86,7 +87,8 @@ pub fn validate_value(value: &Value, limits: &Limits) -> Result<Validated, Vec<V
     }
 }
 
-/// The semantic rules of spec §2.5 on a typed description, applying Zoe's
+/// Zoe's semantic rules (version 3, `memory.min` within the limit, at least
+/// one `monitor` service) on a typed description, applying Zoe's
 /// defaults in place: `memory.max` becomes the administrative limit and a
 /// null `cores.min` becomes 0.1. Returns (errors, warnings).
 pub fn check_semantics(
@@ -200,7 +202,7 @@ pub fn check_semantics(
     (errors, warnings)
 }
 
-/// Zoe's Docker image rule (spec §7.3): an explicit `:tag` or `@digest` and
+/// Zoe's Docker image rule: an explicit `:tag` or `@digest` and
 /// at most three `/`-separated components.
 pub fn check_image_reference(image: &str) -> Result<(), String> {
     let parts: Vec<&str> = image.split('/').collect();

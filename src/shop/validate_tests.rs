@@ -94,7 +94,7 @@ fn semantic_defaults_are_applied() {
         max_cores: 4.0,
     };
     let d = validate_value(&base(), &limits).unwrap().description;
-    // §2.5 step 3: memory.max := limit for every group, cores.min null := 0.1
+    // Zoe's defaults: memory.max := limit for every group, cores.min null := 0.1
     assert!(
         d.services
             .iter()
@@ -344,8 +344,9 @@ fn environment_pairs() {
         &with("/services/0/environment", json!([["A", "1"], ["A", "1"]])),
         "duplicate item",
     );
-    // §16.9: the schema's `regex` is not enforced, so lowercase names load;
-    // §16.21: the same name with different values is allowed.
+    // the schema's `regex` is not enforced, so lowercase names load;
+    // `uniqueItems` compares whole entries: the same name with different
+    // values is allowed.
     let d = validate_value(
         &with(
             "/services/0/environment",

@@ -1,4 +1,5 @@
-//! The Docker Engine backend (spec §7).
+//! The Docker Engine backend (Zoe's `DockerEngine`: plain engines listed in
+//! `docker.conf`).
 
 pub mod client;
 pub mod events;

@@ -1,4 +1,4 @@
-//! What one Docker host has and carries (spec §7.6): capacity, ZApp
+//! What one Docker host has and carries: capacity, ZApp
 //! reservations, limits, usage, images and the ZApp containers on it.
 
 use std::collections::HashMap;

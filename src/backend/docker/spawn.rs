@@ -1,5 +1,6 @@
 //! Creating and removing what an execution needs on one Docker host:
-//! its network, its images, its containers (spec §7.2).
+//! its network, its images, its containers (named, labelled and limited as
+//! Zoe's do).
 
 use std::collections::HashMap;
 
@@ -165,7 +166,8 @@ fn split_reference(image: &str) -> (String, Option<String>) {
     }
 }
 
-/// Creates and starts one container (spec §7.2). On a start failure the
+/// Creates and starts one container, as Zoe does: memory limit = `memory.min`,
+/// CPU quota = `cores.min`, every port published. On a start failure the
 /// created container is removed again.
 pub async fn create_and_start(
     docker: &Docker,
