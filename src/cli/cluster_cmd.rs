@@ -309,7 +309,7 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
             "execution": record,
             "instances": view.map(|v| &v.instances),
             "timeline": timeline.iter().map(|(at, st, why)| serde_json::json!({"at": at, "status": st, "reason": why})).collect::<Vec<_>>(),
-            "endpoints": serde_json::from_str::<serde_json::Value>(&record.endpoints).unwrap_or_default(),
+            "endpoints": record.endpoints,
         });
         return Ok(Outcome::ok(to_json(&value)));
     }
@@ -327,27 +327,17 @@ async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
     if let Some(reason) = &record.reason {
         let _ = writeln!(out, "reason: {reason}");
     }
-    if let Ok(serde_json::Value::Object(params)) =
-        serde_json::from_str::<serde_json::Value>(&record.parameters)
-        && !params.is_empty()
-    {
-        let list: Vec<String> = params
+    if !record.parameters.is_empty() {
+        let list: Vec<String> = record
+            .parameters
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+            .map(|(k, v)| format!("{k}={v}"))
             .collect();
         let _ = writeln!(out, "parameters: {}", list.join(" "));
     }
-    if let Ok(serde_json::Value::Array(endpoints)) =
-        serde_json::from_str::<serde_json::Value>(&record.endpoints)
     {
-        for e in endpoints {
-            let _ = writeln!(
-                out,
-                "endpoint: {} {}: {}",
-                e["instance"].as_str().unwrap_or_default(),
-                e["name"].as_str().unwrap_or_default(),
-                e["url"].as_str().unwrap_or_default()
-            );
+        for e in &record.endpoints {
+            let _ = writeln!(out, "endpoint: {} {}: {}", e.instance, e.name, e.url);
         }
     }
     if let Some(v) = view {

@@ -311,12 +311,10 @@ impl Engine {
                         .collect();
                     hosts.sort();
                     hosts.dedup();
-                    let endpoints =
-                        serde_json::to_string(&launched.endpoints).unwrap_or_else(|_| "[]".into());
                     self.keep(
                         "where the execution runs",
                         self.store
-                            .set_placement(&deployment, &id, &hosts, &endpoints),
+                            .set_placement(&deployment, &id, &hosts, &launched.endpoints),
                     );
                     return Ok(launched);
                 }

@@ -110,7 +110,7 @@ pub fn record_event(
             let endpoints = store
                 .get(deployment, execution)?
                 .map(|r| r.endpoints)
-                .unwrap_or_else(|| "[]".into());
+                .unwrap_or_default();
             store.set_placement(deployment, execution, &hosts, &endpoints)?;
         }
         _ => {}

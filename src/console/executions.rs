@@ -96,7 +96,10 @@ struct Published<'a> {
 /// The endpoints of an execution as its launch reported them, rebuilt from
 /// the description on its labels and the ports its containers publish (so
 /// a cache that missed the launch's report learns them from the cluster).
-fn endpoints(view: &ExecutionView, published: &[Published<'_>]) -> Option<String> {
+fn endpoints(
+    view: &ExecutionView,
+    published: &[Published<'_>],
+) -> Option<Vec<crate::model::record::Endpoint>> {
     let description = view.description.as_deref()?;
     let mut list = Vec::new();
     if !published.is_empty() {
@@ -121,7 +124,7 @@ fn endpoints(view: &ExecutionView, published: &[Published<'_>]) -> Option<String
         }
     }
     list.sort_by(|a, b| (&a.instance, &a.name).cmp(&(&b.instance, &b.name)));
-    serde_json::to_string(&list).ok()
+    Some(list)
 }
 
 /// Σ essential_count over the description's groups.

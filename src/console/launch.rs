@@ -18,13 +18,7 @@ use crate::sched::{Demand, Simulation, plan};
 pub use crate::sched::{Plan, Refusal, Rejection};
 use crate::shop::template::substitute;
 
-/// A user-visible address of a published port.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Endpoint {
-    pub instance: String,
-    pub name: String,
-    pub url: String,
-}
+pub use crate::model::record::Endpoint;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Launched {

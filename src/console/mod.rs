@@ -193,11 +193,6 @@ impl Console {
 /// The cache record of an execution about to be launched by this process
 /// (written before anything is created, so a crash leaves a trace).
 pub fn launch_record(prepared: &Prepared, deployment: &str) -> crate::state::ExecutionRecord {
-    let parameters = prepared
-        .parameters
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect();
     crate::state::ExecutionRecord {
         id: prepared.identity.id.to_string(),
         name: prepared.identity.name.clone(),
@@ -205,14 +200,14 @@ pub fn launch_record(prepared: &Prepared, deployment: &str) -> crate::state::Exe
         owner: prepared.identity.owner.clone(),
         deployment: deployment.to_string(),
         description: Some(serde_json::to_string(&prepared.description).unwrap_or_default()),
-        parameters: serde_json::Value::Object(parameters).to_string(),
+        parameters: prepared.parameters.clone(),
         status: crate::model::ExecutionStatus::Submitted,
         reason: None,
         submitted: launch::now_secs(),
         started: None,
         ended: None,
         hosts: Vec::new(),
-        endpoints: "[]".into(),
+        endpoints: Vec::new(),
         launcher: crate::state::launcher_tag(),
         restarts: Vec::new(),
     }

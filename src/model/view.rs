@@ -40,11 +40,11 @@ pub struct ExecutionView {
     pub parameters: Vec<(String, String)>,
     #[serde(skip)]
     pub fs_ids: Option<(u32, u32)>,
-    /// The endpoints (JSON array of {instance, name, url}, by instance and
+    /// The endpoints (by instance and
     /// name) from the published ports and the description on the labels;
     /// None when the labels carry no description.
     #[serde(skip)]
-    pub endpoints: Option<String>,
+    pub endpoints: Option<Vec<super::record::Endpoint>>,
 }
 
 impl ExecutionView {

@@ -84,9 +84,9 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     record.id, record.deployment, record.name, record.entry, record.owner, record.description,
-                    record.parameters, record.status.as_str(), record.reason, record.submitted as i64,
+                    crate::model::record::parameters_to_json(&record.parameters), record.status.as_str(), record.reason, record.submitted as i64,
                     record.started.map(|t| t as i64), record.ended.map(|t| t as i64), record.hosts.join(","),
-                    record.endpoints, record.launcher
+                    crate::model::record::endpoints_to_json(&record.endpoints), record.launcher
                 ],
             )?;
             if inserted > 0 {
@@ -144,10 +144,10 @@ impl Store {
         deployment: &str,
         id: &str,
         hosts: &[String],
-        endpoints_json: &str,
+        endpoints: &[crate::model::record::Endpoint],
     ) -> Result<(), StateError> {
         self.write(|tx| {
-            tx.execute("UPDATE executions SET hosts = ?3, endpoints = ?4 WHERE deployment = ?1 AND id = ?2", params![deployment, id, hosts.join(","), endpoints_json])
+            tx.execute("UPDATE executions SET hosts = ?3, endpoints = ?4 WHERE deployment = ?1 AND id = ?2", params![deployment, id, hosts.join(","), crate::model::record::endpoints_to_json(endpoints)])
         })?;
         Ok(())
     }
@@ -288,7 +288,7 @@ fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         owner: r.get(3)?,
         deployment: r.get(4)?,
         description: r.get(5)?,
-        parameters: r.get(6)?,
+        parameters: crate::model::record::parameters_from_json(&r.get::<_, String>(6)?),
         status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Error),
         reason: r.get(8)?,
         submitted: r.get::<_, i64>(9)? as u64,
@@ -299,7 +299,7 @@ fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
             .filter(|h| !h.is_empty())
             .map(str::to_string)
             .collect(),
-        endpoints: r.get(13)?,
+        endpoints: crate::model::record::endpoints_from_json(&r.get::<_, String>(13)?),
         launcher: r.get(14)?,
         restarts: serde_json::from_str::<std::collections::BTreeMap<String, u32>>(
             &r.get::<_, String>(15)?,

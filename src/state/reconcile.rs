@@ -72,20 +72,14 @@ pub fn reconcile(
                     owner: view.owner.clone(),
                     deployment: deployment.to_string(),
                     description: view.description.clone(),
-                    parameters: serde_json::Value::Object(
-                        view.parameters
-                            .iter()
-                            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                            .collect(),
-                    )
-                    .to_string(),
+                    parameters: view.parameters.clone(),
                     status: view.status,
                     reason: view.reason.clone(),
                     submitted,
                     started: (view.status != ExecutionStatus::Starting).then_some(submitted),
                     ended: (!view.status.is_active()).then_some(now),
                     hosts: view.hosts.clone(),
-                    endpoints: view.endpoints.clone().unwrap_or_else(|| "[]".into()),
+                    endpoints: view.endpoints.clone().unwrap_or_default(),
                     launcher: String::new(),
                     restarts: Vec::new(),
                 };
@@ -124,7 +118,7 @@ pub fn reconcile(
                 // where it runs, and its endpoints when the record has none
                 // (a launch whose cache writes failed could not keep them)
                 let endpoints = match view.endpoints.as_deref() {
-                    Some(found) if no_endpoints(&record.endpoints) && !no_endpoints(found) => found,
+                    Some(found) if record.endpoints.is_empty() && !found.is_empty() => found,
                     _ => &record.endpoints,
                 };
                 if record.hosts != view.hosts || *endpoints != record.endpoints {
@@ -183,9 +177,4 @@ pub fn reconcile(
         }
     }
     Ok(report)
-}
-
-/// An endpoint list (JSON array) with nothing in it.
-fn no_endpoints(json: &str) -> bool {
-    serde_json::from_str::<Vec<serde_json::Value>>(json).map_or(true, |list| list.is_empty())
 }

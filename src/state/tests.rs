@@ -10,14 +10,14 @@ fn record(id: &str, status: ExecutionStatus, submitted: u64, launcher: &str) -> 
         owner: "alice".into(),
         deployment: "prod".into(),
         description: Some("{\"name\":\"demo\"}".into()),
-        parameters: "{\"worker-service_count\":\"3\"}".into(),
+        parameters: vec![("worker-service_count".into(), "3".into())],
         status,
         reason: None,
         submitted,
         started: None,
         ended: None,
         hosts: vec![],
-        endpoints: "[]".into(),
+        endpoints: Vec::new(),
         launcher: launcher.into(),
         restarts: Vec::new(),
     }
@@ -108,7 +108,11 @@ fn records_round_trip_with_a_timeline() {
             "prod",
             "a1",
             &["h1".into(), "h2".into()],
-            "[{\"url\":\"http://x\"}]",
+            &[crate::model::record::Endpoint {
+                instance: "m0".into(),
+                name: "page".into(),
+                url: "http://x".into(),
+            }],
         )
         .unwrap();
     assert!(
@@ -135,7 +139,10 @@ fn records_round_trip_with_a_timeline() {
     );
     assert_eq!(r.reason.as_deref(), Some("user alice request"));
     assert_eq!(r.hosts, ["h1", "h2"]);
-    assert_eq!(r.parameters, "{\"worker-service_count\":\"3\"}");
+    assert_eq!(
+        r.parameters,
+        vec![("worker-service_count".to_string(), "3".to_string())]
+    );
     let statuses: Vec<String> = store
         .timeline("prod", "a1")
         .unwrap()
@@ -168,7 +175,7 @@ fn reconcile_rebuilds_what_the_cluster_has() {
         (r.owner.as_str(), r.status, r.submitted),
         ("bob", ExecutionStatus::Running, 50)
     );
-    assert_eq!(r.parameters, "{\"p\":\"1\"}");
+    assert_eq!(r.parameters, vec![("p".to_string(), "1".to_string())]);
     // again: nothing new, nothing duplicated
     let again = reconcile(
         &store,
@@ -595,9 +602,13 @@ fn reconcile_fills_in_the_endpoints_a_launch_could_not_record() {
             &dead_launcher(),
         ))
         .unwrap();
-    let endpoints = r#"[{"instance":"m0","name":"Web","url":"http://10.0.0.1:32000/"}]"#;
+    let endpoints = vec![crate::model::record::Endpoint {
+        instance: "m0".into(),
+        name: "Web".into(),
+        url: "http://10.0.0.1:32000/".into(),
+    }];
     let mut running = view("e1", ExecutionStatus::Running, 1);
-    running.endpoints = Some(endpoints.into());
+    running.endpoints = Some(endpoints.clone());
     reconcile(&store, "prod", &[running.clone()], ALL, 10).unwrap();
     let r = store.get("prod", "e1").unwrap().unwrap();
     assert_eq!(r.status, ExecutionStatus::Running);
@@ -605,7 +616,7 @@ fn reconcile_fills_in_the_endpoints_a_launch_could_not_record() {
     assert_eq!(r.endpoints, endpoints);
     // and a record rebuilt from the cluster has them from the start
     let mut other = view("e2", ExecutionStatus::Running, 1);
-    other.endpoints = Some(endpoints.into());
+    other.endpoints = Some(endpoints.clone());
     reconcile(&store, "prod", &[running, other], ALL, 10).unwrap();
     assert_eq!(
         store.get("prod", "e2").unwrap().unwrap().endpoints,

@@ -216,24 +216,12 @@ fn to_update(report: Report) -> Update {
                 .into_iter()
                 .map(|r| {
                     let view = views.iter().find(|v| v.id == r.id);
-                    let parameters = match serde_json::from_str::<serde_json::Value>(&r.parameters)
-                    {
-                        Ok(serde_json::Value::Object(map)) => map
-                            .into_iter()
-                            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    let endpoints = match serde_json::from_str::<serde_json::Value>(&r.endpoints) {
-                        Ok(serde_json::Value::Array(list)) => list
-                            .iter()
-                            .map(|e| {
-                                let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
-                                (text("instance"), text("name"), text("url"))
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    };
+                    let parameters = r.parameters.clone();
+                    let endpoints = r
+                        .endpoints
+                        .iter()
+                        .map(|e| (e.instance.clone(), e.name.clone(), e.url.clone()))
+                        .collect();
                     ExecutionRow {
                         restarts: r.restarts.clone(),
                         parameters,
