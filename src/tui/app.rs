@@ -138,7 +138,7 @@ impl App {
     pub fn tick(&mut self, now: u64) {
         if now != self.now {
             self.now = now;
-            if matches!(self.view, View::Executions | View::Nodes) {
+            if matches!(self.view, View::Executions | View::Nodes) || self.form.is_some() {
                 self.dirty = true;
             }
         }
@@ -211,6 +211,7 @@ impl App {
         match update {
             Update::Cluster { nodes, executions } => {
                 self.data.nodes = nodes;
+                self.data.seen_at = Some(self.now);
                 // keep the same execution selected when rows move
                 let selected = self.selected_execution().map(|e| e.id.clone());
                 self.data.executions = executions;

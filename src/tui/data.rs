@@ -78,8 +78,11 @@ pub struct Data {
     pub executions: Vec<ExecutionRow>,
     /// Waiting for the first cluster reply.
     pub loading: bool,
-    /// Progress of the launch under way: (instance, host, state).
-    pub launch: Vec<(String, String, String)>,
+    /// When the nodes were last seen (the UI's clock), for the age of the
+    /// capacity the placement preview uses.
+    pub seen_at: Option<u64>,
+    /// Progress of the launch under way, per instance.
+    pub launch: Vec<LaunchRow>,
     /// The execution this console is launching, while it is.
     pub launching: Option<String>,
 }
@@ -88,18 +91,20 @@ impl Data {
     /// Follows the launch under way; returns an error to show when the
     /// execution failed as a whole.
     pub fn on_progress(&mut self, event: Event) -> Option<String> {
-        let mut set = |instance: &str, host: &str, state: String| match self
+        let mut set = |instance: &str, host: &str, step: LaunchStep| match self
             .launch
             .iter_mut()
-            .find(|(i, _, _)| i == instance)
+            .find(|row| row.instance == instance)
         {
             Some(row) => {
-                row.1 = host.to_string();
-                row.2 = state;
+                row.host = host.to_string();
+                row.step = step;
             }
-            None => self
-                .launch
-                .push((instance.to_string(), host.to_string(), state)),
+            None => self.launch.push(LaunchRow {
+                instance: instance.to_string(),
+                host: host.to_string(),
+                step,
+            }),
         };
         match event {
             Event::Placed {
@@ -108,10 +113,10 @@ impl Data {
                 ..
             } => {
                 for (instance, host) in placements {
-                    set(&instance, &host, "placed".into());
+                    set(&instance, &host, LaunchStep::Placed);
                 }
                 for instance in deferred {
-                    set(&instance, "", "waiting for room (elastic)".into());
+                    set(&instance, "", LaunchStep::WaitingForRoom);
                 }
             }
             Event::Pulling {
@@ -121,25 +126,26 @@ impl Data {
                 total,
                 ..
             } => {
-                let pct = (current * 100)
-                    .checked_div(total)
-                    .map(|p| format!(" {p}% of {}", crate::model::format_bytes(total)))
-                    .unwrap_or_default();
                 // the instances placed on that host are waiting for it
-                for row in self.launch.iter_mut().filter(|(_, h, state)| {
-                    *h == host && (state == "placed" || state.starts_with("pulling"))
+                for row in self.launch.iter_mut().filter(|row| {
+                    row.host == host
+                        && matches!(row.step, LaunchStep::Placed | LaunchStep::Pulling { .. })
                 }) {
-                    row.2 = format!("pulling {image}{pct}");
+                    row.step = LaunchStep::Pulling {
+                        image: image.clone(),
+                        current,
+                        total,
+                    };
                 }
             }
-            Event::Creating { instance, host, .. } => set(&instance, &host, "creating".into()),
-            Event::Running { instance, host, .. } => set(&instance, &host, "running".into()),
+            Event::Creating { instance, host, .. } => set(&instance, &host, LaunchStep::Creating),
+            Event::Running { instance, host, .. } => set(&instance, &host, LaunchStep::Running),
             Event::InstanceFailed {
                 instance,
                 host,
                 reason,
                 ..
-            } => set(&instance, &host, format!("failed: {reason}")),
+            } => set(&instance, &host, LaunchStep::Failed(reason)),
             Event::Status {
                 status: ExecutionStatus::Error,
                 reason: Some(reason),
@@ -154,6 +160,53 @@ impl Data {
     pub fn launch_ended(&mut self) {
         self.launch.clear();
         self.launching = None;
+    }
+}
+
+/// One instance of the launch under way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchRow {
+    pub instance: String,
+    pub host: String,
+    pub step: LaunchStep,
+}
+
+/// Where an instance of a launch is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LaunchStep {
+    Placed,
+    /// Elastic, no room now: supervision starts it when there is.
+    WaitingForRoom,
+    Pulling {
+        image: String,
+        current: u64,
+        total: u64,
+    },
+    Creating,
+    Running,
+    Failed(String),
+}
+
+impl std::fmt::Display for LaunchStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LaunchStep::Placed => f.write_str("placed"),
+            LaunchStep::WaitingForRoom => f.write_str("waiting for room (elastic)"),
+            LaunchStep::Pulling {
+                image,
+                current,
+                total,
+            } => {
+                write!(f, "pulling {image}")?;
+                if let Some(pct) = (current * 100).checked_div(*total) {
+                    write!(f, " {pct}% of {}", crate::model::format_bytes(*total))?;
+                }
+                Ok(())
+            }
+            LaunchStep::Creating => f.write_str("creating"),
+            LaunchStep::Running => f.write_str("running"),
+            LaunchStep::Failed(why) => write!(f, "failed: {why}"),
+        }
     }
 }
 

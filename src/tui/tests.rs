@@ -576,7 +576,10 @@ fn launch_progress_per_instance_including_pulls() {
         current: 512 << 20,
         total: 1 << 30,
     }));
-    assert_eq!(a.data.launch[0].2, "pulling img:1 50% of 1 GiB");
+    assert_eq!(
+        a.data.launch[0].step.to_string(),
+        "pulling img:1 50% of 1 GiB"
+    );
     a.on_update(Update::Progress(Event::Creating {
         execution: ex(),
         instance: "web0".into(),
@@ -588,8 +591,14 @@ fn launch_progress_per_instance_including_pulls() {
         host: "local".into(),
         reason: "boom".into(),
     }));
-    assert_eq!(a.data.launch[0].2, "failed: boom");
-    assert_eq!(a.data.launch[1].2, "waiting for room (elastic)");
+    assert_eq!(
+        a.data.launch[0].step,
+        crate::tui::data::LaunchStep::Failed("boom".into())
+    );
+    assert_eq!(
+        a.data.launch[1].step,
+        crate::tui::data::LaunchStep::WaitingForRoom
+    );
     // events of another execution, or after the end, are not shown
     a.on_update(Update::Progress(Event::Creating {
         execution: "other".into(),
@@ -707,7 +716,11 @@ fn a_launch_panel_fits_any_terminal() {
     let mut a = app("default");
     a.data.launching = Some("x1".into());
     a.data.launch = (0..40)
-        .map(|n| (format!("w{n}"), "local".into(), "creating".into()))
+        .map(|n| crate::tui::data::LaunchRow {
+            instance: format!("w{n}"),
+            host: "local".into(),
+            step: crate::tui::data::LaunchStep::Creating,
+        })
         .collect();
     for (w, h) in [(80, 4), (80, 5), (30, 6), (80, 24)] {
         let _ = render(&mut a, w, h);

@@ -13,6 +13,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::panel;
 use crate::tui::app::{App, Mode, Request};
+use crate::tui::data::LaunchStep;
 use crate::tui::form::{Form, Preview};
 use crate::tui::keymap::{Command, Context};
 
@@ -226,6 +227,12 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
         _ => " placement preview ".to_string(),
     };
+    // the capacity it uses is as old as the last look (a launch checks
+    // again with fresh capacity, and queues when the room is gone)
+    let title = match app.data.seen_at {
+        Some(at) => format!("{title}· capacity seen {} ago ", app.age(at)),
+        None => format!("{title}· no capacity seen yet "),
+    };
     frame.render_widget(
         Paragraph::new(preview)
             .block(panel(app, title))
@@ -252,17 +259,15 @@ pub fn draw_launch(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .data
         .launch
         .iter()
-        .map(|(instance, host, state)| {
-            let style = if state.starts_with("failed") {
-                app.styles.error
-            } else if state == "running" {
-                app.styles.success
-            } else {
-                app.styles.info
+        .map(|row| {
+            let style = match row.step {
+                LaunchStep::Failed(_) => app.styles.error,
+                LaunchStep::Running => app.styles.success,
+                _ => app.styles.info,
             };
             Line::from(vec![
-                Span::raw(format!("{instance:<18}{host:<12}")),
-                Span::styled(state.clone(), style),
+                Span::raw(format!("{:<18}{:<12}", row.instance, row.host)),
+                Span::styled(row.step.to_string(), style),
             ])
         })
         .collect();
