@@ -393,12 +393,16 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
         false,
     );
     ask.send(Ask::FollowLogs {
-        id: id.to_string(),
+        id: zoe_console::model::ExecutionId::parse(id).unwrap(),
         service: None,
         tail: 100_000,
     })
     .unwrap();
-    let mut view = zoe_console::tui::logs::LogView::new(id.to_string(), None, 100_000);
+    let mut view = zoe_console::tui::logs::LogView::new(
+        zoe_console::model::ExecutionId::parse(id).unwrap(),
+        None,
+        100_000,
+    );
     let start = Instant::now();
     while view.lines.len() < want && start.elapsed() < Duration::from_secs(90) {
         match reports.try_recv() {

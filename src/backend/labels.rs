@@ -202,7 +202,7 @@ pub fn container_labels(
 /// An execution as rebuilt from one of its containers' labels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelledExecution {
-    pub id: String,
+    pub id: crate::model::ExecutionId,
     pub name: String,
     pub owner: String,
     pub deployment: String,
@@ -243,7 +243,7 @@ pub fn execution_from_labels(labels: &HashMap<String, String>) -> Option<Labelle
         })
         .unwrap_or_default();
     Some(LabelledExecution {
-        id: get(EXECUTION_ID)?,
+        id: crate::model::ExecutionId::parse(&get(EXECUTION_ID)?).ok()?,
         name: get(EXECUTION_NAME).unwrap_or_default(),
         owner: get(OWNER).unwrap_or_default(),
         deployment: get(DEPLOYMENT)?,

@@ -281,7 +281,7 @@ async fn ps(s: &Session<'_>, all: bool) -> Result<Outcome, CliError> {
     ]);
     for r in &records {
         table.row(vec![
-            r.id.clone(),
+            r.id.to_string(),
             r.name.clone(),
             r.entry.clone(),
             r.owner.clone(),

@@ -29,7 +29,7 @@ use super::quota::{Quota, Usage, admit, demand_of};
 use super::supervise::{SuperviseReport, supervise_pass};
 use crate::config::Settings;
 use crate::model::view::LAUNCH_WINDOW_SECS;
-use crate::model::{ExecutionStatus, LogLine, LogRequest, NodeSnapshot};
+use crate::model::{ExecutionId, ExecutionStatus, LogLine, LogRequest, NodeSnapshot};
 use crate::sched::{Demand, Plan, QueuedExecution, Rejection, Simulation, schedule};
 use crate::state::{ExecutionRecord, StateError, Store, launcher_is_gone};
 
@@ -271,7 +271,7 @@ impl Engine {
         self.refuse_if_readonly("launching")?;
         self.admit(prepared)?;
         let deployment = self.deployment().to_string();
-        let id = prepared.identity.id.to_string();
+        let id = prepared.identity.id.clone();
         let record = super::launch_record(prepared, &deployment);
         // Recorded before anything is created: a crash from here on is found
         // and cleaned up by the next console that looks at the cluster.
@@ -376,7 +376,7 @@ impl Engine {
         prepared: &Prepared,
         progress: &Events,
     ) -> Result<(), EngineError> {
-        let id = prepared.identity.id.to_string();
+        let id = prepared.identity.id.clone();
         let mut last_reason = String::new();
         loop {
             let seen = self.observe(false).await?;
@@ -427,7 +427,7 @@ impl Engine {
         nodes: &[NodeSnapshot],
     ) -> Result<Option<String>, EngineError> {
         let settings = &self.settings;
-        let id = prepared.identity.id.to_string();
+        let id = prepared.identity.id.clone();
         let records = self.store.list(self.deployment(), false)?;
         let queued: Vec<QueuedExecution> = records
             .iter()
@@ -649,13 +649,13 @@ impl Engine {
 /// What a termination did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Termination {
-    pub id: String,
+    pub id: ExecutionId,
     pub removal: Removal,
 }
 
 /// A followed log: the instances read, and their lines merged.
 pub struct LogFollow {
-    pub execution: String,
+    pub execution: ExecutionId,
     pub instances: Vec<String>,
     pub lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>>>>,
 }

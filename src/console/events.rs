@@ -2,25 +2,25 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::model::ExecutionStatus;
+use crate::model::{ExecutionId, ExecutionStatus};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Where each instance goes; deferred elastic instances wait for room.
     Placed {
-        execution: String,
+        execution: ExecutionId,
         placements: Vec<(String, String)>,
         deferred: Vec<String>,
     },
     Network {
-        execution: String,
+        execution: ExecutionId,
         host: String,
         network: String,
         created: bool,
     },
     Pulling {
-        execution: String,
+        execution: ExecutionId,
         host: String,
         image: String,
         status: String,
@@ -28,35 +28,35 @@ pub enum Event {
         total: u64,
     },
     ImageReady {
-        execution: String,
+        execution: ExecutionId,
         host: String,
         image: String,
         pulled: bool,
     },
     Creating {
-        execution: String,
+        execution: ExecutionId,
         instance: String,
         host: String,
     },
     Running {
-        execution: String,
+        execution: ExecutionId,
         instance: String,
         host: String,
         container: String,
     },
     InstanceFailed {
-        execution: String,
+        execution: ExecutionId,
         instance: String,
         host: String,
         reason: String,
     },
     Removed {
-        execution: String,
+        execution: ExecutionId,
         host: String,
         containers: usize,
     },
     Status {
-        execution: String,
+        execution: ExecutionId,
         status: ExecutionStatus,
         reason: Option<String>,
     },

@@ -12,9 +12,9 @@ pub use crate::model::view::{ExecutionView, InstanceView, LAUNCH_WINDOW_SECS};
 
 /// Groups every ZApp container of the nodes into executions, newest first.
 pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionView> {
-    let mut by_id: BTreeMap<String, ExecutionView> = BTreeMap::new();
+    let mut by_id: BTreeMap<crate::model::ExecutionId, ExecutionView> = BTreeMap::new();
     // per execution: (instance, its group, the host's external address, published ports)
-    let mut published: BTreeMap<String, Vec<Published<'_>>> = BTreeMap::new();
+    let mut published: BTreeMap<crate::model::ExecutionId, Vec<Published<'_>>> = BTreeMap::new();
     for node in nodes {
         for service in &node.services {
             let Some(labelled) = execution_from_labels(&service.labels) else {
@@ -80,7 +80,10 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
         let (status, reason) = derive_status(view, now);
         view.status = status;
         view.reason = reason;
-        view.endpoints = endpoints(view, published.get(&view.id).map_or(&[], Vec::as_slice));
+        view.endpoints = endpoints(
+            view,
+            published.get(view.id.as_str()).map_or(&[], Vec::as_slice),
+        );
     }
     views.sort_by(|a, b| b.submitted.cmp(&a.submitted).then(b.id.cmp(&a.id)));
     views

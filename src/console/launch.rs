@@ -11,9 +11,9 @@ use super::events::{Event, Events};
 use crate::backend::labels::{self, ExecutionLabels};
 use crate::backend::{BackendError, Targets, execution_network};
 use crate::config::Settings;
-use crate::model::ExecutionStatus;
 use crate::model::NodeSnapshot;
 use crate::model::instance::{ContainerPlan, PullProgress, Started};
+use crate::model::{ExecutionId, ExecutionStatus};
 use crate::sched::{Demand, Simulation, plan};
 pub use crate::sched::{Plan, Refusal, Rejection};
 use crate::shop::template::substitute;
@@ -22,7 +22,7 @@ pub use crate::model::record::Endpoint;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Launched {
-    pub execution: String,
+    pub execution: ExecutionId,
     /// (instance, host, container id)
     pub containers: Vec<(String, String, String)>,
     /// Elastic instances that found no room yet.
@@ -94,7 +94,7 @@ pub async fn launch(
     prepared: &Prepared,
     events: &Events,
 ) -> Result<Launched, LaunchError> {
-    let id = prepared.identity.id.to_string();
+    let id = prepared.identity.id.clone();
     tracing::info!(
         "launch {id} (`{}` of {} by {}): {} instances",
         prepared.identity.name,
@@ -189,7 +189,7 @@ async fn start_planned(
     plan: &Plan,
     events: &Events,
 ) -> Result<Launched, String> {
-    let id = prepared.identity.id.to_string();
+    let id = prepared.identity.id.clone();
     let deployment = settings.deployment_name.as_str();
     let host_of: HashMap<&str, &str> = plan
         .placements
@@ -328,16 +328,10 @@ pub async fn start_instance(
     instance: &crate::model::Instance,
     network: &str,
     labels: HashMap<String, String>,
-    execution: &str,
+    execution: &ExecutionId,
     events: &Events,
 ) -> Result<Started, BackendError> {
-    let ids = || {
-        (
-            execution.to_string(),
-            instance.name.clone(),
-            host.to_string(),
-        )
-    };
+    let ids = || (execution.clone(), instance.name.clone(), host.to_string());
     let (e, i, h) = ids();
     events.emit(Event::Creating {
         execution: e,
@@ -430,7 +424,7 @@ pub struct Removal {
 pub async fn remove_execution(
     cluster: &Targets,
     settings: &Settings,
-    id: &str,
+    id: &ExecutionId,
     hosts: &[String],
     grace_secs: u32,
     events: &Events,
@@ -455,7 +449,7 @@ pub async fn remove_execution(
                 .map_err(|e| e.to_string());
             if let Ok(containers) = result {
                 events.emit(Event::Removed {
-                    execution: id.to_string(),
+                    execution: id.clone(),
                     host: host.to_string(),
                     containers,
                 });

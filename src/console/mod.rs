@@ -194,7 +194,7 @@ impl Console {
 /// (written before anything is created, so a crash leaves a trace).
 pub fn launch_record(prepared: &Prepared, deployment: &str) -> crate::state::ExecutionRecord {
     crate::state::ExecutionRecord {
-        id: prepared.identity.id.to_string(),
+        id: prepared.identity.id.clone(),
         name: prepared.identity.name.clone(),
         entry: prepared.entry_id.clone(),
         owner: prepared.identity.owner.clone(),

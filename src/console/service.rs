@@ -19,7 +19,9 @@ use super::events::{Event, Events};
 use super::launch::Launched;
 use crate::config::Settings;
 use crate::config::hosts::TargetConfig;
-use crate::model::{ExecutionRecord, ExecutionView, LogLine, LogRequest, NodeSnapshot};
+use crate::model::{
+    ExecutionId, ExecutionRecord, ExecutionView, LogLine, LogRequest, NodeSnapshot,
+};
 
 /// Name of the engine's thread (a panic hook tells it from the UI's).
 pub const ENGINE_THREAD: &str = "zoe-engine";
@@ -42,16 +44,16 @@ pub enum Report {
     Engine(Event),
     Launched(Result<Launched, String>),
     Terminated {
-        id: String,
+        id: ExecutionId,
         result: Result<usize, String>,
     },
     /// Lines of the followed log of `execution`, in order.
     Log {
-        execution: String,
+        execution: ExecutionId,
         lines: Vec<LogLine>,
     },
     LogError {
-        execution: String,
+        execution: ExecutionId,
         message: String,
     },
 }
@@ -62,13 +64,13 @@ pub enum Ask {
     Stop,
     Launch(Box<Prepared>),
     Terminate {
-        id: String,
+        id: ExecutionId,
         by: String,
     },
     /// Follow the log of an execution (all services, or one); replaces the
     /// stream followed before.
     FollowLogs {
-        id: String,
+        id: ExecutionId,
         service: Option<String>,
         tail: u64,
     },
@@ -264,7 +266,7 @@ async fn serve(
 /// Follows the execution's services, merged, and reports lines in batches.
 async fn follow_logs(
     engine: Rc<Engine>,
-    id: String,
+    id: ExecutionId,
     service: Option<String>,
     tail: u64,
     reports: UnboundedSender<Report>,

@@ -27,11 +27,11 @@ use crate::state::{StateError, Store};
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct SuperviseReport {
     /// Executions ended because an essential service stopped: (id, reason).
-    pub ended: Vec<(String, String)>,
+    pub ended: Vec<(ExecutionId, String)>,
     /// Elastic services started: (execution, instance, host).
-    pub started: Vec<(String, String, String)>,
+    pub started: Vec<(ExecutionId, String, String)>,
     /// Dead elastic services removed before being placed again.
-    pub removed: Vec<(String, String)>,
+    pub removed: Vec<(ExecutionId, String)>,
     /// Things that could not be done now, and why.
     pub problems: Vec<String>,
 }

@@ -21,7 +21,8 @@ const RANDOM_DIGITS: usize = 4;
 /// to each other do not collide in practice. Ids read back from a cluster may
 /// be anything Zoe produced, such as plain decimal numbers, so parsing accepts
 /// 1 to 16 lowercase letters and digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct ExecutionId(String);
 
 impl ExecutionId {
@@ -66,9 +67,57 @@ impl ExecutionId {
     }
 }
 
+impl PartialEq<str> for ExecutionId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ExecutionId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ExecutionId {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+/// Tests write ids as literals (not checked: tests may want odd ones).
+#[cfg(test)]
+impl From<&str> for ExecutionId {
+    fn from(text: &str) -> ExecutionId {
+        ExecutionId(text.to_string())
+    }
+}
+
+/// An id is a text with rules: everywhere a text is read, it reads as one.
+impl std::ops::Deref for ExecutionId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ExecutionId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for ExecutionId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for ExecutionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // pad, so that `{:<12}` lines up in tables
+        f.pad(&self.0)
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::ExecutionId;
+
 /// A container's state as Zoe sees it: anything but `started` counts as dead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -49,7 +51,7 @@ pub enum StopReason {
 pub struct Workload {
     pub id: String,
     pub name: String,
-    pub execution_id: String,
+    pub execution_id: ExecutionId,
     pub instance: String,
     pub essential: bool,
     pub state: BackendState,

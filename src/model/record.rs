@@ -1,11 +1,11 @@
 //! One execution as the local state cache remembers it.
 
-use super::ExecutionStatus;
+use super::{ExecutionId, ExecutionStatus};
 
 /// One execution as the cache remembers it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExecutionRecord {
-    pub id: String,
+    pub id: ExecutionId,
     pub name: String,
     pub entry: String,
     pub owner: String,

@@ -1,7 +1,7 @@
 //! Executions as the cluster shows them: instances grouped by execution,
 //! with a status derived the way Zoe's scheduler would see it.
 
-use super::{BackendState, ExecutionStatus, StopReason};
+use super::{BackendState, ExecutionId, ExecutionStatus, StopReason};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InstanceView {
@@ -20,7 +20,7 @@ pub struct InstanceView {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExecutionView {
-    pub id: String,
+    pub id: ExecutionId,
     pub name: String,
     pub owner: String,
     pub entry: String,

@@ -11,7 +11,7 @@ pub use crate::model::QueueOrder;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedExecution {
-    pub id: String,
+    pub id: crate::model::ExecutionId,
     /// The description's `size` (smaller runs first with SIZE).
     pub size: u64,
     pub demands: Vec<Demand>,
@@ -21,10 +21,10 @@ pub struct QueuedExecution {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleOutcome {
     /// Executions to start now, with their plans, in order.
-    pub launch: Vec<(String, Plan)>,
+    pub launch: Vec<(crate::model::ExecutionId, Plan)>,
     /// Executions left waiting and why (the blocking one has the reason;
     /// those behind it are waiting for it).
-    pub waiting: Vec<(String, Option<Rejection>)>,
+    pub waiting: Vec<(crate::model::ExecutionId, Option<Rejection>)>,
 }
 
 /// One scheduling pass over the queue, on a simulation of the nodes.

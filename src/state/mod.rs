@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use crate::model::ExecutionStatus;
+use crate::model::{ExecutionId, ExecutionStatus};
 
 const SCHEMA_VERSION: i32 = 2;
 
@@ -83,7 +83,7 @@ impl Store {
                     submitted, started, ended, hosts, endpoints, launcher)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
-                    record.id, record.deployment, record.name, record.entry, record.owner, record.description,
+                    record.id.as_str(), record.deployment, record.name, record.entry, record.owner, record.description,
                     crate::model::record::parameters_to_json(&record.parameters), record.status.as_str(), record.reason, record.submitted as i64,
                     record.started.map(|t| t as i64), record.ended.map(|t| t as i64), record.hosts.join(","),
                     crate::model::record::endpoints_to_json(&record.endpoints), record.launcher
@@ -92,7 +92,7 @@ impl Store {
             if inserted > 0 {
                 tx.execute(
                     "INSERT INTO status_log (deployment, id, at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![record.deployment, record.id, record.submitted as i64, record.status.as_str(), record.reason],
+                    params![record.deployment, record.id.as_str(), record.submitted as i64, record.status.as_str(), record.reason],
                 )?;
             }
             Ok(inserted)
@@ -281,8 +281,12 @@ const SELECT: &str = "SELECT id, name, entry, owner, deployment, description, pa
 fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let status: String = r.get(7)?;
     let hosts: String = r.get(12)?;
+    let id: String = r.get(0)?;
+    let id = ExecutionId::parse(&id).map_err(|why| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, why.into())
+    })?;
     Ok(ExecutionRecord {
-        id: r.get(0)?,
+        id,
         name: r.get(1)?,
         entry: r.get(2)?,
         owner: r.get(3)?,

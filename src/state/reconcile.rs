@@ -7,20 +7,20 @@
 //!   interrupted, for the caller to clean up and close.
 
 use super::{ExecutionRecord, StateError, Store, launcher_is_gone};
-use crate::model::ExecutionStatus;
 use crate::model::view::{ExecutionView, LAUNCH_WINDOW_SECS};
+use crate::model::{ExecutionId, ExecutionStatus};
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ReconcileReport {
     /// Rebuilt from the cluster's labels.
-    pub rebuilt: Vec<String>,
+    pub rebuilt: Vec<ExecutionId>,
     /// Status changed to what the cluster shows: (id, new status).
-    pub updated: Vec<(String, ExecutionStatus)>,
+    pub updated: Vec<(ExecutionId, ExecutionStatus)>,
     /// Closed because their containers vanished.
-    pub closed: Vec<String>,
+    pub closed: Vec<ExecutionId>,
     /// Launches whose console is gone before they were running: the caller
     /// removes what they left and closes them.
-    pub interrupted: Vec<String>,
+    pub interrupted: Vec<ExecutionId>,
 }
 
 /// Which hosts this console could read, and whether that was all of its

@@ -203,7 +203,7 @@ fn reconcile_follows_status_changes_with_their_reason() {
         100,
     )
     .unwrap();
-    assert_eq!(report.updated, [("x1".to_string(), ExecutionStatus::Error)]);
+    assert_eq!(report.updated, [("x1".into(), ExecutionStatus::Error)]);
     let r = store.get("prod", "x1").unwrap().unwrap();
     assert_eq!(
         r.reason.as_deref(),
@@ -575,7 +575,7 @@ fn a_full_disk_is_not_damage_and_readers_go_on_in_memory() {
         .list("prod", true)
         .unwrap()
         .into_iter()
-        .map(|r| r.id)
+        .map(|r| r.id.to_string())
         .collect();
     assert_eq!(
         ids,

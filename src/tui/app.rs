@@ -74,9 +74,9 @@ pub enum Request {
     Suspend,
     Refresh,
     Launch(Box<Prepared>),
-    Terminate(String),
+    Terminate(crate::model::ExecutionId),
     FollowLogs {
-        id: String,
+        id: crate::model::ExecutionId,
         service: Option<String>,
     },
     StopLogs,
@@ -88,7 +88,7 @@ pub enum Request {
 /// A destructive action waiting for `y`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
-    Terminate(String),
+    Terminate(crate::model::ExecutionId),
 }
 
 pub struct App {

@@ -13,7 +13,7 @@ use crate::model::NodeSnapshot;
 /// One row of the executions view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRow {
-    pub id: String,
+    pub id: crate::model::ExecutionId,
     pub name: String,
     pub entry: String,
     pub owner: String,
@@ -45,16 +45,16 @@ pub enum Update {
     Progress(Event),
     Launched(Result<Launched, String>),
     Terminated {
-        id: String,
+        id: crate::model::ExecutionId,
         result: Result<usize, String>,
     },
     /// Lines of the log followed for this execution.
     Log {
-        execution: String,
+        execution: crate::model::ExecutionId,
         lines: Vec<LogLine>,
     },
     LogError {
-        execution: String,
+        execution: crate::model::ExecutionId,
         message: String,
     },
 }

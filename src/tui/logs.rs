@@ -12,7 +12,7 @@ pub const MAX_LINE_CHARS: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogView {
-    pub execution: String,
+    pub execution: crate::model::ExecutionId,
     pub service: Option<String>,
     pub lines: VecDeque<LogLine>,
     pub capacity: usize,
@@ -30,7 +30,11 @@ pub struct LogView {
 }
 
 impl LogView {
-    pub fn new(execution: String, service: Option<String>, capacity: usize) -> LogView {
+    pub fn new(
+        execution: crate::model::ExecutionId,
+        service: Option<String>,
+        capacity: usize,
+    ) -> LogView {
         LogView {
             execution,
             service,

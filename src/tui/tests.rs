@@ -562,7 +562,7 @@ fn launch_progress_per_instance_including_pulls() {
     use crate::console::events::Event;
     let mut a = app("default");
     a.data.launching = Some("x1".into());
-    let ex = || "x1".to_string();
+    let ex = || crate::model::ExecutionId::from("x1");
     a.on_update(Update::Progress(Event::Placed {
         execution: ex(),
         placements: vec![("web0".into(), "local".into())],

@@ -12,7 +12,9 @@ use futures::StreamExt;
 use super::client::{DockerError, call};
 use crate::backend::labels;
 use crate::config::docker_conf::DockerHost;
-use crate::model::{BackendState, ForeignContainer, NodeSnapshot, StopReason, Workload};
+use crate::model::{
+    BackendState, ExecutionId, ForeignContainer, NodeSnapshot, StopReason, Workload,
+};
 
 /// Reads the node's state. `with_usage` adds CPU/memory in use from the
 /// stats API (about a second per container, run concurrently).
@@ -111,10 +113,14 @@ pub async fn snapshot(
         services.push(Workload {
             id,
             name: container_name,
-            execution_id: labels
+            // checked by check_labels: present and valid
+            execution_id: match labels
                 .get(labels::EXECUTION_ID)
-                .cloned()
-                .unwrap_or_default(),
+                .map(|id| ExecutionId::parse(id))
+            {
+                Some(Ok(id)) => id,
+                _ => continue,
+            },
             instance: labels
                 .get(labels::SERVICE_NAME)
                 .cloned()

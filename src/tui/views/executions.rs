@@ -231,7 +231,7 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .map(|e| {
             let mut cells = vec![
-                Cell::from(e.id.clone()),
+                Cell::from(e.id.to_string()),
                 Cell::from(e.name.clone()),
                 Cell::from(Span::styled(
                     e.status.to_string(),
