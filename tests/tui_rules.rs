@@ -877,20 +877,20 @@ fn launch_in_flight(setup: &Setup, launcher: &Child) -> String {
     let store = Store::open(&setup.cache_home().join("zoe/state.db")).unwrap();
     let inserted = store
         .insert(&ExecutionRecord {
-            id: id.clone(),
+            id: zoe_console::model::ExecutionId::parse(&id).unwrap(),
             name: "in-flight".into(),
             entry: "custom-0".into(),
             owner: "tester".into(),
             deployment: setup.deployment.clone(),
             description: None,
-            parameters: "{}".into(),
+            parameters: Vec::new(),
             status: ExecutionStatus::Starting,
             reason: None,
             submitted: now,
             started: None,
             ended: None,
             hosts: Vec::new(),
-            endpoints: "[]".into(),
+            endpoints: Vec::new(),
             launcher: format!("{machine}:{}", launcher.0.id()),
             restarts: Vec::new(),
         })

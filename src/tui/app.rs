@@ -303,7 +303,7 @@ impl App {
             Update::Terminated {
                 id,
                 result: Err(why),
-            } => self.message = Some((format!("{id}: could not clean every host: {why}"), true)),
+            } => self.message = Some((format!("{id}: {why}"), true)),
             // lines of a log no longer shown are dropped
             Update::Log { execution, lines } => {
                 if let Some(logs) = self.logs.as_mut().filter(|l| l.execution == execution) {

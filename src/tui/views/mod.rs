@@ -25,12 +25,18 @@ use super::app::{App, Mode, View};
 /// Draws a frame: the header, the current view (with its panels over
 /// it), the status line and any popup.
 pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
+    // a message longer than a line (a refusal with a reason per host) gets
+    // the lines it needs, up to a third of the screen
+    let area = frame.area();
+    let status_height = status::message_height(app, area.width)
+        .min((area.height / 3).max(1))
+        .max(1);
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(status_height),
     ])
-    .areas(frame.area());
+    .areas(area);
     frame.render_widget(Block::new().style(app.styles.base), frame.area());
     status::draw_header(frame, app, header);
     app.page = usize::from(body.height.saturating_sub(3));

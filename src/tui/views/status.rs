@@ -93,7 +93,40 @@ fn hints(app: &App, context: Context, hints: &[(&[Command], &str)]) -> Vec<Span<
     spans
 }
 
+/// Lines the message needs at `width` columns (1 when there is none or
+/// something is being typed).
+pub fn message_height(app: &App, width: u16) -> u16 {
+    let typing = matches!(app.mode, Mode::Filter | Mode::Command | Mode::LogSearch);
+    match &app.message {
+        Some((text, _)) if !typing => {
+            let width = usize::from(width.max(1));
+            let lines: usize = text
+                .lines()
+                .map(|l| l.chars().count().div_ceil(width).max(1))
+                .sum();
+            u16::try_from(lines.max(1)).unwrap_or(u16::MAX)
+        }
+        _ => 1,
+    }
+}
+
 pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    if let (Some((text, error)), 2..) = (&app.message, area.height) {
+        let style = if *error {
+            app.styles.error
+        } else {
+            app.styles.info
+        };
+        let lines: Vec<Line> = text
+            .lines()
+            .map(|l| Line::from(Span::styled(l.to_string(), style)))
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
     let s = &app.styles;
     let line = match app.mode {
         Mode::Filter => {
