@@ -152,6 +152,7 @@ impl Engine {
         match result {
             Ok(value) => Some(value),
             Err(e) => {
+                tracing::warn!("the state cache could not record {what}: {e}");
                 self.notice(format!(
                     "the state cache could not record {what}: {e}; the next look at the cluster fills it in"
                 ));
