@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 
-use super::cluster_cmd::{Session, engine_error};
+use super::session::{Session, engine_error};
 use super::{CliError, Outcome};
 use crate::model::{LogLine, LogRequest};
 

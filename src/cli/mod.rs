@@ -1,12 +1,21 @@
 //! Headless verbs for people and scripts: aligned tables or `-o json`.
+//!
+//! One file per verb family: `shop_cmd` (shop list/show/check/render),
+//! `config_cmd` (config paths/show), and the cluster verbs, dispatched by
+//! `session`: `nodes_cmd`, `start_cmd`, `executions_cmd` (ps, inspect),
+//! `logs_cmd`, `kill_cmd`, `supervise_cmd`.
 
 pub mod args;
-mod cluster_cmd;
 mod config_cmd;
+mod executions_cmd;
+mod kill_cmd;
 pub mod log_file;
 mod logs_cmd;
+mod nodes_cmd;
+mod session;
 mod shop_cmd;
 mod start_cmd;
+mod supervise_cmd;
 pub mod table;
 pub mod term;
 
@@ -150,7 +159,7 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             shop_cmd::run(&console, command, ctx.output)
         }
         Some(Command::Config(command)) => config_cmd::run(&ctx, command),
-        Some(command) => cluster_cmd::run(&ctx, command),
+        Some(command) => session::run(&ctx, command),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::args::LaunchArgs;
-use super::cluster_cmd::{Session, engine_error};
+use super::session::{Session, engine_error};
 use super::table::Table;
 use super::{CliError, Outcome, Output, open_console, role, shop_cmd, to_json};
 use crate::console::engine::EngineError;

@@ -101,8 +101,13 @@ pub fn reconcile(
                     report.interrupted.push(view.id.clone());
                     continue;
                 }
-                if launching && view.status == ExecutionStatus::Starting {
-                    continue; // its console is still creating containers
+                // its console is still creating containers: it writes the
+                // outcome itself (and the terminate guard holds meanwhile)
+                if launching
+                    && (view.status == ExecutionStatus::Starting
+                        || !record.launcher.is_empty() && !launcher_is_gone(&record.launcher))
+                {
+                    continue;
                 }
                 if record.status != view.status
                     && store.set_status(

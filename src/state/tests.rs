@@ -651,3 +651,28 @@ fn a_record_started_after_the_look_began_is_not_judged_by_it() {
     let report = reconcile(&store, "prod", &[], later, 104).unwrap();
     assert_eq!(report.closed, vec!["fresh1".to_string()]);
 }
+
+#[test]
+fn a_launch_under_way_stays_its_launchers_to_close_even_when_all_runs() {
+    // another console is finishing its launch (its last containers are up,
+    // it has not written `running` yet): a look does not decide for it, so
+    // the terminate guard still holds
+    let store = Store::open_in_memory().unwrap();
+    let live = crate::state::launcher_tag(); // this process: alive
+    store
+        .insert(&record("l1", ExecutionStatus::Starting, 1000, &live))
+        .unwrap();
+    let report = reconcile(
+        &store,
+        "prod",
+        &[view("l1", ExecutionStatus::Running, 1000)],
+        ALL,
+        1001,
+    )
+    .unwrap();
+    assert!(report.updated.is_empty(), "{report:?}");
+    assert_eq!(
+        store.get("prod", "l1").unwrap().unwrap().status,
+        ExecutionStatus::Starting
+    );
+}

@@ -1,0 +1,42 @@
+//! `zoe kill`: terminate an execution through the engine (its guard, then
+//! stop and remove everywhere, then record), and report what could not be
+//! cleaned up.
+
+use std::fmt::Write as _;
+
+use super::session::{Session, engine_error};
+use super::{CliError, Outcome, Output, to_json};
+
+pub async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
+    let who = s
+        .ctx
+        .user_from_env
+        .clone()
+        .unwrap_or_else(|| "a user".into());
+    let done = s
+        .engine
+        .terminate(query, &format!("{who} with zoe kill"))
+        .await
+        .map_err(engine_error)?;
+    s.show_notices();
+    let (record, removal) = (done.id, done.removal);
+    let mut out = String::new();
+    if s.ctx.output == Output::Json {
+        out = to_json(
+            &serde_json::json!({"execution": record, "removed": removal.containers, "failed": removal.failed}),
+        );
+    } else {
+        let _ = writeln!(out, "{record}: removed {} containers", removal.containers);
+    }
+    if removal.failed.is_empty() {
+        return Ok(Outcome::ok(out));
+    }
+    let mut message = format!(
+        "{record}: could not clean up every host (run `zoe kill {record}` again when they are back):"
+    );
+    for (host, why) in &removal.failed {
+        let _ = write!(message, "\n  {host}: {why}");
+    }
+    super::print_stdout(&out);
+    Err(CliError::new(message))
+}

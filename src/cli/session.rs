@@ -1,0 +1,140 @@
+//! What every cluster verb shares: the engine opened on the configured
+//! hosts (`Session`), how an engine refusal becomes an exit code, and the
+//! dispatch of each cluster verb to its file (`nodes_cmd`, `start_cmd`,
+//! `executions_cmd` for ps and inspect, `logs_cmd`, `kill_cmd`,
+//! `supervise_cmd`). Each verb first looks at the cluster (`observe`),
+//! which also reconciles the local state cache with it.
+
+use super::{
+    CliError, Command, Context, Outcome, executions_cmd, kill_cmd, logs_cmd, nodes_cmd, start_cmd,
+    supervise_cmd,
+};
+use crate::config::hosts::load_hosts;
+use crate::console::engine::{Engine, EngineError};
+use crate::console::observe::Observation;
+
+/// What every cluster verb works with: the engine, and how to talk.
+pub struct Session<'a> {
+    pub ctx: &'a Context,
+    pub engine: Engine,
+}
+
+impl Session<'_> {
+    pub async fn observe(&self, with_usage: bool) -> Result<Observation, CliError> {
+        let seen = self
+            .engine
+            .observe(with_usage)
+            .await
+            .map_err(engine_error)?;
+        self.show_notices();
+        for n in seen.nodes.iter().filter(|n| !n.is_online()) {
+            crate::warn_line!(
+                "zoe: warning: {} is offline: {}",
+                n.name,
+                n.error.as_deref().unwrap_or_default()
+            );
+        }
+        Ok(seen)
+    }
+
+    /// What the engine wants the user to know (the cache refused a write…),
+    /// each once, on stderr.
+    pub fn show_notices(&self) {
+        for notice in self.engine.take_notices() {
+            crate::warn_line!("zoe: warning: {notice}");
+        }
+    }
+}
+
+/// An engine refusal as the CLI reports it: the text says what to do;
+/// nothing fits now is exit 3.
+pub fn engine_error(err: EngineError) -> CliError {
+    match err {
+        EngineError::NoRoom { message, .. } | EngineError::NeverFits(message) => CliError {
+            message,
+            code: start_cmd::EXIT_NO_ROOM,
+        },
+        other => CliError::new(other.to_string()),
+    }
+}
+
+/// Verbs that only read: they answer from the cluster even when the cache
+/// cannot be written.
+fn only_reads(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Nodes
+            | Command::Ps { .. }
+            | Command::Inspect { .. }
+            | Command::Logs { .. }
+            | Command::Start { dry_run: true, .. }
+    )
+}
+
+pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
+    let hosts = load_hosts(&ctx.loaded.settings, &|k: &str| ctx.env.get(k).cloned())
+        .map_err(CliError::new)?;
+    for problem in &hosts.problems {
+        crate::warn_line!("zoe: {problem}");
+    }
+    if hosts.hosts.is_empty() {
+        return Err(CliError::new(format!(
+            "no usable Docker host in {}",
+            hosts.source
+        )));
+    }
+    let cache = ctx.paths.cache_dir.join("state.db");
+    let (engine, notice) = Engine::open(
+        ctx.loaded.settings.clone(),
+        hosts.targets(),
+        &cache,
+        only_reads(&command),
+        ctx.readonly,
+    )
+    .map_err(engine_error)?;
+    if let Some(notice) = notice {
+        crate::warn_line!("zoe: warning: {notice}");
+    }
+    let session = Session { ctx, engine };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match command {
+            Command::Nodes => nodes_cmd::nodes(&session).await,
+            Command::Start {
+                launch,
+                dry_run,
+                wait,
+            } => start_cmd::start(&session, launch, dry_run, wait).await,
+            Command::Ps { all } => executions_cmd::ps(&session, all).await,
+            Command::Inspect { execution } => executions_cmd::inspect(&session, &execution).await,
+            Command::Logs {
+                execution,
+                service,
+                follow,
+                tail,
+                since,
+                timestamps,
+                raw,
+            } => {
+                let options = logs_cmd::LogOptions {
+                    follow,
+                    tail,
+                    since: since.as_deref(),
+                    timestamps,
+                    raw,
+                };
+                logs_cmd::logs(&session, &execution, service.as_deref(), &options).await
+            }
+            Command::Kill { execution } => kill_cmd::kill(&session, &execution).await,
+            Command::Supervise { once, interval } => {
+                supervise_cmd::supervise(&session, once, interval).await
+            }
+            Command::Shop(_) | Command::Config(_) => {
+                Err(CliError::new("internal: not a cluster verb"))
+            }
+        }
+    })
+}

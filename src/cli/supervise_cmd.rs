@@ -1,0 +1,42 @@
+//! `zoe supervise`: a supervision pass through the engine (end executions
+//! that lost an essential service, replace dead elastic services, start
+//! elastic ones that waited for room), once or every `--interval` seconds.
+
+use std::fmt::Write as _;
+
+use super::session::{Session, engine_error};
+use super::{CliError, Outcome, Output, to_json};
+use crate::console::events::Events;
+
+pub async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Outcome, CliError> {
+    loop {
+        let (report, _) = s
+            .engine
+            .supervise(&Events::none(), false)
+            .await
+            .map_err(engine_error)?;
+        s.show_notices();
+        let mut out = String::new();
+        if s.ctx.output == Output::Json {
+            out = to_json(&report);
+        } else {
+            for (id, reason) in &report.ended {
+                let _ = writeln!(out, "{id}: ended: {reason}");
+            }
+            for (id, instance) in &report.removed {
+                let _ = writeln!(out, "{id}: removed dead elastic service {instance}");
+            }
+            for (id, instance, host) in &report.started {
+                let _ = writeln!(out, "{id}: started elastic service {instance} on {host}");
+            }
+            for problem in &report.problems {
+                let _ = writeln!(out, "problem: {problem}");
+            }
+        }
+        if once {
+            return Ok(Outcome::ok(out));
+        }
+        super::print_stdout(&out);
+        tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))).await;
+    }
+}
