@@ -48,7 +48,16 @@ pub async fn observe(
     let report = reconcile(store, deployment, &views, answered, now)?;
     for id in &report.interrupted {
         // The console that launched it died mid-way: remove what it left.
-        let removal = remove_execution(cluster, settings, id, &[], 0, &Events::none()).await;
+        // Requests it had sent may still be creating containers: until a
+        // pass finds nothing more to remove (a few at most), go again.
+        let mut removal = remove_execution(cluster, settings, id, &[], 0, &Events::none()).await;
+        for _ in 0..3 {
+            if removal.containers == 0 || !removal.failed.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(750)).await;
+            removal = remove_execution(cluster, settings, id, &[], 0, &Events::none()).await;
+        }
         let reason = if removal.failed.is_empty() {
             "launch interrupted: the console that started it stopped; what it had created was removed".to_string()
         } else {
