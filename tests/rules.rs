@@ -11,7 +11,7 @@
 mod common;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,7 @@ use common::engines::{
 };
 use serde_json::{Value, json};
 use zoe_console::model::ExecutionStatus;
-use zoe_console::state::{ExecutionRecord, Store, launcher_tag};
+use zoe_console::state::Store;
 
 /// Runs until stopped; prints `up` first.
 const FOREVER: &str = "sh -c 'echo up; trap \"exit 0\" TERM; while true; do sleep 1; done'";
@@ -356,10 +356,6 @@ impl Drop for FrozenLaunch {
     }
 }
 
-fn cache_of(setup: &Setup) -> PathBuf {
-    setup.cache_home().join("zoe/state.db")
-}
-
 #[test]
 fn a_launch_another_console_has_under_way_cannot_be_killed() {
     let Some(e) = engines() else { return };
@@ -371,7 +367,7 @@ fn a_launch_another_console_has_under_way_cannot_be_killed() {
     workers["essential_count"] = json!(INSTANCES - 1);
     let setup = local_setup(&e, shop.path(), json!([head, workers]));
     assert_eq!(setup.zoe(&["ps"]).code, 0, "the cache exists");
-    let store = Store::open(&cache_of(&setup)).unwrap();
+    let store = Store::open(&setup.cache()).unwrap();
 
     let mut attempts = 0;
     let frozen = loop {
@@ -431,35 +427,11 @@ fn a_recorded_launch_of_a_live_console_is_guarded_until_that_console_is_gone() {
     let shop = tempfile::tempdir().unwrap();
     let setup = local_setup(&e, shop.path(), json!([service_running("app", FOREVER)]));
     assert_eq!(setup.zoe(&["ps"]).code, 0, "the cache exists");
-    let store = Store::open(&cache_of(&setup)).unwrap();
+    let store = Store::open(&setup.cache()).unwrap();
 
     let mut console = Command::new("sleep").arg("120").spawn().unwrap();
-    let ours = launcher_tag();
-    let (machine, _) = ours.rsplit_once(':').unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
     let id = "guard1test".to_string();
-    let record = ExecutionRecord {
-        id: zoe_console::model::ExecutionId::parse(&id).unwrap(),
-        name: "in-flight".into(),
-        entry: "custom-0".into(),
-        owner: "tester".into(),
-        deployment: setup.deployment.clone(),
-        description: None,
-        parameters: Vec::new(),
-        status: ExecutionStatus::Starting,
-        reason: None,
-        submitted: now,
-        started: None,
-        ended: None,
-        hosts: vec!["local".into()],
-        endpoints: Vec::new(),
-        launcher: format!("{machine}:{}", console.id()),
-        restarts: Vec::new(),
-    };
-    assert!(store.insert(&record).unwrap());
+    setup.insert_in_flight(&id, console.id(), &["local"]);
 
     let kill = setup.zoe(&["kill", &id]);
     let _ = (console.kill(), console.wait());

@@ -10,22 +10,8 @@
 
 mod common;
 
-use common::engines::{Engines, Setup, engines, skip_or_fail, two_hosts};
-use common::tmux::Pane;
-use std::process::Command;
-
-fn ready() -> Option<Engines> {
-    let e = engines()?;
-    let tmux = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if tmux {
-        return Some(e);
-    }
-    skip_or_fail("tmux is needed (scripts/test.sh installs it)");
-    None
-}
+use common::engines::{Setup, two_hosts};
+use common::tmux::{Pane, ready};
 
 #[test]
 fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {

@@ -28,24 +28,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::engines::{
-    Engines, Setup, custom_shop, engines, service, service_running, skip_or_fail, two_hosts,
-};
-use common::tmux::Pane;
+use common::engines::{Engines, Setup, custom_shop, service, service_running, two_hosts};
+use common::tmux::{Pane, ready};
 use serde_json::{Value, json};
-
-fn ready() -> Option<Engines> {
-    let e = engines()?;
-    let tmux = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if tmux {
-        return Some(e);
-    }
-    skip_or_fail("tmux is needed (scripts/test.sh installs it)");
-    None
-}
 
 /// The `remote` daemon alone.
 fn remote_only(e: &Engines) -> String {
@@ -862,43 +847,6 @@ impl Drop for Child {
     }
 }
 
-/// Records in the setup's cache an execution another live console (a
-/// `sleep` of ours) is launching right now.
-fn launch_in_flight(setup: &Setup, launcher: &Child) -> String {
-    use zoe_console::model::{ExecutionId, ExecutionStatus};
-    use zoe_console::state::{ExecutionRecord, Store, launcher_tag};
-    let tag = launcher_tag();
-    let (machine, _) = tag.rsplit_once(':').unwrap();
-    let id = ExecutionId::generate().as_str().to_string();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let store = Store::open(&setup.cache_home().join("zoe/state.db")).unwrap();
-    let inserted = store
-        .insert(&ExecutionRecord {
-            id: zoe_console::model::ExecutionId::parse(&id).unwrap(),
-            name: "in-flight".into(),
-            entry: "custom-0".into(),
-            owner: "tester".into(),
-            deployment: setup.deployment.clone(),
-            description: None,
-            parameters: Vec::new(),
-            status: ExecutionStatus::Starting,
-            reason: None,
-            submitted: now,
-            started: None,
-            ended: None,
-            hosts: Vec::new(),
-            endpoints: Vec::new(),
-            launcher: format!("{machine}:{}", launcher.0.id()),
-            restarts: Vec::new(),
-        })
-        .unwrap();
-    assert!(inserted);
-    id
-}
-
 #[test]
 fn terminate_in_the_tui_is_guarded_while_another_console_launches() {
     let Some(e) = ready() else { return };
@@ -908,7 +856,10 @@ fn terminate_in_the_tui_is_guarded_while_another_console_launches() {
     let mut findings = Findings::default();
     assert_eq!(setup.zoe(&["ps"]).code, 0, "the cache is made");
     let other = Child(Command::new("sleep").arg("60").spawn().unwrap());
-    let id = launch_in_flight(&setup, &other);
+    let id = zoe_console::model::ExecutionId::generate()
+        .as_str()
+        .to_string();
+    setup.insert_in_flight(&id, other.0.id(), &[]);
     assert!(Path::new(&format!("/proc/{}", other.0.id())).exists());
 
     let pane = open_tui(&setup, "");

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use zoe_console::model::{ExecutionId, ExecutionStatus};
+use zoe_console::state::{ExecutionRecord, Store, launcher_tag};
 
 /// The `remote` test engine (plain TCP), alone.
 pub const REMOTE: &str =
@@ -202,6 +204,47 @@ impl Setup {
     /// directory.
     pub fn cache_home(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The setup's own state cache, `zoe/state.db` under
+    /// [`Setup::cache_home`].
+    pub fn cache(&self) -> PathBuf {
+        self.cache_home().join("zoe/state.db")
+    }
+
+    /// Records in the setup's cache an execution `id` (of `custom-0`, on
+    /// `hosts`) that another console on this machine, the live process
+    /// `pid`, is launching right now: `starting`, its launcher tag
+    /// `machine:pid`.
+    pub fn insert_in_flight(&self, id: &str, pid: u32, hosts: &[&str]) {
+        let tag = launcher_tag();
+        let (machine, _) = tag.rsplit_once(':').expect("a launcher tag");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_secs();
+        let store = Store::open(&self.cache()).expect("the state cache opens");
+        let inserted = store
+            .insert(&ExecutionRecord {
+                id: ExecutionId::parse(id).expect("an execution id"),
+                name: "in-flight".into(),
+                entry: "custom-0".into(),
+                owner: "tester".into(),
+                deployment: self.deployment.clone(),
+                description: None,
+                parameters: Vec::new(),
+                status: ExecutionStatus::Starting,
+                reason: None,
+                submitted: now,
+                started: None,
+                ended: None,
+                hosts: hosts.iter().map(|h| (*h).into()).collect(),
+                endpoints: Vec::new(),
+                launcher: format!("{machine}:{pid}"),
+                restarts: Vec::new(),
+            })
+            .expect("the record is written");
+        assert!(inserted, "{id} was already in the cache");
     }
 
     /// `zoe ARGS` with this setup's settings and its own state cache.

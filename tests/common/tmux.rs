@@ -5,6 +5,23 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::engines::{Engines, engines, skip_or_fail};
+
+/// The engines, when tmux is there too; else None (the test is skipped,
+/// or fails with ZOE_REQUIRE_ENGINES=1).
+pub fn ready() -> Option<Engines> {
+    let e = engines()?;
+    let tmux = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if tmux {
+        return Some(e);
+    }
+    skip_or_fail("tmux is needed (scripts/test.sh installs it)");
+    None
+}
+
 pub struct Pane {
     socket: PathBuf,
 }
