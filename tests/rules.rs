@@ -278,6 +278,83 @@ fn a_request_larger_than_any_host_is_refused_at_once_queue_or_not() {
     assert!(containers(&e, &setup, "remote").is_empty());
 }
 
+#[test]
+fn a_big_request_is_not_refused_for_ever_while_a_host_is_offline() {
+    // the offline host may be the big one: the request is not judged as
+    // "never fits" then, and `--wait` waits for it
+    let Some(e) = engines() else { return };
+    let shop = tempfile::tempdir().unwrap();
+    let mut huge = service_running("huge", FOREVER);
+    huge["resources"]["cores"]["min"] = json!(64);
+    custom_shop(shop.path(), json!([huge]));
+    let conf = format!(
+        "{}\n[away]\ndocker_address: tcp://127.0.0.1:9\nexternal_address: 127.0.0.1\nuse_tls: no\n",
+        one_host("local", &e.docker_host("local"))
+    );
+    let setup = Setup::with_shop(&conf, shop.path());
+    append_settings(&setup, "max_cores = 128\n");
+    let now = setup.zoe(&["start", "custom-0"]);
+    assert_eq!(now.code, 3, "nothing fits now: {}", now.stderr);
+    assert!(
+        !now.stderr.contains("even when every host is empty"),
+        "not judged for ever with a host offline: {}",
+        now.stderr
+    );
+    let mut waiting = setup
+        .command(&["start", "custom-0", "--wait"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "--wait waits while a host that may be big is away"
+    );
+    signal("KILL", waiting.id());
+    let _ = waiting.wait();
+    assert!(containers(&e, &setup, "local").is_empty());
+}
+
+#[test]
+fn a_kill_is_closed_as_terminated_even_while_supervision_runs() {
+    // one essential service stops at once, the other only when its grace
+    // period runs out: meanwhile a supervisor sees an essential service
+    // that stopped, but the execution is being terminated, not dying
+    let Some(e) = engines() else { return };
+    let shop = tempfile::tempdir().unwrap();
+    // it dies of the stop signal with an error code, as many programs do
+    let quick = service_running(
+        "quick",
+        "sh -c 'trap \"exit 3\" TERM; while true; do sleep 1; done'",
+    );
+    let mut slow = service_running(
+        "slow",
+        "sh -c 'trap \"\" TERM; while true; do sleep 1; done'",
+    );
+    slow["monitor"] = json!(false);
+    let setup = local_setup(&e, shop.path(), json!([quick, slow]));
+    let id = execution_id(&setup.json(&["start", "custom-0"]));
+    let mut supervisor = setup
+        .command(&["supervise", "--interval", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = setup.zoe(&["kill", &id]);
+    signal("KILL", supervisor.id());
+    let _ = supervisor.wait();
+    assert_eq!(killed.code, 0, "{}", killed.stderr);
+    assert_eq!(
+        status_of(&setup, &id),
+        "terminated",
+        "{:?}",
+        all_executions(&setup)
+    );
+    assert!(containers(&e, &setup, "local").is_empty());
+}
+
 /// Sends `SIG<name>` to a process.
 fn signal(name: &str, pid: u32) {
     let _ = Command::new("kill")

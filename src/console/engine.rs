@@ -291,16 +291,28 @@ impl Engine {
                 ),
             );
         };
-        // what can never fit is refused outright, queue or not
+        // what can never fit is refused outright, queue or not (judged only
+        // when every target answered: an offline one may be the big one)
         let nodes = self.cluster.snapshot_all(&deployment, false).await;
-        if let Err(rejection) = plan_when_empty(&nodes, prepared, &self.settings) {
+        if nodes.iter().all(NodeSnapshot::is_online)
+            && let Err(rejection) = plan_when_empty(&nodes, prepared, &self.settings)
+        {
             let message = format!("it fits on no host even when every host is empty: {rejection}");
             close(format!("not started: {message}"));
             return Err(EngineError::NeverFits(message));
         }
         loop {
-            if wait {
-                self.wait_for_room(prepared, progress).await?;
+            if wait && let Err(e) = self.wait_for_room(prepared, progress).await {
+                // it must not stay queued, holding room, after this
+                if let Ok(Some(r)) = self.store.get(&deployment, &id)
+                    && matches!(
+                        r.status,
+                        ExecutionStatus::Submitted | ExecutionStatus::Queued
+                    )
+                {
+                    close(format!("not started: {e}"));
+                }
+                return Err(e);
             }
             let result = self.run_launch(prepared, progress).await;
             match result {
@@ -496,8 +508,14 @@ impl Engine {
             record.status,
             ExecutionStatus::Submitted | ExecutionStatus::Starting
         );
+        // a launcher on this machine is known alive or dead by its process;
+        // one elsewhere is trusted for the launch window only
         let recent = now_secs().saturating_sub(record.submitted) < LAUNCH_WINDOW_SECS;
-        if launching && recent && !launcher_is_gone(&record.launcher) && !record.launcher.is_empty()
+        let local = crate::state::launcher_is_local(&record.launcher);
+        if launching
+            && (recent || local)
+            && !launcher_is_gone(&record.launcher)
+            && !record.launcher.is_empty()
         {
             // Zoe refuses a terminate request while an execution starts: its
             // containers are still being created and would be left behind
@@ -682,11 +700,8 @@ fn plan_when_empty(
             n.cores_reserved = 0.0;
             n.memory_reserved = 0;
             n.container_count = 0;
-            // an offline target may come back: judge it by what is known
-            n.error = None;
             n
         })
-        .filter(|n| n.cores_total > 0.0 || n.memory_total > 0)
         .collect();
     if empty.is_empty() {
         return Ok(()); // nothing known: no grounds to refuse

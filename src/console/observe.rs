@@ -69,7 +69,10 @@ pub async fn observe(
         store.set_status(deployment, id, ExecutionStatus::Error, Some(&reason), now)?;
         views.retain(|v| v.id != *id);
     }
-    store.save_nodes(deployment, &nodes, now)?;
+    // the nodes as last seen are a convenience: never a reason to fail
+    if let Err(e) = store.save_nodes(deployment, &nodes, now) {
+        tracing::warn!("the state cache could not record the nodes: {e}");
+    }
     Ok(Observation {
         nodes,
         views,

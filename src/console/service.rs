@@ -125,7 +125,9 @@ async fn serve(
     mut asks: UnboundedReceiver<Ask>,
     reports: UnboundedSender<Report>,
 ) {
-    let engine = match Engine::open(settings, targets, &cache, false, readonly) {
+    // a cache that cannot be written (read-only, disk full) must not blind
+    // the console: it goes on in memory, with a notice
+    let engine = match Engine::open(settings, targets, &cache, true, readonly) {
         Ok((engine, notice)) => {
             if let Some(notice) = notice {
                 let _ = reports.send(Report::Notice(notice));

@@ -50,11 +50,24 @@ pub async fn supervise_pass(
     // Executions whose essential service stopped: their end is recorded and
     // announced first (a front shows it at once), then what still runs of
     // all of them is stopped at the same time.
-    let ending: Vec<&ExecutionView> = seen
-        .views
-        .iter()
-        .filter(|v| !v.status.is_active())
-        .collect();
+    // Not those being terminated (the terminating console closes them as
+    // it means to) nor launches another live console still has under way.
+    let mut ending: Vec<&ExecutionView> = Vec::new();
+    for view in seen.views.iter().filter(|v| !v.status.is_active()) {
+        let busy = store
+            .get(&settings.deployment_name, &view.id)?
+            .is_some_and(|r| {
+                r.status == ExecutionStatus::CleaningUp
+                    || matches!(
+                        r.status,
+                        ExecutionStatus::Submitted | ExecutionStatus::Starting
+                    ) && !r.launcher.is_empty()
+                        && !crate::state::launcher_is_gone(&r.launcher)
+            });
+        if !busy {
+            ending.push(view);
+        }
+    }
     for view in &ending {
         let changed = match &view.reason {
             Some(reason) => store.set_status(

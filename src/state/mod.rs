@@ -330,6 +330,13 @@ pub fn launcher_is_gone(tag: &str) -> bool {
     }
 }
 
+/// Whether the launcher tag names a process on this machine (whose life
+/// can be checked).
+pub fn launcher_is_local(tag: &str) -> bool {
+    tag.rsplit_once(':')
+        .is_some_and(|(machine, _)| machine == machine_id())
+}
+
 fn machine_id() -> String {
     std::fs::read_to_string("/etc/machine-id")
         .or_else(|_| std::fs::read_to_string("/proc/sys/kernel/hostname"))

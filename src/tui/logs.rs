@@ -62,6 +62,7 @@ impl LogView {
             if line.text.chars().count() > MAX_LINE_CHARS {
                 let cut: String = line.text.chars().take(MAX_LINE_CHARS).collect();
                 line.text = format!("{cut} … [line cut at {MAX_LINE_CHARS} characters]");
+                line.raw = None;
             }
             if self.lines.len() == self.capacity {
                 self.lines.pop_front();
