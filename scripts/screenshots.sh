@@ -71,7 +71,7 @@ keys Escape 3
 wait_for "cluster:"
 shot nodes
 keys '?'
-wait_for "keys (any key closes)"
+wait_for "(any key closes)"
 shot help
 keys Escape 2 t y
 wait_for " terminated" 60

@@ -230,7 +230,7 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // the capacity it uses is as old as the last look (a launch checks
     // again with fresh capacity, and queues when the room is gone)
     let title = match app.data.seen_at {
-        Some(at) => format!("{title}· capacity seen {} ago ", app.age(at)),
+        Some(at) => format!("{title}· nodes seen {} ago ", app.age(at)),
         None => format!("{title}· no capacity seen yet "),
     };
     frame.render_widget(
