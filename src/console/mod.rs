@@ -11,6 +11,7 @@ pub mod events;
 pub mod executions;
 pub mod launch;
 pub mod observe;
+pub mod queue;
 pub mod quota;
 pub mod service;
 pub mod supervise;
