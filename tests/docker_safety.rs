@@ -396,6 +396,7 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
         id: zoe_console::model::ExecutionId::parse(id).unwrap(),
         service: None,
         tail: 100_000,
+        follow: 1,
     })
     .unwrap();
     let mut view = zoe_console::tui::logs::LogView::new(

@@ -47,13 +47,17 @@ pub enum Report {
         id: ExecutionId,
         result: Result<usize, String>,
     },
-    /// Lines of the followed log of `execution`, in order.
+    /// Lines of the followed log of `execution`, in order; `follow` is the
+    /// number of the ask they answer (a front drops what an earlier follow
+    /// of the same log still sent).
     Log {
         execution: ExecutionId,
+        follow: u64,
         lines: Vec<LogLine>,
     },
     LogError {
         execution: ExecutionId,
+        follow: u64,
         message: String,
     },
 }
@@ -73,6 +77,8 @@ pub enum Ask {
         id: ExecutionId,
         service: Option<String>,
         tail: u64,
+        /// Numbers this follow; its reports carry it.
+        follow: u64,
     },
     StopLogs,
 }
@@ -249,11 +255,11 @@ async fn serve(
                     });
                     next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
                 }
-                Some(Ask::FollowLogs { id, service, tail }) => {
+                Some(Ask::FollowLogs { id, service, tail, follow }) => {
                     if let Some(task) = logs.take() {
                         task.abort();
                     }
-                    logs = Some(tokio::task::spawn_local(follow_logs(engine.clone(), id, service, tail, reports.clone())));
+                    logs = Some(tokio::task::spawn_local(follow_logs(engine.clone(), id, service, tail, follow, reports.clone())));
                 }
                 Some(Ask::StopLogs) => {
                     if let Some(task) = logs.take() {
@@ -271,6 +277,7 @@ async fn follow_logs(
     id: ExecutionId,
     service: Option<String>,
     tail: u64,
+    number: u64,
     reports: UnboundedSender<Report>,
 ) {
     let request = LogRequest {
@@ -283,6 +290,7 @@ async fn follow_logs(
         Err(e) => {
             let _ = reports.send(Report::LogError {
                 execution: id.clone(),
+                follow: number,
                 message: e.to_string(),
             });
             return;
@@ -297,6 +305,7 @@ async fn follow_logs(
                 Err(why) => {
                     let _ = reports.send(Report::LogError {
                         execution: id.clone(),
+                        follow: number,
                         message: why,
                     });
                 }
@@ -306,6 +315,7 @@ async fn follow_logs(
             && reports
                 .send(Report::Log {
                     execution: id.clone(),
+                    follow: number,
                     lines,
                 })
                 .is_err()

@@ -104,6 +104,8 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let mut clock = tokio::time::interval(std::time::Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     app.now = now_secs();
+    // which log follow is current: what an earlier one still sends is dropped
+    let mut following: u64 = 0;
     loop {
         if app.dirty {
             terminal.draw(|frame| views::draw(frame, &mut app))?;
@@ -125,7 +127,10 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                         Request::Refresh => ask.send(Ask::Refresh),
                         Request::Launch(prepared) => ask.send(Ask::Launch(prepared)),
                         Request::Terminate(id) => ask.send(Ask::Terminate { id, by: setup.user.clone() }),
-                        Request::FollowLogs { id, service } => ask.send(Ask::FollowLogs { id, service, tail: 1000 }),
+                        Request::FollowLogs { id, service } => {
+                            following += 1;
+                            ask.send(Ask::FollowLogs { id, service, tail: 1000, follow: following })
+                        }
                         Request::StopLogs => ask.send(Ask::StopLogs),
                         Request::Mouse(on) => {
                             let _ = if on { execute!(io::stdout(), EnableMouseCapture) } else { execute!(io::stdout(), DisableMouseCapture) };
@@ -155,7 +160,9 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                     if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
                         let _ = ask.send(Ask::Refresh);
                     }
-                    app.on_update(to_update(report));
+                    if is_current(&report, following) {
+                        app.on_update(to_update(report));
+                    }
                 }
                 None => {
                     engine_gone = true;
@@ -198,6 +205,15 @@ fn save_logs(dir: &std::path::Path, text: &str) -> (String, bool) {
     }
 }
 
+/// Whether a report is still wanted: log lines only from the current
+/// follow (the one before may still have batches under way).
+fn is_current(report: &Report, following: u64) -> bool {
+    match report {
+        Report::Log { follow, .. } | Report::LogError { follow, .. } => *follow == following,
+        _ => true,
+    }
+}
+
 fn to_update(report: Report) -> Update {
     match report {
         Report::Failed(why) => Update::Failed(why),
@@ -205,8 +221,12 @@ fn to_update(report: Report) -> Update {
         Report::Engine(event) => Update::Progress(event),
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },
-        Report::Log { execution, lines } => Update::Log { execution, lines },
-        Report::LogError { execution, message } => Update::LogError { execution, message },
+        Report::Log {
+            execution, lines, ..
+        } => Update::Log { execution, lines },
+        Report::LogError {
+            execution, message, ..
+        } => Update::LogError { execution, message },
         Report::Seen {
             nodes,
             records,

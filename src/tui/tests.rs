@@ -763,3 +763,23 @@ fn ages_tick_and_status_changes_show_at_once() {
         "{screen}"
     );
 }
+
+#[test]
+fn log_batches_of_an_earlier_follow_are_dropped() {
+    // Esc then `l` again: the first follow's batches may still be queued
+    use crate::console::service::Report;
+    let batch = |follow| Report::Log {
+        execution: "1ibx0a2b3c".into(),
+        follow,
+        lines: vec![log_line(1, "w0")],
+    };
+    assert!(!super::is_current(&batch(1), 2));
+    assert!(super::is_current(&batch(2), 2));
+    let error = Report::LogError {
+        execution: "1ibx0a2b3c".into(),
+        follow: 1,
+        message: "lost".into(),
+    };
+    assert!(!super::is_current(&error, 2));
+    assert!(super::is_current(&Report::Notice("x".into()), 2));
+}
