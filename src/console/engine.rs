@@ -76,6 +76,8 @@ pub struct Engine {
     /// Things the user should know that did not stop the operation (the
     /// cache refused a write…), each once, for the front to show.
     notices: RefCell<Vec<String>>,
+    /// Workloads a detached stop is under way for.
+    stopping: RefCell<std::collections::HashSet<String>>,
 }
 
 impl Engine {
@@ -86,6 +88,7 @@ impl Engine {
             store,
             readonly,
             notices: RefCell::new(Vec::new()),
+            stopping: RefCell::new(std::collections::HashSet::new()),
         }
     }
 
@@ -532,11 +535,15 @@ impl Engine {
         )
     }
 
-    /// One supervision pass (what Zoe's scheduler loop does).
+    /// One supervision pass (what Zoe's scheduler loop does). With
+    /// `detach_stops`, the services of executions that ended are not stopped
+    /// here but listed in the report's `to_stop`, for the caller to stop
+    /// with [`Engine::stop_all`] without waiting (a grace period can be long).
     pub async fn supervise(
         &self,
         events: &Events,
         with_usage: bool,
+        detach_stops: bool,
     ) -> Result<(SuperviseReport, Observation), EngineError> {
         self.refuse_if_readonly("supervising (it starts and stops services)")?;
         Ok(supervise_pass(
@@ -545,8 +552,32 @@ impl Engine {
             &self.store,
             events,
             with_usage,
+            detach_stops,
         )
         .await?)
+    }
+
+    /// Stops what a detached supervision pass left to stop; the problems.
+    /// Each workload once: one a stop is already under way for is skipped.
+    pub async fn stop_all(&self, to_stop: &[(ExecutionId, String, String)]) -> Vec<String> {
+        let mine: Vec<(ExecutionId, String, String)> = {
+            let mut stopping = self.stopping.borrow_mut();
+            to_stop
+                .iter()
+                .filter(|(_, _, workload)| stopping.insert(workload.clone()))
+                .cloned()
+                .collect()
+        };
+        let problems = super::supervise::stop_all(&self.cluster, &self.settings, &mine).await;
+        let mut stopping = self.stopping.borrow_mut();
+        for (_, _, workload) in &mine {
+            stopping.remove(workload);
+        }
+        drop(stopping);
+        for problem in &problems {
+            tracing::warn!("supervise: {problem}");
+        }
+        problems
     }
 }
 

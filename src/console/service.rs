@@ -178,10 +178,24 @@ async fn serve(
                     let seen = if engine.is_readonly() {
                         engine.observe(true).await
                     } else {
-                        match engine.supervise(&events, true).await {
-                            // when supervision changed something, look again to show it
-                            Ok((did, _)) if !(did.ended.is_empty() && did.started.is_empty() && did.removed.is_empty()) => engine.observe(true).await,
-                            Ok((_, seen)) => Ok(seen),
+                        match engine.supervise(&events, true, true).await {
+                            Ok((mut did, seen)) => {
+                                // stopping an ended execution's services waits
+                                // out their grace period: on its own task, so
+                                // the looks go on (their end shows as Docker
+                                // reports each stop)
+                                let to_stop = std::mem::take(&mut did.to_stop);
+                                if !to_stop.is_empty() {
+                                    let engine = engine.clone();
+                                    tokio::task::spawn_local(async move { engine.stop_all(&to_stop).await; });
+                                }
+                                // when supervision changed something, look again to show it
+                                if did.ended.is_empty() && did.started.is_empty() && did.removed.is_empty() {
+                                    Ok(seen)
+                                } else {
+                                    engine.observe(true).await
+                                }
+                            }
                             Err(e) => Err(e),
                         }
                     };

@@ -34,6 +34,11 @@ pub struct SuperviseReport {
     pub removed: Vec<(ExecutionId, String)>,
     /// Things that could not be done now, and why.
     pub problems: Vec<String>,
+    /// Services of ended executions still to stop, when the caller asked to
+    /// stop them itself (so that a long grace period holds nothing up):
+    /// (execution, host, workload).
+    #[serde(skip)]
+    pub to_stop: Vec<(ExecutionId, String, String)>,
 }
 
 /// One pass; returns what was done and the cluster as seen before it.
@@ -43,6 +48,7 @@ pub async fn supervise_pass(
     store: &Store,
     events: &Events,
     with_usage: bool,
+    detach_stops: bool,
 ) -> Result<(SuperviseReport, super::observe::Observation), StateError> {
     let seen = observe(cluster, settings, store, with_usage).await?;
     let mut report = SuperviseReport::default();
@@ -91,15 +97,20 @@ pub async fn supervise_pass(
             });
         }
     }
-    let ended = futures::future::join_all(
-        ending
-            .iter()
-            .map(|view| end_execution(cluster, settings, view, &seen.nodes)),
-    )
-    .await;
-    for done in ended {
-        report.ended.extend(done.ended);
-        report.problems.extend(done.problems);
+    for view in &ending {
+        let running = running_of(view, &seen.nodes);
+        if !running.is_empty() {
+            report
+                .ended
+                .push((view.id.clone(), view.reason.clone().unwrap_or_default()));
+            report.to_stop.extend(running);
+        }
+    }
+    if !detach_stops {
+        let to_stop = std::mem::take(&mut report.to_stop);
+        report
+            .problems
+            .extend(stop_all(cluster, settings, &to_stop).await);
     }
     for view in &seen.views {
         if !view.status.is_active() {
@@ -147,36 +158,34 @@ fn log_report(report: &SuperviseReport) {
     }
 }
 
-/// Stops what still runs of an execution whose essential service stopped,
-/// every container at once.
-async fn end_execution(
-    cluster: &Cluster,
-    settings: &Settings,
-    view: &ExecutionView,
-    nodes: &[NodeSnapshot],
-) -> SuperviseReport {
-    let mut report = SuperviseReport::default();
-    let running: Vec<(&str, &str)> = nodes
+/// What still runs of an execution: (execution, host, workload).
+fn running_of(view: &ExecutionView, nodes: &[NodeSnapshot]) -> Vec<(ExecutionId, String, String)> {
+    nodes
         .iter()
         .flat_map(|n| n.services.iter().map(move |s| (n.name.as_str(), s)))
         .filter(|(_, s)| s.execution_id == view.id && s.state == BackendState::Started)
-        .map(|(host, s)| (host, s.id.as_str()))
-        .collect();
-    if running.is_empty() {
-        return report;
-    }
-    let stops = running
-        .iter()
-        .map(|(host, container)| cluster.stop(host, container, settings.stop_grace_secs));
-    for result in futures::future::join_all(stops).await {
-        if let Err(e) = result {
-            report.problems.push(format!("{}: {e}", view.id));
-        }
-    }
-    report
-        .ended
-        .push((view.id.clone(), view.reason.clone().unwrap_or_default()));
-    report
+        .map(|(host, s)| (view.id.clone(), host.to_string(), s.id.clone()))
+        .collect()
+}
+
+/// Stops services of ended executions, every one at once, each with the
+/// grace period; what could not be stopped.
+pub async fn stop_all(
+    cluster: &Cluster,
+    settings: &Settings,
+    to_stop: &[(ExecutionId, String, String)],
+) -> Vec<String> {
+    let stops = to_stop.iter().map(|(id, host, workload)| async move {
+        cluster
+            .stop(host, workload, settings.stop_grace_secs)
+            .await
+            .map_err(|e| format!("{id}: {e}"))
+    });
+    futures::future::join_all(stops)
+        .await
+        .into_iter()
+        .filter_map(Result::err)
+        .collect()
 }
 
 /// Rebuilds the instances of an execution from its labels.
