@@ -46,17 +46,6 @@ impl BackendError {
         matches!(self, BackendError::NotFound { .. })
     }
 
-    /// The target the error is about.
-    pub fn target(&self) -> &str {
-        match self {
-            BackendError::Unreachable { target, .. }
-            | BackendError::NotFound { target, .. }
-            | BackendError::Conflict { target, .. }
-            | BackendError::Timeout { target, .. }
-            | BackendError::Refused { target, .. } => target,
-        }
-    }
-
     /// An engine refusal for `what` on `target`.
     pub fn refused(target: &str, what: impl Into<String>, why: impl Into<String>) -> BackendError {
         BackendError::Refused {

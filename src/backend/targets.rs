@@ -107,10 +107,6 @@ impl Targets {
         self.engines.iter().map(|e| e.name().to_string()).collect()
     }
 
-    pub fn contains(&self, name: &str) -> bool {
-        self.engines.iter().any(|e| e.name() == name)
-    }
-
     /// The address users reach published ports of `name` at.
     pub fn external_address(&self, name: &str) -> String {
         match self.engine(name) {

@@ -21,13 +21,13 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 
 use super::Prepared;
-use super::cluster::Cluster;
 use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
 use super::observe::{Observation, observe};
 use super::queue::plan_when_empty;
 use super::quota::{Quota, Usage, admit, demand_of};
 use super::supervise::{SuperviseReport, supervise_pass};
+use crate::backend::Targets;
 use crate::config::Settings;
 use crate::model::view::LAUNCH_WINDOW_SECS;
 use crate::model::{ExecutionId, ExecutionStatus, LogLine, LogRequest, NodeSnapshot};
@@ -70,7 +70,7 @@ impl From<StateError> for EngineError {
 /// The engine of one console: the settings, the targets, the cache.
 pub struct Engine {
     pub(super) settings: Settings,
-    cluster: Cluster,
+    cluster: Targets,
     pub(super) store: Store,
     readonly: bool,
     /// Things the user should know that did not stop the operation (the
@@ -81,7 +81,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(settings: Settings, cluster: Cluster, store: Store, readonly: bool) -> Engine {
+    pub fn new(settings: Settings, cluster: Targets, store: Store, readonly: bool) -> Engine {
         Engine {
             settings,
             cluster,
@@ -109,7 +109,7 @@ impl Engine {
         }?;
         let notice = store.notice().map(str::to_string);
         Ok((
-            Engine::new(settings, Cluster::new(targets), store, readonly),
+            Engine::new(settings, Targets::new(targets), store, readonly),
             notice,
         ))
     }
@@ -593,11 +593,4 @@ pub struct LogFollow {
     pub execution: ExecutionId,
     pub instances: Vec<String>,
     pub lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>>>>,
-}
-
-impl LogFollow {
-    /// The next line, or an error to show (the stream goes on after it).
-    pub async fn next(&mut self) -> Option<Result<LogLine, String>> {
-        self.lines.next().await
-    }
 }

@@ -5,7 +5,6 @@
 //! lists and terminates executions on the cluster.
 
 pub mod catalog;
-pub mod cluster;
 pub mod engine;
 pub mod events;
 pub mod executions;

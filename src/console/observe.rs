@@ -2,11 +2,11 @@
 //! from labels, the cache reconciled both ways, interrupted launches cleaned
 //! up, nodes remembered.
 
-use super::cluster::Cluster;
 use super::events::Events;
 use super::executions::{ExecutionView, executions_from_nodes};
 use super::launch::{now_secs, remove_execution};
 use crate::backend::NodeSnapshot;
+use crate::backend::Targets;
 use crate::config::Settings;
 use crate::model::ExecutionStatus;
 use crate::state::{Answered, ReconcileReport, StateError, Store, reconcile};
@@ -25,7 +25,7 @@ impl Observation {
 }
 
 pub async fn observe(
-    cluster: &Cluster,
+    cluster: &Targets,
     settings: &Settings,
     store: &Store,
     with_usage: bool,

@@ -10,11 +10,11 @@
 //!
 //! The TUI runs it periodically; `zoe supervise` runs it headless.
 
-use super::cluster::Cluster;
 use super::events::{Event, Events};
 use super::executions::ExecutionView;
 use super::launch::{now_secs, start_instance};
 use super::observe::observe;
+use crate::backend::Targets;
 use crate::backend::execution_network;
 use crate::backend::labels::{self, ExecutionLabels};
 use crate::backend::{BackendState, NodeSnapshot};
@@ -43,7 +43,7 @@ pub struct SuperviseReport {
 
 /// One pass; returns what was done and the cluster as seen before it.
 pub async fn supervise_pass(
-    cluster: &Cluster,
+    cluster: &Targets,
     settings: &Settings,
     store: &Store,
     events: &Events,
@@ -171,7 +171,7 @@ fn running_of(view: &ExecutionView, nodes: &[NodeSnapshot]) -> Vec<(ExecutionId,
 /// Stops services of ended executions, every one at once, each with the
 /// grace period; what could not be stopped.
 pub async fn stop_all(
-    cluster: &Cluster,
+    cluster: &Targets,
     settings: &Settings,
     to_stop: &[(ExecutionId, String, String)],
 ) -> Vec<String> {
@@ -217,7 +217,7 @@ fn rebuild(
 }
 
 async fn grow_elastic(
-    cluster: &Cluster,
+    cluster: &Targets,
     settings: &Settings,
     view: &ExecutionView,
     nodes: &mut [NodeSnapshot],

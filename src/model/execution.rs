@@ -102,12 +102,6 @@ impl std::ops::Deref for ExecutionId {
     }
 }
 
-impl AsRef<str> for ExecutionId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
 impl std::borrow::Borrow<str> for ExecutionId {
     fn borrow(&self) -> &str {
         &self.0

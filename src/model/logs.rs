@@ -1,7 +1,5 @@
 //! Log lines and what to ask of a log, whatever the engine.
 
-use std::borrow::Cow;
-
 /// One line of a container's output, exactly as the container wrote it
 /// (without its newline).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +39,6 @@ impl LogLine {
     /// The bytes the container wrote.
     pub fn bytes(&self) -> &[u8] {
         self.raw.as_deref().unwrap_or(self.text.as_bytes())
-    }
-
-    /// The line as text (lossy where it is not UTF-8).
-    pub fn text(&self) -> Cow<'_, str> {
-        Cow::Borrowed(&self.text)
     }
 }
 

@@ -28,15 +28,6 @@ pub const MAX_LINE_BYTES: usize = 8 << 20;
 
 pub use crate::model::logs::{LogLine, LogRequest};
 
-/// Splits a `timestamps=true` line into (timestamp, text).
-pub fn split_timestamp(line: &str) -> (&str, &str) {
-    let (ts, rest) = split_timestamp_bytes(line.as_bytes());
-    match (std::str::from_utf8(ts), std::str::from_utf8(rest)) {
-        (Ok(ts), Ok(rest)) if !ts.is_empty() => (ts, rest),
-        _ => ("", line),
-    }
-}
-
 /// The RFC 3339 timestamp Docker puts before every message, and the rest.
 /// Only a real timestamp counts (`2026-11-22T04:50:01.123456789Z `), so a
 /// message that happens to start with a date is not cut.
@@ -67,11 +58,6 @@ fn split_timestamp_bytes(message: &[u8]) -> (&[u8], &[u8]) {
 /// than `Z` is honoured.
 pub fn timestamp(ts: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(ts).ok().map(|t| t.to_utc())
-}
-
-/// Seconds since the epoch of an RFC 3339 timestamp, for `since`.
-pub fn timestamp_seconds(ts: &str) -> Option<i64> {
-    timestamp(ts).map(|t| t.timestamp())
 }
 
 /// Joins Docker's log messages back into lines, per stream: a message
@@ -468,6 +454,19 @@ fn short(container: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (timestamp, text) of one `timestamps=true` line, as text.
+    fn split_timestamp(line: &str) -> (&str, &str) {
+        let (ts, rest) = split_timestamp_bytes(line.as_bytes());
+        match (std::str::from_utf8(ts), std::str::from_utf8(rest)) {
+            (Ok(ts), Ok(rest)) if !ts.is_empty() => (ts, rest),
+            _ => ("", line),
+        }
+    }
+
+    fn timestamp_seconds(ts: &str) -> Option<i64> {
+        timestamp(ts).map(|t| t.timestamp())
+    }
 
     const TS: &str = "2026-11-22T04:50:01.123456789Z";
 
