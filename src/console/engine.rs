@@ -76,6 +76,8 @@ pub struct Engine {
     /// Things the user should know that did not stop the operation (the
     /// cache refused a write…), each once, for the front to show.
     notices: RefCell<Vec<String>>,
+    /// Every notice given, so each is given once.
+    told: RefCell<std::collections::HashSet<String>>,
     /// Workloads a detached stop is under way for.
     stopping: RefCell<std::collections::HashSet<String>>,
 }
@@ -88,6 +90,7 @@ impl Engine {
             store,
             readonly,
             notices: RefCell::new(Vec::new()),
+            told: RefCell::new(std::collections::HashSet::new()),
             stopping: RefCell::new(std::collections::HashSet::new()),
         }
     }
@@ -133,20 +136,19 @@ impl Engine {
 
     /// Notices gathered since the last call (each at most once).
     pub fn take_notices(&self) -> Vec<String> {
-        let mut notices = std::mem::take(&mut *self.notices.borrow_mut());
         if let Some(why) = self.store.unsaved() {
-            notices.push(format!(
+            self.notice(format!(
                 "{why}; answering from the cluster without saving to the cache"
             ));
         }
-        notices.dedup();
-        notices
+        std::mem::take(&mut *self.notices.borrow_mut())
     }
 
+    /// Keeps a notice for the front, once per engine: a cache that keeps
+    /// refusing writes is said once, not at every look.
     fn notice(&self, text: String) {
-        let mut notices = self.notices.borrow_mut();
-        if !notices.contains(&text) {
-            notices.push(text);
+        if self.told.borrow_mut().insert(text.clone()) {
+            self.notices.borrow_mut().push(text);
         }
     }
 
@@ -593,4 +595,33 @@ pub struct LogFollow {
     pub execution: ExecutionId,
     pub instances: Vec<String>,
     pub lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>>>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{StateError, Trouble};
+
+    #[test]
+    fn a_notice_is_given_once_however_often_it_recurs() {
+        let engine = Engine::new(
+            Settings::default(),
+            Targets::new(Vec::new()),
+            Store::open_in_memory().unwrap(),
+            false,
+        );
+        let full = || -> Result<(), StateError> {
+            Err(StateError {
+                path: "state.db".into(),
+                why: "database or disk is full".into(),
+                trouble: Trouble::Full,
+            })
+        };
+        engine.keep("a status change", full());
+        engine.keep("a status change", full());
+        assert_eq!(engine.take_notices().len(), 1);
+        // the next look finds the disk still full: nothing new to say
+        engine.keep("a status change", full());
+        assert!(engine.take_notices().is_empty());
+    }
 }
