@@ -297,9 +297,11 @@ impl Engine {
                 ),
             );
         };
-        // what can never fit is refused outright, queue or not (judged only
-        // when every target answered: an offline one may be the big one)
-        let nodes = self.cluster.snapshot_all(&deployment, false).await;
+        // What can never fit is refused outright, queue or not (judged only
+        // when every target answered: an offline one may be the big one).
+        // Each attempt places on the nodes seen just before it, read once:
+        // this look, or the queue's last one.
+        let mut nodes = self.cluster.snapshot_all(&deployment, false).await;
         if nodes.iter().all(NodeSnapshot::is_online)
             && let Err(rejection) = plan_when_empty(&nodes, prepared, &self.settings)
         {
@@ -308,19 +310,24 @@ impl Engine {
             return Err(EngineError::NeverFits(message));
         }
         loop {
-            if wait && let Err(e) = self.wait_for_room(prepared, progress).await {
-                // it must not stay queued, holding room, after this
-                if let Ok(Some(r)) = self.store.get(&deployment, &id)
-                    && matches!(
-                        r.status,
-                        ExecutionStatus::Submitted | ExecutionStatus::Queued
-                    )
-                {
-                    close(format!("not started: {e}"));
+            if wait {
+                match self.wait_for_room(prepared, progress).await {
+                    Ok(seen) => nodes = seen,
+                    Err(e) => {
+                        // it must not stay queued, holding room, after this
+                        if let Ok(Some(r)) = self.store.get(&deployment, &id)
+                            && matches!(
+                                r.status,
+                                ExecutionStatus::Submitted | ExecutionStatus::Queued
+                            )
+                        {
+                            close(format!("not started: {e}"));
+                        }
+                        return Err(e);
+                    }
                 }
-                return Err(e);
             }
-            let result = self.run_launch(prepared, progress).await;
+            let result = self.run_launch(prepared, &nodes, progress).await;
             match result {
                 Ok(launched) => {
                     let mut hosts: Vec<String> = launched
@@ -360,12 +367,13 @@ impl Engine {
     async fn run_launch(
         &self,
         prepared: &Prepared,
+        nodes: &[NodeSnapshot],
         progress: &Events,
     ) -> Result<Launched, LaunchError> {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let launching = async {
             let events = Events::new(tx);
-            let result = launch(&self.cluster, &self.settings, prepared, &events).await;
+            let result = launch(&self.cluster, &self.settings, prepared, nodes, &events).await;
             drop(events);
             result
         };

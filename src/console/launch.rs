@@ -92,6 +92,7 @@ pub async fn launch(
     cluster: &Targets,
     settings: &Settings,
     prepared: &Prepared,
+    nodes: &[NodeSnapshot],
     events: &Events,
 ) -> Result<Launched, LaunchError> {
     let id = prepared.identity.id.clone();
@@ -107,8 +108,7 @@ pub async fn launch(
         status: ExecutionStatus::Submitted,
         reason: None,
     });
-    let nodes = cluster.snapshot_all(&settings.deployment_name, false).await;
-    let plan = plan_on(&nodes, prepared, settings).map_err(|rejection| {
+    let plan = plan_on(nodes, prepared, settings).map_err(|rejection| {
         tracing::info!("launch {id}: nothing fits now: {rejection}");
         events.emit(Event::Status {
             execution: id.clone(),

@@ -20,7 +20,7 @@ impl Engine {
         &self,
         prepared: &Prepared,
         progress: &Events,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Vec<NodeSnapshot>, EngineError> {
         let id = prepared.identity.id.clone();
         let mut last_reason = String::new();
         loop {
@@ -46,7 +46,8 @@ impl Engine {
                 }
             }
             match self.queue_pass(prepared, &seen.nodes)? {
-                None => return Ok(()),
+                // the nodes this was decided on: the launch places on them
+                None => return Ok(seen.nodes),
                 Some(reason) => {
                     if reason != last_reason {
                         let event = Event::Status {
