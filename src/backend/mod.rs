@@ -7,7 +7,7 @@ pub mod error;
 pub mod labels;
 mod targets;
 
-pub use targets::{SNAPSHOT_DEADLINE, Targets, execution_network};
+pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Targets, execution_network};
 
 pub use crate::model::node::{BackendState, ForeignContainer, NodeSnapshot, StopReason, Workload};
 pub use error::BackendError;

@@ -22,6 +22,7 @@ use futures::{Stream, StreamExt};
 use tokio::sync::Mutex;
 
 use super::docker::{self, spawn};
+pub use super::docker::cleanup::Cleaned;
 use super::error::BackendError;
 use crate::config::docker_conf::DockerHost;
 use crate::config::hosts::TargetConfig;
@@ -280,43 +281,28 @@ impl Targets {
         spawn::remove_container(&client, name, workload, grace_secs).await
     }
 
-    /// Stops and removes every workload of an execution on `name` (only
-    /// those whose labels are ours and parse), then its own network unless
-    /// it is shared; how many were removed.
-    pub async fn remove_execution(
+    /// Stops (with `grace_secs`) and removes every workload of an
+    /// execution on `name` (only those whose labels are ours), then its own
+    /// network unless it is shared, then looks again: what was removed and
+    /// what is still there.
+    pub async fn clean_execution(
         &self,
         name: &str,
         deployment: &str,
         execution_id: &str,
         grace_secs: u32,
         shared_network: bool,
-    ) -> Result<usize, BackendError> {
+    ) -> Result<Cleaned, BackendError> {
         let (client, _) = self.docker(name).await?;
-        let ids = spawn::execution_containers(&client, name, deployment, execution_id).await?;
-        let removals = ids
-            .iter()
-            .map(|id| spawn::remove_container(&client, name, id, grace_secs));
-        let mut errors: Vec<String> = futures::future::join_all(removals)
-            .await
-            .into_iter()
-            .filter_map(|r| r.err().map(|e| e.to_string()))
-            .collect();
-        if !shared_network
-            && let Err(e) =
-                spawn::remove_network(&client, name, &spawn::execution_network_name(execution_id))
-                    .await
-        {
-            errors.push(e.to_string());
-        }
-        if errors.is_empty() {
-            Ok(ids.len())
-        } else {
-            Err(BackendError::refused(
-                name,
-                format!("removing execution {execution_id}"),
-                errors.join("; "),
-            ))
-        }
+        docker::cleanup::clean_execution(
+            &client,
+            name,
+            deployment,
+            execution_id,
+            grace_secs,
+            shared_network,
+        )
+        .await
     }
 
     /// Follows one workload's log: lines in order, each exactly once, even

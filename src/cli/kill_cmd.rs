@@ -32,7 +32,7 @@ pub async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
         return Ok(Outcome::ok(out));
     }
     let mut message = format!(
-        "{record}: could not clean up every host (run `zoe kill {record}` again when they are back):"
+        "{record}: not everything could be removed yet; every later look retries it (zoe ps, zoe supervise, the terminal UI) and `zoe ps` shows it as cleaning up until then, or run `zoe kill {record}` again:"
     );
     for (host, why) in &removal.failed {
         let _ = write!(message, "\n  {host}: {why}");

@@ -21,6 +21,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 
 use super::Prepared;
+use super::cleanup::{CleanupPlan, clean_up, hosts_of};
 use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
 use super::observe::{Observation, observe};
@@ -32,7 +33,7 @@ use crate::config::Settings;
 use crate::model::view::LAUNCH_WINDOW_SECS;
 use crate::model::{ExecutionId, ExecutionStatus, LogLine, LogRequest, NodeSnapshot};
 use crate::sched::{Plan, Rejection};
-use crate::state::{ExecutionRecord, StateError, Store, launcher_is_gone};
+use crate::state::{ExecutionRecord, PendingCleanup, StateError, Store, launcher_is_gone};
 
 /// How often an execution waiting in the queue looks for room again.
 pub const QUEUE_POLL: Duration = Duration::from_secs(3);
@@ -178,7 +179,14 @@ impl Engine {
 
     /// One look at the cluster, reconciling the cache with it.
     pub async fn observe(&self, with_usage: bool) -> Result<Observation, EngineError> {
-        Ok(observe(&self.cluster, &self.settings, &self.store, with_usage).await?)
+        Ok(observe(
+            &self.cluster,
+            &self.settings,
+            &self.store,
+            with_usage,
+            !self.readonly,
+        )
+        .await?)
     }
 
     /// The executions the cache knows (`all`: ended ones too), newest first.
@@ -353,10 +361,8 @@ impl Engine {
                         rejection,
                     });
                 }
-                Err(LaunchError::Failed { reason }) => {
-                    return Err(EngineError::Failed(format!(
-                        "execution {id} failed and was removed: {reason}"
-                    )));
+                Err(LaunchError::Failed { reason, hosts }) => {
+                    return Err(self.roll_back(&id, hosts, reason, progress).await);
                 }
             }
         }
@@ -395,9 +401,71 @@ impl Engine {
         );
     }
 
-    /// Terminates an execution: stops its services (with the grace period),
-    /// removes its containers and network wherever it is, and closes its
-    /// record. Refused while another console is still launching it.
+    /// Removes what a failed launch created: recorded first, then carried
+    /// out; what a host could not confirm is retried at every later look.
+    async fn roll_back(
+        &self,
+        id: &ExecutionId,
+        hosts: Vec<String>,
+        reason: String,
+        progress: &Events,
+    ) -> EngineError {
+        let grace = self.settings.stop_grace_secs;
+        let (outcome, write) = clean_up(
+            &self.cluster,
+            &self.settings,
+            &self.store,
+            CleanupPlan {
+                id,
+                hosts,
+                close_as: ExecutionStatus::Error,
+                reason: Some(reason.clone()),
+                grace_secs: 0,
+                settle: true,
+                hold_secs: u64::from(grace) + 60,
+            },
+            progress,
+        )
+        .await;
+        if let Some(e) = write {
+            self.keep::<()>("the rollback", Err(e));
+        }
+        let closed = outcome.closed.is_some();
+        progress.emit(Event::Status {
+            execution: id.clone(),
+            status: if closed {
+                ExecutionStatus::Error
+            } else {
+                ExecutionStatus::CleaningUp
+            },
+            reason: Some(reason.clone()),
+        });
+        if closed {
+            return EngineError::Failed(format!(
+                "execution {id} failed and was removed: {reason}"
+            ));
+        }
+        let left: Vec<String> = outcome
+            .failed
+            .iter()
+            .map(|(host, why)| format!("{host} ({why})"))
+            .collect();
+        EngineError::Failed(format!(
+            "execution {id} failed: {reason}; not everything it created could be removed yet from {}: every later look retries (zoe ps, zoe supervise, the terminal UI), and `zoe ps` shows it as cleaning up until then",
+            if left.is_empty() {
+                "its hosts".to_string()
+            } else {
+                left.join(", ")
+            }
+        ))
+    }
+
+    /// Terminates an execution, or removes what is left of one in any
+    /// state: stops its services (with the grace period), removes its
+    /// containers and network wherever they are, and closes its record once
+    /// every host confirms nothing is left (until then it shows as
+    /// `cleaning up`, and every later look retries). Refused while another
+    /// console is still launching it.
     pub async fn terminate(&self, query: &str, by: &str) -> Result<Termination, EngineError> {
         self.refuse_if_readonly("terminating")?;
         let seen = self.observe(false).await?;
@@ -422,55 +490,87 @@ impl Engine {
                 record.id
             )));
         }
-        let on_cluster = seen.views.iter().any(|v| v.id == record.id);
-        if !record.status.is_active() && !on_cluster {
+        let pending: Vec<PendingCleanup> = self
+            .store
+            .cleanups(self.deployment())?
+            .into_iter()
+            .filter(|p| p.id == record.id)
+            .collect();
+        let on_cluster = seen.nodes.iter().any(|n| {
+            n.services.iter().any(|s| s.execution_id == record.id)
+                || n.networks.iter().any(|w| w.execution_id == record.id)
+        });
+        if !record.status.is_active() && !on_cluster && pending.is_empty() {
+            let offline: Vec<&str> = seen
+                .nodes
+                .iter()
+                .filter(|n| !n.is_online())
+                .map(|n| n.name.as_str())
+                .collect();
             return Err(EngineError::Refused(format!(
-                "execution {} has already ended ({}): nothing to stop",
-                record.id, record.status
+                "execution {} has already ended ({}): nothing of it is left on the hosts{}",
+                record.id,
+                record.status,
+                if offline.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " that answered ({} did not: try again when it is back)",
+                        offline.join(", ")
+                    )
+                }
             )));
         }
-        self.keep(
-            "the termination",
-            self.store.set_status(
-                self.deployment(),
-                &record.id,
-                ExecutionStatus::CleaningUp,
-                Some(&format!("terminated by {by}")),
-                now_secs(),
-            ),
+        // what the record becomes once nothing is left: a live execution is
+        // terminated; one that ended keeps its end; one being cleaned up
+        // keeps what its cleanup planned
+        let (close_as, reason) = match record.status {
+            ExecutionStatus::CleaningUp => (ExecutionStatus::Terminated, record.reason.clone()),
+            status if status.is_active() => {
+                (ExecutionStatus::Terminated, Some(format!("terminated by {by}")))
+            }
+            status => (status, record.reason.clone()),
+        };
+        let hosts = hosts_of(
+            &record.id,
+            Some(&record),
+            &seen.nodes,
+            &pending,
+            &self.cluster.names(),
         );
-        // Where it is known to be (the cache and the cluster agree on that);
-        // every target only when nothing says where.
-        let mut hosts = record.hosts.clone();
-        if let Some(view) = seen.views.iter().find(|v| v.id == record.id) {
-            hosts.extend(view.hosts.iter().cloned());
-        }
-        hosts.sort();
-        hosts.dedup();
-        let removal = super::launch::remove_execution(
+        let grace = self.settings.stop_grace_secs;
+        let (outcome, write) = clean_up(
             &self.cluster,
             &self.settings,
-            &record.id,
-            &hosts,
-            self.settings.stop_grace_secs,
+            &self.store,
+            CleanupPlan {
+                id: &record.id,
+                hosts,
+                close_as,
+                reason,
+                grace_secs: grace,
+                // a launch cut short may still have requests under way
+                settle: matches!(
+                    record.status,
+                    ExecutionStatus::CleaningUp
+                        | ExecutionStatus::Submitted
+                        | ExecutionStatus::Starting
+                        | ExecutionStatus::Queued
+                ),
+                hold_secs: u64::from(grace) + 60,
+            },
             &Events::none(),
         )
         .await;
-        if removal.failed.is_empty() {
-            self.keep(
-                "the end of the execution",
-                self.store.set_status(
-                    self.deployment(),
-                    &record.id,
-                    ExecutionStatus::Terminated,
-                    None,
-                    now_secs(),
-                ),
-            );
+        if let Some(e) = write {
+            self.keep::<()>("the termination", Err(e));
         }
         Ok(Termination {
             id: record.id,
-            removal,
+            removal: Removal {
+                containers: outcome.removed,
+                failed: outcome.failed,
+            },
         })
     }
 

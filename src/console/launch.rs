@@ -1,7 +1,7 @@
-//! Launch and terminate on Docker hosts (the heart of the engine):
-//! place → network → images → containers in `startup_order` steps (in
-//! parallel within a step) → endpoints. Any failure removes everything
-//! created for the execution, on every host.
+//! Launch on the targets (the heart of the engine): place → network →
+//! images → containers in `startup_order` steps (in parallel within a step)
+//! → endpoints. On a failure the engine removes everything created for the
+//! execution, on every host (`cleanup`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -34,8 +34,9 @@ pub struct Launched {
 pub enum LaunchError {
     #[error("{0}")]
     NoRoom(Rejection),
+    /// Starting failed; `hosts` may hold what was created.
     #[error("{reason}")]
-    Failed { reason: String },
+    Failed { reason: String, hosts: Vec<String> },
 }
 
 /// What placement needs from an execution.
@@ -154,30 +155,13 @@ pub async fn launch(
             Ok(launched)
         }
         Err(reason) => {
+            // the caller removes what was created (recorded first, retried
+            // until every host confirms: see `cleanup`)
             let mut hosts: Vec<String> = plan.placements.iter().map(|p| p.node.clone()).collect();
             hosts.sort();
             hosts.dedup();
-            let removal = remove_execution(cluster, settings, &id, &hosts, 0, events).await;
-            let reason = if removal.failed.is_empty() {
-                reason
-            } else {
-                let left: Vec<String> = removal
-                    .failed
-                    .iter()
-                    .map(|(h, why)| format!("{h} ({why})"))
-                    .collect();
-                format!(
-                    "{reason}; could not remove everything from {}: run `zoe kill {id}` when the host is back",
-                    left.join(", ")
-                )
-            };
-            tracing::warn!("launch {id} failed and was rolled back: {reason}");
-            events.emit(Event::Status {
-                execution: id,
-                status: ExecutionStatus::Error,
-                reason: Some(reason.clone()),
-            });
-            Err(LaunchError::Failed { reason })
+            tracing::warn!("launch {id} failed, rolling back: {reason}");
+            Err(LaunchError::Failed { reason, hosts })
         }
     }
 }
@@ -417,64 +401,4 @@ pub struct Removal {
     pub containers: usize,
     /// Hosts that could not be cleaned, and why.
     pub failed: Vec<(String, String)>,
-}
-
-/// Stops (with `grace_secs`) and removes every container of the execution
-/// and its network, on `hosts` (every configured host when empty).
-pub async fn remove_execution(
-    cluster: &Targets,
-    settings: &Settings,
-    id: &ExecutionId,
-    hosts: &[String],
-    grace_secs: u32,
-    events: &Events,
-) -> Removal {
-    let targets: Vec<String> = if hosts.is_empty() {
-        cluster.names()
-    } else {
-        hosts.to_vec()
-    };
-    tracing::info!(
-        "removing execution {id} from {} (grace {grace_secs} s)",
-        targets.join(", ")
-    );
-    let deployment = settings.deployment_name.clone();
-    let shared = settings.network.is_some();
-    let per_host = targets.iter().map(|host| {
-        let deployment = deployment.clone();
-        async move {
-            let result = cluster
-                .remove_execution(host, &deployment, id, grace_secs, shared)
-                .await
-                .map_err(|e| e.to_string());
-            if let Ok(containers) = result {
-                events.emit(Event::Removed {
-                    execution: id.clone(),
-                    host: host.to_string(),
-                    containers,
-                });
-            }
-            result
-        }
-    });
-    let mut removal = Removal::default();
-    for (host, result) in targets
-        .iter()
-        .zip(futures::future::join_all(per_host).await)
-    {
-        match result {
-            Ok(n) => removal.containers += n,
-            Err(why) => removal.failed.push((host.clone(), why)),
-        }
-    }
-    if removal.failed.is_empty() {
-        tracing::info!("removed execution {id}: {} containers", removal.containers);
-    } else {
-        tracing::warn!(
-            "removing execution {id}: {} containers removed; failed on {:?}",
-            removal.containers,
-            removal.failed
-        );
-    }
-    removal
 }

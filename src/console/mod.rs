@@ -5,6 +5,7 @@
 //! lists and terminates executions on the cluster.
 
 pub mod catalog;
+pub mod cleanup;
 pub mod engine;
 pub mod events;
 pub mod executions;

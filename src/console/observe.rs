@@ -1,15 +1,15 @@
 //! One look at the cluster: every host read concurrently, executions rebuilt
-//! from labels, the cache reconciled both ways, interrupted launches cleaned
-//! up, nodes remembered.
+//! from labels, the cache reconciled both ways, pending cleanups retried
+//! (interrupted launches, leftovers), nodes remembered.
 
-use super::events::Events;
+use super::cleanup::{INTERRUPTED, hosts_of, plan_leftovers, retry_due};
 use super::executions::{ExecutionView, executions_from_nodes};
-use super::launch::{now_secs, remove_execution};
+use super::launch::now_secs;
 use crate::backend::NodeSnapshot;
 use crate::backend::Targets;
 use crate::config::Settings;
 use crate::model::ExecutionStatus;
-use crate::state::{Answered, ReconcileReport, StateError, Store, reconcile};
+use crate::state::{Answered, ReconcileReport, StateError, Store, launcher_tag, reconcile};
 
 pub struct Observation {
     pub nodes: Vec<NodeSnapshot>,
@@ -24,15 +24,20 @@ impl Observation {
     }
 }
 
+/// One look: every target read at once, the cache reconciled with it. When
+/// `may_change` (not read-only), what must be cleaned up is recorded and
+/// whatever is due is retried: interrupted launches, leftovers of ended
+/// executions, cleanups an earlier console could not finish.
 pub async fn observe(
     cluster: &Targets,
     settings: &Settings,
     store: &Store,
     with_usage: bool,
+    may_change: bool,
 ) -> Result<Observation, StateError> {
     let deployment = settings.deployment_name.as_str();
     let looked_at = now_secs();
-    let nodes = cluster.snapshot_all(deployment, with_usage).await;
+    let mut nodes = cluster.snapshot_all(deployment, with_usage).await;
     let now = now_secs();
     let mut views = executions_from_nodes(&nodes, now);
     let online: Vec<String> = nodes
@@ -46,28 +51,40 @@ pub async fn observe(
         looked_at,
     };
     let report = reconcile(store, deployment, &views, answered, now)?;
-    for id in &report.interrupted {
-        // The console that launched it died mid-way: remove what it left.
-        // Requests it had sent may still be creating containers: until a
-        // pass finds nothing more to remove (a few at most), go again.
-        let mut removal = remove_execution(cluster, settings, id, &[], 0, &Events::none()).await;
-        for _ in 0..3 {
-            if removal.containers == 0 || !removal.failed.is_empty() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(750)).await;
-            removal = remove_execution(cluster, settings, id, &[], 0, &Events::none()).await;
+    if may_change {
+        let configured = cluster.names();
+        for id in &report.interrupted {
+            // The console that launched it died mid-way: what it left is
+            // removed from wherever it may be (its requests may still be
+            // under way on a host that hung: the cleanup looks again).
+            let record = store.get(deployment, id)?;
+            let hosts = hosts_of(id, record.as_ref(), &nodes, &[], &configured);
+            tracing::warn!(
+                "launch of {id} was interrupted (its console stopped): cleaning up {}",
+                hosts.join(", ")
+            );
+            store.plan_cleanup(
+                deployment,
+                id,
+                &hosts,
+                ExecutionStatus::Error,
+                Some(INTERRUPTED),
+                &launcher_tag(),
+                now,
+                now,
+            )?;
         }
-        let reason = if removal.failed.is_empty() {
-            "launch interrupted: the console that started it stopped; what it had created was removed".to_string()
-        } else {
-            format!(
-                "launch interrupted: the console that started it stopped; could not clean {} host(s)",
-                removal.failed.len()
-            )
-        };
-        store.set_status(deployment, id, ExecutionStatus::Error, Some(&reason), now)?;
-        views.retain(|v| v.id != *id);
+        plan_leftovers(store, deployment, &nodes, &views, &configured, now)?;
+        for outcome in retry_due(cluster, settings, store, &online).await? {
+            if let (Some(id), Some(_)) = (&outcome.id, &outcome.closed) {
+                // nothing of it is left: the look shows it so
+                views.retain(|v| v.id != *id);
+                for node in &mut nodes {
+                    node.services.retain(|s| s.execution_id != *id);
+                    node.networks.retain(|n| n.execution_id != *id);
+                }
+            }
+        }
     }
     // the nodes as last seen are a convenience: never a reason to fail
     if let Err(e) = store.save_nodes(deployment, &nodes, now) {

@@ -50,7 +50,7 @@ pub async fn supervise_pass(
     with_usage: bool,
     detach_stops: bool,
 ) -> Result<(SuperviseReport, super::observe::Observation), StateError> {
-    let seen = observe(cluster, settings, store, with_usage).await?;
+    let seen = observe(cluster, settings, store, with_usage, true).await?;
     let mut report = SuperviseReport::default();
     let mut nodes = seen.nodes.clone();
     // Executions whose essential service stopped: their end is recorded and
@@ -116,13 +116,24 @@ pub async fn supervise_pass(
         if !view.status.is_active() {
             continue;
         }
+        // only what the cache holds as alive is grown: not one being
+        // cleaned up or that ended (whatever its containers say)
+        let Some(record) = store.get(&settings.deployment_name, &view.id)? else {
+            continue;
+        };
+        if !record.status.is_active() || record.status == ExecutionStatus::CleaningUp {
+            tracing::debug!(
+                "supervise: {} is {}: not grown",
+                view.id,
+                record.status
+            );
+            continue;
+        }
         // another console is still creating it: not ours to touch yet
-        if let Some(record) = store.get(&settings.deployment_name, &view.id)?
-            && matches!(
-                record.status,
-                ExecutionStatus::Submitted | ExecutionStatus::Starting
-            )
-            && !record.launcher.is_empty()
+        if matches!(
+            record.status,
+            ExecutionStatus::Submitted | ExecutionStatus::Starting
+        ) && !record.launcher.is_empty()
             && !crate::state::launcher_is_gone(&record.launcher)
         {
             tracing::debug!(

@@ -96,6 +96,14 @@ pub struct ForeignContainer {
     pub reason: String,
 }
 
+/// A network the console made for one execution, found on a node (it may
+/// outlive the execution's containers when a cleanup was cut short).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExecutionNetwork {
+    pub name: String,
+    pub execution_id: ExecutionId,
+}
+
 /// What a node has and carries (an unreachable node is offline, never a
 /// placement target), or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -120,6 +128,8 @@ pub struct NodeSnapshot {
     pub services: Vec<Workload>,
     /// Containers labelled as ours whose labels do not parse.
     pub foreign: Vec<ForeignContainer>,
+    /// The executions' own networks on the node.
+    pub networks: Vec<ExecutionNetwork>,
 }
 
 impl NodeSnapshot {
@@ -148,6 +158,7 @@ impl NodeSnapshot {
             images: Vec::new(),
             services: Vec::new(),
             foreign: Vec::new(),
+            networks: Vec::new(),
         }
     }
 

@@ -8,10 +8,12 @@
 //! one cache; a crash (even `kill -9`) mid-write leaves the last committed
 //! state.
 
+mod cleanup;
 mod error;
 mod open;
 mod reconcile;
 
+pub use cleanup::{Closed, PendingCleanup};
 pub use error::{StateError, Trouble};
 pub use reconcile::{Answered, ReconcileReport, reconcile};
 
@@ -22,7 +24,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use crate::model::{ExecutionId, ExecutionStatus};
 
-const SCHEMA_VERSION: i32 = 2;
+const SCHEMA_VERSION: i32 = 3;
 
 pub use crate::model::record::ExecutionRecord;
 

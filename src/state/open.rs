@@ -153,6 +153,21 @@ impl Store {
                 "ALTER TABLE executions ADD COLUMN restarts TEXT NOT NULL DEFAULT '{}';",
             )?;
         }
+        if version < 3 {
+            // v3: what must still be removed, per execution and host, until
+            // the host confirms nothing of it is left; and whether a record
+            // was closed by such a cleanup (anything of it found later is a
+            // leftover)
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS cleanups (
+                    deployment TEXT NOT NULL, id TEXT NOT NULL, host TEXT NOT NULL,
+                    since INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+                    last_error TEXT, left_over TEXT, by TEXT NOT NULL,
+                    close_as TEXT NOT NULL, close_reason TEXT,
+                    PRIMARY KEY (deployment, id, host));
+                 ALTER TABLE executions ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;",
+            )?;
+        }
         if version < SCHEMA_VERSION {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }

@@ -3,6 +3,7 @@
 //!   another console, or lost in a crash) is rebuilt from its labels;
 //! * an active record whose containers are gone is closed with that reason
 //!   (only when every host answered: an offline host may still hold them);
+//!   one being cleaned up is closed by its cleanup alone (`cleanup.rs`);
 //! * a launch whose console died mid-way (`kill -9`) is reported as
 //!   interrupted, for the caller to clean up and close.
 
@@ -87,7 +88,7 @@ pub fn reconcile(
                     report.rebuilt.push(view.id.clone());
                 }
             }
-            // a kill is in progress: the console doing it closes the record
+            // being cleaned up: its cleanup closes it
             Some(record) if record.status == ExecutionStatus::CleaningUp => {}
             Some(record) if record.status.is_active() => {
                 let launching = matches!(
@@ -126,8 +127,19 @@ pub fn reconcile(
                     Some(found) if record.endpoints.is_empty() && !found.is_empty() => found,
                     _ => &record.endpoints,
                 };
-                if record.hosts != view.hosts || *endpoints != record.endpoints {
-                    store.set_placement(deployment, &view.id, &view.hosts, endpoints)?;
+                // a host that did not answer may still hold some of it
+                let mut hosts = view.hosts.clone();
+                hosts.extend(
+                    record
+                        .hosts
+                        .iter()
+                        .filter(|h| !answered.hosts.contains(h))
+                        .cloned(),
+                );
+                hosts.sort();
+                hosts.dedup();
+                if record.hosts != hosts || *endpoints != record.endpoints {
+                    store.set_placement(deployment, &view.id, &hosts, endpoints)?;
                 }
             }
             Some(_) => {}
@@ -156,17 +168,8 @@ pub fn reconcile(
             ExecutionStatus::Submitted | ExecutionStatus::Starting | ExecutionStatus::Queued
                 if now.saturating_sub(record.submitted) < LAUNCH_WINDOW_SECS
                     || !gone && !record.launcher.is_empty() => {}
-            // killed: everything is gone now
-            ExecutionStatus::CleaningUp if answered.covers(&record) => {
-                store.set_status(
-                    deployment,
-                    &record.id,
-                    ExecutionStatus::Terminated,
-                    None,
-                    now,
-                )?;
-                report.closed.push(record.id.clone());
-            }
+            // closed by its cleanup once every host confirmed nothing is
+            // left (`state::cleanup`), never by absence from one look
             ExecutionStatus::CleaningUp => {}
             _ if answered.covers(&record) => {
                 store.set_status(

@@ -363,17 +363,20 @@ fn records_on_hosts_this_console_cannot_see_are_not_closed() {
 }
 
 #[test]
-fn a_kill_in_progress_is_left_to_the_killer_then_closed_as_terminated() {
+fn a_kill_in_progress_is_closed_by_its_cleanup_not_by_a_look() {
     let store = Store::open_in_memory().unwrap();
     store
         .insert(&record("k", ExecutionStatus::Running, 50, ""))
         .unwrap();
     store
-        .set_status(
+        .plan_cleanup(
             "prod",
             "k",
-            ExecutionStatus::CleaningUp,
+            &["h".to_string()],
+            ExecutionStatus::Terminated,
             Some("terminated by alice with zoe kill"),
+            "m:1",
+            60,
             60,
         )
         .unwrap();
@@ -390,8 +393,13 @@ fn a_kill_in_progress_is_left_to_the_killer_then_closed_as_terminated() {
         store.get("prod", "k").unwrap().unwrap().status,
         ExecutionStatus::CleaningUp
     );
-    // all gone: terminated, keeping the reason
+    // none seen: still cleaning up until the host confirms it
     reconcile(&store, "prod", &[], ALL, 62).unwrap();
+    assert_eq!(
+        store.get("prod", "k").unwrap().unwrap().status,
+        ExecutionStatus::CleaningUp
+    );
+    store.cleanup_done("prod", "k", "h", 63).unwrap();
     let r = store.get("prod", "k").unwrap().unwrap();
     assert_eq!(
         (r.status, r.reason.as_deref()),

@@ -1,6 +1,7 @@
 //! The Docker Engine backend (Zoe's `DockerEngine`: plain engines listed in
 //! `docker.conf`).
 
+pub mod cleanup;
 pub mod client;
 pub mod events;
 mod explain;

@@ -51,6 +51,7 @@ pub async fn snapshot(
         })),
     )
     .await?;
+    let networks = super::cleanup::execution_networks(docker, name, deployment).await?;
     let images = call(
         name,
         "listing images",
@@ -218,6 +219,7 @@ pub async fn snapshot(
         images: image_names,
         services,
         foreign,
+        networks,
     })
 }
 

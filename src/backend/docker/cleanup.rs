@@ -1,0 +1,190 @@
+//! Removing what an execution left on one Docker host, and confirming that
+//! nothing is left: its containers (only those whose labels are ours), then
+//! its own network, then a second look. Also lists the executions' own
+//! networks, which can outlive their containers when a cleanup was cut
+//! short.
+
+use std::collections::HashMap;
+
+use bollard::Docker;
+use bollard::query_parameters::{InspectNetworkOptions, ListNetworksOptions};
+
+use super::client::{DockerError, call};
+use super::spawn;
+use crate::backend::labels;
+use crate::model::{ExecutionId, ExecutionNetwork};
+
+/// What one cleanup of an execution on a host did and found.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Cleaned {
+    /// Containers removed by this cleanup.
+    pub removed: usize,
+    /// What is still there after it (`2 containers`, `network zoe-x`):
+    /// empty when the host holds nothing of the execution any more.
+    pub left: Vec<String>,
+    /// Why removals failed.
+    pub errors: Vec<String>,
+}
+
+/// The execution id a network was made for, when its labels say it is one
+/// of this deployment's execution networks.
+pub fn network_owner(
+    network_labels: &HashMap<String, String>,
+    deployment: &str,
+) -> Option<ExecutionId> {
+    if network_labels.get(labels::DEPLOYMENT).map(String::as_str) != Some(deployment) {
+        return None;
+    }
+    ExecutionId::parse(network_labels.get(labels::NETWORK_OF)?).ok()
+}
+
+/// The deployment's execution networks on the host.
+pub async fn execution_networks(
+    docker: &Docker,
+    host: &str,
+    deployment: &str,
+) -> Result<Vec<ExecutionNetwork>, DockerError> {
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![
+            labels::NETWORK_OF.to_string(),
+            format!("{}={deployment}", labels::DEPLOYMENT),
+        ],
+    )]);
+    let found = call(
+        host,
+        "listing the executions' networks",
+        15,
+        docker.list_networks(Some(ListNetworksOptions {
+            filters: Some(filters),
+        })),
+    )
+    .await?;
+    let mut networks: Vec<ExecutionNetwork> = found
+        .into_iter()
+        .filter_map(|n| {
+            let execution_id = network_owner(&n.labels.unwrap_or_default(), deployment)?;
+            let name = n.name?;
+            // only the name the console gives: anything else is not ours
+            (name == spawn::execution_network_name(&execution_id)).then_some(ExecutionNetwork {
+                name,
+                execution_id,
+            })
+        })
+        .collect();
+    networks.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(networks)
+}
+
+/// Whether the execution's own network is on the host; the number of
+/// containers attached to it when it is.
+async fn own_network(
+    docker: &Docker,
+    host: &str,
+    deployment: &str,
+    execution_id: &str,
+) -> Result<Option<usize>, DockerError> {
+    let name = spawn::execution_network_name(execution_id);
+    match call(
+        host,
+        &format!("inspecting network {name}"),
+        15,
+        docker.inspect_network(&name, None::<InspectNetworkOptions>),
+    )
+    .await
+    {
+        Ok(network) => {
+            let ours = network_owner(&network.labels.unwrap_or_default(), deployment)
+                .is_some_and(|id| id.as_str() == execution_id);
+            Ok(ours.then(|| network.containers.map_or(0, |c| c.len())))
+        }
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Stops (with `grace_secs`) and removes the execution's containers, then
+/// its own network unless the services share one named in the settings,
+/// then looks again. An error only when the host cannot be asked at all.
+pub async fn clean_execution(
+    docker: &Docker,
+    host: &str,
+    deployment: &str,
+    execution_id: &str,
+    grace_secs: u32,
+    shared_network: bool,
+) -> Result<Cleaned, DockerError> {
+    let mut cleaned = Cleaned::default();
+    let ids = spawn::execution_containers(docker, host, deployment, execution_id).await?;
+    let removals = ids
+        .iter()
+        .map(|id| spawn::remove_container(docker, host, id, grace_secs));
+    for (id, result) in ids.iter().zip(futures::future::join_all(removals).await) {
+        match result {
+            Ok(()) => cleaned.removed += 1,
+            Err(e) => cleaned.errors.push(format!(
+                "container {}: {e}",
+                id.chars().take(12).collect::<String>()
+            )),
+        }
+    }
+    let network = spawn::execution_network_name(execution_id);
+    if !shared_network
+        && own_network(docker, host, deployment, execution_id)
+            .await?
+            .is_some()
+        && let Err(e) = spawn::remove_network(docker, host, &network).await
+    {
+        cleaned.errors.push(e.to_string());
+    }
+    // what is there now: a request the host was still carrying out may
+    // have made something after the list above
+    let containers = spawn::execution_containers(docker, host, deployment, execution_id)
+        .await?
+        .len();
+    if containers > 0 {
+        cleaned.left.push(if containers == 1 {
+            "1 container".to_string()
+        } else {
+            format!("{containers} containers")
+        });
+    }
+    if !shared_network
+        && let Some(attached) = own_network(docker, host, deployment, execution_id).await?
+    {
+        cleaned.left.push(if attached > containers {
+            // containers that are not this execution's keep it in use
+            format!(
+                "network {network} ({} other container(s) attached: remove them, or `zoe kill --foreign`)",
+                attached - containers
+            )
+        } else {
+            format!("network {network}")
+        });
+    }
+    Ok(cleaned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_deployments_execution_networks_are_ours() {
+        let labels = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let ours = labels(&[(labels::DEPLOYMENT, "prod"), (labels::NETWORK_OF, "abc123")]);
+        assert_eq!(
+            network_owner(&ours, "prod").map(|id| id.as_str().to_string()),
+            Some("abc123".to_string())
+        );
+        assert_eq!(network_owner(&ours, "test"), None);
+        let bad = labels(&[(labels::DEPLOYMENT, "prod"), (labels::NETWORK_OF, "A\u{1b}[2J")]);
+        assert_eq!(network_owner(&bad, "prod"), None);
+        assert_eq!(network_owner(&labels(&[]), "prod"), None);
+    }
+}
