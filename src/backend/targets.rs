@@ -29,13 +29,16 @@ use crate::config::hosts::TargetConfig;
 use crate::model::instance::{ContainerPlan, PullProgress, Started};
 use crate::model::{LogLine, LogRequest, NodeSnapshot};
 
-/// How long reading one target may take before it is shown offline.
+/// How long reading one target may take before it is shown offline, unless
+/// the settings say otherwise.
 pub const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(20);
 
 /// The configured targets and their connections.
 #[derive(Clone)]
 pub struct Targets {
     engines: Arc<Vec<Engine>>,
+    /// How long reading one target may take before it is shown offline.
+    deadline: Duration,
 }
 
 /// One target, by kind of engine.
@@ -100,7 +103,15 @@ impl Targets {
             .collect();
         Targets {
             engines: Arc::new(engines),
+            deadline: SNAPSHOT_DEADLINE,
         }
+    }
+
+    /// The same targets, read with another deadline (the settings'
+    /// `host_timeout_secs`).
+    pub fn with_deadline(mut self, deadline: Duration) -> Targets {
+        self.deadline = deadline.max(Duration::from_secs(1));
+        self
     }
 
     /// The targets' names, in configuration order.
@@ -168,9 +179,9 @@ impl Targets {
             }
         };
         let deadline = if with_usage {
-            SNAPSHOT_DEADLINE * 2
+            self.deadline * 2
         } else {
-            SNAPSHOT_DEADLINE
+            self.deadline
         };
         let read = async {
             let (client, host) = self.docker(name).await?;

@@ -58,6 +58,10 @@ pub struct Settings {
     pub network: Option<String>,
     /// Seconds a service gets to stop before it is killed.
     pub stop_grace_secs: u32,
+    /// Seconds a host may take to answer a look before it is shown offline
+    /// (and left out of that look: placement, cleanups).
+    #[serde(deserialize_with = "host_timeout")]
+    pub host_timeout_secs: u32,
     /// Docker hosts listed here, in addition to `docker_config`'s.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<HostSetting>,
@@ -169,6 +173,7 @@ impl Default for Settings {
             docker_config: None,
             network: None,
             stop_grace_secs: 10,
+            host_timeout_secs: 20,
             hosts: Vec::new(),
             mouse: true,
             keys: std::collections::BTreeMap::new(),
@@ -228,6 +233,17 @@ fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     } else {
         Err(D::Error::custom(format!(
             "must be a number greater than 0, found {value}"
+        )))
+    }
+}
+
+fn host_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let value = i64::deserialize(d)?;
+    if (1..=600).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "must be between 1 and 600 seconds, found {value}"
         )))
     }
 }

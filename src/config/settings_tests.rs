@@ -95,6 +95,7 @@ fn the_annotated_example_is_complete_and_matches_the_defaults() {
         "docker_config",
         "network",
         "stop_grace_secs",
+        "host_timeout_secs",
         "scheduler_policy",
         "mouse",
     ] {

@@ -112,8 +112,14 @@ impl Engine {
             Store::open(cache)
         }?;
         let notice = store.notice().map(str::to_string);
+        let deadline = Duration::from_secs(u64::from(settings.host_timeout_secs));
         Ok((
-            Engine::new(settings, Targets::new(targets), store, readonly),
+            Engine::new(
+                settings,
+                Targets::new(targets).with_deadline(deadline),
+                store,
+                readonly,
+            ),
             notice,
         ))
     }
@@ -468,7 +474,9 @@ impl Engine {
     /// console is still launching it.
     pub async fn terminate(&self, query: &str, by: &str) -> Result<Termination, EngineError> {
         self.refuse_if_readonly("terminating")?;
-        let seen = self.observe(false).await?;
+        // a look that cleans nothing up by itself: this kill carries out
+        // (at once) whatever is pending for its execution, and says so
+        let seen = observe(&self.cluster, &self.settings, &self.store, false, false).await?;
         let record = self.find(query)?;
         let launching = matches!(
             record.status,
@@ -525,6 +533,11 @@ impl Engine {
         // terminated; one that ended keeps its end; one being cleaned up
         // keeps what its cleanup planned
         let (close_as, reason) = match record.status {
+            // its console died mid-launch: that is what happened to it
+            _ if seen.report.interrupted.contains(&record.id) => (
+                ExecutionStatus::Error,
+                Some(super::cleanup::INTERRUPTED.to_string()),
+            ),
             ExecutionStatus::CleaningUp => (ExecutionStatus::Terminated, record.reason.clone()),
             status if status.is_active() => {
                 (ExecutionStatus::Terminated, Some(format!("terminated by {by}")))

@@ -684,3 +684,37 @@ fn a_launch_under_way_stays_its_launchers_to_close_even_when_all_runs() {
         ExecutionStatus::Starting
     );
 }
+
+#[test]
+fn a_host_that_did_not_answer_stays_among_the_records_hosts() {
+    let store = Store::open_in_memory().unwrap();
+    let mut r = record("spread", ExecutionStatus::Running, 50, "");
+    r.hosts = vec!["h1".into(), "h2".into()];
+    store.insert(&r).unwrap();
+    // h2 is offline: the look sees only h1's containers
+    let online = vec!["h1".to_string()];
+    reconcile(
+        &store,
+        "prod",
+        &[view("spread", ExecutionStatus::Running, 50)],
+        answered(&online, false),
+        60,
+    )
+    .unwrap();
+    assert_eq!(
+        store.get("prod", "spread").unwrap().unwrap().hosts,
+        ["h1", "h2"],
+        "h2 may still hold some of it"
+    );
+    // both answered, and h2 holds nothing: it goes
+    let online = vec!["h1".to_string(), "h2".to_string()];
+    reconcile(
+        &store,
+        "prod",
+        &[view("spread", ExecutionStatus::Running, 50)],
+        answered(&online, true),
+        70,
+    )
+    .unwrap();
+    assert_eq!(store.get("prod", "spread").unwrap().unwrap().hosts, ["h1"]);
+}
