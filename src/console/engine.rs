@@ -6,9 +6,11 @@
 //! * launch: read-only check → admission (quota) → record → refuse what
 //!   fits on no target even when empty → wait in the queue (when asked) →
 //!   place → start → record;
-//! * terminate: read-only check → guard (a launch another console still has
-//!   under way) → stop and remove → record;
-//! * follow logs (merged, resumable), supervise.
+//! * terminate: read-only check → the owner's own, unless `--all-users`
+//!   (`access`) → guard (a launch another console still has under way) →
+//!   stop and remove → record;
+//! * follow logs (merged, resumable; the owner's own, like terminate),
+//!   relaunch values (`access`), supervise.
 //!
 //! A cache that stops taking writes (read-only file, disk full) never hides
 //! what happened on the cluster: the operation goes on and the engine keeps
@@ -21,6 +23,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 
 use super::Prepared;
+use super::access::{Action, Asking};
 use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
 use super::observe::{Observation, observe};
@@ -73,6 +76,9 @@ pub struct Engine {
     cluster: Targets,
     pub(super) store: Store,
     readonly: bool,
+    /// Who asks (see `access`): only their own executions, unless
+    /// `--all-users`.
+    pub(super) asking: Asking,
     /// Things the user should know that did not stop the operation (the
     /// cache refused a write…), each once, for the front to show.
     notices: RefCell<Vec<String>>,
@@ -89,6 +95,7 @@ impl Engine {
             cluster,
             store,
             readonly,
+            asking: Asking::unknown(),
             notices: RefCell::new(Vec::new()),
             told: RefCell::new(std::collections::HashSet::new()),
             stopping: RefCell::new(std::collections::HashSet::new()),
@@ -167,7 +174,7 @@ impl Engine {
         }
     }
 
-    fn refuse_if_readonly(&self, what: &str) -> Result<(), EngineError> {
+    pub(super) fn refuse_if_readonly(&self, what: &str) -> Result<(), EngineError> {
         if self.readonly {
             return Err(EngineError::Refused(format!(
                 "read-only: {what} is not allowed (started with --readonly or `readonly = true` in the settings)"
@@ -397,11 +404,14 @@ impl Engine {
 
     /// Terminates an execution: stops its services (with the grace period),
     /// removes its containers and network wherever it is, and closes its
-    /// record. Refused while another console is still launching it.
-    pub async fn terminate(&self, query: &str, by: &str) -> Result<Termination, EngineError> {
+    /// record. Refused while another console is still launching it, and
+    /// for another user's execution without `--all-users`. `how` ends the
+    /// reason: `terminated by alice with zoe kill`.
+    pub async fn terminate(&self, query: &str, how: &str) -> Result<Termination, EngineError> {
         self.refuse_if_readonly("terminating")?;
         let seen = self.observe(false).await?;
         let record = self.find(query)?;
+        let by = &format!("{} {how}", self.may(&record, Action::Terminate)?);
         let launching = matches!(
             record.status,
             ExecutionStatus::Submitted | ExecutionStatus::Starting
@@ -484,6 +494,7 @@ impl Engine {
     ) -> Result<LogFollow, EngineError> {
         let seen = self.observe(false).await?;
         let record = self.find(query)?;
+        self.may(&record, Action::ReadLogs)?;
         let Some(view) = seen.views.iter().find(|v| v.id == record.id) else {
             return Err(EngineError::Refused(format!(
                 "execution {} has no containers left on the cluster ({}), so no logs",
