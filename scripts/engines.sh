@@ -19,6 +19,13 @@
 # Idempotent: daemons that answer are left alone; the image is imported where missing.
 set -euo pipefail
 
+# The daemons outlive this script: they must not inherit its open files (a
+# lock a test runner holds, a pipe of the caller's), so close all but 0-2.
+for fd in /proc/$$/fd/*; do
+  fd="${fd##*/}"
+  if [[ "$fd" -gt 2 ]]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
+
 DIR="${ZOE_ENGINES_DIR:-/tmp/zoe-engines}"
 PORT="${ZOE_ENGINE_PORT:-23750}"
 TLS_PORT="${ZOE_ENGINE_TLS_PORT:-23760}"

@@ -416,7 +416,9 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
     while view.lines.len() < want && start.elapsed() < Duration::from_secs(90) {
         match reports.try_recv() {
             Ok(Report::Log { lines, .. }) => view.push(lines),
-            Ok(Report::LogError { message, .. }) => panic!("{message}"),
+            Ok(Report::LogError { message, .. } | Report::LogRefused { message, .. }) => {
+                panic!("{message}")
+            }
             Ok(_) => {}
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
