@@ -108,7 +108,10 @@ impl Daemon {
             .status()
             .unwrap()
             .success();
-        assert!(ok, "scripts/engines.sh start could not bring the daemon back");
+        assert!(
+            ok,
+            "scripts/engines.sh start could not bring the daemon back"
+        );
     }
 }
 
@@ -223,7 +226,9 @@ fn faulted_launch(
         // exists, and a random moment later
         let label = format!("label=zoe_deployment_name={}", setup.deployment);
         let deadline = Instant::now() + Duration::from_secs(20);
-        while e.docker_ok("remote", &["ps", "-aq", "--filter", &label]).is_empty()
+        while e
+            .docker_ok("remote", &["ps", "-aq", "--filter", &label])
+            .is_empty()
             && launch.try_wait().unwrap().is_none()
             && Instant::now() < deadline
         {
@@ -246,7 +251,11 @@ fn faulted_launch(
     if n % 4 < 2 {
         // longer than the host may take: the look during the outage ends,
         // the host offline
-        wait_child(&mut during, "zoe ps -a during the outage", Duration::from_secs(60));
+        wait_child(
+            &mut during,
+            "zoe ps -a during the outage",
+            Duration::from_secs(60),
+        );
         sleep_ms(random_ms(0, 1000));
     } else {
         // the look waits for the host, which comes back meanwhile
@@ -256,7 +265,11 @@ fn faulted_launch(
         Fault::Hang => daemon.signal("CONT"),
         Fault::Death => daemon.restart(),
     }
-    wait_child(&mut during, "zoe ps -a during the outage", Duration::from_secs(120));
+    wait_child(
+        &mut during,
+        "zoe ps -a during the outage",
+        Duration::from_secs(120),
+    );
     for _ in 0..2 {
         let pass = setup.zoe(&["supervise", "--once"]);
         assert!(
@@ -435,5 +448,9 @@ fn a_kill_interrupted_between_containers_and_network_is_finished_later() {
     assert_eq!(setup.zoe(&["kill", &id]).code, 0);
     let again = setup.zoe(&["kill", &id]);
     assert_eq!(again.code, 1);
-    assert!(again.stderr.contains("nothing of it is left"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("nothing of it is left"),
+        "{}",
+        again.stderr
+    );
 }

@@ -114,6 +114,8 @@ fn hostile_output_names_and_labels_are_shown_not_obeyed() {
         setup.zoe_on_terminal(&["shop", "list"]),
         setup.zoe_on_terminal(&["shop", "show", "custom-0"]),
         setup.zoe_on_terminal(&["logs", "nosuch\u{1b}]0;arg\u{7}"]),
+        // a refusal names the (hostile) owner
+        setup.zoe_on_terminal(&["kill", "forged1"]),
     ];
     for out in &on_terminal {
         let text = String::from_utf8_lossy(out);
@@ -147,7 +149,8 @@ fn hostile_output_names_and_labels_are_shown_not_obeyed() {
     assert!(acting(&ps.bytes).is_empty(), "{}", ps.stdout);
 
     assert_eq!(setup.zoe(&["kill", &id]).code, 0);
-    assert_eq!(setup.zoe(&["kill", "forged1"]).code, 0);
+    // not the tester's own execution: only with --all-users
+    assert_eq!(setup.zoe(&["--all-users", "kill", "forged1"]).code, 0);
     e.docker("local", &["rm", "-f", &forged_name]);
 }
 
@@ -391,6 +394,11 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
         targets,
         setup.dir.path().join("tui-cache.db"),
         false,
+        // the user the setup's `zoe start` ran as
+        zoe_console::console::access::Asking {
+            user: Ok("tester".into()),
+            all_users: false,
+        },
     );
     ask.send(Ask::FollowLogs {
         id: zoe_console::model::ExecutionId::parse(id).unwrap(),
@@ -408,7 +416,9 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
     while view.lines.len() < want && start.elapsed() < Duration::from_secs(90) {
         match reports.try_recv() {
             Ok(Report::Log { lines, .. }) => view.push(lines),
-            Ok(Report::LogError { message, .. }) => panic!("{message}"),
+            Ok(Report::LogError { message, .. } | Report::LogRefused { message, .. }) => {
+                panic!("{message}")
+            }
             Ok(_) => {}
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }

@@ -21,8 +21,8 @@ use bollard::Docker;
 use futures::{Stream, StreamExt};
 use tokio::sync::Mutex;
 
-use super::docker::{self, spawn};
 pub use super::docker::cleanup::Cleaned;
+use super::docker::{self, spawn};
 use super::error::BackendError;
 use crate::config::docker_conf::DockerHost;
 use crate::config::hosts::TargetConfig;

@@ -31,6 +31,11 @@ pub struct Cli {
     /// supervise; in the terminal UI, launch, terminate and relaunch)
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// Act on other users' executions too: `kill` and `logs`, and in the
+    /// terminal UI terminate, logs and relaunch (without it, only your
+    /// own; a kill records who did it). Other verbs ignore it
+    #[arg(long, global = true)]
+    pub all_users: bool,
     /// Terminal UI: leave the mouse to the terminal (selection and copy)
     #[arg(long, global = true)]
     pub no_mouse: bool,
@@ -80,7 +85,8 @@ pub enum Command {
         /// Execution id or name
         execution: String,
     },
-    /// Print (or follow) the logs of an execution, all services merged or one
+    /// Print (or follow) the logs of your execution (--all-users: anyone's),
+    /// all services merged or one
     Logs {
         /// Execution id or name
         execution: String,
@@ -116,7 +122,8 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_name = "SECS")]
         interval: u64,
     },
-    /// Terminate an execution: stop its services, remove containers and network
+    /// Terminate your execution (--all-users: anyone's): stop its services,
+    /// remove containers and network
     Kill {
         /// Execution id or name
         execution: String,

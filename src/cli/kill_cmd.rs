@@ -1,6 +1,6 @@
-//! `zoe kill`: terminate an execution through the engine (its guard, then
-//! stop and remove everywhere, then record), and report what could not be
-//! cleaned up.
+//! `zoe kill`: terminate an execution through the engine (your own only,
+//! unless `--all-users`; its guard, then stop and remove everywhere, then
+//! record who did it), and report what could not be cleaned up.
 
 use std::fmt::Write as _;
 
@@ -8,14 +8,9 @@ use super::session::{Session, engine_error};
 use super::{CliError, Outcome, Output, to_json};
 
 pub async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
-    let who = s
-        .ctx
-        .user_from_env
-        .clone()
-        .unwrap_or_else(|| "a user".into());
     let done = s
         .engine
-        .terminate(query, &format!("{who} with zoe kill"))
+        .terminate(query, "with zoe kill")
         .await
         .map_err(engine_error)?;
     s.show_notices();

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub use args::{Cli, Command, ConfigCommand, Output, ShopCommand};
 
 use crate::config::{EnvLookup, LoadedSettings, Paths, ShopOrigin, load_settings, resolve_shop};
+use crate::console::access::Asking;
 use crate::console::catalog::load_shop;
 use crate::console::{Console, Owner};
 use crate::model::execution::check_label_value;
@@ -72,6 +73,8 @@ pub struct Context {
     pub user_from_env: Option<String>,
     /// `--readonly` or `readonly = true` in the settings.
     pub readonly: bool,
+    /// `--all-users`: act on other users' executions too.
+    pub all_users: bool,
     /// The process environment variables the verbs read.
     pub env: std::collections::HashMap<String, String>,
 }
@@ -118,6 +121,7 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
     let readonly = cli.readonly || loaded.settings.readonly;
     let ctx = Context {
         readonly,
+        all_users: cli.all_users,
         loaded,
         paths,
         shop_dir,
@@ -198,6 +202,7 @@ fn tui_cmd(
         themes_dir: ctx.paths.themes_dir.clone(),
         state_dir: ctx.paths.state_dir.clone(),
         readonly,
+        all_users: ctx.all_users,
         keymap: crate::tui::keymap::Keymap::with_overrides(&ctx.loaded.settings.keys)
             .map_err(|why| CliError::new(format!("{}: {why}", ctx.loaded.file.display())))?,
         mouse: ctx.loaded.settings.mouse && !no_mouse,
@@ -206,9 +211,18 @@ fn tui_cmd(
     Ok(Outcome::ok(String::new()))
 }
 
+/// Who asks the engine to act: the user executions are started as, and
+/// `--all-users`.
+fn asking(ctx: &Context) -> Asking {
+    Asking::of(
+        resolve_owner(ctx).as_ref().map_err(String::as_str),
+        ctx.all_users,
+    )
+}
+
 /// Who we run as: `user` in the settings, else `$USER`/`$LOGNAME`, else the
-/// passwd entry of our uid. Only launching needs it, so a failure is kept
-/// for the engine to report then.
+/// passwd entry of our uid. Only launching and acting on an execution need
+/// it, so a failure is kept for the engine to report then.
 fn resolve_owner(ctx: &Context) -> Result<Owner, String> {
     let settings = &ctx.loaded.settings;
     let fs_uid = settings.fs_uid.unwrap_or_else(own_uid);

@@ -95,6 +95,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
     if let Some(notice) = notice {
         crate::warn_line!("zoe: warning: {notice}");
     }
+    let engine = engine.with_asking(super::asking(ctx));
     let session = Session { ctx, engine };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

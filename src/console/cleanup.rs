@@ -16,7 +16,8 @@ use crate::model::{ExecutionId, ExecutionRecord, ExecutionStatus, ExecutionView,
 use crate::state::{Closed, PendingCleanup, StateError, Store, launcher_tag};
 
 /// The reason an interrupted launch is closed with once it is cleaned up.
-pub const INTERRUPTED: &str = "launch interrupted: the console that started it stopped; what it had created was removed";
+pub const INTERRUPTED: &str =
+    "launch interrupted: the console that started it stopped; what it had created was removed";
 
 /// How long a host that was just cleaned is watched for things a request it
 /// was still carrying out makes after all (a host that hung mid-launch
@@ -194,7 +195,11 @@ async fn run(
         (host, result)
     };
     let mut results = futures::future::join_all(hosts.iter().cloned().map(clean)).await;
-    if settle && results.iter().any(|(_, r)| r.as_ref().is_ok_and(|c| c.left.is_empty())) {
+    if settle
+        && results
+            .iter()
+            .any(|(_, r)| r.as_ref().is_ok_and(|c| c.left.is_empty()))
+    {
         tokio::time::sleep(SETTLE).await;
         for (host, result) in &mut results {
             if let Ok(first) = result
@@ -233,9 +238,11 @@ async fn run(
                     containers: cleaned.removed,
                 });
                 if cleaned.left.is_empty() {
-                    store.cleanup_done(deployment, id, &host, now).map(|closed| {
-                        outcome.closed = outcome.closed.take().or(closed);
-                    })
+                    store
+                        .cleanup_done(deployment, id, &host, now)
+                        .map(|closed| {
+                            outcome.closed = outcome.closed.take().or(closed);
+                        })
                 } else {
                     let left = cleaned.left.join(", ");
                     let why = if cleaned.errors.is_empty() {
@@ -244,7 +251,9 @@ async fn run(
                         cleaned.errors.join("; ")
                     };
                     tracing::warn!("cleaning up {id} on {host}: {left} left: {why}");
-                    outcome.failed.push((host.clone(), format!("{left} left: {why}")));
+                    outcome
+                        .failed
+                        .push((host.clone(), format!("{left} left: {why}")));
                     store.cleanup_failed(deployment, id, &host, &why, Some(&left), &me, now)
                 }
             }
@@ -286,7 +295,11 @@ pub fn plan_leftovers(
     let pending = store.cleanups(deployment)?;
     let mut planned = Vec::new();
     let mut seen: Vec<&ExecutionId> = views.iter().map(|v| &v.id).collect();
-    seen.extend(nodes.iter().flat_map(|n| n.networks.iter().map(|n| &n.execution_id)));
+    seen.extend(
+        nodes
+            .iter()
+            .flat_map(|n| n.networks.iter().map(|n| &n.execution_id)),
+    );
     seen.sort();
     seen.dedup();
     let me = launcher_tag();
@@ -333,7 +346,9 @@ pub fn plan_leftovers(
         planned.push(id.clone());
     }
     for record in store.list(deployment, false)? {
-        if record.status == ExecutionStatus::CleaningUp && !pending.iter().any(|p| p.id == record.id) {
+        if record.status == ExecutionStatus::CleaningUp
+            && !pending.iter().any(|p| p.id == record.id)
+        {
             let hosts = hosts_of(&record.id, Some(&record), nodes, &[], configured);
             store.plan_cleanup(
                 deployment,

@@ -6,9 +6,11 @@
 //! * launch: read-only check → admission (quota) → record → refuse what
 //!   fits on no target even when empty → wait in the queue (when asked) →
 //!   place → start → record;
-//! * terminate: read-only check → guard (a launch another console still has
-//!   under way) → stop and remove → record;
-//! * follow logs (merged, resumable), supervise.
+//! * terminate: read-only check → the owner's own, unless `--all-users`
+//!   (`access`) → guard (a launch another console still has under way) →
+//!   stop and remove → record;
+//! * follow logs (merged, resumable; the owner's own, like terminate),
+//!   relaunch values (`access`), supervise.
 //!
 //! A cache that stops taking writes (read-only file, disk full) never hides
 //! what happened on the cluster: the operation goes on and the engine keeps
@@ -21,6 +23,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 
 use super::Prepared;
+use super::access::{Action, Asking};
 use super::cleanup::{CleanupPlan, clean_up, hosts_of};
 use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
@@ -74,6 +77,9 @@ pub struct Engine {
     cluster: Targets,
     pub(super) store: Store,
     readonly: bool,
+    /// Who asks (see `access`): only their own executions, unless
+    /// `--all-users`.
+    pub(super) asking: Asking,
     /// Things the user should know that did not stop the operation (the
     /// cache refused a write…), each once, for the front to show.
     notices: RefCell<Vec<String>>,
@@ -90,6 +96,7 @@ impl Engine {
             cluster,
             store,
             readonly,
+            asking: Asking::unknown(),
             notices: RefCell::new(Vec::new()),
             told: RefCell::new(std::collections::HashSet::new()),
             stopping: RefCell::new(std::collections::HashSet::new()),
@@ -174,7 +181,7 @@ impl Engine {
         }
     }
 
-    fn refuse_if_readonly(&self, what: &str) -> Result<(), EngineError> {
+    pub(super) fn refuse_if_readonly(&self, what: &str) -> Result<(), EngineError> {
         if self.readonly {
             return Err(EngineError::Refused(format!(
                 "read-only: {what} is not allowed (started with --readonly or `readonly = true` in the settings)"
@@ -447,9 +454,7 @@ impl Engine {
             reason: Some(reason.clone()),
         });
         if closed {
-            return EngineError::Failed(format!(
-                "execution {id} failed and was removed: {reason}"
-            ));
+            return EngineError::Failed(format!("execution {id} failed and was removed: {reason}"));
         }
         let left: Vec<String> = outcome
             .failed
@@ -471,13 +476,16 @@ impl Engine {
     /// containers and network wherever they are, and closes its record once
     /// every host confirms nothing is left (until then it shows as
     /// `cleaning up`, and every later look retries). Refused while another
-    /// console is still launching it.
-    pub async fn terminate(&self, query: &str, by: &str) -> Result<Termination, EngineError> {
+    /// console is still launching it, and for another user's execution
+    /// without `--all-users`. `how` ends the reason: `terminated by alice
+    /// with zoe kill`.
+    pub async fn terminate(&self, query: &str, how: &str) -> Result<Termination, EngineError> {
         self.refuse_if_readonly("terminating")?;
         // a look that cleans nothing up by itself: this kill carries out
         // (at once) whatever is pending for its execution, and says so
         let seen = observe(&self.cluster, &self.settings, &self.store, false, false).await?;
         let record = self.find(query)?;
+        let by = &format!("{} {how}", self.may(&record, Action::Terminate)?);
         let launching = matches!(
             record.status,
             ExecutionStatus::Submitted | ExecutionStatus::Starting
@@ -539,9 +547,10 @@ impl Engine {
                 Some(super::cleanup::INTERRUPTED.to_string()),
             ),
             ExecutionStatus::CleaningUp => (ExecutionStatus::Terminated, record.reason.clone()),
-            status if status.is_active() => {
-                (ExecutionStatus::Terminated, Some(format!("terminated by {by}")))
-            }
+            status if status.is_active() => (
+                ExecutionStatus::Terminated,
+                Some(format!("terminated by {by}")),
+            ),
             status => (status, record.reason.clone()),
         };
         let hosts = hosts_of(
@@ -597,6 +606,7 @@ impl Engine {
     ) -> Result<LogFollow, EngineError> {
         let seen = self.observe(false).await?;
         let record = self.find(query)?;
+        self.may(&record, Action::ReadLogs)?;
         let Some(view) = seen.views.iter().find(|v| v.id == record.id) else {
             return Err(EngineError::Refused(format!(
                 "execution {} has no containers left on the cluster ({}), so no logs",

@@ -4,6 +4,7 @@
 //! field it comes from (so a form can show it as you type), and launches,
 //! lists and terminates executions on the cluster.
 
+pub mod access;
 pub mod catalog;
 pub mod cleanup;
 pub mod engine;

@@ -14,6 +14,7 @@ use tokio::task::LocalSet;
 use std::rc::Rc;
 
 use super::Prepared;
+use super::access::{Asking, Relaunch};
 use super::engine::Engine;
 use super::events::{Event, Events};
 use super::launch::Launched;
@@ -47,6 +48,9 @@ pub enum Report {
         id: ExecutionId,
         result: Result<usize, String>,
     },
+    /// The values to relaunch an execution with, or why not (another
+    /// user's, read-only…).
+    Relaunch(Result<Relaunch, String>),
     /// Lines of the followed log of `execution`, in order; `follow` is the
     /// number of the ask they answer (a front drops what an earlier follow
     /// of the same log still sent).
@@ -60,6 +64,13 @@ pub enum Report {
         follow: u64,
         message: String,
     },
+    /// The follow did not start: refused (another user's execution…) or
+    /// nothing to read (no containers left).
+    LogRefused {
+        execution: ExecutionId,
+        follow: u64,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,9 +78,13 @@ pub enum Ask {
     Refresh,
     Stop,
     Launch(Box<Prepared>),
+    /// Terminate it (the engine knows who asks: the reason names them).
     Terminate {
         id: ExecutionId,
-        by: String,
+    },
+    /// The values to relaunch it with (answered by `Report::Relaunch`).
+    Relaunch {
+        id: ExecutionId,
     },
     /// Follow the log of an execution (all services, or one); replaces the
     /// stream followed before.
@@ -83,12 +98,14 @@ pub enum Ask {
     StopLogs,
 }
 
-/// Starts the service; returns where to ask and where reports arrive.
+/// Starts the service for the user `asking`; returns where to ask and
+/// where reports arrive.
 pub fn spawn(
     settings: Settings,
     targets: Vec<TargetConfig>,
     cache: PathBuf,
     readonly: bool,
+    asking: Asking,
 ) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
     let (ask_tx, ask_rx) = unbounded_channel::<Ask>();
     let (report_tx, report_rx) = unbounded_channel::<Report>();
@@ -106,7 +123,9 @@ pub fn spawn(
             let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 LocalSet::new().block_on(
                     &runtime,
-                    serve(settings, targets, cache, readonly, ask_rx, report_tx),
+                    serve(
+                        settings, targets, cache, readonly, asking, ask_rx, report_tx,
+                    ),
                 );
             }));
             if served.is_err() {
@@ -128,6 +147,7 @@ async fn serve(
     targets: Vec<TargetConfig>,
     cache: PathBuf,
     readonly: bool,
+    asking: Asking,
     mut asks: UnboundedReceiver<Ask>,
     reports: UnboundedSender<Report>,
 ) {
@@ -138,7 +158,7 @@ async fn serve(
             if let Some(notice) = notice {
                 let _ = reports.send(Report::Notice(notice));
             }
-            Rc::new(engine)
+            Rc::new(engine.with_asking(asking))
         }
         Err(e) => {
             // the error says what to do (only damage advises removing it)
@@ -257,10 +277,10 @@ async fn serve(
                     });
                     next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
                 }
-                Some(Ask::Terminate { id, by }) => {
+                Some(Ask::Terminate { id }) => {
                     let (engine, reports) = (engine.clone(), done_tx.clone());
                     tokio::task::spawn_local(async move {
-                        let result = match engine.terminate(&id, &format!("{by} from the console")).await {
+                        let result = match engine.terminate(&id, "in the terminal UI").await {
                             Ok(done) if done.removal.failed.is_empty() => Ok(done.removal.containers),
                             Ok(done) => Err(format!("could not clean every host (terminate it again when they are back): {}", done.removal.failed.iter().map(|(h, why)| format!("{h}: {why}")).collect::<Vec<_>>().join("; "))),
                             Err(e) => Err(e.to_string()),
@@ -268,6 +288,9 @@ async fn serve(
                         let _ = reports.send(Report::Terminated { id, result });
                     });
                     next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
+                }
+                Some(Ask::Relaunch { id }) => {
+                    let _ = reports.send(Report::Relaunch(engine.relaunch(&id).map_err(|e| e.to_string())));
                 }
                 Some(Ask::FollowLogs { id, service, tail, follow }) => {
                     if let Some(task) = logs.take() {
@@ -302,7 +325,7 @@ async fn follow_logs(
     let follow = match engine.follow_logs(&id, service.as_deref(), request).await {
         Ok(follow) => follow,
         Err(e) => {
-            let _ = reports.send(Report::LogError {
+            let _ = reports.send(Report::LogRefused {
                 execution: id.clone(),
                 follow: number,
                 message: e.to_string(),

@@ -122,11 +122,7 @@ pub async fn supervise_pass(
             continue;
         };
         if !record.status.is_active() || record.status == ExecutionStatus::CleaningUp {
-            tracing::debug!(
-                "supervise: {} is {}: not grown",
-                view.id,
-                record.status
-            );
+            tracing::debug!("supervise: {} is {}: not grown", view.id, record.status);
             continue;
         }
         // another console is still creating it: not ours to touch yet

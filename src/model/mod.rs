@@ -20,7 +20,9 @@ pub use description::{
 pub use execution::{ExecutionId, ExecutionIdentity};
 pub use instance::Instance;
 pub use logs::{LogLine, LogRequest};
-pub use node::{BackendState, ExecutionNetwork, ForeignContainer, NodeSnapshot, StopReason, Workload};
+pub use node::{
+    BackendState, ExecutionNetwork, ForeignContainer, NodeSnapshot, StopReason, Workload,
+};
 pub use placement::{Limits, NodeView, OverrideLimits, QueueOrder};
 pub use policy::PlacementPolicy;
 pub use record::ExecutionRecord;

@@ -125,17 +125,17 @@ impl Store {
                     return Ok(None);
                 };
                 Ok(Some(PendingCleanup {
-                        id,
-                        host: r.get(1)?,
-                        since: r.get::<_, i64>(2)?.max(0) as u64,
-                        attempts: r.get::<_, i64>(3)?.clamp(0, i64::from(u32::MAX)) as u32,
-                        next_at: r.get::<_, i64>(4)?.max(0) as u64,
-                        last_error: r.get(5)?,
-                        left_over: r.get(6)?,
-                        by: r.get(7)?,
-                        close_as: ExecutionStatus::parse(&close_as)
-                            .unwrap_or(ExecutionStatus::Terminated),
-                        close_reason: r.get(9)?,
+                    id,
+                    host: r.get(1)?,
+                    since: r.get::<_, i64>(2)?.max(0) as u64,
+                    attempts: r.get::<_, i64>(3)?.clamp(0, i64::from(u32::MAX)) as u32,
+                    next_at: r.get::<_, i64>(4)?.max(0) as u64,
+                    last_error: r.get(5)?,
+                    left_over: r.get(6)?,
+                    by: r.get(7)?,
+                    close_as: ExecutionStatus::parse(&close_as)
+                        .unwrap_or(ExecutionStatus::Terminated),
+                    close_reason: r.get(9)?,
                 }))
             })
             .map_err(|e| self.fail(e))?;
@@ -319,7 +319,15 @@ mod tests {
         assert_eq!(store.cleanups("d").unwrap().len(), 2);
         // b does not answer: counted, put off, said in the reason
         store
-            .cleanup_failed("d", "x1", "b", "no answer", Some("network zoe-x1"), "m:2", 210)
+            .cleanup_failed(
+                "d",
+                "x1",
+                "b",
+                "no answer",
+                Some("network zoe-x1"),
+                "m:2",
+                210,
+            )
             .unwrap();
         let b = store
             .cleanups("d")
@@ -332,7 +340,10 @@ mod tests {
         let r = store.get("d", "x1").unwrap().unwrap();
         assert_eq!(r.status, ExecutionStatus::CleaningUp);
         assert!(
-            r.reason.as_deref().unwrap().contains("b still holds network zoe-x1 (no answer)"),
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("b still holds network zoe-x1 (no answer)"),
             "{r:?}"
         );
         assert_eq!(store.cleanup_done("d", "x1", "a", 220).unwrap(), None);

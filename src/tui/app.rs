@@ -75,6 +75,8 @@ pub enum Request {
     Refresh,
     Launch(Box<Prepared>),
     Terminate(crate::model::ExecutionId),
+    /// Ask the engine for the values to relaunch it with.
+    Relaunch(crate::model::ExecutionId),
     FollowLogs {
         id: crate::model::ExecutionId,
         service: Option<String>,
@@ -113,6 +115,9 @@ pub struct App {
     pub user: String,
     pub deployment: String,
     pub readonly: bool,
+    /// `--all-users`: acting on other users' executions (the header says
+    /// so).
+    pub all_users: bool,
     pub theme: Theme,
     pub styles: Styles,
     pub keymap: Keymap,
@@ -167,6 +172,7 @@ impl App {
             user,
             deployment,
             readonly: false,
+            all_users: false,
             theme,
             styles,
             keymap: Keymap::default(),
@@ -304,6 +310,23 @@ impl App {
                 id,
                 result: Err(why),
             } => self.message = Some((format!("{id}: {why}"), true)),
+            // the form opens only if nothing else was started meanwhile
+            Update::Relaunch(Ok(values)) => {
+                if self.mode == Mode::Normal && self.form.is_none() {
+                    executions::relaunch_with(self, values);
+                }
+            }
+            Update::Relaunch(Err(why)) => self.message = Some((why, true)),
+            // nothing to show: back where the log was asked from, and why
+            Update::LogRefused { execution, message } => {
+                if self.logs.as_ref().is_some_and(|l| l.execution == execution) {
+                    self.logs = None;
+                    if self.view == View::Logs {
+                        self.view = View::Executions;
+                    }
+                }
+                self.message = Some((message, true));
+            }
             // lines of a log no longer shown are dropped
             Update::Log { execution, lines } => {
                 if let Some(logs) = self.logs.as_mut().filter(|l| l.execution == execution) {

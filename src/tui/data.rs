@@ -48,12 +48,20 @@ pub enum Update {
         id: crate::model::ExecutionId,
         result: Result<usize, String>,
     },
+    /// The values to relaunch with (the engine's answer to `r`), or why
+    /// not.
+    Relaunch(Result<crate::console::access::Relaunch, String>),
     /// Lines of the log followed for this execution.
     Log {
         execution: crate::model::ExecutionId,
         lines: Vec<LogLine>,
     },
     LogError {
+        execution: crate::model::ExecutionId,
+        message: String,
+    },
+    /// The log could not be followed at all (another user's execution…).
+    LogRefused {
         execution: crate::model::ExecutionId,
         message: String,
     },

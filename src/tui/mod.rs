@@ -30,6 +30,7 @@ use ratatui::crossterm::execute;
 use crate::config::hosts::TargetConfig;
 use crate::config::theme::Theme;
 use crate::console::Console;
+use crate::console::access::Asking;
 use crate::console::launch::now_secs;
 use crate::console::service::{Ask, Report, spawn};
 use app::{App, ExecutionRow, Request, Update};
@@ -46,6 +47,9 @@ pub struct Setup {
     /// Where `s` in the log view saves.
     pub state_dir: PathBuf,
     pub readonly: bool,
+    /// `--all-users`: terminate, logs and relaunch of other users'
+    /// executions too.
+    pub all_users: bool,
     pub keymap: keymap::Keymap,
     pub mouse: bool,
 }
@@ -90,9 +94,11 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let mut app = App::new(setup.console, setup.theme, setup.user.clone());
     app.themes_dir = Some(setup.themes_dir);
     app.readonly = setup.readonly;
+    app.all_users = setup.all_users;
+    let asking = Asking::of(app.console.owner(), setup.all_users);
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
-    let (ask, mut reports) = spawn(settings, setup.targets, setup.cache, setup.readonly);
+    let (ask, mut reports) = spawn(settings, setup.targets, setup.cache, setup.readonly, asking);
     let mut signals = Signals::new()?;
     let _guard = TerminalGuard::enter(app.mouse)?;
     let mut terminal = terminal::fresh_screen()?;
@@ -126,7 +132,8 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                         Request::None => Ok(()),
                         Request::Refresh => ask.send(Ask::Refresh),
                         Request::Launch(prepared) => ask.send(Ask::Launch(prepared)),
-                        Request::Terminate(id) => ask.send(Ask::Terminate { id, by: setup.user.clone() }),
+                        Request::Terminate(id) => ask.send(Ask::Terminate { id }),
+                        Request::Relaunch(id) => ask.send(Ask::Relaunch { id }),
                         Request::FollowLogs { id, service } => {
                             following += 1;
                             ask.send(Ask::FollowLogs { id, service, tail: 1000, follow: following })
@@ -209,7 +216,9 @@ fn save_logs(dir: &std::path::Path, text: &str) -> (String, bool) {
 /// follow (the one before may still have batches under way).
 fn is_current(report: &Report, following: u64) -> bool {
     match report {
-        Report::Log { follow, .. } | Report::LogError { follow, .. } => *follow == following,
+        Report::Log { follow, .. }
+        | Report::LogError { follow, .. }
+        | Report::LogRefused { follow, .. } => *follow == following,
         _ => true,
     }
 }
@@ -221,12 +230,16 @@ fn to_update(report: Report) -> Update {
         Report::Engine(event) => Update::Progress(event),
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },
+        Report::Relaunch(result) => Update::Relaunch(result),
         Report::Log {
             execution, lines, ..
         } => Update::Log { execution, lines },
         Report::LogError {
             execution, message, ..
         } => Update::LogError { execution, message },
+        Report::LogRefused {
+            execution, message, ..
+        } => Update::LogRefused { execution, message },
         Report::Seen {
             nodes,
             records,

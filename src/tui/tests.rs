@@ -414,18 +414,123 @@ fn inspect_pane() {
     });
 }
 
+/// The engine's answer to `r` for the first execution (with `workers`).
+fn relaunch_values(workers: &str) -> Update {
+    Update::Relaunch(Ok(crate::console::access::Relaunch {
+        id: "1ibx0a2b3c".into(),
+        entry: "master-workers-0".into(),
+        parameters: vec![("worker-service_count".into(), workers.into())],
+    }))
+}
+
 #[test]
 fn relaunch_prefills_the_form() {
+    // `r` asks the engine (which checks the owner); its answer opens the form
     let mut a = app("default");
     a.on_key(key(KeyCode::Char('2')));
-    a.on_key(key(KeyCode::Char('r')));
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('r'))),
+        Request::Relaunch("1ibx0a2b3c".into())
+    );
+    assert_eq!(a.mode, Mode::Normal, "no form before the engine answers");
+    a.on_update(relaunch_values("3"));
     assert_eq!(a.mode, Mode::Form);
     let form = a.form.as_ref().unwrap();
     assert!(
         form.fields
             .iter()
-            .any(|f| f.label == "Workers" && f.value() == "2")
+            .any(|f| f.label == "Workers" && f.value() == "3")
     );
+    // an answer arriving while something else is under way opens nothing
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('r')));
+    a.on_key(key(KeyCode::Char(':')));
+    a.on_update(relaunch_values("3"));
+    assert!(a.form.is_none() && a.mode == Mode::Command);
+    // read-only: nothing is asked
+    let mut a = app("default");
+    a.readonly = true;
+    a.on_key(key(KeyCode::Char('2')));
+    assert_eq!(a.on_key(key(KeyCode::Char('r'))), Request::None);
+    assert!(a.message.as_ref().unwrap().0.contains("read-only"));
+}
+
+/// The engine's refusal of another user's execution (see
+/// `console::access`).
+const NOT_YOURS: &str = "execution 1ibx0a2b3c of bob: only its owner may terminate it; add --all-users to act on other users' executions";
+
+#[test]
+fn another_users_execution_is_refused_with_the_engines_reason() {
+    // relaunch: no form, the reason in the status line
+    let mut a = app("default");
+    a.data.executions[0].owner = "bob".into();
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('r')));
+    a.on_update(Update::Relaunch(Err(NOT_YOURS.into())));
+    assert!(a.form.is_none() && a.mode == Mode::Normal);
+    assert_eq!(a.message, Some((NOT_YOURS.into(), true)));
+    assert!(render(&mut a, 160, 48).contains("add --all-users"));
+    // logs: back to the executions, nothing half-open, the reason shown
+    assert!(matches!(
+        a.on_key(key(KeyCode::Char('l'))),
+        Request::FollowLogs { .. }
+    ));
+    assert_eq!(a.view, View::Logs);
+    a.on_update(Update::LogRefused {
+        execution: "1ibx0a2b3c".into(),
+        message: NOT_YOURS.replace("terminate it", "read its logs"),
+    });
+    assert_eq!(a.view, View::Executions);
+    assert!(a.logs.is_none());
+    assert!(a.message.as_ref().unwrap().0.contains("read its logs"));
+    let screen = render(&mut a, 160, 48);
+    assert!(
+        screen.contains("only its owner may read its logs"),
+        "{screen}"
+    );
+    // a refusal for a log no longer shown leaves the view alone
+    a.on_key(key(KeyCode::Char('l')));
+    a.on_update(Update::LogRefused {
+        execution: "1ibwz9y8x7".into(),
+        message: "no".into(),
+    });
+    assert_eq!(a.view, View::Logs);
+    a.on_key(key(KeyCode::Esc));
+    // terminate: confirmed, then refused by the engine; nothing changes
+    a.on_key(key(KeyCode::Char('t')));
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('y'))),
+        Request::Terminate("1ibx0a2b3c".into())
+    );
+    a.on_update(Update::Terminated {
+        id: "1ibx0a2b3c".into(),
+        result: Err(NOT_YOURS.into()),
+    });
+    assert_eq!(a.data.executions[0].status, ExecutionStatus::Running);
+    let (text, error) = a.message.clone().unwrap();
+    assert!(error && text.contains(NOT_YOURS), "{text}");
+}
+
+#[test]
+fn all_users_shows_in_the_header_and_the_confirmation_says_whose() {
+    let mut a = app("default");
+    a.data.executions[0].owner = "bob".into();
+    a.on_key(key(KeyCode::Char('2')));
+    assert!(!render(&mut a, 160, 48).contains("all users"));
+    a.all_users = true;
+    a.on_key(key(KeyCode::Char('t')));
+    let screen = render(&mut a, 160, 48);
+    assert!(
+        screen.lines().next().unwrap().ends_with(" all users"),
+        "{screen}"
+    );
+    assert!(screen.contains("Terminate 1ibx0a2b3c of bob?"), "{screen}");
+    // one's own: no owner named
+    let mut a = app("default");
+    a.on_key(key(KeyCode::Char('2')));
+    a.on_key(key(KeyCode::Char('t')));
+    assert!(render(&mut a, 160, 48).contains("Terminate 1ibx0a2b3c?"));
 }
 
 fn log_line(n: usize, instance: &str) -> crate::backend::docker::logs::LogLine {

@@ -66,10 +66,8 @@ pub async fn execution_networks(
             let execution_id = network_owner(&n.labels.unwrap_or_default(), deployment)?;
             let name = n.name?;
             // only the name the console gives: anything else is not ours
-            (name == spawn::execution_network_name(&execution_id)).then_some(ExecutionNetwork {
-                name,
-                execution_id,
-            })
+            (name == spawn::execution_network_name(&execution_id))
+                .then_some(ExecutionNetwork { name, execution_id })
         })
         .collect();
     networks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -183,7 +181,10 @@ mod tests {
             Some("abc123".to_string())
         );
         assert_eq!(network_owner(&ours, "test"), None);
-        let bad = labels(&[(labels::DEPLOYMENT, "prod"), (labels::NETWORK_OF, "A\u{1b}[2J")]);
+        let bad = labels(&[
+            (labels::DEPLOYMENT, "prod"),
+            (labels::NETWORK_OF, "A\u{1b}[2J"),
+        ]);
         assert_eq!(network_owner(&bad, "prod"), None);
         assert_eq!(network_owner(&labels(&[]), "prod"), None);
     }

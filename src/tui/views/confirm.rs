@@ -34,8 +34,19 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
         return;
     };
     let rect = centered(frame.area(), 60, 5);
+    // another user's (with --all-users): say whose
+    let whose = app
+        .data
+        .executions
+        .iter()
+        .find(|e| e.id == *id && e.owner != app.user)
+        .map(|e| format!(" of {}", e.owner))
+        .unwrap_or_default();
     let text = vec![
-        Line::from(Span::styled(format!("Terminate {id}?"), app.styles.warning)),
+        Line::from(Span::styled(
+            format!("Terminate {id}{whose}?"),
+            app.styles.warning,
+        )),
         Line::from(Span::styled(
             "Its services are stopped and removed, with their network.",
             app.styles.muted,

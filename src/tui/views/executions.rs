@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{block, panel};
+use crate::console::access::Relaunch;
 use crate::model::ExecutionStatus;
 use crate::tui::app::{App, Mode, Pending, Request, View};
 use crate::tui::data::ExecutionRow;
@@ -157,18 +158,36 @@ fn terminate(app: &mut App) -> Option<Request> {
     Some(Request::None)
 }
 
-/// `r`: the start form again, filled with the parameters used.
+/// `r`: the start form again, filled with the parameters used; the
+/// engine gives them (another user's only with `--all-users`).
 fn relaunch(app: &mut App) -> Option<Request> {
     let row = app.selected_execution()?.clone();
-    if app.console.shop().entry(&row.entry).is_none() {
+    if app.readonly {
         app.message = Some((
-            format!("cannot relaunch: entry `{}` is not in this shop", row.entry),
+            "read-only: launching is hidden (started with --readonly)".into(),
+            true,
+        ));
+        return Some(Request::None);
+    }
+    app.message = Some((format!("relaunching {}…", row.id), false));
+    Some(Request::Relaunch(row.id))
+}
+
+/// The engine's answer to `r`: the start form for the entry, filled with
+/// the values used.
+pub fn relaunch_with(app: &mut App, values: Relaunch) {
+    if app.console.shop().entry(&values.entry).is_none() {
+        app.message = Some((
+            format!(
+                "cannot relaunch {}: entry `{}` is not in this shop",
+                values.id, values.entry
+            ),
             true,
         ));
     } else {
-        super::form::open(app, Some((row.entry.clone(), row.parameters.clone())));
+        app.message = None;
+        super::form::open(app, Some((values.entry, values.parameters)));
     }
-    Some(Request::None)
 }
 
 /// The inspect pane's title: what can be done with the execution.

@@ -53,6 +53,9 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if app.readonly {
         spans.push(Span::styled(" read-only ", s.warning));
     }
+    if app.all_users {
+        spans.push(Span::styled(" all users ", s.warning));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

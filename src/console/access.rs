@@ -1,0 +1,400 @@
+//! Who may act on an execution. Until users and roles exist: only its
+//! owner may terminate it, read its logs or relaunch it with its values,
+//! unless the console's user gave `--all-users` explicitly; a termination
+//! of another user's execution then records who did it. Looking
+//! (`zoe ps`, `zoe inspect`, the executions view) stays open to everybody,
+//! and `zoe supervise` tends every execution of the deployment.
+//!
+//! The rule is [`may_act_on`], here once; the engine applies it to
+//! terminate, follow logs and relaunch, for both fronts.
+
+use super::Owner;
+use super::engine::{Engine, EngineError};
+use crate::model::ExecutionId;
+use crate::state::ExecutionRecord;
+
+/// Who asks the engine to act: the user the console runs as (the name its
+/// executions are started with) and whether `--all-users` was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asking {
+    /// The user's name; why it is unknown, when it could not be
+    /// determined (the text says what to set).
+    pub user: Result<String, String>,
+    /// `--all-users`: act on other users' executions too.
+    pub all_users: bool,
+}
+
+impl Asking {
+    /// The user executions are started as (see [`super::Console::owner`]).
+    pub fn of(owner: Result<&Owner, &str>, all_users: bool) -> Asking {
+        Asking {
+            user: owner.map(|o| o.name.clone()).map_err(str::to_string),
+            all_users,
+        }
+    }
+
+    /// Nobody the engine was told of: it may act on no execution.
+    pub fn unknown() -> Asking {
+        Asking {
+            user: Err("the console was not told who runs it".into()),
+            all_users: false,
+        }
+    }
+
+    /// Who acts on an execution of `owner`, for its record: `alice`, or
+    /// `alice (owner bob, --all-users)` for another user's.
+    pub fn who(&self, owner: &str) -> String {
+        match &self.user {
+            Ok(user) if user == owner => user.clone(),
+            Ok(user) => format!("{user} (owner {}, --all-users)", owner_name(owner)),
+            Err(_) => format!("an unknown user (owner {}, --all-users)", owner_name(owner)),
+        }
+    }
+}
+
+/// What is done to an execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Terminate,
+    ReadLogs,
+    Relaunch,
+}
+
+impl Action {
+    /// What only the owner may do, as said in a refusal.
+    fn what(self) -> &'static str {
+        match self {
+            Action::Terminate => "terminate it",
+            Action::ReadLogs => "read its logs",
+            Action::Relaunch => "relaunch it with its parameters",
+        }
+    }
+}
+
+fn owner_name(owner: &str) -> &str {
+    if owner.is_empty() { "unknown" } else { owner }
+}
+
+/// The rule: `asking` may do `action` to `execution` of `owner` when it is
+/// the owner, or with `--all-users`. The refusal says whose execution it
+/// is, what was refused and what to do.
+pub fn may_act_on(
+    asking: &Asking,
+    execution: &str,
+    owner: &str,
+    action: Action,
+) -> Result<(), EngineError> {
+    if asking.all_users {
+        return Ok(());
+    }
+    let whose = if owner.is_empty() {
+        format!("execution {execution} has no recorded owner")
+    } else {
+        format!("execution {execution} of {owner}")
+    };
+    let what = action.what();
+    match &asking.user {
+        Ok(user) if !owner.is_empty() && user == owner => Ok(()),
+        Ok(_) => Err(EngineError::Refused(format!(
+            "{whose}: only its owner may {what}; add --all-users to act on other users' executions"
+        ))),
+        Err(why) => Err(EngineError::Refused(format!(
+            "{whose}: only its owner may {what}, and who you are is unknown ({why}); or add --all-users to act on any user's executions"
+        ))),
+    }
+}
+
+/// What a relaunch starts from: the execution's shop entry and the
+/// parameter values it was started with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relaunch {
+    pub id: ExecutionId,
+    pub entry: String,
+    pub parameters: Vec<(String, String)>,
+}
+
+impl Engine {
+    /// Tells the engine who asks (by default nobody: it acts on no
+    /// execution).
+    pub fn with_asking(mut self, asking: Asking) -> Engine {
+        self.asking = asking;
+        self
+    }
+
+    /// The rule for `record`; when allowed, who acts (for its reason).
+    pub(super) fn may(
+        &self,
+        record: &ExecutionRecord,
+        action: Action,
+    ) -> Result<String, EngineError> {
+        may_act_on(&self.asking, &record.id, &record.owner, action)?;
+        Ok(self.asking.who(&record.owner))
+    }
+
+    /// The values to relaunch an execution with (a start form filled with
+    /// them); refused like a launch in read-only mode, and for another
+    /// user's execution without `--all-users`.
+    pub fn relaunch(&self, query: &str) -> Result<Relaunch, EngineError> {
+        self.refuse_if_readonly("relaunching")?;
+        let record = self.find(query)?;
+        self.may(&record, Action::Relaunch)?;
+        Ok(Relaunch {
+            id: record.id,
+            entry: record.entry,
+            parameters: record.parameters,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asking(user: &str, all_users: bool) -> Asking {
+        Asking {
+            user: Ok(user.into()),
+            all_users,
+        }
+    }
+
+    fn refusal(result: Result<(), EngineError>) -> String {
+        match result {
+            Err(EngineError::Refused(why)) => why,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_owner_may_act_on_their_own_execution() {
+        for action in [Action::Terminate, Action::ReadLogs, Action::Relaunch] {
+            assert_eq!(
+                may_act_on(&asking("alice", false), "abc", "alice", action),
+                Ok(())
+            );
+        }
+        assert_eq!(asking("alice", false).who("alice"), "alice");
+        assert_eq!(asking("alice", true).who("alice"), "alice");
+    }
+
+    #[test]
+    fn another_users_execution_is_refused_saying_whose_and_what_to_do() {
+        let why = refusal(may_act_on(
+            &asking("alice", false),
+            "abc",
+            "bob",
+            Action::Terminate,
+        ));
+        assert_eq!(
+            why,
+            "execution abc of bob: only its owner may terminate it; add --all-users to act on other users' executions"
+        );
+        let why = refusal(may_act_on(
+            &asking("alice", false),
+            "abc",
+            "bob",
+            Action::ReadLogs,
+        ));
+        assert!(
+            why.contains("read its logs") && why.contains("--all-users"),
+            "{why}"
+        );
+        let why = refusal(may_act_on(
+            &asking("alice", false),
+            "abc",
+            "bob",
+            Action::Relaunch,
+        ));
+        assert!(why.contains("relaunch it"), "{why}");
+        // names are compared exactly
+        assert!(may_act_on(&asking("Bob", false), "abc", "bob", Action::Terminate).is_err());
+        assert!(may_act_on(&asking("bob ", false), "abc", "bob", Action::Terminate).is_err());
+    }
+
+    #[test]
+    fn all_users_allows_and_the_reason_names_both() {
+        for action in [Action::Terminate, Action::ReadLogs, Action::Relaunch] {
+            assert_eq!(
+                may_act_on(&asking("alice", true), "abc", "bob", action),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            asking("alice", true).who("bob"),
+            "alice (owner bob, --all-users)"
+        );
+    }
+
+    #[test]
+    fn an_execution_without_owner_is_nobodys_own() {
+        // an empty name never matches an empty owner
+        let why = refusal(may_act_on(&asking("", false), "abc", "", Action::Terminate));
+        assert!(
+            why.contains("execution abc has no recorded owner") && why.contains("--all-users"),
+            "{why}"
+        );
+        assert_eq!(
+            may_act_on(&asking("alice", true), "abc", "", Action::Terminate),
+            Ok(())
+        );
+        assert_eq!(
+            asking("alice", true).who(""),
+            "alice (owner unknown, --all-users)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_user_is_refused_unless_all_users_and_says_why() {
+        let unknown = Asking {
+            user: Err("$USER is not set; set `user` in /etc/zoe.toml".into()),
+            all_users: false,
+        };
+        let why = refusal(may_act_on(&unknown, "abc", "bob", Action::Terminate));
+        assert!(
+            why.contains("execution abc of bob")
+                && why.contains(
+                    "who you are is unknown ($USER is not set; set `user` in /etc/zoe.toml)"
+                )
+                && why.contains("--all-users"),
+            "{why}"
+        );
+        let all = Asking {
+            all_users: true,
+            ..unknown
+        };
+        assert_eq!(may_act_on(&all, "abc", "bob", Action::Terminate), Ok(()));
+        assert_eq!(all.who("bob"), "an unknown user (owner bob, --all-users)");
+        // the engine's default knows nobody
+        assert!(may_act_on(&Asking::unknown(), "abc", "bob", Action::ReadLogs).is_err());
+    }
+
+    /// An engine on no host, its cache holding bob's running execution
+    /// `1bob` on a host it does not know (so the look keeps it running).
+    fn engine_of(asking: Asking, readonly: bool) -> Engine {
+        use crate::model::ExecutionStatus;
+        let settings = crate::config::Settings::default();
+        let store = crate::state::Store::open_in_memory().unwrap();
+        store
+            .insert(&ExecutionRecord {
+                id: "1bob".into(),
+                name: "demo".into(),
+                entry: "master-workers-0".into(),
+                owner: "bob".into(),
+                deployment: settings.deployment_name.clone(),
+                description: None,
+                parameters: vec![("worker-service_count".into(), "3".into())],
+                status: ExecutionStatus::Running,
+                reason: None,
+                submitted: 1,
+                started: Some(2),
+                ended: None,
+                hosts: vec!["elsewhere".into()],
+                endpoints: Vec::new(),
+                launcher: String::new(),
+                restarts: Vec::new(),
+            })
+            .unwrap();
+        Engine::new(
+            settings,
+            crate::backend::Targets::new(Vec::new()),
+            store,
+            readonly,
+        )
+        .with_asking(asking)
+    }
+
+    fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn the_engine_applies_the_rule_to_terminate_logs_and_relaunch() {
+        let alice = engine_of(asking("alice", false), false);
+        let why = block_on(alice.terminate("1bob", "with zoe kill")).unwrap_err();
+        assert_eq!(
+            why.to_string(),
+            "execution 1bob of bob: only its owner may terminate it; add --all-users to act on other users' executions"
+        );
+        let record = alice.find("1bob").unwrap();
+        assert!(
+            record.status.is_active() && record.reason.is_none(),
+            "untouched"
+        );
+        let why = block_on(alice.follow_logs(
+            "demo",
+            None,
+            crate::model::LogRequest {
+                follow: false,
+                tail: None,
+                since: None,
+            },
+        ))
+        .err()
+        .unwrap();
+        assert!(
+            why.to_string().contains("only its owner may read its logs"),
+            "{why}"
+        );
+        let why = alice.relaunch("1bob").unwrap_err();
+        assert!(
+            why.to_string().contains("only its owner may relaunch it"),
+            "{why}"
+        );
+        // bob himself may; so may alice with --all-users
+        let bob = engine_of(asking("bob", false), false);
+        assert_eq!(bob.relaunch("demo").unwrap().parameters[0].1, "3");
+        let alice = engine_of(asking("alice", true), false);
+        assert_eq!(alice.relaunch("1bob").unwrap().entry, "master-workers-0");
+        // a read-only console relaunches nothing
+        let readonly = engine_of(asking("bob", false), true);
+        assert!(
+            readonly
+                .relaunch("1bob")
+                .unwrap_err()
+                .to_string()
+                .contains("read-only")
+        );
+        // nobody told the engine who asks: refused
+        let nobody = engine_of(Asking::unknown(), false);
+        assert!(nobody.relaunch("1bob").is_err());
+    }
+
+    #[test]
+    fn a_termination_with_all_users_records_who_did_it() {
+        let alice = engine_of(asking("alice", true), false);
+        // (the host is unknown here: the record stays cleaning up)
+        block_on(alice.terminate("1bob", "with zoe kill")).unwrap();
+        let record = alice.find("1bob").unwrap();
+        let reason = record.reason.unwrap();
+        assert!(
+            reason.starts_with(
+                "terminated by alice (owner bob, --all-users) with zoe kill; cleaning up: elsewhere"
+            ),
+            "{reason}"
+        );
+        // one's own: just who
+        let bob = engine_of(asking("bob", false), false);
+        block_on(bob.terminate("1bob", "in the terminal UI")).unwrap();
+        let reason = bob.find("1bob").unwrap().reason.unwrap();
+        assert!(
+            reason.starts_with("terminated by bob in the terminal UI;"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn asking_is_made_from_the_owner_executions_are_started_as() {
+        let owner = Owner {
+            name: "alice".into(),
+            fs_uid: 1000,
+        };
+        assert_eq!(Asking::of(Ok(&owner), true), asking("alice", true));
+        assert_eq!(
+            Asking::of(Err("no user"), false).user,
+            Err("no user".to_string())
+        );
+    }
+}
