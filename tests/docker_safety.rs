@@ -390,6 +390,7 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
         settings,
         targets,
         setup.dir.path().join("tui-cache.db"),
+        setup.key_file(),
         false,
     );
     ask.send(Ask::FollowLogs {

@@ -23,6 +23,8 @@ use tokio::sync::Mutex;
 
 use super::docker::{self, spawn};
 use super::error::BackendError;
+use super::signature;
+use crate::config::deployment_key::DeploymentKey;
 use crate::config::docker_conf::DockerHost;
 use crate::config::hosts::TargetConfig;
 use crate::model::instance::{ContainerPlan, PullProgress, Started};
@@ -35,6 +37,8 @@ pub const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(20);
 #[derive(Clone)]
 pub struct Targets {
     engines: Arc<Vec<Engine>>,
+    /// Signs what is created; what does not verify is foreign.
+    key: Arc<DeploymentKey>,
 }
 
 /// One target, by kind of engine.
@@ -86,7 +90,9 @@ pub fn execution_network(execution_id: &str, shared: Option<&str>) -> String {
 }
 
 impl Targets {
-    pub fn new(configs: Vec<TargetConfig>) -> Targets {
+    /// The targets; `key` is the deployment key their workloads and
+    /// networks are signed with.
+    pub fn new(configs: Vec<TargetConfig>, key: DeploymentKey) -> Targets {
         let engines = configs
             .into_iter()
             .map(|config| match config {
@@ -99,6 +105,7 @@ impl Targets {
             .collect();
         Targets {
             engines: Arc::new(engines),
+            key: Arc::new(key),
         }
     }
 
@@ -173,7 +180,7 @@ impl Targets {
         };
         let read = async {
             let (client, host) = self.docker(name).await?;
-            docker::node::snapshot(host, &client, deployment, with_usage).await
+            docker::node::snapshot(host, &client, deployment, &self.key, with_usage).await
         };
         let why = match tokio::time::timeout(deadline, read).await {
             Ok(Ok(node)) => {
@@ -227,7 +234,7 @@ impl Targets {
         execution_id: &str,
     ) -> Result<bool, BackendError> {
         let (client, _) = self.docker(name).await?;
-        spawn::ensure_network(&client, name, network, deployment, execution_id).await
+        spawn::ensure_network(&client, name, network, deployment, execution_id, &self.key).await
     }
 
     /// Removes an execution's network from `name` (gone already is fine).
@@ -248,12 +255,13 @@ impl Targets {
         spawn::ensure_image(&client, name, image, progress).await
     }
 
-    /// Creates and starts one instance on `name`.
+    /// Creates and starts one instance on `name`, its labels signed.
     pub async fn start(
         &self,
         name: &str,
-        plan: ContainerPlan<'_>,
+        mut plan: ContainerPlan<'_>,
     ) -> Result<Started, BackendError> {
+        signature::sign_container(&self.key, &mut plan.labels);
         let (client, _) = self.docker(name).await?;
         spawn::create_and_start(&client, name, plan).await
     }
@@ -281,8 +289,9 @@ impl Targets {
     }
 
     /// Stops and removes every workload of an execution on `name` (only
-    /// those whose labels are ours and parse), then its own network unless
-    /// it is shared; how many were removed.
+    /// those this deployment made: signed, parsed, named as their labels
+    /// say), then its own network (if it made it) unless it is shared; how
+    /// many were removed.
     pub async fn remove_execution(
         &self,
         name: &str,
@@ -292,7 +301,8 @@ impl Targets {
         shared_network: bool,
     ) -> Result<usize, BackendError> {
         let (client, _) = self.docker(name).await?;
-        let ids = spawn::execution_containers(&client, name, deployment, execution_id).await?;
+        let ids =
+            spawn::execution_containers(&client, name, deployment, execution_id, &self.key).await?;
         let removals = ids
             .iter()
             .map(|id| spawn::remove_container(&client, name, id, grace_secs));
@@ -302,9 +312,13 @@ impl Targets {
             .filter_map(|r| r.err().map(|e| e.to_string()))
             .collect();
         if !shared_network
-            && let Err(e) =
-                spawn::remove_network(&client, name, &spawn::execution_network_name(execution_id))
-                    .await
+            && let Err(e) = spawn::remove_own_network(
+                &client,
+                name,
+                &spawn::execution_network_name(execution_id),
+                &self.key,
+            )
+            .await
         {
             errors.push(e.to_string());
         }

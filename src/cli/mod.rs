@@ -194,6 +194,7 @@ fn tui_cmd(
         user,
         targets: hosts.targets(),
         cache: ctx.paths.cache_dir.join("state.db"),
+        key_file: crate::config::deployment_key::key_path(&ctx.loaded.settings, &ctx.paths),
         theme,
         themes_dir: ctx.paths.themes_dir.clone(),
         state_dir: ctx.paths.state_dir.clone(),

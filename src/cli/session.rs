@@ -84,10 +84,12 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         )));
     }
     let cache = ctx.paths.cache_dir.join("state.db");
+    let key_file = crate::config::deployment_key::key_path(&ctx.loaded.settings, &ctx.paths);
     let (engine, notice) = Engine::open(
         ctx.loaded.settings.clone(),
         hosts.targets(),
         &cache,
+        &key_file,
         only_reads(&command),
         ctx.readonly,
     )

@@ -88,6 +88,7 @@ pub fn spawn(
     settings: Settings,
     targets: Vec<TargetConfig>,
     cache: PathBuf,
+    key_file: PathBuf,
     readonly: bool,
 ) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
     let (ask_tx, ask_rx) = unbounded_channel::<Ask>();
@@ -106,7 +107,9 @@ pub fn spawn(
             let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 LocalSet::new().block_on(
                     &runtime,
-                    serve(settings, targets, cache, readonly, ask_rx, report_tx),
+                    serve(
+                        settings, targets, cache, key_file, readonly, ask_rx, report_tx,
+                    ),
                 );
             }));
             if served.is_err() {
@@ -127,13 +130,14 @@ async fn serve(
     settings: Settings,
     targets: Vec<TargetConfig>,
     cache: PathBuf,
+    key_file: PathBuf,
     readonly: bool,
     mut asks: UnboundedReceiver<Ask>,
     reports: UnboundedSender<Report>,
 ) {
     // a cache that cannot be written (read-only, disk full) must not blind
     // the console: it goes on in memory, with a notice
-    let engine = match Engine::open(settings, targets, &cache, true, readonly) {
+    let engine = match Engine::open(settings, targets, &cache, &key_file, true, readonly) {
         Ok((engine, notice)) => {
             if let Some(notice) = notice {
                 let _ = reports.send(Report::Notice(notice));
@@ -142,7 +146,7 @@ async fn serve(
         }
         Err(e) => {
             // the error says what to do (only damage advises removing it)
-            tracing::warn!("the engine cannot open the cache: {e}");
+            tracing::warn!("the engine cannot start: {e}");
             let _ = reports.send(Report::Failed(e.to_string()));
             return;
         }

@@ -20,7 +20,7 @@ pub use description::{
 pub use execution::{ExecutionId, ExecutionIdentity};
 pub use instance::Instance;
 pub use logs::{LogLine, LogRequest};
-pub use node::{BackendState, ForeignContainer, NodeSnapshot, StopReason, Workload};
+pub use node::{BackendState, ForeignContainer, ForeignKind, NodeSnapshot, StopReason, Workload};
 pub use placement::{Limits, NodeView, OverrideLimits, QueueOrder};
 pub use policy::PlacementPolicy;
 pub use record::ExecutionRecord;

@@ -41,6 +41,8 @@ pub struct Setup {
     pub user: String,
     pub targets: Vec<TargetConfig>,
     pub cache: PathBuf,
+    /// The deployment key file (made on first use).
+    pub key_file: PathBuf,
     pub theme: Theme,
     pub themes_dir: PathBuf,
     /// Where `s` in the log view saves.
@@ -92,7 +94,13 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.readonly = setup.readonly;
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
-    let (ask, mut reports) = spawn(settings, setup.targets, setup.cache, setup.readonly);
+    let (ask, mut reports) = spawn(
+        settings,
+        setup.targets,
+        setup.cache,
+        setup.key_file,
+        setup.readonly,
+    );
     let mut signals = Signals::new()?;
     let _guard = TerminalGuard::enter(app.mouse)?;
     let mut terminal = terminal::fresh_screen()?;

@@ -18,6 +18,9 @@ use futures::StreamExt;
 use super::client::{DockerError, call, describe};
 use crate::backend::command::split_command;
 use crate::backend::labels;
+use crate::backend::signature::{network_verifies, sign_network};
+use crate::backend::trust;
+use crate::config::deployment_key::DeploymentKey;
 pub use crate::model::instance::{ContainerPlan, PullProgress, Started};
 
 /// Longest Linux interface name.
@@ -30,25 +33,50 @@ pub fn execution_network_name(execution_id: &str) -> String {
     name.chars().take(IFNAME_MAX).collect()
 }
 
-/// Creates the execution's network unless it exists.
+/// Creates the execution's network unless it exists, labelled and signed
+/// with `key`. One of that name that this deployment did not create (its
+/// signature does not verify) is refused, never used: its owner could see
+/// and reach the services attached to it.
 pub async fn ensure_network(
     docker: &Docker,
     host: &str,
     name: &str,
     deployment: &str,
     execution_id: &str,
+    key: &DeploymentKey,
 ) -> Result<bool, DockerError> {
-    if call(
+    match call(
         host,
         "inspecting a network",
         15,
         docker.inspect_network(name, None::<InspectNetworkOptions>),
     )
     .await
-    .is_ok()
     {
-        return Ok(false);
+        Ok(existing) => {
+            let labels = existing.labels.unwrap_or_default();
+            let ours = network_verifies(key, &labels)
+                && labels.get(labels::NETWORK_OF).map(String::as_str) == Some(execution_id)
+                && labels.get(labels::DEPLOYMENT).map(String::as_str) == Some(deployment);
+            if !ours {
+                return Err(DockerError::refused(
+                    host,
+                    format!("preparing network {name}"),
+                    format!(
+                        "a network named {name} exists on {host} that this deployment did not create; remove it (`docker network rm {name}` on {host}) or launch again for a new execution id"
+                    ),
+                ));
+            }
+            return Ok(false);
+        }
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e),
     }
+    let mut network_labels = HashMap::from([
+        (labels::NETWORK_OF.to_string(), execution_id.to_string()),
+        (labels::DEPLOYMENT.to_string(), deployment.to_string()),
+    ]);
+    sign_network(key, &mut network_labels);
     let request = NetworkCreateRequest {
         name: name.to_string(),
         driver: Some("bridge".to_string()),
@@ -56,10 +84,7 @@ pub async fn ensure_network(
             "com.docker.network.bridge.name".to_string(),
             name.to_string(),
         )])),
-        labels: Some(HashMap::from([
-            (labels::NETWORK_OF.to_string(), execution_id.to_string()),
-            (labels::DEPLOYMENT.to_string(), deployment.to_string()),
-        ])),
+        labels: Some(network_labels),
         ..Default::default()
     };
     call(
@@ -70,6 +95,41 @@ pub async fn ensure_network(
     )
     .await?;
     Ok(true)
+}
+
+/// Removes an execution's network if this deployment made it (gone already
+/// is fine; one it did not make is left alone).
+pub async fn remove_own_network(
+    docker: &Docker,
+    host: &str,
+    name: &str,
+    key: &DeploymentKey,
+) -> Result<(), DockerError> {
+    match call(
+        host,
+        "inspecting a network",
+        15,
+        docker.inspect_network(name, None::<InspectNetworkOptions>),
+    )
+    .await
+    {
+        Ok(existing)
+            if existing
+                .labels
+                .as_ref()
+                .is_some_and(|l| network_verifies(key, l)) =>
+        {
+            remove_network(docker, host, name).await
+        }
+        Ok(_) => {
+            tracing::info!(
+                "host {host}: network {name} was not made by this deployment: left alone"
+            );
+            Ok(())
+        }
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn remove_network(docker: &Docker, host: &str, name: &str) -> Result<(), DockerError> {
@@ -347,13 +407,14 @@ pub async fn remove_container(
 }
 
 /// The containers of one execution of `deployment` on the host, whatever
-/// their state; only those whose labels parse ([`labels::check_labels`]):
-/// a container with forged or broken labels is not ours to touch.
+/// their state; only those this deployment made ([`trust::classify`]): a
+/// container with forged, unsigned or broken labels is not ours to touch.
 pub async fn execution_containers(
     docker: &Docker,
     host: &str,
     deployment: &str,
     execution_id: &str,
+    key: &DeploymentKey,
 ) -> Result<Vec<String>, DockerError> {
     let options = ListContainersOptions {
         all: true,
@@ -370,9 +431,14 @@ pub async fn execution_containers(
     Ok(found
         .into_iter()
         .filter(|c| {
+            let name = c
+                .names
+                .as_ref()
+                .and_then(|n| n.first())
+                .map_or("", |n| n.trim_start_matches('/'));
             c.labels
                 .as_ref()
-                .is_some_and(|l| labels::check_labels(l).is_ok())
+                .is_some_and(|l| trust::classify(key, l, name).is_ok())
         })
         .filter_map(|c| c.id)
         .collect())
