@@ -357,6 +357,11 @@ fn config_paths_and_bad_settings() {
     assert_eq!(out["config_file"], format!("{xdg}/zoe/config.toml"));
     assert_eq!(out["config_origin"], "built_in");
     assert_eq!(out["cache_dir"], format!("{xdg}/zoe"));
+    assert_eq!(
+        out["deployment_key_file"],
+        format!("{xdg}/zoe/deployment.key"),
+        "beside the default config file"
+    );
     assert_eq!(out["shop"], "shop");
     assert_eq!(out["shop_origin"], "working_directory");
 

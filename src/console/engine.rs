@@ -70,7 +70,7 @@ impl From<StateError> for EngineError {
 /// The engine of one console: the settings, the targets, the cache.
 pub struct Engine {
     pub(super) settings: Settings,
-    cluster: Targets,
+    pub(super) cluster: Targets,
     pub(super) store: Store,
     readonly: bool,
     /// Things the user should know that did not stop the operation (the
@@ -172,7 +172,7 @@ impl Engine {
         }
     }
 
-    fn refuse_if_readonly(&self, what: &str) -> Result<(), EngineError> {
+    pub(super) fn refuse_if_readonly(&self, what: &str) -> Result<(), EngineError> {
         if self.readonly {
             return Err(EngineError::Refused(format!(
                 "read-only: {what} is not allowed (started with --readonly or `readonly = true` in the settings)"

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod engine;
 pub mod events;
 pub mod executions;
+pub mod foreign;
 pub mod launch;
 pub mod observe;
 pub mod queue;
