@@ -48,14 +48,12 @@ pub async fn list(s: &Session<'_>) -> Result<Outcome, CliError> {
 }
 
 pub async fn remove(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
-    let removed = s
-        .engine
-        .remove_foreign(query)
-        .await
-        .map_err(engine_error)?;
+    let removed = s.engine.remove_foreign(query).await.map_err(engine_error)?;
     s.show_notices();
     if s.ctx.output == Output::Json {
-        return Ok(Outcome::ok(to_json(&serde_json::json!({"removed": removed}))));
+        return Ok(Outcome::ok(to_json(
+            &serde_json::json!({"removed": removed}),
+        )));
     }
     let c = &removed.container;
     Ok(Outcome::ok(format!(

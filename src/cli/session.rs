@@ -6,8 +6,8 @@
 //! which also reconciles the local state cache with it.
 
 use super::{
-    CliError, Command, Context, Outcome, executions_cmd, foreign_cmd, kill_cmd, logs_cmd, nodes_cmd, start_cmd,
-    supervise_cmd,
+    CliError, Command, Context, Outcome, executions_cmd, foreign_cmd, kill_cmd, logs_cmd,
+    nodes_cmd, start_cmd, supervise_cmd,
 };
 use crate::config::hosts::load_hosts;
 use crate::console::engine::{Engine, EngineError};

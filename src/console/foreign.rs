@@ -61,9 +61,7 @@ pub fn pick_foreign(nodes: &[NodeSnapshot], query: &str) -> Result<ForeignOnHost
                 .map(|n| n.name.as_str())
                 .collect();
             let short = if query.len() < MIN_ID_PREFIX {
-                format!(
-                    " (give at least {MIN_ID_PREFIX} characters of its id, or its exact name)"
-                )
+                format!(" (give at least {MIN_ID_PREFIX} characters of its id, or its exact name)")
             } else {
                 String::new()
             };
@@ -195,14 +193,24 @@ mod tests {
         let mut offline = node("c", &[("ffff0000", "hidden")], &[]);
         offline.error = Some("down".into());
         let nodes = [
-            node("a", &[("abcd1111", "forged-a"), ("abce2222", "forged-b")], &[]),
+            node(
+                "a",
+                &[("abcd1111", "forged-a"), ("abce2222", "forged-b")],
+                &[],
+            ),
             node("b", &[("9999aaaa", "x")], &[("abcf3333", "w0-abc123-prod")]),
             offline,
         ];
         let got = pick_foreign(&nodes, "abcd").unwrap();
-        assert_eq!((got.host.as_str(), got.container.name.as_str()), ("a", "forged-a"));
+        assert_eq!(
+            (got.host.as_str(), got.container.name.as_str()),
+            ("a", "forged-a")
+        );
         assert_eq!(pick_foreign(&nodes, "x").unwrap().host, "b", "exact name");
-        assert_eq!(pick_foreign(&nodes, "forged-b").unwrap().container.id, "abce2222");
+        assert_eq!(
+            pick_foreign(&nodes, "forged-b").unwrap().container.id,
+            "abce2222"
+        );
         // too short to be an id prefix
         let why = refusal(&nodes, "abc");
         assert!(why.contains("at least 4"), "{why}");
