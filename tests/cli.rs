@@ -357,6 +357,11 @@ fn config_paths_and_bad_settings() {
     assert_eq!(out["config_file"], format!("{xdg}/zoe/config.toml"));
     assert_eq!(out["config_origin"], "built_in");
     assert_eq!(out["cache_dir"], format!("{xdg}/zoe"));
+    assert_eq!(
+        out["deployment_key_file"],
+        format!("{xdg}/zoe/deployment.key"),
+        "beside the default config file"
+    );
     assert_eq!(out["shop"], "shop");
     assert_eq!(out["shop_origin"], "working_directory");
 
@@ -496,4 +501,55 @@ fn list_shows_an_empty_category_and_a_blank_name() {
         "{}",
         show.stdout
     );
+}
+
+#[test]
+fn a_deployment_key_others_may_read_stops_cluster_verbs() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("keys/deployment.key");
+    std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+    std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let settings = dir.path().join("zoe.toml");
+    // no daemon is asked: the key is read first
+    std::fs::write(
+        &settings,
+        "deployment_key_file = \"keys/deployment.key\"\n[[hosts]]\nname = \"h\"\naddress = \"tcp://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let config = settings.display().to_string();
+    for verb in [
+        &["ps"][..],
+        &["nodes"],
+        &["kill", "x"],
+        &["ps", "--foreign"],
+    ] {
+        let run = zoe_in(&repo(), verb, &[("ZOE_CONFIG", &config)]);
+        assert_eq!(run.code, 1, "{verb:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "chmod 600 {}",
+                dir.path().join("keys/deployment.key").display()
+            )),
+            "{verb:?}: {}",
+            run.stderr
+        );
+    }
+    // garbage is refused too, naming the file
+    std::fs::write(&key, "not a key\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = zoe_in(&repo(), &["ps"], &[("ZOE_CONFIG", &config)]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("deployment.key") && run.stderr.contains("64 hex digits"),
+        "{}",
+        run.stderr
+    );
+    // a missing key is made, mode 0600
+    std::fs::remove_file(&key).unwrap();
+    let run = zoe_in(&repo(), &["ps"], &[("ZOE_CONFIG", &config)]);
+    assert!(!run.stderr.contains("deployment key"), "{}", run.stderr);
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }

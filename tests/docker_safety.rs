@@ -73,31 +73,35 @@ fn hostile_output_names_and_labels_are_shown_not_obeyed() {
     assert!(!acting(&docker.stdout).is_empty(), "the payload is hostile");
     assert_eq!(piped.bytes, docker.stdout, "piped logs are byte-exact");
 
-    // a forged container with hostile label values that still parse
-    let forged_name = format!("forged-{}", setup.deployment);
+    // a container with hostile label values that still parse, signed with
+    // the deployment's key (as a console of it would make it), so it is
+    // adopted and its labels are shown
+    let forged_name = format!("w0-forged1-{}", setup.deployment);
+    let mut labels: std::collections::HashMap<String, String> = [
+        ("zoe_type", "app_service".to_string()),
+        ("zoe_deployment_name", setup.deployment.clone()),
+        ("zoe_execution_id", "forged1".into()),
+        ("zoe_service_name", "w0".into()),
+        (
+            "zoe_execution_name",
+            "\u{1b}]0;label-title\u{7}\u{1b}[?1049h".into(),
+        ),
+        ("zoe_owner", "\u{1b}]52;c;cm0=\u{7}\u{9b}2J".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    zoe_console::backend::signature::sign_container(&setup.key(), &mut labels);
+    let mut args: Vec<String> = ["run", "-d", "--name", &forged_name]
+        .map(String::from)
+        .to_vec();
+    for (k, v) in &labels {
+        args.extend(["--label".to_string(), format!("{k}={v}")]);
+    }
+    args.extend(["zoe-demo/busybox:1", "sleep", "600"].map(String::from));
     let run = e.docker(
         "local",
-        &[
-            "run",
-            "-d",
-            "--name",
-            &forged_name,
-            "--label",
-            "zoe_type=app_service",
-            "--label",
-            &format!("zoe_deployment_name={}", setup.deployment),
-            "--label",
-            "zoe_execution_id=forged1",
-            "--label",
-            "zoe_service_name=w0",
-            "--label",
-            "zoe_execution_name=\u{1b}]0;label-title\u{7}\u{1b}[?1049h",
-            "--label",
-            "zoe_owner=\u{1b}]52;c;cm0=\u{7}\u{9b}2J",
-            "zoe-demo/busybox:1",
-            "sleep",
-            "600",
-        ],
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     assert!(
         run.status.success(),
@@ -380,7 +384,7 @@ fn long_lines_and_interleaved_streams_all_arrive_in_the_cli_and_the_tui_buffer()
 /// Follows an execution's log through the engine service the TUI uses and
 /// its log buffer, until `want` lines arrived: (the lines, lines dropped).
 fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
-    use zoe_console::console::service::{Ask, Report, spawn};
+    use zoe_console::console::service::{Ask, EngineSetup, Report, spawn};
     let text = std::fs::read_to_string(&setup.config).unwrap();
     let settings = zoe_console::config::Settings::parse(&text, &setup.config).unwrap();
     let conf = std::fs::read_to_string(setup.dir.path().join("docker.conf")).unwrap();
@@ -389,17 +393,18 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
         .into_iter()
         .map(zoe_console::config::hosts::TargetConfig::Docker)
         .collect();
-    let (ask, mut reports) = spawn(
+    let (ask, mut reports) = spawn(EngineSetup {
         settings,
         targets,
-        setup.dir.path().join("tui-cache.db"),
-        false,
+        cache: setup.dir.path().join("tui-cache.db"),
+        key_file: setup.key_file(),
+        readonly: false,
         // the user the setup's `zoe start` ran as
-        zoe_console::console::access::Asking {
+        asking: zoe_console::console::access::Asking {
             user: Ok("tester".into()),
             all_users: false,
         },
-    );
+    });
     ask.send(Ask::FollowLogs {
         id: zoe_console::model::ExecutionId::parse(id).unwrap(),
         service: None,

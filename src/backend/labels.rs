@@ -35,6 +35,16 @@ pub const MEMORY: &str = "org.zoe-console.memory";
 pub const CORES: &str = "org.zoe-console.cores";
 /// Label on networks the console created for one execution.
 pub const NETWORK_OF: &str = "org.zoe-console.network-of";
+/// HMAC of the labels above with the deployment key (`signature`).
+pub const SIGNATURE: &str = "org.zoe-console.signature";
+/// What every label of ours starts with.
+pub const OURS_PREFIX: &str = "org.zoe-console.";
+
+/// Whether any label is ours: containers made by a Zoe master carry only
+/// Zoe's.
+pub fn carries_ours(labels: &HashMap<String, String>) -> bool {
+    labels.keys().any(|k| k.starts_with(OURS_PREFIX))
+}
 
 /// Largest memory reservation a label may claim: 1 PiB.
 pub const MAX_MEMORY_BYTES: u64 = 1 << 50;
@@ -217,9 +227,13 @@ pub struct LabelledExecution {
 }
 
 /// Reads the execution part of a container's labels; `None` if it is not a
-/// Zoe service container, or its labels cannot be trusted ([`check_labels`]).
+/// service container of a console (one made by a Zoe master carries none
+/// of our labels: it is foreign), or its labels cannot be trusted
+/// ([`check_labels`]). Whether they are signed is the backend's to say
+/// before a container is listed as a service at all.
 pub fn execution_from_labels(labels: &HashMap<String, String>) -> Option<LabelledExecution> {
     if labels.get(TYPE).map(String::as_str) != Some(TYPE_APP_SERVICE)
+        || !carries_ours(labels)
         || check_labels(labels).is_err()
     {
         return None;
@@ -331,7 +345,7 @@ mod tests {
     }
 
     #[test]
-    fn zoe_containers_without_our_labels_are_read_too() {
+    fn zoe_master_containers_are_not_adopted() {
         let labels: HashMap<String, String> = [
             (TYPE, "app_service"),
             (EXECUTION_ID, "42"),
@@ -342,11 +356,10 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let back = execution_from_labels(&labels).unwrap();
-        assert_eq!(
-            (back.id.as_str(), back.owner.as_str(), back.description),
-            ("42", "bob", None)
-        );
+        // Zoe's labels parse, but only a console's containers are adopted
+        assert_eq!(check_labels(&labels), Ok(()));
+        assert!(!carries_ours(&labels));
+        assert!(execution_from_labels(&labels).is_none());
         assert!(execution_from_labels(&HashMap::new()).is_none());
     }
 

@@ -5,11 +5,15 @@ pub mod command;
 pub mod docker;
 pub mod error;
 pub mod labels;
+pub mod signature;
 mod targets;
+pub mod trust;
 
 pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Targets, execution_network};
 
-pub use crate::model::node::{BackendState, ForeignContainer, NodeSnapshot, StopReason, Workload};
+pub use crate::model::node::{
+    BackendState, ForeignContainer, ForeignKind, NodeSnapshot, StopReason, Workload,
+};
 pub use error::BackendError;
 
 #[cfg(test)]

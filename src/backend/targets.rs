@@ -24,6 +24,8 @@ use tokio::sync::Mutex;
 pub use super::docker::cleanup::Cleaned;
 use super::docker::{self, spawn};
 use super::error::BackendError;
+use super::signature;
+use crate::config::deployment_key::DeploymentKey;
 use crate::config::docker_conf::DockerHost;
 use crate::config::hosts::TargetConfig;
 use crate::model::instance::{ContainerPlan, PullProgress, Started};
@@ -39,6 +41,8 @@ pub struct Targets {
     engines: Arc<Vec<Engine>>,
     /// How long reading one target may take before it is shown offline.
     deadline: Duration,
+    /// Signs what is created; what does not verify is foreign.
+    key: Arc<DeploymentKey>,
 }
 
 /// One target, by kind of engine.
@@ -90,7 +94,9 @@ pub fn execution_network(execution_id: &str, shared: Option<&str>) -> String {
 }
 
 impl Targets {
-    pub fn new(configs: Vec<TargetConfig>) -> Targets {
+    /// The targets; `key` is the deployment key their workloads and
+    /// networks are signed with.
+    pub fn new(configs: Vec<TargetConfig>, key: DeploymentKey) -> Targets {
         let engines = configs
             .into_iter()
             .map(|config| match config {
@@ -104,6 +110,7 @@ impl Targets {
         Targets {
             engines: Arc::new(engines),
             deadline: SNAPSHOT_DEADLINE,
+            key: Arc::new(key),
         }
     }
 
@@ -185,7 +192,7 @@ impl Targets {
         };
         let read = async {
             let (client, host) = self.docker(name).await?;
-            docker::node::snapshot(host, &client, deployment, with_usage).await
+            docker::node::snapshot(host, &client, deployment, &self.key, with_usage).await
         };
         let why = match tokio::time::timeout(deadline, read).await {
             Ok(Ok(node)) => {
@@ -239,7 +246,7 @@ impl Targets {
         execution_id: &str,
     ) -> Result<bool, BackendError> {
         let (client, _) = self.docker(name).await?;
-        spawn::ensure_network(&client, name, network, deployment, execution_id).await
+        spawn::ensure_network(&client, name, network, deployment, execution_id, &self.key).await
     }
 
     /// Removes an execution's network from `name` (gone already is fine).
@@ -260,12 +267,13 @@ impl Targets {
         spawn::ensure_image(&client, name, image, progress).await
     }
 
-    /// Creates and starts one instance on `name`.
+    /// Creates and starts one instance on `name`, its labels signed.
     pub async fn start(
         &self,
         name: &str,
-        plan: ContainerPlan<'_>,
+        mut plan: ContainerPlan<'_>,
     ) -> Result<Started, BackendError> {
+        signature::sign_container(&self.key, &mut plan.labels);
         let (client, _) = self.docker(name).await?;
         spawn::create_and_start(&client, name, plan).await
     }
@@ -293,9 +301,10 @@ impl Targets {
     }
 
     /// Stops (with `grace_secs`) and removes every workload of an
-    /// execution on `name` (only those whose labels are ours), then its own
-    /// network unless it is shared, then looks again: what was removed and
-    /// what is still there.
+    /// execution on `name` (only those this deployment made: signed,
+    /// parsed, named as their labels say), then its own network (if it made
+    /// it) unless it is shared, then looks again: what was removed and what
+    /// is still there.
     pub async fn clean_execution(
         &self,
         name: &str,
@@ -312,6 +321,7 @@ impl Targets {
             execution_id,
             grace_secs,
             shared_network,
+            &self.key,
         )
         .await
     }

@@ -79,6 +79,11 @@ pub enum Command {
     Ps {
         #[arg(short, long)]
         all: bool,
+        /// List the foreign containers instead: those carrying this
+        /// deployment's labels that it did not make (never counted,
+        /// adopted or touched)
+        #[arg(long, conflicts_with = "all")]
+        foreign: bool,
     },
     /// Show one execution: services, hosts, containers, ports and URLs
     Inspect {
@@ -125,8 +130,12 @@ pub enum Command {
     /// Terminate your execution (--all-users: anyone's): stop its services,
     /// remove containers and network
     Kill {
-        /// Execution id or name
+        /// Execution id or name (with --foreign: a foreign container's id,
+        /// at least 4 characters, or its exact name)
         execution: String,
+        /// Remove one foreign container (see `zoe ps --foreign`) instead
+        #[arg(long)]
+        foreign: bool,
     },
 }
 

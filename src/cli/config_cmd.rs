@@ -31,8 +31,23 @@ fn paths(ctx: &Context) -> String {
     } else {
         format!("{shop_note}; does not exist")
     };
+    let key_file = crate::config::deployment_key::key_path(&ctx.loaded.settings, &ctx.paths);
+    let key_note = format!(
+        "deployment key ({}{}); every console of the deployment shares it",
+        if ctx.loaded.settings.deployment_key_file.is_some() {
+            "from the settings file"
+        } else {
+            "default location"
+        },
+        if key_file.exists() {
+            ""
+        } else {
+            "; made on first use"
+        }
+    );
     if ctx.output == Output::Json {
         return to_json(&json!({
+            "deployment_key_file": key_file,
             "config_file": ctx.loaded.file,
             "config_origin": ctx.loaded.origin,
             "shop": ctx.shop_dir,
@@ -53,6 +68,7 @@ fn paths(ctx: &Context) -> String {
     };
     table.row(row("config", &ctx.loaded.file, config_note));
     table.row(row("shop", &ctx.shop_dir, &shop_note));
+    table.row(row("key", &key_file, &key_note));
     table.row(row("cache", &ctx.paths.cache_dir, "local state cache"));
     table.row(row("state", &ctx.paths.state_dir, ""));
     table.row(row(

@@ -3,11 +3,13 @@
 //! One file per verb family: `shop_cmd` (shop list/show/check/render),
 //! `config_cmd` (config paths/show), and the cluster verbs, dispatched by
 //! `session`: `nodes_cmd`, `start_cmd`, `executions_cmd` (ps, inspect),
-//! `logs_cmd`, `kill_cmd`, `supervise_cmd`.
+//! `logs_cmd`, `kill_cmd`, `supervise_cmd`, `foreign_cmd` (ps and kill
+//! `--foreign`).
 
 pub mod args;
 mod config_cmd;
 mod executions_cmd;
+mod foreign_cmd;
 mod kill_cmd;
 pub mod log_file;
 mod logs_cmd;
@@ -107,10 +109,12 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Config(ConfigCommand::Show)) => "config show",
         Some(Command::Nodes) => "nodes",
         Some(Command::Start { .. }) => "start",
+        Some(Command::Ps { foreign: true, .. }) => "ps --foreign",
         Some(Command::Ps { .. }) => "ps",
         Some(Command::Inspect { .. }) => "inspect",
         Some(Command::Logs { .. }) => "logs",
         Some(Command::Supervise { .. }) => "supervise",
+        Some(Command::Kill { foreign: true, .. }) => "kill --foreign",
         Some(Command::Kill { .. }) => "kill",
     }
 }
@@ -198,6 +202,7 @@ fn tui_cmd(
         user,
         targets: hosts.targets(),
         cache: ctx.paths.cache_dir.join("state.db"),
+        key_file: crate::config::deployment_key::key_path(&ctx.loaded.settings, &ctx.paths),
         theme,
         themes_dir: ctx.paths.themes_dir.clone(),
         state_dir: ctx.paths.state_dir.clone(),

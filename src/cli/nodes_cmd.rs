@@ -93,8 +93,9 @@ pub async fn nodes(s: &Session<'_>) -> Result<Outcome, CliError> {
         for f in &n.foreign {
             let _ = writeln!(
                 out,
-                "{}: foreign (bad labels), not counted or touched: {} ({}): {}",
+                "{}: foreign ({}), not counted or touched: {} ({}): {}",
                 n.name,
+                f.kind.as_str(),
                 f.name,
                 f.id.chars().take(12).collect::<String>(),
                 f.reason

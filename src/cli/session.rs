@@ -6,8 +6,8 @@
 //! which also reconciles the local state cache with it.
 
 use super::{
-    CliError, Command, Context, Outcome, executions_cmd, kill_cmd, logs_cmd, nodes_cmd, start_cmd,
-    supervise_cmd,
+    CliError, Command, Context, Outcome, executions_cmd, foreign_cmd, kill_cmd, logs_cmd,
+    nodes_cmd, start_cmd, supervise_cmd,
 };
 use crate::config::hosts::load_hosts;
 use crate::console::engine::{Engine, EngineError};
@@ -84,10 +84,12 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         )));
     }
     let cache = ctx.paths.cache_dir.join("state.db");
+    let key_file = crate::config::deployment_key::key_path(&ctx.loaded.settings, &ctx.paths);
     let (engine, notice) = Engine::open(
         ctx.loaded.settings.clone(),
         hosts.targets(),
         &cache,
+        &key_file,
         only_reads(&command),
         ctx.readonly,
     )
@@ -109,7 +111,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
                 dry_run,
                 wait,
             } => start_cmd::start(&session, launch, dry_run, wait).await,
-            Command::Ps { all } => executions_cmd::ps(&session, all).await,
+            Command::Ps { foreign: true, .. } => foreign_cmd::list(&session).await,
+            Command::Ps { all, .. } => executions_cmd::ps(&session, all).await,
             Command::Inspect { execution } => executions_cmd::inspect(&session, &execution).await,
             Command::Logs {
                 execution,
@@ -129,7 +132,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
                 };
                 logs_cmd::logs(&session, &execution, service.as_deref(), &options).await
             }
-            Command::Kill { execution } => kill_cmd::kill(&session, &execution).await,
+            Command::Kill {
+                execution,
+                foreign: true,
+            } => foreign_cmd::remove(&session, &execution).await,
+            Command::Kill { execution, .. } => kill_cmd::kill(&session, &execution).await,
             Command::Supervise { once, interval } => {
                 supervise_cmd::supervise(&session, once, interval).await
             }

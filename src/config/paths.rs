@@ -20,6 +20,9 @@ pub struct Paths {
     pub log_file: PathBuf,
     /// `$XDG_CONFIG_HOME/zoe/themes`: user themes, next to the built-in ones.
     pub themes_dir: PathBuf,
+    /// `$XDG_CONFIG_HOME/zoe/deployment.key`: the deployment key, unless
+    /// the settings' `deployment_key_file` names another.
+    pub deployment_key_file: PathBuf,
 }
 
 impl Paths {
@@ -40,6 +43,7 @@ impl Paths {
             cache_dir: base("XDG_CACHE_HOME", ".cache"),
             log_file: state_dir.join(LOG_FILE_NAME),
             themes_dir: config_dir.join("themes"),
+            deployment_key_file: config_dir.join(super::deployment_key::KEY_FILE_NAME),
             state_dir,
         }
     }
@@ -59,6 +63,10 @@ mod tests {
         };
         let paths = Paths::from_env(&env);
         assert_eq!(paths.config_file, PathBuf::from("/cfg/zoe/config.toml"));
+        assert_eq!(
+            paths.deployment_key_file,
+            PathBuf::from("/cfg/zoe/deployment.key")
+        );
         assert_eq!(
             paths.cache_dir,
             PathBuf::from("/home/a/.cache/zoe"),

@@ -56,6 +56,11 @@ pub struct Settings {
     /// of an execution on one host so they can reach each other by name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
+    /// The deployment key every console of this deployment shares (labels
+    /// are signed with it); relative paths start at this file's folder.
+    /// Default: `deployment.key` in the config folder, made on first use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_key_file: Option<PathBuf>,
     /// Seconds a service gets to stop before it is killed.
     pub stop_grace_secs: u32,
     /// Seconds a host may take to answer a look before it is shown offline
@@ -172,6 +177,7 @@ impl Default for Settings {
             theme: "default".into(),
             docker_config: None,
             network: None,
+            deployment_key_file: None,
             stop_grace_secs: 10,
             host_timeout_secs: 20,
             hosts: Vec::new(),
@@ -370,9 +376,13 @@ pub fn load_settings(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    for path in [&mut settings.shop, &mut settings.docker_config]
-        .into_iter()
-        .flatten()
+    for path in [
+        &mut settings.shop,
+        &mut settings.docker_config,
+        &mut settings.deployment_key_file,
+    ]
+    .into_iter()
+    .flatten()
     {
         if path.is_relative() {
             *path = base.join(&*path);

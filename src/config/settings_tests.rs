@@ -94,6 +94,7 @@ fn the_annotated_example_is_complete_and_matches_the_defaults() {
         "theme",
         "docker_config",
         "network",
+        "deployment_key_file",
         "stop_grace_secs",
         "host_timeout_secs",
         "scheduler_policy",
@@ -141,7 +142,11 @@ fn discovery_order() {
     assert_eq!(loaded.origin, ConfigOrigin::BuiltIn);
     // the XDG default file
     std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
-    std::fs::write(&paths.config_file, "theme = \"light\"\nshop = \"myshop\"\n").unwrap();
+    std::fs::write(
+        &paths.config_file,
+        "theme = \"light\"\nshop = \"myshop\"\ndeployment_key_file = \"keys/d.key\"\n",
+    )
+    .unwrap();
     let loaded = load_settings(None, &no_env, &paths).unwrap();
     assert_eq!(
         (loaded.origin.clone(), loaded.settings.theme.as_str()),
@@ -151,6 +156,16 @@ fn discovery_order() {
         loaded.settings.shop,
         Some(paths.config_file.parent().unwrap().join("myshop")),
         "relative to the file"
+    );
+    assert_eq!(
+        crate::config::deployment_key::key_path(&loaded.settings, &paths),
+        paths.config_file.parent().unwrap().join("keys/d.key"),
+        "relative to the file"
+    );
+    assert_eq!(
+        crate::config::deployment_key::key_path(&Settings::default(), &paths),
+        paths.deployment_key_file,
+        "beside the default config file"
     );
     // $ZOE_CONFIG beats the default, --config beats both
     let env_file = dir.path().join("env.toml");

@@ -295,7 +295,10 @@ mod tests {
             .unwrap();
         Engine::new(
             settings,
-            crate::backend::Targets::new(Vec::new()),
+            crate::backend::Targets::new(
+                Vec::new(),
+                crate::config::deployment_key::DeploymentKey::from_bytes([0; 32]),
+            ),
             store,
             readonly,
         )

@@ -74,7 +74,7 @@ impl From<StateError> for EngineError {
 /// The engine of one console: the settings, the targets, the cache.
 pub struct Engine {
     pub(super) settings: Settings,
-    cluster: Targets,
+    pub(super) cluster: Targets,
     pub(super) store: Store,
     readonly: bool,
     /// Who asks (see `access`): only their own executions, unless
@@ -103,16 +103,21 @@ impl Engine {
         }
     }
 
-    /// Opens the cache at `cache` and makes the engine. `reading` verbs go
+    /// Reads the deployment key at `key_file` (making it on first use),
+    /// opens the cache at `cache` and makes the engine. `reading` verbs go
     /// on in memory when the cache cannot be written. Also returns what the
     /// cache wants the user to know (an emptied file made anew…).
     pub fn open(
         settings: Settings,
         targets: Vec<crate::config::hosts::TargetConfig>,
         cache: &std::path::Path,
+        key_file: &std::path::Path,
         reading: bool,
         readonly: bool,
     ) -> Result<(Engine, Option<String>), EngineError> {
+        // without the key nothing on the cluster can be told ours
+        let key = crate::config::deployment_key::load_or_create(key_file)
+            .map_err(EngineError::Refused)?;
         let store = if reading {
             Store::open_for_reading(cache)
         } else {
@@ -123,7 +128,7 @@ impl Engine {
         Ok((
             Engine::new(
                 settings,
-                Targets::new(targets).with_deadline(deadline),
+                Targets::new(targets, key).with_deadline(deadline),
                 store,
                 readonly,
             ),
@@ -737,7 +742,10 @@ mod tests {
     fn a_notice_is_given_once_however_often_it_recurs() {
         let engine = Engine::new(
             Settings::default(),
-            Targets::new(Vec::new()),
+            Targets::new(
+                Vec::new(),
+                crate::config::deployment_key::DeploymentKey::from_bytes([0; 32]),
+            ),
             Store::open_in_memory().unwrap(),
             false,
         );

@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod engine;
 pub mod events;
 pub mod executions;
+pub mod foreign;
 pub mod launch;
 pub mod observe;
 pub mod queue;

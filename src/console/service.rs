@@ -98,15 +98,21 @@ pub enum Ask {
     StopLogs,
 }
 
-/// Starts the service for the user `asking`; returns where to ask and
-/// where reports arrive.
-pub fn spawn(
-    settings: Settings,
-    targets: Vec<TargetConfig>,
-    cache: PathBuf,
-    readonly: bool,
-    asking: Asking,
-) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
+/// What the service's engine is opened with.
+pub struct EngineSetup {
+    pub settings: Settings,
+    pub targets: Vec<TargetConfig>,
+    /// The state cache file.
+    pub cache: PathBuf,
+    /// The deployment key file.
+    pub key_file: PathBuf,
+    pub readonly: bool,
+    /// Who is asking (their own executions only, unless all users).
+    pub asking: Asking,
+}
+
+/// Starts the service; returns where to ask and where reports arrive.
+pub fn spawn(setup: EngineSetup) -> (UnboundedSender<Ask>, UnboundedReceiver<Report>) {
     let (ask_tx, ask_rx) = unbounded_channel::<Ask>();
     let (report_tx, report_rx) = unbounded_channel::<Report>();
     let spawned = std::thread::Builder::new()
@@ -121,12 +127,7 @@ pub fn spawn(
             };
             let reports = report_tx.clone();
             let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                LocalSet::new().block_on(
-                    &runtime,
-                    serve(
-                        settings, targets, cache, readonly, asking, ask_rx, report_tx,
-                    ),
-                );
+                LocalSet::new().block_on(&runtime, serve(setup, ask_rx, report_tx));
             }));
             if served.is_err() {
                 let _ = reports.send(Report::Failed(
@@ -143,17 +144,21 @@ pub fn spawn(
 }
 
 async fn serve(
-    settings: Settings,
-    targets: Vec<TargetConfig>,
-    cache: PathBuf,
-    readonly: bool,
-    asking: Asking,
+    setup: EngineSetup,
     mut asks: UnboundedReceiver<Ask>,
     reports: UnboundedSender<Report>,
 ) {
+    let EngineSetup {
+        settings,
+        targets,
+        cache,
+        key_file,
+        readonly,
+        asking,
+    } = setup;
     // a cache that cannot be written (read-only, disk full) must not blind
     // the console: it goes on in memory, with a notice
-    let engine = match Engine::open(settings, targets, &cache, true, readonly) {
+    let engine = match Engine::open(settings, targets, &cache, &key_file, true, readonly) {
         Ok((engine, notice)) => {
             if let Some(notice) = notice {
                 let _ = reports.send(Report::Notice(notice));
@@ -162,7 +167,7 @@ async fn serve(
         }
         Err(e) => {
             // the error says what to do (only damage advises removing it)
-            tracing::warn!("the engine cannot open the cache: {e}");
+            tracing::warn!("the engine cannot start: {e}");
             let _ = reports.send(Report::Failed(e.to_string()));
             return;
         }

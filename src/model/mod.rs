@@ -21,7 +21,8 @@ pub use execution::{ExecutionId, ExecutionIdentity};
 pub use instance::Instance;
 pub use logs::{LogLine, LogRequest};
 pub use node::{
-    BackendState, ExecutionNetwork, ForeignContainer, NodeSnapshot, StopReason, Workload,
+    BackendState, ExecutionNetwork, ForeignContainer, ForeignKind, NodeSnapshot, StopReason,
+    Workload,
 };
 pub use placement::{Limits, NodeView, OverrideLimits, QueueOrder};
 pub use policy::PlacementPolicy;

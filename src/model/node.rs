@@ -86,13 +86,46 @@ impl Workload {
     }
 }
 
+/// Why a container that matches this deployment's labels is not one of its
+/// services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForeignKind {
+    /// It carries Zoe's own labels and none of ours: made by a Zoe master
+    /// (or by hand), never by a console.
+    ZoeMaster,
+    /// Our labels, but a missing or wrong signature, or a name that is not
+    /// the one its labels give it: not made by this deployment.
+    BadSignature,
+    /// Labels that do not parse.
+    BadLabels,
+}
+
+impl ForeignKind {
+    /// How tables name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForeignKind::ZoeMaster => "zoe master",
+            ForeignKind::BadSignature => "bad signature",
+            ForeignKind::BadLabels => "bad labels",
+        }
+    }
+}
+
 /// A container that claims to be one of this deployment's ZApp services but
-/// whose labels cannot be trusted: shown, never counted, adopted or acted on.
+/// was not made by it (see [`ForeignKind`]): shown, never counted, adopted,
+/// grown, ended or removed unasked.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ForeignContainer {
     pub id: String,
     pub name: String,
-    /// Why its labels were refused.
+    pub kind: ForeignKind,
+    /// The execution id it claims, made safe and short (it is hostile
+    /// text), when it claims one.
+    pub claims: Option<String>,
+    /// The engine's status word (`running`, `exited`…).
+    pub state: String,
+    /// Why it is not trusted.
     pub reason: String,
 }
 
@@ -126,7 +159,7 @@ pub struct NodeSnapshot {
     pub container_count: u32,
     pub images: Vec<String>,
     pub services: Vec<Workload>,
-    /// Containers labelled as ours whose labels do not parse.
+    /// Containers labelled as this deployment's that it did not make.
     pub foreign: Vec<ForeignContainer>,
     /// The executions' own networks on the node.
     pub networks: Vec<ExecutionNetwork>,

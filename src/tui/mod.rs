@@ -32,7 +32,7 @@ use crate::config::theme::Theme;
 use crate::console::Console;
 use crate::console::access::Asking;
 use crate::console::launch::now_secs;
-use crate::console::service::{Ask, Report, spawn};
+use crate::console::service::{Ask, EngineSetup, Report, spawn};
 use app::{App, ExecutionRow, Request, Update};
 use terminal::{Signaled, Signals, TerminalGuard, restore_terminal};
 
@@ -42,6 +42,8 @@ pub struct Setup {
     pub user: String,
     pub targets: Vec<TargetConfig>,
     pub cache: PathBuf,
+    /// The deployment key file (made on first use).
+    pub key_file: PathBuf,
     pub theme: Theme,
     pub themes_dir: PathBuf,
     /// Where `s` in the log view saves.
@@ -98,7 +100,14 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let asking = Asking::of(app.console.owner(), setup.all_users);
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
-    let (ask, mut reports) = spawn(settings, setup.targets, setup.cache, setup.readonly, asking);
+    let (ask, mut reports) = spawn(EngineSetup {
+        settings,
+        targets: setup.targets,
+        cache: setup.cache,
+        key_file: setup.key_file,
+        readonly: setup.readonly,
+        asking,
+    });
     let mut signals = Signals::new()?;
     let _guard = TerminalGuard::enter(app.mouse)?;
     let mut terminal = terminal::fresh_screen()?;

@@ -213,6 +213,42 @@ fn nodes_view() {
 }
 
 #[test]
+fn nodes_view_with_foreign_containers() {
+    use crate::model::{ForeignContainer, ForeignKind};
+    at_both_sizes("nodes-foreign", |a| {
+        let foreign = |id: &str, name: &str, kind, reason: &str| ForeignContainer {
+            id: id.into(),
+            name: name.into(),
+            kind,
+            claims: Some("1ibx0a2b3c".into()),
+            state: "running".into(),
+            reason: reason.into(),
+        };
+        a.data.nodes[0].foreign = vec![
+            foreign(
+                "aa11bb22cc33",
+                "worker0-1ibx0a2b3c-prod",
+                ForeignKind::BadSignature,
+                "it carries no signature: not made by a console of this deployment",
+            ),
+            foreign(
+                "dd44ee55ff66",
+                "master0-42-prod",
+                ForeignKind::ZoeMaster,
+                "it carries only Zoe's labels",
+            ),
+            foreign(
+                "0a1b2c3d4e5f",
+                "evil",
+                ForeignKind::BadLabels,
+                "`org.zoe-console.cores` = `NaN` is not a number",
+            ),
+        ];
+        a.on_key(key(KeyCode::Char('3')));
+    });
+}
+
+#[test]
 fn help_view() {
     at_both_sizes("help", |a| {
         a.on_key(key(KeyCode::Char('?')));

@@ -155,6 +155,11 @@ pub struct Setup {
 
 static SETUPS: AtomicUsize = AtomicUsize::new(0);
 
+/// The deployment key every settings file of a setup names (relative to
+/// the setup's directory): all its consoles share one key, as the consoles
+/// of one deployment must.
+const KEY_FILE: &str = "deployment.key";
+
 impl Setup {
     /// With the sample shop.
     pub fn new(docker_conf: &str) -> Setup {
@@ -191,13 +196,25 @@ impl Setup {
         std::fs::write(
             &settings,
             format!(
-                "docker_config = \"{conf_file}\"\nshop = \"{}\"\nstop_grace_secs = 2\ndeployment_name = \"{}\"\n",
+                "docker_config = \"{conf_file}\"\nshop = \"{}\"\nstop_grace_secs = 2\ndeployment_name = \"{}\"\ndeployment_key_file = \"{KEY_FILE}\"\n",
                 self.shop.display(),
                 self.deployment
             ),
         )
         .expect("settings written");
         settings
+    }
+
+    /// The setup's deployment key file (made by the first `zoe` that needs
+    /// it).
+    pub fn key_file(&self) -> PathBuf {
+        self.dir.path().join(KEY_FILE)
+    }
+
+    /// The setup's deployment key, made now if no `zoe` made it yet.
+    pub fn key(&self) -> zoe_console::config::deployment_key::DeploymentKey {
+        zoe_console::config::deployment_key::load_or_create(&self.key_file())
+            .expect("the deployment key")
     }
 
     /// Where the state cache is unless told: `XDG_CACHE_HOME`, the setup's

@@ -12,6 +12,8 @@ use bollard::query_parameters::{InspectNetworkOptions, ListNetworksOptions};
 use super::client::{DockerError, call};
 use super::spawn;
 use crate::backend::labels;
+use crate::backend::signature::network_verifies;
+use crate::config::deployment_key::DeploymentKey;
 use crate::model::{ExecutionId, ExecutionNetwork};
 
 /// What one cleanup of an execution on a host did and found.
@@ -26,13 +28,17 @@ pub struct Cleaned {
     pub errors: Vec<String>,
 }
 
-/// The execution id a network was made for, when its labels say it is one
-/// of this deployment's execution networks.
+/// The execution id a network was made for, when it is one of this
+/// deployment's execution networks: its labels say so and are signed with
+/// the deployment key.
 pub fn network_owner(
     network_labels: &HashMap<String, String>,
     deployment: &str,
+    key: &DeploymentKey,
 ) -> Option<ExecutionId> {
-    if network_labels.get(labels::DEPLOYMENT).map(String::as_str) != Some(deployment) {
+    if network_labels.get(labels::DEPLOYMENT).map(String::as_str) != Some(deployment)
+        || !network_verifies(key, network_labels)
+    {
         return None;
     }
     ExecutionId::parse(network_labels.get(labels::NETWORK_OF)?).ok()
@@ -43,6 +49,7 @@ pub async fn execution_networks(
     docker: &Docker,
     host: &str,
     deployment: &str,
+    key: &DeploymentKey,
 ) -> Result<Vec<ExecutionNetwork>, DockerError> {
     let filters = HashMap::from([(
         "label".to_string(),
@@ -63,7 +70,7 @@ pub async fn execution_networks(
     let mut networks: Vec<ExecutionNetwork> = found
         .into_iter()
         .filter_map(|n| {
-            let execution_id = network_owner(&n.labels.unwrap_or_default(), deployment)?;
+            let execution_id = network_owner(&n.labels.unwrap_or_default(), deployment, key)?;
             let name = n.name?;
             // only the name the console gives: anything else is not ours
             (name == spawn::execution_network_name(&execution_id))
@@ -81,6 +88,7 @@ async fn own_network(
     host: &str,
     deployment: &str,
     execution_id: &str,
+    key: &DeploymentKey,
 ) -> Result<Option<usize>, DockerError> {
     let name = spawn::execution_network_name(execution_id);
     match call(
@@ -92,7 +100,7 @@ async fn own_network(
     .await
     {
         Ok(network) => {
-            let ours = network_owner(&network.labels.unwrap_or_default(), deployment)
+            let ours = network_owner(&network.labels.unwrap_or_default(), deployment, key)
                 .is_some_and(|id| id.as_str() == execution_id);
             Ok(ours.then(|| network.containers.map_or(0, |c| c.len())))
         }
@@ -111,9 +119,10 @@ pub async fn clean_execution(
     execution_id: &str,
     grace_secs: u32,
     shared_network: bool,
+    key: &DeploymentKey,
 ) -> Result<Cleaned, DockerError> {
     let mut cleaned = Cleaned::default();
-    let ids = spawn::execution_containers(docker, host, deployment, execution_id).await?;
+    let ids = spawn::execution_containers(docker, host, deployment, execution_id, key).await?;
     let removals = ids
         .iter()
         .map(|id| spawn::remove_container(docker, host, id, grace_secs));
@@ -128,7 +137,7 @@ pub async fn clean_execution(
     }
     let network = spawn::execution_network_name(execution_id);
     if !shared_network
-        && own_network(docker, host, deployment, execution_id)
+        && own_network(docker, host, deployment, execution_id, key)
             .await?
             .is_some()
         && let Err(e) = spawn::remove_network(docker, host, &network).await
@@ -137,7 +146,7 @@ pub async fn clean_execution(
     }
     // what is there now: a request the host was still carrying out may
     // have made something after the list above
-    let containers = spawn::execution_containers(docker, host, deployment, execution_id)
+    let containers = spawn::execution_containers(docker, host, deployment, execution_id, key)
         .await?
         .len();
     if containers > 0 {
@@ -148,7 +157,7 @@ pub async fn clean_execution(
         });
     }
     if !shared_network
-        && let Some(attached) = own_network(docker, host, deployment, execution_id).await?
+        && let Some(attached) = own_network(docker, host, deployment, execution_id, key).await?
     {
         cleaned.left.push(if attached > containers {
             // containers that are not this execution's keep it in use
@@ -168,24 +177,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_this_deployments_execution_networks_are_ours() {
-        let labels = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
-            pairs
+    fn only_this_deployments_signed_execution_networks_are_ours() {
+        let key = DeploymentKey::from_bytes([7; 32]);
+        let signed = |pairs: &[(&str, &str)], key: &DeploymentKey| -> HashMap<String, String> {
+            let mut labels: HashMap<String, String> = pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
+                .collect();
+            crate::backend::signature::sign_network(key, &mut labels);
+            labels
         };
-        let ours = labels(&[(labels::DEPLOYMENT, "prod"), (labels::NETWORK_OF, "abc123")]);
+        let ours = signed(
+            &[(labels::DEPLOYMENT, "prod"), (labels::NETWORK_OF, "abc123")],
+            &key,
+        );
         assert_eq!(
-            network_owner(&ours, "prod").map(|id| id.as_str().to_string()),
+            network_owner(&ours, "prod", &key).map(|id| id.as_str().to_string()),
             Some("abc123".to_string())
         );
-        assert_eq!(network_owner(&ours, "test"), None);
-        let bad = labels(&[
-            (labels::DEPLOYMENT, "prod"),
-            (labels::NETWORK_OF, "A\u{1b}[2J"),
-        ]);
-        assert_eq!(network_owner(&bad, "prod"), None);
-        assert_eq!(network_owner(&labels(&[]), "prod"), None);
+        assert_eq!(network_owner(&ours, "test", &key), None);
+        // made by someone without the key, or changed since
+        let other = DeploymentKey::from_bytes([8; 32]);
+        assert_eq!(network_owner(&ours, "prod", &other), None);
+        let mut changed = ours.clone();
+        changed.insert(labels::NETWORK_OF.into(), "abc124".into());
+        assert_eq!(network_owner(&changed, "prod", &key), None);
+        let mut unsigned = ours.clone();
+        unsigned.retain(|k, _| k == labels::DEPLOYMENT || k == labels::NETWORK_OF);
+        assert_eq!(network_owner(&unsigned, "prod", &key), None);
+        let bad = signed(
+            &[
+                (labels::DEPLOYMENT, "prod"),
+                (labels::NETWORK_OF, "A\u{1b}[2J"),
+            ],
+            &key,
+        );
+        assert_eq!(network_owner(&bad, "prod", &key), None);
+        assert_eq!(network_owner(&HashMap::new(), "prod", &key), None);
     }
 }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod events;
 mod explain;
 pub mod logs;
+pub mod network;
 pub mod node;
 pub mod spawn;
 mod tls_files;

@@ -10,18 +10,20 @@ use bollard::query_parameters::{
 use futures::StreamExt;
 
 use super::client::{DockerError, call};
-use crate::backend::labels;
+use crate::backend::{labels, trust};
+use crate::config::deployment_key::DeploymentKey;
 use crate::config::docker_conf::DockerHost;
-use crate::model::{
-    BackendState, ExecutionId, ForeignContainer, NodeSnapshot, StopReason, Workload,
-};
+use crate::model::{BackendState, ExecutionId, NodeSnapshot, StopReason, Workload};
 
 /// Reads the node's state. `with_usage` adds CPU/memory in use from the
-/// stats API (about a second per container, run concurrently).
+/// stats API (about a second per container, run concurrently). Only
+/// containers this deployment made (signed with `key`, see [`trust`]) are
+/// its services; the others carrying its labels are listed as foreign.
 pub async fn snapshot(
     host: &DockerHost,
     docker: &Docker,
     deployment: &str,
+    key: &DeploymentKey,
     with_usage: bool,
 ) -> Result<NodeSnapshot, DockerError> {
     let name = host.name.as_str();
@@ -51,7 +53,7 @@ pub async fn snapshot(
         })),
     )
     .await?;
-    let networks = super::cleanup::execution_networks(docker, name, deployment).await?;
+    let networks = super::cleanup::execution_networks(docker, name, deployment, key).await?;
     let images = call(
         name,
         "listing images",
@@ -94,12 +96,10 @@ pub async fn snapshot(
             .unwrap_or_default()
             .trim_start_matches('/')
             .to_string();
-        if let Err(reason) = labels::check_labels(&labels) {
-            foreign.push(ForeignContainer {
-                id,
-                name: container_name,
-                reason,
-            });
+        let state = inspect.state.clone().unwrap_or_default();
+        let status = state.status.map(|s| s.to_string()).unwrap_or_default();
+        if let Err(why) = trust::classify(key, &labels, &container_name) {
+            foreign.push(trust::foreign(id, container_name, status, &labels, why));
             continue;
         }
         let host_config = inspect.host_config.clone().unwrap_or_default();
@@ -108,8 +108,6 @@ pub async fn snapshot(
             (Some(q), Some(p)) if q > 0 && p > 0 => q as f64 / p as f64,
             _ => host_config.nano_cpus.map_or(0.0, |n| n as f64 / 1e9),
         };
-        let state = inspect.state.clone().unwrap_or_default();
-        let status = state.status.map(|s| s.to_string()).unwrap_or_default();
         let ports = published_ports(inspect.network_settings.as_ref());
         services.push(Workload {
             id,

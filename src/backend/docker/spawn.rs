@@ -1,90 +1,29 @@
 //! Creating and removing what an execution needs on one Docker host:
-//! its network, its images, its containers (named, labelled and limited as
-//! Zoe's do).
+//! its images, its containers (named, labelled and limited as Zoe's do);
+//! its network is `network`'s.
 
 use std::collections::HashMap;
 
 use bollard::Docker;
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
-    PortBinding,
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, InspectContainerOptions, InspectNetworkOptions,
-    ListContainersOptions, RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
+    CreateContainerOptions, CreateImageOptions, InspectContainerOptions, ListContainersOptions,
+    RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
 };
 use futures::StreamExt;
 
 use super::client::{DockerError, call, describe};
 use crate::backend::command::split_command;
 use crate::backend::labels;
+use crate::backend::trust;
+use crate::config::deployment_key::DeploymentKey;
 pub use crate::model::instance::{ContainerPlan, PullProgress, Started};
 
-/// Longest Linux interface name.
-const IFNAME_MAX: usize = 15;
-
-/// The bridge network of one execution: `zoe-<execution id>`, with the same
-/// interface name so a host firewall rule can accept `zoe-+`.
-pub fn execution_network_name(execution_id: &str) -> String {
-    let name = format!("zoe-{execution_id}");
-    name.chars().take(IFNAME_MAX).collect()
-}
-
-/// Creates the execution's network unless it exists.
-pub async fn ensure_network(
-    docker: &Docker,
-    host: &str,
-    name: &str,
-    deployment: &str,
-    execution_id: &str,
-) -> Result<bool, DockerError> {
-    if call(
-        host,
-        "inspecting a network",
-        15,
-        docker.inspect_network(name, None::<InspectNetworkOptions>),
-    )
-    .await
-    .is_ok()
-    {
-        return Ok(false);
-    }
-    let request = NetworkCreateRequest {
-        name: name.to_string(),
-        driver: Some("bridge".to_string()),
-        options: Some(HashMap::from([(
-            "com.docker.network.bridge.name".to_string(),
-            name.to_string(),
-        )])),
-        labels: Some(HashMap::from([
-            (labels::NETWORK_OF.to_string(), execution_id.to_string()),
-            (labels::DEPLOYMENT.to_string(), deployment.to_string()),
-        ])),
-        ..Default::default()
-    };
-    call(
-        host,
-        &format!("creating network {name}"),
-        30,
-        docker.create_network(request),
-    )
-    .await?;
-    Ok(true)
-}
-
-pub async fn remove_network(docker: &Docker, host: &str, name: &str) -> Result<(), DockerError> {
-    match call(
-        host,
-        &format!("removing network {name}"),
-        30,
-        docker.remove_network(name),
-    )
-    .await
-    {
-        Err(e) if e.is_not_found() => Ok(()),
-        other => other,
-    }
-}
+pub use super::network::{
+    ensure_network, execution_network_name, remove_network, remove_own_network,
+};
 
 /// Makes sure `image` is on the host, pulling it when missing. `progress`
 /// receives pull updates.
@@ -347,13 +286,14 @@ pub async fn remove_container(
 }
 
 /// The containers of one execution of `deployment` on the host, whatever
-/// their state; only those whose labels parse ([`labels::check_labels`]):
-/// a container with forged or broken labels is not ours to touch.
+/// their state; only those this deployment made ([`trust::classify`]): a
+/// container with forged, unsigned or broken labels is not ours to touch.
 pub async fn execution_containers(
     docker: &Docker,
     host: &str,
     deployment: &str,
     execution_id: &str,
+    key: &DeploymentKey,
 ) -> Result<Vec<String>, DockerError> {
     let options = ListContainersOptions {
         all: true,
@@ -370,9 +310,14 @@ pub async fn execution_containers(
     Ok(found
         .into_iter()
         .filter(|c| {
+            let name = c
+                .names
+                .as_ref()
+                .and_then(|n| n.first())
+                .map_or("", |n| n.trim_start_matches('/'));
             c.labels
                 .as_ref()
-                .is_some_and(|l| labels::check_labels(l).is_ok())
+                .is_some_and(|l| trust::classify(key, l, name).is_ok())
         })
         .filter_map(|c| c.id)
         .collect())
@@ -400,11 +345,5 @@ mod tests {
             split_reference("img@sha256:abc"),
             ("img@sha256:abc".into(), None)
         );
-    }
-
-    #[test]
-    fn network_names_fit_an_interface_name() {
-        assert_eq!(execution_network_name("k3x9f2a7qp"), "zoe-k3x9f2a7qp");
-        assert_eq!(execution_network_name("0123456789abcdef").len(), 15);
     }
 }

@@ -205,9 +205,13 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
             ]));
         }
         for f in &n.foreign {
+            let kind = match f.kind {
+                crate::model::ForeignKind::ZoeMaster => "Zoe master",
+                other => other.as_str(),
+            };
             lines.push(Line::from(vec![
                 Span::styled(format!("{:<28}", f.name), s.warning),
-                Span::styled("foreign (bad labels): ", s.warning),
+                Span::styled(format!("foreign ({kind}): "), s.warning),
                 Span::styled(f.reason.clone(), s.muted),
             ]));
         }
