@@ -174,6 +174,17 @@ start_one() {
     if ping "$n"; then log "$n: already running (pid $pid)"; return; fi
     log "$n: pid $pid does not answer; restarting it"; stop_one "$n"
   fi
+  # a dockerd that died (SIGKILL) leaves its containerd behind, winding
+  # down: a new dockerd would wait for it in vain, so it goes first (the
+  # containers live on in their shims)
+  local cpid
+  cpid="$(cat "$DIR/$n/exec/containerd/containerd.pid" 2>/dev/null || true)"
+  if [[ -n "$cpid" ]] && alive "$cpid" && grep -q containerd "/proc/$cpid/cmdline" 2>/dev/null; then
+    log "$n: stopping containerd $cpid left by a dead dockerd"
+    kill "$cpid" 2>/dev/null || true
+    for _ in $(seq 50); do alive "$cpid" || break; sleep 0.2; done
+    alive "$cpid" && kill -9 "$cpid" 2>/dev/null || true
+  fi
   mkdir -p "$DIR/$n/data" "$DIR/$n/exec"
   local args=(
     --data-root "$DIR/$n/data" --exec-root "$DIR/$n/exec" --pidfile "$DIR/$n/dockerd.pid"

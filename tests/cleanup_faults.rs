@@ -88,11 +88,26 @@ impl Daemon {
             .is_ok_and(|stat| stat.split_whitespace().nth(2) != Some("Z"))
     }
 
-    /// Kills it (no goodbye) and waits until it is gone.
+    /// Kills it (no goodbye) and its containerd with it, as a machine
+    /// losing its engine does (the containers live on), and waits until
+    /// both are gone: a dockerd started while the old containerd is still
+    /// dying waits for it in vain.
     fn kill(&self) {
+        let containerd = self
+            .pid_file
+            .with_file_name("exec/containerd/containerd.pid");
+        let containerd = std::fs::read_to_string(containerd).unwrap_or_default();
         self.signal("KILL");
+        let _ = Command::new("kill")
+            .args(["-KILL", containerd.trim()])
+            .stderr(Stdio::null())
+            .status();
+        let gone = |pid: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map_or(true, |stat| stat.split_whitespace().nth(2) == Some("Z"))
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while self.alive() {
+        while self.alive() || !(containerd.trim().is_empty() || gone(containerd.trim())) {
             assert!(Instant::now() < deadline, "dockerd outlived SIGKILL");
             sleep_ms(50);
         }
@@ -101,16 +116,14 @@ impl Daemon {
     /// Starts it again (`scripts/engines.sh start` is idempotent).
     fn restart(&self) {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let ok = Command::new(root.join("scripts/engines.sh"))
+        let out = Command::new(root.join("scripts/engines.sh"))
             .arg("start")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap()
-            .success();
+            .output()
+            .unwrap();
         assert!(
-            ok,
-            "scripts/engines.sh start could not bring the daemon back"
+            out.status.success(),
+            "scripts/engines.sh start could not bring the daemon back: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
 }

@@ -249,12 +249,6 @@ impl Targets {
         spawn::ensure_network(&client, name, network, deployment, execution_id, &self.key).await
     }
 
-    /// Removes an execution's network from `name` (gone already is fine).
-    pub async fn remove_network(&self, name: &str, network: &str) -> Result<(), BackendError> {
-        let (client, _) = self.docker(name).await?;
-        spawn::remove_network(&client, name, network).await
-    }
-
     /// Makes sure `image` is on `name`, pulling it with progress when it is
     /// missing; whether it was pulled.
     pub async fn ensure_image(

@@ -87,41 +87,6 @@ pub async fn ensure_network(
     Ok(true)
 }
 
-/// Removes an execution's network if this deployment made it (gone already
-/// is fine; one it did not make is left alone).
-pub async fn remove_own_network(
-    docker: &Docker,
-    host: &str,
-    name: &str,
-    key: &DeploymentKey,
-) -> Result<(), DockerError> {
-    match call(
-        host,
-        "inspecting a network",
-        15,
-        docker.inspect_network(name, None::<InspectNetworkOptions>),
-    )
-    .await
-    {
-        Ok(existing)
-            if existing
-                .labels
-                .as_ref()
-                .is_some_and(|l| network_verifies(key, l)) =>
-        {
-            remove_network(docker, host, name).await
-        }
-        Ok(_) => {
-            tracing::info!(
-                "host {host}: network {name} was not made by this deployment: left alone"
-            );
-            Ok(())
-        }
-        Err(e) if e.is_not_found() => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 pub async fn remove_network(docker: &Docker, host: &str, name: &str) -> Result<(), DockerError> {
     match call(
         host,

@@ -21,9 +21,7 @@ use crate::backend::trust;
 use crate::config::deployment_key::DeploymentKey;
 pub use crate::model::instance::{ContainerPlan, PullProgress, Started};
 
-pub use super::network::{
-    ensure_network, execution_network_name, remove_network, remove_own_network,
-};
+pub use super::network::{ensure_network, execution_network_name, remove_network};
 
 /// Makes sure `image` is on the host, pulling it when missing. `progress`
 /// receives pull updates.
