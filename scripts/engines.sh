@@ -185,6 +185,9 @@ start_one() {
     for _ in $(seq 50); do alive "$cpid" || break; sleep 0.2; done
     alive "$cpid" && kill -9 "$cpid" 2>/dev/null || true
   fi
+  # dockerd trusts this file while its pid exists, even as a zombie nobody
+  # reaped yet, and then waits for that containerd in vain
+  if [[ -n "$cpid" ]] && ! alive "$cpid"; then rm -f "$DIR/$n/exec/containerd/containerd.pid"; fi
   mkdir -p "$DIR/$n/data" "$DIR/$n/exec"
   local args=(
     --data-root "$DIR/$n/data" --exec-root "$DIR/$n/exec" --pidfile "$DIR/$n/dockerd.pid"

@@ -355,7 +355,7 @@ fn a_network_of_the_execution_name_that_the_deployment_did_not_make_is_refused()
     // an execution's own network is removed; one it did not make is not
     // (nor is it counted as left of the execution)
     let cleaned = runtime
-        .block_on(targets.clean_execution("local", &setup.deployment, &execution, 0, false))
+        .block_on(targets.clean_execution("local", &setup.deployment, &execution, 0))
         .unwrap();
     assert_eq!((cleaned.removed, cleaned.left.len()), (0, 0), "{cleaned:?}");
     assert!(
@@ -372,7 +372,7 @@ fn a_network_of_the_execution_name_that_the_deployment_did_not_make_is_refused()
     );
     assert!(labels.contains("org.zoe-console.signature"), "{labels}");
     let cleaned = runtime
-        .block_on(targets.clean_execution("local", &setup.deployment, &execution, 0, false))
+        .block_on(targets.clean_execution("local", &setup.deployment, &execution, 0))
         .unwrap();
     assert!(cleaned.left.is_empty(), "{cleaned:?}");
     assert!(

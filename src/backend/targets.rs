@@ -297,15 +297,13 @@ impl Targets {
     /// Stops (with `grace_secs`) and removes every workload of an
     /// execution on `name` (only those this deployment made: signed,
     /// parsed, named as their labels say), then its own network (if it made
-    /// it) unless it is shared, then looks again: what was removed and what
-    /// is still there.
+    /// it), then looks again: what was removed and what is still there.
     pub async fn clean_execution(
         &self,
         name: &str,
         deployment: &str,
         execution_id: &str,
         grace_secs: u32,
-        shared_network: bool,
     ) -> Result<Cleaned, BackendError> {
         let (client, _) = self.docker(name).await?;
         docker::cleanup::clean_execution(
@@ -314,7 +312,6 @@ impl Targets {
             deployment,
             execution_id,
             grace_secs,
-            shared_network,
             &self.key,
         )
         .await

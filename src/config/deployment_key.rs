@@ -80,14 +80,21 @@ pub fn key_path(settings: &Settings, paths: &Paths) -> PathBuf {
 /// Reads the key at `path`, making it (and its folder, 0700) on first use.
 /// Every error names the file and says what to do.
 pub fn load_or_create(path: &Path) -> Result<DeploymentKey, String> {
+    load_or_make(path).map(|(key, _)| key)
+}
+
+/// The same, and whether this call made the key (a console with a key of
+/// its own sees every other console's containers as foreign: the user
+/// should know one was made).
+pub fn load_or_make(path: &Path) -> Result<(DeploymentKey, bool), String> {
     match read(path) {
-        Ok(key) => return Ok(key),
+        Ok(key) => return Ok((key, false)),
         Err(ReadError::Bad(why)) => return Err(why),
         Err(ReadError::Missing) => {}
     }
     create(path)?;
     match read(path) {
-        Ok(key) => Ok(key),
+        Ok(key) => Ok((key, true)),
         Err(ReadError::Bad(why)) => Err(why),
         Err(ReadError::Missing) => Err(format!(
             "deployment key {}: it was made but is gone again; run the command again",

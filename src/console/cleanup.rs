@@ -39,6 +39,9 @@ pub struct CleanupPlan<'a> {
     pub settle: bool,
     /// Other consoles leave it alone this long while this one works on it.
     pub hold_secs: u64,
+    /// Hosts recorded but not tried now (the look just found them offline):
+    /// a later look tries them once they answer.
+    pub offline: Vec<String>,
 }
 
 /// What one round of cleaning an execution did.
@@ -122,7 +125,9 @@ pub async fn clean_up(
     rows.extend(hosts);
     rows.sort();
     rows.dedup();
-    let (outcome, write) = run(
+    let (offline, rows): (Vec<String>, Vec<String>) =
+        rows.into_iter().partition(|h| plan.offline.contains(h));
+    let (mut outcome, write) = run(
         cluster,
         settings,
         store,
@@ -133,6 +138,12 @@ pub async fn clean_up(
         events,
     )
     .await;
+    for host in offline {
+        outcome.failed.push((
+            host,
+            "offline: cleaned up as soon as a look finds it answering".to_string(),
+        ));
+    }
     (outcome, planned.err().or(write))
 }
 
@@ -150,20 +161,14 @@ pub async fn retry_due(
             due.entry(row.id).or_default().push(row.host);
         }
     }
-    let mut outcomes = Vec::new();
-    for (id, hosts) in due {
+    // every execution at once: one slow host holds up only its own
+    let none = Events::none();
+    let runs = due.iter().map(|(id, hosts)| {
         tracing::info!("cleaning up {id} on {} (retry)", hosts.join(", "));
-        let (outcome, write) = run(
-            cluster,
-            settings,
-            store,
-            &id,
-            &hosts,
-            0,
-            true,
-            &Events::none(),
-        )
-        .await;
+        run(cluster, settings, store, id, hosts, 0, true, &none)
+    });
+    let mut outcomes = Vec::new();
+    for (outcome, write) in futures::future::join_all(runs).await {
         if let Some(e) = write {
             return Err(e);
         }
@@ -187,10 +192,9 @@ async fn run(
     events: &Events,
 ) -> (CleanupOutcome, Option<StateError>) {
     let deployment = settings.deployment_name.as_str();
-    let shared = settings.network.is_some();
     let clean = |host: String| async move {
         let result = cluster
-            .clean_execution(&host, deployment, id, grace_secs, shared)
+            .clean_execution(&host, deployment, id, grace_secs)
             .await;
         (host, result)
     };
@@ -205,9 +209,7 @@ async fn run(
             if let Ok(first) = result
                 && first.left.is_empty()
             {
-                let again = cluster
-                    .clean_execution(host, deployment, id, 0, shared)
-                    .await;
+                let again = cluster.clean_execution(host, deployment, id, 0).await;
                 *result = again.map(|mut c| {
                     c.removed += first.removed;
                     if c.removed > first.removed {
@@ -277,23 +279,32 @@ async fn run(
     (outcome, write)
 }
 
-/// Records cleanups for what the look found left of executions that ended:
-/// anything of one closed by a cleanup (a request its host finished late),
-/// and a network with none of its containers beside it on a host. Also
-/// gives a `cleaning up` record without pending rows (a kill by an older
-/// console) its rows. Not acted on here: the caller retries what is due.
-pub fn plan_leftovers(
+/// What a look found left of executions that ended.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Leftovers {
+    /// Executions whose record was opened again for a cleanup.
+    pub planned: Vec<ExecutionId>,
+    /// (host, execution): a network with none of its execution's containers
+    /// beside it, of a run that ended by itself (its kept containers stay
+    /// where they are): removed by itself, found again by the next look if
+    /// that fails.
+    pub networks: Vec<(String, ExecutionId)>,
+}
+
+/// Finds what is left of executions that ended: anything of one closed by
+/// a cleanup (a request its host finished late) is planned for a cleanup
+/// (its record shows `cleaning up` again); a network alone on a host is
+/// listed for removal. Also gives a `cleaning up` record without pending
+/// rows (a kill by an older console) its rows. Nothing is removed here.
+pub fn find_leftovers(
     store: &Store,
     deployment: &str,
     nodes: &[NodeSnapshot],
     views: &[ExecutionView],
     configured: &[String],
     now: u64,
-) -> Result<Vec<ExecutionId>, StateError> {
-    // read before the records: a cleanup finishing meanwhile then shows as
-    // a closed record, never as a `cleaning up` one without rows
-    let pending = store.cleanups(deployment)?;
-    let mut planned = Vec::new();
+) -> Result<Leftovers, StateError> {
+    let mut found = Leftovers::default();
     let mut seen: Vec<&ExecutionId> = views.iter().map(|v| &v.id).collect();
     seen.extend(
         nodes
@@ -315,21 +326,17 @@ pub fn plan_leftovers(
         for node in nodes.iter().filter(|n| n.is_online()) {
             let containers = node.services.iter().any(|s| s.execution_id == *id);
             let network = node.networks.iter().any(|n| n.execution_id == *id);
-            // its containers are leftovers only once it was cleaned up (an
-            // ended run keeps them for its logs); a network alone always is
-            let leftover = match (containers, network) {
-                (true, _) => cleaned,
-                (false, network) => network,
-            };
-            if leftover {
+            if cleaned && (containers || network) {
                 hosts.push(node.name.clone());
+            } else if network && !containers {
+                found.networks.push((node.name.clone(), id.clone()));
             }
         }
         if hosts.is_empty() {
             continue;
         }
         tracing::warn!(
-            "{id} ended ({}) but {} still hold(s) something of it: cleaning up",
+            "{id} was cleaned up ({}) but {} still hold(s) something of it: cleaning up again",
             record.status,
             hosts.join(", ")
         );
@@ -343,25 +350,15 @@ pub fn plan_leftovers(
             now,
             now,
         )?;
-        planned.push(id.clone());
+        found.planned.push(id.clone());
     }
     for record in store.list(deployment, false)? {
-        if record.status == ExecutionStatus::CleaningUp
-            && !pending.iter().any(|p| p.id == record.id)
-        {
+        if record.status == ExecutionStatus::CleaningUp {
             let hosts = hosts_of(&record.id, Some(&record), nodes, &[], configured);
-            store.plan_cleanup(
-                deployment,
-                &record.id,
-                &hosts,
-                ExecutionStatus::Terminated,
-                record.reason.as_deref(),
-                &me,
-                now,
-                now,
-            )?;
-            planned.push(record.id.clone());
+            if store.adopt_cleanup(deployment, &record.id, &hosts, &me, now)? {
+                found.planned.push(record.id.clone());
+            }
         }
     }
-    Ok(planned)
+    Ok(found)
 }

@@ -116,8 +116,8 @@ impl Engine {
         readonly: bool,
     ) -> Result<(Engine, Option<String>), EngineError> {
         // without the key nothing on the cluster can be told ours
-        let key = crate::config::deployment_key::load_or_create(key_file)
-            .map_err(EngineError::Refused)?;
+        let (key, made) =
+            crate::config::deployment_key::load_or_make(key_file).map_err(EngineError::Refused)?;
         let store = if reading {
             Store::open_for_reading(cache)
         } else {
@@ -125,15 +125,20 @@ impl Engine {
         }?;
         let notice = store.notice().map(str::to_string);
         let deadline = Duration::from_secs(u64::from(settings.host_timeout_secs));
-        Ok((
-            Engine::new(
-                settings,
-                Targets::new(targets, key).with_deadline(deadline),
-                store,
-                readonly,
-            ),
-            notice,
-        ))
+        let engine = Engine::new(
+            settings,
+            Targets::new(targets, key).with_deadline(deadline),
+            store,
+            readonly,
+        );
+        if made {
+            tracing::warn!("made a new deployment key at {}", key_file.display());
+            engine.notice(format!(
+                "made a new deployment key at {}: every console of this deployment must use this one file (copy it, mode 0600, and set `deployment_key_file`); containers signed with another key show as foreign",
+                key_file.display()
+            ));
+        }
+        Ok((engine, notice))
     }
 
     pub fn settings(&self) -> &Settings {
@@ -441,6 +446,7 @@ impl Engine {
                 grace_secs: 0,
                 settle: true,
                 hold_secs: u64::from(grace) + 60,
+                offline: Vec::new(),
             },
             progress,
         )
@@ -585,6 +591,13 @@ impl Engine {
                         | ExecutionStatus::Queued
                 ),
                 hold_secs: u64::from(grace) + 60,
+                // recorded, tried by a later look once they answer
+                offline: seen
+                    .nodes
+                    .iter()
+                    .filter(|n| !n.is_online())
+                    .map(|n| n.name.clone())
+                    .collect(),
             },
             &Events::none(),
         )
@@ -762,5 +775,36 @@ mod tests {
         // the next look finds the disk still full: nothing new to say
         engine.keep("a status change", full());
         assert!(engine.take_notices().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn a_console_that_makes_the_deployment_key_says_so_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("keys/deployment.key");
+        let open = || {
+            Engine::open(
+                Settings::default(),
+                Vec::new(),
+                &dir.path().join("state.db"),
+                &key,
+                false,
+                false,
+            )
+            .unwrap()
+            .0
+        };
+        let first = open().take_notices();
+        assert!(
+            first
+                .iter()
+                .any(|n| n.contains("made a new deployment key") && n.contains("deployment.key")),
+            "{first:?}"
+        );
+        assert!(open().take_notices().is_empty(), "the key is there now");
     }
 }

@@ -2,7 +2,7 @@
 //! from labels, the cache reconciled both ways, pending cleanups retried
 //! (interrupted launches, leftovers), nodes remembered.
 
-use super::cleanup::{INTERRUPTED, hosts_of, plan_leftovers, retry_due};
+use super::cleanup::{INTERRUPTED, find_leftovers, hosts_of, retry_due};
 use super::executions::{ExecutionView, executions_from_nodes};
 use super::launch::now_secs;
 use crate::backend::NodeSnapshot;
@@ -45,10 +45,15 @@ pub async fn observe(
         .filter(|n| n.is_online())
         .map(|n| n.name.clone())
         .collect();
+    let foreign: Vec<String> = nodes
+        .iter()
+        .flat_map(|n| n.foreign.iter().filter_map(|f| f.claims.clone()))
+        .collect();
     let answered = Answered {
         hosts: &online,
         all_configured: online.len() == nodes.len(),
         looked_at,
+        foreign: &foreign,
     };
     let report = reconcile(store, deployment, &views, answered, now)?;
     if may_change {
@@ -74,7 +79,22 @@ pub async fn observe(
                 now,
             )?;
         }
-        plan_leftovers(store, deployment, &nodes, &views, &configured, now)?;
+        let leftovers = find_leftovers(store, deployment, &nodes, &views, &configured, now)?;
+        for (host, id) in &leftovers.networks {
+            tracing::info!("{id} ended: removing its network left alone on {host}");
+            match cluster.clean_execution(host, deployment, id, 0).await {
+                Ok(cleaned) if cleaned.left.is_empty() => {
+                    for node in nodes.iter_mut().filter(|n| n.name == *host) {
+                        node.networks.retain(|n| n.execution_id != *id);
+                    }
+                }
+                Ok(cleaned) => tracing::warn!(
+                    "{id}: {host} still holds {}: tried again at the next look",
+                    cleaned.left.join(", ")
+                ),
+                Err(e) => tracing::warn!("{id}: removing its network from {host}: {e}"),
+            }
+        }
         for outcome in retry_due(cluster, settings, store, &online).await? {
             if let (Some(id), Some(_)) = (&outcome.id, &outcome.closed) {
                 // nothing of it is left: the look shows it so

@@ -287,7 +287,7 @@ async fn serve(
                     tokio::task::spawn_local(async move {
                         let result = match engine.terminate(&id, "in the terminal UI").await {
                             Ok(done) if done.removal.failed.is_empty() => Ok(done.removal.containers),
-                            Ok(done) => Err(format!("could not clean every host (terminate it again when they are back): {}", done.removal.failed.iter().map(|(h, why)| format!("{h}: {why}")).collect::<Vec<_>>().join("; "))),
+                            Ok(done) => Err(format!("not everything could be removed yet (every later look retries; `cleaning up` until then): {}", done.removal.failed.iter().map(|(h, why)| format!("{h}: {why}")).collect::<Vec<_>>().join("; "))),
                             Err(e) => Err(e.to_string()),
                         };
                         let _ = reports.send(Report::Terminated { id, result });

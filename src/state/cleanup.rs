@@ -38,9 +38,10 @@ pub struct PendingCleanup {
 
 impl PendingCleanup {
     /// Whether a console should try it now: its next try is due, or the
-    /// console working on it is gone.
+    /// console that recorded it is gone before trying it (a kill cut
+    /// short). After a failed try the backoff holds, whoever asks.
     pub fn is_due(&self, now: u64) -> bool {
-        self.next_at <= now || launcher_is_gone(&self.by)
+        self.next_at <= now || (self.attempts == 0 && launcher_is_gone(&self.by))
     }
 }
 
@@ -64,6 +65,8 @@ impl Store {
     /// `close_reason` (an ended record is opened again: something of it is
     /// still on the cluster). Rows that exist already keep their history;
     /// `by` and `next_at` say who works on them and when others may try.
+    /// What the record becomes at the end is decided once per execution:
+    /// the first plan's, which later ones (a kill of it) keep.
     #[allow(clippy::too_many_arguments)]
     pub fn plan_cleanup(
         &self,
@@ -77,6 +80,20 @@ impl Store {
         now: u64,
     ) -> Result<(), StateError> {
         self.write(|tx| {
+            let first: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT close_as, close_reason FROM cleanups WHERE deployment = ?1 AND id = ?2 LIMIT 1",
+                    params![deployment, id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (close_as, close_reason) = match &first {
+                Some((status, reason)) => (
+                    ExecutionStatus::parse(status).unwrap_or(close_as),
+                    reason.as_deref(),
+                ),
+                None => (close_as, close_reason),
+            };
             for host in hosts {
                 tx.execute(
                     "INSERT INTO cleanups (deployment, id, host, since, attempts, next_at, by, close_as, close_reason)
@@ -94,7 +111,7 @@ impl Store {
                 .optional()?;
             if status.is_some_and(|s| s != ExecutionStatus::CleaningUp.as_str()) {
                 tx.execute(
-                    "UPDATE executions SET status = ?3, reason = ?4, ended = NULL, cleaned = 0
+                    "UPDATE executions SET status = ?3, reason = ?4, cleaned = 0
                      WHERE deployment = ?1 AND id = ?2",
                     params![deployment, id, ExecutionStatus::CleaningUp.as_str(), close_reason],
                 )?;
@@ -228,7 +245,7 @@ impl Store {
             }
             let status = ExecutionStatus::parse(&close_as).unwrap_or(ExecutionStatus::Terminated);
             let closed = tx.execute(
-                "UPDATE executions SET status = ?3, reason = ?4, ended = ?5, cleaned = 1
+                "UPDATE executions SET status = ?3, reason = ?4, ended = COALESCE(ended, ?5), cleaned = 1
                  WHERE deployment = ?1 AND id = ?2 AND status = ?6",
                 params![
                     deployment,
@@ -250,6 +267,48 @@ impl Store {
                 status,
                 reason: close_reason,
             }))
+        })
+    }
+
+    /// Gives a `cleaning up` record that has no pending rows (left by an
+    /// older console) rows on `hosts`, in one transaction: nothing happens
+    /// when another console planned or finished its cleanup meanwhile.
+    /// Whether rows were added.
+    pub fn adopt_cleanup(
+        &self,
+        deployment: &str,
+        id: &str,
+        hosts: &[String],
+        by: &str,
+        now: u64,
+    ) -> Result<bool, StateError> {
+        self.write(|tx| {
+            let rows: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM cleanups WHERE deployment = ?1 AND id = ?2",
+                params![deployment, id],
+                |r| r.get(0),
+            )?;
+            let record: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT status, reason FROM executions WHERE deployment = ?1 AND id = ?2",
+                    params![deployment, id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((status, reason)) = record else {
+                return Ok(false);
+            };
+            if rows > 0 || status != ExecutionStatus::CleaningUp.as_str() {
+                return Ok(false);
+            }
+            for host in hosts {
+                tx.execute(
+                    "INSERT OR IGNORE INTO cleanups (deployment, id, host, since, attempts, next_at, by, close_as, close_reason)
+                     VALUES (?1, ?2, ?3, ?4, 0, ?4, ?5, ?6, ?7)",
+                    params![deployment, id, host, now as i64, by, ExecutionStatus::Terminated.as_str(), reason],
+                )?;
+            }
+            Ok(!hosts.is_empty())
         })
     }
 
@@ -391,7 +450,10 @@ mod tests {
             )
             .unwrap();
         let r = store.get("d", "x2").unwrap().unwrap();
-        assert_eq!((r.status, r.ended), (ExecutionStatus::CleaningUp, None));
+        assert_eq!(
+            (r.status, r.ended),
+            (ExecutionStatus::CleaningUp, Some(150))
+        );
         // planned again (a kill while it cleans up): one row, history kept
         store
             .cleanup_failed("d", "x2", "a", "refused", None, "m:1", 161)

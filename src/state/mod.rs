@@ -125,7 +125,13 @@ impl Store {
                 return Ok(false);
             };
             let old = ExecutionStatus::parse(&old).unwrap_or(ExecutionStatus::Error);
-            if !old.is_active() || (old == status && old_reason.as_deref() == reason) {
+            // ended stays ended; one being cleaned up is closed by its
+            // cleanup alone (`cleanup_done`), never by a status change a
+            // console decided on before the kill
+            if !old.is_active()
+                || (old == ExecutionStatus::CleaningUp && status != ExecutionStatus::CleaningUp)
+                || (old == status && old_reason.as_deref() == reason)
+            {
                 return Ok(false);
             }
             tx.execute(

@@ -34,6 +34,9 @@ pub struct Answered<'a> {
     /// started at or after it may have containers this look could not see
     /// yet: it is not judged by this look (the next one does).
     pub looked_at: u64,
+    /// Execution ids that foreign containers (unsigned, or signed with
+    /// another key) on the answering hosts claim.
+    pub foreign: &'a [String],
 }
 
 impl Answered<'_> {
@@ -172,11 +175,19 @@ pub fn reconcile(
             // left (`state::cleanup`), never by absence from one look
             ExecutionStatus::CleaningUp => {}
             _ if answered.covers(&record) => {
+                // its containers may still run, but this deployment cannot
+                // vouch for them (made before labels were signed, or with
+                // another deployment key): say so, not "vanished"
+                let why = if answered.foreign.iter().any(|c| *c == *record.id) {
+                    "its containers are foreign now (not signed with this deployment's key: made by an older console, or one with another key): give this console the deployment's key file, or remove them with `zoe kill --foreign`"
+                } else {
+                    "its containers vanished from the cluster"
+                };
                 store.set_status(
                     deployment,
                     &record.id,
                     ExecutionStatus::Error,
-                    Some("its containers vanished from the cluster"),
+                    Some(why),
                     now,
                 )?;
                 report.closed.push(record.id.clone());

@@ -27,6 +27,7 @@ const ALL: Answered<'static> = Answered {
     hosts: &[],
     all_configured: true,
     looked_at: u64::MAX,
+    foreign: &[],
 };
 
 fn answered(hosts: &[String], all: bool) -> Answered<'_> {
@@ -34,6 +35,7 @@ fn answered(hosts: &[String], all: bool) -> Answered<'_> {
         hosts,
         all_configured: all,
         looked_at: u64::MAX,
+        foreign: &[],
     }
 }
 
@@ -644,6 +646,7 @@ fn a_record_started_after_the_look_began_is_not_judged_by_it() {
         hosts: &[],
         all_configured: true,
         looked_at: 101,
+        foreign: &[],
     };
     let report = reconcile(&store, "prod", &[], look, 103).unwrap();
     assert!(report.closed.is_empty(), "{report:?}");
@@ -717,4 +720,103 @@ fn a_host_that_did_not_answer_stays_among_the_records_hosts() {
     )
     .unwrap();
     assert_eq!(store.get("prod", "spread").unwrap().unwrap().hosts, ["h1"]);
+}
+
+#[test]
+fn a_record_whose_containers_turned_foreign_says_so() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record("old1", ExecutionStatus::Running, 50, ""))
+        .unwrap();
+    let claims = vec!["old1".to_string()];
+    let look = Answered {
+        foreign: &claims,
+        ..ALL
+    };
+    reconcile(&store, "prod", &[], look, 60).unwrap();
+    let r = store.get("prod", "old1").unwrap().unwrap();
+    assert_eq!(r.status, ExecutionStatus::Error);
+    assert!(
+        r.reason.as_deref().unwrap().contains("foreign now"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_record_being_cleaned_up_keeps_its_status_until_its_cleanup_closes_it() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .insert(&record("q2", ExecutionStatus::Submitted, 50, ""))
+        .unwrap();
+    store
+        .plan_cleanup(
+            "prod",
+            "q2",
+            &["h".to_string()],
+            ExecutionStatus::Terminated,
+            Some("terminated by alice with zoe kill"),
+            "m:1",
+            60,
+            60,
+        )
+        .unwrap();
+    // a console that decided on `queued` before the kill writes it late
+    assert!(
+        !store
+            .set_status("prod", "q2", ExecutionStatus::Queued, Some("no room"), 61)
+            .unwrap()
+    );
+    assert_eq!(
+        store.get("prod", "q2").unwrap().unwrap().status,
+        ExecutionStatus::CleaningUp
+    );
+    // a second plan (a kill of it) keeps what the first one decided
+    store
+        .plan_cleanup(
+            "prod",
+            "q2",
+            &["h".to_string(), "k".to_string()],
+            ExecutionStatus::Error,
+            Some("other"),
+            "m:2",
+            62,
+            62,
+        )
+        .unwrap();
+    assert!(
+        store
+            .cleanups("prod")
+            .unwrap()
+            .iter()
+            .all(|c| c.close_as == ExecutionStatus::Terminated
+                && c.close_reason.as_deref() == Some("terminated by alice with zoe kill"))
+    );
+    // an older console's `cleaning up` without rows is adopted once
+    store
+        .insert(&record("o3", ExecutionStatus::Running, 50, ""))
+        .unwrap();
+    store
+        .set_status(
+            "prod",
+            "o3",
+            ExecutionStatus::CleaningUp,
+            Some("killed"),
+            70,
+        )
+        .unwrap();
+    assert!(
+        store
+            .adopt_cleanup("prod", "o3", &["h".to_string()], "m:3", 71)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .adopt_cleanup("prod", "o3", &["h".to_string()], "m:3", 72)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .adopt_cleanup("prod", "q2", &["z".to_string()], "m:3", 72)
+            .unwrap()
+    );
 }

@@ -176,6 +176,9 @@ impl Setup {
             shop: shop.to_path_buf(),
         };
         setup.config = setup.settings("zoe.toml", "docker.conf", docker_conf);
+        // made now, as an admin would before sharing it: no console of the
+        // setup then says it made one
+        setup.key();
         setup
     }
 

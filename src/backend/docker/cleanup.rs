@@ -110,15 +110,15 @@ async fn own_network(
 }
 
 /// Stops (with `grace_secs`) and removes the execution's containers, then
-/// its own network unless the services share one named in the settings,
-/// then looks again. An error only when the host cannot be asked at all.
+/// its own network (`zoe-<id>`, when this deployment made it: a network
+/// shared by all executions, named in the settings, never is), then looks
+/// again. An error only when the host cannot be asked at all.
 pub async fn clean_execution(
     docker: &Docker,
     host: &str,
     deployment: &str,
     execution_id: &str,
     grace_secs: u32,
-    shared_network: bool,
     key: &DeploymentKey,
 ) -> Result<Cleaned, DockerError> {
     let mut cleaned = Cleaned::default();
@@ -136,10 +136,9 @@ pub async fn clean_execution(
         }
     }
     let network = spawn::execution_network_name(execution_id);
-    if !shared_network
-        && own_network(docker, host, deployment, execution_id, key)
-            .await?
-            .is_some()
+    if own_network(docker, host, deployment, execution_id, key)
+        .await?
+        .is_some()
         && let Err(e) = spawn::remove_network(docker, host, &network).await
     {
         cleaned.errors.push(e.to_string());
@@ -156,13 +155,11 @@ pub async fn clean_execution(
             format!("{containers} containers")
         });
     }
-    if !shared_network
-        && let Some(attached) = own_network(docker, host, deployment, execution_id, key).await?
-    {
+    if let Some(attached) = own_network(docker, host, deployment, execution_id, key).await? {
         cleaned.left.push(if attached > containers {
             // containers that are not this execution's keep it in use
             format!(
-                "network {network} ({} other container(s) attached: remove them, or `zoe kill --foreign`)",
+                "network {network} ({} container(s) of others attached: `docker network disconnect {network} CONTAINER` on {host}, or `zoe kill --foreign`)",
                 attached - containers
             )
         } else {
