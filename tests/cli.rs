@@ -546,10 +546,17 @@ fn a_deployment_key_others_may_read_stops_cluster_verbs() {
         "{}",
         run.stderr
     );
-    // a missing key is made, mode 0600
+    // a missing key is made, mode 0600, and the console says so (once)
     std::fs::remove_file(&key).unwrap();
     let run = zoe_in(&repo(), &["ps"], &[("ZOE_CONFIG", &config)]);
-    assert!(!run.stderr.contains("deployment key"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("made a new deployment key at {}", key.display())),
+        "{}",
+        run.stderr
+    );
     let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+    let run = zoe_in(&repo(), &["ps"], &[("ZOE_CONFIG", &config)]);
+    assert!(!run.stderr.contains("deployment key"), "{}", run.stderr);
 }
