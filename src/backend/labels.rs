@@ -291,14 +291,15 @@ pub fn execution_filter(deployment: &str, execution_id: &str) -> HashMap<String,
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{ExecutionId, ExecutionIdentity};
     use crate::shop::expand::expand;
     use crate::shop::validate::{Limits, validate_value};
 
-    #[test]
-    fn labels_round_trip_and_follow_zoe() {
+    /// The one-master description `demo`, expanded for execution `abc123`
+    /// (`run`, of alice, in `prod`): what label tests label.
+    pub(crate) fn demo() -> (crate::model::Description, Vec<Instance>) {
         let doc = serde_json::json!({"name": "demo", "version": 3, "will_end": false, "size": 1, "services": [
             {"name": "master", "image": "i:1", "monitor": true, "startup_order": 0, "total_count": 1, "essential_count": 1,
              "resources": {"memory": {"min": null, "max": null}, "cores": {"min": null, "max": null}},
@@ -315,6 +316,12 @@ mod tests {
             fs_gid: 2,
         };
         let instances = expand(&description, &identity).unwrap();
+        (description, instances)
+    }
+
+    #[test]
+    fn labels_round_trip_and_follow_zoe() {
+        let (description, instances) = demo();
         let params = vec![("worker-service_count".to_string(), "3".to_string())];
         let ex = ExecutionLabels {
             id: "abc123",

@@ -124,9 +124,6 @@ mod tests {
         DESCRIPTION, ESSENTIAL, ExecutionLabels, MEMORY, OWNER, TYPE, container_labels,
     };
     use crate::backend::signature::sign_container;
-    use crate::model::{ExecutionId, ExecutionIdentity};
-    use crate::shop::expand::expand;
-    use crate::shop::validate::{Limits, validate_value};
 
     fn key() -> DeploymentKey {
         DeploymentKey::from_bytes([3; 32])
@@ -135,22 +132,7 @@ mod tests {
     /// The labels a launch gives `master0` of execution `abc123` in `prod`,
     /// signed.
     fn ours() -> HashMap<String, String> {
-        let doc = serde_json::json!({"name": "demo", "version": 3, "will_end": false, "size": 1, "services": [
-            {"name": "master", "image": "i:1", "monitor": true, "startup_order": 0, "total_count": 1, "essential_count": 1,
-             "resources": {"memory": {"min": null, "max": null}, "cores": {"min": null, "max": null}},
-             "ports": [], "environment": [], "volumes": [], "command": null}]});
-        let description = validate_value(&doc, &Limits::default())
-            .unwrap()
-            .description;
-        let identity = ExecutionIdentity {
-            id: ExecutionId::parse("abc123").unwrap(),
-            name: "run".into(),
-            owner: "alice".into(),
-            deployment: "prod".into(),
-            fs_uid: 1,
-            fs_gid: 2,
-        };
-        let instances = expand(&description, &identity).unwrap();
+        let (description, instances) = crate::backend::labels::tests::demo();
         let mut labels = container_labels(
             &ExecutionLabels {
                 id: "abc123",

@@ -59,6 +59,23 @@ pub fn backoff_secs(attempts: u32) -> u64 {
         .clamp(2, MAX_BACKOFF_SECS)
 }
 
+/// What an execution's cleanup closes it as, (status, reason): as its row
+/// on `host` says, or its first row.
+fn planned_close(
+    tx: &rusqlite::Transaction<'_>,
+    deployment: &str,
+    id: &str,
+    host: Option<&str>,
+) -> rusqlite::Result<Option<(String, Option<String>)>> {
+    tx.query_row(
+        "SELECT close_as, close_reason FROM cleanups
+         WHERE deployment = ?1 AND id = ?2 AND (?3 IS NULL OR host = ?3) LIMIT 1",
+        params![deployment, id, host],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
 impl Store {
     /// Records that the execution must be removed from `hosts` before
     /// anything is removed, and shows it as `cleaning up` with
@@ -80,13 +97,7 @@ impl Store {
         now: u64,
     ) -> Result<(), StateError> {
         self.write(|tx| {
-            let first: Option<(String, Option<String>)> = tx
-                .query_row(
-                    "SELECT close_as, close_reason FROM cleanups WHERE deployment = ?1 AND id = ?2 LIMIT 1",
-                    params![deployment, id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let first = planned_close(tx, deployment, id, None)?;
             let (close_as, close_reason) = match &first {
                 Some((status, reason)) => (
                     ExecutionStatus::parse(status).unwrap_or(close_as),
@@ -221,14 +232,8 @@ impl Store {
         now: u64,
     ) -> Result<Option<Closed>, StateError> {
         self.write(|tx| {
-            let row: Option<(String, Option<String>)> = tx
-                .query_row(
-                    "SELECT close_as, close_reason FROM cleanups WHERE deployment = ?1 AND id = ?2 AND host = ?3",
-                    params![deployment, id, host],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((close_as, close_reason)) = row else {
+            let Some((close_as, close_reason)) = planned_close(tx, deployment, id, Some(host))?
+            else {
                 return Ok(None);
             };
             tx.execute(
