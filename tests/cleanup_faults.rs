@@ -283,6 +283,7 @@ fn faulted_launch(
         "zoe ps -a during the outage",
         Duration::from_secs(120),
     );
+    let mut passes = String::new();
     for _ in 0..2 {
         let pass = setup.zoe(&["supervise", "--once"]);
         assert!(
@@ -290,6 +291,7 @@ fn faulted_launch(
             "supervise --once: {}",
             pass.stderr
         );
+        passes.push_str(&format!("[exit {}] {}", pass.code, pass.stderr));
     }
     let records = records_named(setup, &name);
     let finished = records.iter().any(|r| r["status"] == "running");
@@ -302,7 +304,9 @@ fn faulted_launch(
         for r in &records {
             assert!(
                 r["status"] == "error" || r["status"] == "terminated",
-                "launch {n} ({fault:?}) is not closed after two passes: {r}"
+                "launch {n} ({fault:?}) is not closed after two passes: {r}\nthe passes said: {passes}\nits log: {}",
+                std::fs::read_to_string(setup.cache_home().join("state/zoe/zoe.log"))
+                    .unwrap_or_default()
             );
             assert!(
                 r["reason"].as_str().is_some_and(|why| !why.is_empty()),

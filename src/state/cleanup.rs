@@ -39,7 +39,8 @@ pub struct PendingCleanup {
 impl PendingCleanup {
     /// Whether a console should try it now: its next try is due, or the
     /// console that recorded it is gone before trying it (a kill cut
-    /// short). After a failed try the backoff holds, whoever asks.
+    /// short). After a try that found something it could not remove, the
+    /// backoff holds, whoever asks.
     pub fn is_due(&self, now: u64) -> bool {
         self.next_at <= now || (self.attempts == 0 && launcher_is_gone(&self.by))
     }
@@ -52,11 +53,15 @@ pub struct Closed {
     pub reason: Option<String>,
 }
 
-/// Seconds to wait after `attempts` failed tries: 2, 4, 8… up to a minute.
+/// Seconds to wait after `attempts` failed tries: none after the first
+/// (the next look tries again), then 2, 4, 8… up to a minute.
 pub fn backoff_secs(attempts: u32) -> u64 {
-    1u64.checked_shl(attempts.min(16))
+    if attempts <= 1 {
+        return 0;
+    }
+    1u64.checked_shl((attempts - 1).min(16))
         .unwrap_or(MAX_BACKOFF_SECS)
-        .clamp(2, MAX_BACKOFF_SECS)
+        .min(MAX_BACKOFF_SECS)
 }
 
 /// What an execution's cleanup closes it as, (status, reason): as its row
@@ -174,8 +179,12 @@ impl Store {
         Ok(list)
     }
 
-    /// A try that did not finish the cleanup on `host`: counted, the next
-    /// one put off, and the record's reason says what is left and why.
+    /// A try that did not finish the cleanup on `host`: counted, and the
+    /// record's reason says what is left and why. When the host answered
+    /// but something stayed (`left_over`), the next try is put off (2 s,
+    /// then longer); when it could not be asked at all, the next look that
+    /// finds it answering tries again at once (looks skip hosts that do not
+    /// answer, so a dead host is not hammered).
     #[allow(clippy::too_many_arguments)]
     pub fn cleanup_failed(
         &self,
@@ -199,7 +208,10 @@ impl Store {
                 return Ok(());
             };
             let attempts = attempts.clamp(0, i64::from(u32::MAX - 1)) as u32 + 1;
-            let next_at = now.saturating_add(backoff_secs(attempts));
+            let next_at = match left_over {
+                Some(_) => now.saturating_add(backoff_secs(attempts)),
+                None => now,
+            };
             tx.execute(
                 "UPDATE cleanups SET attempts = ?4, next_at = ?5, last_error = ?6, left_over = ?7, by = ?8
                  WHERE deployment = ?1 AND id = ?2 AND host = ?3",
@@ -399,8 +411,8 @@ mod tests {
             .into_iter()
             .find(|c| c.host == "b")
             .unwrap();
-        assert_eq!((b.attempts, b.next_at, b.by.as_str()), (1, 212, "m:2"));
-        assert!(!b.is_due(211) || launcher_is_gone("m:2"));
+        assert_eq!((b.attempts, b.next_at, b.by.as_str()), (1, 210, "m:2"));
+        assert!(b.is_due(210), "the first retry is at the next look");
         let r = store.get("d", "x1").unwrap().unwrap();
         assert_eq!(r.status, ExecutionStatus::CleaningUp);
         assert!(
@@ -489,11 +501,46 @@ mod tests {
     }
 
     #[test]
+    fn a_host_that_could_not_be_asked_is_tried_at_the_next_look() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .insert(&record("x3", ExecutionStatus::Starting))
+            .unwrap();
+        store
+            .plan_cleanup(
+                "d",
+                "x3",
+                &["a".to_string()],
+                ExecutionStatus::Error,
+                Some("launch failed"),
+                "m:1",
+                300,
+                240,
+            )
+            .unwrap();
+        // down: no backoff, the next look that finds it answering tries
+        store
+            .cleanup_failed("d", "x3", "a", "connection refused", None, "m:1", 250)
+            .unwrap();
+        let row = store.cleanups("d").unwrap().remove(0);
+        assert_eq!((row.attempts, row.next_at), (1, 250));
+        assert!(row.is_due(250));
+        // it answered, but something stayed: put off
+        store
+            .cleanup_failed("d", "x3", "a", "conflict", Some("1 container"), "m:1", 251)
+            .unwrap();
+        let row = store.cleanups("d").unwrap().remove(0);
+        assert_eq!((row.attempts, row.next_at), (2, 253));
+        assert!(!row.is_due(252));
+    }
+
+    #[test]
     fn backoff_grows_to_a_minute() {
-        assert_eq!(backoff_secs(0), 2);
-        assert_eq!(backoff_secs(1), 2);
-        assert_eq!(backoff_secs(3), 8);
-        assert_eq!(backoff_secs(6), 60);
+        assert_eq!(backoff_secs(0), 0);
+        assert_eq!(backoff_secs(1), 0);
+        assert_eq!(backoff_secs(2), 2);
+        assert_eq!(backoff_secs(4), 8);
+        assert_eq!(backoff_secs(7), 60);
         assert_eq!(backoff_secs(u32::MAX), 60);
     }
 }
