@@ -351,9 +351,10 @@ pub(crate) mod tests {
         assert_eq!(rebuilt, description);
     }
 
-    #[test]
-    fn zoe_master_containers_are_not_adopted() {
-        let labels: HashMap<String, String> = [
+    /// The labels a Zoe master gives `master0` of its execution 42 in
+    /// `prod`: Zoe's own, none of ours.
+    pub(crate) fn zoe_master_labels() -> HashMap<String, String> {
+        [
             (TYPE, "app_service"),
             (EXECUTION_ID, "42"),
             (SERVICE_NAME, "master0"),
@@ -362,7 +363,12 @@ pub(crate) mod tests {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        .collect()
+    }
+
+    #[test]
+    fn zoe_master_containers_are_not_adopted() {
+        let labels = zoe_master_labels();
         // Zoe's labels parse, but only a console's containers are adopted
         assert_eq!(check_labels(&labels), Ok(()));
         assert!(!carries_ours(&labels));

@@ -121,7 +121,7 @@ fn bounded(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::backend::labels::{
-        DESCRIPTION, ESSENTIAL, ExecutionLabels, MEMORY, OWNER, TYPE, container_labels,
+        DESCRIPTION, ESSENTIAL, ExecutionLabels, MEMORY, container_labels,
     };
     use crate::backend::signature::sign_container;
 
@@ -198,16 +198,7 @@ mod tests {
         bad.insert(MEMORY.into(), "-1".into());
         assert_eq!(kind(&bad, NAME), Some(ForeignKind::BadLabels));
         // a Zoe master's container: only Zoe's labels
-        let zoe: HashMap<String, String> = [
-            (TYPE, "app_service"),
-            (EXECUTION_ID, "42"),
-            (SERVICE_NAME, "master0"),
-            (DEPLOYMENT, "prod"),
-            (OWNER, "bob"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        let zoe = crate::backend::labels::tests::zoe_master_labels();
         assert_eq!(kind(&zoe, "master0-42-prod"), Some(ForeignKind::ZoeMaster));
     }
 

@@ -37,17 +37,15 @@ pub struct CleanupPlan<'a> {
     /// Look again a moment after a host came out clean (anything but a kill
     /// of a running execution: requests may still be under way).
     pub settle: bool,
-    /// Other consoles leave it alone this long while this one works on it.
-    pub hold_secs: u64,
     /// Hosts recorded but not tried now (the look just found them offline):
     /// a later look tries them once they answer.
     pub offline: Vec<String>,
 }
 
 /// What one round of cleaning an execution did.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CleanupOutcome {
-    pub id: Option<ExecutionId>,
+    pub id: ExecutionId,
     pub removed: usize,
     /// Hosts not clean yet, and why.
     pub failed: Vec<(String, String)>,
@@ -110,7 +108,9 @@ pub async fn clean_up(
         plan.close_as,
         plan.reason.as_deref(),
         &launcher_tag(),
-        now.saturating_add(plan.hold_secs),
+        // other consoles leave it to this one while its services get their
+        // grace period, and a minute more
+        now.saturating_add(u64::from(settings.stop_grace_secs) + 60),
         now,
     );
     let mut rows: Vec<String> = store
@@ -224,8 +224,10 @@ async fn run(
         }
     }
     let mut outcome = CleanupOutcome {
-        id: Some(id.clone()),
-        ..CleanupOutcome::default()
+        id: id.clone(),
+        removed: 0,
+        failed: Vec::new(),
+        closed: None,
     };
     let mut write = None;
     let now = now_secs();

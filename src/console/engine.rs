@@ -24,7 +24,7 @@ use futures::{Stream, StreamExt};
 
 use super::Prepared;
 use super::access::{Action, Asking};
-use super::cleanup::{CleanupPlan, clean_up, hosts_of};
+use super::cleanup::{CleanupOutcome, CleanupPlan, clean_up, hosts_of};
 use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
 use super::observe::{Observation, observe};
@@ -424,6 +424,17 @@ impl Engine {
         );
     }
 
+    /// Records a cleanup and carries it out (`cleanup::clean_up`); a cache
+    /// that refused to record `what` becomes a notice.
+    async fn clean_up(&self, what: &str, plan: CleanupPlan<'_>, events: &Events) -> CleanupOutcome {
+        let (outcome, write) =
+            clean_up(&self.cluster, &self.settings, &self.store, plan, events).await;
+        if let Some(e) = write {
+            self.keep::<()>(what, Err(e));
+        }
+        outcome
+    }
+
     /// Removes what a failed launch created: recorded first, then carried
     /// out; what a host could not confirm is retried at every later look.
     async fn roll_back(
@@ -433,27 +444,16 @@ impl Engine {
         reason: String,
         progress: &Events,
     ) -> EngineError {
-        let grace = self.settings.stop_grace_secs;
-        let (outcome, write) = clean_up(
-            &self.cluster,
-            &self.settings,
-            &self.store,
-            CleanupPlan {
-                id,
-                hosts,
-                close_as: ExecutionStatus::Error,
-                reason: Some(reason.clone()),
-                grace_secs: 0,
-                settle: true,
-                hold_secs: u64::from(grace) + 60,
-                offline: Vec::new(),
-            },
-            progress,
-        )
-        .await;
-        if let Some(e) = write {
-            self.keep::<()>("the rollback", Err(e));
-        }
+        let plan = CleanupPlan {
+            id,
+            hosts,
+            close_as: ExecutionStatus::Error,
+            reason: Some(reason.clone()),
+            grace_secs: 0,
+            settle: true,
+            offline: Vec::new(),
+        };
+        let outcome = self.clean_up("the rollback", plan, progress).await;
         let closed = outcome.closed.is_some();
         progress.emit(Event::Status {
             execution: id.clone(),
@@ -571,40 +571,31 @@ impl Engine {
             &pending,
             &self.cluster.names(),
         );
-        let grace = self.settings.stop_grace_secs;
-        let (outcome, write) = clean_up(
-            &self.cluster,
-            &self.settings,
-            &self.store,
-            CleanupPlan {
-                id: &record.id,
-                hosts,
-                close_as,
-                reason,
-                grace_secs: grace,
-                // a launch cut short may still have requests under way
-                settle: matches!(
-                    record.status,
-                    ExecutionStatus::CleaningUp
-                        | ExecutionStatus::Submitted
-                        | ExecutionStatus::Starting
-                        | ExecutionStatus::Queued
-                ),
-                hold_secs: u64::from(grace) + 60,
-                // recorded, tried by a later look once they answer
-                offline: seen
-                    .nodes
-                    .iter()
-                    .filter(|n| !n.is_online())
-                    .map(|n| n.name.clone())
-                    .collect(),
-            },
-            &Events::none(),
-        )
-        .await;
-        if let Some(e) = write {
-            self.keep::<()>("the termination", Err(e));
-        }
+        let plan = CleanupPlan {
+            id: &record.id,
+            hosts,
+            close_as,
+            reason,
+            grace_secs: self.settings.stop_grace_secs,
+            // a launch cut short may still have requests under way
+            settle: matches!(
+                record.status,
+                ExecutionStatus::CleaningUp
+                    | ExecutionStatus::Submitted
+                    | ExecutionStatus::Starting
+                    | ExecutionStatus::Queued
+            ),
+            // recorded, tried by a later look once they answer
+            offline: seen
+                .nodes
+                .iter()
+                .filter(|n| !n.is_online())
+                .map(|n| n.name.clone())
+                .collect(),
+        };
+        let outcome = self
+            .clean_up("the termination", plan, &Events::none())
+            .await;
         Ok(Termination {
             id: record.id,
             removal: Removal {

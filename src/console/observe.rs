@@ -96,7 +96,8 @@ pub async fn observe(
             }
         }
         for outcome in retry_due(cluster, settings, store, &online).await? {
-            if let (Some(id), Some(_)) = (&outcome.id, &outcome.closed) {
+            if outcome.closed.is_some() {
+                let id = &outcome.id;
                 // nothing of it is left: the look shows it so
                 views.retain(|v| v.id != *id);
                 for node in &mut nodes {
