@@ -113,7 +113,18 @@ pub fn reconcile(
                 {
                     continue;
                 }
+                // an execution never goes back to starting once it ran: a
+                // look that read the hosts while its last services were
+                // still being created, and answers after the launch wrote
+                // `running`, is stale (and would stay so while its launcher
+                // lives, see above)
+                let stale = record.status == ExecutionStatus::Running
+                    && matches!(
+                        view.status,
+                        ExecutionStatus::Starting | ExecutionStatus::Submitted
+                    );
                 if record.status != view.status
+                    && !stale
                     && store.set_status(
                         deployment,
                         &view.id,

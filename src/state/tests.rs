@@ -820,3 +820,39 @@ fn a_record_being_cleaned_up_keeps_its_status_until_its_cleanup_closes_it() {
             .unwrap()
     );
 }
+
+#[test]
+fn a_stale_look_never_moves_a_running_record_back_to_starting() {
+    // the launch wrote `running` after a look had read the hosts while its
+    // last container was still being created
+    let store = Store::open_in_memory().unwrap();
+    let live = crate::state::launcher_tag(); // this process: alive
+    store
+        .insert(&record("late1", ExecutionStatus::Running, 50, &live))
+        .unwrap();
+    reconcile(
+        &store,
+        "prod",
+        &[view("late1", ExecutionStatus::Starting, 50)],
+        ALL,
+        60,
+    )
+    .unwrap();
+    assert_eq!(
+        store.get("prod", "late1").unwrap().unwrap().status,
+        ExecutionStatus::Running
+    );
+    // an essential death still ends it
+    reconcile(
+        &store,
+        "prod",
+        &[view("late1", ExecutionStatus::Error, 50)],
+        ALL,
+        61,
+    )
+    .unwrap();
+    assert_eq!(
+        store.get("prod", "late1").unwrap().unwrap().status,
+        ExecutionStatus::Error
+    );
+}
