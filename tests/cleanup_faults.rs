@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 
 use common::engines::{
     Engines, REMOTE, Setup, custom_shop, engines, execution_id, one_host, service, skip_or_fail,
+    two_hosts,
 };
+use common::tmux::{self, Pane};
 use serde_json::Value;
 
 /// One test at a time: each one stops or kills the remote daemon.
@@ -470,4 +472,90 @@ fn a_kill_interrupted_between_containers_and_network_is_finished_later() {
         "{}",
         again.stderr
     );
+}
+
+/// A hung host (its dockerd stopped) holds no answer up, although the
+/// settings let a host take ten minutes: `zoe ps` and `zoe nodes` answer
+/// with the healthy host and show the hung one as not answering; the
+/// terminal UI shows the healthy host's data at once, then fills the hung
+/// one in by itself when it answers again. (Every look used to wait for
+/// every host.)
+#[test]
+fn a_hung_host_holds_no_answer_up() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(e) = tmux::ready() else { return };
+    let Some(daemon) = Daemon::remote(&e) else {
+        return;
+    };
+    let setup = Setup::new(&two_hosts(&e, ""));
+    let mut settings = std::fs::read_to_string(&setup.config).unwrap();
+    settings.push_str("host_timeout_secs = 600\n");
+    std::fs::write(&setup.config, settings).unwrap();
+
+    daemon.signal("STOP");
+    for verb in [&["ps"][..], &["nodes"]] {
+        let mut run = setup
+            .command(verb)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_child(
+            &mut run,
+            &format!("zoe {verb:?} with a hung host"),
+            Duration::from_secs(30),
+        );
+        let out = run.wait_with_output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            stderr.contains("remote is offline: no answer after"),
+            "zoe {verb:?} says which host did not answer: {stderr}"
+        );
+        if verb == ["nodes"] {
+            let local = stdout
+                .lines()
+                .find(|l| l.starts_with("local"))
+                .unwrap_or_default();
+            let remote = stdout
+                .lines()
+                .find(|l| l.starts_with("remote"))
+                .unwrap_or_default();
+            assert!(local.contains("online"), "{stdout}");
+            assert!(remote.contains("offline"), "{stdout}");
+            assert_eq!(out.status.code(), Some(1), "a host offline is exit 1");
+        } else {
+            assert_eq!(out.status.code(), Some(0), "{stderr}");
+        }
+    }
+
+    let d = setup.dir.path().display();
+    let script = format!(
+        "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe}; echo exited $?; exec sleep 120",
+        config = setup.config.display(),
+        zoe = env!("CARGO_BIN_EXE_zoe")
+    );
+    let pane = Pane::start(setup.dir.path().join("tmux.sock"), 120, 36, &script);
+    pane.wait_for("the terminal UI", 20, |s| s.contains("executions"));
+    pane.keys(&["3"]);
+    let row = |screen: &str, node: &str| {
+        screen
+            .lines()
+            .find(|l| l.trim_start_matches(['│', ' ']).starts_with(node))
+            .unwrap_or_default()
+            .to_string()
+    };
+    pane.wait_for("the healthy host's data while the other hangs", 20, |s| {
+        row(s, "local").contains("online") && row(s, "remote").contains("offline")
+    });
+    daemon.signal("CONT");
+    pane.wait_for("the hung host filled in once it answers", 30, |s| {
+        row(s, "local").contains("online") && row(s, "remote").contains("online")
+    });
+    drop(pane);
+    drop(daemon);
 }

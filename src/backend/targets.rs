@@ -15,11 +15,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bollard::Docker;
 use futures::{Stream, StreamExt};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 pub use super::docker::cleanup::Cleaned;
 use super::docker::{self, spawn};
@@ -43,6 +43,26 @@ pub struct Targets {
     deadline: Duration,
     /// Signs what is created; what does not verify is foreign.
     key: Arc<DeploymentKey>,
+    /// Counts reads that answered after a look stopped waiting for them.
+    late: Arc<watch::Sender<u64>>,
+}
+
+/// A read of one target under way, which several looks may wait for.
+struct Reading {
+    /// When it was asked for.
+    asked_at: SystemTime,
+    /// Its result, once it has one.
+    result: watch::Receiver<Option<NodeSnapshot>>,
+    /// A look stopped waiting for it: its answer is announced.
+    late: Arc<AtomicBool>,
+}
+
+/// One look at every target: the nodes, and when the oldest read used was
+/// asked for (a look that joined a read already under way is as old as
+/// that read).
+pub struct Look {
+    pub nodes: Vec<NodeSnapshot>,
+    pub asked_at: SystemTime,
 }
 
 /// One target, by kind of engine.
@@ -52,6 +72,13 @@ enum Engine {
         client: Mutex<Option<Docker>>,
         /// Seen offline at the last read: the log says when that changes.
         offline: AtomicBool,
+        /// Its containers as inspected by earlier looks.
+        inspections: docker::node::Inspections,
+        /// The read under way, if any: a look joins it rather than asking
+        /// a host that is slow to answer once more.
+        reading: std::sync::Mutex<Option<Reading>>,
+        /// Why the last read that ended found it offline.
+        last_why: std::sync::Mutex<Option<String>>,
     },
 }
 
@@ -68,6 +95,31 @@ impl Engine {
         match self {
             Engine::Docker { offline, .. } => offline.swap(now, Ordering::Relaxed),
         }
+    }
+
+    /// Keeps why the last read found it offline (`None`: it answered).
+    fn remember_why(&self, why: Option<String>) {
+        let Engine::Docker { last_why, .. } = self;
+        *last_why
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = why;
+    }
+
+    /// A snapshot for a target that has not answered after `waited`: why
+    /// its last read failed, if it did, or that it is slow.
+    fn not_answering(&self, waited: Duration) -> NodeSnapshot {
+        let Engine::Docker { last_why, .. } = self;
+        let last = last_why
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        self.offline(match last {
+            Some(why) => format!("{why} (asking again)"),
+            None => format!(
+                "no answer after {:.1} s (hung or busy?): not waited for, so the other hosts answer at once",
+                waited.as_secs_f64()
+            ),
+        })
     }
 
     /// A snapshot saying the target cannot be read, and why.
@@ -104,6 +156,9 @@ impl Targets {
                     host,
                     client: Mutex::new(None),
                     offline: AtomicBool::new(false),
+                    inspections: docker::node::Inspections::default(),
+                    reading: std::sync::Mutex::new(None),
+                    last_why: std::sync::Mutex::new(None),
                 },
             })
             .collect();
@@ -111,6 +166,7 @@ impl Targets {
             engines: Arc::new(engines),
             deadline: SNAPSHOT_DEADLINE,
             key: Arc::new(key),
+            late: Arc::new(watch::Sender::new(0)),
         }
     }
 
@@ -172,7 +228,7 @@ impl Targets {
     }
 
     /// Reads one target; offline (with the reason) when it cannot be read.
-    pub async fn snapshot(&self, name: &str, deployment: &str, with_usage: bool) -> NodeSnapshot {
+    pub async fn snapshot(&self, name: &str, deployment: &str) -> NodeSnapshot {
         let engine = match self.engine(name) {
             Ok(engine) => engine,
             Err(_) => {
@@ -185,20 +241,18 @@ impl Targets {
                 );
             }
         };
-        let deadline = if with_usage {
-            self.deadline * 2
-        } else {
-            self.deadline
-        };
+        let deadline = self.deadline;
         let read = async {
             let (client, host) = self.docker(name).await?;
-            docker::node::snapshot(host, &client, deployment, &self.key, with_usage).await
+            let Engine::Docker { inspections, .. } = engine;
+            docker::node::snapshot(host, &client, deployment, &self.key, inspections).await
         };
         let why = match tokio::time::timeout(deadline, read).await {
             Ok(Ok(node)) => {
                 if engine.was_offline(false) {
                     tracing::info!("host {name} is back online");
                 }
+                engine.remember_why(None);
                 return node;
             }
             Ok(Err(err)) => err.to_string(),
@@ -211,29 +265,153 @@ impl Targets {
         } else {
             tracing::warn!("host {name} skipped, offline: {why}");
         }
+        engine.remember_why(Some(why.clone()));
         engine.offline(why)
     }
 
-    /// Reads every target concurrently, each on its own task.
-    pub async fn snapshot_all(&self, deployment: &str, with_usage: bool) -> Vec<NodeSnapshot> {
-        let tasks: Vec<_> = self
-            .engines
+    /// The read of target `index` under way, or a new one started on its
+    /// own task (so that it goes on when a look stops waiting for it).
+    fn reading(
+        &self,
+        index: usize,
+        deployment: &str,
+    ) -> (
+        SystemTime,
+        Arc<AtomicBool>,
+        watch::Receiver<Option<NodeSnapshot>>,
+    ) {
+        let Engine::Docker { reading, .. } = &self.engines[index];
+        let mut slot = reading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(under_way) = slot.as_ref()
+            && under_way.result.borrow().is_none()
+            && under_way.result.has_changed().is_ok()
+        {
+            return (
+                under_way.asked_at,
+                under_way.late.clone(),
+                under_way.result.clone(),
+            );
+        }
+        let (tx, rx) = watch::channel(None);
+        let late = Arc::new(AtomicBool::new(false));
+        let (targets, name, deployment, announce) = (
+            self.clone(),
+            self.engines[index].name().to_string(),
+            deployment.to_string(),
+            late.clone(),
+        );
+        tokio::spawn(async move {
+            let node = targets.snapshot(&name, &deployment).await;
+            let _ = tx.send(Some(node));
+            if announce.load(Ordering::Relaxed) {
+                targets.late.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        });
+        let asked_at = SystemTime::now();
+        *slot = Some(Reading {
+            asked_at,
+            result: rx.clone(),
+            late: late.clone(),
+        });
+        (asked_at, late, rx)
+    }
+
+    /// Reads every target at once, each on its own task. With `patience`,
+    /// once the first target answered the others are waited for only as
+    /// long again as that took, and at least `patience`: a target that
+    /// takes longer is shown offline as not answering yet, its read goes
+    /// on, and [`Targets::late_answers`] ticks when it ends. Without, every
+    /// target is waited for (up to the deadline): what places or removes
+    /// containers must see every host.
+    pub async fn snapshot_all(&self, deployment: &str, patience: Option<Duration>) -> Look {
+        let started = tokio::time::Instant::now();
+        let readings: Vec<_> = (0..self.engines.len())
+            .map(|i| self.reading(i, deployment))
+            .collect();
+        let asked_at = readings
             .iter()
-            .map(|e| {
-                let targets = self.clone();
-                let name = e.name().to_string();
-                let deployment = deployment.to_string();
-                tokio::spawn(async move { targets.snapshot(&name, &deployment, with_usage).await })
+            .map(|(at, _, _)| *at)
+            .min()
+            .unwrap_or_else(SystemTime::now);
+        let mut waiting: futures::stream::FuturesUnordered<_> = readings
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, result))| {
+                let mut result = result.clone();
+                async move {
+                    let answer = result
+                        .wait_for(Option::is_some)
+                        .await
+                        .map(|node| node.clone());
+                    (i, answer)
+                }
             })
             .collect();
-        let mut nodes = Vec::with_capacity(tasks.len());
-        for (task, engine) in tasks.into_iter().zip(self.engines.iter()) {
-            nodes.push(task.await.unwrap_or_else(|e| {
-                tracing::warn!("host {} skipped: reading it failed: {e}", engine.name());
-                engine.offline(format!("reading the host failed: {e}"))
-            }));
+        let mut nodes: Vec<Option<NodeSnapshot>> = vec![None; self.engines.len()];
+        let mut cutoff: Option<tokio::time::Instant> = None;
+        loop {
+            let next = match cutoff {
+                Some(at) => match tokio::time::timeout_at(at, waiting.next()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                },
+                None => waiting.next().await,
+            };
+            let Some((i, answer)) = next else { break };
+            let engine = &self.engines[i];
+            nodes[i] = Some(match answer {
+                Ok(Some(node)) => node,
+                _ => engine.offline("reading the host failed (see the log file)".into()),
+            });
+            if let (Some(patience), None) = (patience, cutoff) {
+                cutoff = Some(tokio::time::Instant::now() + patience.max(started.elapsed()));
+            }
         }
-        nodes
+        let waited = started.elapsed();
+        let nodes = nodes
+            .into_iter()
+            .zip(readings)
+            .zip(self.engines.iter())
+            .map(|((node, (_, late, _)), engine)| {
+                node.unwrap_or_else(|| {
+                    late.store(true, Ordering::Relaxed);
+                    engine.not_answering(waited)
+                })
+            })
+            .collect();
+        Look { nodes, asked_at }
+    }
+
+    /// Ticks whenever a target answers after a look stopped waiting for it:
+    /// the cue to look again.
+    pub fn late_answers(&self) -> watch::Receiver<u64> {
+        self.late.subscribe()
+    }
+
+    /// What the given workloads of `name` use now: (workload, memory bytes,
+    /// cores), for those that answered. About a second; run it beside the
+    /// answer that shows it, never in its way.
+    pub async fn usage(&self, name: &str, workloads: &[String]) -> Vec<(String, u64, f64)> {
+        let read = async {
+            let (client, _) = self.docker(name).await?;
+            Ok::<_, BackendError>(docker::node::usage(&client, workloads).await)
+        };
+        match tokio::time::timeout(self.deadline, read).await {
+            Ok(Ok(usage)) => usage,
+            Ok(Err(e)) => {
+                tracing::debug!("usage of {name}: {e}");
+                Vec::new()
+            }
+            Err(_) => {
+                tracing::debug!(
+                    "usage of {name}: no answer within {} s",
+                    self.deadline.as_secs()
+                );
+                Vec::new()
+            }
+        }
     }
 
     /// Makes the network an execution's services share on `name`; whether

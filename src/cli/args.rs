@@ -63,7 +63,12 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Docker hosts: capacity, reservations, usage, labels, online/offline
-    Nodes,
+    Nodes {
+        /// Also read what the ZApp services use now (CPU, memory): about a
+        /// second more, and some work for every host's engine
+        #[arg(long)]
+        usage: bool,
+    },
     /// Launch a ZApp (exit 3 when nothing fits: every host says why not)
     Start {
         #[command(flatten)]

@@ -26,7 +26,7 @@ fn up_of(view: Option<&ExecutionView>) -> String {
 }
 
 pub async fn ps(s: &Session<'_>, all: bool) -> Result<Outcome, CliError> {
-    let seen = s.observe(false).await?;
+    let seen = s.observe().await?;
     let records = s.engine.records(all).map_err(engine_error)?;
     if s.ctx.output == Output::Json {
         let rows: Vec<serde_json::Value> = records
@@ -66,7 +66,7 @@ pub async fn ps(s: &Session<'_>, all: bool) -> Result<Outcome, CliError> {
 }
 
 pub async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
-    let seen = s.observe(false).await?;
+    let seen = s.observe().await?;
     let record = s.engine.find(query).map_err(engine_error)?;
     let view = seen.views.iter().find(|v| v.id == record.id);
     let timeline = s.engine.timeline(&record.id).map_err(engine_error)?;

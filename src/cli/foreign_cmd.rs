@@ -10,7 +10,7 @@ use super::{CliError, Outcome, Output, to_json};
 use crate::console::foreign::foreign_of;
 
 pub async fn list(s: &Session<'_>) -> Result<Outcome, CliError> {
-    let seen = s.observe(false).await?;
+    let seen = s.observe().await?;
     let foreign = foreign_of(&seen.nodes);
     if s.ctx.output == Output::Json {
         return Ok(Outcome::ok(to_json(&foreign)));

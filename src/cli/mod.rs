@@ -107,7 +107,7 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Shop(ShopCommand::Render { .. })) => "shop render",
         Some(Command::Config(ConfigCommand::Paths)) => "config paths",
         Some(Command::Config(ConfigCommand::Show)) => "config show",
-        Some(Command::Nodes) => "nodes",
+        Some(Command::Nodes { .. }) => "nodes",
         Some(Command::Start { .. }) => "start",
         Some(Command::Ps { foreign: true, .. }) => "ps --foreign",
         Some(Command::Ps { .. }) => "ps",

@@ -8,8 +8,12 @@ use super::table::Table;
 use super::{CliError, Outcome, Output, to_json};
 use crate::model::{NodeSnapshot, format_bytes, format_cores};
 
-pub async fn nodes(s: &Session<'_>) -> Result<Outcome, CliError> {
-    let nodes = s.observe(true).await?.nodes;
+pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
+    let mut nodes = s.observe().await?.nodes;
+    if usage {
+        let read = s.engine.usage(&nodes).await;
+        crate::console::usage::apply(&mut nodes, &read);
+    }
     let code = if nodes.iter().all(NodeSnapshot::is_online) {
         0
     } else {
@@ -103,6 +107,9 @@ pub async fn nodes(s: &Session<'_>) -> Result<Outcome, CliError> {
         }
     }
     let online: Vec<&NodeSnapshot> = nodes.iter().filter(|n| n.is_online()).collect();
+    if !usage && !online.is_empty() {
+        out.push_str("in use: add --usage to read it (about a second more)\n");
+    }
     let _ = writeln!(
         out,
         "cluster: {} of {} nodes online, {} / {} cores and {} / {} memory reserved",

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::config::hosts::load_hosts;
 use crate::console::engine::{Engine, EngineError};
-use crate::console::observe::Observation;
+use crate::console::observe::{Observation, Wait};
 
 /// What every cluster verb works with: the engine, and how to talk.
 pub struct Session<'a> {
@@ -20,10 +20,12 @@ pub struct Session<'a> {
 }
 
 impl Session<'_> {
-    pub async fn observe(&self, with_usage: bool) -> Result<Observation, CliError> {
+    /// A look for an answer: hosts that do not answer in time are shown
+    /// offline (`host_patience_ms`).
+    pub async fn observe(&self) -> Result<Observation, CliError> {
         let seen = self
             .engine
-            .observe(with_usage)
+            .observe(Wait::Answer)
             .await
             .map_err(engine_error)?;
         self.show_notices();
@@ -63,7 +65,7 @@ pub fn engine_error(err: EngineError) -> CliError {
 fn only_reads(command: &Command) -> bool {
     matches!(
         command,
-        Command::Nodes
+        Command::Nodes { .. }
             | Command::Ps { .. }
             | Command::Inspect { .. }
             | Command::Logs { .. }
@@ -105,7 +107,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         .build()?;
     runtime.block_on(async move {
         match command {
-            Command::Nodes => nodes_cmd::nodes(&session).await,
+            Command::Nodes { usage } => nodes_cmd::nodes(&session, usage).await,
             Command::Start {
                 launch,
                 dry_run,

@@ -12,7 +12,7 @@ pub async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Out
     loop {
         let (report, _) = s
             .engine
-            .supervise(&Events::none(), false, false)
+            .supervise(&Events::none(), false)
             .await
             .map_err(engine_error)?;
         s.show_notices();

@@ -67,6 +67,13 @@ pub struct Settings {
     /// (and left out of that look: placement, cleanups).
     #[serde(deserialize_with = "host_timeout")]
     pub host_timeout_secs: u32,
+    /// Milliseconds an answer (`zoe ps`, `zoe nodes`, the terminal UI)
+    /// waits for the slower hosts once one host has answered (and at least
+    /// as long again as that host took): a host slower than that is shown
+    /// as not answering and fills in when it does. What places or removes
+    /// containers always waits for every host (up to `host_timeout_secs`).
+    #[serde(deserialize_with = "host_patience")]
+    pub host_patience_ms: u32,
     /// Docker hosts listed here, in addition to `docker_config`'s.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<HostSetting>,
@@ -180,6 +187,7 @@ impl Default for Settings {
             deployment_key_file: None,
             stop_grace_secs: 10,
             host_timeout_secs: 20,
+            host_patience_ms: 300,
             hosts: Vec::new(),
             mouse: true,
             keys: std::collections::BTreeMap::new(),
@@ -250,6 +258,17 @@ fn host_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     } else {
         Err(D::Error::custom(format!(
             "must be between 1 and 600 seconds, found {value}"
+        )))
+    }
+}
+
+fn host_patience<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let value = i64::deserialize(d)?;
+    if (0..=600_000).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "must be between 0 and 600000 milliseconds, found {value}"
         )))
     }
 }

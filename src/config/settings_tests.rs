@@ -97,6 +97,7 @@ fn the_annotated_example_is_complete_and_matches_the_defaults() {
         "deployment_key_file",
         "stop_grace_secs",
         "host_timeout_secs",
+        "host_patience_ms",
         "scheduler_policy",
         "mouse",
     ] {

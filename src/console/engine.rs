@@ -27,7 +27,7 @@ use super::access::{Action, Asking};
 use super::cleanup::{CleanupOutcome, CleanupPlan, clean_up, hosts_of};
 use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
-use super::observe::{Observation, observe};
+use super::observe::{Observation, Wait, observe};
 use super::queue::plan_when_empty;
 use super::quota::{Quota, Usage, admit, demand_of};
 use super::supervise::{SuperviseReport, supervise_pass};
@@ -200,16 +200,28 @@ impl Engine {
         Ok(())
     }
 
-    /// One look at the cluster, reconciling the cache with it.
-    pub async fn observe(&self, with_usage: bool) -> Result<Observation, EngineError> {
+    /// One look at the cluster, reconciling the cache with it; `wait`
+    /// says how long slow hosts are waited for.
+    pub async fn observe(&self, wait: Wait) -> Result<Observation, EngineError> {
         Ok(observe(
             &self.cluster,
             &self.settings,
             &self.store,
-            with_usage,
+            wait,
             !self.readonly,
         )
         .await?)
+    }
+
+    /// Ticks when a host answers after a look stopped waiting for it.
+    pub fn late_answers(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.cluster.late_answers()
+    }
+
+    /// What the online nodes' running services use now (about a second:
+    /// beside an answer, never in its way).
+    pub async fn usage(&self, nodes: &[NodeSnapshot]) -> Vec<super::usage::NodeUsage> {
+        super::usage::read(&self.cluster, nodes).await
     }
 
     /// The executions the cache knows (`all`: ended ones too), newest first.
@@ -256,7 +268,7 @@ impl Engine {
         &self,
         prepared: &Prepared,
     ) -> Result<(Result<Plan, Rejection>, Vec<NodeSnapshot>), EngineError> {
-        let seen = self.observe(false).await?;
+        let seen = self.observe(Wait::Answer).await?;
         Ok((plan_on(&seen.nodes, prepared, &self.settings), seen.nodes))
     }
 
@@ -332,7 +344,7 @@ impl Engine {
         // when every target answered: an offline one may be the big one).
         // Each attempt places on the nodes seen just before it, read once:
         // this look, or the queue's last one.
-        let mut nodes = self.cluster.snapshot_all(&deployment, false).await;
+        let mut nodes = self.cluster.snapshot_all(&deployment, None).await.nodes;
         if nodes.iter().all(NodeSnapshot::is_online)
             && let Err(rejection) = plan_when_empty(&nodes, prepared, &self.settings)
         {
@@ -494,7 +506,14 @@ impl Engine {
         self.refuse_if_readonly("terminating")?;
         // a look that cleans nothing up by itself: this kill carries out
         // (at once) whatever is pending for its execution, and says so
-        let seen = observe(&self.cluster, &self.settings, &self.store, false, false).await?;
+        let seen = observe(
+            &self.cluster,
+            &self.settings,
+            &self.store,
+            Wait::Every,
+            false,
+        )
+        .await?;
         let record = self.find(query)?;
         let by = &format!("{} {how}", self.may(&record, Action::Terminate)?);
         let launching = matches!(
@@ -613,7 +632,7 @@ impl Engine {
         service: Option<&str>,
         request: LogRequest,
     ) -> Result<LogFollow, EngineError> {
-        let seen = self.observe(false).await?;
+        let seen = self.observe(Wait::Answer).await?;
         let record = self.find(query)?;
         self.may(&record, Action::ReadLogs)?;
         let Some(view) = seen.views.iter().find(|v| v.id == record.id) else {
@@ -684,7 +703,6 @@ impl Engine {
     pub async fn supervise(
         &self,
         events: &Events,
-        with_usage: bool,
         detach_stops: bool,
     ) -> Result<(SuperviseReport, Observation), EngineError> {
         self.refuse_if_readonly("supervising (it starts and stops services)")?;
@@ -693,7 +711,6 @@ impl Engine {
             &self.settings,
             &self.store,
             events,
-            with_usage,
             detach_stops,
         )
         .await?)

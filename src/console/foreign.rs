@@ -113,7 +113,7 @@ impl Engine {
     /// or is ambiguous.
     pub async fn remove_foreign(&self, query: &str) -> Result<ForeignOnHost, EngineError> {
         self.refuse_if_readonly("removing a foreign container")?;
-        let seen = self.observe(false).await?;
+        let seen = self.observe(super::observe::Wait::Every).await?;
         let target = pick_foreign(&seen.nodes, query)?;
         let kind: ForeignKind = target.container.kind;
         tracing::info!(

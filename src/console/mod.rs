@@ -17,6 +17,7 @@ pub mod queue;
 pub mod quota;
 pub mod service;
 pub mod supervise;
+pub mod usage;
 
 use crate::config::Settings;
 use crate::model::execution::check_label_value;

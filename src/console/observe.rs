@@ -2,6 +2,8 @@
 //! from labels, the cache reconciled both ways, pending cleanups retried
 //! (interrupted launches, leftovers), nodes remembered.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use super::cleanup::{INTERRUPTED, find_leftovers, hosts_of, retry_due};
 use super::executions::{ExecutionView, executions_from_nodes};
 use super::launch::now_secs;
@@ -10,6 +12,17 @@ use crate::backend::Targets;
 use crate::config::Settings;
 use crate::model::ExecutionStatus;
 use crate::state::{Answered, ReconcileReport, StateError, Store, launcher_tag, reconcile};
+
+/// How long a look waits for the hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Every host, up to its deadline: for what places or removes
+    /// containers.
+    Every,
+    /// The hosts that answer in time for an answer (the settings'
+    /// `host_patience_ms` after the first one): for what only shows.
+    Answer,
+}
 
 pub struct Observation {
     pub nodes: Vec<NodeSnapshot>,
@@ -24,7 +37,8 @@ impl Observation {
     }
 }
 
-/// One look: every target read at once, the cache reconciled with it. When
+/// One look: every target read at once (`wait` says for how long), the
+/// cache reconciled with what answered. When
 /// `may_change` (not read-only), what must be cleaned up is recorded and
 /// whatever is due is retried: interrupted launches, leftovers of ended
 /// executions, cleanups an earlier console could not finish.
@@ -32,12 +46,18 @@ pub async fn observe(
     cluster: &Targets,
     settings: &Settings,
     store: &Store,
-    with_usage: bool,
+    wait: Wait,
     may_change: bool,
 ) -> Result<Observation, StateError> {
     let deployment = settings.deployment_name.as_str();
-    let looked_at = now_secs();
-    let mut nodes = cluster.snapshot_all(deployment, with_usage).await;
+    let patience = match wait {
+        Wait::Every => None,
+        Wait::Answer => Some(Duration::from_millis(u64::from(settings.host_patience_ms))),
+    };
+    let look = cluster.snapshot_all(deployment, patience).await;
+    // a read joined while under way is as old as when it was asked for
+    let looked_at = unix_secs(look.asked_at).min(now_secs());
+    let mut nodes = look.nodes;
     let now = now_secs();
     let mut views = executions_from_nodes(&nodes, now);
     let online: Vec<String> = nodes
@@ -116,4 +136,9 @@ pub async fn observe(
         views,
         report,
     })
+}
+
+/// Unix seconds of a point in time (0 before the epoch).
+fn unix_secs(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -24,7 +24,7 @@ impl Engine {
         let id = prepared.identity.id.clone();
         let mut last_reason = String::new();
         loop {
-            let seen = self.observe(false).await?;
+            let seen = self.observe(super::observe::Wait::Every).await?;
             // killed while waiting? (another console may have done it)
             match self.store.get(self.deployment(), &id)? {
                 Some(r)

@@ -18,6 +18,8 @@ use super::access::{Asking, Relaunch};
 use super::engine::Engine;
 use super::events::{Event, Events};
 use super::launch::Launched;
+use super::observe::Wait;
+use super::usage::NodeUsage;
 use crate::config::Settings;
 use crate::config::hosts::TargetConfig;
 use crate::model::{
@@ -27,8 +29,16 @@ use crate::model::{
 /// Name of the engine's thread (a panic hook tells it from the UI's).
 pub const ENGINE_THREAD: &str = "zoe-engine";
 
-/// How often the cluster is looked at when nobody asks.
+/// How often the cluster is looked at when nobody asks: a safety net, as
+/// the engines' event streams bring changes at once.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(10);
+
+/// How often usage figures are read while shown: every 15 s, less often
+/// with many containers (each costs the engine several milliseconds of CPU:
+/// half a second of interval per container keeps that near 1 % of a core).
+pub fn usage_every(running: usize) -> Duration {
+    Duration::from_secs(15).max(Duration::from_millis(500).saturating_mul(running as u32))
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Report {
@@ -37,6 +47,8 @@ pub enum Report {
         records: Vec<ExecutionRecord>,
         views: Vec<ExecutionView>,
     },
+    /// What the nodes' services use now: while a front shows it.
+    Usage(Vec<NodeUsage>),
     Failed(String),
     /// Something the user should know that stopped nothing (the cache
     /// refused a write…).
@@ -76,6 +88,9 @@ pub enum Report {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ask {
     Refresh,
+    /// Whether the screen shows usage figures: while it does, they are read
+    /// beside the looks at a modest rate (see [`usage_every`]).
+    Usage(bool),
     Stop,
     Launch(Box<Prepared>),
     /// Terminate it (the engine knows who asks: the reason names them).
@@ -185,6 +200,14 @@ async fn serve(
     // changes on the targets (a container died…): look at once, not at the
     // next periodic look
     let mut changes = engine.changes();
+    // a host answered after a look stopped waiting for it: look again
+    let mut late = engine.late_answers();
+    // usage figures: read while shown, on their own task, beside the looks
+    let (usage_tx, mut usage_rx) = unbounded_channel::<Vec<NodeUsage>>();
+    let mut usage_shown = false;
+    let mut usage_reading = false;
+    let mut next_usage = tokio::time::Instant::now();
+    let mut last_nodes: Vec<NodeSnapshot> = Vec::new();
     let notify = |engine: &Engine, reports: &UnboundedSender<Report>| {
         for notice in engine.take_notices() {
             let _ = reports.send(Report::Notice(notice));
@@ -201,9 +224,9 @@ async fn serve(
                 let (engine, events, done) = (engine.clone(), Events::new(event_tx.clone()), look_tx.clone());
                 tokio::task::spawn_local(async move {
                     let seen = if engine.is_readonly() {
-                        engine.observe(true).await
+                        engine.observe(Wait::Answer).await
                     } else {
-                        match engine.supervise(&events, true, true).await {
+                        match engine.supervise(&events, true).await {
                             Ok((mut did, seen)) => {
                                 // stopping an ended execution's services waits
                                 // out their grace period: on its own task, so
@@ -218,7 +241,7 @@ async fn serve(
                                 if did.ended.is_empty() && did.started.is_empty() && did.removed.is_empty() {
                                     Ok(seen)
                                 } else {
-                                    engine.observe(true).await
+                                    engine.observe(Wait::Answer).await
                                 }
                             }
                             Err(e) => Err(e),
@@ -234,6 +257,9 @@ async fn serve(
             looked = look_rx.recv() => {
                 if let Some(report) = looked {
                     looking = false;
+                    if let Report::Seen { nodes, .. } = &report {
+                        last_nodes.clone_from(nodes);
+                    }
                     notify(&engine, &reports);
                     if reports.send(report).is_err() {
                         return;
@@ -241,6 +267,30 @@ async fn serve(
                     // look again soon if something asked for it meanwhile
                     next_look = tokio::time::Instant::now() + if refresh_pending { Duration::from_millis(200) } else { REFRESH_EVERY };
                     refresh_pending = false;
+                }
+            }
+            () = tokio::time::sleep_until(next_usage), if usage_shown && !usage_reading && !last_nodes.is_empty() => {
+                usage_reading = true;
+                let (engine, nodes, done) = (engine.clone(), last_nodes.clone(), usage_tx.clone());
+                tokio::task::spawn_local(async move {
+                    let _ = done.send(engine.usage(&nodes).await);
+                });
+            }
+            read = usage_rx.recv() => {
+                if let Some(usage) = read {
+                    usage_reading = false;
+                    let running = usage.iter().map(|u| u.services.len()).sum();
+                    next_usage = tokio::time::Instant::now() + usage_every(running);
+                    if usage_shown && reports.send(Report::Usage(usage)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Ok(()) = late.changed() => {
+                if looking {
+                    refresh_pending = true;
+                } else {
+                    next_look = next_look.min(tokio::time::Instant::now());
                 }
             }
             Some(()) = changes.next() => {
@@ -271,6 +321,14 @@ async fn serve(
                 Some(Ask::Refresh) => {
                     next_look = tokio::time::Instant::now();
                     refresh_pending |= looking;
+                    next_usage = tokio::time::Instant::now();
+                }
+                Some(Ask::Usage(shown)) => {
+                    // shown again: figures at once (the last ones may be old)
+                    if shown && !usage_shown {
+                        next_usage = tokio::time::Instant::now();
+                    }
+                    usage_shown = shown;
                 }
                 Some(Ask::Launch(prepared)) => {
                     // the same launch as `zoe start --wait`: admitted, recorded,

@@ -13,7 +13,7 @@
 use super::events::{Event, Events};
 use super::executions::ExecutionView;
 use super::launch::{now_secs, start_instance};
-use super::observe::observe;
+use super::observe::{Wait, observe};
 use crate::backend::Targets;
 use crate::backend::execution_network;
 use crate::backend::labels::{self, ExecutionLabels};
@@ -47,10 +47,10 @@ pub async fn supervise_pass(
     settings: &Settings,
     store: &Store,
     events: &Events,
-    with_usage: bool,
     detach_stops: bool,
 ) -> Result<(SuperviseReport, super::observe::Observation), StateError> {
-    let seen = observe(cluster, settings, store, with_usage, true).await?;
+    // hosts that do not answer in time are judged at a later pass
+    let seen = observe(cluster, settings, store, Wait::Answer, true).await?;
     let mut report = SuperviseReport::default();
     let mut nodes = seen.nodes.clone();
     // Executions whose essential service stopped: their end is recorded and

@@ -41,6 +41,9 @@ pub struct Store {
     notice: Option<String>,
 }
 
+/// How long an unchanged node goes without being written again.
+pub const NODES_REWRITE_SECS: u64 = 300;
+
 impl Store {
     /// Where reads and writes go: the file, or the copy in memory once the
     /// file refused a write.
@@ -249,19 +252,44 @@ impl Store {
     }
 
     /// Remembers the nodes as last seen (for an instant first screen).
+    ///
+    /// A node unchanged since it was last written is written again only
+    /// when that was [`NODES_REWRITE_SECS`] ago or more (for its `seen`):
+    /// a look that finds nothing new writes nothing.
     pub fn save_nodes(
         &self,
         deployment: &str,
         nodes: &[crate::model::NodeSnapshot],
         at: u64,
     ) -> Result<(), StateError> {
+        let known: std::collections::HashMap<String, (String, u64)> = self
+            .nodes(deployment)?
+            .into_iter()
+            .map(|(name, json, seen)| (name, (json, seen)))
+            .collect();
+        let changed: Vec<(&str, String)> = nodes
+            .iter()
+            .map(|node| {
+                (
+                    node.name.as_str(),
+                    serde_json::to_string(node).unwrap_or_default(),
+                )
+            })
+            .filter(|(name, json)| {
+                known.get(*name).is_none_or(|(was, seen)| {
+                    was != json || at.saturating_sub(*seen) >= NODES_REWRITE_SECS
+                })
+            })
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
         self.write(|tx| {
-            for node in nodes {
-                let json = serde_json::to_string(node).unwrap_or_default();
+            for (name, json) in &changed {
                 tx.execute(
                     "INSERT INTO nodes (deployment, name, snapshot, seen) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (deployment, name) DO UPDATE SET snapshot = excluded.snapshot, seen = excluded.seen",
-                    params![deployment, node.name, json, at as i64],
+                    params![deployment, name, json, at as i64],
                 )?;
             }
             Ok(())

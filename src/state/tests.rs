@@ -856,3 +856,37 @@ fn a_stale_look_never_moves_a_running_record_back_to_starting() {
         ExecutionStatus::Error
     );
 }
+
+#[test]
+fn nodes_are_written_only_when_they_changed_or_their_seen_is_old() {
+    let store = Store::open_in_memory().unwrap();
+    let mut node = crate::model::NodeSnapshot::offline(
+        "a",
+        "unix:///x".into(),
+        String::new(),
+        Vec::new(),
+        "down".into(),
+    );
+    node.error = None;
+    node.cores_total = 4.0;
+    let seen = |store: &Store| store.nodes("prod").unwrap()[0].2;
+    store.save_nodes("prod", &[node.clone()], 100).unwrap();
+    assert_eq!(seen(&store), 100);
+    // the same node a little later: nothing written
+    store.save_nodes("prod", &[node.clone()], 130).unwrap();
+    assert_eq!(seen(&store), 100);
+    // changed: written at once
+    node.cores_total = 8.0;
+    store.save_nodes("prod", &[node.clone()], 131).unwrap();
+    assert_eq!(seen(&store), 131);
+    assert!(
+        store.nodes("prod").unwrap()[0]
+            .1
+            .contains("\"cores_total\":8.0")
+    );
+    // unchanged but long unwritten: written for its `seen`
+    store
+        .save_nodes("prod", &[node], 131 + NODES_REWRITE_SECS)
+        .unwrap();
+    assert_eq!(seen(&store), 131 + NODES_REWRITE_SECS);
+}

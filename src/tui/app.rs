@@ -139,6 +139,12 @@ impl App {
         )
     }
 
+    /// Whether the screen shows usage figures (the engine reads them only
+    /// then).
+    pub fn shows_usage(&self) -> bool {
+        self.view == View::Nodes
+    }
+
     /// The clock moved on: whether the screen shows ages that changed.
     pub fn tick(&mut self, now: u64) {
         if now != self.now {
@@ -215,7 +221,11 @@ impl App {
     pub fn on_update(&mut self, update: Update) {
         self.dirty = true;
         match update {
-            Update::Cluster { nodes, executions } => {
+            Update::Cluster {
+                mut nodes,
+                executions,
+            } => {
+                crate::console::usage::apply(&mut nodes, &self.data.usage);
                 self.data.nodes = nodes;
                 self.data.seen_at = Some(self.now);
                 // keep the same execution selected when rows move
@@ -238,6 +248,10 @@ impl App {
                 if let Some(form) = self.form.as_mut() {
                     form.refresh(&self.console, &self.data.nodes);
                 }
+            }
+            Update::Usage(usage) => {
+                crate::console::usage::apply(&mut self.data.nodes, &usage);
+                self.data.usage = usage;
             }
             Update::Failed(why) => {
                 self.data.loading = false;

@@ -39,6 +39,9 @@ pub enum Update {
         nodes: Vec<NodeSnapshot>,
         executions: Vec<ExecutionRow>,
     },
+    /// What the nodes' services use now (read beside the looks, only while
+    /// a view shows it).
+    Usage(Vec<crate::console::usage::NodeUsage>),
     Failed(String),
     /// Something to know that stopped nothing (the cache refused a write).
     Notice(String),
@@ -93,6 +96,9 @@ pub struct Data {
     pub launch: Vec<LaunchRow>,
     /// The execution this console is launching, while it is.
     pub launching: Option<String>,
+    /// The last usage figures read: put into the nodes of every look until
+    /// the next figures arrive.
+    pub usage: Vec<crate::console::usage::NodeUsage>,
 }
 
 impl Data {

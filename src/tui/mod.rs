@@ -121,7 +121,13 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.now = now_secs();
     // which log follow is current: what an earlier one still sends is dropped
     let mut following: u64 = 0;
+    // whether the engine was told the screen shows usage figures
+    let mut usage_shown = false;
     loop {
+        if app.shows_usage() != usage_shown {
+            usage_shown = app.shows_usage();
+            let _ = ask.send(Ask::Usage(usage_shown));
+        }
         if app.dirty {
             terminal.draw(|frame| views::draw(frame, &mut app))?;
             app.dirty = false;
@@ -235,6 +241,7 @@ fn is_current(report: &Report, following: u64) -> bool {
 fn to_update(report: Report) -> Update {
     match report {
         Report::Failed(why) => Update::Failed(why),
+        Report::Usage(usage) => Update::Usage(usage),
         Report::Notice(text) => Update::Notice(text),
         Report::Engine(event) => Update::Progress(event),
         Report::Launched(result) => Update::Launched(result),

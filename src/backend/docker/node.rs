@@ -15,16 +15,58 @@ use crate::config::deployment_key::DeploymentKey;
 use crate::config::docker_conf::DockerHost;
 use crate::model::{BackendState, ExecutionId, NodeSnapshot, StopReason, Workload};
 
-/// Reads the node's state. `with_usage` adds CPU/memory in use from the
-/// stats API (about a second per container, run concurrently). Only
-/// containers this deployment made (signed with `key`, see [`trust`]) are
-/// its services; the others carrying its labels are listed as foreign.
+/// What inspecting a ZApp container told, kept per container id: the
+/// limits and name never change, and the state only with the list's, so a
+/// look inspects a container again only when its state moved.
+#[derive(Debug, Clone)]
+struct Inspected {
+    name: String,
+    status: String,
+    exit_code: Option<i64>,
+    oom_killed: bool,
+    memory_limit: u64,
+    cores_limit: f64,
+    ports: Vec<(String, u16)>,
+}
+
+/// The inspections of one host's ZApp containers, from earlier looks.
+#[derive(Debug, Default)]
+pub struct Inspections(std::sync::Mutex<HashMap<String, Inspected>>);
+
+impl Inspections {
+    /// The inspection of `id` when the list says nothing changed since.
+    fn current(&self, id: &str, state: &str, status_text: &str) -> Option<Inspected> {
+        let known = self.0.lock().ok()?.get(id).cloned()?;
+        let same_exit = state != "exited" || exit_code_of(status_text) == known.exit_code;
+        (known.status == state && same_exit).then_some(known)
+    }
+
+    /// Keeps what was inspected; forgets containers no longer listed.
+    fn keep(&self, seen: Vec<(String, Inspected)>) {
+        if let Ok(mut known) = self.0.lock() {
+            *known = seen.into_iter().collect();
+        }
+    }
+}
+
+/// The exit code in a list's status text (`Exited (137) 2 minutes ago`).
+fn exit_code_of(status_text: &str) -> Option<i64> {
+    let rest = status_text.strip_prefix("Exited (")?;
+    rest[..rest.find(')')?].parse().ok()
+}
+
+/// Reads the node's state: capacity, what its ZApp containers reserve,
+/// images and networks (never usage figures: see [`usage`]). Containers
+/// are inspected only when new or when their state changed since the last
+/// look (`known`). Only containers this deployment made (signed with
+/// `key`, see [`trust`]) are its services; the others carrying its labels
+/// are listed as foreign.
 pub async fn snapshot(
     host: &DockerHost,
     docker: &Docker,
     deployment: &str,
     key: &DeploymentKey,
-    with_usage: bool,
+    known: &Inspections,
 ) -> Result<NodeSnapshot, DockerError> {
     let name = host.name.as_str();
     let info = call(name, "reading engine info", 15, docker.info()).await?;
@@ -35,20 +77,6 @@ pub async fn snapshot(
         docker.list_containers(Some(ListContainersOptions {
             all: true,
             filters: Some(labels::deployment_filter(deployment)),
-            ..Default::default()
-        })),
-    )
-    .await?;
-    let running = call(
-        name,
-        "listing running containers",
-        15,
-        docker.list_containers(Some(ListContainersOptions {
-            all: false,
-            filters: Some(HashMap::from([(
-                "status".to_string(),
-                vec!["running".to_string()],
-            )])),
             ..Default::default()
         })),
     )
@@ -65,50 +93,49 @@ pub async fn snapshot(
     let memory_total = info.mem_total.unwrap_or(0).max(0) as u64;
     let mut services = Vec::with_capacity(zoe.len());
     let mut foreign = Vec::new();
-    // Limits come from inspect (the list does not carry HostConfig.Memory);
-    // inspect every container at once.
+    // Limits come from inspect (the list does not carry HostConfig.Memory):
+    // what is new or changed is inspected, all at once.
     let inspections = futures::future::join_all(zoe.iter().map(|summary| async move {
         let id = summary.id.clone()?;
+        let state = summary.state.map(|s| s.to_string()).unwrap_or_default();
+        let status_text = summary.status.as_deref().unwrap_or_default();
+        if let Some(inspected) = known.current(&id, &state, status_text) {
+            return Some((summary, id, Ok(inspected)));
+        }
         let result = call(
             name,
             "inspecting a ZApp container",
             15,
             docker.inspect_container(&id, None::<InspectContainerOptions>),
         )
-        .await;
-        Some((summary, result))
+        .await
+        .map(inspected);
+        Some((summary, id, result))
     }))
     .await;
-    for (summary, inspect) in inspections.into_iter().flatten() {
-        let Some(id) = summary.id.clone() else {
-            continue;
-        };
+    let mut kept = Vec::with_capacity(inspections.len());
+    for (summary, id, inspect) in inspections.into_iter().flatten() {
         let inspect = match inspect {
             Ok(inspect) => inspect,
             Err(e) if e.is_not_found() => continue, // removed meanwhile
             // anything else: the node cannot be read reliably right now
             Err(e) => return Err(e),
         };
+        kept.push((id.clone(), inspect.clone()));
         let labels = summary.labels.clone().unwrap_or_default();
-        let container_name = inspect
-            .name
-            .clone()
-            .unwrap_or_default()
-            .trim_start_matches('/')
-            .to_string();
-        let state = inspect.state.clone().unwrap_or_default();
-        let status = state.status.map(|s| s.to_string()).unwrap_or_default();
+        let Inspected {
+            name: container_name,
+            status,
+            exit_code,
+            oom_killed,
+            memory_limit,
+            cores_limit,
+            ports,
+        } = inspect;
         if let Err(why) = trust::classify(key, &labels, &container_name) {
             foreign.push(trust::foreign(id, container_name, status, &labels, why));
             continue;
         }
-        let host_config = inspect.host_config.clone().unwrap_or_default();
-        let memory_limit = host_config.memory.unwrap_or(0).max(0) as u64;
-        let cores_limit = match (host_config.cpu_quota, host_config.cpu_period) {
-            (Some(q), Some(p)) if q > 0 && p > 0 => q as f64 / p as f64,
-            _ => host_config.nano_cpus.map_or(0.0, |n| n as f64 / 1e9),
-        };
-        let ports = published_ports(inspect.network_settings.as_ref());
         services.push(Workload {
             id,
             name: container_name,
@@ -126,10 +153,10 @@ pub async fn snapshot(
                 .unwrap_or_default(),
             essential: labels.get(labels::ESSENTIAL).is_none_or(|v| v == "true"),
             state: state_of(&status),
-            stopped: stop_reason(&status, state.exit_code, state.oom_killed.unwrap_or(false)),
-            engine_status: status.clone(),
-            exit_code: state.exit_code,
-            oom_killed: state.oom_killed.unwrap_or(false),
+            stopped: stop_reason(&status, exit_code, oom_killed),
+            engine_status: status,
+            exit_code,
+            oom_killed,
             // checked by check_labels: present means valid
             memory_reserved: labels
                 .get(labels::MEMORY)
@@ -151,26 +178,7 @@ pub async fn snapshot(
             labels,
         });
     }
-    if with_usage {
-        let samples = futures::future::join_all(
-            services
-                .iter()
-                .filter(|s| s.state == BackendState::Started)
-                .map(|s| {
-                    let id = s.id.clone();
-                    async move { (id.clone(), usage(docker, &id).await) }
-                }),
-        )
-        .await;
-        for (id, sample) in samples {
-            if let (Some(service), Some((memory, cores))) =
-                (services.iter_mut().find(|s| s.id == id), sample)
-            {
-                service.memory_in_use = Some(memory);
-                service.cores_in_use = Some(cores);
-            }
-        }
-    }
+    known.keep(kept);
     let mut image_names: Vec<String> = Vec::new();
     for image in images {
         for tag in image.repo_tags {
@@ -211,14 +219,41 @@ pub async fn snapshot(
                 .map(|s| s.memory_limit)
                 .filter(|m| *m != memory_total),
         ),
-        cores_in_use: with_usage.then(|| services.iter().filter_map(|s| s.cores_in_use).sum()),
-        memory_in_use: with_usage.then(|| services.iter().filter_map(|s| s.memory_in_use).sum()),
-        container_count: running.len() as u32,
+        cores_in_use: None,
+        memory_in_use: None,
+        // every running container, ZApp or not, as the engine counts them
+        container_count: info
+            .containers_running
+            .unwrap_or(0)
+            .clamp(0, i64::from(u32::MAX)) as u32,
         images: image_names,
         services,
         foreign,
         networks,
     })
+}
+
+/// What a look keeps of an inspected container.
+fn inspected(inspect: bollard::models::ContainerInspectResponse) -> Inspected {
+    let state = inspect.state.clone().unwrap_or_default();
+    let host_config = inspect.host_config.clone().unwrap_or_default();
+    Inspected {
+        name: inspect
+            .name
+            .clone()
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        status: state.status.map(|s| s.to_string()).unwrap_or_default(),
+        exit_code: state.exit_code,
+        oom_killed: state.oom_killed.unwrap_or(false),
+        memory_limit: host_config.memory.unwrap_or(0).max(0) as u64,
+        cores_limit: match (host_config.cpu_quota, host_config.cpu_period) {
+            (Some(q), Some(p)) if q > 0 && p > 0 => q as f64 / p as f64,
+            _ => host_config.nano_cpus.map_or(0.0, |n| n as f64 / 1e9),
+        },
+        ports: published_ports(inspect.network_settings.as_ref()),
+    }
 }
 
 /// A sum of byte counts that saturates instead of wrapping.
@@ -270,8 +305,30 @@ pub fn published_ports(settings: Option<&bollard::models::NetworkSettings>) -> V
         .collect()
 }
 
+/// How many containers' stats are asked for at once: the daemon reads each
+/// container's cgroups (several milliseconds of its CPU) and answers at its
+/// next sampling tick (about a second), so a bound keeps a host with
+/// hundreds of containers from being flooded.
+const STATS_AT_ONCE: usize = 16;
+
+/// What the given containers use now: (container id, memory bytes, cores),
+/// for those that answered. One sample each (about a second), read
+/// concurrently, at most [`STATS_AT_ONCE`] at a time; never on the path
+/// of an answer that does not show usage.
+pub async fn usage(docker: &Docker, ids: &[String]) -> Vec<(String, u64, f64)> {
+    futures::stream::iter(ids.iter().cloned())
+        .map(|id| async move {
+            let sample = sample(docker, &id).await;
+            sample.map(|(memory, cores)| (id, memory, cores))
+        })
+        .buffer_unordered(STATS_AT_ONCE)
+        .filter_map(|found| async move { found })
+        .collect()
+        .await
+}
+
 /// One stats sample: (memory bytes, cores) in use.
-async fn usage(docker: &Docker, id: &str) -> Option<(u64, f64)> {
+async fn sample(docker: &Docker, id: &str) -> Option<(u64, f64)> {
     let mut stream = docker.stats(
         id,
         Some(StatsOptions {
