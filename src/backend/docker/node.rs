@@ -69,26 +69,27 @@ pub async fn snapshot(
     known: &Inspections,
 ) -> Result<NodeSnapshot, DockerError> {
     let name = host.name.as_str();
-    let info = call(name, "reading engine info", 15, docker.info()).await?;
-    let zoe = call(
-        name,
-        "listing ZApp containers",
-        15,
-        docker.list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(labels::deployment_filter(deployment)),
-            ..Default::default()
-        })),
-    )
-    .await?;
-    let networks = super::cleanup::execution_networks(docker, name, deployment, key).await?;
-    let images = call(
-        name,
-        "listing images",
-        15,
-        docker.list_images(Some(ListImagesOptions::default())),
-    )
-    .await?;
+    // four questions at once: one round trip's wait, not four
+    let (info, zoe, networks, images) = tokio::try_join!(
+        call(name, "reading engine info", 15, docker.info()),
+        call(
+            name,
+            "listing ZApp containers",
+            15,
+            docker.list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(labels::deployment_filter(deployment)),
+                ..Default::default()
+            })),
+        ),
+        super::cleanup::execution_networks(docker, name, deployment, key),
+        call(
+            name,
+            "listing images",
+            15,
+            docker.list_images(Some(ListImagesOptions::default())),
+        ),
+    )?;
 
     let memory_total = info.mem_total.unwrap_or(0).max(0) as u64;
     let mut services = Vec::with_capacity(zoe.len());
@@ -99,7 +100,10 @@ pub async fn snapshot(
         let id = summary.id.clone()?;
         let state = summary.state.map(|s| s.to_string()).unwrap_or_default();
         let status_text = summary.status.as_deref().unwrap_or_default();
-        if let Some(inspected) = known.current(&id, &state, status_text) {
+        if let Some(inspected) = known
+            .current(&id, &state, status_text)
+            .or_else(|| listed(summary))
+        {
             return Some((summary, id, Ok(inspected)));
         }
         let result = call(
@@ -233,6 +237,50 @@ pub async fn snapshot(
     })
 }
 
+/// What the list tells of a running container this deployment made (its
+/// limits are its signed reservations, as it was created with them), so
+/// that it needs no inspect; `None` for anything else, which is inspected.
+fn listed(summary: &bollard::models::ContainerSummary) -> Option<Inspected> {
+    if summary.state.map(|s| s.to_string()).as_deref() != Some("running") {
+        return None;
+    }
+    let labels = summary.labels.as_ref()?;
+    let memory_limit = labels::parse_memory(labels.get(labels::MEMORY)?).ok()?;
+    let cores = labels::parse_cores(labels.get(labels::CORES)?).ok()?;
+    let cores_limit = super::spawn::cpu_quota(cores) as f64 / super::spawn::CPU_PERIOD as f64;
+    // its own name (the others are links' aliases: `/linker/alias`)
+    let name = summary
+        .names
+        .iter()
+        .flatten()
+        .map(|n| n.trim_start_matches('/'))
+        .find(|n| !n.contains('/'))?
+        .to_string();
+    let mut ports: Vec<(String, u16)> = Vec::new();
+    for port in summary.ports.iter().flatten() {
+        let kind = port
+            .typ
+            .map_or_else(|| "tcp".to_string(), |t| t.to_string());
+        let key = format!("{}/{kind}", port.private_port);
+        if let Some(public) = port.public_port
+            && !ports.iter().any(|(k, _)| *k == key)
+        {
+            ports.push((key, public));
+        }
+    }
+    ports.sort();
+    Some(Inspected {
+        name,
+        status: "running".into(),
+        // what inspect says of a container that has not exited
+        exit_code: Some(0),
+        oom_killed: false,
+        memory_limit,
+        cores_limit,
+        ports,
+    })
+}
+
 /// What a look keeps of an inspected container.
 fn inspected(inspect: bollard::models::ContainerInspectResponse) -> Inspected {
     let state = inspect.state.clone().unwrap_or_default();
@@ -252,7 +300,11 @@ fn inspected(inspect: bollard::models::ContainerInspectResponse) -> Inspected {
             (Some(q), Some(p)) if q > 0 && p > 0 => q as f64 / p as f64,
             _ => host_config.nano_cpus.map_or(0.0, |n| n as f64 / 1e9),
         },
-        ports: published_ports(inspect.network_settings.as_ref()),
+        ports: {
+            let mut ports = published_ports(inspect.network_settings.as_ref());
+            ports.sort();
+            ports
+        },
     }
 }
 
@@ -358,4 +410,136 @@ async fn sample(docker: &Docker, id: &str) -> Option<(u64, f64)> {
         0.0
     };
     Some((memory, cores))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bollard::models::{
+        ContainerSummary, ContainerSummaryStateEnum, PortSummary, PortSummaryTypeEnum,
+    };
+
+    fn summary(state: ContainerSummaryStateEnum, labels: &[(&str, &str)]) -> ContainerSummary {
+        ContainerSummary {
+            id: Some("c1".into()),
+            names: Some(vec!["/other/alias".into(), "/web0-1abc-prod".into()]),
+            state: Some(state),
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            ports: Some(vec![
+                PortSummary {
+                    ip: Some("::".into()),
+                    private_port: 80,
+                    public_port: Some(32768),
+                    typ: Some(PortSummaryTypeEnum::TCP),
+                },
+                PortSummary {
+                    ip: Some("0.0.0.0".into()),
+                    private_port: 80,
+                    public_port: Some(32768),
+                    typ: Some(PortSummaryTypeEnum::TCP),
+                },
+                PortSummary {
+                    ip: None,
+                    private_port: 9000,
+                    public_port: None,
+                    typ: Some(PortSummaryTypeEnum::TCP),
+                },
+            ]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_running_container_with_its_reservations_needs_no_inspect() {
+        let reserved = [(labels::MEMORY, "67108864"), (labels::CORES, "0.5")];
+        let found = listed(&summary(ContainerSummaryStateEnum::RUNNING, &reserved)).unwrap();
+        assert_eq!(
+            found.name, "web0-1abc-prod",
+            "its own name, not a link's alias"
+        );
+        assert_eq!((found.memory_limit, found.cores_limit), (67_108_864, 0.5));
+        assert_eq!(
+            found.ports,
+            vec![("80/tcp".to_string(), 32768)],
+            "published ones, once"
+        );
+        assert_eq!(
+            (found.status.as_str(), found.exit_code, found.oom_killed),
+            ("running", Some(0), false)
+        );
+        // the quota's floor, as the container was created with
+        let tiny = [(labels::MEMORY, "0"), (labels::CORES, "0")];
+        assert_eq!(
+            listed(&summary(ContainerSummaryStateEnum::RUNNING, &tiny))
+                .unwrap()
+                .cores_limit,
+            0.01
+        );
+    }
+
+    #[test]
+    fn anything_else_is_inspected() {
+        let reserved = [(labels::MEMORY, "67108864"), (labels::CORES, "0.5")];
+        assert!(
+            listed(&summary(ContainerSummaryStateEnum::EXITED, &reserved)).is_none(),
+            "exit code and OOM come from inspect"
+        );
+        assert!(
+            listed(&summary(
+                ContainerSummaryStateEnum::RUNNING,
+                &[(labels::MEMORY, "1")]
+            ))
+            .is_none()
+        );
+        assert!(
+            listed(&summary(
+                ContainerSummaryStateEnum::RUNNING,
+                &[(labels::MEMORY, "-1"), (labels::CORES, "1")]
+            ))
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn an_inspection_is_reused_only_while_the_state_stays() {
+        let known = Inspections::default();
+        let exited = Inspected {
+            name: "x".into(),
+            status: "exited".into(),
+            exit_code: Some(3),
+            oom_killed: false,
+            memory_limit: 0,
+            cores_limit: 0.0,
+            ports: Vec::new(),
+        };
+        known.keep(vec![("c1".into(), exited)]);
+        assert!(
+            known
+                .current("c1", "exited", "Exited (3) 2 minutes ago")
+                .is_some()
+        );
+        assert!(
+            known
+                .current("c1", "exited", "Exited (0) 1 second ago")
+                .is_none(),
+            "exited again, otherwise"
+        );
+        assert!(known.current("c1", "running", "Up 2 seconds").is_none());
+        assert!(known.current("c2", "exited", "Exited (3) now").is_none());
+        known.keep(Vec::new());
+        assert!(
+            known
+                .current("c1", "exited", "Exited (3) 2 minutes ago")
+                .is_none(),
+            "forgotten once not listed"
+        );
+        assert_eq!(exit_code_of("Exited (137) 5 minutes ago"), Some(137));
+        assert_eq!(exit_code_of("Up 5 minutes"), None);
+        assert_eq!(exit_code_of("Exited (x"), None);
+    }
 }

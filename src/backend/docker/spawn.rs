@@ -103,6 +103,14 @@ fn split_reference(image: &str) -> (String, Option<String>) {
     }
 }
 
+/// The CFS period every container is given, in microseconds.
+pub const CPU_PERIOD: i64 = 100_000;
+
+/// The CFS quota for `cores` (at least 1 % of a core, as the kernel wants).
+pub fn cpu_quota(cores: f64) -> i64 {
+    ((cores * CPU_PERIOD as f64) as i64).max(1000)
+}
+
 /// Creates and starts one container, as Zoe does: memory limit = `memory.min`,
 /// CPU quota = `cores.min`, every port published. On a start failure the
 /// created container is removed again.
@@ -150,8 +158,8 @@ pub async fn create_and_start(
     binds.extend(plan.binds);
     let host_config = HostConfig {
         memory: (instance.memory_bytes > 0).then_some(instance.memory_bytes as i64),
-        cpu_period: Some(100_000),
-        cpu_quota: Some(((instance.cores * 100_000.0) as i64).max(1000)),
+        cpu_period: Some(CPU_PERIOD),
+        cpu_quota: Some(cpu_quota(instance.cores)),
         shm_size: instance.shm_bytes.map(|s| s as i64),
         port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
         binds: (!binds.is_empty()).then_some(binds),
