@@ -28,7 +28,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::engines::{Engines, Setup, custom_shop, service, service_running, two_hosts};
+use common::engines::{
+    Engines, Setup, custom_shop, execution_id, service, service_running, two_hosts,
+};
 use common::tmux::{Pane, ready};
 use serde_json::{Value, json};
 
@@ -888,4 +890,41 @@ fn terminate_in_the_tui_is_guarded_while_another_console_launches() {
     );
     pane.keys(&["q"]);
     findings.finish();
+}
+
+/// Usage figures are read only while shown, beside the looks: `zoe nodes`
+/// leaves them out unless `--usage` asks, and the terminal UI fills them
+/// into its nodes view once it is on screen.
+#[test]
+fn usage_is_read_only_when_shown() {
+    let Some(e) = ready() else { return };
+    let setup = Setup::new(&remote_only(&e));
+    let id = execution_id(&setup.json(&["start", "web-hello-0"]));
+    let plain = setup.json(&["nodes"]);
+    assert!(plain[0]["memory_in_use"].is_null(), "{plain}");
+    let node = setup.json(&["nodes", "--usage"])[0].clone();
+    assert!(node["memory_in_use"].as_u64().unwrap() > 0, "{node}");
+    let service = &node["services"][0];
+    assert!(service["memory_in_use"].as_u64().unwrap() > 0, "{service}");
+    assert!(service["cores_in_use"].as_f64().is_some(), "{service}");
+    let table = setup.zoe(&["nodes", "--usage"]).stdout;
+    assert!(table.contains(" cores, "), "{table}");
+
+    let pane = open_tui(&setup, "");
+    wait_online(&pane, 1);
+    pane.keys(&["3"]);
+    // `0.01 / 1.2 MiB` in the IN USE column (the reservations are written
+    // without spaces around the slash)
+    pane.wait_for("usage figures in the nodes view", 20, |s| {
+        s.lines().any(|l| {
+            l.contains("remote")
+                && l.split(" / ").nth(1).is_some_and(|after| {
+                    after
+                        .split_whitespace()
+                        .nth(1)
+                        .is_some_and(|unit| unit.ends_with('B'))
+                })
+        })
+    });
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
 }

@@ -635,7 +635,29 @@ impl Engine {
         let seen = self.observe(Wait::Answer).await?;
         let record = self.find(query)?;
         self.may(&record, Action::ReadLogs)?;
+        let unanswered: Vec<String> = seen
+            .nodes
+            .iter()
+            .filter(|n| !n.is_online() && record.hosts.contains(&n.name))
+            .map(|n| format!("{} ({})", n.name, n.error.as_deref().unwrap_or_default()))
+            .collect();
+        if !unanswered.is_empty() {
+            // what the hosts that answered have is followed; the user hears
+            // of the rest
+            self.notice(format!(
+                "execution {} has services on hosts that did not answer, whose logs are not shown: {}",
+                record.id,
+                unanswered.join("; ")
+            ));
+        }
         let Some(view) = seen.views.iter().find(|v| v.id == record.id) else {
+            if !unanswered.is_empty() {
+                return Err(EngineError::Refused(format!(
+                    "execution {} has no containers on the hosts that answered; try again when {} answers",
+                    record.id,
+                    unanswered.join(", ")
+                )));
+            }
             return Err(EngineError::Refused(format!(
                 "execution {} has no containers left on the cluster ({}), so no logs",
                 record.id, record.status
