@@ -228,7 +228,7 @@ impl Targets {
     }
 
     /// Reads one target; offline (with the reason) when it cannot be read.
-    pub async fn snapshot(&self, name: &str, deployment: &str) -> NodeSnapshot {
+    async fn snapshot(&self, name: &str, deployment: &str) -> NodeSnapshot {
         let engine = match self.engine(name) {
             Ok(engine) => engine,
             Err(_) => {

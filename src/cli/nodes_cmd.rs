@@ -107,9 +107,6 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
         }
     }
     let online: Vec<&NodeSnapshot> = nodes.iter().filter(|n| n.is_online()).collect();
-    if !usage && !online.is_empty() {
-        out.push_str("in use: add --usage to read it (about a second more)\n");
-    }
     let _ = writeln!(
         out,
         "cluster: {} of {} nodes online, {} / {} cores and {} / {} memory reserved",

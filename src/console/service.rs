@@ -424,3 +424,19 @@ async fn follow_logs(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_is_read_less_often_on_hosts_with_many_containers() {
+        assert_eq!(usage_every(0), Duration::from_secs(15));
+        assert_eq!(usage_every(30), Duration::from_secs(15));
+        assert_eq!(usage_every(102), Duration::from_secs(51));
+        assert_eq!(
+            usage_every(usize::MAX),
+            Duration::from_millis(500) * u32::MAX
+        );
+    }
+}
