@@ -28,7 +28,7 @@ fn small_zapp_setup(e: &Engines) -> Setup {
     let shop = tempfile::tempdir().unwrap().keep();
     custom_shop(
         &shop,
-        json!([{"name": "s", "image": "zoe-demo/busybox:1", "monitor": true, "startup_order": 0,
+        json!([{"name": "sleeper", "image": "zoe-demo/busybox:1", "monitor": true, "startup_order": 0,
                 "total_count": 1, "essential_count": 1,
                 "resources": {"memory": {"min": 8388608, "max": null}, "cores": {"min": 0.004, "max": null}},
                 "ports": [], "environment": [], "volumes": [], "command": "sleep 100000"}]),
