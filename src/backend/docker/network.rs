@@ -27,9 +27,9 @@ pub fn execution_network_name(execution_id: &str) -> String {
 }
 
 /// Creates the execution's network unless it exists, labelled and signed
-/// with `key`, with a free subnet of `pool`. One of that name that this deployment did not create (its
-/// signature does not verify) is refused, never used: its owner could see
-/// and reach the services attached to it.
+/// with `key`, with a free subnet of `pool`. One of that name that this
+/// deployment did not create (its signature does not verify) is refused,
+/// never used: its owner could see and reach the services attached to it.
 pub async fn ensure_network(
     docker: &Docker,
     host: &str,
