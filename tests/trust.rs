@@ -342,8 +342,17 @@ fn a_network_of_the_execution_name_that_the_deployment_did_not_make_is_refused()
         ],
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    let pool = zoe_console::config::settings::Settings::default()
+        .subnet_pool()
+        .unwrap();
     let prepare = || {
-        runtime.block_on(targets.prepare_network("local", &network, &setup.deployment, &execution))
+        runtime.block_on(targets.prepare_network(
+            "local",
+            &network,
+            &setup.deployment,
+            &execution,
+            &pool,
+        ))
     };
     let refused = prepare().unwrap_err().to_string();
     assert!(

@@ -29,6 +29,7 @@ use crate::config::deployment_key::DeploymentKey;
 use crate::config::docker_conf::DockerHost;
 use crate::config::hosts::TargetConfig;
 use crate::model::instance::{ContainerPlan, PullProgress, Started};
+use crate::model::subnet::SubnetPool;
 use crate::model::{LogLine, LogRequest, NodeSnapshot};
 
 /// How long reading one target may take before it is shown offline, unless
@@ -414,17 +415,28 @@ impl Targets {
         }
     }
 
-    /// Makes the network an execution's services share on `name`; whether
-    /// it was created (false: it existed).
+    /// Makes the network an execution's services share on `name`, its
+    /// subnet a free one of `pool`; whether it was created (false: it
+    /// existed).
     pub async fn prepare_network(
         &self,
         name: &str,
         network: &str,
         deployment: &str,
         execution_id: &str,
+        pool: &SubnetPool,
     ) -> Result<bool, BackendError> {
         let (client, _) = self.docker(name).await?;
-        spawn::ensure_network(&client, name, network, deployment, execution_id, &self.key).await
+        spawn::ensure_network(
+            &client,
+            name,
+            network,
+            deployment,
+            execution_id,
+            &self.key,
+            pool,
+        )
+        .await
     }
 
     /// Makes sure `image` is on `name`, pulling it with progress when it is

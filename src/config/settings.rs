@@ -10,8 +10,18 @@ use super::paths::{EnvLookup, Paths};
 use crate::model::Limits;
 use crate::model::OverrideLimits;
 use crate::model::execution::{check_deployment_name, check_label_value};
+use crate::model::subnet::{Ipv4Subnet, SubnetPool};
 use crate::model::text::line_col;
 use crate::model::{GIB, PlacementPolicy};
+
+/// `network_pool`'s default: 10.213.0.0/16, outside Docker's own default
+/// address pools (172.17–31.x, 192.168.x), so the daemon's networks and
+/// ours do not compete for the same addresses.
+pub const DEFAULT_NETWORK_POOL: Ipv4Subnet = Ipv4Subnet::DEFAULT_POOL;
+/// `network_prefix`'s default: /25, i.e. 512 execution networks per host
+/// of 125 containers each (a /24 would give 256 of 253: too few
+/// executions for 250 at once with any headroom).
+pub const DEFAULT_NETWORK_PREFIX: u8 = 25;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -56,6 +66,15 @@ pub struct Settings {
     /// of an execution on one host so they can reach each other by name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
+    /// The addresses the per-execution networks get their subnets from
+    /// (IPv4 CIDR); each execution network on a host takes one free
+    /// `/network_prefix` of it. Not used with `network`.
+    #[serde(deserialize_with = "network_pool")]
+    pub network_pool: Ipv4Subnet,
+    /// The prefix length of each execution network's subnet: between the
+    /// pool's prefix and 29.
+    #[serde(deserialize_with = "prefix_length")]
+    pub network_prefix: u8,
     /// The deployment key every console of this deployment shares (labels
     /// are signed with it); relative paths start at this file's folder.
     /// Default: `deployment.key` in the config folder, made on first use.
@@ -184,6 +203,8 @@ impl Default for Settings {
             theme: "default".into(),
             docker_config: None,
             network: None,
+            network_pool: DEFAULT_NETWORK_POOL,
+            network_prefix: DEFAULT_NETWORK_PREFIX,
             deployment_key_file: None,
             stop_grace_secs: 10,
             host_timeout_secs: 20,
@@ -212,7 +233,41 @@ impl Settings {
         }
     }
 
+    /// Where execution networks get their subnets.
+    pub fn subnet_pool(&self) -> Result<SubnetPool, String> {
+        SubnetPool::new(self.network_pool, self.network_prefix)
+    }
+
     pub fn parse(text: &str, file: &Path) -> Result<Settings, ConfigError> {
+        let settings: Settings = Settings::parse_keys(text, file)?;
+        // the keys one by one were fine: now how they go together
+        if let Err(why) = settings.subnet_pool() {
+            let key = if why.starts_with("network_prefix") {
+                "network_prefix"
+            } else {
+                "network_pool"
+            };
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.trim_start()
+                        .strip_prefix(key)
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                })
+                .map(|i| i + 1);
+            return Err(ConfigError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column: line.map(|_| 1),
+                message: format!(
+                    "{why}; e.g. network_pool = \"10.213.0.0/16\" with network_prefix = 25 gives 512 execution networks per host of 125 containers each"
+                ),
+            });
+        }
+        Ok(settings)
+    }
+
+    fn parse_keys(text: &str, file: &Path) -> Result<Settings, ConfigError> {
         toml::from_str(text).map_err(|err| {
             let (line, column) = err.span().map_or((None, None), |span| {
                 let (l, c) = line_col(text, span.start);
@@ -249,6 +304,25 @@ fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
             "must be a number greater than 0, found {value}"
         )))
     }
+}
+
+fn network_pool<'de, D: Deserializer<'de>>(d: D) -> Result<Ipv4Subnet, D::Error> {
+    let text = String::deserialize(d).map_err(|_| {
+        D::Error::custom("network_pool: must be an IPv4 subnet such as \"10.213.0.0/16\"")
+    })?;
+    Ipv4Subnet::parse(&text).map_err(|why| D::Error::custom(format!("network_pool: {why}")))
+}
+
+fn prefix_length<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let value = i64::deserialize(d)?;
+    u8::try_from(value)
+        .ok()
+        .filter(|v| *v <= 32)
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "network_prefix: must be a prefix length up to 29 (e.g. 25: subnets of 125 containers), found {value}"
+            ))
+        })
 }
 
 fn host_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {

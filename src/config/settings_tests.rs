@@ -65,6 +65,66 @@ fn bad_values_name_the_line_and_column() {
 }
 
 #[test]
+fn the_network_pool_is_a_cidr_cut_into_subnets_of_the_prefix() {
+    let s = parse("").unwrap();
+    let pool = s.subnet_pool().unwrap();
+    assert_eq!(s.network_pool.to_string(), "10.213.0.0/16");
+    assert_eq!((pool.subnets(), pool.containers_per_subnet()), (512, 125));
+    let s = parse("network_pool = \"172.30.0.0/20\"\nnetwork_prefix = 28\n").unwrap();
+    assert_eq!(s.subnet_pool().unwrap().subnets(), 256);
+    assert_eq!(
+        toml::to_string(&s)
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("network_pool")),
+        Some("network_pool = \"172.30.0.0/20\"")
+    );
+}
+
+#[test]
+fn bad_network_settings_name_the_key_the_line_and_the_fix() {
+    let e = err("theme = \"dark\"\nnetwork_pool = \"10.213.1.0/16\"\n");
+    assert!(e.starts_with("/etc/zoe.toml:2:"), "{e}");
+    assert!(e.contains("did you mean 10.213.0.0/16"), "{e}");
+    let e = err("network_pool = \"10.213.0.0\"\n");
+    assert!(e.contains("address/prefix"), "{e}");
+    let e = err("network_pool = \"fd00::/64\"\n");
+    assert!(e.contains("not an IPv4 address"), "{e}");
+    let e = err("network_prefix = 40\n");
+    assert!(
+        e.starts_with("/etc/zoe.toml:1:") && e.contains("up to 29"),
+        "{e}"
+    );
+    // the two together: the prefix must cut the pool
+    let e = err("theme = \"dark\"\n\nnetwork_prefix = 30\n");
+    assert!(
+        e.starts_with("/etc/zoe.toml:3:1: network_prefix = 30"),
+        "{e}"
+    );
+    assert!(e.contains("between 16") && e.contains("29"), "{e}");
+    assert!(e.contains("512 execution networks"), "{e}");
+    let e = err("network_pool = \"10.213.0.0/24\"\nnetwork_prefix = 20\n");
+    assert!(e.starts_with("/etc/zoe.toml:2:1: network_prefix"), "{e}");
+    let e = err("network_pool = \"8.0.0.0/6\"\n");
+    assert!(
+        e.starts_with("/etc/zoe.toml:1:1: network_pool 8.0.0.0/6"),
+        "{e}"
+    );
+    for bad in [
+        "network_pool = \"10.213.1.0/16\"",
+        "network_prefix = 40",
+        "network_pool = 3",
+    ] {
+        let key = bad.split(' ').next().unwrap();
+        assert!(
+            err(bad).contains(&format!("{key}:")) || err(bad).contains(key),
+            "{}",
+            err(bad)
+        );
+    }
+}
+
+#[test]
 fn the_annotated_example_is_complete_and_matches_the_defaults() {
     let example = include_str!("../../config/zoe.toml");
     assert!(
@@ -94,6 +154,8 @@ fn the_annotated_example_is_complete_and_matches_the_defaults() {
         "theme",
         "docker_config",
         "network",
+        "network_pool",
+        "network_prefix",
         "deployment_key_file",
         "stop_grace_secs",
         "host_timeout_secs",

@@ -186,6 +186,8 @@ async fn start_planned(
 
     // Network and images, every host in parallel.
     let network = execution_network(&id, settings.network.as_deref());
+    // only the execution's own networks get a subnet of the pool
+    let pool = &settings.subnet_pool();
     let prepare_hosts = hosts.iter().map(|host| {
         let network = network.clone();
         let id = id.clone();
@@ -199,8 +201,9 @@ async fn start_planned(
         images.dedup();
         async move {
             if settings.network.is_none() {
+                let pool = pool.as_ref().map_err(|why| format!("settings: {why}"))?;
                 let created = cluster
-                    .prepare_network(host, &network, deployment, &id)
+                    .prepare_network(host, &network, deployment, &id, pool)
                     .await
                     .map_err(|e| e.to_string())?;
                 events.emit(Event::Network {

@@ -9,6 +9,7 @@ pub mod placement;
 pub mod policy;
 pub mod record;
 pub mod status;
+pub mod subnet;
 pub mod text;
 pub mod time;
 pub mod view;

@@ -9,6 +9,7 @@ pub mod logs;
 pub mod network;
 pub mod node;
 pub mod spawn;
+mod subnets;
 mod tls_files;
 
 pub use client::{DockerError, connect};

@@ -1,6 +1,8 @@
 //! The network of one execution on a Docker host: `zoe-<execution id>`,
 //! created labelled and signed with the deployment key; one of that name
-//! the deployment did not create is never used nor removed.
+//! the deployment did not create is never used nor removed. Its subnet
+//! comes from the settings' pool (see `subnets`), never from the daemon's
+//! default address pools, which run out at a few dozen networks.
 
 use std::collections::HashMap;
 
@@ -12,6 +14,7 @@ use super::client::{DockerError, call};
 use crate::backend::labels;
 use crate::backend::signature::{network_verifies, sign_network};
 use crate::config::deployment_key::DeploymentKey;
+use crate::model::subnet::SubnetPool;
 
 /// Longest Linux interface name.
 const IFNAME_MAX: usize = 15;
@@ -24,9 +27,9 @@ pub fn execution_network_name(execution_id: &str) -> String {
 }
 
 /// Creates the execution's network unless it exists, labelled and signed
-/// with `key`. One of that name that this deployment did not create (its
-/// signature does not verify) is refused, never used: its owner could see
-/// and reach the services attached to it.
+/// with `key`, with a free subnet of `pool`. One of that name that this
+/// deployment did not create (its signature does not verify) is refused,
+/// never used: its owner could see and reach the services attached to it.
 pub async fn ensure_network(
     docker: &Docker,
     host: &str,
@@ -34,6 +37,7 @@ pub async fn ensure_network(
     deployment: &str,
     execution_id: &str,
     key: &DeploymentKey,
+    pool: &SubnetPool,
 ) -> Result<bool, DockerError> {
     match call(
         host,
@@ -77,13 +81,8 @@ pub async fn ensure_network(
         labels: Some(network_labels),
         ..Default::default()
     };
-    call(
-        host,
-        &format!("creating network {name}"),
-        30,
-        docker.create_network(request),
-    )
-    .await?;
+    let subnet = super::subnets::create_in_pool(docker, host, request, pool, execution_id).await?;
+    tracing::debug!("host {host}: network {name} created with subnet {subnet}");
     Ok(true)
 }
 
