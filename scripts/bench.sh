@@ -46,7 +46,7 @@ done
 # sizes: full, or --quick
 if ((QUICK)); then
   FLOOD_LINES=20000 FOLLOW_SECS=2 IDLE_CONTAINERS=6 IDLE_SECS=3 GUARD_CONTAINERS=8
-  CONCURRENT=20 FLOOD_TUI_SECS=2 KEY_ROUNDS=1 HOST_TIMEOUT=3 FAST_RUNS=1
+  CONCURRENT=10 FLOOD_TUI_SECS=2 KEY_ROUNDS=1 HOST_TIMEOUT=3 FAST_RUNS=1
 else
   FLOOD_LINES=1000000 FOLLOW_SECS=25 IDLE_CONTAINERS=102 IDLE_SECS=60 GUARD_CONTAINERS=152
   CONCURRENT=250 FLOOD_TUI_SECS=20 KEY_ROUNDS=5 HOST_TIMEOUT=20 FAST_RUNS=$((RUNS * 3))
@@ -313,10 +313,12 @@ DRAWN='[^[:space:]]'
 ZOE_DATA='2/2 hosts online'
 # oxker shows containers by name; ours all end with the deployment name
 # oxker shows one host's containers: a container of ours there to look for
-OXKER_DATA="oxker-mark-$DEPLOY"
+OXKER_MARK="oxker-mark-$DEPLOY"
+# its container count in the title: the containers are listed
+OXKER_DATA="Containers [0-9]+/[1-9]"
 oxker_start() {
-  dk local inspect "$OXKER_DATA" >/dev/null 2>&1 ||
-    dk local run -d --label "zoe-bench=$DEPLOY" --name "$OXKER_DATA" "$IMAGE" sleep 99999999 >/dev/null 2>&1
+  dk local inspect "$OXKER_MARK" >/dev/null 2>&1 ||
+    dk local run -d --label "zoe-bench=$DEPLOY" --name "$OXKER_MARK" "$IMAGE" sleep 99999999 >/dev/null 2>&1
   tui_start env DOCKER_HOST="$LOCAL_ADDR" "$OXKER"
 }
 
@@ -411,7 +413,7 @@ row_tui_start() { # 4 and 10
   done
   if [[ -n "$OXKER" ]]; then
     row 4 "TUI: start to data on screen, vs oxker" "$(dur "$(median "${zd[@]}")")" "$(dur "$(median "${od[@]}")")" \
-      "$(x "$(median "${rs[@]}")")" "" "zoe: 2 hosts online; oxker: a container (1 host)"
+      "$(x "$(median "${rs[@]}")")" "" "zoe: 2 hosts online; oxker: its container list (1 host)"
     row 10 "TUI first frame, vs oxker" "$(dur "$(median "${zf[@]}")")" "$(dur "$(median "${of[@]}")")" "$(x "$(median "${rf[@]}")")" "" "oxker 65 ms in the issue"
   else
     row 4 "TUI: start to data on screen (2 hosts online)" "$(dur "$(median "${zd[@]}")")" "n/a" "" "" "oxker not installed (cargo install oxker)"
@@ -467,7 +469,7 @@ row_hung() { # 6
     tui=$(tui_wait "$t0" 120 '[12]/2 hosts online') || tui=nan
     tui_stop
     kill -CONT "$REMOTE_PID"
-    dk remote info >/dev/null
+    dk remote info >/dev/null 2>&1
     twos+=("$t_two"); ones+=("$t_one"); tuis+=("$tui"); rs+=("$(ratio "$t_two" "$t_one")")
   done
   row 6 "\`zoe ps\`, remote dockerd SIGSTOPped, vs \`zoe ps\` with local alone" "$(dur "$(median "${twos[@]}")")" \
