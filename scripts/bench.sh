@@ -271,6 +271,7 @@ cpu_ticks() { # PID...: utime+stime
 CLK_TCK="$(getconf CLK_TCK)"
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+f2() { awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 
 # ------------------------------------------------------------ the TUI in tmux
@@ -449,8 +450,8 @@ row_dockerd_cpu() { # 5
   done
   local ref="n/a" rat="" note="oxker not installed; " n
   n=$(running_count local remote)
-  if [[ -n "$OXKER" ]]; then ref="$(median "${os[@]}") CPU-s/min (oxker, 1 host)"; rat="$(x "$(ratio "$(median "${zs[@]}")" "$(median "${os[@]}")")")"; note=""; fi
-  row 5 "dockerd CPU caused by an idle TUI, $n containers, ${IDLE_SECS} s windows" "$(median "${zs[@]}") CPU-s/min" "$ref" "$rat" "<= 0.5 CPU-s/min" "${note}both engines' dockerd, minus no console"
+  if [[ -n "$OXKER" ]]; then ref="$(f2 "$(median "${os[@]}")") CPU-s/min (oxker, 1 host)"; rat="$(x "$(ratio "$(median "${zs[@]}")" "$(median "${os[@]}")")")"; note=""; fi
+  row 5 "dockerd CPU caused by an idle TUI, $n containers, ${IDLE_SECS} s windows" "$(f2 "$(median "${zs[@]}")") CPU-s/min" "$ref" "$rat" "<= 0.5 CPU-s/min" "${note}both engines' dockerd, minus no console"
 }
 
 row_hung() { # 6
@@ -498,8 +499,8 @@ row_guard_idle() { # 8
   done
   local n ref="3.0 %, 460 MB (oxker, issue)"
   n=$(running_count local remote)
-  [[ -n "$OXKER" ]] && ref="$(median "${co[@]}") %, $(mb "$(median "${mo[@]}")") (oxker, 1 host)"
-  row 8 "guard: idle TUI, $n containers: CPU % of a core, peak RSS" "$(median "${cz[@]}") %, $(mb "$(median "${mz[@]}")")" "$ref" "" "" "${IDLE_SECS} s"
+  [[ -n "$OXKER" ]] && ref="$(f2 "$(median "${co[@]}")") %, $(mb "$(median "${mo[@]}")") (oxker, 1 host)"
+  row 8 "guard: idle TUI, $n containers: CPU % of a core, peak RSS" "$(f2 "$(median "${cz[@]}")") %, $(mb "$(median "${mz[@]}")")" "$ref" "" "" "${IDLE_SECS} s"
 }
 
 row_guard_flood() { # 9
