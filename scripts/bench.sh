@@ -569,7 +569,8 @@ row_concurrent() { # 7
   t0=$(now_us)
   for ((i = 1; i <= CONCURRENT; i++)); do
     if ! start_exec "$ZOE_LOCAL" idle-0 "c$i" >/dev/null; then
-      why="launch $i failed: $(tail -n 1 "$WORK/start.err" | cut -c 1-120)"
+      # the daemon's reason, short and without table separators
+      why="launch $i failed: $(tail -n 1 "$WORK/start.err" | sed 's/.*failed and was removed: //; s/|/\//g' | cut -c 1-140)"
       break
     fi
   done
