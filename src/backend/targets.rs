@@ -515,16 +515,16 @@ impl Targets {
         workload: &str,
         instance: &str,
         request: LogRequest,
-    ) -> impl Stream<Item = Result<LogLine, String>> + 'static + use<> {
+    ) -> impl Stream<Item = Result<LogLine, String>> + Send + 'static + use<> {
         let targets = self.clone();
         let (name, workload, instance) =
             (name.to_string(), workload.to_string(), instance.to_string());
         futures::stream::once(async move {
             match targets.docker(&name).await {
                 Ok((client, _)) => {
-                    docker::logs::follow(client, workload, instance, request).boxed_local()
+                    docker::logs::follow(client, workload, instance, request).boxed()
                 }
-                Err(e) => futures::stream::iter([Err(e.to_string())]).boxed_local(),
+                Err(e) => futures::stream::iter([Err(e.to_string())]).boxed(),
             }
         })
         .flatten()

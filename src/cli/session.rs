@@ -101,8 +101,12 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
     }
     let engine = engine.with_asking(super::asking(ctx));
     let session = Session { ctx, engine };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a verb is one flow of work, and the network tasks it
+    // spawns (one per host, the HTTP connections) run beside it on the
+    // same thread, so a log's chunks never hop between threads (on a
+    // multi-thread runtime every chunk cost a wake-up of another thread).
+    // Nothing in a verb blocks the thread for long.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {

@@ -333,6 +333,7 @@ mod tests {
                 follow: false,
                 tail: None,
                 since: None,
+                timestamps: false,
             },
         ))
         .err()

@@ -683,7 +683,7 @@ impl Engine {
             )));
         }
         let instances: Vec<String> = chosen.iter().map(|i| i.instance.clone()).collect();
-        let streams: Vec<_> = chosen
+        let mut streams: Vec<_> = chosen
             .iter()
             .map(|i| {
                 let workload = seen
@@ -699,10 +699,16 @@ impl Engine {
                 )
             })
             .collect();
+        // one service's log as it is: merging costs a little on every line
+        let lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>> + Send>> =
+            match (streams.pop(), streams.is_empty()) {
+                (Some(only), true) => only,
+                (last, _) => Box::pin(futures::stream::select_all(streams.into_iter().chain(last))),
+            };
         Ok(LogFollow {
             execution: view.id.clone(),
             instances,
-            lines: Box::pin(futures::stream::select_all(streams)),
+            lines,
         })
     }
 
@@ -769,11 +775,15 @@ pub struct Termination {
     pub removal: Removal,
 }
 
-/// A followed log: the instances read, and their lines merged.
+/// A followed log: the instances read, and their lines merged. The lines
+/// may be read on a task of their own (they are `Send`): the HTTP
+/// connection hands over each of Docker's messages to its reader, and
+/// between two tasks that costs far less than waking the caller's
+/// `block_on` each time.
 pub struct LogFollow {
     pub execution: ExecutionId,
     pub instances: Vec<String>,
-    pub lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>>>>,
+    pub lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>> + Send>>,
 }
 
 #[cfg(test)]

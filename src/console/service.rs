@@ -384,6 +384,7 @@ async fn follow_logs(
         follow: true,
         tail: Some(tail),
         since: None,
+        timestamps: true,
     };
     let follow = match engine.follow_logs(&id, service.as_deref(), request).await {
         Ok(follow) => follow,
@@ -396,6 +397,28 @@ async fn follow_logs(
             return;
         }
     };
+    // the lines are read on a task of their own (see `LogFollow`); this
+    // one's abort (the log view left) ends that task too
+    let mut reader = AbortOnDrop(tokio::spawn(report_lines(follow, id, number, reports)));
+    let _ = (&mut reader.0).await;
+}
+
+/// A task that ends when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sends the lines of a log to the UI in batches, errors in their place.
+async fn report_lines(
+    follow: super::engine::LogFollow,
+    id: ExecutionId,
+    number: u64,
+    reports: UnboundedSender<Report>,
+) {
     let mut merged = follow.lines.ready_chunks(512);
     while let Some(chunk) = merged.next().await {
         let mut lines = Vec::with_capacity(chunk.len());

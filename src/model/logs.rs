@@ -1,10 +1,13 @@
 //! Log lines and what to ask of a log, whatever the engine.
 
+use std::sync::Arc;
+
 /// One line of a container's output, exactly as the container wrote it
 /// (without its newline).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
-    pub instance: String,
+    /// The service instance, shared by every line of its log.
+    pub instance: Arc<str>,
     pub stderr: bool,
     /// RFC 3339 with nanoseconds, as Docker sends it.
     pub timestamp: String,
@@ -18,7 +21,8 @@ pub struct LogLine {
 }
 
 impl LogLine {
-    pub fn new(instance: &str, stderr: bool, timestamp: &str, bytes: Vec<u8>) -> LogLine {
+    /// A line of `bytes` (taken as they are: no copy when they are UTF-8).
+    pub fn new(instance: Arc<str>, stderr: bool, timestamp: String, bytes: Vec<u8>) -> LogLine {
         let (text, raw) = match String::from_utf8(bytes) {
             Ok(text) => (text, None),
             Err(e) => {
@@ -27,9 +31,9 @@ impl LogLine {
             }
         };
         LogLine {
-            instance: instance.to_string(),
+            instance,
             stderr,
-            timestamp: timestamp.to_string(),
+            timestamp,
             text,
             raw,
             unterminated: false,
@@ -50,4 +54,16 @@ pub struct LogRequest {
     /// Only lines stamped at or after this. Docker takes whole seconds;
     /// the fraction is applied here, line by line.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Each line's timestamp is wanted (to show it). A follow and `since`
+    /// get timestamps anyway (to resume a broken stream where it broke, to
+    /// drop lines before a fraction of a second); without any of the
+    /// three, the engine is not asked for them: it sends the log faster.
+    pub timestamps: bool,
+}
+
+impl LogRequest {
+    /// Whether the engine is asked for each line's timestamp.
+    pub fn stamped(&self) -> bool {
+        self.timestamps || self.follow || self.since.is_some()
+    }
 }

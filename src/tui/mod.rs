@@ -9,6 +9,7 @@ pub mod app;
 pub mod command_line;
 pub mod data;
 pub mod form;
+pub mod frame;
 pub mod key;
 pub mod keymap;
 pub mod logs;
@@ -19,6 +20,7 @@ pub mod views;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::pin::Pin;
 
 use futures::StreamExt;
 use ratatui::crossterm::event::{
@@ -34,6 +36,7 @@ use crate::console::access::Asking;
 use crate::console::launch::now_secs;
 use crate::console::service::{Ask, EngineSetup, Report, spawn};
 use app::{App, ExecutionRow, Request, Update};
+use frame::{FrameLimiter, Redraw};
 use terminal::{Signaled, Signals, TerminalGuard, restore_terminal};
 
 /// Everything the TUI needs, resolved by the caller.
@@ -121,6 +124,10 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.now = now_secs();
     // which log follow is current: what an earlier one still sends is dropped
     let mut following: u64 = 0;
+    // keys are drawn at once, reports at most once a frame; the frame timer
+    // is there only while a redraw waits for it
+    let mut frames = FrameLimiter::default();
+    let mut frame_timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
     // whether the engine was told the screen shows usage figures
     let mut usage_shown = false;
     loop {
@@ -128,14 +135,31 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
             usage_shown = app.shows_usage();
             let _ = ask.send(Ask::Usage(usage_shown));
         }
-        if app.dirty {
-            terminal.draw(|frame| views::draw(frame, &mut app))?;
-            app.dirty = false;
+        let now = std::time::Instant::now();
+        match frames.decide(app.dirty, now) {
+            Redraw::Now => {
+                terminal.draw(|frame| views::draw(frame, &mut app))?;
+                app.dirty = false;
+                frames.drawn(now);
+                frame_timer = None;
+            }
+            Redraw::At(at) => {
+                if frame_timer.is_none() {
+                    let at = tokio::time::Instant::from_std(at);
+                    frame_timer = Some(Box::pin(tokio::time::sleep_until(at)));
+                }
+            }
+            Redraw::Idle => frame_timer = None,
         }
         tokio::select! {
+            () = next_frame(&mut frame_timer) => {
+                frame_timer = None;
+                frames.urgent();
+            }
             _ = clock.tick() => app.tick(now_secs()),
             event = keys.next() => match event {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                    frames.urgent();
                     let request = app.on_key(key);
                     let sent = match request {
                         Request::Quit => break,
@@ -167,10 +191,19 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                         app.on_update(Update::Failed("the engine stopped".into()));
                     }
                 }
-                Some(Ok(TermEvent::Resize(..))) => app.dirty = true,
+                Some(Ok(TermEvent::Resize(..))) => {
+                    frames.urgent();
+                    app.dirty = true;
+                }
                 Some(Ok(TermEvent::Mouse(mouse))) => match mouse.kind {
-                    MouseEventKind::ScrollDown => app.on_scroll(true),
-                    MouseEventKind::ScrollUp => app.on_scroll(false),
+                    MouseEventKind::ScrollDown => {
+                        frames.urgent();
+                        app.on_scroll(true);
+                    }
+                    MouseEventKind::ScrollUp => {
+                        frames.urgent();
+                        app.on_scroll(false);
+                    }
                     _ => {}
                 },
                 Some(Ok(_)) => {}
@@ -203,11 +236,13 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                 Signaled::Stop => {
                     terminal::suspend();
                     terminal = terminal::resume(terminal, app.mouse)?;
+                    frames.urgent();
                     app.dirty = true;
                 }
                 // also after our own stop: a second full redraw is cheap
                 Signaled::Continue => {
                     terminal = terminal::resume(terminal, app.mouse)?;
+                    frames.urgent();
                     app.dirty = true;
                 }
             },
@@ -215,6 +250,14 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     }
     let _ = ask.send(Ask::Stop);
     Ok(died_of)
+}
+
+/// Until the frame timer goes off; never when there is none.
+async fn next_frame(timer: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
+    match timer {
+        Some(timer) => timer.as_mut().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Writes the log buffer under the state directory; the status line says where.
