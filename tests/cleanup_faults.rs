@@ -26,7 +26,7 @@ use common::engines::{
     Engines, REMOTE, Setup, custom_shop, engines, execution_id, one_host, service, skip_or_fail,
     two_hosts,
 };
-use common::tmux::{self, Pane};
+use common::tmux;
 use serde_json::Value;
 
 /// One test at a time: each one stops or kills the remote daemon.
@@ -533,13 +533,7 @@ fn a_hung_host_holds_no_answer_up() {
         }
     }
 
-    let d = setup.dir.path().display();
-    let script = format!(
-        "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe}; echo exited $?; exec sleep 120",
-        config = setup.config.display(),
-        zoe = env!("CARGO_BIN_EXE_zoe")
-    );
-    let pane = Pane::start(setup.dir.path().join("tmux.sock"), 120, 36, &script);
+    let pane = tmux::open_zoe(&setup, "");
     pane.wait_for("the terminal UI", 20, |s| s.contains("executions"));
     pane.keys(&["3"]);
     let row = |screen: &str, node: &str| {

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::engines::{Engines, Setup, container_of, execution_id, one_host, wait_for};
-use common::tmux::Pane;
+use common::tmux::open_zoe;
 use serde_json::{Value, json};
 
 /// The labels of a container, as Docker reports them (image labels too).
@@ -245,13 +245,7 @@ fn forged_containers_are_foreign_and_never_adopted_grown_counted_ended_or_remove
 
     // the terminal UI supervises too: with the forged execution present
     // through at least two of its looks, it grows nothing
-    let d = setup.dir.path().display();
-    let script = format!(
-        "export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d} USER=tester; {zoe}; exec sleep 60",
-        config = setup.config.display(),
-        zoe = env!("CARGO_BIN_EXE_zoe")
-    );
-    let pane = Pane::start(setup.dir.path().join("tmux.sock"), 120, 36, &script);
+    let pane = open_zoe(&setup, "");
     pane.wait_for("the host online", 30, |s| s.contains("1/1 hosts online"));
     std::thread::sleep(Duration::from_secs(22));
     pane.keys(&["2"]);

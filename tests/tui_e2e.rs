@@ -11,19 +11,13 @@
 mod common;
 
 use common::engines::{Setup, two_hosts};
-use common::tmux::{Pane, ready};
+use common::tmux::{open_zoe, ready};
 
 #[test]
 fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
     let Some(e) = ready() else { return };
     let setup = Setup::new(&two_hosts(&e, ""));
-    let d = setup.dir.path().display();
-    let script = format!(
-        "export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d} USER=tester; {zoe}; exec sleep 60",
-        config = setup.config.display(),
-        zoe = env!("CARGO_BIN_EXE_zoe")
-    );
-    let pane = Pane::start(setup.dir.path().join("tmux.sock"), 120, 36, &script);
+    let pane = open_zoe(&setup, "");
     pane.wait_for("both hosts online", 30, |s| s.contains("2/2 hosts online"));
 
     // filter the shop and open the master + workers entry

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use common::engines::{
     Engines, Setup, custom_shop, execution_id, service, service_running, two_hosts,
 };
-use common::tmux::{Pane, ready};
+use common::tmux::{Pane, open_zoe, ready};
 use serde_json::{Value, json};
 
 /// The `remote` daemon alone.
@@ -53,13 +53,7 @@ fn add_settings(setup: &Setup, extra: &str) {
 /// The terminal UI (`zoe ARGS`) of this setup, in a 120×36 tmux pane, with
 /// the same settings, cache and user as [`Setup::zoe`].
 fn open_tui(setup: &Setup, args: &str) -> Pane {
-    let d = setup.dir.path().display();
-    let script = format!(
-        "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe} {args}; echo exited $?; exec sleep 120",
-        config = setup.config.display(),
-        zoe = env!("CARGO_BIN_EXE_zoe")
-    );
-    Pane::start(setup.dir.path().join("tmux.sock"), 120, 36, &script)
+    open_zoe(setup, args)
 }
 
 fn wait_online(pane: &Pane, hosts: usize) {

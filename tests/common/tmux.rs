@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::engines::{Engines, engines, skip_or_fail};
+use super::engines::{Engines, Setup, engines, skip_or_fail};
 
 /// The engines, when tmux is there too; else None (the test is skipped,
 /// or fails with ZOE_REQUIRE_ENGINES=1).
@@ -20,6 +20,19 @@ pub fn ready() -> Option<Engines> {
     }
     skip_or_fail("tmux is needed (scripts/test.sh installs it)");
     None
+}
+
+/// The terminal UI (`zoe ARGS`) of `setup` in a 120×36 pane, with the same
+/// settings, cache and user as [`Setup::zoe`]; when it ends the pane says
+/// `exited CODE` and stays a while.
+pub fn open_zoe(setup: &Setup, args: &str) -> Pane {
+    let d = setup.dir.path().display();
+    let script = format!(
+        "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe} {args}; echo exited $?; exec sleep 120",
+        config = setup.config.display(),
+        zoe = env!("CARGO_BIN_EXE_zoe")
+    );
+    Pane::start(setup.dir.path().join("tmux.sock"), 120, 36, &script)
 }
 
 pub struct Pane {
