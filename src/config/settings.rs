@@ -325,26 +325,28 @@ fn prefix_length<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
         })
 }
 
-fn host_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+/// A whole number of `unit` within `low..=high`.
+fn whole_in<'de, D: Deserializer<'de>>(
+    d: D,
+    low: i64,
+    high: i64,
+    unit: &str,
+) -> Result<u32, D::Error> {
     let value = i64::deserialize(d)?;
-    if (1..=600).contains(&value) {
-        Ok(value as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "must be between 1 and 600 seconds, found {value}"
-        )))
+    match u32::try_from(value) {
+        Ok(fits) if (low..=high).contains(&value) => Ok(fits),
+        _ => Err(D::Error::custom(format!(
+            "must be between {low} and {high} {unit}, found {value}"
+        ))),
     }
 }
 
+fn host_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    whole_in(d, 1, 600, "seconds")
+}
+
 fn host_patience<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let value = i64::deserialize(d)?;
-    if (0..=600_000).contains(&value) {
-        Ok(value as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "must be between 0 and 600000 milliseconds, found {value}"
-        )))
-    }
+    whole_in(d, 0, 600_000, "milliseconds")
 }
 
 fn quota_amount<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {

@@ -304,3 +304,23 @@ fn view_key_bindings_may_be_dotted_quoted_or_a_table() {
         .to_string();
     assert!(err.contains("executions.terminate"), "{err}");
 }
+
+#[test]
+fn host_waits_are_whole_numbers_in_their_range() {
+    let ok = parse("host_timeout_secs = 5\nhost_patience_ms = 0\n").unwrap();
+    assert_eq!((ok.host_timeout_secs, ok.host_patience_ms), (5, 0));
+    for (text, says) in [
+        (
+            "host_timeout_secs = 0\n",
+            "between 1 and 600 seconds, found 0",
+        ),
+        (
+            "host_patience_ms = -1\n",
+            "between 0 and 600000 milliseconds, found -1",
+        ),
+        ("host_patience_ms = 600001\n", "found 600001"),
+    ] {
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains(says), "{text}: {err}");
+    }
+}
