@@ -19,7 +19,8 @@ pub struct NodeUsage {
 }
 
 /// Reads the usage of every running service of the online nodes, all hosts
-/// at once.
+/// at once. A node whose running services all went unanswered has no
+/// figures (not zeros).
 pub async fn read(cluster: &Targets, nodes: &[NodeSnapshot]) -> Vec<NodeUsage> {
     let asks = nodes.iter().filter(|n| n.is_online()).map(|n| {
         let running: Vec<String> = n
@@ -29,15 +30,18 @@ pub async fn read(cluster: &Targets, nodes: &[NodeSnapshot]) -> Vec<NodeUsage> {
             .map(|s| s.id.clone())
             .collect();
         async move {
-            let samples = if running.is_empty() {
-                Vec::new()
-            } else {
-                cluster.usage(&n.name, &running).await
-            };
-            usage_of(&n.name, samples)
+            if running.is_empty() {
+                return Some(usage_of(&n.name, Vec::new()));
+            }
+            let samples = cluster.usage(&n.name, &running).await;
+            (!samples.is_empty()).then(|| usage_of(&n.name, samples))
         }
     });
-    futures::future::join_all(asks).await
+    futures::future::join_all(asks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// One node's usage from its services' samples.
