@@ -71,14 +71,13 @@ enum Engine {
     Docker {
         host: DockerHost,
         client: Mutex<Option<Docker>>,
-        /// Seen offline at the last read: the log says when that changes.
-        offline: AtomicBool,
         /// Its containers as inspected by earlier looks.
         inspections: docker::node::Inspections,
         /// The read under way, if any: a look joins it rather than asking
         /// a host that is slow to answer once more.
         reading: std::sync::Mutex<Option<Reading>>,
-        /// Why the last read that ended found it offline.
+        /// Why the last read that ended found it offline (`None`: it
+        /// answered); the log says when that changes.
         last_why: std::sync::Mutex<Option<String>>,
     },
 }
@@ -90,20 +89,14 @@ impl Engine {
         }
     }
 
-    /// Records whether the target was readable; whether it was offline
-    /// before.
-    fn was_offline(&self, now: bool) -> bool {
-        match self {
-            Engine::Docker { offline, .. } => offline.swap(now, Ordering::Relaxed),
-        }
-    }
-
-    /// Keeps why the last read found it offline (`None`: it answered).
-    fn remember_why(&self, why: Option<String>) {
+    /// Keeps why the last read found it offline (`None`: it answered);
+    /// whether it was offline before.
+    fn remember_why(&self, why: Option<String>) -> bool {
         let Engine::Docker { last_why, .. } = self;
-        *last_why
+        let mut last = last_why
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = why;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::mem::replace(&mut *last, why).is_some()
     }
 
     /// A snapshot for a target that has not answered after `waited`: why
@@ -156,7 +149,6 @@ impl Targets {
                 TargetConfig::Docker(host) => Engine::Docker {
                     host,
                     client: Mutex::new(None),
-                    offline: AtomicBool::new(false),
                     inspections: docker::node::Inspections::default(),
                     reading: std::sync::Mutex::new(None),
                     last_why: std::sync::Mutex::new(None),
@@ -250,10 +242,9 @@ impl Targets {
         };
         let why = match tokio::time::timeout(deadline, read).await {
             Ok(Ok(node)) => {
-                if engine.was_offline(false) {
+                if engine.remember_why(None) {
                     tracing::info!("host {name} is back online");
                 }
-                engine.remember_why(None);
                 return node;
             }
             Ok(Err(err)) => err.to_string(),
@@ -261,12 +252,11 @@ impl Targets {
         };
         // reconnect next time
         self.forget(name).await;
-        if engine.was_offline(true) {
+        if engine.remember_why(Some(why.clone())) {
             tracing::debug!("host {name} still offline: {why}");
         } else {
             tracing::warn!("host {name} skipped, offline: {why}");
         }
-        engine.remember_why(Some(why.clone()));
         engine.offline(why)
     }
 
