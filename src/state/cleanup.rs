@@ -305,13 +305,7 @@ impl Store {
                 params![deployment, id],
                 |r| r.get(0),
             )?;
-            let record: Option<(String, Option<String>)> = tx
-                .query_row(
-                    "SELECT status, reason FROM executions WHERE deployment = ?1 AND id = ?2",
-                    params![deployment, id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let record: Option<(String, Option<String>)> = super::status_and_reason(tx, deployment, id)?;
             let Some((status, reason)) = record else {
                 return Ok(false);
             };

@@ -117,13 +117,7 @@ impl Store {
     ) -> Result<bool, StateError> {
         let at = at as i64;
         self.write(|tx| {
-            let current: Option<(String, Option<String>)> = tx
-                .query_row(
-                    "SELECT status, reason FROM executions WHERE deployment = ?1 AND id = ?2",
-                    params![deployment, id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let current: Option<(String, Option<String>)> = status_and_reason(tx, deployment, id)?;
             let Some((old, old_reason)) = current else {
                 return Ok(false);
             };
@@ -313,6 +307,20 @@ impl Store {
 }
 
 const SELECT: &str = "SELECT id, name, entry, owner, deployment, description, parameters, status, reason, submitted, started, ended, hosts, endpoints, launcher, restarts FROM executions";
+
+/// An execution's status and reason as stored; `None` when unknown.
+pub(crate) fn status_and_reason(
+    tx: &Transaction<'_>,
+    deployment: &str,
+    id: &str,
+) -> rusqlite::Result<Option<(String, Option<String>)>> {
+    tx.query_row(
+        "SELECT status, reason FROM executions WHERE deployment = ?1 AND id = ?2",
+        params![deployment, id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
 
 fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let status: String = r.get(7)?;
