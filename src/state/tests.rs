@@ -673,19 +673,22 @@ fn a_launch_under_way_stays_its_launchers_to_close_even_when_all_runs() {
     store
         .insert(&record("l1", ExecutionStatus::Starting, 1000, &live))
         .unwrap();
-    let report = reconcile(
-        &store,
-        "prod",
-        &[view("l1", ExecutionStatus::Running, 1000)],
-        ALL,
-        1001,
-    )
-    .unwrap();
+    let (report, status) = look(&store, "l1", ExecutionStatus::Running, 1000, 1001);
     assert!(report.updated.is_empty(), "{report:?}");
-    assert_eq!(
-        store.get("prod", "l1").unwrap().unwrap().status,
-        ExecutionStatus::Starting
-    );
+    assert_eq!(status, ExecutionStatus::Starting);
+}
+
+/// One look (every host answered) that saw `id` as `seen` (submitted at
+/// `submitted`), at `now`: its report and the record's status after it.
+fn look(
+    store: &Store,
+    id: &str,
+    seen: ExecutionStatus,
+    submitted: u64,
+    now: u64,
+) -> (ReconcileReport, ExecutionStatus) {
+    let report = reconcile(store, "prod", &[view(id, seen, submitted)], ALL, now).unwrap();
+    (report, store.get("prod", id).unwrap().unwrap().status)
 }
 
 #[test]
@@ -830,29 +833,13 @@ fn a_stale_look_never_moves_a_running_record_back_to_starting() {
     store
         .insert(&record("late1", ExecutionStatus::Running, 50, &live))
         .unwrap();
-    reconcile(
-        &store,
-        "prod",
-        &[view("late1", ExecutionStatus::Starting, 50)],
-        ALL,
-        60,
-    )
-    .unwrap();
     assert_eq!(
-        store.get("prod", "late1").unwrap().unwrap().status,
+        look(&store, "late1", ExecutionStatus::Starting, 50, 60).1,
         ExecutionStatus::Running
     );
     // an essential death still ends it
-    reconcile(
-        &store,
-        "prod",
-        &[view("late1", ExecutionStatus::Error, 50)],
-        ALL,
-        61,
-    )
-    .unwrap();
     assert_eq!(
-        store.get("prod", "late1").unwrap().unwrap().status,
+        look(&store, "late1", ExecutionStatus::Error, 50, 61).1,
         ExecutionStatus::Error
     );
 }
