@@ -3,6 +3,7 @@
 pub mod deployment_key;
 pub mod docker_conf;
 pub mod hosts;
+pub mod kube;
 pub mod paths;
 pub mod settings;
 pub mod theme;

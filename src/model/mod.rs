@@ -22,8 +22,8 @@ pub use execution::{ExecutionId, ExecutionIdentity};
 pub use instance::Instance;
 pub use logs::{LogLine, LogRequest};
 pub use node::{
-    BackendState, ExecutionNetwork, ForeignContainer, ForeignKind, NodeSnapshot, StopReason,
-    Workload,
+    BackendState, ExecutionNetwork, ForeignContainer, ForeignKind, NodeDetail, NodeSnapshot,
+    StopReason, Workload,
 };
 pub use placement::{Limits, NodeView, OverrideLimits, QueueOrder};
 pub use policy::PlacementPolicy;

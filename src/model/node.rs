@@ -137,11 +137,46 @@ pub struct ExecutionNetwork {
     pub execution_id: ExecutionId,
 }
 
+/// What a node of a cluster tells beyond a Docker host's figures (all
+/// empty on a Docker host).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct NodeDetail {
+    /// Online but taking no new work, and why (not ready, cordoned, a
+    /// taint that is not tolerated).
+    pub unschedulable: Option<String>,
+    /// Requested by every workload on the node, ZApp or not, when the
+    /// engine counts them (Kubernetes: the pods of every namespace);
+    /// placement takes free room from these instead of `*_reserved`.
+    pub cores_requested: Option<f64>,
+    pub memory_requested: Option<u64>,
+    /// The most workloads the node takes (Kubernetes: allocatable pods).
+    pub max_workloads: Option<u32>,
+    /// Memory may be filled to the last byte (the Kubernetes scheduler's
+    /// `<=`), not only below it (Zoe's strict `<`).
+    pub memory_fills: bool,
+    /// The engine pulls images itself: which images a node has is no
+    /// placement preference.
+    pub pulls_images: bool,
+    /// Why the figures are partial (e.g. not allowed to list the pods of
+    /// other namespaces).
+    pub partial: Option<String>,
+    /// Roles (`node-role.kubernetes.io/<role>`).
+    pub roles: Vec<String>,
+    /// Taints, `key=value:Effect`.
+    pub taints: Vec<String>,
+}
+
 /// What a node has and carries (an unreachable node is offline, never a
 /// placement target), or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeSnapshot {
     pub name: String,
+    /// The target it belongs to: a Docker host is its own target; a node
+    /// of a Kubernetes cluster belongs to the cluster's.
+    pub target: String,
+    /// Nodes of one domain can hold one execution together (its instances
+    /// reach each other by name); an execution never spans domains.
+    pub domain: String,
     pub address: String,
     pub external_address: String,
     /// `Some(reason)` when the node is offline.
@@ -163,6 +198,8 @@ pub struct NodeSnapshot {
     pub foreign: Vec<ForeignContainer>,
     /// The executions' own networks on the node.
     pub networks: Vec<ExecutionNetwork>,
+    #[serde(flatten)]
+    pub detail: NodeDetail,
 }
 
 impl NodeSnapshot {
@@ -175,6 +212,8 @@ impl NodeSnapshot {
     ) -> NodeSnapshot {
         NodeSnapshot {
             name: name.to_string(),
+            target: name.to_string(),
+            domain: name.to_string(),
             address,
             external_address,
             error: Some(error),
@@ -192,6 +231,7 @@ impl NodeSnapshot {
             services: Vec::new(),
             foreign: Vec::new(),
             networks: Vec::new(),
+            detail: NodeDetail::default(),
         }
     }
 

@@ -198,6 +198,8 @@ pub async fn snapshot(
     node_labels.sort();
     Ok(NodeSnapshot {
         name: host.name.clone(),
+        target: host.name.clone(),
+        domain: host.name.clone(),
         address: host.address.to_string(),
         external_address: host.external_address.clone(),
         error: None,
@@ -234,6 +236,7 @@ pub async fn snapshot(
         services,
         foreign,
         networks,
+        detail: Default::default(),
     })
 }
 
