@@ -1,0 +1,5 @@
+//! Kubernetes clusters as targets: the mapping of ZApps onto pods and
+//! services, and of nodes onto node snapshots.
+
+pub mod quantity;
+pub mod requests;
