@@ -1,5 +1,6 @@
 //! Kubernetes clusters as targets: the mapping of ZApps onto pods and
 //! services, and of nodes onto node snapshots.
 
+pub mod node;
 pub mod quantity;
 pub mod requests;

@@ -19,7 +19,8 @@ pub struct Request {
 }
 
 impl Request {
-    fn add(self, other: Request) -> Request {
+    /// Both requests together (saturating).
+    pub fn plus(self, other: Request) -> Request {
         Request {
             cpu_millis: self.cpu_millis.saturating_add(other.cpu_millis),
             memory: self.memory.saturating_add(other.memory),
@@ -77,7 +78,7 @@ pub fn pod_request(spec: &PodSpec) -> Result<Request, String> {
     let mut sum = Request::default();
     for (i, c) in spec.containers.iter().enumerate() {
         let field = format!("spec.containers[{i}] ({})", c.name);
-        sum = sum.add(container_request(c, &field)?);
+        sum = sum.plus(container_request(c, &field)?);
     }
     let mut sidecars = Request::default();
     let mut init_max = Request::default();
@@ -85,16 +86,16 @@ pub fn pod_request(spec: &PodSpec) -> Result<Request, String> {
         let field = format!("spec.initContainers[{i}] ({})", c.name);
         let request = container_request(c, &field)?;
         let peak = if c.restart_policy.as_deref() == Some("Always") {
-            sum = sum.add(request);
-            sidecars = sidecars.add(request);
+            sum = sum.plus(request);
+            sidecars = sidecars.plus(request);
             sidecars
         } else {
-            request.add(sidecars)
+            request.plus(sidecars)
         };
         init_max = init_max.max(peak);
     }
     let (cpu, memory) = read(spec.overhead.as_ref(), "spec.overhead")?;
-    Ok(sum.max(init_max).add(Request {
+    Ok(sum.max(init_max).plus(Request {
         cpu_millis: cpu.unwrap_or(0),
         memory: memory.unwrap_or(0),
     }))
