@@ -1,6 +1,7 @@
 //! Kubernetes clusters as targets: the mapping of ZApps onto pods and
 //! services, and of nodes onto node snapshots.
 
+pub mod names;
 pub mod node;
 pub mod quantity;
 pub mod requests;
