@@ -3,5 +3,7 @@
 
 pub mod names;
 pub mod node;
+pub mod objects;
 pub mod quantity;
 pub mod requests;
+pub mod volumes;

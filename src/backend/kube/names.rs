@@ -319,4 +319,4 @@ fn check_target(target: &KubeTarget, problems: &mut Vec<String>) {
 
 #[cfg(test)]
 #[path = "names_tests.rs"]
-mod tests;
+pub(crate) mod tests;
