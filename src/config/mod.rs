@@ -7,6 +7,7 @@ pub mod kube;
 pub mod kube_settings;
 pub mod paths;
 pub mod settings;
+pub mod targets;
 pub mod theme;
 
 pub use paths::{EnvLookup, Paths};
