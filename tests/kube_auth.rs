@@ -428,3 +428,146 @@ async fn a_failing_plugin_is_reported_without_its_output() {
     assert!(!text.contains("leaked-stdout-token"), "{text}");
     assert!(!text.contains("env-sekrit"), "{text}");
 }
+
+/// `--context b` (and `--namespace`) with no cluster in the settings:
+/// `$KUBECONFIG`'s context b is the only cluster reached.
+#[tokio::test]
+async fn the_context_flag_without_settings_reaches_only_that_cluster() {
+    use zoe_console::config::hosts::TargetConfig;
+    use zoe_console::config::targets::{KubeFlags, load_targets};
+    let (url_a, seen_a) = stub(None).await;
+    let (url_b, seen_b) = stub(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = kubeconfig(
+        dir.path(),
+        &[
+            ("a", &url_a, Some("ns-a"), &token_user("token-a")),
+            ("b", &url_b, Some("ns-b"), &token_user("token-b")),
+        ],
+    );
+    let list = file.display().to_string();
+    let env = move |k: &str| match k {
+        "KUBECONFIG" => Some(list.clone()),
+        "DOCKER_HOST" => Some("tcp://127.0.0.1:1".to_string()),
+        _ => None,
+    };
+    for (namespace, expected) in [(None, "ns-b"), (Some("flagged"), "flagged")] {
+        let flags = KubeFlags {
+            context: Some("b".into()),
+            namespace: namespace.map(str::to_string),
+            kubeconfig: None,
+        };
+        let loaded = load_targets(&Default::default(), &env, &flags).unwrap();
+        let clusters: Vec<&KubeTarget> = loaded
+            .targets
+            .iter()
+            .filter_map(|t| match t {
+                TargetConfig::Kubernetes(k) => Some(k),
+                TargetConfig::Docker(_) => None,
+            })
+            .collect();
+        assert_eq!(loaded.targets.len(), 2, "the Docker host stays");
+        assert_eq!(clusters.len(), 1);
+        let c = connect(clusters[0], &env, false).await.unwrap();
+        list_pods(&c).await.unwrap();
+        assert_eq!(
+            seen_b.all().last().unwrap().0,
+            format!("/api/v1/namespaces/{expected}/pods")
+        );
+    }
+    assert!(seen_a.all().is_empty(), "{:?}", seen_a.all());
+    assert_eq!(seen_b.all().len(), 2);
+}
+
+#[test]
+fn zoe_config_contexts_lists_the_merged_kubeconfig() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("one");
+    std::fs::create_dir(&first).unwrap();
+    let one = kubeconfig(
+        &first,
+        &[(
+            "a",
+            "https://a.example:6443",
+            Some("ns-a"),
+            &token_user("secret-a"),
+        )],
+    );
+    let second = dir.path().join("two");
+    std::fs::create_dir(&second).unwrap();
+    let two = kubeconfig(
+        &second,
+        &[
+            ("b", "https://b.example:6443", None, &token_user("secret-b")),
+            ("a", "https://shadowed.example", None, &token_user("x")),
+        ],
+    );
+    let home = dir.path().join("home");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zoe"))
+            .args(args)
+            .env_clear()
+            .env("HOME", &home)
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env(
+                "KUBECONFIG",
+                format!(
+                    "{}:{}:{}",
+                    one.display(),
+                    dir.path().join("missing").display(),
+                    two.display()
+                ),
+            )
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, err) = run(&["config", "contexts", "-o", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows: Vec<(String, String, bool)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["server"].as_str().unwrap().to_string(),
+                c["current"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("a".to_string(), "https://a.example:6443".to_string(), true),
+            ("b".to_string(), "https://b.example:6443".to_string(), false)
+        ],
+        "the first file to set a key wins"
+    );
+    assert!(!out.contains("secret"), "{out}");
+    let (code, table, _) = run(&["config", "contexts"]);
+    assert_eq!(code, Some(0));
+    assert!(table.starts_with("CURRENT"), "{table}");
+    assert!(table.lines().nth(1).unwrap().starts_with('*'), "{table}");
+    // --kubeconfig wins over $KUBECONFIG
+    let (_, out, _) = run(&[
+        "config",
+        "contexts",
+        "-o",
+        "json",
+        "--kubeconfig",
+        two.to_str().unwrap(),
+    ]);
+    assert!(out.contains("shadowed.example"), "{out}");
+    let (code, _, err) = run(&["config", "contexts", "--kubeconfig", "/nonexistent/k"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("no kubeconfig found") && err.contains("/nonexistent/k"),
+        "{err}"
+    );
+}
