@@ -39,6 +39,23 @@ pub enum BackendError {
         what: String,
         why: String,
     },
+    /// The target's credentials were rejected or could not be had (a
+    /// cluster's 401, a failing exec plugin); `why` names the context and
+    /// server and says how to log in again.
+    #[error("{target}: {why}")]
+    Unauthorized { target: String, why: String },
+    /// The target's own configuration is wrong (a cluster's kubeconfig
+    /// missing, its context unknown); `why` names the file.
+    #[error("{target}: {why}")]
+    Misconfigured { target: String, why: String },
+    /// What was read is too old to continue from (a cluster's 410 Gone):
+    /// read it whole again.
+    #[error("{target}: {what}: {why}")]
+    Expired {
+        target: String,
+        what: String,
+        why: String,
+    },
 }
 
 impl BackendError {

@@ -145,14 +145,22 @@ impl Targets {
     pub fn new(configs: Vec<TargetConfig>, key: DeploymentKey) -> Targets {
         let engines = configs
             .into_iter()
-            .map(|config| match config {
-                TargetConfig::Docker(host) => Engine::Docker {
+            .filter_map(|config| match config {
+                TargetConfig::Docker(host) => Some(Engine::Docker {
                     host,
                     client: Mutex::new(None),
                     inspections: docker::node::Inspections::default(),
                     reading: std::sync::Mutex::new(None),
                     last_why: std::sync::Mutex::new(None),
-                },
+                }),
+                // placeholder until the cluster engine lands
+                TargetConfig::Kubernetes(cluster) => {
+                    tracing::warn!(
+                        "cluster {}: Kubernetes targets are not supported yet; skipped",
+                        cluster.name
+                    );
+                    None
+                }
             })
             .collect();
         Targets {

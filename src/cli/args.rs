@@ -44,6 +44,18 @@ pub struct Cli {
     /// (e.g. `debug`, `zoe_console=trace`); the default is info
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Kubernetes: use this context of the kubeconfig (like kubectl); with
+    /// no cluster in the settings, adds that cluster beside the Docker hosts
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Kubernetes: the namespace of every cluster (default: the settings',
+    /// else the context's, else `default`)
+    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Kubernetes: the kubeconfig file (default: the settings', else
+    /// $KUBECONFIG, else ~/.kube/config)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -190,6 +202,9 @@ pub enum ConfigCommand {
     Paths,
     /// The effective settings, as TOML
     Show,
+    /// The contexts of the kubeconfig (--kubeconfig, else $KUBECONFIG,
+    /// else ~/.kube/config), the current one marked
+    Contexts,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

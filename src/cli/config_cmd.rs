@@ -10,7 +10,30 @@ pub fn run(ctx: &Context, command: ConfigCommand) -> Result<Outcome, CliError> {
     match command {
         ConfigCommand::Paths => Ok(Outcome::ok(paths(ctx))),
         ConfigCommand::Show => show(ctx),
+        ConfigCommand::Contexts => contexts(ctx),
     }
+}
+
+/// The kubeconfig's contexts, like `kubectl config get-contexts`.
+fn contexts(ctx: &Context) -> Result<Outcome, CliError> {
+    let given: Vec<_> = ctx.kube_flags.kubeconfig.iter().cloned().collect();
+    let list = crate::console::kube_contexts(&given, &|k: &str| ctx.env.get(k).cloned())
+        .map_err(CliError::new)?;
+    if ctx.output == Output::Json {
+        return Ok(Outcome::ok(to_json(&list)));
+    }
+    let mut table = Table::new(&["CURRENT", "NAME", "CLUSTER", "SERVER", "NAMESPACE", "USER"]);
+    for c in &list {
+        table.row(vec![
+            if c.current { "*" } else { "" }.to_string(),
+            c.name.clone(),
+            c.cluster.clone(),
+            c.server.clone(),
+            c.namespace.clone().unwrap_or_default(),
+            c.user.clone(),
+        ]);
+    }
+    Ok(Outcome::ok(table.render()))
 }
 
 fn paths(ctx: &Context) -> String {

@@ -79,6 +79,8 @@ pub struct Context {
     pub all_users: bool,
     /// The process environment variables the verbs read.
     pub env: std::collections::HashMap<String, String>,
+    /// `--context`, `--namespace`, `--kubeconfig`.
+    pub kube_flags: crate::config::targets::KubeFlags,
 }
 
 pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError> {
@@ -107,6 +109,7 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Shop(ShopCommand::Render { .. })) => "shop render",
         Some(Command::Config(ConfigCommand::Paths)) => "config paths",
         Some(Command::Config(ConfigCommand::Show)) => "config show",
+        Some(Command::Config(ConfigCommand::Contexts)) => "config contexts",
         Some(Command::Nodes { .. }) => "nodes",
         Some(Command::Start { .. }) => "start",
         Some(Command::Ps { foreign: true, .. }) => "ps --foreign",
@@ -123,7 +126,17 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
     let loaded = load_settings(cli.config.as_deref(), env, &paths)?;
     let (shop_dir, shop_origin) = resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd);
     let readonly = cli.readonly || loaded.settings.readonly;
+    if let Some(ns) = &cli.namespace {
+        crate::config::kube_settings::check_namespace(ns)
+            .map_err(|why| CliError::new(format!("--namespace: {why}")))?;
+    }
+    let kube_flags = crate::config::targets::KubeFlags {
+        context: cli.context.clone().filter(|c| !c.is_empty()),
+        namespace: cli.namespace.clone(),
+        kubeconfig: cli.kubeconfig.clone(),
+    };
     let ctx = Context {
+        kube_flags,
         readonly,
         all_users: cli.all_users,
         loaded,
@@ -139,6 +152,7 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             "DOCKER_TLS_VERIFY",
             "DOCKER_CERT_PATH",
             "HOME",
+            "KUBECONFIG",
             "NO_COLOR",
             "ZOE_DOCKER_CONFIG",
         ]
@@ -190,8 +204,12 @@ fn tui_cmd(
     let user = resolve_owner(ctx)
         .map(|o| o.name)
         .unwrap_or_else(|_| "?".into());
-    let hosts = crate::config::hosts::load_hosts(&settings, &|k: &str| ctx.env.get(k).cloned())
-        .map_err(CliError::new)?;
+    let loaded = crate::config::targets::load_targets(
+        &settings,
+        &|k: &str| ctx.env.get(k).cloned(),
+        &ctx.kube_flags,
+    )
+    .map_err(CliError::new)?;
     let no_color = ctx.env.get("NO_COLOR").is_some_and(|v| !v.is_empty());
     let name = theme.unwrap_or(&settings.theme);
     let theme = crate::config::theme::load_theme(name, Some(&ctx.paths.themes_dir), no_color)
@@ -200,7 +218,7 @@ fn tui_cmd(
     let setup = crate::tui::Setup {
         console: Console::new(settings, shop, owner),
         user,
-        targets: hosts.targets(),
+        targets: loaded.targets,
         cache: ctx.paths.cache_dir.join("state.db"),
         key_file: crate::config::deployment_key::key_path(&ctx.loaded.settings, &ctx.paths),
         theme,

@@ -9,7 +9,7 @@ use super::{
     CliError, Command, Context, Outcome, executions_cmd, foreign_cmd, kill_cmd, logs_cmd,
     nodes_cmd, start_cmd, supervise_cmd,
 };
-use crate::config::hosts::load_hosts;
+use crate::config::targets::load_targets;
 use crate::console::engine::{Engine, EngineError};
 use crate::console::observe::{Observation, Wait};
 
@@ -74,22 +74,26 @@ fn only_reads(command: &Command) -> bool {
 }
 
 pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
-    let hosts = load_hosts(&ctx.loaded.settings, &|k: &str| ctx.env.get(k).cloned())
-        .map_err(CliError::new)?;
-    for problem in &hosts.problems {
+    let loaded = load_targets(
+        &ctx.loaded.settings,
+        &|k: &str| ctx.env.get(k).cloned(),
+        &ctx.kube_flags,
+    )
+    .map_err(CliError::new)?;
+    for problem in &loaded.problems {
         crate::warn_line!("zoe: {problem}");
     }
-    if hosts.hosts.is_empty() {
+    if loaded.targets.is_empty() {
         return Err(CliError::new(format!(
-            "no usable Docker host in {}",
-            hosts.source
+            "no usable target in {}",
+            loaded.source
         )));
     }
     let cache = ctx.paths.cache_dir.join("state.db");
     let key_file = crate::config::deployment_key::key_path(&ctx.loaded.settings, &ctx.paths);
     let (engine, notice) = Engine::open(
         ctx.loaded.settings.clone(),
-        hosts.targets(),
+        loaded.targets,
         &cache,
         &key_file,
         only_reads(&command),

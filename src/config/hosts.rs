@@ -12,17 +12,19 @@ use super::settings::{HostSetting, Settings};
 
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
-/// One place ZApps run, as configured: a Docker host (the Kubernetes work
-/// adds clusters). Nothing above the backend looks inside.
+/// One place ZApps run, as configured: a Docker host or a Kubernetes
+/// cluster. Nothing above the backend looks inside.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TargetConfig {
     Docker(DockerHost),
+    Kubernetes(super::kube::KubeTarget),
 }
 
 impl TargetConfig {
     pub fn name(&self) -> &str {
         match self {
             TargetConfig::Docker(host) => &host.name,
+            TargetConfig::Kubernetes(cluster) => &cluster.name,
         }
     }
 }

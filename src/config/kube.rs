@@ -101,3 +101,92 @@ pub enum VolumeSource {
     Nfs { server: String, path: String },
     Pvc { claim: String },
 }
+
+/// One context of the merged kubeconfig, for `:ctx` and
+/// `zoe config contexts` (no credentials: only the user's name).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContextInfo {
+    pub name: String,
+    pub cluster: String,
+    /// The cluster's API server URL (empty when the cluster is missing).
+    pub server: String,
+    /// The context's namespace (`None`: `default`).
+    pub namespace: Option<String>,
+    pub user: String,
+    /// The kubeconfig's `current-context`.
+    pub current: bool,
+}
+
+/// The kubeconfig files to read, as kubectl picks them: the given paths
+/// (settings or `--kubeconfig`), else `$KUBECONFIG` (`:`-separated, empty
+/// entries ignored), else `~/.kube/config`. Missing files among them are
+/// skipped by the reader; none at all is an error naming these paths.
+pub fn kubeconfig_paths(given: &[PathBuf], env: super::EnvLookup<'_>) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    if let Some(list) = env("KUBECONFIG") {
+        let paths: Vec<PathBuf> = list
+            .split(':')
+            .filter(|p| !p.is_empty())
+            .map(|p| expand_home(p, env))
+            .collect();
+        if !paths.is_empty() {
+            return paths;
+        }
+    }
+    match env("HOME").filter(|h| !h.is_empty()) {
+        Some(home) => vec![PathBuf::from(home).join(".kube").join("config")],
+        None => vec![PathBuf::from(".kube/config")],
+    }
+}
+
+/// `~` and `~/…` as the home directory (`$HOME`); other paths unchanged.
+pub fn expand_home(path: &str, env: super::EnvLookup<'_>) -> PathBuf {
+    let home = || env("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    match path.strip_prefix('~') {
+        Some("") => home().unwrap_or_else(|| PathBuf::from(path)),
+        Some(rest) if rest.starts_with('/') => home()
+            .map(|h| h.join(rest.trim_start_matches('/')))
+            .unwrap_or_else(|| PathBuf::from(path)),
+        _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubeconfig_paths_like_kubectl() {
+        let env = |k: &str| match k {
+            "HOME" => Some("/home/a".to_string()),
+            "KUBECONFIG" => Some("~/one::/etc/two".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            kubeconfig_paths(&[], &env),
+            [PathBuf::from("/home/a/one"), PathBuf::from("/etc/two")]
+        );
+        assert_eq!(
+            kubeconfig_paths(&[PathBuf::from("/x")], &env),
+            [PathBuf::from("/x")]
+        );
+        let home_only = |k: &str| (k == "HOME").then(|| "/home/a".to_string());
+        assert_eq!(
+            kubeconfig_paths(&[], &home_only),
+            [PathBuf::from("/home/a/.kube/config")]
+        );
+        let empty = |k: &str| match k {
+            "HOME" => Some("/h".to_string()),
+            "KUBECONFIG" => Some(":".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            kubeconfig_paths(&[], &empty),
+            [PathBuf::from("/h/.kube/config")]
+        );
+        assert_eq!(expand_home("~", &home_only), PathBuf::from("/home/a"));
+        assert_eq!(expand_home("~x/y", &home_only), PathBuf::from("~x/y"));
+    }
+}

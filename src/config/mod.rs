@@ -4,8 +4,10 @@ pub mod deployment_key;
 pub mod docker_conf;
 pub mod hosts;
 pub mod kube;
+pub mod kube_settings;
 pub mod paths;
 pub mod settings;
+pub mod targets;
 pub mod theme;
 
 pub use paths::{EnvLookup, Paths};

@@ -96,6 +96,19 @@ pub struct Settings {
     /// Docker hosts listed here, in addition to `docker_config`'s.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<HostSetting>,
+    /// Kubernetes clusters (`[[kubernetes]]`), beside the Docker hosts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kubernetes: Vec<super::kube_settings::KubeSetting>,
+    /// Zoe's `kube-config-file`: a kubeconfig whose current context is one
+    /// cluster target (named "kubernetes").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kube_config_file: Option<PathBuf>,
+    /// Zoe's `kube-namespace`, for `kube_config_file` (default `default`).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::kube_settings::kube_namespace"
+    )]
+    pub kube_namespace: Option<String>,
     /// Terminal UI: use the mouse (wheel scrolls); off keeps the terminal's
     /// own selection and copy.
     pub mouse: bool,
@@ -210,6 +223,9 @@ impl Default for Settings {
             host_timeout_secs: 20,
             host_patience_ms: 300,
             hosts: Vec::new(),
+            kubernetes: Vec::new(),
+            kube_config_file: None,
+            kube_namespace: None,
             mouse: true,
             keys: std::collections::BTreeMap::new(),
             readonly: false,
@@ -241,6 +257,7 @@ impl Settings {
     pub fn parse(text: &str, file: &Path) -> Result<Settings, ConfigError> {
         let settings: Settings = Settings::parse_keys(text, file)?;
         // the keys one by one were fine: now how they go together
+        super::kube_settings::check_names(&settings, text, file)?;
         if let Err(why) = settings.subnet_pool() {
             let key = if why.starts_with("network_prefix") {
                 "network_prefix"
@@ -471,14 +488,23 @@ pub fn load_settings(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    let kubeconfigs = settings
+        .kubernetes
+        .iter_mut()
+        .flat_map(|k| k.kubeconfig.iter_mut());
     for path in [
         &mut settings.shop,
         &mut settings.docker_config,
         &mut settings.deployment_key_file,
+        &mut settings.kube_config_file,
     ]
     .into_iter()
     .flatten()
+    .chain(kubeconfigs)
     {
+        if let Some(text) = path.to_str().filter(|t| t.starts_with('~')) {
+            *path = super::kube::expand_home(text, env);
+        }
         if path.is_relative() {
             *path = base.join(&*path);
         }

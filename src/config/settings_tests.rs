@@ -324,3 +324,241 @@ fn host_waits_are_whole_numbers_in_their_range() {
         assert!(err.contains(says), "{text}: {err}");
     }
 }
+
+#[test]
+fn clusters_parse_into_targets() {
+    use crate::config::kube::{Expose, KubePlacement, VolumeSource};
+    use crate::config::kube_settings::kube_targets;
+    let s = parse(
+        "[[hosts]]\nname = \"box\"\naddress = \"h:1\"\n\n\
+         [[kubernetes]]\nname = \"lab\"\nkubeconfig = [\"/a\", \"/b\"]\ncontext = \"lab-admin\"\nnamespace = \"zapps\"\n\
+         expose = \"none\"\nimage_pull_secrets = [\"regcred\"]\nimage_pull_policy = \"Always\"\nplacement = \"pinned\"\n\
+         unschedulable_timeout_secs = 90\nexternal_address = \"lab.example.org\"\n\
+         tolerations = [{ key = \"gpu\", operator = \"Exists\", effect = \"NoSchedule\" }, { key = \"a\", value = \"b\" }]\n\
+         volumes = [{ host_path = \"/mnt/data\", nfs = \"nas:/export/data\" }, { host_path = \"/mnt/w\", pvc = \"ws\" }]\n\n\
+         [[kubernetes]]\ncontext = \"other\"\nkubeconfig = \"/c\"\n",
+    )
+    .unwrap();
+    let targets = kube_targets(&s);
+    let lab = &targets[0];
+    assert_eq!(lab.name, "lab");
+    assert_eq!(lab.kubeconfig, [PathBuf::from("/a"), PathBuf::from("/b")]);
+    assert_eq!(lab.context.as_deref(), Some("lab-admin"));
+    assert_eq!(lab.namespace.as_deref(), Some("zapps"));
+    assert_eq!(lab.expose, Expose::None);
+    assert_eq!(lab.placement, KubePlacement::Pinned);
+    assert_eq!(lab.unschedulable_timeout_secs, 90);
+    assert_eq!(lab.image_pull_policy.as_deref(), Some("Always"));
+    assert_eq!(lab.image_pull_secrets, ["regcred"]);
+    assert_eq!(lab.external_address.as_deref(), Some("lab.example.org"));
+    assert_eq!(
+        (
+            lab.tolerations[0].operator.as_str(),
+            lab.tolerations[0].effect.as_deref()
+        ),
+        ("Exists", Some("NoSchedule"))
+    );
+    assert_eq!(lab.tolerations[1].operator, "Equal", "the default operator");
+    assert_eq!(
+        lab.volumes[0].source,
+        VolumeSource::Nfs {
+            server: "nas".into(),
+            path: "/export/data".into()
+        }
+    );
+    assert_eq!(
+        lab.volumes[1].source,
+        VolumeSource::Pvc { claim: "ws".into() }
+    );
+    // defaults: the context's name, scheduler, 30 s, node ports
+    let other = &targets[1];
+    assert_eq!(other.name, "other");
+    assert_eq!(other.kubeconfig, [PathBuf::from("/c")]);
+    assert_eq!(other.namespace, None);
+    assert_eq!(other.expose, Expose::NodePort);
+    assert_eq!(other.placement, KubePlacement::Scheduler);
+    assert_eq!(other.unschedulable_timeout_secs, 30);
+    // no name, no context: "kubernetes"
+    let s = parse("[[kubernetes]]\n").unwrap();
+    assert_eq!(kube_targets(&s)[0].name, "kubernetes");
+    // the effective settings print and read back
+    let printed = toml::to_string(
+        &parse("[[kubernetes]]\nname = \"x\"\ntolerations = [{ operator = \"Exists\" }]\n")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(parse(&printed).unwrap().kubernetes[0].target_name(), "x");
+}
+
+#[test]
+fn zoes_kube_config_file_is_one_cluster_in_its_namespace() {
+    use crate::config::kube_settings::kube_targets;
+    let s = parse("kube_config_file = \"/opt/zoe/kube.conf\"\n").unwrap();
+    let t = &kube_targets(&s)[0];
+    assert_eq!(t.name, "kubernetes");
+    assert_eq!(t.kubeconfig, [PathBuf::from("/opt/zoe/kube.conf")]);
+    assert_eq!(t.namespace.as_deref(), Some("default"), "Zoe's default");
+    assert_eq!(t.context, None, "its current context");
+    let s = parse("kube_config_file = \"/k\"\nkube_namespace = \"zoe\"\n").unwrap();
+    assert_eq!(kube_targets(&s)[0].namespace.as_deref(), Some("zoe"));
+    let e = err("kube_namespace = \"zoe\"\n");
+    assert!(
+        e.starts_with("/etc/zoe.toml:1:1: ") && e.contains("kube_config_file"),
+        "{e}"
+    );
+    assert!(
+        err("kube_config_file = \"/k\"\nkube_namespace = \"Zoe\"\n").contains("namespace name")
+    );
+}
+
+#[test]
+fn bad_cluster_entries_name_the_line_and_what_is_allowed() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[[kubernetes]]\ncontext = \"a\"\ncolour = 1\n",
+            ":3:1: ",
+            "colour",
+        ),
+        (
+            "[[kubernetes]]\nexpose = \"loadbalancer\"\n",
+            ":2:",
+            "`nodeport` or `none`",
+        ),
+        (
+            "[[kubernetes]]\nplacement = \"random\"\n",
+            ":2:",
+            "`scheduler` or `pinned`",
+        ),
+        (
+            "[[kubernetes]]\nimage_pull_policy = \"always\"\n",
+            ":2:",
+            "`IfNotPresent`",
+        ),
+        (
+            "[[kubernetes]]\nunschedulable_timeout_secs = 0\n",
+            ":2:",
+            "between 1 and 3600",
+        ),
+        (
+            "[[kubernetes]]\nunschedulable_timeout_secs = 3601\n",
+            ":2:",
+            "between 1 and 3600",
+        ),
+        (
+            "[[kubernetes]]\nname = \"a/b\"\n",
+            ":2:",
+            "must not contain `/`",
+        ),
+        ("[[kubernetes]]\nname = \"\"\n", ":2:", "must not be empty"),
+        (
+            "[[kubernetes]]\nnamespace = \"Bad_NS\"\n",
+            ":2:",
+            "namespace name",
+        ),
+        (
+            "[[kubernetes]]\nkubeconfig = 3\n",
+            ":2:",
+            "a path or a list of paths",
+        ),
+        (
+            "[[kubernetes]]\ntolerations = [{ key = \"k\", operator = \"In\" }]\n",
+            ":2:",
+            "`Equal` or `Exists`",
+        ),
+        (
+            "[[kubernetes]]\ntolerations = [{ key = \"k\", operator = \"Exists\", value = \"v\" }]\n",
+            ":2:",
+            "takes no `value`",
+        ),
+        (
+            "[[kubernetes]]\ntolerations = [{ value = \"v\" }]\n",
+            ":2:",
+            "without `key`",
+        ),
+        (
+            "[[kubernetes]]\ntolerations = [{ key = \"k\", effect = \"NoRun\" }]\n",
+            ":2:",
+            "`NoExecute`",
+        ),
+        (
+            "[[kubernetes]]\ntolerations = [{ key = \"k\", colour = 1 }]\n",
+            ":2:",
+            "colour",
+        ),
+        (
+            "[[kubernetes]]\nvolumes = [{ host_path = \"/d\", nfs = \"nas:/e\", pvc = \"c\" }]\n",
+            ":2:",
+            "exactly one of",
+        ),
+        (
+            "[[kubernetes]]\nvolumes = [{ host_path = \"/d\" }]\n",
+            ":2:",
+            "exactly one of",
+        ),
+        (
+            "[[kubernetes]]\nvolumes = [{ host_path = \"/d\", nfs = \"nas/e\" }]\n",
+            ":2:",
+            "server:/export",
+        ),
+        (
+            "[[kubernetes]]\nvolumes = [{ host_path = \"d\", pvc = \"c\" }]\n",
+            ":2:",
+            "absolute path",
+        ),
+        (
+            "[[kubernetes]]\nvolumes = [{ host_path = \"/d\", pvc = \"c\", size = 1 }]\n",
+            ":2:",
+            "size",
+        ),
+        (
+            "[[hosts]]\nname = \"a\"\naddress = \"h:1\"\n[[kubernetes]]\nname = \"a\"\n",
+            ":5:1: ",
+            "already defined",
+        ),
+        (
+            "[[kubernetes]]\ncontext = \"x\"\n[[kubernetes]]\ncontext = \"x\"\n",
+            ":4:1: ",
+            "set `name`",
+        ),
+        (
+            "kube_config_file = \"/k\"\n[[kubernetes]]\n",
+            "/etc/zoe.toml: ",
+            "already defined",
+        ),
+    ];
+    for (text, at, says) in cases {
+        let e = err(text);
+        assert!(
+            e.starts_with(&format!("/etc/zoe.toml{at}"))
+                || (*at == "/etc/zoe.toml: " && e.starts_with(at)),
+            "{text:?} → {e}"
+        );
+        assert!(e.contains(says), "{text:?} → {e}");
+    }
+}
+
+#[test]
+fn kubeconfig_paths_expand_home_and_start_at_the_settings_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zoe.toml");
+    std::fs::write(
+        &file,
+        "kube_config_file = \"~/kube.conf\"\n[[kubernetes]]\nname = \"a\"\nkubeconfig = [\"~/.kube/config\", \"rel/k\", \"/abs\"]\n",
+    )
+    .unwrap();
+    let env = |k: &str| (k == "HOME").then(|| "/home/u".to_string());
+    let paths = Paths::from_env(&env);
+    let loaded = load_settings(Some(&file), &env, &paths).unwrap();
+    assert_eq!(
+        loaded.settings.kube_config_file,
+        Some(PathBuf::from("/home/u/kube.conf"))
+    );
+    assert_eq!(
+        loaded.settings.kubernetes[0].kubeconfig,
+        [
+            PathBuf::from("/home/u/.kube/config"),
+            dir.path().join("rel/k"),
+            PathBuf::from("/abs")
+        ]
+    );
+}

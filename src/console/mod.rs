@@ -219,6 +219,16 @@ pub fn launch_record(prepared: &Prepared, deployment: &str) -> crate::state::Exe
 
 /// Zoe pre-fills the execution name with the description's name; ours must
 /// also be a valid label value, so other characters become `-`.
+/// The contexts of the merged kubeconfig (`given` files, else
+/// `$KUBECONFIG`, else `~/.kube/config`), the current one marked: for
+/// `zoe config contexts` and `:ctx`.
+pub fn kube_contexts(
+    given: &[std::path::PathBuf],
+    env: crate::config::EnvLookup<'_>,
+) -> Result<Vec<crate::config::kube::ContextInfo>, String> {
+    crate::backend::kube::client::contexts(given, env)
+}
+
 pub fn default_execution_name(app_name: &str) -> String {
     let cleaned: String = app_name
         .chars()

@@ -1,6 +1,11 @@
-//! Kubernetes clusters as targets: the mapping of ZApps onto pods and
-//! services, and of nodes onto node snapshots.
+//! Kubernetes clusters as targets (kube-rs): each ZApp service instance a
+//! bare Pod with a headless Service named as its DNS name (and a NodePort
+//! Service for its declared ports); nodes, pods and Services watched, not
+//! polled. The client and its credentials (`client`), the mapping of ZApps
+//! onto objects (`names`, `objects`, `volumes`) and of nodes onto node
+//! snapshots (`quantity`, `requests`, `node`).
 
+pub mod client;
 pub mod names;
 pub mod node;
 pub mod objects;
