@@ -4,6 +4,7 @@
 pub mod command;
 pub mod docker;
 pub mod error;
+pub mod kube;
 pub mod labels;
 pub mod signature;
 mod targets;

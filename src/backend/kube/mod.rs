@@ -1,0 +1,4 @@
+//! Kubernetes clusters as targets.
+
+mod log_resume;
+pub mod logs;
