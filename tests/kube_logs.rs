@@ -3,6 +3,8 @@
 //! resumes with no line lost or repeated, and the log ends when the
 //! container has terminated.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
