@@ -46,7 +46,13 @@ pub struct Targets {
     key: Arc<DeploymentKey>,
     /// Counts reads that answered after a look stopped waiting for them.
     late: Arc<watch::Sender<u64>>,
+    /// The Docker hosts share one network (the settings' `network`): they
+    /// are one placement domain.
+    shared_network: bool,
 }
+
+/// The placement domain of Docker hosts that share a network.
+pub const SHARED_DOCKER_DOMAIN: &str = "docker";
 
 /// A read of one target under way, which several looks may wait for.
 struct Reading {
@@ -168,6 +174,21 @@ impl Targets {
             deadline: SNAPSHOT_DEADLINE,
             key: Arc::new(key),
             late: Arc::new(watch::Sender::new(0)),
+            shared_network: false,
+        }
+    }
+
+    /// The same targets; with `shared`, the Docker hosts share one network
+    /// and so one placement domain (else each host is its own).
+    pub fn with_shared_network(mut self, shared: bool) -> Targets {
+        self.shared_network = shared;
+        self
+    }
+
+    /// The domain a target's snapshots get, when not their own name.
+    fn shared_domain(&self, engine: &Engine) -> Option<&'static str> {
+        match engine {
+            Engine::Docker { .. } => self.shared_network.then_some(SHARED_DOCKER_DOMAIN),
         }
     }
 
@@ -374,10 +395,14 @@ impl Targets {
             .zip(readings)
             .zip(self.engines.iter())
             .map(|((node, (_, late, _)), engine)| {
-                node.unwrap_or_else(|| {
+                let mut node = node.unwrap_or_else(|| {
                     late.store(true, Ordering::Relaxed);
                     engine.not_answering(waited)
-                })
+                });
+                if let Some(domain) = self.shared_domain(engine) {
+                    node.domain = domain.to_string();
+                }
+                node
             })
             .collect();
         Look { nodes, asked_at }

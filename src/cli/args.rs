@@ -173,6 +173,9 @@ pub struct LaunchArgs {
     /// Execution name (default: the application name)
     #[arg(long, value_name = "EXEC")]
     pub name: Option<String>,
+    /// Run only on this target (a Docker host's name, or a cluster's)
+    #[arg(long = "on", value_name = "TARGET")]
+    pub on: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

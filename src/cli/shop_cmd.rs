@@ -325,6 +325,7 @@ impl From<super::args::LaunchArgs> for LaunchRequest {
             memory: args.memory,
             cores: args.cores,
             name: args.name,
+            target: args.on,
         }
     }
 }

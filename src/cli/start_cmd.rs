@@ -77,13 +77,14 @@ async fn dry_run_report(s: &Session<'_>, prepared: &Prepared) -> Result<Outcome,
             Ok(plan) => (
                 serde_json::json!({
                     "fits": true,
+                    "on": prepared.target,
                     "placements": plan.placements.iter().map(|p| serde_json::json!({"instance": p.instance, "node": p.node, "essential": p.essential})).collect::<Vec<_>>(),
                     "deferred": plan.deferred.iter().map(|(i, r)| serde_json::json!({"instance": i, "why_not": why(r)})).collect::<Vec<_>>(),
                 }),
                 0,
             ),
             Err(rejection) => (
-                serde_json::json!({"fits": false, "instance": rejection.instance, "why_not": why(&rejection.refusals)}),
+                serde_json::json!({"fits": false, "on": prepared.target, "instance": rejection.instance, "why_not": why(&rejection.refusals)}),
                 EXIT_NO_ROOM,
             ),
         };
@@ -93,6 +94,9 @@ async fn dry_run_report(s: &Session<'_>, prepared: &Prepared) -> Result<Outcome,
         });
     }
     let mut out = String::new();
+    if let Some(target) = &prepared.target {
+        let _ = writeln!(out, "on target {target} only");
+    }
     let code = match &planned {
         Ok(plan) => {
             let mut table = Table::new(&["INSTANCE", "ROLE", "NODE"]);

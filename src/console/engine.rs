@@ -31,6 +31,7 @@ use super::observe::{Observation, Wait, observe};
 use super::queue::plan_when_empty;
 use super::quota::{Quota, Usage, admit, demand_of};
 use super::supervise::{SuperviseReport, supervise_pass};
+use super::target::check_target;
 use crate::backend::Targets;
 use crate::config::Settings;
 use crate::model::view::LAUNCH_WINDOW_SECS;
@@ -125,9 +126,12 @@ impl Engine {
         }?;
         let notice = store.notice().map(str::to_string);
         let deadline = Duration::from_secs(u64::from(settings.host_timeout_secs));
+        let shared_network = settings.network.is_some();
         let engine = Engine::new(
             settings,
-            Targets::new(targets, key).with_deadline(deadline),
+            Targets::new(targets, key)
+                .with_deadline(deadline)
+                .with_shared_network(shared_network),
             store,
             readonly,
         );
@@ -269,6 +273,7 @@ impl Engine {
         prepared: &Prepared,
     ) -> Result<(Result<Plan, Rejection>, Vec<NodeSnapshot>), EngineError> {
         let seen = self.observe(Wait::Answer).await?;
+        check_target(&seen.nodes, prepared.target.as_deref()).map_err(EngineError::Refused)?;
         Ok((plan_on(&seen.nodes, prepared, &self.settings), seen.nodes))
     }
 
@@ -345,6 +350,10 @@ impl Engine {
         // Each attempt places on the nodes seen just before it, read once:
         // this look, or the queue's last one.
         let mut nodes = self.cluster.snapshot_all(&deployment, None).await.nodes;
+        if let Err(message) = check_target(&nodes, prepared.target.as_deref()) {
+            close(format!("not started: {message}"));
+            return Err(EngineError::Refused(message));
+        }
         if nodes.iter().all(NodeSnapshot::is_online)
             && let Err(rejection) = plan_when_empty(&nodes, prepared, &self.settings)
         {

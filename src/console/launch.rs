@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::model::NodeSnapshot;
 use crate::model::instance::{ContainerPlan, PullProgress, Started};
 use crate::model::{ExecutionId, ExecutionStatus};
-use crate::sched::{Demand, Simulation, plan};
+use crate::sched::{Demand, Simulation, plan_within};
 pub use crate::sched::{Plan, Refusal, Rejection};
 use crate::shop::template::substitute;
 
@@ -55,7 +55,8 @@ pub fn demands(prepared: &Prepared) -> Vec<Demand> {
         .collect()
 }
 
-/// Plans the execution on the given nodes without creating anything.
+/// Plans the execution on the given nodes (on its target's only, when it
+/// names one) without creating anything.
 pub fn plan_on(
     nodes: &[NodeSnapshot],
     prepared: &Prepared,
@@ -64,11 +65,11 @@ pub fn plan_on(
     let views: Vec<_> = nodes.iter().map(NodeSnapshot::placement_view).collect();
     let mut sim = Simulation::new(&views);
     let mut pick = random_pick();
-    plan(
+    plan_within(
         &mut sim,
         &demands(prepared),
         settings.placement_policy,
-        settings.network.is_none(),
+        prepared.target.as_deref(),
         &mut pick,
     )
 }

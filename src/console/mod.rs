@@ -17,6 +17,7 @@ pub mod queue;
 pub mod quota;
 pub mod service;
 pub mod supervise;
+pub mod target;
 pub mod usage;
 
 use crate::config::Settings;
@@ -47,6 +48,8 @@ pub struct LaunchRequest {
     pub cores: Vec<(String, f64)>,
     /// Execution name; default: derived from the description name.
     pub name: Option<String>,
+    /// `--on TARGET`: only that target's nodes are candidates.
+    pub target: Option<String>,
 }
 
 /// An execution ready to be placed and started.
@@ -61,6 +64,8 @@ pub struct Prepared {
     pub parameters: Vec<(String, String)>,
     /// Things the user should know (values clamped to maxima).
     pub notes: Vec<String>,
+    /// The one target it must run on (`--on`), if any.
+    pub target: Option<String>,
 }
 
 pub struct Console {
@@ -190,6 +195,7 @@ impl Console {
             instances,
             parameters,
             notes,
+            target: request.target.clone(),
         })
     }
 }

@@ -88,7 +88,7 @@ impl Engine {
                     id: r.id.clone(),
                     size,
                     demands,
-                    same_host: settings.network.is_none(),
+                    target: (r.id == id).then(|| prepared.target.clone()).flatten(),
                 })
             })
             .rev() // the cache lists newest first; the queue is oldest first
@@ -105,13 +105,8 @@ impl Engine {
             ) && record.id != id
                 && !launcher_is_gone(&record.launcher);
             if let Some((_, demands)) = in_flight.then(|| queued_demands(record)).flatten() {
-                let _ = crate::sched::plan(
-                    &mut sim,
-                    &demands,
-                    settings.placement_policy,
-                    settings.network.is_none(),
-                    &mut pick,
-                );
+                let _ =
+                    crate::sched::plan(&mut sim, &demands, settings.placement_policy, &mut pick);
             }
         }
         let pass = schedule(
@@ -145,6 +140,8 @@ pub(super) fn plan_when_empty(
             n.cores_reserved = 0.0;
             n.memory_reserved = 0;
             n.container_count = 0;
+            n.detail.cores_requested = n.detail.cores_requested.map(|_| 0.0);
+            n.detail.memory_requested = n.detail.memory_requested.map(|_| 0);
             n
         })
         .collect();

@@ -278,11 +278,16 @@ async fn grow_elastic(
             }
         }
     }
-    // where: the execution's own host when its network does not span hosts
-    let same_host = settings.network.is_none();
+    // where: the online nodes of the domain the execution runs in (its
+    // instances reach each other only there)
+    let domains: Vec<&str> = nodes
+        .iter()
+        .filter(|n| view.hosts.contains(&n.name))
+        .map(|n| n.domain.as_str())
+        .collect();
     let candidates: Vec<_> = nodes
         .iter()
-        .filter(|n| !same_host || view.hosts.contains(&n.name))
+        .filter(|n| n.is_online() && domains.contains(&n.domain.as_str()))
         .map(NodeSnapshot::placement_view)
         .collect();
     let demands: Vec<Demand> = missing
@@ -298,13 +303,7 @@ async fn grow_elastic(
         .collect();
     let mut sim = Simulation::new(&candidates);
     let mut first = |_: usize| 0;
-    let Ok(planned) = plan(
-        &mut sim,
-        &demands,
-        settings.placement_policy,
-        false,
-        &mut first,
-    ) else {
+    let Ok(planned) = plan(&mut sim, &demands, settings.placement_policy, &mut first) else {
         return;
     };
     let network = execution_network(&view.id, settings.network.as_deref());

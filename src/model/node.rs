@@ -239,18 +239,25 @@ impl NodeSnapshot {
         self.error.is_none()
     }
 
-    /// The placement view of this node.
+    /// The placement view of this node. Free room is what every workload
+    /// requested when the engine counts them, else what ZApps reserved.
     pub fn placement_view(&self) -> super::NodeView {
+        let detail = &self.detail;
         super::NodeView {
             name: self.name.clone(),
+            target: self.target.clone(),
+            domain: self.domain.clone(),
             offline: self.error.clone(),
+            unschedulable: detail.unschedulable.clone(),
             labels: self.labels.clone(),
             cores_total: self.cores_total,
             memory_total: self.memory_total,
-            cores_reserved: self.cores_reserved,
-            memory_reserved: self.memory_reserved,
+            cores_reserved: detail.cores_requested.unwrap_or(self.cores_reserved),
+            memory_reserved: detail.memory_requested.unwrap_or(self.memory_reserved),
             container_count: self.container_count,
-            images: Some(self.images.clone()),
+            max_count: detail.max_workloads,
+            memory_fills: detail.memory_fills,
+            images: (!detail.pulls_images).then(|| self.images.clone()),
         }
     }
 }

@@ -7,17 +7,33 @@ use super::description::GIB;
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeView {
     pub name: String,
+    /// The target it belongs to (a Docker host, a cluster): `start --on`
+    /// keeps an execution to one.
+    pub target: String,
+    /// Nodes of one domain can hold one execution together (its instances
+    /// reach each other by name); an execution never spans domains.
+    pub domain: String,
     /// `None` when online; the reason it is not, otherwise.
     pub offline: Option<String>,
+    /// Online but taking no new work, and why (cordoned, not ready, a
+    /// taint that is not tolerated).
+    pub unschedulable: Option<String>,
     pub labels: Vec<String>,
     pub cores_total: f64,
     pub memory_total: u64,
-    /// Reserved by ZApp services already there.
+    /// Taken already: by ZApp services on a Docker host, by every pod's
+    /// requests on a cluster node.
     pub cores_reserved: f64,
     pub memory_reserved: u64,
     /// Running containers (all of them, as Zoe counts).
     pub container_count: u32,
-    /// Images present, when known.
+    /// The most workloads the node takes (a cluster node's pod count).
+    pub max_count: Option<u32>,
+    /// Memory may be filled to the last byte (kube-scheduler's `<=`), not
+    /// only below it (Zoe's strict `<`).
+    pub memory_fills: bool,
+    /// Images present, when known and when they matter (`None` where the
+    /// engine pulls images itself).
     pub images: Option<Vec<String>>,
 }
 

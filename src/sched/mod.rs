@@ -6,26 +6,33 @@
 //! preview and the real launch.
 //!
 //! Rules, following Zoe unless said otherwise:
-//! * a node fits an instance when it is online, not labelled `disabled`,
-//!   carries every label the instance asks for, has strictly more free
-//!   memory than the instance reserves (Zoe's strict `<`), and at least as
+//! * a node fits an instance when it is online, schedulable, not labelled
+//!   `disabled`, carries every label the instance asks for, has room for
+//!   one more workload (a cluster node's pod count), has strictly more free
+//!   memory than the instance reserves (Zoe's strict `<`; a cluster node
+//!   may be filled to the byte, kube-scheduler's `<=`), and at least as
 //!   many free cores;
 //! * image presence is a preference, not a rule (Zoe refuses nodes without
 //!   the image because it never pulls; we pull when needed);
 //! * essential instances are placed all-or-nothing; elastic ones go where
 //!   there is room and the rest are deferred (placed later, when room frees);
-//! * `same_host`: when the execution's network only spans one host (a local
-//!   bridge network, the default), every instance goes on the same node so
-//!   they can reach each other by DNS name.
+//! * domains: the nodes of one domain can hold one execution together (its
+//!   instances reach each other by DNS name); an execution never spans
+//!   domains. A Docker host with its own bridge network is a domain of one
+//!   node (every instance goes on it), a cluster is one domain.
 
+mod plan;
 mod queue;
+mod sim;
 
+pub use plan::{plan, plan_within};
 pub use queue::{QueueOrder, QueuedExecution, ScheduleOutcome, schedule};
+pub use sim::Simulation;
 
 use std::fmt;
 
 pub use crate::model::NodeView;
-use crate::model::{PlacementPolicy, format_bytes, format_cores};
+use crate::model::{format_bytes, format_cores};
 
 /// What one instance asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,11 +48,29 @@ pub struct Demand {
 /// Why a node cannot take an instance (or an execution).
 #[derive(Debug, Clone, PartialEq)]
 pub enum WhyNot {
-    Offline { reason: String },
+    Offline {
+        reason: String,
+    },
     Disabled,
-    Labels { missing: Vec<String> },
-    Memory { needed: u64, free: u64 },
-    Cores { needed: f64, free: f64 },
+    /// Online but taking no new work (cordoned, not ready, a taint).
+    Unschedulable {
+        reason: String,
+    },
+    Labels {
+        missing: Vec<String>,
+    },
+    /// As many workloads as it takes (a cluster node's pod count).
+    Full {
+        max: u32,
+    },
+    Memory {
+        needed: u64,
+        free: u64,
+    },
+    Cores {
+        needed: f64,
+        free: f64,
+    },
 }
 
 impl fmt::Display for WhyNot {
@@ -55,6 +80,8 @@ impl fmt::Display for WhyNot {
             WhyNot::Disabled => {
                 f.write_str("host disabled by the administrator (label `disabled`)")
             }
+            WhyNot::Unschedulable { reason } => f.write_str(reason),
+            WhyNot::Full { max } => write!(f, "pod count full: {max} of {max}"),
             WhyNot::Labels { missing } => write!(
                 f,
                 "lacks label{} {}",
@@ -104,7 +131,8 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejection {
     /// The essential instance that could not be placed (`None` when the
-    /// whole execution had to fit on one node and none could take it).
+    /// whole execution had to fit on one node and none could take it, or
+    /// when the domains failed on different instances).
     pub instance: Option<String>,
     pub refusals: Vec<Refusal>,
 }
@@ -123,310 +151,6 @@ impl fmt::Display for Rejection {
         }
         Ok(())
     }
-}
-
-/// Free capacity as the simulation consumes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Simulation {
-    nodes: Vec<SimNode>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct SimNode {
-    view: NodeView,
-    free_memory: u64,
-    free_cores: f64,
-    count: u32,
-}
-
-impl Simulation {
-    pub fn new(nodes: &[NodeView]) -> Simulation {
-        let nodes = nodes
-            .iter()
-            .map(|n| SimNode {
-                view: n.clone(),
-                free_memory: n.memory_total.saturating_sub(n.memory_reserved),
-                free_cores: n.cores_total - n.cores_reserved,
-                count: n.container_count,
-            })
-            .collect();
-        Simulation { nodes }
-    }
-
-    fn check(node: &SimNode, demand: &Demand) -> Result<(), WhyNot> {
-        if let Some(reason) = &node.view.offline {
-            return Err(WhyNot::Offline {
-                reason: reason.clone(),
-            });
-        }
-        if node.view.is_disabled() {
-            return Err(WhyNot::Disabled);
-        }
-        let missing: Vec<String> = demand
-            .labels
-            .iter()
-            .filter(|l| !node.view.labels.contains(l))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            return Err(WhyNot::Labels { missing });
-        }
-        if demand.memory >= node.free_memory {
-            return Err(WhyNot::Memory {
-                needed: demand.memory,
-                free: node.free_memory,
-            });
-        }
-        if demand.cores > node.free_cores + 1e-9 {
-            return Err(WhyNot::Cores {
-                needed: demand.cores,
-                free: node.free_cores,
-            });
-        }
-        Ok(())
-    }
-
-    fn take(&mut self, node: usize, demand: &Demand) {
-        let n = &mut self.nodes[node];
-        n.free_memory = n.free_memory.saturating_sub(demand.memory);
-        n.free_cores -= demand.cores;
-        n.count += 1;
-    }
-
-    /// Node indexes in the order the policy prefers them.
-    fn order(
-        &self,
-        policy: PlacementPolicy,
-        image: &str,
-        pick: &mut dyn FnMut(usize) -> usize,
-    ) -> Vec<usize> {
-        let mut idx: Vec<usize> = (0..self.nodes.len()).collect();
-        let has_image = |i: usize| {
-            self.nodes[i]
-                .view
-                .images
-                .as_ref()
-                .is_some_and(|imgs| imgs.iter().any(|x| x == image))
-        };
-        match policy {
-            PlacementPolicy::Random => {
-                // Fisher–Yates with the injected source of randomness.
-                for i in (1..idx.len()).rev() {
-                    idx.swap(i, pick(i + 1) % (i + 1));
-                }
-            }
-            PlacementPolicy::Average | PlacementPolicy::Waterfill => {
-                idx.sort_by(|&a, &b| {
-                    let (na, nb) = (&self.nodes[a], &self.nodes[b]);
-                    let count = if policy == PlacementPolicy::Average {
-                        na.count.cmp(&nb.count)
-                    } else {
-                        nb.count.cmp(&na.count)
-                    };
-                    na.view
-                        .labels
-                        .len()
-                        .cmp(&nb.view.labels.len())
-                        .then(has_image(b).cmp(&has_image(a)))
-                        .then(count)
-                        .then(na.view.name.cmp(&nb.view.name))
-                });
-            }
-        }
-        idx
-    }
-
-    /// Places one instance on the first node (in policy order) that fits.
-    fn place_one(
-        &mut self,
-        demand: &Demand,
-        policy: PlacementPolicy,
-        pick: &mut dyn FnMut(usize) -> usize,
-    ) -> Result<usize, Vec<Refusal>> {
-        let mut refusals = Vec::new();
-        for i in self.order(policy, &demand.image, pick) {
-            match Self::check(&self.nodes[i], demand) {
-                Ok(()) => {
-                    self.take(i, demand);
-                    return Ok(i);
-                }
-                Err(why) => refusals.push(Refusal {
-                    node: self.nodes[i].view.name.clone(),
-                    why,
-                }),
-            }
-        }
-        refusals.sort_by(|a, b| a.node.cmp(&b.node));
-        Err(refusals)
-    }
-
-    fn name(&self, i: usize) -> String {
-        self.nodes[i].view.name.clone()
-    }
-}
-
-/// Plans one execution on the simulated nodes (consuming capacity there).
-pub fn plan(
-    sim: &mut Simulation,
-    demands: &[Demand],
-    policy: PlacementPolicy,
-    same_host: bool,
-    pick: &mut dyn FnMut(usize) -> usize,
-) -> Result<Plan, Rejection> {
-    if same_host {
-        plan_same_host(sim, demands, policy, pick)
-    } else {
-        plan_spread(sim, demands, policy, pick)
-    }
-}
-
-fn plan_spread(
-    sim: &mut Simulation,
-    demands: &[Demand],
-    policy: PlacementPolicy,
-    pick: &mut dyn FnMut(usize) -> usize,
-) -> Result<Plan, Rejection> {
-    let before = sim.clone();
-    let mut placements = Vec::new();
-    for d in demands.iter().filter(|d| d.essential) {
-        match sim.place_one(d, policy, pick) {
-            Ok(node) => placements.push(Placement {
-                instance: d.instance.clone(),
-                node: sim.name(node),
-                essential: true,
-            }),
-            Err(refusals) => {
-                *sim = before;
-                return Err(Rejection {
-                    instance: Some(d.instance.clone()),
-                    refusals,
-                });
-            }
-        }
-    }
-    let mut deferred = Vec::new();
-    for d in demands.iter().filter(|d| !d.essential) {
-        match sim.place_one(d, policy, pick) {
-            Ok(node) => placements.push(Placement {
-                instance: d.instance.clone(),
-                node: sim.name(node),
-                essential: false,
-            }),
-            Err(refusals) => deferred.push((d.instance.clone(), refusals)),
-        }
-    }
-    Ok(Plan {
-        placements,
-        deferred,
-    })
-}
-
-fn plan_same_host(
-    sim: &mut Simulation,
-    demands: &[Demand],
-    policy: PlacementPolicy,
-    pick: &mut dyn FnMut(usize) -> usize,
-) -> Result<Plan, Rejection> {
-    // The node choice uses the first essential instance's image preference.
-    let image = demands.first().map(|d| d.image.as_str()).unwrap_or("");
-    let essentials: Vec<&Demand> = demands.iter().filter(|d| d.essential).collect();
-    let total = Demand {
-        instance: String::new(),
-        essential: true,
-        memory: essentials
-            .iter()
-            .fold(0u64, |sum, d| sum.saturating_add(d.memory)),
-        cores: essentials.iter().map(|d| d.cores).sum(),
-        labels: union_labels(&essentials),
-        image: image.to_string(),
-    };
-    let mut refusals = Vec::new();
-    for i in sim.order(policy, image, pick) {
-        // every essential fits, one after the other, on this node
-        let mut trial = sim.clone();
-        let failed = essentials
-            .iter()
-            .find_map(|d| match Simulation::check(&trial.nodes[i], d) {
-                Ok(()) => {
-                    trial.take(i, d);
-                    None
-                }
-                Err(why) => Some(why),
-            });
-        match failed {
-            Some(why) => {
-                // report the whole execution's needs where they are what failed
-                let why = match Simulation::check(&sim.nodes[i], &total) {
-                    Err(total_why)
-                        if !matches!(
-                            why,
-                            WhyNot::Labels { .. } | WhyNot::Offline { .. } | WhyNot::Disabled
-                        ) =>
-                    {
-                        total_why
-                    }
-                    _ => why,
-                };
-                refusals.push(Refusal {
-                    node: sim.name(i),
-                    why,
-                });
-            }
-            None => {
-                *sim = trial;
-                let node = sim.name(i);
-                let mut placements: Vec<Placement> = essentials
-                    .iter()
-                    .map(|d| Placement {
-                        instance: d.instance.clone(),
-                        node: node.clone(),
-                        essential: true,
-                    })
-                    .collect();
-                let mut deferred = Vec::new();
-                for d in demands.iter().filter(|d| !d.essential) {
-                    match Simulation::check(&sim.nodes[i], d) {
-                        Ok(()) => {
-                            sim.take(i, d);
-                            placements.push(Placement {
-                                instance: d.instance.clone(),
-                                node: node.clone(),
-                                essential: false,
-                            });
-                        }
-                        Err(why) => deferred.push((
-                            d.instance.clone(),
-                            vec![Refusal {
-                                node: node.clone(),
-                                why,
-                            }],
-                        )),
-                    }
-                }
-                return Ok(Plan {
-                    placements,
-                    deferred,
-                });
-            }
-        }
-    }
-    refusals.sort_by(|a, b| a.node.cmp(&b.node));
-    Err(Rejection {
-        instance: None,
-        refusals,
-    })
-}
-
-fn union_labels(demands: &[&Demand]) -> Vec<String> {
-    let mut labels: Vec<String> = Vec::new();
-    for d in demands {
-        for l in &d.labels {
-            if !labels.contains(l) {
-                labels.push(l.clone());
-            }
-        }
-    }
-    labels
 }
 
 #[cfg(test)]

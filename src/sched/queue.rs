@@ -4,7 +4,7 @@
 //! blocking, as in Zoe), so a big job is never starved by a stream of
 //! small ones behind it in FIFO.
 
-use super::{Demand, Plan, Rejection, Simulation, plan};
+use super::{Demand, Plan, Rejection, Simulation, plan_within};
 use crate::model::PlacementPolicy;
 
 pub use crate::model::QueueOrder;
@@ -15,7 +15,8 @@ pub struct QueuedExecution {
     /// The description's `size` (smaller runs first with SIZE).
     pub size: u64,
     pub demands: Vec<Demand>,
-    pub same_host: bool,
+    /// The one target it must run on (`start --on`), if any.
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +50,7 @@ pub fn schedule(
             outcome.waiting.push((q.id.clone(), None));
             continue;
         }
-        match plan(sim, &q.demands, policy, q.same_host, pick) {
+        match plan_within(sim, &q.demands, policy, q.target.as_deref(), pick) {
             Ok(p) => outcome.launch.push((q.id.clone(), p)),
             Err(rejection) => {
                 outcome.waiting.push((q.id.clone(), Some(rejection)));

@@ -1,17 +1,31 @@
 use super::*;
-use crate::model::GIB;
+use crate::model::{GIB, PlacementPolicy};
 
 fn node(name: &str, memory_gib: u64, cores: f64) -> NodeView {
     NodeView {
         name: name.into(),
+        target: "cluster".into(),
+        domain: "cluster".into(),
         offline: None,
+        unschedulable: None,
         labels: Vec::new(),
         cores_total: cores,
         memory_total: memory_gib * GIB,
         cores_reserved: 0.0,
         memory_reserved: 0,
         container_count: 0,
+        max_count: None,
+        memory_fills: false,
         images: None,
+    }
+}
+
+/// A Docker host with its own bridge network: its own target and domain.
+fn host(name: &str, memory_gib: u64, cores: f64) -> NodeView {
+    NodeView {
+        target: name.into(),
+        domain: name.into(),
+        ..node(name, memory_gib, cores)
     }
 }
 
@@ -100,7 +114,6 @@ fn reservations_count_against_free_capacity() {
         &mut sim,
         &[demand("x0", true, 1, 0.1)],
         PlacementPolicy::Average,
-        false,
         &mut first,
     )
     .unwrap_err();
@@ -123,28 +136,14 @@ fn average_spreads_and_prefers_generic_nodes() {
     let demands: Vec<Demand> = (0..3)
         .map(|i| demand(&format!("w{i}"), true, 1, 1.0))
         .collect();
-    let p = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Average,
-        false,
-        &mut first,
-    )
-    .unwrap();
+    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
     // idle (0 containers) takes w0 and then w1.. until its count passes busy's
     assert_eq!(
         nodes_of(&p),
         [("w0", "idle"), ("w1", "idle"), ("w2", "idle")]
     );
     let mut sim = Simulation::new(&[node("a", 64, 16.0), node("b", 64, 16.0)]);
-    let p = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Average,
-        false,
-        &mut first,
-    )
-    .unwrap();
+    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
     assert_eq!(
         nodes_of(&p),
         [("w0", "a"), ("w1", "b"), ("w2", "a")],
@@ -158,14 +157,7 @@ fn waterfill_packs() {
     let demands: Vec<Demand> = (0..3)
         .map(|i| demand(&format!("w{i}"), true, 1, 1.0))
         .collect();
-    let p = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Waterfill,
-        false,
-        &mut first,
-    )
-    .unwrap();
+    let p = plan(&mut sim, &demands, PlacementPolicy::Waterfill, &mut first).unwrap();
     assert_eq!(nodes_of(&p), [("w0", "a"), ("w1", "a"), ("w2", "a")]);
 }
 
@@ -178,7 +170,6 @@ fn image_presence_is_preferred_not_required() {
         &mut sim,
         &[demand("x0", true, 1, 1.0)],
         PlacementPolicy::Average,
-        false,
         &mut first,
     )
     .unwrap();
@@ -193,54 +184,36 @@ fn random_uses_the_given_randomness() {
         node("b", 64, 16.0),
         node("c", 64, 16.0),
     ]);
-    let p = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Random,
-        false,
-        &mut |n| n - 1,
-    )
-    .unwrap();
+    let p = plan(&mut sim, &demands, PlacementPolicy::Random, &mut |n| n - 1).unwrap();
     assert_eq!(nodes_of(&p), [("x0", "a")]);
     let mut sim = Simulation::new(&[
         node("a", 64, 16.0),
         node("b", 64, 16.0),
         node("c", 64, 16.0),
     ]);
-    let p = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Random,
-        false,
-        &mut first,
-    )
-    .unwrap();
+    let p = plan(&mut sim, &demands, PlacementPolicy::Random, &mut first).unwrap();
     assert_eq!(nodes_of(&p), [("x0", "b")]);
 }
 
 #[test]
 fn essentials_are_all_or_nothing() {
-    let mut sim = Simulation::new(&[node("a", 4, 4.0)]);
+    // two nodes of one domain (one alone would be a host of its own)
+    let mut off = node("z-off", 64, 64.0);
+    off.offline = Some("unreachable".into());
+    let mut sim = Simulation::new(&[node("a", 4, 4.0), off]);
     let before = sim.clone();
     let demands = [demand("m0", true, 2, 1.0), demand("w0", true, 2, 1.0)];
-    let err = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Average,
-        false,
-        &mut first,
-    )
-    .unwrap_err();
+    let err = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap_err();
     assert_eq!(err.instance.as_deref(), Some("w0"));
     assert_eq!(
-        err.refusals,
-        [Refusal {
+        err.refusals[0],
+        Refusal {
             node: "a".into(),
             why: WhyNot::Memory {
                 needed: 2 * GIB,
                 free: 2 * GIB
             }
-        }]
+        }
     );
     assert_eq!(sim, before, "nothing stays reserved after a rejection");
     assert!(
@@ -257,14 +230,7 @@ fn elastic_instances_are_deferred_when_there_is_no_room() {
         demand("w1", false, 2, 1.0),
         demand("w2", false, 2, 1.0),
     ];
-    let p = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Average,
-        false,
-        &mut first,
-    )
-    .unwrap();
+    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
     assert_eq!(nodes_of(&p), [("w0", "a"), ("w1", "a")]);
     assert_eq!(p.deferred.len(), 1);
     assert_eq!(p.deferred[0].0, "w2");
@@ -273,7 +239,7 @@ fn elastic_instances_are_deferred_when_there_is_no_room() {
 
 #[test]
 fn same_host_keeps_an_execution_together() {
-    let mut sim = Simulation::new(&[node("a", 3, 8.0), node("b", 8, 8.0)]);
+    let mut sim = Simulation::new(&[host("a", 3, 8.0), host("b", 8, 8.0)]);
     let demands = [
         demand("m0", true, 1, 1.0),
         demand("w0", true, 1, 1.0),
@@ -281,28 +247,14 @@ fn same_host_keeps_an_execution_together() {
         demand("e0", false, 4, 1.0),
         demand("e1", false, 4, 1.0),
     ];
-    let p = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Average,
-        true,
-        &mut first,
-    )
-    .unwrap();
+    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
     // a cannot take 3 GiB with 3 GiB (strict), so all essentials go to b
     assert!(p.placements.iter().all(|x| x.node == "b"), "{p:?}");
     assert_eq!(p.placements.len(), 4, "one elastic fits next to them");
     assert_eq!(p.deferred.len(), 1);
 
-    let mut sim = Simulation::new(&[node("a", 3, 8.0), node("b", 3, 8.0)]);
-    let err = plan(
-        &mut sim,
-        &demands,
-        PlacementPolicy::Average,
-        true,
-        &mut first,
-    )
-    .unwrap_err();
+    let mut sim = Simulation::new(&[host("a", 3, 8.0), host("b", 3, 8.0)]);
+    let err = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap_err();
     assert_eq!(err.instance, None);
     assert_eq!(err.refusals.len(), 2);
     assert_eq!(
@@ -325,7 +277,6 @@ fn no_nodes_says_so() {
         &mut sim,
         &[demand("x0", true, 1, 1.0)],
         PlacementPolicy::Average,
-        false,
         &mut first,
     )
     .unwrap_err();
@@ -337,7 +288,7 @@ fn queued(id: &str, size: u64, memory_gib: u64) -> QueuedExecution {
         id: id.into(),
         size,
         demands: vec![demand(&format!("{id}0"), true, memory_gib, 1.0)],
-        same_host: true,
+        target: None,
     }
 }
 
@@ -395,4 +346,325 @@ fn size_lets_small_executions_go_first() {
         ["small", "tiny"]
     );
     assert_eq!(out.waiting.len(), 1);
+}
+
+fn names(refusals: &[Refusal]) -> Vec<(&str, String)> {
+    refusals
+        .iter()
+        .map(|r| (r.node.as_str(), r.why.to_string()))
+        .collect()
+}
+
+#[test]
+fn cluster_nodes_say_why_they_take_no_work() {
+    let mut cordoned = node("a-cordoned", 64, 16.0);
+    cordoned.unschedulable = Some("cordoned (SchedulingDisabled)".into());
+    let mut tainted = node("b-tainted", 64, 16.0);
+    tainted.unschedulable = Some("tainted gpu=only:NoSchedule".into());
+    let mut not_ready = node("c-not-ready", 64, 16.0);
+    not_ready.unschedulable = Some("NotReady: KubeletNotReady PLEG is not healthy".into());
+    let mut full = node("d-full", 64, 16.0);
+    full.max_count = Some(110);
+    full.container_count = 110;
+    // offline and disabled come first, as on a Docker host
+    let mut off = node("e-off", 64, 16.0);
+    off.offline = Some("unreachable".into());
+    off.unschedulable = Some("cordoned (SchedulingDisabled)".into());
+    let mut labelled = node("f-labels", 64, 16.0);
+    labelled.unschedulable = Some("cordoned (SchedulingDisabled)".into());
+    labelled.labels = vec!["disabled".into()];
+    let mut sim = Simulation::new(&[cordoned, tainted, not_ready, full, off, labelled]);
+    let err = plan(
+        &mut sim,
+        &[demand("x0", true, 1, 1.0)],
+        PlacementPolicy::Average,
+        &mut first,
+    )
+    .unwrap_err();
+    assert_eq!(err.instance.as_deref(), Some("x0"));
+    assert_eq!(
+        names(&err.refusals),
+        [
+            ("a-cordoned", "cordoned (SchedulingDisabled)".to_string()),
+            ("b-tainted", "tainted gpu=only:NoSchedule".to_string()),
+            (
+                "c-not-ready",
+                "NotReady: KubeletNotReady PLEG is not healthy".to_string()
+            ),
+            ("d-full", "pod count full: 110 of 110".to_string()),
+            ("e-off", "offline: unreachable".to_string()),
+            (
+                "f-labels",
+                "host disabled by the administrator (label `disabled`)".to_string()
+            ),
+        ]
+    );
+    // an unschedulable node refuses before its labels are looked at
+    let mut n = node("n", 64, 16.0);
+    n.unschedulable = Some("cordoned (SchedulingDisabled)".into());
+    let sim = Simulation::new(&[n]);
+    let mut d = demand("x0", true, 1, 1.0);
+    d.labels = vec!["gpu".into()];
+    assert!(matches!(
+        Simulation::check(&sim.nodes[0], &d),
+        Err(WhyNot::Unschedulable { .. })
+    ));
+}
+
+#[test]
+fn the_pod_count_fills_as_the_plan_goes() {
+    let mut n = node("a", 64, 16.0);
+    n.max_count = Some(3);
+    n.container_count = 1;
+    let mut sim = Simulation::new(&[n, node("b", 1, 16.0)]);
+    let demands = [
+        demand("m0", true, 1, 1.0),
+        demand("w0", true, 1, 1.0),
+        demand("w1", false, 1, 1.0),
+    ];
+    let p = plan(&mut sim, &demands, PlacementPolicy::Waterfill, &mut first).unwrap();
+    assert_eq!(nodes_of(&p), [("m0", "a"), ("w0", "a")]);
+    assert_eq!(
+        names(&p.deferred[0].1),
+        [
+            ("a", "pod count full: 3 of 3".to_string()),
+            (
+                "b",
+                "memory short by 1 B: needs 1 GiB, 1 GiB free".to_string()
+            )
+        ]
+    );
+}
+
+#[test]
+fn memory_fills_to_the_byte_only_where_the_engine_says_so() {
+    let zoe = node("zoe", 2, 4.0);
+    let mut kube = node("kube", 2, 4.0);
+    kube.memory_fills = true;
+    let sim = Simulation::new(&[zoe, kube]);
+    let exact = demand("x0", true, 2, 1.0);
+    assert_eq!(
+        Simulation::check(&sim.nodes[0], &exact),
+        Err(WhyNot::Memory {
+            needed: 2 * GIB,
+            free: 2 * GIB
+        }),
+        "Zoe's strict <"
+    );
+    assert_eq!(
+        Simulation::check(&sim.nodes[1], &exact),
+        Ok(()),
+        "kube-scheduler's <="
+    );
+    let over = Demand {
+        memory: 2 * GIB + 1,
+        ..exact
+    };
+    assert!(matches!(
+        Simulation::check(&sim.nodes[1], &over),
+        Err(WhyNot::Memory { .. })
+    ));
+}
+
+/// A Docker host `docker` and a three-node cluster `k8s`.
+fn host_and_cluster(host_gib: u64) -> Vec<NodeView> {
+    let mut nodes = vec![host("docker", host_gib, 16.0)];
+    for name in ["k8s-1", "k8s-2", "k8s-3"] {
+        let mut n = node(name, 4, 4.0);
+        n.target = "k8s".into();
+        n.domain = "k8s".into();
+        n.memory_fills = true;
+        nodes.push(n);
+    }
+    nodes
+}
+
+fn workers(n: usize, memory_gib: u64) -> Vec<Demand> {
+    (0..n)
+        .map(|i| demand(&format!("w{i}"), true, memory_gib, 1.0))
+        .collect()
+}
+
+#[test]
+fn several_domains_choose_the_one_that_takes_every_essential() {
+    // 3 × 3 GiB: too much for a 4 GiB host, fits one per cluster node
+    let mut sim = Simulation::new(&host_and_cluster(4));
+    let p = plan(
+        &mut sim,
+        &workers(3, 3),
+        PlacementPolicy::Average,
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(
+        nodes_of(&p),
+        [("w0", "k8s-1"), ("w1", "k8s-2"), ("w2", "k8s-3")]
+    );
+    // a big host is preferred when it is the policy's best node
+    let mut sim = Simulation::new(&host_and_cluster(64));
+    let p = plan(
+        &mut sim,
+        &workers(3, 3),
+        PlacementPolicy::Average,
+        &mut first,
+    )
+    .unwrap();
+    assert!(p.placements.iter().all(|x| x.node == "docker"), "{p:?}");
+}
+
+#[test]
+fn an_execution_is_never_split_across_domains() {
+    // 4 × 3 GiB: the host takes one (4 GiB), the cluster three: together
+    // they would, but no single domain does
+    let mut sim = Simulation::new(&host_and_cluster(4));
+    let before = sim.clone();
+    let err = plan(
+        &mut sim,
+        &workers(4, 3),
+        PlacementPolicy::Average,
+        &mut first,
+    )
+    .unwrap_err();
+    assert_eq!(sim, before, "nothing stays reserved");
+    assert_eq!(err.refusals.len(), 4, "every node's refusal: {err}");
+    assert_eq!(
+        err.refusals
+            .iter()
+            .map(|r| r.node.as_str())
+            .collect::<Vec<_>>(),
+        ["docker", "k8s-1", "k8s-2", "k8s-3"]
+    );
+    // the host failed on w1, the cluster on w3: no one instance to name
+    assert_eq!(err.instance, None);
+    // both on the same one: named
+    let mut sim = Simulation::new(&host_and_cluster(2));
+    let err = plan(
+        &mut sim,
+        &workers(1, 5),
+        PlacementPolicy::Average,
+        &mut first,
+    )
+    .unwrap_err();
+    assert_eq!(err.instance.as_deref(), Some("w0"));
+    assert!(
+        err.to_string()
+            .starts_with("no node can take w0\n  docker: memory")
+    );
+    // an elastic instance is deferred, not sent to the other domain
+    let mut sim = Simulation::new(&host_and_cluster(64));
+    let mut demands = workers(1, 3);
+    demands.push(demand("e0", false, 200, 1.0));
+    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    assert_eq!(nodes_of(&p), [("w0", "docker")]);
+    assert_eq!(names(&p.deferred[0].1).len(), 1, "only the host was asked");
+}
+
+#[test]
+fn elastic_instances_are_deferred_inside_their_domain() {
+    let mut sim = Simulation::new(&host_and_cluster(1));
+    let mut demands = workers(2, 3);
+    demands.extend((0..3).map(|i| demand(&format!("e{i}"), false, 3, 1.0)));
+    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    // w0 and w1 on two nodes, e0 on the third; 1 GiB is left on each: e1
+    // and e2 wait, refused by the cluster's nodes (not sent to the host)
+    assert_eq!(
+        nodes_of(&p),
+        [("w0", "k8s-1"), ("w1", "k8s-2"), ("e0", "k8s-3")]
+    );
+    assert_eq!(p.deferred.len(), 2);
+    for (_, refusals) in &p.deferred {
+        assert_eq!(
+            refusals.iter().map(|r| r.node.as_str()).collect::<Vec<_>>(),
+            ["k8s-1", "k8s-2", "k8s-3"]
+        );
+    }
+}
+
+#[test]
+fn a_target_keeps_the_plan_to_its_nodes() {
+    let mut sim = Simulation::new(&host_and_cluster(64));
+    let p = plan_within(
+        &mut sim,
+        &workers(1, 1),
+        PlacementPolicy::Average,
+        Some("k8s"),
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(nodes_of(&p), [("w0", "k8s-1")]);
+    let err = plan_within(
+        &mut sim,
+        &workers(1, 1),
+        PlacementPolicy::Average,
+        Some("nowhere"),
+        &mut first,
+    )
+    .unwrap_err();
+    assert!(err.to_string().ends_with("no nodes are configured"));
+    // the queue passes it on
+    let queue = [QueuedExecution {
+        target: Some("k8s".into()),
+        ..queued("q", 1, 1)
+    }];
+    let out = schedule(
+        &mut sim,
+        &queue,
+        QueueOrder::Fifo,
+        PlacementPolicy::Average,
+        &mut first,
+    );
+    assert_eq!(nodes_of(&out.launch[0].1), [("q0", "k8s-2")]);
+}
+
+#[test]
+fn a_snapshot_gives_placement_its_view() {
+    use crate::model::NodeSnapshot;
+    let mut docker = NodeSnapshot::offline(
+        "local",
+        String::new(),
+        String::new(),
+        Vec::new(),
+        "x".into(),
+    );
+    docker.error = None;
+    docker.memory_total = 8 * GIB;
+    docker.memory_reserved = GIB;
+    docker.cores_reserved = 1.0;
+    docker.images = vec!["i:1".into()];
+    let view = docker.placement_view();
+    assert_eq!(
+        (view.target.as_str(), view.domain.as_str()),
+        ("local", "local")
+    );
+    assert_eq!((view.memory_reserved, view.cores_reserved), (GIB, 1.0));
+    assert_eq!(view.images, Some(vec!["i:1".to_string()]));
+    assert_eq!(
+        (view.max_count, view.memory_fills, view.unschedulable),
+        (None, false, None)
+    );
+
+    let mut kube = docker.clone();
+    kube.name = "k1".into();
+    kube.target = "lab".into();
+    kube.domain = "lab".into();
+    kube.detail.cores_requested = Some(2.5);
+    kube.detail.memory_requested = Some(3 * GIB);
+    kube.detail.max_workloads = Some(110);
+    kube.detail.memory_fills = true;
+    kube.detail.pulls_images = true;
+    kube.detail.unschedulable = Some("cordoned (SchedulingDisabled)".into());
+    let view = kube.placement_view();
+    assert_eq!((view.target.as_str(), view.domain.as_str()), ("lab", "lab"));
+    assert_eq!(
+        (view.memory_reserved, view.cores_reserved),
+        (3 * GIB, 2.5),
+        "every pod's requests"
+    );
+    assert_eq!(view.images, None, "the engine pulls");
+    assert_eq!(view.max_count, Some(110));
+    assert!(view.memory_fills);
+    assert_eq!(
+        view.unschedulable.as_deref(),
+        Some("cordoned (SchedulingDisabled)")
+    );
 }
