@@ -32,6 +32,14 @@ pub enum BackendError {
         what: String,
         secs: u64,
     },
+    /// Nothing can take the work now (a cluster's scheduler found no node
+    /// for an essential pod in time): the execution waits in the queue.
+    #[error("host {target}: {what}: {why}")]
+    NoRoom {
+        target: String,
+        what: String,
+        why: String,
+    },
     /// The engine answered no, with its reason.
     #[error("host {target}: {what}: {why}")]
     Refused {

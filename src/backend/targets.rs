@@ -24,6 +24,7 @@ use tokio::sync::{Mutex, watch};
 pub use super::docker::cleanup::Cleaned;
 use super::docker::{self, spawn};
 use super::error::BackendError;
+use super::kube;
 use super::signature;
 use crate::config::deployment_key::DeploymentKey;
 use crate::config::docker_conf::DockerHost;
@@ -58,8 +59,8 @@ pub const SHARED_DOCKER_DOMAIN: &str = "docker";
 struct Reading {
     /// When it was asked for.
     asked_at: SystemTime,
-    /// Its result, once it has one.
-    result: watch::Receiver<Option<NodeSnapshot>>,
+    /// Its result (the target's nodes), once it has one.
+    result: watch::Receiver<Option<Vec<NodeSnapshot>>>,
     /// A look stopped waiting for it: its answer is announced.
     late: Arc<AtomicBool>,
 }
@@ -86,20 +87,53 @@ enum Engine {
         /// answered); the log says when that changes.
         last_why: std::sync::Mutex<Option<String>>,
     },
+    Kubernetes {
+        cluster: kube::cluster::Cluster,
+        reading: std::sync::Mutex<Option<Reading>>,
+        last_why: std::sync::Mutex<Option<String>>,
+    },
 }
 
 impl Engine {
     fn name(&self) -> &str {
         match self {
             Engine::Docker { host, .. } => &host.name,
+            Engine::Kubernetes { cluster, .. } => &cluster.target.name,
+        }
+    }
+
+    /// Whether `name` (a target, or a node of a cluster: `cluster/node`)
+    /// is this target's.
+    fn answers_to(&self, name: &str) -> bool {
+        match self {
+            Engine::Docker { host, .. } => host.name == name,
+            Engine::Kubernetes { cluster, .. } => {
+                let target = cluster.target.name.as_str();
+                name == target
+                    || name
+                        .strip_prefix(target)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            }
+        }
+    }
+
+    fn last_why(&self) -> &std::sync::Mutex<Option<String>> {
+        match self {
+            Engine::Docker { last_why, .. } | Engine::Kubernetes { last_why, .. } => last_why,
+        }
+    }
+
+    fn reading_slot(&self) -> &std::sync::Mutex<Option<Reading>> {
+        match self {
+            Engine::Docker { reading, .. } | Engine::Kubernetes { reading, .. } => reading,
         }
     }
 
     /// Keeps why the last read found it offline (`None`: it answered);
     /// whether it was offline before.
     fn remember_why(&self, why: Option<String>) -> bool {
-        let Engine::Docker { last_why, .. } = self;
-        let mut last = last_why
+        let mut last = self
+            .last_why()
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         std::mem::replace(&mut *last, why).is_some()
@@ -108,8 +142,8 @@ impl Engine {
     /// A snapshot for a target that has not answered after `waited`: why
     /// its last read failed, if it did, or that it is slow.
     fn not_answering(&self, waited: Duration) -> NodeSnapshot {
-        let Engine::Docker { last_why, .. } = self;
-        let last = last_why
+        let last = self
+            .last_why()
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
@@ -132,6 +166,7 @@ impl Engine {
                 host.labels.clone(),
                 why,
             ),
+            Engine::Kubernetes { cluster, .. } => kube::look::offline(&cluster.target, why),
         }
     }
 }
@@ -151,22 +186,19 @@ impl Targets {
     pub fn new(configs: Vec<TargetConfig>, key: DeploymentKey) -> Targets {
         let engines = configs
             .into_iter()
-            .filter_map(|config| match config {
-                TargetConfig::Docker(host) => Some(Engine::Docker {
+            .map(|config| match config {
+                TargetConfig::Docker(host) => Engine::Docker {
                     host,
                     client: Mutex::new(None),
                     inspections: docker::node::Inspections::default(),
                     reading: std::sync::Mutex::new(None),
                     last_why: std::sync::Mutex::new(None),
-                }),
-                // placeholder until the cluster engine lands
-                TargetConfig::Kubernetes(cluster) => {
-                    tracing::warn!(
-                        "cluster {}: Kubernetes targets are not supported yet; skipped",
-                        cluster.name
-                    );
-                    None
-                }
+                },
+                TargetConfig::Kubernetes(target) => Engine::Kubernetes {
+                    cluster: kube::cluster::Cluster::new(target),
+                    reading: std::sync::Mutex::new(None),
+                    last_why: std::sync::Mutex::new(None),
+                },
             })
             .collect();
         Targets {
@@ -185,13 +217,6 @@ impl Targets {
         self
     }
 
-    /// The domain a target's snapshots get, when not their own name.
-    fn shared_domain(&self, engine: &Engine) -> Option<&'static str> {
-        match engine {
-            Engine::Docker { .. } => self.shared_network.then_some(SHARED_DOCKER_DOMAIN),
-        }
-    }
-
     /// The same targets, read with another deadline (the settings'
     /// `host_timeout_secs`).
     pub fn with_deadline(mut self, deadline: Duration) -> Targets {
@@ -208,14 +233,25 @@ impl Targets {
     pub fn external_address(&self, name: &str) -> String {
         match self.engine(name) {
             Ok(Engine::Docker { host, .. }) => host.external_address.clone(),
+            Ok(Engine::Kubernetes { cluster, .. }) => cluster.node_address(name),
             Err(_) => String::new(),
+        }
+    }
+
+    /// Lets credential plugins of clusters talk to the user, or not (not
+    /// while the terminal UI holds the screen).
+    pub fn set_interactive(&self, interactive: bool) {
+        for engine in self.engines.iter() {
+            if let Engine::Kubernetes { cluster, .. } = engine {
+                cluster.set_interactive(interactive);
+            }
         }
     }
 
     fn engine(&self, name: &str) -> Result<&Engine, BackendError> {
         self.engines
             .iter()
-            .find(|e| e.name() == name)
+            .find(|e| e.answers_to(name))
             .ok_or_else(|| BackendError::Unreachable {
                 target: name.into(),
                 address: String::new(),
@@ -227,6 +263,11 @@ impl Targets {
     /// failed.
     async fn docker(&self, name: &str) -> Result<(Docker, &DockerHost), BackendError> {
         match self.engine(name)? {
+            Engine::Kubernetes { cluster, .. } => Err(BackendError::refused(
+                name,
+                "a Docker operation",
+                format!("{} is a Kubernetes cluster", cluster.target.name),
+            )),
             Engine::Docker { host, client, .. } => {
                 let mut slot = client.lock().await;
                 if let Some(client) = slot.as_ref() {
@@ -244,37 +285,61 @@ impl Targets {
 
     /// Forgets a target's connection so the next call reconnects.
     pub async fn forget(&self, name: &str) {
-        if let Ok(Engine::Docker { client, .. }) = self.engine(name) {
-            *client.lock().await = None;
+        match self.engine(name) {
+            Ok(Engine::Docker { client, .. }) => *client.lock().await = None,
+            Ok(Engine::Kubernetes { cluster, .. }) => cluster.forget().await,
+            Err(_) => {}
         }
     }
 
-    /// Reads one target; offline (with the reason) when it cannot be read.
-    async fn snapshot(&self, name: &str, deployment: &str) -> NodeSnapshot {
+    /// The cluster `name` belongs to, when it is one.
+    fn cluster(&self, name: &str) -> Option<&kube::cluster::Cluster> {
+        match self.engine(name) {
+            Ok(Engine::Kubernetes { cluster, .. }) => Some(cluster),
+            _ => None,
+        }
+    }
+
+    /// Reads one target: its nodes; offline (with the reason) when it
+    /// cannot be read.
+    async fn snapshot(&self, name: &str, deployment: &str) -> Vec<NodeSnapshot> {
         let engine = match self.engine(name) {
             Ok(engine) => engine,
             Err(_) => {
-                return NodeSnapshot::offline(
+                return vec![NodeSnapshot::offline(
                     name,
                     String::new(),
                     String::new(),
                     Vec::new(),
                     "no such host".into(),
-                );
+                )];
             }
         };
         let deadline = self.deadline;
         let read = async {
-            let (client, host) = self.docker(name).await?;
-            let Engine::Docker { inspections, .. } = engine;
-            docker::node::snapshot(host, &client, deployment, &self.key, inspections).await
+            match engine {
+                Engine::Docker { inspections, .. } => {
+                    let (client, host) = self.docker(name).await?;
+                    let mut node =
+                        docker::node::snapshot(host, &client, deployment, &self.key, inspections)
+                            .await?;
+                    if self.shared_network {
+                        node.domain = SHARED_DOCKER_DOMAIN.into();
+                    }
+                    Ok(vec![node])
+                }
+                Engine::Kubernetes { cluster, .. } => {
+                    let live = cluster.live(deployment).await?;
+                    kube::look::nodes(&cluster.target, &live, deployment, &self.key)
+                }
+            }
         };
         let why = match tokio::time::timeout(deadline, read).await {
-            Ok(Ok(node)) => {
+            Ok(Ok(nodes)) => {
                 if engine.remember_why(None) {
                     tracing::info!("host {name} is back online");
                 }
-                return node;
+                return nodes;
             }
             Ok(Err(err)) => err.to_string(),
             Err(_) => format!("host {name}: no answer within {} s", deadline.as_secs()),
@@ -286,7 +351,7 @@ impl Targets {
         } else {
             tracing::warn!("host {name} skipped, offline: {why}");
         }
-        engine.offline(why)
+        vec![engine.offline(why)]
     }
 
     /// The read of target `index` under way, or a new one started on its
@@ -298,10 +363,10 @@ impl Targets {
     ) -> (
         SystemTime,
         Arc<AtomicBool>,
-        watch::Receiver<Option<NodeSnapshot>>,
+        watch::Receiver<Option<Vec<NodeSnapshot>>>,
     ) {
-        let Engine::Docker { reading, .. } = &self.engines[index];
-        let mut slot = reading
+        let mut slot = self.engines[index]
+            .reading_slot()
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(under_way) = slot.as_ref()
@@ -369,7 +434,7 @@ impl Targets {
                 }
             })
             .collect();
-        let mut nodes: Vec<Option<NodeSnapshot>> = vec![None; self.engines.len()];
+        let mut nodes: Vec<Option<Vec<NodeSnapshot>>> = vec![None; self.engines.len()];
         let mut cutoff: Option<tokio::time::Instant> = None;
         loop {
             let next = match cutoff {
@@ -382,8 +447,8 @@ impl Targets {
             let Some((i, answer)) = next else { break };
             let engine = &self.engines[i];
             nodes[i] = Some(match answer {
-                Ok(Some(node)) => node,
-                _ => engine.offline("reading the host failed (see the log file)".into()),
+                Ok(Some(nodes)) => nodes,
+                _ => vec![engine.offline("reading the host failed (see the log file)".into())],
             });
             if let (Some(patience), None) = (patience, cutoff) {
                 cutoff = Some(tokio::time::Instant::now() + patience.max(started.elapsed()));
@@ -394,15 +459,11 @@ impl Targets {
             .into_iter()
             .zip(readings)
             .zip(self.engines.iter())
-            .map(|((node, (_, late, _)), engine)| {
-                let mut node = node.unwrap_or_else(|| {
+            .flat_map(|((node, (_, late, _)), engine)| {
+                node.unwrap_or_else(|| {
                     late.store(true, Ordering::Relaxed);
-                    engine.not_answering(waited)
-                });
-                if let Some(domain) = self.shared_domain(engine) {
-                    node.domain = domain.to_string();
-                }
-                node
+                    vec![engine.not_answering(waited)]
+                })
             })
             .collect();
         Look { nodes, asked_at }
@@ -418,6 +479,9 @@ impl Targets {
     /// cores), for those that answered. About a second; run it beside the
     /// answer that shows it, never in its way.
     pub async fn usage(&self, name: &str, workloads: &[String]) -> Vec<(String, u64, f64)> {
+        if let Some(cluster) = self.cluster(name) {
+            return cluster.usage(workloads).await;
+        }
         let read = async {
             let (client, _) = self.docker(name).await?;
             Ok::<_, BackendError>(docker::node::usage(&client, workloads).await)
@@ -449,6 +513,10 @@ impl Targets {
         execution_id: &str,
         pool: &SubnetPool,
     ) -> Result<bool, BackendError> {
+        // a cluster's pods share its network: nothing to make
+        if self.cluster(name).is_some() {
+            return Ok(false);
+        }
         let (client, _) = self.docker(name).await?;
         spawn::ensure_network(
             &client,
@@ -470,6 +538,10 @@ impl Targets {
         image: &str,
         progress: &mut (dyn FnMut(PullProgress) + Send),
     ) -> Result<bool, BackendError> {
+        // a cluster's nodes pull what their pods need
+        if self.cluster(name).is_some() {
+            return Ok(false);
+        }
         let (client, _) = self.docker(name).await?;
         spawn::ensure_image(&client, name, image, progress).await
     }
@@ -481,6 +553,9 @@ impl Targets {
         mut plan: ContainerPlan<'_>,
     ) -> Result<Started, BackendError> {
         signature::sign_container(&self.key, &mut plan.labels);
+        if let Some(cluster) = self.cluster(name) {
+            return cluster.start(name, plan).await;
+        }
         let (client, _) = self.docker(name).await?;
         spawn::create_and_start(&client, name, plan).await
     }
@@ -492,6 +567,10 @@ impl Targets {
         workload: &str,
         grace_secs: u32,
     ) -> Result<(), BackendError> {
+        // a pod cannot be stopped and kept: it is deleted
+        if let Some(cluster) = self.cluster(name) {
+            return cluster.remove(workload, grace_secs).await;
+        }
         let (client, _) = self.docker(name).await?;
         spawn::stop_container(&client, name, workload, grace_secs).await
     }
@@ -503,6 +582,9 @@ impl Targets {
         workload: &str,
         grace_secs: u32,
     ) -> Result<(), BackendError> {
+        if let Some(cluster) = self.cluster(name) {
+            return cluster.remove(workload, grace_secs).await;
+        }
         let (client, _) = self.docker(name).await?;
         spawn::remove_container(&client, name, workload, grace_secs).await
     }
@@ -518,6 +600,11 @@ impl Targets {
         execution_id: &str,
         grace_secs: u32,
     ) -> Result<Cleaned, BackendError> {
+        if let Some(cluster) = self.cluster(name) {
+            return cluster
+                .clean_execution(deployment, execution_id, grace_secs)
+                .await;
+        }
         let (client, _) = self.docker(name).await?;
         docker::cleanup::clean_execution(
             &client,
@@ -543,6 +630,9 @@ impl Targets {
         let (name, workload, instance) =
             (name.to_string(), workload.to_string(), instance.to_string());
         futures::stream::once(async move {
+            if let Some(cluster) = targets.cluster(&name) {
+                return cluster.follow_logs(workload, instance, request).await;
+            }
             match targets.docker(&name).await {
                 Ok((client, _)) => {
                     docker::logs::follow(client, workload, instance, request).boxed()
@@ -573,6 +663,15 @@ impl Targets {
                 if failures > 0 {
                     tokio::time::sleep(wait).await;
                 }
+                if let Some(cluster) = targets.cluster(&name) {
+                    return match cluster.live(&deployment).await {
+                        Ok(live) => Some((tokio_stream_of(live.changes()).boxed(), 1)),
+                        Err(e) => {
+                            tracing::debug!("watching {name}: {e}");
+                            Some((futures::stream::empty().boxed(), failures + 1))
+                        }
+                    };
+                }
                 match targets.docker(&name).await {
                     // one item per change; when the connection breaks, the
                     // next round reconnects (the periodic look covers the gap)
@@ -588,4 +687,12 @@ impl Targets {
         })
         .flatten()
     }
+}
+
+/// A `()` for every tick of a watch channel, ending when its sender goes.
+fn tokio_stream_of(changes: watch::Receiver<u64>) -> impl Stream<Item = ()> + Send + 'static {
+    futures::stream::unfold(changes, |mut rx| async move {
+        rx.changed().await.ok()?;
+        Some(((), rx))
+    })
 }

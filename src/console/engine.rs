@@ -408,6 +408,26 @@ impl Engine {
                 Err(LaunchError::Failed { reason, hosts }) => {
                     return Err(self.roll_back(&id, hosts, reason, progress).await);
                 }
+                Err(LaunchError::Unschedulable { reason, hosts }) => {
+                    self.requeue(&id, hosts, &reason, progress).await?;
+                    if wait {
+                        continue;
+                    }
+                    close(format!("not started: {reason}"));
+                    let rejection = crate::sched::Rejection {
+                        instance: None,
+                        refusals: vec![crate::sched::Refusal {
+                            node: String::new(),
+                            why: crate::sched::WhyNot::Unschedulable {
+                                reason: reason.clone(),
+                            },
+                        }],
+                    };
+                    return Err(EngineError::NoRoom {
+                        message: format!("nothing fits now: {reason}"),
+                        rejection,
+                    });
+                }
             }
         }
     }
@@ -501,6 +521,41 @@ impl Engine {
                 left.join(", ")
             }
         ))
+    }
+
+    /// Removes what a launch created when a target found no room after all
+    /// (recorded first, like a rollback), and puts the execution back in
+    /// the queue with the target's reason.
+    async fn requeue(
+        &self,
+        id: &ExecutionId,
+        hosts: Vec<String>,
+        reason: &str,
+        progress: &Events,
+    ) -> Result<(), EngineError> {
+        let plan = CleanupPlan {
+            id,
+            hosts,
+            close_as: ExecutionStatus::Queued,
+            reason: Some(reason.to_string()),
+            grace_secs: 0,
+            settle: true,
+            offline: Vec::new(),
+        };
+        let outcome = self
+            .clean_up("the return to the queue", plan, progress)
+            .await;
+        if outcome.closed.is_none() {
+            return Err(self
+                .roll_back(id, Vec::new(), reason.to_string(), progress)
+                .await);
+        }
+        progress.emit(Event::Status {
+            execution: id.clone(),
+            status: ExecutionStatus::Queued,
+            reason: Some(reason.to_string()),
+        });
+        Ok(())
     }
 
     /// Terminates an execution, or removes what is left of one in any

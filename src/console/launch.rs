@@ -37,6 +37,27 @@ pub enum LaunchError {
     /// Starting failed; `hosts` may hold what was created.
     #[error("{reason}")]
     Failed { reason: String, hosts: Vec<String> },
+    /// A target found no room after all (a cluster's scheduler could not
+    /// place an essential pod): what was created is removed and the
+    /// execution waits in the queue; `hosts` may hold what was created.
+    #[error("{reason}")]
+    Unschedulable { reason: String, hosts: Vec<String> },
+}
+
+/// Why starting the planned instances failed, and whether it was for want
+/// of room.
+struct StartFailure {
+    reason: String,
+    no_room: bool,
+}
+
+impl From<String> for StartFailure {
+    fn from(reason: String) -> StartFailure {
+        StartFailure {
+            reason,
+            no_room: false,
+        }
+    }
 }
 
 /// What placement needs from an execution.
@@ -155,12 +176,16 @@ pub async fn launch(
             });
             Ok(launched)
         }
-        Err(reason) => {
+        Err(StartFailure { reason, no_room }) => {
             // the caller removes what was created (recorded first, retried
             // until every host confirms: see `cleanup`)
             let mut hosts: Vec<String> = plan.placements.iter().map(|p| p.node.clone()).collect();
             hosts.sort();
             hosts.dedup();
+            if no_room {
+                tracing::info!("launch {id}: no room after all, back to the queue: {reason}");
+                return Err(LaunchError::Unschedulable { reason, hosts });
+            }
             tracing::warn!("launch {id} failed, rolling back: {reason}");
             Err(LaunchError::Failed { reason, hosts })
         }
@@ -173,7 +198,7 @@ async fn start_planned(
     prepared: &Prepared,
     plan: &Plan,
     events: &Events,
-) -> Result<Launched, String> {
+) -> Result<Launched, StartFailure> {
     let id = prepared.identity.id.clone();
     let deployment = settings.deployment_name.as_str();
     let host_of: HashMap<&str, &str> = plan
@@ -281,7 +306,10 @@ async fn start_planned(
                 start_instance(cluster, host, instance, &network, labels, &id, events)
                     .await
                     .map(|started| (instance, host, started))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| StartFailure {
+                        no_room: matches!(e, BackendError::NoRoom { .. }),
+                        reason: e.to_string(),
+                    })
             }
         });
         let mut failure = None;
@@ -292,11 +320,16 @@ async fn start_planned(
                     endpoints.extend(endpoints_of(instance, &external, &started.ports));
                     containers.push((instance.name.clone(), host.to_string(), started.id));
                 }
-                Err(reason) => failure = failure.or(Some(reason)),
+                // a failure for want of room wins: the execution queues
+                Err(f) => {
+                    if failure.as_ref().is_none_or(|s: &StartFailure| !s.no_room) {
+                        failure = Some(f);
+                    }
+                }
             }
         }
-        if let Some(reason) = failure {
-            return Err(reason);
+        if let Some(failure) = failure {
+            return Err(failure);
         }
     }
     Ok(Launched {

@@ -262,7 +262,8 @@ impl Store {
             }
             let status = ExecutionStatus::parse(&close_as).unwrap_or(ExecutionStatus::Terminated);
             let closed = tx.execute(
-                "UPDATE executions SET status = ?3, reason = ?4, ended = COALESCE(ended, ?5), cleaned = 1
+                "UPDATE executions SET status = ?3, reason = ?4, cleaned = 1,
+                 ended = CASE WHEN ?3 = 'queued' THEN ended ELSE COALESCE(ended, ?5) END
                  WHERE deployment = ?1 AND id = ?2 AND status = ?6",
                 params![
                     deployment,

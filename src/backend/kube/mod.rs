@@ -15,3 +15,9 @@ pub mod objects;
 pub mod quantity;
 pub mod requests;
 pub mod volumes;
+
+mod actions;
+pub mod cluster;
+pub mod look;
+mod metrics;
+pub mod workloads;

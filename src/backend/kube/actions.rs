@@ -1,0 +1,343 @@
+//! What the console does on a cluster: create an instance's Pod and
+//! Services and wait until the scheduler bound it; delete a pod; remove
+//! everything of an execution and confirm it is gone; follow a pod's log;
+//! read what pods use (metrics-server).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use kube::ResourceExt;
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::runtime::reflector::ObjectRef;
+
+use super::cluster::{Cluster, Live, execution_selector};
+use super::workloads::{MEANT_FOR, is_fatal_wait, unschedulable, waiting_reason};
+use crate::backend::Cleaned;
+use crate::backend::{BackendError, labels};
+use crate::config::kube::KubePlacement;
+use crate::model::instance::{ContainerPlan, Started};
+use crate::model::{LogLine, LogRequest};
+
+/// A pod's own grace period when deleted without one (as Docker's stop).
+const POD_GRACE_SECS: u32 = 10;
+
+/// How long a removal waits to see its objects gone, beyond the grace.
+const GONE_WITHIN: Duration = Duration::from_secs(30);
+
+impl Cluster {
+    /// The connection, made for `deployment`'s objects when there is none.
+    async fn for_deployment(&self, deployment: &str) -> Result<Arc<Live>, BackendError> {
+        self.live(deployment).await
+    }
+
+    /// The connection when one was made, else a new one for `deployment`.
+    async fn any_live(&self, deployment: Option<&str>) -> Result<Arc<Live>, BackendError> {
+        match (self.current().await, deployment) {
+            (Some(live), _) => Ok(live),
+            (None, Some(deployment)) => self.live(deployment).await,
+            (None, None) => Err(BackendError::Unreachable {
+                target: self.target.name.clone(),
+                address: String::new(),
+                why: "not connected yet".into(),
+            }),
+        }
+    }
+
+    /// The address users reach node ports of node `name` (`cluster/node`)
+    /// at: the settings' override, else the node's external, else its
+    /// internal address.
+    pub fn node_address(&self, name: &str) -> String {
+        if let Some(address) = &self.target.external_address {
+            return address.clone();
+        }
+        let node = name
+            .strip_prefix(self.target.name.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or_default();
+        let Ok(slot) = self.live_slot().try_lock() else {
+            return String::new();
+        };
+        slot.as_ref()
+            .and_then(|live| live.nodes.get(&ObjectRef::new(node)))
+            .map(|n| super::node::address(&n))
+            .unwrap_or_default()
+    }
+
+    /// Creates one instance: its Pod, then its headless Service and, when
+    /// it has ports, its exposing Service; then waits until the scheduler
+    /// bound the pod. An essential pod the scheduler cannot place within
+    /// the target's timeout is a `NoRoom` with the scheduler's message.
+    pub async fn start(
+        &self,
+        name: &str,
+        plan: ContainerPlan<'_>,
+    ) -> Result<Started, BackendError> {
+        let deployment = plan
+            .labels
+            .get(labels::DEPLOYMENT)
+            .cloned()
+            .unwrap_or_default();
+        let live = self.for_deployment(&deployment).await?;
+        let node = name
+            .strip_prefix(self.target.name.as_str())
+            .and_then(|rest| rest.strip_prefix('/'));
+        let pinned = match self.target.placement {
+            KubePlacement::Pinned => node,
+            KubePlacement::Scheduler => None,
+        };
+        let mut objects = super::objects::instance_objects(
+            plan.instance,
+            &plan.labels,
+            &self.target,
+            &live.conn.namespace,
+            pinned,
+            POD_GRACE_SECS,
+        )
+        .map_err(|e| BackendError::refused(&self.target.name, "checking names", e.to_string()))?;
+        if let Some(node) = node {
+            objects
+                .pod
+                .annotations_mut()
+                .insert(MEANT_FOR.into(), node.to_string());
+        }
+        let pod_name = objects.pod.name_any();
+        let pod = live
+            .pod_api()
+            .create(&PostParams::default(), &objects.pod)
+            .await
+            .map_err(|e| live.error(e, &format!("creating pod {pod_name}")))?;
+        super::objects::owned_by(&mut objects.headless, &pod);
+        let services = live.service_api();
+        services
+            .create(&PostParams::default(), &objects.headless)
+            .await
+            .map_err(|e| {
+                live.error(
+                    e,
+                    &format!("creating service {}", objects.headless.name_any()),
+                )
+            })?;
+        let mut ports = Vec::new();
+        if let Some(mut exposed) = objects.exposed {
+            super::objects::owned_by(&mut exposed, &pod);
+            let made = services
+                .create(&PostParams::default(), &exposed)
+                .await
+                .map_err(|e| live.error(e, &format!("creating service {}", exposed.name_any())))?;
+            ports = made
+                .spec
+                .iter()
+                .flat_map(|s| s.ports.iter().flatten())
+                .filter_map(|p| {
+                    let node_port = u16::try_from(p.node_port?).ok()?;
+                    let proto = p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase();
+                    Some((format!("{}/{proto}", p.port), node_port))
+                })
+                .collect();
+        }
+        self.wait_scheduled(&live, &pod_name, plan.instance.essential)
+            .await?;
+        Ok(Started {
+            id: pod_name,
+            ports,
+        })
+    }
+
+    /// Waits until the scheduler bound a pod; an essential pod it cannot
+    /// place within the timeout, or a pod that cannot start, is an error.
+    async fn wait_scheduled(
+        &self,
+        live: &Live,
+        pod: &str,
+        essential: bool,
+    ) -> Result<(), BackendError> {
+        let timeout = Duration::from_secs(u64::from(self.target.unschedulable_timeout_secs));
+        let until = tokio::time::Instant::now() + timeout;
+        let key = ObjectRef::new(pod).within(&live.conn.namespace);
+        let mut changes = live.changes();
+        loop {
+            // (not in the store: not seen yet by the watcher, or deleted)
+            let mut message = None;
+            if let Some(found) = live.ours.get(&key) {
+                if let Some((reason, text)) = waiting_reason(&found)
+                    && is_fatal_wait(&reason)
+                {
+                    return Err(BackendError::refused(
+                        &self.target.name,
+                        format!("starting pod {pod}"),
+                        format!("{reason}: {text}"),
+                    ));
+                }
+                if super::workloads::scheduled(&found) {
+                    return Ok(());
+                }
+                message = unschedulable(&found);
+            }
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                let why = message
+                    .unwrap_or_else(|| format!("not scheduled within {} s", timeout.as_secs()));
+                return Err(if essential {
+                    BackendError::NoRoom {
+                        target: self.target.name.clone(),
+                        what: format!("pod {pod}"),
+                        why,
+                    }
+                } else {
+                    // an elastic pod is not waited for longer: supervision
+                    // sees it pending
+                    return Ok(());
+                });
+            }
+            let _ = tokio::time::timeout(left.min(Duration::from_secs(2)), changes.changed()).await;
+        }
+    }
+
+    /// Deletes one pod (with `grace_secs`) and the Services made for it,
+    /// and waits until it is gone (so that its name can be used again).
+    pub async fn remove(&self, pod: &str, grace_secs: u32) -> Result<(), BackendError> {
+        let live = self.any_live(None).await?;
+        let params = DeleteParams {
+            grace_period_seconds: Some(grace_secs),
+            ..Default::default()
+        };
+        match live.pod_api().delete(pod, &params).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(e) => return Err(live.error(e, &format!("deleting pod {pod}"))),
+        }
+        let owned: Vec<String> = live
+            .services
+            .state()
+            .iter()
+            .filter(|s| {
+                s.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.kind == "Pod" && o.name == pod)
+            })
+            .map(|s| s.name_any())
+            .collect();
+        for service in owned {
+            delete_service(&live, &service).await?;
+        }
+        let key = ObjectRef::new(pod).within(&live.conn.namespace);
+        let within = Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
+        wait_until(&live, within, || live.ours.get(&key).is_none()).await;
+        Ok(())
+    }
+
+    /// Removes every pod of an execution in one call, then each of its
+    /// Services (the API has no collection delete for Services), waits
+    /// until they are gone and says what is left, by name.
+    pub async fn clean_execution(
+        &self,
+        deployment: &str,
+        execution_id: &str,
+        grace_secs: u32,
+    ) -> Result<Cleaned, BackendError> {
+        let live = self.for_deployment(deployment).await?;
+        let selector = execution_selector(deployment, execution_id);
+        let listed = ListParams::default().labels(&selector);
+        let params = DeleteParams {
+            grace_period_seconds: Some(grace_secs),
+            ..Default::default()
+        };
+        let mut cleaned = Cleaned::default();
+        match live.pod_api().delete_collection(&params, &listed).await {
+            Ok(either) => {
+                cleaned.removed = either.left().map_or(0, |list| list.items.len());
+            }
+            Err(e) => cleaned
+                .errors
+                .push(live.error(e, "deleting the execution's pods").to_string()),
+        }
+        match live.service_api().list(&listed).await {
+            Ok(list) => {
+                for service in list.items {
+                    if let Err(e) = delete_service(&live, &service.name_any()).await {
+                        cleaned.errors.push(e.to_string());
+                    }
+                }
+            }
+            Err(e) => cleaned.errors.push(
+                live.error(e, "listing the execution's services")
+                    .to_string(),
+            ),
+        }
+        let of_execution = |labels: &std::collections::BTreeMap<String, String>| {
+            labels.get(labels::EXECUTION_ID).map(String::as_str) == Some(execution_id)
+        };
+        let left = || {
+            let pods = live
+                .ours
+                .state()
+                .iter()
+                .filter(|p| of_execution(p.labels()))
+                .map(|p| format!("pod {}", p.name_any()))
+                .collect::<Vec<_>>();
+            let services = live
+                .services
+                .state()
+                .iter()
+                .filter(|s| of_execution(s.labels()))
+                .map(|s| format!("service {}", s.name_any()))
+                .collect::<Vec<_>>();
+            [pods, services].concat()
+        };
+        let within = Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
+        wait_until(&live, within, || left().is_empty()).await;
+        cleaned.left = left();
+        Ok(cleaned)
+    }
+
+    /// Follows a pod's log (see `logs`).
+    pub async fn follow_logs(
+        &self,
+        pod: String,
+        instance: String,
+        request: LogRequest,
+    ) -> BoxStream<'static, Result<LogLine, String>> {
+        match self.any_live(None).await {
+            Ok(live) => super::logs::follow(
+                live.conn.client.clone(),
+                live.conn.namespace.clone(),
+                pod,
+                instance.to_ascii_lowercase(),
+                Arc::from(instance.as_str()),
+                request,
+            )
+            .boxed(),
+            Err(e) => futures::stream::iter([Err(e.to_string())]).boxed(),
+        }
+    }
+}
+
+/// Deletes a Service; gone is fine.
+async fn delete_service(live: &Live, name: &str) -> Result<(), BackendError> {
+    match live
+        .service_api()
+        .delete(name, &DeleteParams::default())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(e) => Err(live.error(e, &format!("deleting service {name}"))),
+    }
+}
+
+/// Waits (on the watchers' news) until `done`, at most `within`.
+async fn wait_until(live: &Live, within: Duration, done: impl Fn() -> bool) {
+    let until = tokio::time::Instant::now() + within;
+    let mut changes = live.changes();
+    while !done() {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        let _ = tokio::time::timeout(left.min(Duration::from_millis(500)), changes.changed()).await;
+    }
+}
