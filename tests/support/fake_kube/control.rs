@@ -271,6 +271,12 @@ impl FakeKube {
         self.shared.lock().compact();
     }
 
+    /// Cuts every open watch now (the connection breaks mid-body); clients
+    /// resume from their last resourceVersion.
+    pub fn cut_watches(&self) {
+        self.shared.watch_cut.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     /// The current global resourceVersion.
     pub fn resource_version(&self) -> u64 {
         self.shared.lock().rv

@@ -48,6 +48,8 @@ pub struct Shared {
     world: Mutex<store::World>,
     /// Bumped when logs or pods change, to wake log followers.
     tick: tick::Sender<u64>,
+    /// Bumped to cut every open watch.
+    watch_cut: tick::Sender<u64>,
 }
 
 impl Shared {
@@ -79,9 +81,11 @@ impl FakeKube {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let (tick, _) = tick::channel(0);
+        let (watch_cut, _) = tick::channel(0);
         let shared = Arc::new(Shared {
             world: Mutex::new(store::World::new()),
             tick,
+            watch_cut,
         });
         let app = routes::router(shared.clone());
         tokio::spawn(async move {

@@ -187,6 +187,7 @@ fn watch(
         last_rv = world.rv;
     }
     let mut changes = world.changes.subscribe();
+    let mut cut = shared.watch_cut.subscribe();
     drop(world);
     let (mut tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(256);
     let ns = ns.map(str::to_string);
@@ -216,6 +217,10 @@ fn watch(
                     }
                     Err(RecvError::Closed) => return,
                 },
+                _ = cut.changed() => {
+                    let _ = tx.send(Err(std::io::Error::other("watch cut by the fake"))).await;
+                    return;
+                }
                 _ = ticker.tick() => bookmarks.then(|| bookmark(kind, last_rv, false)),
                 _ = tokio::time::sleep_until(deadline) => {
                     if bookmarks {
