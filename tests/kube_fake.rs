@@ -80,7 +80,9 @@ impl Kubectl {
 }
 
 fn pod(ns: &str, name: &str, spec: Value) -> Pod {
-    typed(json!({"metadata": {"name": name, "namespace": ns, "labels": {"app": name}}, "spec": spec}))
+    typed(
+        json!({"metadata": {"name": name, "namespace": ns, "labels": {"app": name}}, "spec": spec}),
+    )
 }
 
 fn container(name: &str, requests: Option<(&str, &str)>, limits: Option<(&str, &str)>) -> Value {
@@ -119,16 +121,19 @@ async fn cluster() -> FakeKube {
     web.metadata.labels = Some([("app".to_string(), "web".to_string())].into());
     fake.add_pod(web);
     fake.run_pod("zapps", "web").unwrap();
-    let dns = json!({"nodeName": "n1", "containers": [container("dns", Some(("100m", "70Mi")), None)]});
+    let dns =
+        json!({"nodeName": "n1", "containers": [container("dns", Some(("100m", "70Mi")), None)]});
     fake.add_pod(pod("kube-system", "dns", dns));
     fake.run_pod("kube-system", "dns").unwrap();
     let big = json!({"nodeName": "n1", "containers": [container("job", Some(("1", "1Gi")), None)]});
     fake.add_pod(pod("other", "done", big.clone()));
     fake.run_pod("other", "done").unwrap();
-    fake.finish_pod("other", "done", Outcome::Succeeded).unwrap();
+    fake.finish_pod("other", "done", Outcome::Succeeded)
+        .unwrap();
     fake.add_pod(pod("kube-system", "failed", big));
     fake.run_pod("kube-system", "failed").unwrap();
-    fake.finish_pod("kube-system", "failed", Outcome::Failed(2)).unwrap();
+    fake.finish_pod("kube-system", "failed", Outcome::Failed(2))
+        .unwrap();
     fake
 }
 
@@ -147,37 +152,79 @@ async fn kubectl_decodes_lists_and_shows_tables() {
     let k = Kubectl::new(&fake);
     let nodes: Value = serde_json::from_str(&k.run(&["get", "nodes", "-o", "json"]).await).unwrap();
     assert_eq!(names(&nodes), ["n1", "n2", "n3"].map(String::from).into());
-    let pods: Value = serde_json::from_str(&k.run(&["get", "pods", "-A", "-o", "json"]).await).unwrap();
-    let held: BTreeSet<String> = fake.pods().iter().map(|p| p.metadata.name.clone().unwrap()).collect();
+    let pods: Value =
+        serde_json::from_str(&k.run(&["get", "pods", "-A", "-o", "json"]).await).unwrap();
+    let held: BTreeSet<String> = fake
+        .pods()
+        .iter()
+        .map(|p| p.metadata.name.clone().unwrap())
+        .collect();
     assert_eq!(names(&pods), held);
     assert_eq!(held.len(), 4);
 
     let table = k.run(&["get", "pods"]).await;
     let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], "{table}");
+    assert_eq!(
+        header,
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        "{table}"
+    );
     let row: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(&row[..4], ["web", "2/2", "Running", "0"], "{table}");
     let wide = k.run(&["get", "pods", "-A", "-o", "wide"]).await;
-    assert!(wide.lines().next().unwrap().contains("IP") && wide.contains("NODE"), "{wide}");
-    assert!(wide.contains("Completed") && wide.contains("Error"), "{wide}");
+    assert!(
+        wide.lines().next().unwrap().contains("IP") && wide.contains("NODE"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("Completed") && wide.contains("Error"),
+        "{wide}"
+    );
 
     let table = k.run(&["get", "nodes"]).await;
     let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], "{table}");
-    assert!(table.lines().any(|l| l.starts_with("n2") && l.contains("Ready,SchedulingDisabled")), "{table}");
-    assert!(table.lines().any(|l| l.starts_with("n1") && l.contains("control-plane")), "{table}");
+    assert_eq!(
+        header,
+        ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("n2") && l.contains("Ready,SchedulingDisabled")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("n1") && l.contains("control-plane")),
+        "{table}"
+    );
 
-    let selected = k.run(&["get", "pods", "-A", "-l", "app in (web,dns)", "-o", "name"]).await;
+    let selected = k
+        .run(&["get", "pods", "-A", "-l", "app in (web,dns)", "-o", "name"])
+        .await;
     assert_eq!(selected.lines().count(), 2, "{selected}");
     let not_done = k
-        .run(&["get", "pods", "-A", "--field-selector", "status.phase!=Succeeded,status.phase!=Failed", "-o", "name"])
+        .run(&[
+            "get",
+            "pods",
+            "-A",
+            "--field-selector",
+            "status.phase!=Succeeded,status.phase!=Failed",
+            "-o",
+            "name",
+        ])
         .await;
     assert_eq!(not_done.lines().count(), 2, "{not_done}");
 }
 
 /// The line of a resource in `describe node`'s "Allocated resources".
 fn allocated<'a>(describe: &'a str, resource: &str) -> &'a str {
-    let section = describe.split("Allocated resources:").nth(1).expect(describe);
+    let section = describe
+        .split("Allocated resources:")
+        .nth(1)
+        .expect(describe);
     section
         .lines()
         .find(|l| l.split_whitespace().next() == Some(resource))
@@ -202,7 +249,9 @@ async fn kubectl_describes_nodes_and_pods() {
     let describe = k.run(&["describe", "pod", "web"]).await;
     assert!(describe.contains("Status:           Running"), "{describe}");
     assert!(describe.contains("Node:             n1/"), "{describe}");
-    let describe = k.run(&["describe", "pod", "failed", "-n", "kube-system"]).await;
+    let describe = k
+        .run(&["describe", "pod", "failed", "-n", "kube-system"])
+        .await;
     assert!(describe.contains("Exit Code:    2"), "{describe}");
 }
 
@@ -214,11 +263,17 @@ async fn kubectl_logs_follow_and_delete() {
     fake.append_log("zapps", "web", "c1", "two");
     let logs = k.run(&["logs", "web", "-c", "c1"]).await;
     assert_eq!(logs, "one\ntwo\n");
-    let tail = k.run(&["logs", "web", "-c", "c1", "--tail=1", "--timestamps"]).await;
+    let tail = k
+        .run(&["logs", "web", "-c", "c1", "--tail=1", "--timestamps"])
+        .await;
     let truth = fake.log_lines("zapps", "web", "c1");
     assert_eq!(tail, format!("{} two\n", truth[1].at));
 
-    let follow = k.command(&["logs", "-f", "web", "-c", "c1"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let follow = k
+        .command(&["logs", "-f", "web", "-c", "c1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(800)).await;
     fake.append_log("zapps", "web", "c1", "three");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -230,9 +285,15 @@ async fn kubectl_logs_follow_and_delete() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "one\ntwo\nthree\n");
 
     // an unknown container is a 400 kubectl shows
-    let out = k.command(&["logs", "dns", "-n", "kube-system", "-c", "nope"]).output().await.unwrap();
+    let out = k
+        .command(&["logs", "dns", "-n", "kube-system", "-c", "nope"])
+        .output()
+        .await
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("container nope is not valid for pod dns"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("container nope is not valid for pod dns")
+    );
 
     // graceful delete: deletionTimestamp, then gone after the 1 s grace
     let spec = json!({"nodeName": "n3", "terminationGracePeriodSeconds": 1,
@@ -250,7 +311,9 @@ async fn kubectl_logs_follow_and_delete() {
         "spec": {"clusterIP": "None", "selector": {"app": "web"}},
     }));
     fake.add_service(headless);
-    let ip = k.run(&["get", "svc", "web-0", "-o", "jsonpath={.spec.clusterIP}"]).await;
+    let ip = k
+        .run(&["get", "svc", "web-0", "-o", "jsonpath={.spec.clusterIP}"])
+        .await;
     assert_eq!(ip, "None");
 }
 
@@ -263,7 +326,12 @@ async fn kubectl_top_node_with_metrics() {
     fake.set_metrics(true);
     fake.set_usage("n1", "250m", "1Gi");
     let top = k.run(&["top", "node"]).await;
-    let n1: Vec<&str> = top.lines().find(|l| l.starts_with("n1")).expect(&top).split_whitespace().collect();
+    let n1: Vec<&str> = top
+        .lines()
+        .find(|l| l.starts_with("n1"))
+        .expect(&top)
+        .split_whitespace()
+        .collect();
     assert_eq!(&n1[1..3], ["250m", "6%"], "{top}");
 }
 
@@ -283,46 +351,109 @@ async fn kube_create_conflict_and_invalid() {
     let fake = FakeKube::start().await.unwrap();
     fake.add_namespace("zapps");
     let pods: Api<Pod> = Api::namespaced(client(&fake), "zapps");
-    let web = pod("zapps", "web", json!({"containers": [container("main", None, Some(("1", "1Gi")))]}));
+    let web = pod(
+        "zapps",
+        "web",
+        json!({"containers": [container("main", None, Some(("1", "1Gi")))]}),
+    );
     let created = pods.create(&PostParams::default(), &web).await.unwrap();
     assert!(created.metadata.uid.is_some() && created.metadata.resource_version.is_some());
     let spec = created.spec.unwrap();
     assert_eq!(spec.restart_policy.as_deref(), Some("Always"));
-    let requests = spec.containers[0].resources.as_ref().unwrap().requests.clone().unwrap();
+    let requests = spec.containers[0]
+        .resources
+        .as_ref()
+        .unwrap()
+        .requests
+        .clone()
+        .unwrap();
     assert_eq!(requests["cpu"].0, "1", "requests default to limits");
     assert_eq!(created.status.unwrap().phase.as_deref(), Some("Pending"));
     let (code, reason, _) = api_error(pods.create(&PostParams::default(), &web).await.unwrap_err());
     assert_eq!((code, reason.as_str()), (409, "AlreadyExists"));
 
-    let bad_name = pod("zapps", "Web_1", json!({"containers": [container("main", None, None)]}));
-    let (code, _, message) = api_error(pods.create(&PostParams::default(), &bad_name).await.unwrap_err());
+    let bad_name = pod(
+        "zapps",
+        "Web_1",
+        json!({"containers": [container("main", None, None)]}),
+    );
+    let (code, _, message) = api_error(
+        pods.create(&PostParams::default(), &bad_name)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 422);
-    assert!(message.contains("metadata.name") && message.contains("RFC 1123 subdomain"), "{message}");
-    let mut bad_label = pod("zapps", "ok", json!({"containers": [container("main", None, None)]}));
+    assert!(
+        message.contains("metadata.name") && message.contains("RFC 1123 subdomain"),
+        "{message}"
+    );
+    let mut bad_label = pod(
+        "zapps",
+        "ok",
+        json!({"containers": [container("main", None, None)]}),
+    );
     bad_label.metadata.labels = Some([("zoe/bad key".to_string(), "x".to_string())].into());
-    let (code, _, message) = api_error(pods.create(&PostParams::default(), &bad_label).await.unwrap_err());
+    let (code, _, message) = api_error(
+        pods.create(&PostParams::default(), &bad_label)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 422);
     assert!(message.contains("metadata.labels"), "{message}");
-    let bad_env = pod("zapps", "env", json!({"containers": [{"name": "main", "image": "x:1", "env": [{"name": "1BAD", "value": "v"}]}]}));
-    let (code, _, message) = api_error(pods.create(&PostParams::default(), &bad_env).await.unwrap_err());
+    let bad_env = pod(
+        "zapps",
+        "env",
+        json!({"containers": [{"name": "main", "image": "x:1", "env": [{"name": "1BAD", "value": "v"}]}]}),
+    );
+    let (code, _, message) = api_error(
+        pods.create(&PostParams::default(), &bad_env)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 422);
     assert!(message.contains("env[0].name"), "{message}");
 
     let services: Api<Service> = Api::namespaced(client(&fake), "zapps");
-    let portless: Service = typed(json!({"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}}));
-    let (code, _, message) = api_error(services.create(&PostParams::default(), &portless).await.unwrap_err());
+    let portless: Service =
+        typed(json!({"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}}));
+    let (code, _, message) = api_error(
+        services
+            .create(&PostParams::default(), &portless)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 422);
     assert!(message.contains("spec.ports: Required value"), "{message}");
-    let bad_port: Service = typed(json!({"metadata": {"name": "web"}, "spec": {"ports": [{"name": "http_port", "port": 80}]}}));
-    let (code, _, message) = api_error(services.create(&PostParams::default(), &bad_port).await.unwrap_err());
+    let bad_port: Service = typed(
+        json!({"metadata": {"name": "web"}, "spec": {"ports": [{"name": "http_port", "port": 80}]}}),
+    );
+    let (code, _, message) = api_error(
+        services
+            .create(&PostParams::default(), &bad_port)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 422);
-    assert!(message.contains("spec.ports[0].name") && message.contains("alpha-numeric"), "{message}");
-    let digit: Service = typed(json!({"metadata": {"name": "1web"}, "spec": {"clusterIP": "None"}}));
-    let (code, _, message) = api_error(services.create(&PostParams::default(), &digit).await.unwrap_err());
+    assert!(
+        message.contains("spec.ports[0].name") && message.contains("alpha-numeric"),
+        "{message}"
+    );
+    let digit: Service =
+        typed(json!({"metadata": {"name": "1web"}, "spec": {"clusterIP": "None"}}));
+    let (code, _, message) = api_error(
+        services
+            .create(&PostParams::default(), &digit)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 422);
     assert!(message.contains("DNS-1035 label"), "{message}");
-    let headless: Service = typed(json!({"metadata": {"name": "web-0"}, "spec": {"clusterIP": "None"}}));
-    services.create(&PostParams::default(), &headless).await.unwrap();
+    let headless: Service =
+        typed(json!({"metadata": {"name": "web-0"}, "spec": {"clusterIP": "None"}}));
+    services
+        .create(&PostParams::default(), &headless)
+        .await
+        .unwrap();
     let (code, reason, _) = api_error(
         services
             .delete_collection(&DeleteParams::default(), &ListParams::default())
@@ -332,10 +463,24 @@ async fn kube_create_conflict_and_invalid() {
     assert_eq!((code, reason.as_str()), (405, "MethodNotAllowed"));
 
     let missing: Api<Pod> = Api::namespaced(client(&fake), "nowhere");
-    let (code, _, _) = api_error(missing.create(&PostParams::default(), &web).await.unwrap_err());
+    let (code, _, _) = api_error(
+        missing
+            .create(&PostParams::default(), &web)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 400, "the body's namespace is not the URL's");
-    let nowhere = pod("nowhere", "web", json!({"containers": [container("main", None, None)]}));
-    let (code, _, message) = api_error(missing.create(&PostParams::default(), &nowhere).await.unwrap_err());
+    let nowhere = pod(
+        "nowhere",
+        "web",
+        json!({"containers": [container("main", None, None)]}),
+    );
+    let (code, _, message) = api_error(
+        missing
+            .create(&PostParams::default(), &nowhere)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, 404);
     assert_eq!(message, "namespaces \"nowhere\" not found");
 }
@@ -345,51 +490,98 @@ async fn kube_scheduler_binds_or_says_why_not() {
     let fake = FakeKube::start().await.unwrap();
     fake.add_node(node("n1").cpu("1").memory("1Gi"));
     fake.add_node(node("n2").cpu("8").memory("8Gi").cordoned());
-    fake.add_node(node("n3").cpu("8").memory("8Gi").taint("dedicated", "gpu", "NoSchedule"));
+    fake.add_node(
+        node("n3")
+            .cpu("8")
+            .memory("8Gi")
+            .taint("dedicated", "gpu", "NoSchedule"),
+    );
     fake.add_namespace("zapps");
     let pods: Api<Pod> = Api::namespaced(client(&fake), "zapps");
-    let big = pod("zapps", "big", json!({"containers": [container("main", Some(("2", "512Mi")), None)]}));
+    let big = pod(
+        "zapps",
+        "big",
+        json!({"containers": [container("main", Some(("2", "512Mi")), None)]}),
+    );
     pods.create(&PostParams::default(), &big).await.unwrap();
-    let small = pod("zapps", "small", json!({"containers": [container("main", Some(("500m", "512Mi")), None)]}));
+    let small = pod(
+        "zapps",
+        "small",
+        json!({"containers": [container("main", Some(("500m", "512Mi")), None)]}),
+    );
     pods.create(&PostParams::default(), &small).await.unwrap();
     fake.set_scheduler(true);
     fake.set_kubelet(true);
-    assert!(fake.wait_for(Duration::from_secs(5), |f| {
-        f.pod("zapps", "small").and_then(|p| p.status?.phase).as_deref() == Some("Running")
-    }).await);
+    assert!(
+        fake.wait_for(Duration::from_secs(5), |f| {
+            f.pod("zapps", "small")
+                .and_then(|p| p.status?.phase)
+                .as_deref()
+                == Some("Running")
+        })
+        .await
+    );
     let small = fake.pod("zapps", "small").unwrap();
     assert_eq!(small.spec.unwrap().node_name.as_deref(), Some("n1"));
     let status = small.status.unwrap();
     assert!(status.pod_ip.is_some() && status.host_ip.is_some());
     let big = fake.pod("zapps", "big").unwrap();
-    let scheduled = big.status.unwrap().conditions.unwrap().into_iter().find(|c| c.type_ == "PodScheduled").unwrap();
+    let scheduled = big
+        .status
+        .unwrap()
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "PodScheduled")
+        .unwrap();
     assert_eq!(scheduled.reason.as_deref(), Some("Unschedulable"));
     assert_eq!(
         scheduled.message.as_deref(),
-        Some("0/3 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.")
+        Some(
+            "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+        )
     );
-    assert!(fake.events().iter().any(|e| e.reason.as_deref() == Some("FailedScheduling")
-        && e.involved_object.name.as_deref() == Some("big")));
+    assert!(
+        fake.events()
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("FailedScheduling")
+                && e.involved_object.name.as_deref() == Some("big"))
+    );
 
     // required node affinity on a label nobody has
-    let picky = pod("zapps", "picky", json!({
-        "containers": [container("main", None, None)],
-        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [{"matchExpressions": [{"key": "gpu", "operator": "Exists"}]}]}}},
-    }));
+    let picky = pod(
+        "zapps",
+        "picky",
+        json!({
+            "containers": [container("main", None, None)],
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [{"key": "gpu", "operator": "Exists"}]}]}}},
+        }),
+    );
     fake.add_pod(picky);
     fake.schedule_now();
     let message = fake.fit_message("zapps", "picky").unwrap();
-    assert!(message.contains("1 node(s) didn't match Pod's node affinity/selector"), "{message}");
-    fake.set_node_ready("n1", "False", "KubeletNotReady").unwrap();
+    assert!(
+        message.contains("1 node(s) didn't match Pod's node affinity/selector"),
+        "{message}"
+    );
+    fake.set_node_ready("n1", "False", "KubeletNotReady")
+        .unwrap();
     let message = fake.fit_message("zapps", "small").unwrap_or_default();
-    assert!(message.contains("{node.kubernetes.io/not-ready: }"), "{message}");
+    assert!(
+        message.contains("{node.kubernetes.io/not-ready: }"),
+        "{message}"
+    );
 
-    fake.finish_pod("zapps", "small", Outcome::OomKilled).unwrap();
+    fake.finish_pod("zapps", "small", Outcome::OomKilled)
+        .unwrap();
     let small = pods.get("small").await.unwrap();
     let state = &small.status.unwrap().container_statuses.unwrap()[0];
     let terminated = state.state.as_ref().unwrap().terminated.as_ref().unwrap();
-    assert_eq!((terminated.exit_code, terminated.reason.as_deref()), (137, Some("OOMKilled")));
+    assert_eq!(
+        (terminated.exit_code, terminated.reason.as_deref()),
+        (137, Some("OOMKilled"))
+    );
 }
 
 #[tokio::test]
@@ -399,7 +591,11 @@ async fn kube_watcher_lists_watches_and_relists_after_410() {
     let fake = FakeKube::start().await.unwrap();
     fake.add_namespace("zapps");
     fake.set_immediate_delete(true);
-    fake.add_pod(pod("zapps", "first", json!({"containers": [container("main", None, None)]})));
+    fake.add_pod(pod(
+        "zapps",
+        "first",
+        json!({"containers": [container("main", None, None)]}),
+    ));
     let pods: Api<Pod> = Api::namespaced(client(&fake), "zapps");
     let mut events = watcher::watcher(pods.clone(), watcher::Config::default()).boxed();
     let mut next_item = async || {
@@ -410,36 +606,65 @@ async fn kube_watcher_lists_watches_and_relists_after_410() {
     };
     let mut next = async || next_item().await.unwrap();
     assert!(matches!(next().await, Event::Init));
-    assert!(matches!(next().await, Event::InitApply(p) if p.metadata.name.as_deref() == Some("first")));
+    assert!(
+        matches!(next().await, Event::InitApply(p) if p.metadata.name.as_deref() == Some("first"))
+    );
     assert!(matches!(next().await, Event::InitDone));
-    pods.create(&PostParams::default(), &pod("zapps", "second", json!({"containers": [container("main", None, None)]})))
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "zapps",
+            "second",
+            json!({"containers": [container("main", None, None)]}),
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(next().await, Event::Apply(p) if p.metadata.name.as_deref() == Some("second"))
+    );
+    pods.delete("first", &DeleteParams::default())
         .await
         .unwrap();
-    assert!(matches!(next().await, Event::Apply(p) if p.metadata.name.as_deref() == Some("second")));
-    pods.delete("first", &DeleteParams::default()).await.unwrap();
-    assert!(matches!(next().await, Event::Delete(p) if p.metadata.name.as_deref() == Some("first")));
+    assert!(
+        matches!(next().await, Event::Delete(p) if p.metadata.name.as_deref() == Some("first"))
+    );
 
     // a change the watcher does not see, the history compacted, the watch
     // cut: its resumed watch gets 410 and it lists again
-    fake.add_pod(pod("default", "elsewhere", json!({"containers": [container("main", None, None)]})));
+    fake.add_pod(pod(
+        "default",
+        "elsewhere",
+        json!({"containers": [container("main", None, None)]}),
+    ));
     fake.compact();
     fake.clear_requests();
     fake.cut_watches();
-    drop(next);
     match next_item().await {
         Err(watcher::Error::WatchError(status)) => assert_eq!(status.code, 410),
         other => panic!("expected the 410 of the resumed watch, got {other:?}"),
     }
     let mut next = async || next_item().await.unwrap();
     assert!(matches!(next().await, Event::Init));
-    assert!(matches!(next().await, Event::InitApply(p) if p.metadata.name.as_deref() == Some("second")));
+    assert!(
+        matches!(next().await, Event::InitApply(p) if p.metadata.name.as_deref() == Some("second"))
+    );
     assert!(matches!(next().await, Event::InitDone));
     let requests = fake.requests();
     assert!(requests.iter().any(|r| r.watch), "{requests:?}");
-    assert!(requests.iter().any(|r| !r.watch && r.path == "/api/v1/namespaces/zapps/pods"), "{requests:?}");
+    assert!(
+        requests
+            .iter()
+            .any(|r| !r.watch && r.path == "/api/v1/namespaces/zapps/pods"),
+        "{requests:?}"
+    );
 
     // the raw answer to a stale resourceVersion: an ERROR event, 410 Expired
-    let stale = pods.watch(&WatchParams::default().timeout(5), "1").await.unwrap().boxed();
+    let stale = pods
+        .watch(&WatchParams::default().timeout(5), "1")
+        .await
+        .unwrap()
+        .boxed();
     let first = stale.into_future().await.0.unwrap().unwrap();
     match first {
         WatchEvent::Error(e) => assert_eq!((e.code, e.reason.as_str()), (410, "Expired")),
@@ -456,7 +681,9 @@ async fn kube_idle_watchers_make_few_requests() {
     let client = client(&fake);
     let nodes = watcher::watcher(Api::<Node>::all(client.clone()), watcher::Config::default());
     let pods = watcher::watcher(Api::<Pod>::all(client), watcher::Config::default());
-    let drain = tokio::spawn(futures::stream::select(nodes.map(|_| ()), pods.map(|_| ())).for_each(|()| async {}));
+    let drain = tokio::spawn(
+        futures::stream::select(nodes.map(|_| ()), pods.map(|_| ())).for_each(|()| async {}),
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     fake.clear_requests();
     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -473,13 +700,21 @@ async fn kube_log_stream_cut_midway_ends() {
     use futures::{AsyncBufReadExt, StreamExt};
     let fake = FakeKube::start().await.unwrap();
     fake.add_node(node("n1"));
-    fake.add_pod(pod("default", "talker", json!({"nodeName": "n1", "containers": [container("main", None, None)]})));
+    fake.add_pod(pod(
+        "default",
+        "talker",
+        json!({"nodeName": "n1", "containers": [container("main", None, None)]}),
+    ));
     fake.run_pod("default", "talker").unwrap();
     for line in ["a", "b", "c"] {
         fake.append_log("default", "talker", "main", line);
     }
     let pods: Api<Pod> = Api::default_namespaced(client(&fake));
-    let params = LogParams { follow: true, timestamps: true, ..Default::default() };
+    let params = LogParams {
+        follow: true,
+        timestamps: true,
+        ..Default::default()
+    };
     let mut lines = pods.log_stream("talker", &params).await.unwrap().lines();
     for _ in 0..3 {
         lines.next().await.unwrap().unwrap();
@@ -492,11 +727,22 @@ async fn kube_log_stream_cut_midway_ends() {
     assert!(end.is_ok(), "the cut stream ends");
     let truth = fake.log_lines("default", "talker", "main");
     assert_eq!(truth.len(), 3);
-    // resuming from the last timestamp: sinceTime is whole seconds, so the
-    // client gets lines it already has again and must skip them
-    let since = LogParams { since_time: None, ..Default::default() };
-    let all = pods.logs("talker", &since).await.unwrap();
-    assert_eq!(all, "a\nb\nc\n");
+    assert_eq!(
+        pods.logs("talker", &LogParams::default()).await.unwrap(),
+        "a\nb\nc\n"
+    );
+    // resuming from the last timestamp: sinceTime counts whole seconds (kube
+    // rounds it, so a client floors it itself), and the last line comes
+    // again with those of its second before it
+    let last = truth[2].at;
+    let floor = k8s_openapi::jiff::Timestamp::from_second(last.as_second()).unwrap();
+    let since = LogParams {
+        since_time: Some(floor),
+        timestamps: true,
+        ..Default::default()
+    };
+    let again = pods.logs("talker", &since).await.unwrap();
+    assert!(again.ends_with(&format!("{last} c\n")), "{again}");
 }
 
 #[tokio::test]
@@ -508,9 +754,12 @@ async fn kube_token_required() {
     assert_eq!((code, reason.as_str()), (401, "Unauthorized"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kubeconfig");
-    fake.write_kubeconfig(&path, "fake", Some("zapps"), Some("s3cret")).unwrap();
+    fake.write_kubeconfig(&path, "fake", Some("zapps"), Some("s3cret"))
+        .unwrap();
     let kubeconfig = kube::config::Kubeconfig::read_from(&path).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(config.default_namespace, "zapps");
     let nodes: Api<Node> = Api::all(kube::Client::try_from(config).unwrap());
     nodes.list(&ListParams::default()).await.unwrap();

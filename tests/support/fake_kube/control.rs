@@ -219,6 +219,12 @@ impl FakeKube {
         self.shared.lock().settings.immediate_delete = on;
     }
 
+    /// With the kubelet on, a graceful delete ends this soon (containers
+    /// that exit on SIGTERM) instead of after the whole grace period.
+    pub fn set_stop_after(&self, after: Option<Duration>) {
+        self.shared.lock().settings.stop_after = after;
+    }
+
     // ---- logs
 
     /// A line printed by a container now (RFC 3339 nanosecond timestamp).
@@ -274,7 +280,9 @@ impl FakeKube {
     /// Cuts every open watch now (the connection breaks mid-body); clients
     /// resume from their last resourceVersion.
     pub fn cut_watches(&self) {
-        self.shared.watch_cut.send_modify(|n| *n = n.wrapping_add(1));
+        self.shared
+            .watch_cut
+            .send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The current global resourceVersion.

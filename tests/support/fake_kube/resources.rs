@@ -169,7 +169,13 @@ fn delete_pod_in(world: &mut World, ns: &str, name: &str, grace: i64) -> Option<
         return world.remove::<Pod>(ns, name);
     }
     let key = (ns.to_string(), name.to_string());
-    let deadline = Instant::now() + Duration::from_secs(grace as u64);
+    let mut wait = Duration::from_secs(grace as u64);
+    if world.settings.kubelet
+        && let Some(stop) = world.settings.stop_after
+    {
+        wait = wait.min(stop);
+    }
+    let deadline = Instant::now() + wait;
     let earlier = world.deleting.get(&key).is_some_and(|d| *d <= deadline);
     if pod.metadata.deletion_timestamp.is_some() && earlier {
         return Some(pod);

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// An error answer: the HTTP code and the Status body.
 #[derive(Debug, Clone)]
-pub struct Failure(pub Status);
+pub struct Failure(pub Box<Status>);
 
 pub fn status(code: u16, reason: &str, message: String) -> Status {
     Status {
@@ -23,7 +23,7 @@ pub fn status(code: u16, reason: &str, message: String) -> Status {
 
 impl Failure {
     pub fn new(code: u16, reason: &str, message: impl Into<String>) -> Failure {
-        Failure(status(code, reason, message.into()))
+        Failure(Box::new(status(code, reason, message.into())))
     }
 
     pub fn with_details(mut self, kind: &str, name: &str, causes: Vec<StatusCause>) -> Failure {

@@ -121,6 +121,9 @@ pub struct Settings {
     pub kubelet: bool,
     pub immediate_delete: bool,
     pub chatter: Option<Duration>,
+    /// With the kubelet on, containers stop this soon after a graceful
+    /// delete (None: they use the whole grace period).
+    pub stop_after: Option<Duration>,
     /// Per node: (cpu, memory) usage as quantities.
     pub usage: BTreeMap<String, (String, String)>,
 }
