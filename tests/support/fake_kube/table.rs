@@ -4,7 +4,7 @@
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::store::{Kind, World};
+use super::store::Kind;
 
 pub fn has_table(kind: Kind) -> bool {
     matches!(
@@ -216,7 +216,7 @@ fn namespace_row(ns: &Value) -> Vec<Value> {
 
 /// A meta.k8s.io/v1 Table of the items; `include` is includeObject
 /// (None, Metadata (the default) or Object).
-pub fn table(world: &World, kind: Kind, items: &[Value], include: Option<&str>) -> Value {
+pub fn table(rv: u64, kind: Kind, items: &[Value], include: Option<&str>) -> Value {
     let columns = match kind {
         Kind::Pod => vec![
             column("Name", "string", 0),
@@ -280,7 +280,7 @@ pub fn table(world: &World, kind: Kind, items: &[Value], include: Option<&str>) 
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
-        "metadata": {"resourceVersion": world.rv.to_string()},
+        "metadata": {"resourceVersion": rv.to_string()},
         "columnDefinitions": columns,
         "rows": rows,
     })

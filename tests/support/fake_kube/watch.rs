@@ -43,22 +43,24 @@ pub fn list_or_watch(
         q.get("labelSelector").map(String::as_str),
         q.get("fieldSelector").map(String::as_str),
     )?;
-    if flag(q, "watch") {
-        return watch(shared, kind, ns, selector, q);
-    }
-    let world = shared.lock();
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .unwrap_or_default();
-    if accept.contains("as=Table") && table::has_table(kind) {
+    let as_table = (accept.contains("as=Table") && table::has_table(kind))
+        .then(|| q.get("includeObject").cloned().unwrap_or_default());
+    if flag(q, "watch") {
+        return watch(shared, kind, ns, selector, q, as_table);
+    }
+    let world = shared.lock();
+    if as_table.is_some() {
         let items: Vec<Value> = world
             .values(kind, ns)
             .into_iter()
             .filter(|v| selector.matches(v))
             .collect();
         let include = q.get("includeObject").map(String::as_str);
-        return Ok(json_body(&table::table(&world, kind, &items, include)));
+        return Ok(json_body(&table::table(world.rv, kind, &items, include)));
     }
     Ok(match kind {
         Kind::Pod => list::<Pod>(&world, ns, &selector),
@@ -89,6 +91,34 @@ pub fn list<T: Stored + k8s_openapi::ListableResource>(
         },
     };
     json_body(&list)
+}
+
+/// How a watch shows objects: themselves, or (kubectl's `get -w`) as a
+/// one-row Table with `includeObject`.
+#[derive(Clone)]
+struct Shape {
+    kind: Kind,
+    table: Option<String>,
+}
+
+impl Shape {
+    fn line(&self, typ: &str, object: &Value) -> Bytes {
+        match &self.table {
+            None => line(typ, object),
+            Some(include) => {
+                let rv = object
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(0);
+                let include = (!include.is_empty()).then_some(include.as_str());
+                line(
+                    typ,
+                    &table::table(rv, self.kind, std::slice::from_ref(object), include),
+                )
+            }
+        }
+    }
 }
 
 fn line(typ: &str, object: &Value) -> Bytes {
@@ -138,7 +168,12 @@ fn watch(
     ns: Option<&str>,
     selector: Selector,
     q: &HashMap<String, String>,
+    as_table: Option<String>,
 ) -> Answer {
+    let shape = Shape {
+        kind,
+        table: as_table,
+    };
     let timeout = q
         .get("timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
@@ -167,7 +202,7 @@ fn watch(
             Some(changes) => {
                 for change in changes {
                     if let Some(typ) = seen(&change, kind, ns, &selector) {
-                        first.push(line(typ, &change.object));
+                        first.push(shape.line(typ, &change.object));
                     }
                 }
             }
@@ -175,7 +210,7 @@ fn watch(
         _ => {
             for object in world.values(kind, ns) {
                 if selector.matches(&object) {
-                    first.push(line("ADDED", &object));
+                    first.push(shape.line("ADDED", &object));
                 }
             }
             if initial_events {
@@ -206,7 +241,7 @@ fn watch(
                     Ok(change) if change.rv > last_rv => {
                         last_rv = change.rv;
                         seen(&change, kind, ns.as_deref(), &selector)
-                            .map(|typ| line(typ, &change.object))
+                            .map(|typ| shape.line(typ, &change.object))
                     }
                     Ok(_) => None,
                     Err(RecvError::Lagged(_)) => {
