@@ -30,6 +30,12 @@ if [[ $EUID -eq 0 ]]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tmux >/dev/null 2>&1 ||
             { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tmux >/dev/null; }
     fi
+    # kubectl is the independent client of the Kubernetes tests (tests/kube*.rs)
+    if ! command -v kubectl >/dev/null; then
+        echo "==> apt-get install kubernetes-client"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kubernetes-client >/dev/null 2>&1 ||
+            { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kubernetes-client >/dev/null; }
+    fi
     echo "==> scripts/engines.sh start"
     already_up=0
     ZOE_ENGINES_TLS=1 scripts/engines.sh status >/dev/null 2>&1 && already_up=1

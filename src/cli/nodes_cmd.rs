@@ -64,6 +64,9 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
             n.name.clone(),
             if n.labels.iter().any(|l| l == "disabled") {
                 "disabled".into()
+            } else if let Some(why) = &n.detail.unschedulable {
+                // a cluster node that takes no new work: the first words
+                why.split(':').next().unwrap_or(why).to_string()
             } else {
                 "online".into()
             },

@@ -249,7 +249,7 @@ impl NodeSnapshot {
             domain: self.domain.clone(),
             offline: self.error.clone(),
             unschedulable: detail.unschedulable.clone(),
-            labels: self.labels.clone(),
+            labels: placement_labels(&self.labels),
             cores_total: self.cores_total,
             memory_total: self.memory_total,
             cores_reserved: detail.cores_requested.unwrap_or(self.cores_reserved),
@@ -260,4 +260,22 @@ impl NodeSnapshot {
             images: (!detail.pulls_images).then(|| self.images.clone()),
         }
     }
+}
+
+/// The labels placement matches an instance's labels against: each label
+/// as it is and, for a `key=value` label, its key too (an instance asking
+/// for `key` asks for the key, whatever its value).
+pub fn placement_labels(labels: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = Vec::with_capacity(labels.len() * 2);
+    for label in labels {
+        if let Some((key, _)) = label.split_once('=')
+            && !all.iter().any(|l| l == key)
+        {
+            all.push(key.to_string());
+        }
+        if !all.contains(label) {
+            all.push(label.clone());
+        }
+    }
+    all
 }

@@ -239,6 +239,7 @@ impl Cluster {
         execution_id: &str,
         grace_secs: u32,
     ) -> Result<Cleaned, BackendError> {
+        let _one_at_a_time = self.cleaning.lock().await;
         let live = self.for_deployment(deployment).await?;
         let selector = execution_selector(deployment, execution_id);
         let listed = ListParams::default().labels(&selector);
@@ -247,6 +248,30 @@ impl Cluster {
             ..Default::default()
         };
         let mut cleaned = Cleaned::default();
+        let of_execution = |labels: &std::collections::BTreeMap<String, String>| {
+            labels.get(labels::EXECUTION_ID).map(String::as_str) == Some(execution_id)
+        };
+        let left = || {
+            let pods = live
+                .ours
+                .state()
+                .iter()
+                .filter(|p| of_execution(p.labels()))
+                .map(|p| format!("pod {}", p.name_any()))
+                .collect::<Vec<_>>();
+            let services = live
+                .services
+                .state()
+                .iter()
+                .filter(|s| of_execution(s.labels()))
+                .map(|s| format!("service {}", s.name_any()))
+                .collect::<Vec<_>>();
+            [pods, services].concat()
+        };
+        // another node of the same execution was just cleaned: confirmed
+        if left().is_empty() {
+            return Ok(cleaned);
+        }
         match live.pod_api().delete_collection(&params, &listed).await {
             Ok(either) => {
                 cleaned.removed = either.left().map_or(0, |list| list.items.len());
@@ -268,26 +293,6 @@ impl Cluster {
                     .to_string(),
             ),
         }
-        let of_execution = |labels: &std::collections::BTreeMap<String, String>| {
-            labels.get(labels::EXECUTION_ID).map(String::as_str) == Some(execution_id)
-        };
-        let left = || {
-            let pods = live
-                .ours
-                .state()
-                .iter()
-                .filter(|p| of_execution(p.labels()))
-                .map(|p| format!("pod {}", p.name_any()))
-                .collect::<Vec<_>>();
-            let services = live
-                .services
-                .state()
-                .iter()
-                .filter(|s| of_execution(s.labels()))
-                .map(|s| format!("service {}", s.name_any()))
-                .collect::<Vec<_>>();
-            [pods, services].concat()
-        };
         let within = Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
         wait_until(&live, within, || left().is_empty()).await;
         cleaned.left = left();

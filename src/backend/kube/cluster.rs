@@ -34,6 +34,9 @@ pub struct Cluster {
     interactive: std::sync::atomic::AtomicBool,
     /// The log was told the cluster has no metrics-server.
     pub(super) no_metrics_said: std::sync::atomic::AtomicBool,
+    /// One cleanup at a time: the nodes of one execution are cleaned as
+    /// one (the first call removes everything, the others confirm).
+    pub(super) cleaning: tokio::sync::Mutex<()>,
 }
 
 /// A connected cluster and what its watchers keep.
@@ -120,6 +123,7 @@ impl Cluster {
             live: tokio::sync::Mutex::new(None),
             interactive: std::sync::atomic::AtomicBool::new(false),
             no_metrics_said: std::sync::atomic::AtomicBool::new(false),
+            cleaning: tokio::sync::Mutex::new(()),
         }
     }
 

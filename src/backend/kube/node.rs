@@ -179,14 +179,6 @@ pub fn labels(node: &Node) -> Vec<String> {
     node_labels(node).map(|(k, v)| format!("{k}={v}")).collect()
 }
 
-/// The labels placement matches ZApp labels against: each node label gives
-/// `key` (a ZApp label `k` asks for the key) and `key=value`.
-pub fn placement_labels(node: &Node) -> Vec<String> {
-    node_labels(node)
-        .flat_map(|(k, v)| [k.clone(), format!("{k}={v}")])
-        .collect()
-}
-
 /// Roles from `node-role.kubernetes.io/<role>` and `kubernetes.io/role`,
 /// sorted, once each.
 pub fn roles(node: &Node) -> Vec<String> {
@@ -288,7 +280,7 @@ pub fn node_snapshot(
         external_address: address.clone(),
         address,
         error: None,
-        labels: placement_labels(node),
+        labels: labels(node),
         cores_total: cores(room.cpu_millis),
         memory_total: room.memory,
         cores_reserved: cores(zapps.cpu_millis),

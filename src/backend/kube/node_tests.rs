@@ -276,7 +276,7 @@ fn labels_roles_and_address() {
         ]
     );
     assert_eq!(
-        placement_labels(&n),
+        crate::model::node::placement_labels(&labels(&n)),
         [
             "gpu",
             "gpu=a100",
@@ -388,8 +388,12 @@ fn a_snapshot_splits_requests_into_all_pods_and_ours() {
     );
     assert_eq!(s.detail.roles, ["worker"]);
     assert_eq!(s.detail.taints, ["spot:NoExecute"]);
-    assert!(s.labels.contains(&"gpu".to_string()));
     assert!(s.labels.contains(&"gpu=a100".to_string()));
+    assert!(!s.labels.contains(&"gpu".to_string()), "shown as key=value");
+    assert!(
+        s.placement_view().labels.contains(&"gpu".to_string()),
+        "placement also matches the key"
+    );
     let partial = s.detail.partial.unwrap();
     assert!(
         partial.starts_with("pod other/broken: spec.containers[0] (c).resources.requests.cpu"),

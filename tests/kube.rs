@@ -1,0 +1,529 @@
+//! The console on a Kubernetes cluster, through the real `zoe` binary,
+//! against the fake API server (tests/support/fake_kube) with kubectl as
+//! the independent client. No Docker needed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/fake_kube/mod.rs"]
+mod fake_kube;
+
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use fake_kube::{FakeKube, Outcome, node};
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::{Value, json};
+
+/// A fake cluster on its own runtime (alive as long as this is), and a
+/// console home with a kubeconfig for it.
+struct Cluster {
+    fake: FakeKube,
+    _runtime: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl Cluster {
+    fn new(settings: &str) -> Cluster {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let fake = runtime.block_on(FakeKube::start()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        fake.write_kubeconfig(&kubeconfig, "fake", Some("zapps"), None)
+            .unwrap();
+        fake.add_namespace("zapps");
+        fake.set_scheduler(true);
+        fake.set_kubelet(true);
+        fake.set_stop_after(Some(Duration::from_millis(300)));
+        std::fs::create_dir_all(dir.path().join("config/zoe")).unwrap();
+        std::fs::write(
+            dir.path().join("config/zoe/config.toml"),
+            format!(
+                "deployment_name = \"kt\"\n{settings}\n[[kubernetes]]\nname = \"fake\"\nkubeconfig = \"{}\"\ncontext = \"fake\"\nunschedulable_timeout_secs = 3\n",
+                kubeconfig.display()
+            ),
+        )
+        .unwrap();
+        Cluster {
+            fake,
+            _runtime: runtime,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    fn zoe(&self, args: &[&str]) -> Output {
+        let home = self.dir.path();
+        std::process::Command::new(env!("CARGO_BIN_EXE_zoe"))
+            .args(["--shop", concat!(env!("CARGO_MANIFEST_DIR"), "/shop")])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("ZOE_USER", "alice")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.zoe(args);
+        assert!(
+            out.status.success(),
+            "zoe {args:?}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    fn kubectl(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(kubectl_path())
+            .args(args)
+            .args(["--request-timeout=10s"])
+            .env("HOME", self.dir.path())
+            .env("KUBECONFIG", &self.kubeconfig)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait(&self, what: &str, within: Duration, done: impl Fn(&FakeKube) -> bool) {
+        let until = Instant::now() + within;
+        while !done(&self.fake) {
+            assert!(Instant::now() < until, "waited {within:?} for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn kubectl_path() -> PathBuf {
+    if let Ok(path) = std::env::var("ZOE_TEST_KUBECTL") {
+        return PathBuf::from(path);
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("kubectl"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| panic!("kubectl not found: install Debian's kubernetes-client"))
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).unwrap()
+}
+
+/// A pod bound to `node` with the given requests, in `phase`.
+fn bound_pod(ns: &str, name: &str, node: &str, cpu: &str, memory: &str, phase: &str) -> Pod {
+    typed(json!({
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "nodeName": node,
+            "initContainers": [{"name": "init", "image": "busybox",
+                "resources": {"requests": {"cpu": "1", "memory": "64Mi"}}}],
+            "containers": [
+                {"name": "a", "image": "busybox", "resources": {"requests": {"cpu": cpu, "memory": memory}}},
+                {"name": "b", "image": "busybox", "resources": {"limits": {"cpu": "100m", "memory": "32Mi"}}}
+            ],
+            "overhead": {"cpu": "10m", "memory": "1Mi"}
+        },
+        "status": {"phase": phase}
+    }))
+}
+
+/// kubectl describe node's "Allocated resources" requests: (cpu, memory)
+/// as printed.
+fn allocated(describe: &str) -> (String, String) {
+    let at = describe.find("Allocated resources").unwrap();
+    let mut cpu = String::new();
+    let mut memory = String::new();
+    for line in describe[at..].lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.first() {
+            Some(&"cpu") if cpu.is_empty() => cpu = words[1].to_string(),
+            Some(&"memory") if memory.is_empty() => memory = words[1].to_string(),
+            _ => {}
+        }
+    }
+    (cpu, memory)
+}
+
+fn quantity_bytes(q: &str) -> u64 {
+    zoe_console::backend::kube::quantity::bytes(q).unwrap()
+}
+
+fn quantity_millis(q: &str) -> u64 {
+    zoe_console::backend::kube::quantity::cpu_millis(q).unwrap()
+}
+
+#[test]
+fn nodes_show_what_kubectl_describe_node_allocates_and_why_not() {
+    let c = Cluster::new("");
+    c.fake.set_scheduler(false);
+    c.fake
+        .add_node(node("n1").cpu("7800m").memory("32817048Ki"));
+    c.fake
+        .add_node(node("n2").cpu("4").memory("8Gi").cordoned());
+    c.fake.add_node(node("n3").cpu("4").memory("8Gi"));
+    c.fake
+        .set_node_ready("n3", "False", "KubeletNotReady")
+        .unwrap();
+    c.fake.add_node(node("n4").cpu("2").memory("4Gi"));
+    c.fake
+        .taint("n4", "dedicated", "gpu", "NoSchedule")
+        .unwrap();
+    for ns in ["kube-system", "team-a", "team-b"] {
+        c.fake.add_namespace(ns);
+    }
+    c.fake.add_pod(bound_pod(
+        "kube-system",
+        "dns",
+        "n1",
+        "250m",
+        "128Mi",
+        "Running",
+    ));
+    c.fake
+        .add_pod(bound_pod("team-a", "etl", "n1", "1500m", "1Gi", "Running"));
+    c.fake
+        .add_pod(bound_pod("team-b", "done", "n1", "2", "2Gi", "Succeeded"));
+    c.fake
+        .add_pod(bound_pod("team-b", "broke", "n4", "1", "1Gi", "Failed"));
+    c.fake
+        .add_pod(bound_pod("team-b", "web", "n4", "500m", "256Mi", "Pending"));
+
+    let nodes = c.json(&["nodes"]);
+    let nodes = nodes.as_array().unwrap();
+    assert_eq!(nodes.len(), 4, "{nodes:?}");
+    for n in nodes {
+        let name = n["name"].as_str().unwrap();
+        let short = name.strip_prefix("fake/").unwrap();
+        let (cpu, memory) = allocated(&c.kubectl(&["describe", "node", short]));
+        let cores = n["cores_requested"].as_f64().unwrap();
+        assert_eq!(
+            (cores * 1000.0).round() as u64,
+            quantity_millis(&cpu),
+            "{name}: cpu requested as kubectl describe node says"
+        );
+        assert_eq!(
+            n["memory_requested"].as_u64().unwrap(),
+            quantity_bytes(&memory),
+            "{name}: memory requested as kubectl describe node says"
+        );
+        assert_eq!(n["target"], "fake");
+    }
+    let by = |name: &str| nodes.iter().find(|n| n["name"] == name).unwrap();
+    // n1: dns + etl (init containers, overhead and limits counted), not `done`
+    assert_eq!(by("fake/n1")["cores_total"].as_f64(), Some(7.8));
+    assert_eq!(
+        by("fake/n1")["memory_total"].as_u64(),
+        Some(32_817_048 * 1024)
+    );
+    assert_eq!(
+        by("fake/n1")["cores_reserved"].as_f64(),
+        Some(0.0),
+        "no ZApps yet"
+    );
+    assert!(
+        by("fake/n2")["unschedulable"]
+            .as_str()
+            .unwrap()
+            .contains("cordoned")
+    );
+    assert!(
+        by("fake/n3")["unschedulable"]
+            .as_str()
+            .unwrap()
+            .contains("NotReady")
+    );
+    assert!(
+        by("fake/n4")["unschedulable"]
+            .as_str()
+            .unwrap()
+            .contains("dedicated=gpu:NoSchedule")
+    );
+
+    // the "why not" of every node before launch
+    let out = c.zoe(&["start", "web-hello-0", "--dry-run"]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("fake/n1"), "only n1 takes work: {text}");
+
+    // RBAC forbids the cluster-wide list: partial figures, no crash
+    c.fake.forbid_cluster_pods(true);
+    let nodes = c.json(&["nodes"]);
+    assert!(
+        nodes[0]["partial"]
+            .as_str()
+            .is_some_and(|p| p.contains("namespace zapps")),
+        "{nodes:?}"
+    );
+}
+
+#[test]
+fn a_dask_zapp_launches_as_pods_and_headless_services_and_terminates_clean() {
+    let c = Cluster::new("");
+    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
+    c.fake.add_node(node("n2").cpu("4").memory("8Gi"));
+    c.fake
+        .add_node(node("n3").cpu("4").memory("8Gi").cordoned());
+    let out = c.ok(&["start", "dask-0", "--name", "d1", "-p", "worker=3"]);
+    let id = out
+        .lines()
+        .find(|l| !l.contains(':') && !l.trim().is_empty())
+        .unwrap()
+        .trim()
+        .to_string();
+    let pods: Vec<Pod> = c
+        .fake
+        .pods()
+        .into_iter()
+        .filter(|p| p.metadata.namespace.as_deref() == Some("zapps"))
+        .collect();
+    assert_eq!(pods.len(), 5, "scheduler, 3 workers, notebook");
+    for pod in &pods {
+        let spec = pod.spec.as_ref().unwrap();
+        assert_eq!(spec.restart_policy.as_deref(), Some("Never"));
+        assert_eq!(spec.automount_service_account_token, Some(false));
+        assert_eq!(spec.enable_service_links, Some(false));
+        let container = &spec.containers[0];
+        assert!(container.command.is_none(), "the image's entrypoint stays");
+        assert_eq!(container.args.as_ref().unwrap()[0], "sh");
+        let resources = container.resources.as_ref().unwrap();
+        assert_eq!(resources.requests, resources.limits, "requests = limits");
+        let labels = pod.metadata.labels.as_ref().unwrap();
+        assert_eq!(labels["zoe_execution_id"], id);
+        assert_eq!(labels["zoe_deployment_name"], "kt");
+        let notes = pod.metadata.annotations.as_ref().unwrap();
+        assert!(notes.contains_key("org.zoe-console.description"));
+        assert!(notes.contains_key("org.zoe-console.signature"));
+    }
+    // steps in startup_order: the scheduler was made before every other pod
+    let created = |name: &str| {
+        pods.iter()
+            .find(|p| p.metadata.name.as_deref().unwrap().starts_with(name))
+            .unwrap()
+            .metadata
+            .resource_version
+            .clone()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    for other in ["worker0", "worker1", "worker2", "notebook0"] {
+        assert!(created("scheduler0") < created(other), "{other}");
+    }
+    // every {dns_name#…} value names a headless Service selecting one pod
+    let services = c.fake.services();
+    let worker = pods
+        .iter()
+        .find(|p| p.metadata.name.as_deref().unwrap().starts_with("worker1"))
+        .unwrap();
+    let env = worker.spec.as_ref().unwrap().containers[0]
+        .env
+        .clone()
+        .unwrap();
+    let host = env
+        .iter()
+        .find(|e| e.name == "DASK_SCHEDULER_HOST")
+        .and_then(|e| e.value.clone())
+        .unwrap();
+    let headless = services
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some(host.to_ascii_lowercase().as_str()))
+        .unwrap_or_else(|| panic!("no Service named {host}"));
+    let spec = headless.spec.as_ref().unwrap();
+    assert_eq!(spec.cluster_ip.as_deref(), Some("None"));
+    let selector = spec.selector.as_ref().unwrap();
+    let selected: Vec<_> = pods
+        .iter()
+        .filter(|p| {
+            let labels = p.metadata.labels.as_ref().unwrap();
+            selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+        })
+        .collect();
+    assert_eq!(selected.len(), 1, "{selector:?}");
+    assert_eq!(
+        c.kubectl(&[
+            "get",
+            "svc",
+            "-n",
+            "zapps",
+            &host.to_ascii_lowercase(),
+            "-o",
+            "jsonpath={.spec.clusterIP}"
+        ]),
+        "None"
+    );
+    // NodePorts only for groups with ports (scheduler and notebook)
+    let exposed: Vec<_> = services
+        .iter()
+        .filter(|s| s.spec.as_ref().unwrap().type_.as_deref() == Some("NodePort"))
+        .collect();
+    assert_eq!(exposed.len(), 2);
+
+    // kubectl sees what zoe inspect shows
+    c.wait("running pods", Duration::from_secs(10), |f| {
+        f.pods()
+            .iter()
+            .filter(|p| p.metadata.namespace.as_deref() == Some("zapps"))
+            .all(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+    });
+    let listed = c.kubectl(&[
+        "get",
+        "pods",
+        "-n",
+        "zapps",
+        "-l",
+        &format!("zoe_execution_id={id}"),
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}{\"\\n\"}{end}",
+    ]);
+    let mut from_kubectl: Vec<(String, String)> = listed
+        .lines()
+        .map(|l| {
+            let (pod, node) = l.split_once(' ').unwrap();
+            (
+                pod[..pod.find('-').unwrap()].to_string(),
+                format!("fake/{node}"),
+            )
+        })
+        .collect();
+    from_kubectl.sort();
+    let inspect = c.json(&["inspect", &id]);
+    let mut from_zoe: Vec<(String, String)> = inspect["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["instance"].as_str().unwrap().to_string(),
+                i["host"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    from_zoe.sort();
+    assert_eq!(
+        from_kubectl, from_zoe,
+        "kubectl get pods -l agrees with zoe inspect"
+    );
+    let kubectl_names: Vec<String> = listed
+        .lines()
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    // logs of the pods, merged, as kubectl shows them
+    let pod = kubectl_names[0].as_str();
+    c.fake.append_log(
+        "zapps",
+        pod,
+        &pod[..pod.find('-').unwrap()],
+        "hello from the pod",
+    );
+    let logs = c.ok(&["logs", &id]);
+    assert!(logs.contains("hello from the pod"), "{logs}");
+    assert!(
+        c.kubectl(&["logs", "-n", "zapps", pod])
+            .contains("hello from the pod")
+    );
+
+    // terminate: one collection delete of pods, one delete per Service
+    c.fake.clear_requests();
+    c.ok(&["kill", &id]);
+    let requests = c.fake.requests();
+    let collection_deletes = requests
+        .iter()
+        .filter(|r| r.method == "DELETE" && r.path == "/api/v1/namespaces/zapps/pods")
+        .count();
+    assert_eq!(collection_deletes, 1, "{requests:?}");
+    let service_deletes = requests
+        .iter()
+        .filter(|r| {
+            r.method == "DELETE" && r.path.starts_with("/api/v1/namespaces/zapps/services/")
+        })
+        .count();
+    assert_eq!(service_deletes, 7, "5 headless + 2 NodePort");
+    c.wait("an empty namespace", Duration::from_secs(20), |f| {
+        f.pods()
+            .iter()
+            .all(|p| p.metadata.namespace.as_deref() != Some("zapps"))
+            && f.services().is_empty()
+    });
+    let ps = c.json(&["ps", "-a"]);
+    assert!(ps.to_string().contains("terminated"), "{ps}");
+}
+
+#[test]
+fn an_unschedulable_essential_goes_back_to_the_queue_and_leaves_nothing() {
+    let c = Cluster::new("");
+    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
+    // the console sees room; the scheduler binds nothing (a node full of
+    // pods it does not know of yet, say): the scheduler's message wins
+    c.fake.set_scheduler(false);
+    let out = c.zoe(&["start", "web-hello-0", "--name", "w"]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "nothing fits now: {text}");
+    assert!(
+        text.contains("not scheduled") || text.contains("nodes are available"),
+        "{text}"
+    );
+    c.wait("no pods nor services", Duration::from_secs(10), |f| {
+        f.pods().is_empty() && f.services().is_empty()
+    });
+    let timeline = c.ok(&["inspect", "w"]);
+    assert!(timeline.contains("queued"), "{timeline}");
+}
+
+#[test]
+fn a_failed_elastic_pod_is_recreated_alone() {
+    let c = Cluster::new("");
+    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
+    c.fake.add_node(node("n2").cpu("4").memory("8Gi"));
+    // master-workers: extra-worker has 3 instances, 1 essential
+    c.ok(&["start", "master-workers-0", "--name", "d"]);
+    let name_of = |prefix: &str| {
+        c.fake
+            .pods()
+            .iter()
+            .map(|p| p.metadata.name.clone().unwrap())
+            .find(|n| n.starts_with(prefix))
+            .unwrap()
+    };
+    c.wait("running pods", Duration::from_secs(10), |f| {
+        f.pods()
+            .iter()
+            .all(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+    });
+    // an elastic worker fails: only it is made again
+    let elastic = name_of("extra-worker2");
+    let before = c.fake.pod("zapps", &elastic).unwrap().metadata.uid.clone();
+    c.fake
+        .finish_pod("zapps", &elastic, Outcome::Failed(1))
+        .unwrap();
+    c.ok(&["supervise", "--once"]);
+    c.wait("the elastic worker again", Duration::from_secs(20), |f| {
+        f.pod("zapps", &elastic)
+            .is_some_and(|p| p.metadata.uid != before)
+    });
+}
