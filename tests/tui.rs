@@ -309,7 +309,7 @@ fn q_quits_and_restores_the_terminal() {
     pane.keys(&["/"]);
     pane.text("spark");
     pane.keys(&["Enter"]);
-    pane.wait_for("the filter to apply", 20, |s| s.contains("shop (2 of 7)"));
+    pane.wait_for("the filter to apply", 20, |s| s.contains("shop (2 of 8)"));
     pane.keys(&["q"]);
     wait_until("the UI to exit", || dir.path().join("done").exists());
     assert_eq!(
