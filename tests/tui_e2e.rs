@@ -24,7 +24,7 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
     pane.keys(&["/"]);
     pane.text("master");
     pane.keys(&["Enter"]);
-    let screen = pane.wait_for("the filter", 5, |s| s.contains("shop (1 of 7)"));
+    let screen = pane.wait_for("the filter", 5, |s| s.contains("shop (1 of 8)"));
     assert!(screen.contains("Master and workers"), "{screen}");
     pane.keys(&["Enter"]);
     pane.wait_for("the entry", 5, |s| {
