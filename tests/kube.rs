@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 /// console home with a kubeconfig for it.
 struct Cluster {
     fake: FakeKube,
+    shop: PathBuf,
     _runtime: tokio::runtime::Runtime,
     dir: tempfile::TempDir,
     kubeconfig: PathBuf,
@@ -51,6 +52,7 @@ impl Cluster {
         .unwrap();
         Cluster {
             fake,
+            shop: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/shop")),
             _runtime: runtime,
             dir,
             kubeconfig,
@@ -60,7 +62,8 @@ impl Cluster {
     fn zoe(&self, args: &[&str]) -> Output {
         let home = self.dir.path();
         std::process::Command::new(env!("CARGO_BIN_EXE_zoe"))
-            .args(["--shop", concat!(env!("CARGO_MANIFEST_DIR"), "/shop")])
+            .arg("--shop")
+            .arg(&self.shop)
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -526,4 +529,51 @@ fn a_failed_elastic_pod_is_recreated_alone() {
         f.pod("zapps", &elastic)
             .is_some_and(|p| p.metadata.uid != before)
     });
+}
+
+#[test]
+fn names_kubernetes_would_refuse_are_refused_before_anything_is_made() {
+    let mut c = Cluster::new("");
+    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
+    // a shop of one entry whose group starts with a digit (Zoe allows it)
+    let shop = c.dir.path().join("shop");
+    let entry = shop.join("digits");
+    std::fs::create_dir_all(&entry).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shop/web-hello");
+    let mut description: Value =
+        serde_json::from_str(&std::fs::read_to_string(source.join("web-hello.json")).unwrap())
+            .unwrap();
+    // a good group first, the bad one in a later step: without a check
+    // before anything is made, the first would be created
+    let mut late = description["services"][0].clone();
+    late["name"] = json!("2web");
+    late["startup_order"] = json!(1);
+    description["services"].as_array_mut().unwrap().push(late);
+    std::fs::write(entry.join("digits.json"), description.to_string()).unwrap();
+    std::fs::write(
+        entry.join("manifest.json"),
+        json!({"version": 1, "zapps": [{"category": "Tests", "name": "Digits",
+            "description": "digits.json", "readable_descr": "README.md", "parameters": []}]})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(entry.join("README.md"), "# Digits\n").unwrap();
+    c.shop = shop;
+    c.fake.clear_requests();
+    let out = c.zoe(&["start", "digits-0", "--name", "digits"]);
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("2web"), "names the group: {text}");
+    assert!(
+        text.contains("start with a letter"),
+        "names the rule: {text}"
+    );
+    let creates = c
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(creates, 0, "nothing was created");
+    assert!(c.fake.pods().is_empty() && c.fake.services().is_empty());
 }

@@ -546,6 +546,22 @@ impl Targets {
         spawn::ensure_image(&client, name, image, progress).await
     }
 
+    /// Checks, before anything is created, that target `name` can take
+    /// these instances as they are (a cluster refuses names Kubernetes
+    /// would refuse); every problem, with the rule broken.
+    pub fn check_instances(
+        &self,
+        name: &str,
+        instances: &[crate::model::Instance],
+    ) -> Result<(), Vec<String>> {
+        match self.engine(name) {
+            Ok(Engine::Kubernetes { cluster, .. }) => {
+                kube::names::preflight(instances, &cluster.target)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Creates and starts one instance on `name`, its labels signed.
     pub async fn start(
         &self,

@@ -162,7 +162,12 @@ pub async fn launch(
             .collect::<Vec<_>>()
             .join(" ")
     );
-    match start_planned(cluster, settings, prepared, &plan, events).await {
+    let checked = check_targets(cluster, prepared, &plan, nodes);
+    let started = match checked {
+        Ok(()) => start_planned(cluster, settings, prepared, &plan, events).await,
+        Err(reason) => Err(StartFailure::from(reason)),
+    };
+    match started {
         Ok(launched) => {
             tracing::info!(
                 "launch {id}: running, {} containers ({} elastic deferred)",
@@ -190,6 +195,37 @@ pub async fn launch(
             Err(LaunchError::Failed { reason, hosts })
         }
     }
+}
+
+/// What a target would refuse of the instances placed on it (names a
+/// cluster cannot take…), found before anything is created.
+fn check_targets(
+    cluster: &Targets,
+    prepared: &Prepared,
+    plan: &Plan,
+    nodes: &[NodeSnapshot],
+) -> Result<(), String> {
+    let target_of = |node: &str| {
+        nodes
+            .iter()
+            .find(|n| n.name == node)
+            .map_or(node.to_string(), |n| n.target.clone())
+    };
+    let mut by_target: BTreeMap<String, Vec<crate::model::Instance>> = BTreeMap::new();
+    for p in &plan.placements {
+        if let Some(instance) = prepared.instances.iter().find(|i| i.name == p.instance) {
+            by_target
+                .entry(target_of(&p.node))
+                .or_default()
+                .push(instance.clone());
+        }
+    }
+    for (target, instances) in &by_target {
+        cluster
+            .check_instances(target, instances)
+            .map_err(|problems| format!("{target}: {}", problems.join("; ")))?;
+    }
+    Ok(())
 }
 
 async fn start_planned(

@@ -317,6 +317,11 @@ where
                         changes.send_modify(|n| *n = n.wrapping_add(1));
                     }
                 }
+                // a stale resource version: the watcher lists again by
+                // itself, nothing is wrong with the cluster
+                Err(watcher::Error::WatchError(status)) if status.code == 410 => {
+                    tracing::debug!("watcher {index}: {} (listing again)", status.message);
+                }
                 Err(e) => {
                     let why = watch_error(&e);
                     tracing::debug!("watcher {index}: {why}");
