@@ -31,7 +31,7 @@ pub async fn list(s: &Session<'_>) -> Result<Outcome, CliError> {
         let c = &f.container;
         table.row(vec![
             f.host.clone(),
-            c.id.chars().take(12).collect(),
+            crate::model::text::short_id(&c.id),
             c.name.clone(),
             c.kind.as_str().to_string(),
             c.claims.clone().unwrap_or_else(|| "-".into()),
@@ -58,7 +58,7 @@ pub async fn remove(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
     let c = &removed.container;
     Ok(Outcome::ok(format!(
         "removed foreign container {} ({}, {}) from {}\n",
-        c.id.chars().take(12).collect::<String>(),
+        crate::model::text::short_id(&c.id),
         c.name,
         c.kind.as_str(),
         removed.host

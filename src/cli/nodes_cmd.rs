@@ -104,7 +104,7 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
                 n.name,
                 f.kind.as_str(),
                 f.name,
-                f.id.chars().take(12).collect::<String>(),
+                crate::model::text::short_id(&f.id),
                 f.reason
             );
         }

@@ -56,7 +56,7 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
             view.instances.push(InstanceView {
                 instance: service.instance.clone(),
                 host: node.name.clone(),
-                container: service.id.chars().take(12).collect(),
+                container: crate::model::text::short_id(&service.id),
                 essential: service.essential,
                 state: if service.oom_killed {
                     BackendState::OomKilled

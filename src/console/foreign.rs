@@ -103,7 +103,7 @@ pub fn pick_foreign(nodes: &[NodeSnapshot], query: &str) -> Result<ForeignOnHost
 }
 
 fn short_id(id: &str) -> String {
-    id.chars().take(12).collect()
+    crate::model::text::short_id(id)
 }
 
 impl Engine {

@@ -44,6 +44,17 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A workload id as tables show it: a long hexadecimal engine id (a
+/// container's) cut to its first 12 characters, as `docker ps` does; any
+/// other (a pod's name) whole.
+pub fn short_id(id: &str) -> String {
+    if id.len() >= 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        id.chars().take(12).collect()
+    } else {
+        id.to_string()
+    }
+}
+
 /// 1-based line and character column of a byte offset.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(src.len());
@@ -63,6 +74,14 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_ids_are_cut_and_pod_names_kept() {
+        let id = "f".repeat(64);
+        assert_eq!(short_id(&id), "ffffffffffff");
+        assert_eq!(short_id("web0-1abc-prod"), "web0-1abc-prod");
+        assert_eq!(short_id("abc"), "abc");
+    }
 
     #[test]
     fn escape_sequences_are_shown_not_obeyed() {
