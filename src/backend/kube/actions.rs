@@ -248,55 +248,50 @@ impl Cluster {
             ..Default::default()
         };
         let mut cleaned = Cleaned::default();
-        let of_execution = |labels: &std::collections::BTreeMap<String, String>| {
-            labels.get(labels::EXECUTION_ID).map(String::as_str) == Some(execution_id)
-        };
-        let left = || {
-            let pods = live
-                .ours
-                .state()
-                .iter()
-                .filter(|p| of_execution(p.labels()))
-                .map(|p| format!("pod {}", p.name_any()))
-                .collect::<Vec<_>>();
-            let services = live
-                .services
-                .state()
-                .iter()
-                .filter(|s| of_execution(s.labels()))
-                .map(|s| format!("service {}", s.name_any()))
-                .collect::<Vec<_>>();
-            [pods, services].concat()
-        };
-        // another node of the same execution was just cleaned: confirmed
-        if left().is_empty() {
-            return Ok(cleaned);
-        }
-        match live.pod_api().delete_collection(&params, &listed).await {
-            Ok(either) => {
-                cleaned.removed = either.left().map_or(0, |list| list.items.len());
+        // what the API server holds (not the watchers' view: a pod made a
+        // moment ago may not have reached them yet)
+        let left = || async {
+            let pods = live.pod_api().list(&listed).await;
+            let services = live.service_api().list(&listed).await;
+            match (pods, services) {
+                (Ok(pods), Ok(services)) => Ok((pods.items, services.items)),
+                (Err(e), _) | (_, Err(e)) => Err(live.error(e, "listing the execution's objects")),
             }
-            Err(e) => cleaned
-                .errors
-                .push(live.error(e, "deleting the execution's pods").to_string()),
-        }
-        match live.service_api().list(&listed).await {
-            Ok(list) => {
-                for service in list.items {
-                    if let Err(e) = delete_service(&live, &service.name_any()).await {
-                        cleaned.errors.push(e.to_string());
-                    }
+        };
+        let (pods, services) = left().await?;
+        // (another node of the same execution was cleaned just before)
+        if pods.iter().any(|p| p.metadata.deletion_timestamp.is_none()) {
+            match live.pod_api().delete_collection(&params, &listed).await {
+                Ok(either) => {
+                    cleaned.removed = either.left().map_or(0, |list| list.items.len());
                 }
+                Err(e) => cleaned
+                    .errors
+                    .push(live.error(e, "deleting the execution's pods").to_string()),
             }
-            Err(e) => cleaned.errors.push(
-                live.error(e, "listing the execution's services")
-                    .to_string(),
-            ),
         }
-        let within = Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
-        wait_until(&live, within, || left().is_empty()).await;
-        cleaned.left = left();
-        Ok(cleaned)
+        for service in services {
+            if let Err(e) = delete_service(&live, &service.name_any()).await {
+                cleaned.errors.push(e.to_string());
+            }
+        }
+        // gone: the watchers say so, then the API server confirms
+        let until =
+            tokio::time::Instant::now() + Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
+        let mut changes = live.changes();
+        loop {
+            let (pods, services) = left().await?;
+            cleaned.left = pods
+                .iter()
+                .map(|p| format!("pod {}", p.name_any()))
+                .chain(services.iter().map(|s| format!("service {}", s.name_any())))
+                .collect();
+            let wait = until.saturating_duration_since(tokio::time::Instant::now());
+            if cleaned.left.is_empty() || wait.is_zero() {
+                return Ok(cleaned);
+            }
+            let _ = tokio::time::timeout(wait.min(Duration::from_secs(1)), changes.changed()).await;
+        }
     }
 
     /// Follows a pod's log (see `logs`).
