@@ -203,6 +203,7 @@ impl Cluster {
             grace_period_seconds: Some(grace_secs),
             ..Default::default()
         };
+        live.deletions.deleting_pod(pod);
         match live.pod_api().delete(pod, &params).await {
             Ok(_) => {}
             Err(kube::Error::Api(status)) if status.code == 404 => {}
@@ -268,6 +269,7 @@ impl Cluster {
                 .collect::<Vec<_>>();
             [pods, services].concat()
         };
+        live.deletions.deleting_execution(execution_id);
         // another node of the same execution was just cleaned: confirmed
         if left().is_empty() {
             return Ok(cleaned);

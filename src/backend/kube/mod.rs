@@ -20,4 +20,5 @@ mod actions;
 pub mod cluster;
 pub mod look;
 mod metrics;
+pub mod vanished;
 pub mod workloads;
