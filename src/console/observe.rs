@@ -100,6 +100,9 @@ pub async fn observe(
                 now,
             )?;
         }
+        for done in cluster.tidy().await {
+            tracing::info!("{done}");
+        }
         let leftovers = find_leftovers(store, deployment, &nodes, &views, &configured, now)?;
         for (host, id) in &leftovers.networks {
             tracing::info!("{id} ended: removing its network left alone on {host}");

@@ -324,7 +324,7 @@ impl Cluster {
 }
 
 /// Deletes a Service; gone is fine.
-async fn delete_service(live: &Live, name: &str) -> Result<(), BackendError> {
+pub(super) async fn delete_service(live: &Live, name: &str) -> Result<(), BackendError> {
     match live
         .service_api()
         .delete(name, &DeleteParams::default())
