@@ -170,3 +170,56 @@ fn a_pod_already_gone_at_the_next_look_ends_its_execution_by_supervise_passes() 
     let reason = ended_by_passes(&c, &id, since);
     assert!(reason.contains("vanished"), "{reason}");
 }
+
+#[test]
+fn idle_watchers_ask_little_and_see_changes_after_a_relist() {
+    let (c, id) = running();
+    // a pass every second: passes read the watchers' stores, not the server
+    let supervise = c.spawn("supervise", &["supervise", "--interval", "1"]);
+    std::thread::sleep(Duration::from_secs(3));
+    c.fake.clear_requests();
+    std::thread::sleep(Duration::from_secs(10));
+    let requests = c.fake.requests();
+    let mut by_path: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in &requests {
+        *by_path
+            .entry(format!("{} {}", r.method, r.path))
+            .or_default() += 1;
+    }
+    assert!(
+        by_path.values().all(|n| *n <= 2),
+        "idle for 10 s, at most 2 requests per watcher: {by_path:?}"
+    );
+    assert!(
+        by_path.len() <= 4,
+        "nothing but the 4 watchers asks: {by_path:?}"
+    );
+    // a change only the node watcher sees, the history forgotten and every
+    // watch cut: the three pod and Service watchers resume from before it,
+    // get 410 Expired and list again
+    let before = c.fake.requests().len();
+    c.fake.add_node(node("n3").cpu("4").memory("8Gi"));
+    std::thread::sleep(Duration::from_millis(300));
+    c.fake.compact();
+    c.fake.cut_watches();
+    c.wait("the watchers relisting", Duration::from_secs(10), |f| {
+        f.requests()[before..]
+            .iter()
+            .filter(|r| !r.watch && r.method == "GET")
+            .count()
+            >= 3
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    // ...and still see what changes afterwards
+    let master = c.pod_of(&id, "master0");
+    let since = Instant::now();
+    c.fake
+        .finish_pod("zapps", &master, Outcome::Failed(2))
+        .unwrap();
+    ended_by_supervise(&c, &id, &master, since);
+    assert_eq!(
+        c.record(&id)["reason"],
+        "Essential service master0 died: it exited with code 2"
+    );
+    drop(supervise);
+}
