@@ -570,6 +570,34 @@ fn supervise_ends_an_execution_whose_essential_service_died() {
 }
 
 #[test]
+fn supervise_ends_an_execution_whose_essential_container_was_removed_at_once() {
+    let Some(e) = engines() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""));
+    let launched = setup.json(&["start", "master-workers-0", "-p", "worker=1"]);
+    let id = execution_id(&launched);
+    let (host, master) = container_of(&launched, "master0");
+    // the launch is over (the record says running): a removed essential
+    // container has gone, not "still being created", well within the
+    // launch window
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    e.docker_ok(&host, &["rm", "-f", &master]);
+    let pass = setup.zoe(&["supervise", "--once"]);
+    assert_eq!(pass.code, 0, "{}", pass.stderr);
+    assert!(
+        pass.stdout.contains(&format!(
+            "{id}: ended: 1 essential service(s) vanished from the cluster"
+        )),
+        "{}",
+        pass.stdout
+    );
+    let rows = ps_rows(&setup);
+    let row = rows.iter().find(|r| r["id"] == id.as_str()).unwrap();
+    assert_eq!(row["status"], "error");
+    assert_eq!(setup.zoe(&["kill", &id]).code, 0);
+    assert_eq!(e.leftovers(&host, &id), (0, 0));
+}
+
+#[test]
 fn supervise_places_a_dead_elastic_service_again() {
     let Some(e) = engines() else { return };
     let setup = Setup::new(&two_hosts(&e, ""));

@@ -6,135 +6,15 @@
 
 #[path = "support/fake_kube/mod.rs"]
 mod fake_kube;
+#[path = "support/kube_console.rs"]
+mod kube_console;
 
-use std::path::PathBuf;
-use std::process::Output;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fake_kube::{FakeKube, Outcome, node};
+use fake_kube::{Outcome, node};
 use k8s_openapi::api::core::v1::Pod;
+use kube_console::{Cluster, typed};
 use serde_json::{Value, json};
-
-/// A fake cluster on its own runtime (alive as long as this is), and a
-/// console home with a kubeconfig for it.
-struct Cluster {
-    fake: FakeKube,
-    shop: PathBuf,
-    _runtime: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Cluster {
-    fn new(settings: &str) -> Cluster {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let fake = runtime.block_on(FakeKube::start()).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        fake.write_kubeconfig(&kubeconfig, "fake", Some("zapps"), None)
-            .unwrap();
-        fake.add_namespace("zapps");
-        fake.set_scheduler(true);
-        fake.set_kubelet(true);
-        fake.set_stop_after(Some(Duration::from_millis(300)));
-        std::fs::create_dir_all(dir.path().join("config/zoe")).unwrap();
-        std::fs::write(
-            dir.path().join("config/zoe/config.toml"),
-            format!(
-                "deployment_name = \"kt\"\n{settings}\n[[kubernetes]]\nname = \"fake\"\nkubeconfig = \"{}\"\ncontext = \"fake\"\nunschedulable_timeout_secs = 3\n",
-                kubeconfig.display()
-            ),
-        )
-        .unwrap();
-        Cluster {
-            fake,
-            shop: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/shop")),
-            _runtime: runtime,
-            dir,
-            kubeconfig,
-        }
-    }
-
-    fn zoe(&self, args: &[&str]) -> Output {
-        let home = self.dir.path();
-        std::process::Command::new(env!("CARGO_BIN_EXE_zoe"))
-            .arg("--shop")
-            .arg(&self.shop)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("ZOE_USER", "alice")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.zoe(args);
-        assert!(
-            out.status.success(),
-            "zoe {args:?}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["-o", "json"]);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
-    fn kubectl(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new(kubectl_path())
-            .args(args)
-            .args(["--request-timeout=10s"])
-            .env("HOME", self.dir.path())
-            .env("KUBECONFIG", &self.kubeconfig)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait(&self, what: &str, within: Duration, done: impl Fn(&FakeKube) -> bool) {
-        let until = Instant::now() + within;
-        while !done(&self.fake) {
-            assert!(Instant::now() < until, "waited {within:?} for {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-fn kubectl_path() -> PathBuf {
-    if let Ok(path) = std::env::var("ZOE_TEST_KUBECTL") {
-        return PathBuf::from(path);
-    }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("kubectl"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| panic!("kubectl not found: install Debian's kubernetes-client"))
-}
-
-fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).unwrap()
-}
 
 /// A pod bound to `node` with the given requests, in `phase`.
 fn bound_pod(ns: &str, name: &str, node: &str, cpu: &str, memory: &str, phase: &str) -> Pod {

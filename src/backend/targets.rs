@@ -633,6 +633,21 @@ impl Targets {
         .await
     }
 
+    /// Removes what this deployment left behind on the targets without a
+    /// use (a cluster's Services whose pod is gone, elastic pods the
+    /// scheduler could not place in time): what was removed, in words.
+    /// Docker hosts have nothing of the kind (an ended execution's network
+    /// is the console's leftover cleanup's).
+    pub async fn tidy(&self) -> Vec<String> {
+        let mut done = Vec::new();
+        for engine in self.engines.iter() {
+            if let Engine::Kubernetes { cluster, .. } = engine {
+                done.extend(cluster.tidy().await);
+            }
+        }
+        done
+    }
+
     /// Follows one workload's log: lines in order, each exactly once, even
     /// across broken streams and engine restarts (see `docker::logs`).
     pub fn follow_logs(

@@ -11,7 +11,14 @@ use crate::model::{BackendState, NodeSnapshot, StopReason};
 pub use crate::model::view::{ExecutionView, InstanceView, LAUNCH_WINDOW_SECS};
 
 /// Groups every ZApp container of the nodes into executions, newest first.
-pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionView> {
+/// `launched`: the executions whose launch the cache says is over (running,
+/// placement recorded, before the look began): an essential missing from
+/// them has gone, whatever the launch window says.
+pub fn executions_from_nodes(
+    nodes: &[NodeSnapshot],
+    now: u64,
+    launched: &[crate::model::ExecutionId],
+) -> Vec<ExecutionView> {
     let mut by_id: BTreeMap<crate::model::ExecutionId, ExecutionView> = BTreeMap::new();
     // per execution: (instance, its group, the host's external address, published ports)
     let mut published: BTreeMap<crate::model::ExecutionId, Vec<Published<'_>>> = BTreeMap::new();
@@ -77,7 +84,7 @@ pub fn executions_from_nodes(nodes: &[NodeSnapshot], now: u64) -> Vec<ExecutionV
     for view in &mut views {
         view.instances.sort_by(|a, b| a.instance.cmp(&b.instance));
         view.hosts.sort();
-        let (status, reason) = derive_status(view, now);
+        let (status, reason) = derive_status(view, now, launched.contains(&view.id));
         view.status = status;
         view.reason = reason;
         view.endpoints = endpoints(
@@ -144,12 +151,23 @@ fn expected_essentials(description: &serde_json::Value) -> Option<u64> {
 /// Status from the containers alone, Zoe's rule: an essential
 /// instance that is dead ends the execution (a batch ZApp whose services all
 /// exited 0 has finished); all essential instances started means running;
-/// otherwise it is starting.
-pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option<String>) {
+/// otherwise it is starting. An essential instance that is missing counts
+/// as gone once the launch is over (`launched`: another console may still
+/// be creating it before that, for the launch window).
+pub fn derive_status(
+    view: &ExecutionView,
+    now: u64,
+    launched: bool,
+) -> (ExecutionStatus, Option<String>) {
     let essentials: Vec<&InstanceView> = view.instances.iter().filter(|i| i.essential).collect();
     let dead: Vec<&&InstanceView> = essentials
         .iter()
-        .filter(|i| matches!(i.state, BackendState::Dead | BackendState::OomKilled))
+        .filter(|i| {
+            matches!(
+                i.state,
+                BackendState::Dead | BackendState::OomKilled | BackendState::Destroyed
+            )
+        })
         .collect();
     if !dead.is_empty() {
         // Any essential instance that stops ends the execution (as in Zoe).
@@ -194,9 +212,10 @@ pub fn derive_status(view: &ExecutionView, now: u64) -> (ExecutionStatus, Option
         && (started as u64) < expected
     {
         let missing = expected.saturating_sub(essentials.len() as u64);
-        let launching = view
-            .submitted
-            .is_none_or(|t| now.saturating_sub(t) < LAUNCH_WINDOW_SECS);
+        let launching = !launched
+            && view
+                .submitted
+                .is_none_or(|t| now.saturating_sub(t) < LAUNCH_WINDOW_SECS);
         if missing > 0 && essentials.len() as u64 == started as u64 && !launching {
             return (
                 ExecutionStatus::Error,
@@ -246,7 +265,7 @@ mod tests {
         let mut paused = inst("m0", true, BackendState::Dead, Some(0));
         paused.engine_status = "paused".into();
         paused.stopped = Some(StopReason::Paused);
-        let (status, reason) = derive_status(&view(vec![paused], Some(1)), NOW);
+        let (status, reason) = derive_status(&view(vec![paused], Some(1)), NOW, false);
         assert_eq!(status, ExecutionStatus::Error);
         assert_eq!(
             reason.as_deref(),
@@ -285,7 +304,10 @@ mod tests {
             ],
             Some(1),
         );
-        assert_eq!(derive_status(&v, NOW), (ExecutionStatus::Running, None));
+        assert_eq!(
+            derive_status(&v, NOW, false),
+            (ExecutionStatus::Running, None)
+        );
     }
 
     #[test]
@@ -297,7 +319,7 @@ mod tests {
             ],
             Some(2),
         );
-        let (status, reason) = derive_status(&v, NOW);
+        let (status, reason) = derive_status(&v, NOW, false);
         assert_eq!(status, ExecutionStatus::Error);
         assert_eq!(
             reason.as_deref(),
@@ -308,7 +330,7 @@ mod tests {
             Some(1),
         );
         assert!(
-            derive_status(&oom, NOW)
+            derive_status(&oom, NOW, false)
                 .1
                 .unwrap()
                 .contains("too much memory")
@@ -324,7 +346,7 @@ mod tests {
             ],
             Some(1),
         );
-        assert_eq!(derive_status(&v, NOW).0, ExecutionStatus::Running);
+        assert_eq!(derive_status(&v, NOW, false).0, ExecutionStatus::Running);
     }
 
     #[test]
@@ -336,7 +358,7 @@ mod tests {
             ],
             Some(2),
         );
-        let (status, reason) = derive_status(&v, NOW);
+        let (status, reason) = derive_status(&v, NOW, false);
         assert_eq!(status, ExecutionStatus::Terminated);
         assert_eq!(
             reason.as_deref(),
@@ -347,25 +369,49 @@ mod tests {
     #[test]
     fn a_batch_that_exited_cleanly_has_finished() {
         let v = view(vec![inst("c0", true, BackendState::Dead, Some(0))], Some(1));
-        assert_eq!(derive_status(&v, NOW).0, ExecutionStatus::Terminated);
+        assert_eq!(derive_status(&v, NOW, false).0, ExecutionStatus::Terminated);
     }
 
     #[test]
     fn a_vanished_essential_container_counts_as_dead() {
         // A container removed behind our back is treated as dead (Zoe misses it).
         let v = view(vec![inst("m0", true, BackendState::Started, None)], Some(2));
-        let (status, reason) = derive_status(&v, NOW);
+        let (status, reason) = derive_status(&v, NOW, false);
         assert_eq!(status, ExecutionStatus::Error);
         assert!(reason.unwrap().contains("vanished"));
         // ...but not while it is still being launched
         let mut young = v.clone();
         young.submitted = Some(NOW - 5);
-        assert_eq!(derive_status(&young, NOW).0, ExecutionStatus::Starting);
+        assert_eq!(
+            derive_status(&young, NOW, false).0,
+            ExecutionStatus::Starting
+        );
+        // ...unless the launch is over (the cache says running)
+        let (status, reason) = derive_status(&young, NOW, true);
+        assert_eq!(status, ExecutionStatus::Error);
+        assert!(reason.unwrap().contains("vanished"));
+    }
+
+    #[test]
+    fn an_essential_removed_from_outside_ends_the_execution() {
+        let mut gone = inst("m0", true, BackendState::Destroyed, None);
+        gone.engine_status = "deleted".into();
+        gone.stopped = Some(StopReason::Removed);
+        let v = view(
+            vec![gone, inst("w0", true, BackendState::Started, None)],
+            Some(2),
+        );
+        let (status, reason) = derive_status(&v, NOW, false);
+        assert_eq!(status, ExecutionStatus::Error);
+        assert_eq!(
+            reason.as_deref(),
+            Some("Essential service m0 died: it was removed")
+        );
     }
 
     #[test]
     fn still_being_created_is_starting() {
         let v = view(vec![inst("m0", true, BackendState::Created, None)], Some(1));
-        assert_eq!(derive_status(&v, NOW).0, ExecutionStatus::Starting);
+        assert_eq!(derive_status(&v, NOW, false).0, ExecutionStatus::Starting);
     }
 }

@@ -10,7 +10,7 @@ use super::launch::now_secs;
 use crate::backend::NodeSnapshot;
 use crate::backend::Targets;
 use crate::config::Settings;
-use crate::model::ExecutionStatus;
+use crate::model::{ExecutionId, ExecutionStatus};
 use crate::state::{Answered, ReconcileReport, StateError, Store, launcher_tag, reconcile};
 
 /// How long a look waits for the hosts.
@@ -59,7 +59,8 @@ pub async fn observe(
     let looked_at = unix_secs(look.asked_at).min(now_secs());
     let mut nodes = look.nodes;
     let now = now_secs();
-    let mut views = executions_from_nodes(&nodes, now);
+    let launched = launched_before(store, deployment, looked_at)?;
+    let mut views = executions_from_nodes(&nodes, now, &launched);
     let online: Vec<String> = nodes
         .iter()
         .filter(|n| n.is_online())
@@ -99,6 +100,9 @@ pub async fn observe(
                 now,
             )?;
         }
+        for done in cluster.tidy().await {
+            tracing::info!("{done}");
+        }
         let leftovers = find_leftovers(store, deployment, &nodes, &views, &configured, now)?;
         for (host, id) in &leftovers.networks {
             tracing::info!("{id} ended: removing its network left alone on {host}");
@@ -136,6 +140,32 @@ pub async fn observe(
         views,
         report,
     })
+}
+
+/// A launch that wrote `running` this many seconds before a look began is
+/// over for that look (a cluster's watchers may lag the API server a
+/// little behind what another console just made).
+pub const LAUNCH_SETTLED_SECS: u64 = 2;
+
+/// The executions whose launch the cache says is over before the look
+/// began: running, with their placement recorded. A missing essential
+/// service of theirs has gone (not "still being created").
+fn launched_before(
+    store: &Store,
+    deployment: &str,
+    looked_at: u64,
+) -> Result<Vec<ExecutionId>, StateError> {
+    Ok(store
+        .list(deployment, false)?
+        .into_iter()
+        .filter(|r| {
+            r.status == ExecutionStatus::Running
+                && !r.hosts.is_empty()
+                && r.started
+                    .is_some_and(|at| at.saturating_add(LAUNCH_SETTLED_SECS) <= looked_at)
+        })
+        .map(|r| r.id)
+        .collect())
 }
 
 /// Unix seconds of a point in time (0 before the epoch).

@@ -234,7 +234,13 @@ async fn grow_elastic(
     let dead: Vec<_> = view
         .instances
         .iter()
-        .filter(|i| !i.essential && matches!(i.state, BackendState::Dead | BackendState::OomKilled))
+        .filter(|i| {
+            !i.essential
+                && matches!(
+                    i.state,
+                    BackendState::Dead | BackendState::OomKilled | BackendState::Destroyed
+                )
+        })
         .collect();
     let present: Vec<&str> = view
         .instances

@@ -203,6 +203,7 @@ impl Cluster {
             grace_period_seconds: Some(grace_secs),
             ..Default::default()
         };
+        live.deletions.deleting_pod(pod);
         match live.pod_api().delete(pod, &params).await {
             Ok(_) => {}
             Err(kube::Error::Api(status)) if status.code == 404 => {}
@@ -258,6 +259,7 @@ impl Cluster {
                 (Err(e), _) | (_, Err(e)) => Err(live.error(e, "listing the execution's objects")),
             }
         };
+        live.deletions.deleting_execution(execution_id);
         let (pods, services) = left().await?;
         // (another node of the same execution was cleaned just before)
         if pods.iter().any(|p| p.metadata.deletion_timestamp.is_none()) {
@@ -317,7 +319,7 @@ impl Cluster {
 }
 
 /// Deletes a Service; gone is fine.
-async fn delete_service(live: &Live, name: &str) -> Result<(), BackendError> {
+pub(super) async fn delete_service(live: &Live, name: &str) -> Result<(), BackendError> {
     match live
         .service_api()
         .delete(name, &DeleteParams::default())

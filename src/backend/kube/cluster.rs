@@ -16,6 +16,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::watch;
 
 use super::client::{Connected, api_error, connect};
+use super::vanished::Deletions;
 use crate::backend::BackendError;
 use crate::backend::labels;
 use crate::config::kube::KubeTarget;
@@ -37,6 +38,9 @@ pub struct Cluster {
     /// One cleanup at a time: the nodes of one execution are cleaned as
     /// one (the first call removes everything, the others confirm).
     pub(super) cleaning: tokio::sync::Mutex<()>,
+    /// Our pods deleted from outside, and our own deletes (kept across
+    /// reconnections).
+    deletions: Arc<Deletions>,
 }
 
 /// A connected cluster and what its watchers keep.
@@ -52,6 +56,8 @@ pub struct Live {
     pub services: Store<Service>,
     /// Why the figures are partial, when they are.
     pub partial: Option<String>,
+    /// Our pods deleted from outside, and our own deletes.
+    pub deletions: Arc<Deletions>,
     /// The last error of each watcher (`None`: its last event was fine).
     health: watch::Sender<[Option<String>; 4]>,
     /// Ticks on every change of this deployment's pods and Services.
@@ -124,6 +130,7 @@ impl Cluster {
             interactive: std::sync::atomic::AtomicBool::new(false),
             no_metrics_said: std::sync::atomic::AtomicBool::new(false),
             cleaning: tokio::sync::Mutex::new(()),
+            deletions: Arc::new(Deletions::default()),
         }
     }
 
@@ -143,7 +150,7 @@ impl Cluster {
         }
         let interactive = self.interactive.load(std::sync::atomic::Ordering::Relaxed);
         let conn = connect(&self.target, &|k: &str| std::env::var(k).ok(), interactive).await?;
-        let live = Arc::new(start_watchers(conn, deployment).await?);
+        let live = Arc::new(start_watchers(conn, deployment, self.deletions.clone()).await?);
         *slot = Some(live.clone());
         Ok(live)
     }
@@ -165,7 +172,11 @@ impl Cluster {
 }
 
 /// Starts the four watchers and waits until each has listed once.
-async fn start_watchers(conn: Connected, deployment: &str) -> Result<Live, BackendError> {
+async fn start_watchers(
+    conn: Connected,
+    deployment: &str,
+    deletions: Arc<Deletions>,
+) -> Result<Live, BackendError> {
     let client = conn.client.clone();
     let ns = conn.namespace.clone();
     let (health, _) = watch::channel([None, None, None, None]);
@@ -195,6 +206,7 @@ async fn start_watchers(conn: Connected, deployment: &str) -> Result<Live, Backe
         writer,
         health.clone(),
         None,
+        None,
     ));
     let (pods, writer) = reflector::store();
     tasks.push(spawn_watch(
@@ -202,6 +214,7 @@ async fn start_watchers(conn: Connected, deployment: &str) -> Result<Live, Backe
         watcher(pods_api, watcher::Config::default().fields(UNFINISHED)).modify(slim_pod),
         writer,
         health.clone(),
+        None,
         None,
     ));
     let (ours, writer) = reflector::store();
@@ -214,6 +227,10 @@ async fn start_watchers(conn: Connected, deployment: &str) -> Result<Live, Backe
         writer,
         health.clone(),
         Some(changes.clone()),
+        Some(Box::new({
+            let deletions = deletions.clone();
+            move |event: &watcher::Event<Pod>| deletions.event(event)
+        })),
     ));
     let (services, writer) = reflector::store();
     tasks.push(spawn_watch(
@@ -225,6 +242,7 @@ async fn start_watchers(conn: Connected, deployment: &str) -> Result<Live, Backe
         writer,
         health.clone(),
         Some(changes.clone()),
+        None,
     ));
     let live = Live {
         conn,
@@ -233,6 +251,7 @@ async fn start_watchers(conn: Connected, deployment: &str) -> Result<Live, Backe
         ours,
         services,
         partial,
+        deletions,
         health,
         changes,
         tasks,
@@ -291,6 +310,9 @@ fn slim_pod(pod: &mut Pod) {
     }
 }
 
+/// What a watcher's events are also told to (after its store took them).
+type OnEvent<K> = Box<dyn Fn(&watcher::Event<K>) + Send + Sync>;
+
 /// Runs one watcher into its store on a task of its own: every event
 /// clears its error, every error is kept (the watcher retries with
 /// backoff by itself).
@@ -300,6 +322,7 @@ fn spawn_watch<K, S>(
     writer: reflector::store::Writer<K>,
     health: watch::Sender<[Option<String>; 4]>,
     changes: Option<watch::Sender<u64>>,
+    on_event: Option<OnEvent<K>>,
 ) -> tokio::task::AbortHandle
 where
     K: kube::Resource + Clone + Send + Sync + 'static,
@@ -311,7 +334,10 @@ where
         let mut stream = std::pin::pin!(stream);
         while let Some(item) = stream.next().await {
             match item {
-                Ok(_) => {
+                Ok(event) => {
+                    if let Some(on_event) = &on_event {
+                        on_event(&event);
+                    }
                     health.send_if_modified(|h| h[index].take().is_some());
                     if let Some(changes) = &changes {
                         changes.send_modify(|n| *n = n.wrapping_add(1));

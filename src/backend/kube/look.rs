@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
+use kube::runtime::reflector::ObjectRef;
 
 use super::cluster::{Live, pods_by_node};
 use super::workloads::{Found, MEANT_FOR, classify_pod};
@@ -68,6 +69,18 @@ pub fn nodes(
             None => {}
         }
     }
+    // deleted from outside: shown destroyed for a while (see `vanished`)
+    let pod_services: Vec<_> = services.iter().map(Arc::as_ref).collect();
+    for pod in live.deletions.vanished() {
+        if live.ours.get(&ObjectRef::from_obj(pod.as_ref())).is_some() {
+            continue;
+        }
+        let node = node_of(&pod, &nodes, &first);
+        if let Some(Found::Ours(mut w)) = classify_pod(key, &deleted(&pod), &pod_services) {
+            w.engine_status = "Deleted".into();
+            ours.entry(node).or_default().push(*w);
+        }
+    }
     let none: Vec<Arc<Pod>> = Vec::new();
     Ok(nodes
         .iter()
@@ -97,6 +110,18 @@ pub fn nodes(
             snapshot
         })
         .collect())
+}
+
+/// A pod as it was when it was deleted: destroyed, removed.
+fn deleted(pod: &Pod) -> Pod {
+    let mut pod = pod.clone();
+    if pod.metadata.deletion_timestamp.is_none() {
+        pod.metadata.deletion_timestamp =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                k8s_openapi::jiff::Timestamp::now(),
+            ));
+    }
+    pod
 }
 
 /// The node a pod is shown on: where it is bound, else where the console

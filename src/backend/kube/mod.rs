@@ -20,4 +20,6 @@ mod actions;
 pub mod cluster;
 pub mod look;
 mod metrics;
+pub mod tidy;
+pub mod vanished;
 pub mod workloads;

@@ -164,6 +164,27 @@ impl FakeKube {
         world.create(service)
     }
 
+    /// Makes a Service look created `ago` earlier (as if it had been left
+    /// there that long).
+    pub fn backdate_service(&self, ns: &str, name: &str, ago: Duration) -> Result<Service, String> {
+        let mut world = self.shared.lock();
+        let mut service = world
+            .get::<Service>(ns, name)
+            .cloned()
+            .ok_or_else(|| format!("no service {ns}/{name}"))?;
+        let created = service
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map_or_else(k8s_openapi::jiff::Timestamp::now, |t| t.0);
+        let ago = k8s_openapi::jiff::SignedDuration::try_from(ago).map_err(|e| e.to_string())?;
+        service.metadata.creation_timestamp =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                created.checked_sub(ago).map_err(|e| e.to_string())?,
+            ));
+        Ok(world.put(service))
+    }
+
     // ---- scheduler and kubelet
 
     /// The automatic scheduler (binds Pending pods every 50 ms) on or off.
