@@ -2,5 +2,6 @@
 
 #![allow(dead_code)]
 
+pub mod corpus;
 pub mod engines;
 pub mod tmux;
