@@ -114,32 +114,40 @@ impl Real {
         let dir = tempfile::tempdir().unwrap();
         let shop = shop(dir.path());
         let suffix = std::process::id();
+        let context = env("ZOE_TEST_KUBE_CONTEXT");
+        // the context in the settings (a `--context` flag would name the
+        // target after the context)
+        let context_line = context
+            .as_ref()
+            .map(|c| format!("context = \"{c}\"\n"))
+            .unwrap_or_default();
         std::fs::create_dir_all(dir.path().join("config/zoe")).unwrap();
         std::fs::write(
             dir.path().join("config/zoe/config.toml"),
             format!(
-                "deployment_name = \"zoe-real-test-{suffix}\"\n[[kubernetes]]\nname = \"real\"\nunschedulable_timeout_secs = 120\n"
+                "deployment_name = \"zoe-real-test-{suffix}\"\n[[kubernetes]]\nname = \"real\"\n{context_line}unschedulable_timeout_secs = 120\n"
             ),
         )
         .unwrap();
         Real {
             dir,
             kubeconfig,
-            context: env("ZOE_TEST_KUBE_CONTEXT"),
+            context,
             namespace: env("ZOE_TEST_KUBE_NAMESPACE"),
             shop,
             launched: None,
         }
     }
 
-    /// `--kubeconfig`, and `--context` / `-n` when given, for zoe and
-    /// kubectl alike (both default to the context's namespace).
-    fn cluster_flags(&self) -> Vec<String> {
+    /// `--kubeconfig`, and `-n` when given, for zoe and kubectl alike
+    /// (both default to the context's namespace); `--context` for kubectl
+    /// (zoe has it in the settings).
+    fn cluster_flags(&self, kubectl: bool) -> Vec<String> {
         let mut flags = vec![
             "--kubeconfig".to_string(),
             self.kubeconfig.display().to_string(),
         ];
-        if let Some(context) = &self.context {
+        if let Some(context) = self.context.as_ref().filter(|_| kubectl) {
             flags.extend(["--context".to_string(), context.clone()]);
         }
         if let Some(ns) = &self.namespace {
@@ -154,7 +162,7 @@ impl Real {
             .arg("--shop")
             .arg(&self.shop)
             .args(args)
-            .args(self.cluster_flags())
+            .args(self.cluster_flags(false))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", home)
@@ -187,7 +195,7 @@ impl Real {
     fn kubectl(&self, args: &[&str]) -> Output {
         std::process::Command::new(kubectl_path())
             .args(args)
-            .args(self.cluster_flags())
+            .args(self.cluster_flags(true))
             .arg("--request-timeout=20s")
             .env("HOME", self.dir.path())
             .output()
