@@ -281,6 +281,106 @@ fn nodes_show_what_kubectl_describe_node_allocates_and_why_not() {
     );
 }
 
+/// `zoe nodes` on a cluster: the reason word in STATUS, pods of the most
+/// a node takes, roles and the node's own labels in LABELS, within 120
+/// columns; `-o json` keeps every label and field.
+#[test]
+fn the_nodes_table_of_a_cluster_is_narrow_and_json_keeps_everything() {
+    let c = Cluster::new("");
+    c.fake.set_scheduler(false);
+    c.fake.add_node(
+        node("n1")
+            .cpu("4")
+            .memory("8Gi")
+            .pods(30)
+            .role("control-plane")
+            .label("gpu", "a100"),
+    );
+    c.fake
+        .add_node(node("n2").cpu("4").memory("8Gi").cordoned());
+    c.fake.add_node(node("n3").cpu("4").memory("8Gi"));
+    c.fake
+        .set_node_ready("n3", "False", "KubeletNotReady")
+        .unwrap();
+    c.fake.add_node(node("n4").cpu("2").memory("4Gi"));
+    c.fake
+        .taint("n4", "dedicated", "gpu", "NoSchedule")
+        .unwrap();
+    c.fake.add_namespace("team-a");
+    for name in ["a", "b"] {
+        c.fake
+            .add_pod(bound_pod("team-a", name, "n1", "100m", "64Mi", "Running"));
+    }
+
+    let table = c.ok(&["nodes"]);
+    for line in table.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "wider than 120: {line}\n{table}"
+        );
+    }
+    let header = table.lines().next().unwrap();
+    assert!(
+        header.contains(" STATUS ") && header.contains(" LABELS "),
+        "{table}"
+    );
+    let row = |node: &str| -> Vec<String> {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("fake/{node} ")))
+            .unwrap_or_else(|| panic!("no row for {node}: {table}"))
+            .split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(row("n1")[1], "online", "{table}");
+    assert_eq!(row("n2")[1], "cordoned", "{table}");
+    assert_eq!(row("n3")[1], "NotReady", "{table}");
+    assert_eq!(row("n4")[1], "tainted", "{table}");
+    let n1 = row("n1");
+    assert!(n1.contains(&"2/30 pods".to_string()), "{n1:?}");
+    assert!(
+        n1.contains(&"role:control-plane,gpu=a100".to_string()),
+        "roles first, then the node's own labels: {n1:?}"
+    );
+    assert!(!table.contains("kubernetes.io/hostname"), "{table}");
+    assert!(table.contains("`zoe nodes -o json` has them"), "{table}");
+
+    let nodes = c.json(&["nodes"]);
+    let n1 = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "fake/n1")
+        .unwrap();
+    let labels: Vec<&str> = n1["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"kubernetes.io/hostname=n1"), "{labels:?}");
+    assert!(labels.contains(&"gpu=a100"), "{labels:?}");
+    assert_eq!(n1["roles"], json!(["control-plane"]));
+    assert_eq!(n1["max_workloads"], 30);
+    assert_eq!(n1["container_count"], 2);
+    let n4 = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "fake/n4")
+        .unwrap();
+    assert!(
+        n4["unschedulable"]
+            .as_str()
+            .unwrap()
+            .contains("dedicated=gpu:NoSchedule"),
+        "the whole reason stays in the JSON: {n4}"
+    );
+}
+
 #[test]
 fn a_dask_zapp_launches_as_pods_and_headless_services_and_terminates_clean() {
     let c = Cluster::new("");
