@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 #[path = "support/fake_kube/mod.rs"]
 mod fake_kube;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::cluster_cli::{kubectl_path, stdout_ok, zoe_in_home};
 use fake_kube::{FakeKube, Outcome, node};
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
@@ -58,31 +60,16 @@ impl Cluster {
     }
 
     fn zoe(&self, args: &[&str]) -> Output {
-        let home = self.dir.path();
-        std::process::Command::new(env!("CARGO_BIN_EXE_zoe"))
+        zoe_in_home(self.dir.path())
             .args(["--shop", concat!(env!("CARGO_MANIFEST_DIR"), "/shop")])
             .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_STATE_HOME", home.join("state"))
             .env("KUBECONFIG", &self.kubeconfig)
-            .env("ZOE_USER", "alice")
             .output()
             .unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.zoe(args);
-        assert!(
-            out.status.success(),
-            "zoe {args:?}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        stdout_ok(&format!("zoe {args:?}"), &self.zoe(args))
     }
 
     fn json(&self, args: &[&str]) -> Value {
@@ -114,19 +101,6 @@ impl Cluster {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-}
-
-fn kubectl_path() -> PathBuf {
-    if let Ok(path) = std::env::var("ZOE_TEST_KUBECTL") {
-        return PathBuf::from(path);
-    }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("kubectl"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| panic!("kubectl not found: install Debian's kubernetes-client"))
 }
 
 fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
@@ -176,22 +150,23 @@ fn quantity_millis(q: &str) -> u64 {
     zoe_console::backend::kube::quantity::cpu_millis(q).unwrap()
 }
 
+/// n2 cordoned, n3 NotReady, n4 tainted `dedicated=gpu:NoSchedule`.
+fn three_nodes_taking_no_work(fake: &FakeKube) {
+    fake.add_node(node("n2").cpu("4").memory("8Gi").cordoned());
+    fake.add_node(node("n3").cpu("4").memory("8Gi"));
+    fake.set_node_ready("n3", "False", "KubeletNotReady")
+        .unwrap();
+    fake.add_node(node("n4").cpu("2").memory("4Gi"));
+    fake.taint("n4", "dedicated", "gpu", "NoSchedule").unwrap();
+}
+
 #[test]
 fn nodes_show_what_kubectl_describe_node_allocates_and_why_not() {
     let c = Cluster::new("");
     c.fake.set_scheduler(false);
     c.fake
         .add_node(node("n1").cpu("7800m").memory("32817048Ki"));
-    c.fake
-        .add_node(node("n2").cpu("4").memory("8Gi").cordoned());
-    c.fake.add_node(node("n3").cpu("4").memory("8Gi"));
-    c.fake
-        .set_node_ready("n3", "False", "KubeletNotReady")
-        .unwrap();
-    c.fake.add_node(node("n4").cpu("2").memory("4Gi"));
-    c.fake
-        .taint("n4", "dedicated", "gpu", "NoSchedule")
-        .unwrap();
+    three_nodes_taking_no_work(&c.fake);
     for ns in ["kube-system", "team-a", "team-b"] {
         c.fake.add_namespace(ns);
     }
@@ -296,16 +271,7 @@ fn the_nodes_table_of_a_cluster_is_narrow_and_json_keeps_everything() {
             .role("control-plane")
             .label("gpu", "a100"),
     );
-    c.fake
-        .add_node(node("n2").cpu("4").memory("8Gi").cordoned());
-    c.fake.add_node(node("n3").cpu("4").memory("8Gi"));
-    c.fake
-        .set_node_ready("n3", "False", "KubeletNotReady")
-        .unwrap();
-    c.fake.add_node(node("n4").cpu("2").memory("4Gi"));
-    c.fake
-        .taint("n4", "dedicated", "gpu", "NoSchedule")
-        .unwrap();
+    three_nodes_taking_no_work(&c.fake);
     c.fake.add_namespace("team-a");
     for name in ["a", "b"] {
         c.fake

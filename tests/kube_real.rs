@@ -20,10 +20,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::cluster_cli::{kubectl_path, stdout_ok, zoe_in_home};
 use serde_json::Value;
 
 /// The kubeconfig of the cluster to test on, or `None` with a line saying
@@ -54,22 +57,6 @@ fn kubeconfig() -> Option<PathBuf> {
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// kubectl from `$ZOE_TEST_KUBECTL` or PATH.
-fn kubectl_path() -> PathBuf {
-    if let Some(path) = env("ZOE_TEST_KUBECTL") {
-        return PathBuf::from(path);
-    }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("kubectl"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!("kubectl not found (neither $ZOE_TEST_KUBECTL nor on PATH): install Debian's kubernetes-client")
-        })
 }
 
 /// The sample shop's web-hello entry copied into `dir`, its image replaced
@@ -157,32 +144,17 @@ impl Real {
     }
 
     fn zoe(&self, args: &[&str]) -> Output {
-        let home = self.dir.path();
-        std::process::Command::new(env!("CARGO_BIN_EXE_zoe"))
+        zoe_in_home(self.dir.path())
             .arg("--shop")
             .arg(&self.shop)
             .args(args)
             .args(self.cluster_flags(false))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("ZOE_USER", "alice")
             .output()
             .unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.zoe(args);
-        assert!(
-            out.status.success(),
-            "zoe {args:?}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        stdout_ok(&format!("zoe {args:?}"), &self.zoe(args))
     }
 
     fn json(&self, args: &[&str]) -> Value {
