@@ -3,37 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
+use common::corpus::{corpus, is_description, json_files};
 use zoe_console::shop::{
     Severity, load_shop,
     validate::{Limits, validate_value},
 };
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; the corpus tests need ../shared beside the repository",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            json_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-}
 
 fn is_missing_readme_or_logo(message: &str) -> bool {
     (message.contains("README") || message.contains("logo")) && message.ends_with("file not found")
@@ -126,10 +105,7 @@ fn every_description_in_the_corpus_validates() {
     let Some(corpus) = corpus() else { return };
     let mut files = Vec::new();
     json_files(&corpus, &mut files);
-    let descriptions: Vec<&PathBuf> = files
-        .iter()
-        .filter(|p| !p.ends_with("manifest.json") && !p.to_string_lossy().contains("schema"))
-        .collect();
+    let descriptions: Vec<&PathBuf> = files.iter().filter(|p| is_description(p)).collect();
     assert_eq!(descriptions.len(), 29, "spec §14 counts 29 descriptions");
     for path in descriptions {
         let text = std::fs::read_to_string(path).unwrap();

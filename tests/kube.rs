@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 #[path = "support/fake_kube/mod.rs"]
 mod fake_kube;
 #[path = "support/kube_console.rs"]
@@ -11,7 +12,7 @@ mod kube_console;
 
 use std::time::Duration;
 
-use fake_kube::{Outcome, node};
+use fake_kube::{FakeKube, Outcome, node};
 use k8s_openapi::api::core::v1::Pod;
 use kube_console::{Cluster, typed};
 use serde_json::{Value, json};
@@ -59,22 +60,23 @@ fn quantity_millis(q: &str) -> u64 {
     zoe_console::backend::kube::quantity::cpu_millis(q).unwrap()
 }
 
+/// n2 cordoned, n3 NotReady, n4 tainted `dedicated=gpu:NoSchedule`.
+fn three_nodes_taking_no_work(fake: &FakeKube) {
+    fake.add_node(node("n2").cpu("4").memory("8Gi").cordoned());
+    fake.add_node(node("n3").cpu("4").memory("8Gi"));
+    fake.set_node_ready("n3", "False", "KubeletNotReady")
+        .unwrap();
+    fake.add_node(node("n4").cpu("2").memory("4Gi"));
+    fake.taint("n4", "dedicated", "gpu", "NoSchedule").unwrap();
+}
+
 #[test]
 fn nodes_show_what_kubectl_describe_node_allocates_and_why_not() {
     let c = Cluster::new("");
     c.fake.set_scheduler(false);
     c.fake
         .add_node(node("n1").cpu("7800m").memory("32817048Ki"));
-    c.fake
-        .add_node(node("n2").cpu("4").memory("8Gi").cordoned());
-    c.fake.add_node(node("n3").cpu("4").memory("8Gi"));
-    c.fake
-        .set_node_ready("n3", "False", "KubeletNotReady")
-        .unwrap();
-    c.fake.add_node(node("n4").cpu("2").memory("4Gi"));
-    c.fake
-        .taint("n4", "dedicated", "gpu", "NoSchedule")
-        .unwrap();
+    three_nodes_taking_no_work(&c.fake);
     for ns in ["kube-system", "team-a", "team-b"] {
         c.fake.add_namespace(ns);
     }
@@ -161,6 +163,97 @@ fn nodes_show_what_kubectl_describe_node_allocates_and_why_not() {
             .as_str()
             .is_some_and(|p| p.contains("namespace zapps")),
         "{nodes:?}"
+    );
+}
+
+/// `zoe nodes` on a cluster: the reason word in STATUS, pods of the most
+/// a node takes, roles and the node's own labels in LABELS, within 120
+/// columns; `-o json` keeps every label and field.
+#[test]
+fn the_nodes_table_of_a_cluster_is_narrow_and_json_keeps_everything() {
+    let c = Cluster::new("");
+    c.fake.set_scheduler(false);
+    c.fake.add_node(
+        node("n1")
+            .cpu("4")
+            .memory("8Gi")
+            .pods(30)
+            .role("control-plane")
+            .label("gpu", "a100"),
+    );
+    three_nodes_taking_no_work(&c.fake);
+    c.fake.add_namespace("team-a");
+    for name in ["a", "b"] {
+        c.fake
+            .add_pod(bound_pod("team-a", name, "n1", "100m", "64Mi", "Running"));
+    }
+
+    let table = c.ok(&["nodes"]);
+    for line in table.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "wider than 120: {line}\n{table}"
+        );
+    }
+    let header = table.lines().next().unwrap();
+    assert!(
+        header.contains(" STATUS ") && header.contains(" LABELS "),
+        "{table}"
+    );
+    let row = |node: &str| -> Vec<String> {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("fake/{node} ")))
+            .unwrap_or_else(|| panic!("no row for {node}: {table}"))
+            .split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(row("n1")[1], "online", "{table}");
+    assert_eq!(row("n2")[1], "cordoned", "{table}");
+    assert_eq!(row("n3")[1], "NotReady", "{table}");
+    assert_eq!(row("n4")[1], "tainted", "{table}");
+    let n1 = row("n1");
+    assert!(n1.contains(&"2/30 pods".to_string()), "{n1:?}");
+    assert!(
+        n1.contains(&"role:control-plane,gpu=a100".to_string()),
+        "roles first, then the node's own labels: {n1:?}"
+    );
+    assert!(!table.contains("kubernetes.io/hostname"), "{table}");
+    assert!(table.contains("`zoe nodes -o json` has them"), "{table}");
+
+    let nodes = c.json(&["nodes"]);
+    let n1 = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "fake/n1")
+        .unwrap();
+    let labels: Vec<&str> = n1["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"kubernetes.io/hostname=n1"), "{labels:?}");
+    assert!(labels.contains(&"gpu=a100"), "{labels:?}");
+    assert_eq!(n1["roles"], json!(["control-plane"]));
+    assert_eq!(n1["max_workloads"], 30);
+    assert_eq!(n1["container_count"], 2);
+    let n4 = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "fake/n4")
+        .unwrap();
+    assert!(
+        n4["unschedulable"]
+            .as_str()
+            .unwrap()
+            .contains("dedicated=gpu:NoSchedule"),
+        "the whole reason stays in the JSON: {n4}"
     );
 }
 

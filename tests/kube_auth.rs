@@ -141,6 +141,36 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
+/// Connects to the current context of `kubeconfig`, with no environment.
+async fn connect_current(kubeconfig: &Path) -> Connected {
+    connect(&target(kubeconfig, None, None), &no_env, false)
+        .await
+        .unwrap()
+}
+
+/// Two stubs, and a kubeconfig whose context `a` (current; namespace
+/// `ns-a`, token `token-a`) reaches the first and `b` (`ns-b`, `token-b`)
+/// the second: the file, b's URL, and what each stub sees.
+async fn two_clusters(dir: &Path) -> (PathBuf, String, Seen, Seen) {
+    let (url_a, seen_a) = stub(None).await;
+    let (url_b, seen_b) = stub(None).await;
+    let file = kubeconfig(
+        dir,
+        &[
+            ("a", &url_a, Some("ns-a"), &token_user("token-a")),
+            ("b", &url_b, Some("ns-b"), &token_user("token-b")),
+        ],
+    );
+    (file, url_b, seen_a, seen_b)
+}
+
+/// Writes an executable script.
+fn executable(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 async fn list_pods(c: &Connected) -> Result<(), zoe_console::backend::BackendError> {
     kube::Api::<Pod>::namespaced(c.client.clone(), &c.namespace)
         .list(&Default::default())
@@ -157,9 +187,7 @@ async fn an_inline_token_reaches_the_server_as_bearer() {
         dir.path(),
         &[("a", &url, Some("team-a"), &token_user("tok-inline-1"))],
     );
-    let c = connect(&target(&file, None, None), &no_env, false)
-        .await
-        .unwrap();
+    let c = connect_current(&file).await;
     assert_eq!(
         (c.context.as_str(), c.namespace.as_str()),
         ("a", "team-a"),
@@ -189,24 +217,14 @@ async fn the_targets_namespace_overrides_the_contexts() {
     assert_eq!(seen.all()[0].0, "/api/v1/namespaces/other/pods");
     // no namespace anywhere: `default`
     let file = kubeconfig(dir.path(), &[("a", &url, None, &token_user("t"))]);
-    let c = connect(&target(&file, None, None), &no_env, false)
-        .await
-        .unwrap();
+    let c = connect_current(&file).await;
     assert_eq!(c.namespace, "default");
 }
 
 #[tokio::test]
 async fn the_named_context_reaches_only_its_cluster() {
-    let (url_a, seen_a) = stub(None).await;
-    let (url_b, seen_b) = stub(None).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = kubeconfig(
-        dir.path(),
-        &[
-            ("a", &url_a, Some("ns-a"), &token_user("token-a")),
-            ("b", &url_b, Some("ns-b"), &token_user("token-b")),
-        ],
-    );
+    let (file, url_b, seen_a, seen_b) = two_clusters(dir.path()).await;
     let c = connect(&target(&file, Some("b"), None), &no_env, false)
         .await
         .unwrap();
@@ -248,9 +266,7 @@ async fn a_rejected_token_names_the_context_and_server_not_the_token() {
         dir.path(),
         &[("prod", &url, None, &token_user("sekrit-wrong-token"))],
     );
-    let c = connect(&target(&file, None, None), &no_env, false)
-        .await
-        .unwrap();
+    let c = connect_current(&file).await;
     let err = list_pods(&c).await.unwrap_err();
     assert!(
         matches!(err, zoe_console::backend::BackendError::Unauthorized { .. }),
@@ -295,19 +311,16 @@ async fn missing_kubeconfig_files_are_skipped_and_none_is_an_error() {
 fn exec_plugin(dir: &Path, valid_secs: u32) -> String {
     let script = dir.join("plugin.sh");
     let count = dir.join("count");
-    std::fs::write(
+    executable(
         &script,
-        format!(
+        &format!(
             "#!/bin/sh\nn=$(cat {count} 2>/dev/null || echo 0)\nn=$((n+1))\necho $n > {count}\n\
              echo PLUGIN-STDERR-MARKER >&2\n\
              exp=$(date -u -d '+{valid_secs} seconds' +%Y-%m-%dT%H:%M:%SZ)\n\
              printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"exec-token-%s\",\"expirationTimestamp\":\"%s\"}}}}' $n $exp\n",
             count = count.display()
         ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     format!(
         "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: IfAvailable",
         script.display()
@@ -328,9 +341,7 @@ async fn an_exec_plugin_runs_again_after_its_credential_expires() {
     // credential good for about 3 s
     let user = exec_plugin(dir.path(), 63);
     let file = kubeconfig(dir.path(), &[("a", &url, None, &user)]);
-    let c = connect(&target(&file, None, None), &no_env, false)
-        .await
-        .unwrap();
+    let c = connect_current(&file).await;
     // kube 5 runs the plugin while building the client, three times
     // (TLS identity twice, then the auth layer)
     let built = runs(dir.path());
@@ -407,13 +418,10 @@ async fn a_failing_plugin_is_reported_without_its_output() {
     let (url, _seen) = stub(None).await;
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("fail.sh");
-    std::fs::write(
+    executable(
         &script,
         "#!/bin/sh\necho '{\"status\":{\"token\":\"leaked-stdout-token\"}}'\necho 'error: session expired, run login' >&2\nexit 3\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let user = format!(
         "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      env:\n      - name: SECRET_ENV\n        value: env-sekrit",
         script.display()
@@ -435,16 +443,8 @@ async fn a_failing_plugin_is_reported_without_its_output() {
 async fn the_context_flag_without_settings_reaches_only_that_cluster() {
     use zoe_console::config::hosts::TargetConfig;
     use zoe_console::config::targets::{KubeFlags, load_targets};
-    let (url_a, seen_a) = stub(None).await;
-    let (url_b, seen_b) = stub(None).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = kubeconfig(
-        dir.path(),
-        &[
-            ("a", &url_a, Some("ns-a"), &token_user("token-a")),
-            ("b", &url_b, Some("ns-b"), &token_user("token-b")),
-        ],
-    );
+    let (file, _, seen_a, seen_b) = two_clusters(dir.path()).await;
     let list = file.display().to_string();
     let env = move |k: &str| match k {
         "KUBECONFIG" => Some(list.clone()),

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 #[path = "support/fake_kube/mod.rs"]
 mod fake_kube;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::cluster_cli::kubectl_path;
 use fake_kube::{FakeKube, Outcome, node};
 use k8s_openapi::api::core::v1::{Node, Pod, Service};
 use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams, WatchEvent, WatchParams};
@@ -18,24 +20,6 @@ use serde_json::{Value, json};
 
 fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).unwrap()
-}
-
-/// kubectl from `$ZOE_TEST_KUBECTL` or PATH.
-fn kubectl_path() -> PathBuf {
-    if let Ok(path) = std::env::var("ZOE_TEST_KUBECTL") {
-        return PathBuf::from(path);
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "kubectl not found (neither $ZOE_TEST_KUBECTL nor on PATH): install Debian's \
-             kubernetes-client (`apt-get install -y kubernetes-client`) or set ZOE_TEST_KUBECTL"
-        )
-    })
 }
 
 /// kubectl with a private HOME and the fake's kubeconfig.

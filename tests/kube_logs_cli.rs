@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 #[path = "support/fake_kube/mod.rs"]
 mod fake_kube;
 #[path = "support/kube_console.rs"]

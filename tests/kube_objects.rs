@@ -1,14 +1,24 @@
-//! Every description of `../shared/corpus/`, expanded with its default
-//! parameters, maps to the Kubernetes objects of its instances, or is
-//! refused by the preflight naming the rule it breaks (before anything
-//! would be created). Skipped, with a message, when the corpus is absent.
+//! Every description of `../shared/corpus/` and every sample-shop entry,
+//! expanded with its default parameters, maps to the Kubernetes objects of
+//! its instances, which the fake API server (tests/support/fake_kube, with
+//! the API server's validation of names, labels, ports and env) accepts
+//! with a 201 when POSTed by kube-rs; or it is refused by the preflight
+//! naming the rule it breaks (before anything would be created). The corpus
+//! test is skipped, with a message, when the corpus is absent.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+#[path = "support/fake_kube/mod.rs"]
+mod fake_kube;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use common::corpus::{corpus, is_description, json_files};
+use fake_kube::FakeKube;
 use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::api::PostParams;
 use zoe_console::backend::kube::names::preflight;
 use zoe_console::backend::kube::objects::{instance_objects, workload_labels};
 use zoe_console::backend::labels::{ExecutionLabels, container_labels};
@@ -20,30 +30,6 @@ use zoe_console::shop::expand::expand;
 use zoe_console::shop::load_shop;
 use zoe_console::shop::params::{apply_manifest_labels, apply_parameters, resolve_values};
 use zoe_console::shop::validate::{Limits, validate_value};
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; the corpus tests need ../shared beside the repository",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            json_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-}
 
 /// The entries of these shops with their default parameters (a parameter
 /// without default gets a placeholder) and manifest labels applied; their
@@ -92,10 +78,7 @@ fn descriptions(corpus: &Path) -> Vec<(String, Description)> {
     json_files(corpus, &mut files);
     files.sort();
     for path in files {
-        if path.ends_with("manifest.json")
-            || path.to_string_lossy().contains("schema")
-            || covered.contains(&path.canonicalize().unwrap())
-        {
+        if !is_description(&path) || covered.contains(&path.canonicalize().unwrap()) {
             continue;
         }
         let value: serde_json::Value =
@@ -117,9 +100,52 @@ fn round_trip_service(service: &Service) -> Service {
     serde_json::from_value(serde_json::to_value(service).unwrap()).unwrap()
 }
 
-/// Maps every description; returns how many mapped and how many the
-/// preflight refused (each refusal naming its rule).
-fn map_all(all: &[(String, Description)]) -> (usize, usize) {
+/// The fake API server (no scheduler, no kubelet: the objects only have to
+/// be accepted) and a kube-rs client on it.
+struct Server {
+    fake: FakeKube,
+    client: kube::Client,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let fake = FakeKube::start().await.unwrap();
+        fake.set_scheduler(false);
+        fake.set_kubelet(false);
+        let config = kube::Config::new(fake.url().parse().unwrap());
+        let client = kube::Client::try_from(config).unwrap();
+        Server { fake, client }
+    }
+
+    /// POSTs `object` to `/api/v1/namespaces/{ns}/{plural}`; the status
+    /// code and the body (the object made, or the Status of a refusal).
+    async fn post<T: serde::Serialize>(&self, ns: &str, plural: &str, object: &T) -> (u16, String) {
+        let request = kube::core::Request::new(format!("/api/v1/namespaces/{ns}/{plural}"))
+            .create(&PostParams::default(), serde_json::to_vec(object).unwrap())
+            .unwrap();
+        let response = self
+            .client
+            .send(request.map(kube::client::Body::from))
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.into_body().collect_bytes().await.unwrap();
+        (status, String::from_utf8_lossy(&body).to_string())
+    }
+
+    /// POSTs `object` and fails the test, with the server's Status, unless
+    /// it is created (201).
+    async fn create<T: serde::Serialize>(&self, name: &str, ns: &str, plural: &str, object: &T) {
+        let (status, body) = self.post(ns, plural, object).await;
+        assert_eq!(status, 201, "{name}: POST {plural} refused: {body}");
+    }
+}
+
+/// Maps every description and POSTs its objects to the fake, each
+/// description in a namespace of its own; returns how many were created
+/// and how many the preflight refused (each refusal naming its rule).
+async fn map_all(all: &[(String, Description)]) -> (usize, usize) {
+    let server = Server::start().await;
     let key = DeploymentKey::from_bytes([3; 32]);
     let target = KubeTarget::new("lab");
     let identity = ExecutionIdentity {
@@ -131,7 +157,7 @@ fn map_all(all: &[(String, Description)]) -> (usize, usize) {
         fs_gid: 5001,
     };
     let (mut mapped, mut refused) = (0, 0);
-    for (name, description) in all {
+    for (index, (name, description)) in all.iter().enumerate() {
         let instances = match expand(description, &identity) {
             Ok(instances) => instances,
             Err(errors) => panic!("{name}: does not expand: {errors:?}"),
@@ -148,6 +174,8 @@ fn map_all(all: &[(String, Description)]) -> (usize, usize) {
             refused += 1;
             continue;
         }
+        let ns = format!("corpus-{index}");
+        server.fake.add_namespace(&ns);
         let params = Vec::new();
         let execution = ExecutionLabels {
             id: identity.id.as_str(),
@@ -165,7 +193,7 @@ fn map_all(all: &[(String, Description)]) -> (usize, usize) {
         for instance in &instances {
             let mut labels = container_labels(&execution, instance);
             sign_container(&key, &mut labels);
-            let objects = instance_objects(instance, &labels, &target, "zapps", None, 10)
+            let objects = instance_objects(instance, &labels, &target, &ns, None, 10)
                 .unwrap_or_else(|e| panic!("{name}: passed the preflight but {e}"));
             let pod = round_trip_pod(&objects.pod);
             assert_eq!(pod, objects.pod, "{name}");
@@ -179,31 +207,65 @@ fn map_all(all: &[(String, Description)]) -> (usize, usize) {
                 "{name}: {}",
                 instance.name
             );
+            server.create(name, &ns, "pods", &objects.pod).await;
+            server
+                .create(name, &ns, "services", &objects.headless)
+                .await;
+            if let Some(exposed) = &objects.exposed {
+                server.create(name, &ns, "services", exposed).await;
+            }
             pods.push(pod.metadata.name.clone().unwrap());
         }
         let distinct: HashSet<&String> = pods.iter().collect();
         assert_eq!(distinct.len(), pods.len(), "{name}: pod names collide");
-        println!("MAPPED  {name}: {} pods", pods.len());
+        let stored: HashSet<String> = server
+            .fake
+            .pods()
+            .iter()
+            .filter(|p| p.metadata.namespace.as_deref() == Some(ns.as_str()))
+            .filter_map(|p| p.metadata.name.clone())
+            .collect();
+        assert_eq!(stored, distinct.into_iter().cloned().collect(), "{name}");
+        println!("CREATED {name}: {} pods", pods.len());
         mapped += 1;
     }
-    println!("{mapped} mapped, {refused} refused by the preflight");
+    println!("{mapped} created, {refused} refused by the preflight");
     assert_eq!(mapped + refused, all.len());
     (mapped, refused)
 }
 
-#[test]
-fn every_corpus_description_maps_to_objects_or_is_refused_with_the_rule() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_corpus_description_is_created_on_the_fake_or_refused_with_the_rule() {
     let Some(corpus) = corpus() else { return };
     let all = descriptions(&corpus);
     assert!(all.len() >= 29, "{} descriptions", all.len());
-    let (mapped, _refused) = map_all(&all);
+    let (mapped, _refused) = map_all(&all).await;
     assert!(mapped > 0);
 }
 
-#[test]
-fn every_sample_shop_entry_maps_to_objects() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sample_shop_entry_is_created_on_the_fake() {
     let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("shop");
     let all = shop_descriptions(&[shop], &mut HashSet::new());
     assert!(all.len() >= 6, "{} entries", all.len());
-    assert_eq!(map_all(&all), (all.len(), 0));
+    assert_eq!(map_all(&all).await, (all.len(), 0));
+}
+
+/// The 201s above mean something: the same fake refuses, with a 422 naming
+/// the field, a pod whose name the API server would refuse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_refuses_a_pod_the_api_server_would_refuse() {
+    let server = Server::start().await;
+    server.fake.add_namespace("zapps");
+    let mut pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "Not_A_Name"},
+        "spec": {"containers": [{"name": "main", "image": "busybox"}]}
+    }))
+    .unwrap();
+    let (status, body) = server.post("zapps", "pods", &pod).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("metadata.name"), "{body}");
+    pod.metadata.name = Some("a-name".into());
+    let (status, body) = server.post("zapps", "pods", &pod).await;
+    assert_eq!(status, 201, "{body}");
 }

@@ -6,6 +6,7 @@ pub mod docker;
 pub mod error;
 pub mod kube;
 pub mod labels;
+mod log_batch;
 pub mod signature;
 mod targets;
 pub mod trust;

@@ -1,5 +1,9 @@
 //! `zoe nodes`: each host's capacity (total, reserved by ZApps, in use),
 //! labels and containers, offline hosts with why, and the cluster's sums.
+//! A Kubernetes node's row stays narrow: its STATUS is the reason word
+//! (cordoned, NotReady, tainted), CONTAINERS its pods of the most it takes,
+//! and LABELS its roles and its own labels, without the well-known
+//! `*kubernetes.io/` and `*k8s.io/` ones (`-o json` has every field).
 
 use std::fmt::Write as _;
 
@@ -62,14 +66,7 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
         };
         table.row(vec![
             n.name.clone(),
-            if n.labels.iter().any(|l| l == "disabled") {
-                "disabled".into()
-            } else if let Some(why) = &n.detail.unschedulable {
-                // a cluster node that takes no new work: the first words
-                why.split(':').next().unwrap_or(why).to_string()
-            } else {
-                "online".into()
-            },
+            status(n),
             format!(
                 "{} / {}",
                 format_cores(n.cores_reserved),
@@ -81,13 +78,35 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
                 format_bytes(n.memory_total)
             ),
             in_use,
-            n.container_count.to_string(),
+            match n.detail.max_workloads {
+                Some(max) => format!("{}/{max} pods", n.container_count),
+                None => n.container_count.to_string(),
+            },
             n.services.len().to_string(),
-            n.labels.join(","),
+            labels(n),
             n.address.clone(),
         ]);
     }
     let mut out = table.render();
+    let hidden = nodes
+        .iter()
+        .filter(|n| is_cluster_node(n))
+        .map(|n| n.labels.iter().filter(|l| well_known(l)).count())
+        .sum::<usize>();
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "labels: {hidden} well-known Kubernetes labels (kubernetes.io, k8s.io) left out; `zoe nodes -o json` has them"
+        );
+    }
+    let mut partial: Vec<(&str, &str)> = nodes
+        .iter()
+        .filter_map(|n| Some((n.target.as_str(), n.detail.partial.as_deref()?)))
+        .collect();
+    partial.dedup();
+    for (target, why) in partial {
+        let _ = writeln!(out, "{target}: requested figures partial: {why}");
+    }
     for n in nodes.iter().filter(|n| !n.is_online()) {
         let _ = writeln!(
             out,
@@ -121,4 +140,81 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
         format_bytes(online.iter().map(|n| n.memory_total).sum())
     );
     Ok(Outcome { stdout: out, code })
+}
+
+/// A node of a cluster (a Docker host is its own target).
+fn is_cluster_node(n: &NodeSnapshot) -> bool {
+    n.target != n.name
+}
+
+/// The STATUS word: disabled, a cluster node's reason for taking no new
+/// work (its first word: cordoned, NotReady, tainted), or online.
+fn status(n: &NodeSnapshot) -> String {
+    if n.labels.iter().any(|l| l == "disabled") {
+        return "disabled".into();
+    }
+    match &n.detail.unschedulable {
+        Some(why) => why
+            .split(|c: char| c == ':' || c.is_whitespace())
+            .next()
+            .filter(|w| !w.is_empty())
+            .unwrap_or(why)
+            .to_string(),
+        None => "online".into(),
+    }
+}
+
+/// A label every cluster sets (`kubernetes.io/hostname`,
+/// `beta.kubernetes.io/arch`, `node-role.kubernetes.io/…`,
+/// `topology.kubernetes.io/zone`, `x.k8s.io/…`).
+fn well_known(label: &str) -> bool {
+    let key = label.split('=').next().unwrap_or(label);
+    key.split_once('/').is_some_and(|(prefix, _)| {
+        ["kubernetes.io", "k8s.io"]
+            .iter()
+            .any(|d| prefix == *d || prefix.ends_with(&format!(".{d}")))
+    })
+}
+
+/// The LABELS cell: a Docker host's labels; a cluster node's roles
+/// (`role:<role>`) and its labels but the well-known ones.
+fn labels(n: &NodeSnapshot) -> String {
+    if !is_cluster_node(n) {
+        return n.labels.join(",");
+    }
+    n.detail
+        .roles
+        .iter()
+        .map(|r| format!("role:{r}"))
+        .chain(n.labels.iter().filter(|l| !well_known(l)).cloned())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_labels_are_the_kubernetes_ones() {
+        for label in [
+            "kubernetes.io/hostname=n1",
+            "beta.kubernetes.io/arch=amd64",
+            "node-role.kubernetes.io/control-plane=",
+            "topology.kubernetes.io/zone=eu-1a",
+            "cloud.google.com/gke-nodepool=a",
+        ] {
+            let expected = !label.starts_with("cloud.google.com");
+            assert_eq!(well_known(label), expected, "{label}");
+        }
+        for label in [
+            "gpu=a100",
+            "kubernetes.io",
+            "mykubernetes.io/x=1",
+            "disabled",
+        ] {
+            assert!(!well_known(label), "{label}");
+        }
+        assert!(well_known("node.k8s.io/x=1"));
+    }
 }

@@ -2,5 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod cluster_cli;
+pub mod corpus;
 pub mod engines;
 pub mod tmux;

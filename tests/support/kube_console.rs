@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub use crate::common::cluster_cli::kubectl_path;
+use crate::common::cluster_cli::{stdout_ok, zoe_in_home};
 use crate::fake_kube::FakeKube;
 
 /// A fake cluster on its own runtime (alive as long as this is), and a
@@ -58,20 +60,12 @@ impl Cluster {
 
     /// The real `zoe` binary in this console home.
     pub fn command(&self, args: &[&str]) -> std::process::Command {
-        let home = self.dir.path();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zoe"));
+        let mut command = zoe_in_home(self.dir.path());
         command
             .arg("--shop")
             .arg(&self.shop)
             .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("ZOE_USER", "alice");
+            .env("KUBECONFIG", &self.kubeconfig);
         command
     }
 
@@ -152,14 +146,7 @@ impl Cluster {
     }
 
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.zoe(args);
-        assert!(
-            out.status.success(),
-            "zoe {args:?}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        stdout_ok(&format!("zoe {args:?}"), &self.zoe(args))
     }
 
     pub fn json(&self, args: &[&str]) -> Value {
@@ -191,19 +178,6 @@ impl Cluster {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-}
-
-pub fn kubectl_path() -> PathBuf {
-    if let Ok(path) = std::env::var("ZOE_TEST_KUBECTL") {
-        return PathBuf::from(path);
-    }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("kubectl"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| panic!("kubectl not found: install Debian's kubernetes-client"))
 }
 
 pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {

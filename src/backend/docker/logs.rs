@@ -20,20 +20,15 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::query_parameters::{InspectContainerOptions, LogsOptions};
 use chrono::{DateTime, Utc};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 use super::client::describe;
 
 /// The longest line kept whole, in bytes. A longer one (a container that
 /// never prints a newline) is handed out in pieces of this size, so memory
 /// stays bounded whatever the container prints.
-pub const MAX_LINE_BYTES: usize = 8 << 20;
-
-/// How long a batch of lines waits for more once its first line is there.
-const BATCH_WINDOW: Duration = Duration::from_millis(200);
-
-/// The most lines in one batch: a flood is handed out in batches of this.
-const BATCH_LINES: usize = 1024;
+pub use crate::backend::log_batch::MAX_LINE_BYTES;
+use crate::backend::log_batch::{Batch, Batches, Gathered, gather, lines_of_batches};
 
 pub use crate::model::logs::{LogLine, LogRequest};
 
@@ -226,26 +221,19 @@ pub fn follow(
     instance: String,
     request: LogRequest,
 ) -> impl Stream<Item = Result<LogLine, String>> {
-    futures::stream::unfold(
-        Follower {
-            docker,
-            container,
-            instance: instance.into(),
-            resume: ResumeFilter::since_at(request.since),
-            assembler: LineAssembler::new(request.stamped()),
-            request,
-            complete: Vec::new(),
-            attempts: 0,
-            open: None,
-            multiplexed: false,
-            done: false,
-        },
-        |mut f| async move {
-            let item = f.next().await?;
-            Some((item, f))
-        },
-    )
-    .flatten()
+    lines_of_batches(Follower {
+        docker,
+        container,
+        instance: instance.into(),
+        resume: ResumeFilter::since_at(request.since),
+        assembler: LineAssembler::new(request.stamped()),
+        request,
+        complete: Vec::new(),
+        attempts: 0,
+        open: None,
+        multiplexed: false,
+        done: false,
+    })
 }
 
 type LogStream = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
@@ -265,6 +253,12 @@ struct Follower {
     /// The open stream carries stdout and stderr frames (no TTY).
     multiplexed: bool,
     done: bool,
+}
+
+impl Batches for Follower {
+    fn next_batch(&mut self) -> impl Future<Output = Option<Batch>> + Send {
+        self.next()
+    }
 }
 
 impl Follower {
@@ -295,9 +289,7 @@ impl Follower {
 
     /// The next batch of lines (possibly empty after a resume), an error,
     /// or `None` at the end.
-    async fn next(
-        &mut self,
-    ) -> Option<futures::stream::Iter<std::vec::IntoIter<Result<LogLine, String>>>> {
+    async fn next(&mut self) -> Option<Batch> {
         loop {
             if self.done {
                 return None;
@@ -308,59 +300,32 @@ impl Follower {
             };
             let mut lines = Vec::new();
             let mut multiplexed = self.multiplexed;
-            let mut ended: Option<Option<String>> = None; // Some(None) = clean end, Some(Some(e)) = error
             let mut missing = false; // the container is gone
-            // Wait for the first line as long as it takes; then gather more
-            // for up to BATCH_WINDOW so output comes in batches, not byte by
-            // byte. One timer per batch (none while chunks are ready), not
-            // one per chunk.
-            let mut window: Option<Pin<Box<tokio::time::Sleep>>> = None;
-            loop {
-                let next = if lines.is_empty() {
-                    stream.next().await.map(Some)
-                } else {
-                    let window =
-                        window.get_or_insert_with(|| Box::pin(tokio::time::sleep(BATCH_WINDOW)));
-                    tokio::select! {
-                        biased;
-                        item = stream.next() => item.map(Some),
-                        () = window.as_mut() => Some(None),
-                    }
-                };
-                match next {
-                    None => {
-                        ended = Some(None);
-                        break;
-                    }
-                    Some(None) => break, // quiet for 200 ms: hand out what we have
-                    Some(Some(Err(e))) => {
-                        missing = matches!(
-                            e,
-                            bollard::errors::Error::DockerResponseServerError {
-                                status_code: 404,
-                                ..
-                            }
-                        );
-                        ended = Some(Some(describe(&e)));
-                        break;
-                    }
-                    Some(Some(Ok(LogOutput::Console { .. }))) if multiplexed => {
-                        // bollard hands out what is left of a frame cut off
-                        // at the end of the stream as console output: the
-                        // stream broke in the middle of a message
-                        ended = Some(Some("the stream was cut in the middle of a message".into()));
-                        break;
-                    }
-                    Some(Some(Ok(output))) => {
-                        multiplexed |=
-                            matches!(output, LogOutput::StdOut { .. } | LogOutput::StdErr { .. });
-                        self.take(output, &mut lines);
-                        if lines.len() >= BATCH_LINES {
-                            break;
+            let gathered = gather(&mut stream, &mut lines, |item, lines| match item {
+                Err(e) => {
+                    missing = matches!(
+                        e,
+                        bollard::errors::Error::DockerResponseServerError {
+                            status_code: 404,
+                            ..
                         }
-                    }
+                    );
+                    Err(describe(&e))
                 }
-            }
+                Ok(LogOutput::Console { .. }) if multiplexed => {
+                    // bollard hands out what is left of a frame cut off at
+                    // the end of the stream as console output: the stream
+                    // broke in the middle of a message
+                    Err("the stream was cut in the middle of a message".to_string())
+                }
+                Ok(output) => {
+                    multiplexed |=
+                        matches!(output, LogOutput::StdOut { .. } | LogOutput::StdErr { .. });
+                    self.take(output, lines);
+                    Ok(())
+                }
+            })
+            .await;
             if !lines.is_empty() {
                 if self.attempts > 0 {
                     tracing::info!(
@@ -373,77 +338,76 @@ impl Follower {
                 self.attempts = 0;
             }
             self.multiplexed = multiplexed;
-            match ended {
-                None => {
+            let error = match gathered {
+                Gathered::Open => {
                     self.open = Some(stream);
-                    return Some(futures::stream::iter(lines));
+                    return Some(lines);
                 }
-                Some(error) => {
-                    // unknown (daemon unreachable, e.g. restarting): keep trying
-                    let state = if missing {
-                        Some(false)
-                    } else {
-                        is_running(&self.docker, &self.container).await
-                    };
-                    let running = state != Some(false);
-                    let resume = self.request.follow && running && self.attempts < 60;
-                    if resume {
-                        let why = error.as_deref().unwrap_or("it ended");
-                        let daemon = if state.is_none() {
-                            " (daemon unreachable)"
-                        } else {
-                            ""
-                        };
-                        let retry = format!(
-                            "log stream of {} ({}) broke: {why}{daemon}; reopening it, attempt {}",
-                            self.instance,
-                            short(&self.container),
-                            self.attempts + 1
-                        );
-                        if self.attempts == 0 {
-                            tracing::warn!("{retry}");
-                        } else {
-                            tracing::debug!("{retry}");
-                        }
-                        if lines.is_empty() {
-                            self.attempts += 1;
-                            tokio::time::sleep(Duration::from_millis(
-                                250 * u64::from(self.attempts.min(8)),
-                            ))
-                            .await;
-                            continue;
-                        }
-                        return Some(futures::stream::iter(lines));
+                Gathered::Ended => None,
+                Gathered::Broke(error) => Some(error),
+            };
+            // unknown (daemon unreachable, e.g. restarting): keep trying
+            let state = if missing {
+                Some(false)
+            } else {
+                is_running(&self.docker, &self.container).await
+            };
+            let running = state != Some(false);
+            let resume = self.request.follow && running && self.attempts < 60;
+            if resume {
+                let why = error.as_deref().unwrap_or("it ended");
+                let daemon = if state.is_none() {
+                    " (daemon unreachable)"
+                } else {
+                    ""
+                };
+                let retry = format!(
+                    "log stream of {} ({}) broke: {why}{daemon}; reopening it, attempt {}",
+                    self.instance,
+                    short(&self.container),
+                    self.attempts + 1
+                );
+                if self.attempts == 0 {
+                    tracing::warn!("{retry}");
+                } else {
+                    tracing::debug!("{retry}");
+                }
+                if lines.is_empty() {
+                    self.attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(
+                        250 * u64::from(self.attempts.min(8)),
+                    ))
+                    .await;
+                    continue;
+                }
+                return Some(lines);
+            }
+            self.done = true;
+            // the output is over: a last line without a newline is
+            // still a line (only after a clean end: after an error
+            // it may be cut short)
+            if error.is_none() {
+                for (stderr, ts, bytes) in self.assembler.finish() {
+                    if self.resume.admit(stderr, &ts) {
+                        let mut line = LogLine::new(self.instance.clone(), stderr, ts, bytes);
+                        line.unterminated = true;
+                        lines.push(Ok(line));
                     }
-                    self.done = true;
-                    // the output is over: a last line without a newline is
-                    // still a line (only after a clean end: after an error
-                    // it may be cut short)
-                    if error.is_none() {
-                        for (stderr, ts, bytes) in self.assembler.finish() {
-                            if self.resume.admit(stderr, &ts) {
-                                let mut line =
-                                    LogLine::new(self.instance.clone(), stderr, ts, bytes);
-                                line.unterminated = true;
-                                lines.push(Ok(line));
-                            }
-                        }
-                    }
-                    if let Some(why) = error {
-                        tracing::warn!(
-                            "log stream of {} ({}) lost: {why} ({} attempts to reopen it)",
-                            self.instance,
-                            short(&self.container),
-                            self.attempts
-                        );
-                        lines.push(Err(format!("{}: log stream lost: {why}", self.instance)));
-                    }
-                    if lines.is_empty() {
-                        return None;
-                    }
-                    return Some(futures::stream::iter(lines));
                 }
             }
+            if let Some(why) = error {
+                tracing::warn!(
+                    "log stream of {} ({}) lost: {why} ({} attempts to reopen it)",
+                    self.instance,
+                    short(&self.container),
+                    self.attempts
+                );
+                lines.push(Err(format!("{}: log stream lost: {why}", self.instance)));
+            }
+            if lines.is_empty() {
+                return None;
+            }
+            return Some(lines);
         }
     }
 

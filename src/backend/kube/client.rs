@@ -154,7 +154,7 @@ pub fn api_error(err: kube::Error, connected: &Connected, doing: &str) -> Backen
     let what = doing.to_string();
     match &err {
         kube::Error::Api(status) => {
-            let message = if status.message.is_empty() {
+            let why = if status.message.is_empty() {
                 status.reason.clone()
             } else {
                 status.message.clone()
@@ -163,7 +163,7 @@ pub fn api_error(err: kube::Error, connected: &Connected, doing: &str) -> Backen
                 401 => BackendError::Unauthorized {
                     target,
                     why: format!(
-                        "{doing}: credentials rejected by {} for context {}: {message}; log in again (e.g. run the context's exec plugin or `kubectl --context {} get ns`, or refresh the token), then retry",
+                        "{doing}: credentials rejected by {} for context {}: {why}; log in again (e.g. run the context's exec plugin or `kubectl --context {} get ns`, or refresh the token), then retry",
                         connected.server, connected.context, connected.context
                     ),
                 },
@@ -171,55 +171,36 @@ pub fn api_error(err: kube::Error, connected: &Connected, doing: &str) -> Backen
                     target,
                     what,
                     why: format!(
-                        "forbidden for user {} of context {}: {message}",
+                        "forbidden for user {} of context {}: {why}",
                         connected.user, connected.context
                     ),
                 },
-                404 => BackendError::NotFound {
-                    target,
-                    what,
-                    why: message,
-                },
-                409 => BackendError::Conflict {
-                    target,
-                    what,
-                    why: message,
-                },
-                410 => BackendError::Expired {
-                    target,
-                    what,
-                    why: message,
-                },
+                404 => BackendError::NotFound { target, what, why },
+                409 => BackendError::Conflict { target, what, why },
+                410 => BackendError::Expired { target, what, why },
                 422 => BackendError::Refused {
                     target,
                     what,
-                    why: format!("invalid: {message}"),
+                    why: format!("invalid: {why}"),
                 },
                 code => BackendError::Refused {
                     target,
                     what,
-                    why: format!("{} answered {code}: {message}", connected.server),
+                    why: format!("{} answered {code}: {why}", connected.server),
                 },
             }
         }
-        kube::Error::Auth(_) => BackendError::Unauthorized {
-            target,
-            why: format!(
-                "{doing}: credentials for context {} ({}) unavailable: {}",
-                connected.context,
-                connected.server,
-                render_error(&err)
-            ),
-        },
-        _ if auth_error_in(&err).is_some() => BackendError::Unauthorized {
-            target,
-            why: format!(
-                "{doing}: credentials for context {} ({}) unavailable: {}",
-                connected.context,
-                connected.server,
-                render_error(&err)
-            ),
-        },
+        _ if matches!(err, kube::Error::Auth(_)) || auth_error_in(&err).is_some() => {
+            BackendError::Unauthorized {
+                target,
+                why: format!(
+                    "{doing}: credentials for context {} ({}) unavailable: {}",
+                    connected.context,
+                    connected.server,
+                    render_error(&err)
+                ),
+            }
+        }
         kube::Error::HyperError(_) | kube::Error::Service(_) => BackendError::Unreachable {
             target,
             address: connected.server.clone(),

@@ -16,23 +16,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::{AsyncBufRead, AsyncBufReadExt, Stream, StreamExt};
+use futures::{AsyncBufRead, AsyncBufReadExt, Stream};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::LogParams;
 
 pub use super::log_resume::ResumeFilter;
-pub use crate::model::logs::{LogLine, LogRequest};
-
 /// The longest line kept whole, in bytes (as on Docker): a longer one is
 /// handed out in pieces of this size.
-pub const MAX_LINE_BYTES: usize = 8 << 20;
-
-/// How long a batch of lines waits for more once its first line is there.
-const BATCH_WINDOW: Duration = Duration::from_millis(200);
-
-/// The most lines in one batch.
-const BATCH_LINES: usize = 1024;
+pub use crate::backend::log_batch::MAX_LINE_BYTES;
+use crate::backend::log_batch::{Batch, Batches, Gathered, gather, lines_of_batches};
+pub use crate::model::logs::{LogLine, LogRequest};
 
 /// How many times in a row a stream is reopened without a line coming.
 const MAX_ATTEMPTS: u32 = 20;
@@ -51,25 +45,18 @@ pub fn follow(
     instance: Arc<str>,
     request: LogRequest,
 ) -> impl Stream<Item = Result<LogLine, String>> + Send + 'static {
-    futures::stream::unfold(
-        Follower {
-            pods: Api::namespaced(client, &namespace),
-            namespace,
-            pod,
-            container,
-            instance,
-            resume: ResumeFilter::since_at(request.since),
-            request,
-            attempts: 0,
-            open: None,
-            done: false,
-        },
-        |mut f| async move {
-            let item = f.next().await?;
-            Some((item, f))
-        },
-    )
-    .flatten()
+    lines_of_batches(Follower {
+        pods: Api::namespaced(client, &namespace),
+        namespace,
+        pod,
+        container,
+        instance,
+        resume: ResumeFilter::since_at(request.since),
+        request,
+        attempts: 0,
+        open: None,
+        done: false,
+    })
 }
 
 /// The bytes of one line (without its newline), and whether it ended
@@ -164,6 +151,12 @@ struct Follower {
     done: bool,
 }
 
+impl Batches for Follower {
+    fn next_batch(&mut self) -> impl Future<Output = Option<Batch>> + Send {
+        self.next()
+    }
+}
+
 impl Follower {
     fn params(&self) -> LogParams {
         let resuming = self.resume.started();
@@ -201,9 +194,7 @@ impl Follower {
     }
 
     /// The next batch of lines, an error, or `None` at the end.
-    async fn next(
-        &mut self,
-    ) -> Option<futures::stream::Iter<std::vec::IntoIter<Result<LogLine, String>>>> {
+    async fn next(&mut self) -> Option<Batch> {
         loop {
             if self.done {
                 return None;
@@ -214,45 +205,19 @@ impl Follower {
                     Ok(stream) => stream,
                     Err(e) => {
                         if let Some(error) = self.broke(Some(describe(&e))).await {
-                            return Some(futures::stream::iter(error));
+                            return Some(error);
                         }
                         continue;
                     }
                 },
             };
             let mut lines = Vec::new();
-            let mut ended: Option<Option<String>> = None; // Some(None): a clean end
-            let mut window: Option<Pin<Box<tokio::time::Sleep>>> = None;
-            loop {
-                let next = if lines.is_empty() {
-                    stream.next().await.map(Some)
-                } else {
-                    let window =
-                        window.get_or_insert_with(|| Box::pin(tokio::time::sleep(BATCH_WINDOW)));
-                    tokio::select! {
-                        biased;
-                        item = stream.next() => item.map(Some),
-                        () = window.as_mut() => Some(None),
-                    }
-                };
-                match next {
-                    None => {
-                        ended = Some(None);
-                        break;
-                    }
-                    Some(None) => break,
-                    Some(Some(Err(e))) => {
-                        ended = Some(Some(e.to_string()));
-                        break;
-                    }
-                    Some(Some(Ok((bytes, newline)))) => {
-                        self.take(&bytes, newline, &mut lines);
-                        if lines.len() >= BATCH_LINES {
-                            break;
-                        }
-                    }
-                }
-            }
+            let gathered = gather(&mut stream, &mut lines, |item, lines| {
+                let (bytes, newline) = item.map_err(|e| e.to_string())?;
+                self.take(&bytes, newline, lines);
+                Ok(())
+            })
+            .await;
             if !lines.is_empty() {
                 if self.attempts > 0 {
                     tracing::info!(
@@ -263,9 +228,13 @@ impl Follower {
                 }
                 self.attempts = 0;
             }
-            let Some(error) = ended else {
-                self.open = Some(stream);
-                return Some(futures::stream::iter(lines));
+            let error = match gathered {
+                Gathered::Open => {
+                    self.open = Some(stream);
+                    return Some(lines);
+                }
+                Gathered::Ended => None,
+                Gathered::Broke(error) => Some(error),
             };
             if let Some(error) = self.broke(error).await {
                 lines.extend(error);
@@ -273,7 +242,7 @@ impl Follower {
             if lines.is_empty() {
                 continue; // reopened (or over: `done` ends it)
             }
-            return Some(futures::stream::iter(lines));
+            return Some(lines);
         }
     }
 
@@ -405,6 +374,8 @@ fn describe(e: &kube::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use futures::StreamExt;
+
     use super::*;
 
     #[test]
