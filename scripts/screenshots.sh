@@ -68,7 +68,7 @@ wait_for "reached master" 30
 sleep 3
 shot logs
 keys Escape 3
-wait_for "cluster:"
+wait_for "all targets:"
 shot nodes
 keys '?'
 wait_for "(any key closes)"

@@ -235,6 +235,16 @@ pub fn kube_contexts(
     crate::backend::kube::client::contexts(given, env)
 }
 
+/// Runs each cluster's credential plugin once with the terminal, before
+/// the terminal UI takes the screen (a plugin may prompt); the engine then
+/// runs them non-interactively. What failed, one line each.
+pub async fn sign_in_clusters(
+    targets: &[crate::config::hosts::TargetConfig],
+    deadline: std::time::Duration,
+) -> Vec<String> {
+    crate::backend::Targets::sign_in(targets, deadline).await
+}
+
 pub fn default_execution_name(app_name: &str) -> String {
     let cleaned: String = app_name
         .chars()

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod logs;
 pub mod markdown;
 pub mod style;
+pub mod targets;
 pub mod terminal;
 pub mod views;
 
@@ -103,6 +104,12 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let asking = Asking::of(app.console.owner(), setup.all_users);
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
+    // credential plugins may prompt now, on the plain terminal; the engine
+    // then runs them without it (their words never reach the screen)
+    let deadline = std::time::Duration::from_secs(u64::from(settings.host_timeout_secs.max(1)));
+    for problem in crate::console::sign_in_clusters(&setup.targets, deadline).await {
+        tracing::warn!("before the terminal UI: {problem}");
+    }
     let (ask, mut reports) = spawn(EngineSetup {
         settings,
         targets: setup.targets,
