@@ -255,6 +255,22 @@ impl Targets {
         problems
     }
 
+    /// The namespaces of cluster `name` (connecting when it is not).
+    pub async fn namespaces(
+        &self,
+        name: &str,
+        deployment: &str,
+    ) -> Result<Vec<String>, BackendError> {
+        let Some(cluster) = self.cluster(name) else {
+            return Err(BackendError::refused(
+                name,
+                "listing namespaces",
+                "it is a Docker host, not a cluster",
+            ));
+        };
+        cluster.live(deployment).await?.namespaces().await
+    }
+
     /// Lets credential plugins of clusters talk to the user, or not (not
     /// while the terminal UI holds the screen).
     pub fn set_interactive(&self, interactive: bool) {

@@ -15,6 +15,7 @@ pub mod launch;
 pub mod observe;
 pub mod queue;
 pub mod quota;
+pub mod retarget;
 pub mod service;
 pub mod supervise;
 pub mod target;

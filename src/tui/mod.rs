@@ -185,6 +185,10 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                             ask.send(Ask::FollowLogs { id, service, tail: 1000, follow: following })
                         }
                         Request::StopLogs => ask.send(Ask::StopLogs),
+                        Request::Contexts => ask.send(Ask::Contexts),
+                        Request::UseContext(name) => ask.send(Ask::UseContext(name)),
+                        Request::Namespaces => ask.send(Ask::Namespaces),
+                        Request::UseNamespace(name) => ask.send(Ask::UseNamespace(name)),
                         Request::Mouse(on) => {
                             let _ = if on { execute!(io::stdout(), EnableMouseCapture) } else { execute!(io::stdout(), DisableMouseCapture) };
                             Ok(())
@@ -293,6 +297,7 @@ fn to_update(report: Report) -> Update {
         Report::Failed(why) => Update::Failed(why),
         Report::Usage(usage) => Update::Usage(usage),
         Report::Notice(text) => Update::Notice(text),
+        Report::Told(text) => Update::Told(text),
         Report::Engine(event) => Update::Progress(event),
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },

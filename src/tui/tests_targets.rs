@@ -108,3 +108,45 @@ fn the_nodes_view_is_readable_at_120_by_36() {
         assert!(screen.contains(line), "{line:?} in\n{screen}");
     }
 }
+
+#[test]
+fn ctx_and_ns_reach_the_engine_and_its_answer_shows_in_the_status_line() {
+    let mut a = app("default");
+    with_cluster(&mut a);
+    assert_eq!(a.run_command("ctx"), Request::Contexts);
+    assert_eq!(
+        a.run_command("ctx other"),
+        Request::UseContext("other".into())
+    );
+    assert_eq!(a.run_command("ns"), Request::Namespaces);
+    assert_eq!(
+        a.run_command("ns team-a"),
+        Request::UseNamespace("team-a".into())
+    );
+    // typed on the `:` line
+    for c in ":ctx lab".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(
+        a.on_key(key(KeyCode::Enter)),
+        Request::UseContext("lab".into())
+    );
+    a.on_key(key(KeyCode::Char('3')));
+    a.on_update(Update::Told(
+        "contexts (* used by fake; :ctx NAME switches):\n* fake   http://127.0.0.1:26443  ns zapps\n  other  https://10.0.0.1:6443  ns default".into(),
+    ));
+    let screen = render(&mut a, 80, 24);
+    assert!(
+        screen.contains("* fake   http://127.0.0.1:26443  ns zapps"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("  other  https://10.0.0.1:6443  ns default"),
+        "{screen}"
+    );
+    // an unknown name: the engine's refusal, as an error
+    a.on_update(Update::Failed(
+        "no context `nope` in the kubeconfig; its contexts: fake, other (:ctx lists them)".into(),
+    ));
+    assert!(render(&mut a, 80, 24).contains("no context `nope`"));
+}
