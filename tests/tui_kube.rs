@@ -12,7 +12,6 @@
 mod common;
 
 #[path = "support/fake_kube/mod.rs"]
-#[allow(dead_code)]
 mod fake_kube;
 
 use std::path::{Path, PathBuf};
