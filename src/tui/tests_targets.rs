@@ -150,3 +150,14 @@ fn ctx_and_ns_reach_the_engine_and_its_answer_shows_in_the_status_line() {
     ));
     assert!(render(&mut a, 80, 24).contains("no context `nope`"));
 }
+
+#[test]
+fn every_figure_of_the_nodes_table_is_whole_at_120_columns() {
+    let mut a = app("default");
+    with_cluster(&mut a);
+    a.on_key(key(KeyCode::Char('3')));
+    let screen = render(&mut a, 120, 36);
+    for figure in ["12 GiB/32 GiB", "3 GiB/32 GiB", "1.25/8", "2.5/8"] {
+        assert!(screen.contains(figure), "{figure:?} in\n{screen}");
+    }
+}

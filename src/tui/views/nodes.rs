@@ -39,7 +39,14 @@ pub fn bar(used: f64, total: f64, width: usize) -> String {
 
 pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let wide = area.width >= 120;
-    let gauge = if wide { 16 } else { 6 };
+    // from 160 columns the long gauges; at 120 shorter ones, so every
+    // column keeps its figures whole
+    let roomy = area.width >= 160;
+    let gauge = match (roomy, wide) {
+        (true, _) => 16,
+        (false, true) => 10,
+        (false, false) => 6,
+    };
     let offline: Vec<_> = app
         .data
         .nodes
@@ -107,10 +114,10 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
             vec![
                 Constraint::Length(12),
                 Constraint::Length(9),
-                Constraint::Length(28),
-                Constraint::Length(40),
+                Constraint::Length(if roomy { 28 } else { 20 }),
+                Constraint::Length(if roomy { 40 } else { 28 }),
                 Constraint::Length(6),
-                Constraint::Length(20),
+                Constraint::Length(if roomy { 20 } else { 16 }),
                 Constraint::Length(8),
                 Constraint::Min(8),
             ],
