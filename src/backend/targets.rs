@@ -238,6 +238,39 @@ impl Targets {
         }
     }
 
+    /// Runs the credential plugin of each cluster of `configs` once with
+    /// the terminal, before a full-screen front takes it (see
+    /// [`kube::client::sign_in`]); what failed, one line each (the looks
+    /// that follow report it again, in their place).
+    pub async fn sign_in(configs: &[TargetConfig], deadline: Duration) -> Vec<String> {
+        let mut problems = Vec::new();
+        for config in configs {
+            if let TargetConfig::Kubernetes(target) = config {
+                let env = |k: &str| std::env::var(k).ok();
+                if let Err(e) = kube::client::sign_in(target, &env, deadline).await {
+                    problems.push(e.to_string());
+                }
+            }
+        }
+        problems
+    }
+
+    /// The namespaces of cluster `name` (connecting when it is not).
+    pub async fn namespaces(
+        &self,
+        name: &str,
+        deployment: &str,
+    ) -> Result<Vec<String>, BackendError> {
+        let Some(cluster) = self.cluster(name) else {
+            return Err(BackendError::refused(
+                name,
+                "listing namespaces",
+                "it is a Docker host, not a cluster",
+            ));
+        };
+        cluster.live(deployment).await?.namespaces().await
+    }
+
     /// Lets credential plugins of clusters talk to the user, or not (not
     /// while the terminal UI holds the screen).
     pub fn set_interactive(&self, interactive: bool) {

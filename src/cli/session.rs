@@ -104,6 +104,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         crate::warn_line!("zoe: warning: {notice}");
     }
     let engine = engine.with_asking(super::asking(ctx));
+    // a verb runs on the terminal: a credential plugin may prompt on it
+    engine.set_interactive(true);
     let session = Session { ctx, engine };
     // One thread: a verb is one flow of work, and the network tasks it
     // spawns (one per host, the HTTP connections) run beside it on the

@@ -142,7 +142,7 @@ pub fn select(
 
 /// A context's name as a target name: no `/` (EKS contexts are ARNs with
 /// one), nor spaces.
-fn target_name_of(context: &str) -> String {
+pub fn target_name_of(context: &str) -> String {
     let name: String = context
         .chars()
         .map(|c| {

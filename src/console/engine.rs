@@ -153,6 +153,12 @@ impl Engine {
         &self.settings.deployment_name
     }
 
+    /// Lets the clusters' credential plugins talk to the user (a verb on a
+    /// terminal), or not (the default: the terminal UI holds the screen).
+    pub fn set_interactive(&self, interactive: bool) {
+        self.cluster.set_interactive(interactive);
+    }
+
     pub fn is_readonly(&self) -> bool {
         self.readonly
     }

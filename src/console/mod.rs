@@ -15,6 +15,7 @@ pub mod launch;
 pub mod observe;
 pub mod queue;
 pub mod quota;
+pub mod retarget;
 pub mod service;
 pub mod supervise;
 pub mod target;
@@ -233,6 +234,16 @@ pub fn kube_contexts(
     env: crate::config::EnvLookup<'_>,
 ) -> Result<Vec<crate::config::kube::ContextInfo>, String> {
     crate::backend::kube::client::contexts(given, env)
+}
+
+/// Runs each cluster's credential plugin once with the terminal, before
+/// the terminal UI takes the screen (a plugin may prompt); the engine then
+/// runs them non-interactively. What failed, one line each.
+pub async fn sign_in_clusters(
+    targets: &[crate::config::hosts::TargetConfig],
+    deadline: std::time::Duration,
+) -> Vec<String> {
+    crate::backend::Targets::sign_in(targets, deadline).await
 }
 
 pub fn default_execution_name(app_name: &str) -> String {

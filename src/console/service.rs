@@ -53,6 +53,9 @@ pub enum Report {
     /// Something the user should know that stopped nothing (the cache
     /// refused a write…).
     Notice(String),
+    /// An answer to show as it is (the contexts or namespaces listed, a
+    /// switch done).
+    Told(String),
     /// Progress of a launch or termination.
     Engine(Event),
     Launched(Result<Launched, String>),
@@ -111,6 +114,15 @@ pub enum Ask {
         follow: u64,
     },
     StopLogs,
+    /// List the contexts of the kubeconfig (answered by `Told`).
+    Contexts,
+    /// Switch the cluster target to this context: the targets are made
+    /// again (the Docker hosts kept).
+    UseContext(String),
+    /// List the namespaces of the cluster target.
+    Namespaces,
+    /// Switch the cluster target to this namespace.
+    UseNamespace(String),
 }
 
 /// What the service's engine is opened with.
@@ -171,9 +183,22 @@ async fn serve(
         readonly,
         asking,
     } = setup;
+    let mut targets_now = targets.clone();
+    let reopen = {
+        let (settings, asking) = (settings.clone(), asking.clone());
+        let (cache, key_file) = (cache.clone(), key_file.clone());
+        move |targets: Vec<TargetConfig>| {
+            Engine::open(settings.clone(), targets, &cache, &key_file, true, readonly)
+                .map(|(engine, _)| Rc::new(engine.with_asking(asking.clone())))
+                .map_err(|e| e.to_string())
+        }
+    };
+    // `:ns NAME` checked against the cluster: the new targets come back here
+    let (retarget_tx, mut retarget_rx) =
+        unbounded_channel::<Result<(Vec<TargetConfig>, String), String>>();
     // a cache that cannot be written (read-only, disk full) must not blind
     // the console: it goes on in memory, with a notice
-    let engine = match Engine::open(settings, targets, &cache, &key_file, true, readonly) {
+    let mut engine = match Engine::open(settings, targets, &cache, &key_file, true, readonly) {
         Ok((engine, notice)) => {
             if let Some(notice) = notice {
                 let _ = reports.send(Report::Notice(notice));
@@ -293,6 +318,22 @@ async fn serve(
                     next_look = next_look.min(tokio::time::Instant::now());
                 }
             }
+            switched = retarget_rx.recv() => match switched {
+                Some(Ok((targets, told))) => match reopen(targets.clone()) {
+                    Ok(reopened) => {
+                        engine = reopened;
+                        targets_now = targets;
+                        changes = engine.changes();
+                        late = engine.late_answers();
+                        next_look = tokio::time::Instant::now();
+                        refresh_pending |= looking;
+                        let _ = reports.send(Report::Told(told));
+                    }
+                    Err(why) => { let _ = reports.send(Report::Failed(why)); }
+                },
+                Some(Err(why)) => { let _ = reports.send(Report::Failed(why)); }
+                None => {}
+            },
             Some(()) = changes.next() => {
                 if looking {
                     refresh_pending = true;
@@ -360,6 +401,43 @@ async fn serve(
                         task.abort();
                     }
                     logs = Some(tokio::task::spawn_local(follow_logs(engine.clone(), id, service, tail, follow, reports.clone())));
+                }
+                Some(Ask::Contexts) => {
+                    let listed = super::retarget::contexts_text(&targets_now, &last_nodes);
+                    let _ = reports.send(listed.map_or_else(Report::Failed, Report::Told));
+                }
+                Some(Ask::UseContext(name)) => {
+                    let told = super::retarget::cluster(&targets_now).map_or_else(
+                        || format!("cluster target on context {name}: looking…"),
+                        |k| format!("{} now uses context {name}: looking…", k.name),
+                    );
+                    let _ = retarget_tx.send(super::retarget::with_context(&targets_now, &name).map(|t| (t, told)));
+                }
+                Some(ask @ (Ask::Namespaces | Ask::UseNamespace(_))) => {
+                    let Some(target) = super::retarget::cluster(&targets_now).cloned() else {
+                        let _ = reports.send(Report::Failed(super::retarget::no_cluster()));
+                        continue;
+                    };
+                    let (engine, reports, retarget, targets, nodes) = (engine.clone(), reports.clone(), retarget_tx.clone(), targets_now.clone(), last_nodes.clone());
+                    tokio::task::spawn_local(async move {
+                        let listed = match engine.namespaces(&target.name).await {
+                            Ok(listed) => listed,
+                            Err(e) => {
+                                let _ = reports.send(Report::Failed(format!("cannot list the namespaces of {}: {e}", target.name)));
+                                return;
+                            }
+                        };
+                        match ask {
+                            Ask::UseNamespace(name) => {
+                                let told = format!("{} now uses namespace {name}: looking…", target.name);
+                                let _ = retarget.send(super::retarget::with_namespace(&targets, &name, &listed).map(|t| (t, told)));
+                            }
+                            _ => {
+                                let in_use = super::retarget::namespace_in_use(&nodes, &target);
+                                let _ = reports.send(Report::Told(super::retarget::namespaces_text(&target.name, in_use.as_deref(), &listed)));
+                            }
+                        }
+                    });
                 }
                 Some(Ask::StopLogs) => {
                     if let Some(task) = logs.take() {

@@ -164,6 +164,17 @@ pub struct NodeDetail {
     pub roles: Vec<String>,
     /// Taints, `key=value:Effect`.
     pub taints: Vec<String>,
+    /// What the target is, in a word for display only (`cluster`); `None`
+    /// on a Docker host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_kind: Option<String>,
+    /// The credentials' context the target is reached with, as the engine
+    /// resolved it (display only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// Where the target's workloads live (display only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// What a node has and carries (an unreachable node is offline, never a

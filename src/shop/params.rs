@@ -38,6 +38,8 @@ pub enum Field {
     Owner,
     /// The whole description (expansion, validation after overrides).
     Description,
+    /// The one target it must run on (`--on`).
+    Target,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -55,6 +57,7 @@ impl fmt::Display for FieldError {
             Field::ExecutionName => write!(f, "execution name: {}", self.message),
             Field::Owner => write!(f, "owner: {}", self.message),
             Field::Description => f.write_str(&self.message),
+            Field::Target => write!(f, "--on: {}", self.message),
         }
     }
 }

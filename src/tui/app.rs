@@ -85,6 +85,14 @@ pub enum Request {
     SaveLogs(String),
     /// Turn mouse capture on or off.
     Mouse(bool),
+    /// `:ctx`: list the kubeconfig's contexts.
+    Contexts,
+    /// `:ctx NAME`: switch the cluster target to that context.
+    UseContext(String),
+    /// `:ns`: list the cluster's namespaces.
+    Namespaces,
+    /// `:ns NAME`: switch the cluster target to that namespace.
+    UseNamespace(String),
 }
 
 /// A destructive action waiting for `y`.
@@ -258,6 +266,7 @@ impl App {
                 self.message = Some((why, true));
             }
             Update::Notice(text) => self.message = Some((format!("warning: {text}"), true)),
+            Update::Told(text) => self.message = Some((text, false)),
             // events can arrive after the launch reported its end: only the
             // launch under way has a progress panel
             // a status change shows at once in the executions table (an
@@ -482,7 +491,8 @@ impl App {
         }
     }
 
-    /// `:shop`, `:ps`, `:nodes`, `:logs EXEC`, `:theme NAME`, `:q`.
+    /// `:shop`, `:ps`, `:nodes`, `:logs EXEC`, `:ctx [NAME]`, `:ns [NAME]`,
+    /// `:theme NAME`, `:q`.
     pub fn run_command(&mut self, line: &str) -> Request {
         command_line::run(self, line)
     }

@@ -1,6 +1,7 @@
 //! The one-line inputs: a list's filter (after `/`) and the `:` command
 //! line, with the commands it runs (`:shop`, `:ps`, `:nodes`, `:logs EXEC
-//! [SERVICE]`, `:theme NAME`, `:refresh`, `:q`). Every character typed
+//! [SERVICE]`, `:ctx [CONTEXT]`, `:ns [NAMESPACE]`, `:theme NAME`,
+//! `:refresh`, `:q`). Every character typed
 //! goes into the line; enter ends it, esc drops it.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -89,11 +90,17 @@ pub fn run(app: &mut App, line: &str) -> Request {
             Err(why) => app.message = Some((why, true)),
         },
         (Some("refresh"), _) => return Request::Refresh,
+        // the engine answers (the list, the switch, or why not) in the
+        // status line
+        (Some("ctx" | "context"), None) => return Request::Contexts,
+        (Some("ctx" | "context"), Some(name)) => return Request::UseContext(name.to_string()),
+        (Some("ns" | "namespace"), None) => return Request::Namespaces,
+        (Some("ns" | "namespace"), Some(name)) => return Request::UseNamespace(name.to_string()),
         (None, _) => {}
         (Some(other), _) => {
             app.message = Some((
                 format!(
-                    "unknown command `:{other}`; try :shop, :ps, :nodes, :logs EXEC, :theme NAME, :q"
+                    "unknown command `:{other}`; try :shop, :ps, :nodes, :logs EXEC, :ctx, :ns, :theme NAME, :q"
                 ),
                 true,
             ));

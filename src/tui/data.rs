@@ -45,6 +45,8 @@ pub enum Update {
     Failed(String),
     /// Something to know that stopped nothing (the cache refused a write).
     Notice(String),
+    /// An answer to show as it is (`:ctx`, `:ns`).
+    Told(String),
     Progress(Event),
     Launched(Result<Launched, String>),
     Terminated {

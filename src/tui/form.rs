@@ -12,6 +12,13 @@ use crate::console::{Console, LaunchRequest, Prepared};
 use crate::model::NodeSnapshot;
 use crate::model::{ExecutionId, GIB, format_cores};
 
+/// The target field's value when placement may choose any target.
+pub const ANY: &str = "any";
+
+/// The key a relaunch's values carry the target under (never a
+/// parameter's: those are `<name>-<kind>`).
+pub const TARGET_KEY: &str = "--on";
+
 #[derive(Debug, Clone)]
 pub struct FormField {
     pub field: Field,
@@ -20,6 +27,9 @@ pub struct FormField {
     pub input: Input,
     /// Bounds and step of an int parameter: `+`/`-` step it.
     pub int: Option<(i64, i64, i64)>,
+    /// The values `+`/`-` go through (the target: `any`, then each
+    /// target's name).
+    pub choices: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -69,6 +79,7 @@ impl FormField {
             label,
             input: Input::new(value),
             int,
+            choices: Vec::new(),
             error: None,
         }
     }
@@ -133,6 +144,15 @@ impl Form {
                 None,
             ));
         }
+        // where it runs: anywhere placement chooses, or one target (`--on`)
+        let mut target = FormField::new(
+            Field::Target,
+            "Target (+/- to choose)".into(),
+            given(TARGET_KEY).unwrap_or_else(|| ANY.into()),
+            None,
+        );
+        target.choices = vec![ANY.into()];
+        fields.push(target);
         Form {
             entry_id: entry.id.clone(),
             entry_name: entry.name_label().to_string(),
@@ -165,6 +185,12 @@ impl Form {
                     Ok(v) => request.cores.push((group.clone(), v)),
                     Err(_) => f.error = Some(format!("`{}` is not a number", f.value())),
                 },
+                Field::Target => {
+                    let value = f.value().trim();
+                    if !value.is_empty() && value != ANY {
+                        request.target = Some(value.to_string());
+                    }
+                }
                 Field::Owner | Field::Description => {}
             }
         }
@@ -182,6 +208,22 @@ impl Form {
             self.preview = Preview::Invalid;
             return;
         };
+        // the targets to choose from, and the one chosen must be one of them
+        let mut names: Vec<String> = vec![ANY.into()];
+        for n in nodes {
+            if !names.contains(&n.target) {
+                names.push(n.target.clone());
+            }
+        }
+        if let Some(f) = self.fields.iter_mut().find(|f| f.field == Field::Target) {
+            f.choices = names;
+            if !nodes.is_empty()
+                && let Err(why) =
+                    crate::console::target::check_target(nodes, request.target.as_deref())
+            {
+                f.error = Some(why);
+            }
+        }
         let typed_errors = self.fields.iter().any(|f| f.error.is_some());
         match console.prepare_with_id(entry, &request, self.id.clone()) {
             Ok(prepared) if !typed_errors => self.prepared = Some(prepared),
@@ -225,11 +267,20 @@ impl Form {
         self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
     }
 
-    /// `+`/`-` on an int field: one step within its bounds.
+    /// `+`/`-` on an int field: one step within its bounds; on a field
+    /// with choices, the next or previous one.
     pub fn step(&mut self, up: bool) -> bool {
         let Some(f) = self.focused() else {
             return false;
         };
+        if !f.choices.is_empty() {
+            let n = f.choices.len();
+            let at = f.choices.iter().position(|c| c == f.value()).unwrap_or(0);
+            let next = if up { (at + 1) % n } else { (at + n - 1) % n };
+            let value = f.choices[next].clone();
+            f.set_value(value);
+            return true;
+        }
         let Some((min, max, step)) = f.int else {
             return false;
         };
@@ -364,6 +415,48 @@ mod tests {
                 .error
                 .as_deref()
                 .is_some_and(|e| e.contains("not a number"))
+        );
+        assert!(!form.is_valid());
+    }
+
+    #[test]
+    fn the_target_field_pins_the_execution_to_one_target() {
+        let console = console();
+        let entry = console.shop().entry("web-hello-0").unwrap();
+        let mut form = Form::new(entry, &[]);
+        let mut cluster = node("lab/n1", 8);
+        cluster.target = "lab".into();
+        let nodes = [node("local", 8), cluster];
+        form.refresh(&console, &nodes);
+        let target = form
+            .fields
+            .iter()
+            .position(|f| f.field == Field::Target)
+            .unwrap();
+        assert_eq!(form.fields[target].value(), ANY);
+        assert_eq!(form.fields[target].choices, [ANY, "local", "lab"]);
+        form.focus = target;
+        assert!(form.step(false), "- goes round to the last");
+        form.refresh(&console, &nodes);
+        assert_eq!(form.fields[target].value(), "lab");
+        assert_eq!(
+            form.prepared.as_ref().unwrap().target.as_deref(),
+            Some("lab")
+        );
+        match &form.preview {
+            Preview::Fits { placed, .. } => assert!(placed.iter().all(|p| p.1 == "lab/n1")),
+            other => panic!("{other:?}"),
+        }
+        // typed: a name that is no target is that field's error
+        form.fields[target].set_value("nowhere".into());
+        form.refresh(&console, &nodes);
+        assert!(
+            form.fields[target]
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("no target `nowhere`")),
+            "{:?}",
+            form.fields[target].error
         );
         assert!(!form.is_valid());
     }

@@ -301,7 +301,8 @@ pub const MEANINGS: &[(Command, Context, &str)] = &[
 pub const IDLE: &[(Command, Context)] = &[(C::Open, X::Nodes), (C::Open, X::Logs)];
 
 /// The `:` commands, for the help screen.
-pub const LINE_COMMANDS: &str = ":shop :ps :nodes :logs EXEC [SERVICE] :theme NAME :refresh :q";
+pub const LINE_COMMANDS: &str =
+    ":shop :ps :nodes :logs EXEC [SERVICE] :ctx [NAME] :ns [NAME] :theme NAME :refresh :q";
 
 impl Command {
     fn spec(self) -> &'static Spec {

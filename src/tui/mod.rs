@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod logs;
 pub mod markdown;
 pub mod style;
+pub mod targets;
 pub mod terminal;
 pub mod views;
 
@@ -103,6 +104,12 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let asking = Asking::of(app.console.owner(), setup.all_users);
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
+    // credential plugins may prompt now, on the plain terminal; the engine
+    // then runs them without it (their words never reach the screen)
+    let deadline = std::time::Duration::from_secs(u64::from(settings.host_timeout_secs.max(1)));
+    for problem in crate::console::sign_in_clusters(&setup.targets, deadline).await {
+        tracing::warn!("before the terminal UI: {problem}");
+    }
     let (ask, mut reports) = spawn(EngineSetup {
         settings,
         targets: setup.targets,
@@ -178,6 +185,10 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                             ask.send(Ask::FollowLogs { id, service, tail: 1000, follow: following })
                         }
                         Request::StopLogs => ask.send(Ask::StopLogs),
+                        Request::Contexts => ask.send(Ask::Contexts),
+                        Request::UseContext(name) => ask.send(Ask::UseContext(name)),
+                        Request::Namespaces => ask.send(Ask::Namespaces),
+                        Request::UseNamespace(name) => ask.send(Ask::UseNamespace(name)),
                         Request::Mouse(on) => {
                             let _ = if on { execute!(io::stdout(), EnableMouseCapture) } else { execute!(io::stdout(), DisableMouseCapture) };
                             Ok(())
@@ -286,6 +297,7 @@ fn to_update(report: Report) -> Update {
         Report::Failed(why) => Update::Failed(why),
         Report::Usage(usage) => Update::Usage(usage),
         Report::Notice(text) => Update::Notice(text),
+        Report::Told(text) => Update::Told(text),
         Report::Engine(event) => Update::Progress(event),
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },

@@ -871,6 +871,9 @@ fn a_launch_panel_fits_any_terminal() {
 #[path = "tests_keys.rs"]
 mod keys;
 
+#[path = "tests_targets.rs"]
+mod targets;
+
 #[test]
 fn ages_tick_and_status_changes_show_at_once() {
     let mut a = app("default");

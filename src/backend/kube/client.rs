@@ -136,6 +136,39 @@ pub fn connect(
     }
 }
 
+/// Runs the target's exec credential plugin once with the terminal (it may
+/// prompt), before the terminal UI takes the screen: a plugin that caches
+/// what it got (most do) then answers the UI's non-interactive runs
+/// without asking. Nothing happens when the context has no plugin. The
+/// first request waits `deadline` at most; the plugin itself as long as
+/// the user takes.
+pub async fn sign_in(
+    target: &KubeTarget,
+    env: EnvLookup<'_>,
+    deadline: std::time::Duration,
+) -> Result<(), BackendError> {
+    let paths = kubeconfig_paths(&target.kubeconfig, env);
+    let uses_plugin = read_kubeconfig(&paths).is_ok_and(|kubeconfig| {
+        pick_context(&kubeconfig, target.context.as_deref(), &paths).is_ok_and(|picked| {
+            kubeconfig.auth_infos.iter().any(|a| {
+                a.name == picked.user && a.auth_info.as_ref().is_some_and(|i| i.exec.is_some())
+            })
+        })
+    });
+    if !uses_plugin {
+        return Ok(());
+    }
+    let connected = connect(target, env, true).await?;
+    match tokio::time::timeout(deadline, probe(&connected)).await {
+        Ok(answer) => answer.map(|_| ()),
+        Err(_) => Err(BackendError::Unreachable {
+            target: target.name.clone(),
+            address: connected.server.clone(),
+            why: format!("no answer within {} s", deadline.as_secs()),
+        }),
+    }
+}
+
 /// Asks the server its version: the cheapest request that proves the
 /// server answers and takes our credentials.
 pub async fn probe(connected: &Connected) -> Result<String, BackendError> {

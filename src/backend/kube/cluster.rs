@@ -95,6 +95,22 @@ impl Live {
         Api::namespaced(self.conn.client.clone(), &self.conn.namespace)
     }
 
+    /// The names of the cluster's namespaces, sorted.
+    pub async fn namespaces(&self) -> Result<Vec<String>, BackendError> {
+        let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(self.conn.client.clone());
+        let list = api
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| self.error(e, "listing namespaces"))?;
+        let mut names: Vec<String> = list
+            .items
+            .iter()
+            .filter_map(|n| n.metadata.name.clone())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// An API error of this cluster as the one backend error.
     pub fn error(&self, err: kube::Error, doing: &str) -> BackendError {
         api_error(err, &self.conn, doing)

@@ -15,7 +15,12 @@ use crate::config::deployment_key::DeploymentKey;
 use crate::config::kube::KubeTarget;
 use crate::model::{ForeignContainer, NodeSnapshot, Workload};
 
-/// The snapshot of a cluster that cannot be read, and why.
+/// How a cluster target is named on screen (display only).
+pub const KIND: &str = "cluster";
+
+/// The snapshot of a cluster that cannot be read, and why: its context and
+/// namespace as configured (the kubeconfig's current context and the
+/// context's namespace when not set).
 pub fn offline(target: &KubeTarget, why: String) -> NodeSnapshot {
     let mut node = NodeSnapshot::offline(
         &target.name,
@@ -26,6 +31,9 @@ pub fn offline(target: &KubeTarget, why: String) -> NodeSnapshot {
     );
     node.detail.pulls_images = true;
     node.detail.memory_fills = true;
+    node.detail.target_kind = Some(KIND.into());
+    node.detail.context = target.context.clone();
+    node.detail.namespace = target.namespace.clone();
     node
 }
 
@@ -46,13 +54,16 @@ pub fn nodes(
     let mut nodes = live.nodes.state();
     nodes.sort_by_key(|n| n.name_any());
     if nodes.is_empty() {
-        return Ok(vec![offline(
+        let mut none = offline(
             target,
             format!(
                 "cluster {} (context {}) has no nodes",
                 live.conn.server, live.conn.context
             ),
-        )]);
+        );
+        none.detail.context = Some(live.conn.context.clone());
+        none.detail.namespace = Some(live.conn.namespace.clone());
+        return Ok(vec![none]);
     }
     let pods = live.pods.state();
     let by_node = pods_by_node(&pods);
@@ -104,6 +115,8 @@ pub fn nodes(
             if let Some(address) = &target.external_address {
                 snapshot.external_address = address.clone();
             }
+            snapshot.detail.context = Some(live.conn.context.clone());
+            snapshot.detail.namespace = Some(live.conn.namespace.clone());
             if snapshot.detail.partial.is_none() {
                 snapshot.detail.partial = live.partial.clone();
             }

@@ -304,6 +304,9 @@ pub fn node_snapshot(
             partial,
             roles: roles(node),
             taints: taints(node).iter().map(taint_text).collect(),
+            target_kind: Some(super::look::KIND.into()),
+            context: None,
+            namespace: None,
         },
     }
 }

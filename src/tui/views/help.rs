@@ -30,7 +30,14 @@ pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
     } else {
         own.len() + 1 + everywhere.len()
     };
-    let popup = centered(area, width, rows as u16 + 4);
+    // the `:` commands wrap onto a second line when the popup is narrow
+    let footer_width = " commands ".len() + LINE_COMMANDS.chars().count();
+    let foot_height: u16 = if footer_width <= usize::from(width.saturating_sub(2)) {
+        1
+    } else {
+        2
+    };
+    let popup = centered(area, width, rows as u16 + 3 + foot_height);
     let block = panel(
         app,
         format!(" keys: {} (any key closes) ", app.view.title()),
@@ -41,7 +48,7 @@ pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
     let [body, _, foot] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(foot_height),
     ])
     .areas(inner);
     if two {
@@ -56,7 +63,10 @@ pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
         lines.extend(everywhere);
         frame.render_widget(Paragraph::new(lines), body);
     }
-    frame.render_widget(Paragraph::new(footer), foot);
+    frame.render_widget(
+        Paragraph::new(footer).wrap(ratatui::widgets::Wrap { trim: false }),
+        foot,
+    );
 }
 
 /// A heading, then one line per command: its keys, what it does.

@@ -9,9 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::block;
+use crate::model::NodeSnapshot;
 use crate::model::{ExecutionStatus, format_bytes, format_cores};
 use crate::tui::app::App;
 use crate::tui::data::ExecutionRow;
+use crate::tui::targets;
 
 /// The nodes view's own state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,14 +39,59 @@ pub fn bar(used: f64, total: f64, width: usize) -> String {
 
 pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let wide = area.width >= 120;
-    let gauge = if wide { 16 } else { 6 };
+    // from 160 columns the long gauges; at 120 shorter ones, so every
+    // column keeps its figures whole
+    let roomy = area.width >= 160;
+    let gauge = match (roomy, wide) {
+        (true, _) => 16,
+        (false, true) => 10,
+        (false, false) => 6,
+    };
     let offline: Vec<_> = app
         .data
         .nodes
         .iter()
         .filter_map(|n| n.error.as_ref().map(|e| (n.name.as_str(), e.as_str())))
         .collect();
-    let table_height = (app.data.nodes.len() as u16 + 3).max(4);
+    let groups = targets::groups(&app.data.nodes);
+    // a heading per cluster (and one over the Docker hosts beside them)
+    let headed = groups.iter().any(|g| !g.is_host());
+    let mut rows: Vec<Row> = Vec::new();
+    let mut row_of_node = vec![0; app.data.nodes.len()];
+    let mut hosts_headed = false;
+    // (row, text): drawn over the table's empty rows, across its columns
+    let mut headings: Vec<(usize, String)> = Vec::new();
+    for g in &groups {
+        if g.is_host() && headed && !hosts_headed {
+            hosts_headed = true;
+            let hosts: Vec<_> = groups.iter().filter(|g| g.is_host()).collect();
+            let online = hosts.iter().filter(|g| g.online > 0).count();
+            headings.push((
+                rows.len(),
+                format!("Docker hosts · {online}/{} online", hosts.len()),
+            ));
+            rows.push(Row::new(Vec::<Cell>::new()));
+        }
+        if !g.is_host() {
+            let kind = g.kind.as_deref().unwrap_or("target");
+            headings.push((
+                rows.len(),
+                format!(
+                    "{} · {kind} · {} · {}/{} nodes take work",
+                    g.name,
+                    g.where_(),
+                    g.schedulable,
+                    g.nodes.len()
+                ),
+            ));
+            rows.push(Row::new(Vec::<Cell>::new()));
+        }
+        for &i in &g.nodes {
+            row_of_node[i] = rows.len();
+            rows.push(node_row(app, &app.data.nodes[i], wide, gauge, headed));
+        }
+    }
+    let table_height = (rows.len() as u16 + 3).max(4);
     let [table_area, below, totals_area] = Layout::vertical([
         Constraint::Length(table_height),
         Constraint::Min(0),
@@ -52,61 +99,6 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     ])
     .areas(area);
     draw_node_details(frame, app, below);
-    let rows: Vec<Row> = app
-        .data
-        .nodes
-        .iter()
-        .map(|n| {
-            if let Some(error) = &n.error {
-                return Row::new(vec![
-                    Cell::from(n.name.clone()),
-                    Cell::from(Span::styled("offline", app.styles.error)),
-                    Cell::from(Span::styled(
-                        if error.is_empty() { "" } else { "see below" },
-                        app.styles.muted,
-                    )),
-                ]);
-            }
-            let state = if n.labels.iter().any(|l| l == "disabled") {
-                Span::styled("disabled", app.styles.warning)
-            } else {
-                Span::styled("online", app.styles.success)
-            };
-            let cores = format!(
-                "{} {}/{}",
-                bar(n.cores_reserved, n.cores_total, gauge),
-                format_cores(n.cores_reserved),
-                format_cores(n.cores_total)
-            );
-            let memory = format!(
-                "{} {}/{}",
-                bar(n.memory_reserved as f64, n.memory_total as f64, gauge),
-                format_bytes(n.memory_reserved),
-                format_bytes(n.memory_total)
-            );
-            let mut cells = vec![
-                Cell::from(n.name.clone()),
-                Cell::from(state),
-                Cell::from(cores),
-                Cell::from(memory),
-                Cell::from(n.services.len().to_string()),
-            ];
-            if wide {
-                let in_use = match (n.cores_in_use, n.memory_in_use) {
-                    (Some(c), Some(m)) => format!(
-                        "{} / {}",
-                        format_cores((c * 100.0).round() / 100.0),
-                        format_bytes(m)
-                    ),
-                    _ => "-".into(),
-                };
-                cells.push(Cell::from(in_use));
-                cells.push(Cell::from(n.container_count.to_string()));
-                cells.push(Cell::from(n.labels.join(",")));
-            }
-            Row::new(cells)
-        })
-        .collect();
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
         (
             vec![
@@ -122,10 +114,10 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
             vec![
                 Constraint::Length(12),
                 Constraint::Length(9),
-                Constraint::Length(28),
-                Constraint::Length(40),
+                Constraint::Length(if roomy { 28 } else { 20 }),
+                Constraint::Length(if roomy { 40 } else { 28 }),
                 Constraint::Length(6),
-                Constraint::Length(20),
+                Constraint::Length(if roomy { 20 } else { 16 }),
                 Constraint::Length(8),
                 Constraint::Min(8),
             ],
@@ -147,17 +139,31 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .header(Row::new(header).style(app.styles.accent))
         .block(block(app, title))
         .row_highlight_style(app.styles.selected);
-    let mut state = TableState::default()
-        .with_selected((!app.data.nodes.is_empty()).then_some(app.nodes.selected));
+    let mut state =
+        TableState::default().with_selected(row_of_node.get(app.nodes.selected).copied());
     frame.render_stateful_widget(table, table_area, &mut state);
+    let inner = table_area.inner(ratatui::layout::Margin::new(1, 1));
+    for (row, text) in headings {
+        let Some(shown) = row.checked_sub(state.offset()) else {
+            continue;
+        };
+        // below the column names
+        let y = inner.y + 1 + shown as u16;
+        if y < inner.bottom() {
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, app.styles.accent)),
+                Rect::new(inner.x, y, inner.width, 1),
+            );
+        }
+    }
     let online: Vec<_> = app.data.nodes.iter().filter(|n| n.is_online()).collect();
     let totals = format!(
-        " cluster: {} of {} online · {} / {} cores · {} / {} memory reserved",
+        " all targets: {} of {} nodes online · {}/{} cores · {}/{} memory taken",
         online.len(),
         app.data.nodes.len(),
-        format_cores(online.iter().map(|n| n.cores_reserved).sum()),
+        format_cores(online.iter().map(|n| cores_taken(n)).sum()),
         format_cores(online.iter().map(|n| n.cores_total).sum()),
-        format_bytes(online.iter().map(|n| n.memory_reserved).sum()),
+        format_bytes(online.iter().map(|n| memory_taken(n)).sum()),
         format_bytes(online.iter().map(|n| n.memory_total).sum()),
     );
     let mut lines = vec![Line::from(Span::styled(totals, app.styles.muted))];
@@ -185,6 +191,7 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let node = app.data.nodes.get(app.nodes.selected);
     let mut lines: Vec<Line> = Vec::new();
     if let Some(n) = node {
+        lines.extend(cluster_lines(app, n));
         for c in &n.services {
             let style = if c.state == crate::model::BackendState::Started {
                 s.success
@@ -229,7 +236,12 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let title = node.map_or(" instances ".to_string(), |n| {
         format!(" instances on {} ({}) ", n.name, n.services.len())
     });
-    frame.render_widget(Paragraph::new(lines).block(block(app, title)), here);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(app, title))
+            .wrap(Wrap { trim: false }),
+        here,
+    );
     let waiting: Vec<&ExecutionRow> = app
         .data
         .executions
@@ -261,4 +273,143 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .wrap(Wrap { trim: false }),
         queue,
     );
+}
+
+/// One node's row; under a heading, a cluster's node goes by its short
+/// name, indented.
+fn node_row(app: &App, n: &NodeSnapshot, wide: bool, gauge: usize, headed: bool) -> Row<'static> {
+    let name = if headed {
+        format!(" {}", targets::short_name(n))
+    } else {
+        n.name.clone()
+    };
+
+    if let Some(error) = &n.error {
+        return Row::new(vec![
+            Cell::from(name.clone()),
+            Cell::from(Span::styled("offline", app.styles.error)),
+            Cell::from(Span::styled(
+                if error.is_empty() { "" } else { "see below" },
+                app.styles.muted,
+            )),
+        ]);
+    }
+    let state = if n.labels.iter().any(|l| l == "disabled") {
+        Span::styled("disabled", app.styles.warning)
+    } else if n.detail.unschedulable.is_some() {
+        Span::styled("no work", app.styles.warning)
+    } else {
+        Span::styled("online", app.styles.success)
+    };
+    let (cores_taken, memory_taken) = (cores_taken(n), memory_taken(n));
+    let cores = format!(
+        "{} {}/{}",
+        bar(cores_taken, n.cores_total, gauge),
+        format_cores(cores_taken),
+        format_cores(n.cores_total)
+    );
+    let memory = format!(
+        "{} {}/{}",
+        bar(memory_taken as f64, n.memory_total as f64, gauge),
+        format_bytes(memory_taken),
+        format_bytes(n.memory_total)
+    );
+    let mut cells = vec![
+        Cell::from(name.clone()),
+        Cell::from(state),
+        Cell::from(cores),
+        Cell::from(memory),
+        Cell::from(n.services.len().to_string()),
+    ];
+    if wide {
+        let in_use = match (n.cores_in_use, n.memory_in_use) {
+            (Some(c), Some(m)) => format!(
+                "{} / {}",
+                format_cores((c * 100.0).round() / 100.0),
+                format_bytes(m)
+            ),
+            _ => "-".into(),
+        };
+        cells.push(Cell::from(in_use));
+        cells.push(Cell::from(n.container_count.to_string()));
+        cells.push(Cell::from(shown_labels(n)));
+    }
+    Row::new(cells)
+}
+
+/// The labels column: a cluster node's roles and its own labels (not the
+/// `kubernetes.io` ones every node has); a host's labels as they are.
+fn shown_labels(n: &NodeSnapshot) -> String {
+    if n.detail.target_kind.is_none() {
+        return n.labels.join(",");
+    }
+    let own = n.labels.iter().filter(|l| {
+        let key = l.split('=').next().unwrap_or_default();
+        !key.contains("kubernetes.io/") && !key.contains("k8s.io/")
+    });
+    n.detail
+        .roles
+        .iter()
+        .chain(own)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What a cluster node tells beyond a host's figures: roles and taints,
+/// why it takes no work, what every pod requested against what ZApps did,
+/// and why the figures are partial. Nothing on a Docker host.
+fn cluster_lines(app: &App, n: &NodeSnapshot) -> Vec<Line<'static>> {
+    let s = &app.styles;
+    let d = &n.detail;
+    if d.target_kind.is_none() || !n.is_online() {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    let mut about = Vec::new();
+    if !d.roles.is_empty() {
+        about.push(format!("roles {}", d.roles.join(",")));
+    }
+    if !d.taints.is_empty() {
+        about.push(format!("taints {}", d.taints.join(",")));
+    }
+    if let Some(max) = d.max_workloads {
+        about.push(format!("{}/{max} pods", n.container_count));
+    }
+    lines.push(Line::from(Span::styled(about.join(" · "), s.muted)));
+    if let Some(why) = &d.unschedulable {
+        lines.push(Line::from(vec![
+            Span::styled("takes no work: ", s.warning),
+            Span::styled(why.clone(), s.muted),
+        ]));
+    }
+    if let (Some(cores), Some(memory)) = (d.cores_requested, d.memory_requested) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "requested by all pods {} cores {} · by ZApps {} cores {}",
+                format_cores(cores),
+                format_bytes(memory),
+                format_cores(n.cores_reserved),
+                format_bytes(n.memory_reserved)
+            ),
+            s.muted,
+        )));
+    }
+    if let Some(why) = &d.partial {
+        lines.push(Line::from(vec![
+            Span::styled("partial: ", s.warning),
+            Span::styled(why.clone(), s.muted),
+        ]));
+    }
+    lines
+}
+
+/// What placement counts as taken: on a cluster node every pod's requests,
+/// on a host what ZApps reserved.
+fn cores_taken(n: &NodeSnapshot) -> f64 {
+    n.detail.cores_requested.unwrap_or(n.cores_reserved)
+}
+
+fn memory_taken(n: &NodeSnapshot) -> u64 {
+    n.detail.memory_requested.unwrap_or(n.memory_reserved)
 }

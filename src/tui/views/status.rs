@@ -13,26 +13,13 @@ use crate::tui::keymap::{Command, Context};
 
 pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
-    let online = app.data.nodes.iter().filter(|n| n.is_online()).count();
-    let health = if app.data.loading {
-        Span::styled("connecting…", s.info)
-    } else if online == app.data.nodes.len() {
-        Span::styled(
-            format!("{online}/{} hosts online", app.data.nodes.len()),
-            s.success,
-        )
-    } else {
-        Span::styled(
-            format!("{online}/{} hosts online", app.data.nodes.len()),
-            s.error,
-        )
-    };
     let mut spans = vec![
         Span::styled(" zoe ", s.title),
         Span::styled(format!("{}@{} ", app.user, app.deployment), s.base),
-        health,
-        Span::raw("  "),
     ];
+    spans.extend(health(app));
+    spans.push(Span::raw("  "));
+    let mut tabs = Vec::new();
     for (view, command) in [
         (View::Shop, Command::ShopView),
         (View::Executions, Command::ExecutionsView),
@@ -48,7 +35,13 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .first_key_in(Context::Global, command)
             .map(|k| format!("{k} "))
             .unwrap_or_default();
-        spans.push(Span::styled(format!(" {key}{} ", view.title()), style));
+        tabs.push(Span::styled(format!(" {key}{} ", view.title()), style));
+    }
+    // the targets come first: the view tabs only when they fit too
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let tabs_width: usize = tabs.iter().map(|s| s.content.chars().count()).sum();
+    if used + tabs_width <= usize::from(area.width) {
+        spans.extend(tabs);
     }
     if app.readonly {
         spans.push(Span::styled(" read-only ", s.warning));
@@ -57,6 +50,42 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         spans.push(Span::styled(" all users ", s.warning));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The Docker hosts online and, for each cluster, its context and
+/// namespace: `2/2 hosts online · fake: context fake ns zapps`.
+fn health(app: &App) -> Vec<Span<'static>> {
+    let s = &app.styles;
+    if app.data.loading {
+        return vec![Span::styled("connecting…", s.info)];
+    }
+    let groups = crate::tui::targets::groups(&app.data.nodes);
+    let hosts: Vec<_> = groups.iter().filter(|g| g.is_host()).collect();
+    let mut spans = Vec::new();
+    if !hosts.is_empty() || groups.is_empty() {
+        let online = hosts.iter().filter(|g| g.online > 0).count();
+        let style = if online == hosts.len() {
+            s.success
+        } else {
+            s.error
+        };
+        spans.push(Span::styled(
+            format!("{online}/{} hosts online", hosts.len()),
+            style,
+        ));
+    }
+    for g in groups.iter().filter(|g| !g.is_host()) {
+        if !spans.is_empty() {
+            spans.push(Span::styled(" · ", s.muted));
+        }
+        let style = if g.online == 0 { s.error } else { s.success };
+        spans.push(Span::styled(format!("{}: ", g.name), style));
+        spans.push(Span::styled(g.where_(), s.base));
+        if g.online == 0 {
+            spans.push(Span::styled(" offline", s.error));
+        }
+    }
+    spans
 }
 
 /// The view's global keys, after its own hints.
