@@ -259,9 +259,7 @@ fn the_nodes_table_of_a_cluster_is_narrow_and_json_keeps_everything() {
 
 #[test]
 fn a_dask_zapp_launches_as_pods_and_headless_services_and_terminates_clean() {
-    let c = Cluster::new("");
-    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
-    c.fake.add_node(node("n2").cpu("4").memory("8Gi"));
+    let c = Cluster::two_nodes();
     c.fake
         .add_node(node("n3").cpu("4").memory("8Gi").cordoned());
     let out = c.ok(&["start", "dask-0", "--name", "d1", "-p", "worker=3"]);
@@ -473,9 +471,7 @@ fn an_unschedulable_essential_goes_back_to_the_queue_and_leaves_nothing() {
 
 #[test]
 fn a_failed_elastic_pod_is_recreated_alone() {
-    let c = Cluster::new("");
-    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
-    c.fake.add_node(node("n2").cpu("4").memory("8Gi"));
+    let c = Cluster::two_nodes();
     // master-workers: extra-worker has 3 instances, 1 essential
     c.ok(&["start", "master-workers-0", "--name", "d"]);
     let name_of = |prefix: &str| {

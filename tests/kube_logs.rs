@@ -14,9 +14,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use zoe_console::backend::kube::logs::follow;
-use zoe_console::model::logs::LogRequest;
+use zoe_console::model::logs::{LogLine, LogRequest};
 
 /// 40 lines over 4 seconds; lines 20–29 share one timestamp and repeat
 /// their text (two identical lines with one timestamp are two lines).
@@ -131,6 +131,21 @@ async fn serve(stub: Shared) -> kube::Client {
     kube::Client::try_from(config).unwrap()
 }
 
+/// Follows container w0 of pod ns/p, its instance named w0.
+fn follow_w0(
+    client: kube::Client,
+    request: LogRequest,
+) -> impl Stream<Item = Result<LogLine, String>> {
+    follow(
+        client,
+        "ns".into(),
+        "p".into(),
+        "w0".into(),
+        "w0".into(),
+        request,
+    )
+}
+
 #[tokio::test]
 async fn a_stream_cut_mid_second_resumes_with_nothing_lost_or_repeated() {
     for cut_after in [5, 14, 20, 23, 29, 30] {
@@ -147,15 +162,7 @@ async fn a_stream_cut_mid_second_resumes_with_nothing_lost_or_repeated() {
         };
         let lines: Vec<_> = tokio::time::timeout(
             Duration::from_secs(30),
-            follow(
-                client,
-                "ns".into(),
-                "p".into(),
-                "w0".into(),
-                "w0".into(),
-                request,
-            )
-            .collect::<Vec<_>>(),
+            follow_w0(client, request).collect::<Vec<_>>(),
         )
         .await
         .expect("the log ends once the container has terminated");
@@ -202,17 +209,10 @@ async fn tail_and_an_exact_since_are_honoured() {
         since: Some(since),
         timestamps: true,
     };
-    let lines: Vec<String> = follow(
-        client,
-        "ns".into(),
-        "p".into(),
-        "w0".into(),
-        "w0".into(),
-        request,
-    )
-    .map(|l| l.unwrap().text)
-    .collect()
-    .await;
+    let lines: Vec<String> = follow_w0(client, request)
+        .map(|l| l.unwrap().text)
+        .collect()
+        .await;
     // the stub sends the whole second; the fraction before .45 is dropped
     assert_eq!(
         lines,

@@ -14,18 +14,9 @@ mod kube_console;
 
 use std::time::Duration;
 
-use fake_kube::{Outcome, node};
+use fake_kube::Outcome;
 use kube_console::Cluster;
 use zoe_console::backend::kube::tidy::ORPHAN_SERVICE_AGE;
-
-fn running() -> (Cluster, String) {
-    let c = Cluster::new("");
-    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
-    c.fake.add_node(node("n2").cpu("4").memory("8Gi"));
-    let id = c.start(&["master-workers-0", "--name", "mw"]);
-    c.wait_running();
-    (c, id)
-}
 
 fn service_names(c: &Cluster) -> Vec<String> {
     let mut names: Vec<String> = c
@@ -40,7 +31,7 @@ fn service_names(c: &Cluster) -> Vec<String> {
 
 #[test]
 fn a_record_whose_pods_all_vanished_is_closed_and_its_old_services_removed() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     let other = c.start(&["web-hello-0", "--name", "w"]);
     c.wait_running();
     let services = service_names(&c);
@@ -96,7 +87,7 @@ fn a_record_whose_pods_all_vanished_is_closed_and_its_old_services_removed() {
 
 #[test]
 fn an_elastic_pod_the_scheduler_cannot_place_is_deleted_and_placed_again_later() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     let elastic = c.pod_of(&id, "extra-worker2");
     // the scheduler stops placing anything; the elastic worker fails
     c.fake.set_scheduler(false);

@@ -19,18 +19,6 @@ use kube_console::Cluster;
 /// Within this long of an essential's death, its execution has ended.
 const ENDS_WITHIN: Duration = Duration::from_secs(5);
 
-/// A cluster of two nodes with master-workers running (6 pods: master0,
-/// worker0-1 and extra-worker0 essential, extra-worker1-2 elastic).
-fn running() -> (Cluster, String) {
-    let c = Cluster::new("");
-    c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
-    c.fake.add_node(node("n2").cpu("4").memory("8Gi"));
-    let id = c.start(&["master-workers-0", "--name", "mw"]);
-    c.wait_running();
-    assert_eq!(c.pods_of(&id).len(), 6);
-    (c, id)
-}
-
 /// Waits until `zoe supervise` (running beside) deleted every other pod of
 /// the execution: it ended it by itself, within `ENDS_WITHIN` of `since`.
 fn ended_by_supervise(c: &Cluster, id: &str, dead: &str, since: Instant) {
@@ -79,7 +67,7 @@ fn ended_by_passes(c: &Cluster, id: &str, since: Instant) -> String {
 
 #[test]
 fn a_failed_essential_pod_ends_its_execution_under_a_running_supervise() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     let supervise = c.spawn("supervise", &["supervise", "--interval", "60"]);
     // its first pass is over when it printed nothing and the pods still run
     std::thread::sleep(Duration::from_secs(2));
@@ -105,7 +93,7 @@ fn a_failed_essential_pod_ends_its_execution_under_a_running_supervise() {
 
 #[test]
 fn an_oom_killed_essential_pod_ends_its_execution_by_supervise_passes() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     let master = c.pod_of(&id, "master0");
     let since = Instant::now();
     c.fake
@@ -127,7 +115,7 @@ fn an_oom_killed_essential_pod_ends_its_execution_by_supervise_passes() {
 
 #[test]
 fn kubectl_delete_pod_ends_its_execution_under_a_running_supervise() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     let supervise = c.spawn("supervise", &["supervise", "--interval", "60"]);
     std::thread::sleep(Duration::from_secs(2));
     let worker = c.pod_of(&id, "worker0");
@@ -145,7 +133,7 @@ fn kubectl_delete_pod_ends_its_execution_under_a_running_supervise() {
 
 #[test]
 fn a_pod_deleted_at_once_ends_its_execution_under_a_running_supervise() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     let supervise = c.spawn("supervise", &["supervise", "--interval", "60"]);
     std::thread::sleep(Duration::from_secs(2));
     let worker = c.pod_of(&id, "extra-worker0");
@@ -163,7 +151,7 @@ fn a_pod_deleted_at_once_ends_its_execution_under_a_running_supervise() {
 
 #[test]
 fn a_pod_already_gone_at_the_next_look_ends_its_execution_by_supervise_passes() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     let worker = c.pod_of(&id, "worker1");
     // gone while no console ran: no event of it is ever seen
     let since = Instant::now();
@@ -174,7 +162,7 @@ fn a_pod_already_gone_at_the_next_look_ends_its_execution_by_supervise_passes() 
 
 #[test]
 fn idle_watchers_ask_little_and_see_changes_after_a_relist() {
-    let (c, id) = running();
+    let (c, id) = Cluster::master_workers();
     // a pass every second: passes read the watchers' stores, not the server
     let supervise = c.spawn("supervise", &["supervise", "--interval", "1"]);
     std::thread::sleep(Duration::from_secs(3));

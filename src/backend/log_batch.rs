@@ -43,6 +43,30 @@ pub fn lines_of_batches<B: Batches>(
     .flatten()
 }
 
+/// Lines came through `what`'s log stream: says so when that took
+/// `attempts` to reopen it.
+pub fn resumed(attempts: u32, what: impl FnOnce() -> String) {
+    if attempts > 0 {
+        tracing::info!("log stream of {} resumed after {attempts} attempts", what());
+    }
+}
+
+/// `what`'s log stream broke and is reopened: a warning at the first
+/// attempt, at debug level after.
+pub fn reopening(what: &str, why: &str, attempt: u32) {
+    let retry = format!("log stream of {what} broke: {why}; reopening it, attempt {attempt}");
+    if attempt == 1 {
+        tracing::warn!("{retry}");
+    } else {
+        tracing::debug!("{retry}");
+    }
+}
+
+/// `what`'s log stream is lost after `attempts` attempts to reopen it.
+pub fn lost(what: &str, why: &str, attempts: u32) {
+    tracing::warn!("log stream of {what} lost: {why} ({attempts} attempts to reopen it)");
+}
+
 /// How gathering one batch stopped.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Gathered<E> {

@@ -29,6 +29,23 @@ fn host(name: &str, memory_gib: u64, cores: f64) -> NodeView {
     }
 }
 
+/// A cluster node that takes no new work, and why.
+fn unschedulable(name: &str, why: &str) -> NodeView {
+    NodeView {
+        unschedulable: Some(why.into()),
+        ..node(name, 64, 16.0)
+    }
+}
+
+/// Memory refused for one byte: needs exactly the `gib` GiB that are free
+/// (Zoe's strict `<`).
+fn short_by_a_byte(gib: u64) -> WhyNot {
+    WhyNot::Memory {
+        needed: gib * GIB,
+        free: gib * GIB,
+    }
+}
+
 fn demand(instance: &str, essential: bool, memory_gib: u64, cores: f64) -> Demand {
     Demand {
         instance: instance.into(),
@@ -42,6 +59,22 @@ fn demand(instance: &str, essential: bool, memory_gib: u64, cores: f64) -> Deman
 
 fn first(_: usize) -> usize {
     0
+}
+
+/// The plan of the Average policy, taking the first of equal nodes.
+fn average(sim: &mut Simulation, demands: &[Demand]) -> Result<Plan, Rejection> {
+    plan(sim, demands, PlacementPolicy::Average, &mut first)
+}
+
+/// The same, kept to the nodes of one target.
+fn average_on(sim: &mut Simulation, demands: &[Demand], target: &str) -> Result<Plan, Rejection> {
+    plan_within(
+        sim,
+        demands,
+        PlacementPolicy::Average,
+        Some(target),
+        &mut first,
+    )
 }
 
 fn nodes_of(p: &Plan) -> Vec<(&str, &str)> {
@@ -75,10 +108,7 @@ fn fit_rules() {
     let d = demand("a0", true, 2, 1.0);
     assert_eq!(
         Simulation::check(&sim.nodes[3], &d),
-        Err(WhyNot::Memory {
-            needed: 2 * GIB,
-            free: 2 * GIB
-        })
+        Err(short_by_a_byte(2))
     );
     assert_eq!(
         Simulation::check(&sim.nodes[3], &d)
@@ -110,20 +140,8 @@ fn reservations_count_against_free_capacity() {
     n.memory_reserved = 7 * GIB;
     n.cores_reserved = 3.5;
     let mut sim = Simulation::new(&[n]);
-    let err = plan(
-        &mut sim,
-        &[demand("x0", true, 1, 0.1)],
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap_err();
-    assert_eq!(
-        err.refusals[0].why,
-        WhyNot::Memory {
-            needed: GIB,
-            free: GIB
-        }
-    );
+    let err = average(&mut sim, &[demand("x0", true, 1, 0.1)]).unwrap_err();
+    assert_eq!(err.refusals[0].why, short_by_a_byte(1));
 }
 
 #[test]
@@ -133,17 +151,15 @@ fn average_spreads_and_prefers_generic_nodes() {
     let mut busy = node("busy", 64, 16.0);
     busy.container_count = 5;
     let mut sim = Simulation::new(&[labelled, busy, node("idle", 64, 16.0)]);
-    let demands: Vec<Demand> = (0..3)
-        .map(|i| demand(&format!("w{i}"), true, 1, 1.0))
-        .collect();
-    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    let demands = workers(3, 1);
+    let p = average(&mut sim, &demands).unwrap();
     // idle (0 containers) takes w0 and then w1.. until its count passes busy's
     assert_eq!(
         nodes_of(&p),
         [("w0", "idle"), ("w1", "idle"), ("w2", "idle")]
     );
     let mut sim = Simulation::new(&[node("a", 64, 16.0), node("b", 64, 16.0)]);
-    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    let p = average(&mut sim, &demands).unwrap();
     assert_eq!(
         nodes_of(&p),
         [("w0", "a"), ("w1", "b"), ("w2", "a")],
@@ -154,9 +170,7 @@ fn average_spreads_and_prefers_generic_nodes() {
 #[test]
 fn waterfill_packs() {
     let mut sim = Simulation::new(&[node("a", 64, 16.0), node("b", 64, 16.0)]);
-    let demands: Vec<Demand> = (0..3)
-        .map(|i| demand(&format!("w{i}"), true, 1, 1.0))
-        .collect();
+    let demands = workers(3, 1);
     let p = plan(&mut sim, &demands, PlacementPolicy::Waterfill, &mut first).unwrap();
     assert_eq!(nodes_of(&p), [("w0", "a"), ("w1", "a"), ("w2", "a")]);
 }
@@ -166,13 +180,7 @@ fn image_presence_is_preferred_not_required() {
     let mut with = node("z-has-image", 64, 16.0);
     with.images = Some(vec!["i:1".into()]);
     let mut sim = Simulation::new(&[node("a", 64, 16.0), with]);
-    let p = plan(
-        &mut sim,
-        &[demand("x0", true, 1, 1.0)],
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap();
+    let p = average(&mut sim, &[demand("x0", true, 1, 1.0)]).unwrap();
     assert_eq!(nodes_of(&p), [("x0", "z-has-image")]);
 }
 
@@ -203,16 +211,13 @@ fn essentials_are_all_or_nothing() {
     let mut sim = Simulation::new(&[node("a", 4, 4.0), off]);
     let before = sim.clone();
     let demands = [demand("m0", true, 2, 1.0), demand("w0", true, 2, 1.0)];
-    let err = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap_err();
+    let err = average(&mut sim, &demands).unwrap_err();
     assert_eq!(err.instance.as_deref(), Some("w0"));
     assert_eq!(
         err.refusals[0],
         Refusal {
             node: "a".into(),
-            why: WhyNot::Memory {
-                needed: 2 * GIB,
-                free: 2 * GIB
-            }
+            why: short_by_a_byte(2)
         }
     );
     assert_eq!(sim, before, "nothing stays reserved after a rejection");
@@ -230,7 +235,7 @@ fn elastic_instances_are_deferred_when_there_is_no_room() {
         demand("w1", false, 2, 1.0),
         demand("w2", false, 2, 1.0),
     ];
-    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    let p = average(&mut sim, &demands).unwrap();
     assert_eq!(nodes_of(&p), [("w0", "a"), ("w1", "a")]);
     assert_eq!(p.deferred.len(), 1);
     assert_eq!(p.deferred[0].0, "w2");
@@ -247,24 +252,17 @@ fn same_host_keeps_an_execution_together() {
         demand("e0", false, 4, 1.0),
         demand("e1", false, 4, 1.0),
     ];
-    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    let p = average(&mut sim, &demands).unwrap();
     // a cannot take 3 GiB with 3 GiB (strict), so all essentials go to b
     assert!(p.placements.iter().all(|x| x.node == "b"), "{p:?}");
     assert_eq!(p.placements.len(), 4, "one elastic fits next to them");
     assert_eq!(p.deferred.len(), 1);
 
     let mut sim = Simulation::new(&[host("a", 3, 8.0), host("b", 3, 8.0)]);
-    let err = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap_err();
+    let err = average(&mut sim, &demands).unwrap_err();
     assert_eq!(err.instance, None);
     assert_eq!(err.refusals.len(), 2);
-    assert_eq!(
-        err.refusals[0].why,
-        WhyNot::Memory {
-            needed: 3 * GIB,
-            free: 3 * GIB
-        },
-        "reports the total"
-    );
+    assert_eq!(err.refusals[0].why, short_by_a_byte(3), "reports the total");
     assert!(err.to_string().starts_with(
         "no node can take the whole execution\n  a: memory short by 1 B: needs 3 GiB"
     ));
@@ -273,13 +271,7 @@ fn same_host_keeps_an_execution_together() {
 #[test]
 fn no_nodes_says_so() {
     let mut sim = Simulation::new(&[]);
-    let err = plan(
-        &mut sim,
-        &[demand("x0", true, 1, 1.0)],
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap_err();
+    let err = average(&mut sim, &[demand("x0", true, 1, 1.0)]).unwrap_err();
     assert!(err.to_string().ends_with("no nodes are configured"));
 }
 
@@ -292,6 +284,17 @@ fn queued(id: &str, size: u64, memory_gib: u64) -> QueuedExecution {
     }
 }
 
+/// The queue taken in order, placed by the Average policy.
+fn fifo(sim: &mut Simulation, queue: &[QueuedExecution]) -> ScheduleOutcome {
+    schedule(
+        sim,
+        queue,
+        QueueOrder::Fifo,
+        PlacementPolicy::Average,
+        &mut first,
+    )
+}
+
 #[test]
 fn fifo_blocks_at_the_head_of_the_line() {
     let mut sim = Simulation::new(&[node("a", 8, 8.0)]);
@@ -300,13 +303,7 @@ fn fifo_blocks_at_the_head_of_the_line() {
         queued("big", 100, 6),
         queued("tiny", 1, 1),
     ];
-    let out = schedule(
-        &mut sim,
-        &queue,
-        QueueOrder::Fifo,
-        PlacementPolicy::Average,
-        &mut first,
-    );
+    let out = fifo(&mut sim, &queue);
     assert_eq!(
         out.launch
             .iter()
@@ -357,30 +354,22 @@ fn names(refusals: &[Refusal]) -> Vec<(&str, String)> {
 
 #[test]
 fn cluster_nodes_say_why_they_take_no_work() {
-    let mut cordoned = node("a-cordoned", 64, 16.0);
-    cordoned.unschedulable = Some("cordoned (SchedulingDisabled)".into());
-    let mut tainted = node("b-tainted", 64, 16.0);
-    tainted.unschedulable = Some("tainted gpu=only:NoSchedule".into());
-    let mut not_ready = node("c-not-ready", 64, 16.0);
-    not_ready.unschedulable = Some("NotReady: KubeletNotReady PLEG is not healthy".into());
+    let cordoned = unschedulable("a-cordoned", "cordoned (SchedulingDisabled)");
+    let tainted = unschedulable("b-tainted", "tainted gpu=only:NoSchedule");
+    let not_ready = unschedulable(
+        "c-not-ready",
+        "NotReady: KubeletNotReady PLEG is not healthy",
+    );
     let mut full = node("d-full", 64, 16.0);
     full.max_count = Some(110);
     full.container_count = 110;
     // offline and disabled come first, as on a Docker host
-    let mut off = node("e-off", 64, 16.0);
+    let mut off = unschedulable("e-off", "cordoned (SchedulingDisabled)");
     off.offline = Some("unreachable".into());
-    off.unschedulable = Some("cordoned (SchedulingDisabled)".into());
-    let mut labelled = node("f-labels", 64, 16.0);
-    labelled.unschedulable = Some("cordoned (SchedulingDisabled)".into());
+    let mut labelled = unschedulable("f-labels", "cordoned (SchedulingDisabled)");
     labelled.labels = vec!["disabled".into()];
     let mut sim = Simulation::new(&[cordoned, tainted, not_ready, full, off, labelled]);
-    let err = plan(
-        &mut sim,
-        &[demand("x0", true, 1, 1.0)],
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap_err();
+    let err = average(&mut sim, &[demand("x0", true, 1, 1.0)]).unwrap_err();
     assert_eq!(err.instance.as_deref(), Some("x0"));
     assert_eq!(
         names(&err.refusals),
@@ -400,8 +389,7 @@ fn cluster_nodes_say_why_they_take_no_work() {
         ]
     );
     // an unschedulable node refuses before its labels are looked at
-    let mut n = node("n", 64, 16.0);
-    n.unschedulable = Some("cordoned (SchedulingDisabled)".into());
+    let n = unschedulable("n", "cordoned (SchedulingDisabled)");
     let sim = Simulation::new(&[n]);
     let mut d = demand("x0", true, 1, 1.0);
     d.labels = vec!["gpu".into()];
@@ -445,10 +433,7 @@ fn memory_fills_to_the_byte_only_where_the_engine_says_so() {
     let exact = demand("x0", true, 2, 1.0);
     assert_eq!(
         Simulation::check(&sim.nodes[0], &exact),
-        Err(WhyNot::Memory {
-            needed: 2 * GIB,
-            free: 2 * GIB
-        }),
+        Err(short_by_a_byte(2)),
         "Zoe's strict <"
     );
     assert_eq!(
@@ -489,26 +474,14 @@ fn workers(n: usize, memory_gib: u64) -> Vec<Demand> {
 fn several_domains_choose_the_one_that_takes_every_essential() {
     // 3 × 3 GiB: too much for a 4 GiB host, fits one per cluster node
     let mut sim = Simulation::new(&host_and_cluster(4));
-    let p = plan(
-        &mut sim,
-        &workers(3, 3),
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap();
+    let p = average(&mut sim, &workers(3, 3)).unwrap();
     assert_eq!(
         nodes_of(&p),
         [("w0", "k8s-1"), ("w1", "k8s-2"), ("w2", "k8s-3")]
     );
     // a big host is preferred when it is the policy's best node
     let mut sim = Simulation::new(&host_and_cluster(64));
-    let p = plan(
-        &mut sim,
-        &workers(3, 3),
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap();
+    let p = average(&mut sim, &workers(3, 3)).unwrap();
     assert!(p.placements.iter().all(|x| x.node == "docker"), "{p:?}");
 }
 
@@ -518,13 +491,7 @@ fn an_execution_is_never_split_across_domains() {
     // they would, but no single domain does
     let mut sim = Simulation::new(&host_and_cluster(4));
     let before = sim.clone();
-    let err = plan(
-        &mut sim,
-        &workers(4, 3),
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap_err();
+    let err = average(&mut sim, &workers(4, 3)).unwrap_err();
     assert_eq!(sim, before, "nothing stays reserved");
     assert_eq!(err.refusals.len(), 4, "every node's refusal: {err}");
     assert_eq!(
@@ -538,13 +505,7 @@ fn an_execution_is_never_split_across_domains() {
     assert_eq!(err.instance, None);
     // both on the same one: named
     let mut sim = Simulation::new(&host_and_cluster(2));
-    let err = plan(
-        &mut sim,
-        &workers(1, 5),
-        PlacementPolicy::Average,
-        &mut first,
-    )
-    .unwrap_err();
+    let err = average(&mut sim, &workers(1, 5)).unwrap_err();
     assert_eq!(err.instance.as_deref(), Some("w0"));
     assert!(
         err.to_string()
@@ -554,7 +515,7 @@ fn an_execution_is_never_split_across_domains() {
     let mut sim = Simulation::new(&host_and_cluster(64));
     let mut demands = workers(1, 3);
     demands.push(demand("e0", false, 200, 1.0));
-    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    let p = average(&mut sim, &demands).unwrap();
     assert_eq!(nodes_of(&p), [("w0", "docker")]);
     assert_eq!(names(&p.deferred[0].1).len(), 1, "only the host was asked");
 }
@@ -564,7 +525,7 @@ fn elastic_instances_are_deferred_inside_their_domain() {
     let mut sim = Simulation::new(&host_and_cluster(1));
     let mut demands = workers(2, 3);
     demands.extend((0..3).map(|i| demand(&format!("e{i}"), false, 3, 1.0)));
-    let p = plan(&mut sim, &demands, PlacementPolicy::Average, &mut first).unwrap();
+    let p = average(&mut sim, &demands).unwrap();
     // w0 and w1 on two nodes, e0 on the third; 1 GiB is left on each: e1
     // and e2 wait, refused by the cluster's nodes (not sent to the host)
     assert_eq!(
@@ -583,36 +544,16 @@ fn elastic_instances_are_deferred_inside_their_domain() {
 #[test]
 fn a_target_keeps_the_plan_to_its_nodes() {
     let mut sim = Simulation::new(&host_and_cluster(64));
-    let p = plan_within(
-        &mut sim,
-        &workers(1, 1),
-        PlacementPolicy::Average,
-        Some("k8s"),
-        &mut first,
-    )
-    .unwrap();
+    let p = average_on(&mut sim, &workers(1, 1), "k8s").unwrap();
     assert_eq!(nodes_of(&p), [("w0", "k8s-1")]);
-    let err = plan_within(
-        &mut sim,
-        &workers(1, 1),
-        PlacementPolicy::Average,
-        Some("nowhere"),
-        &mut first,
-    )
-    .unwrap_err();
+    let err = average_on(&mut sim, &workers(1, 1), "nowhere").unwrap_err();
     assert!(err.to_string().ends_with("no nodes are configured"));
     // the queue passes it on
     let queue = [QueuedExecution {
         target: Some("k8s".into()),
         ..queued("q", 1, 1)
     }];
-    let out = schedule(
-        &mut sim,
-        &queue,
-        QueueOrder::Fifo,
-        PlacementPolicy::Average,
-        &mut first,
-    );
+    let out = fifo(&mut sim, &queue);
     assert_eq!(nodes_of(&out.launch[0].1), [("q0", "k8s-2")]);
 }
 

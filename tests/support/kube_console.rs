@@ -11,7 +11,7 @@ use serde_json::Value;
 
 pub use crate::common::cluster_cli::kubectl_path;
 use crate::common::cluster_cli::{stdout_ok, zoe_in_home};
-use crate::fake_kube::FakeKube;
+use crate::fake_kube::{FakeKube, node};
 
 /// A fake cluster on its own runtime (alive as long as this is), and a
 /// console home with a kubeconfig for it.
@@ -56,6 +56,25 @@ impl Cluster {
             dir,
             kubeconfig,
         }
+    }
+
+    /// Two nodes, n1 and n2, of 4 CPUs and 8 GiB each.
+    pub fn two_nodes() -> Cluster {
+        let c = Cluster::new("");
+        c.fake.add_node(node("n1").cpu("4").memory("8Gi"));
+        c.fake.add_node(node("n2").cpu("4").memory("8Gi"));
+        c
+    }
+
+    /// `two_nodes` with master-workers running as `mw` (6 pods: master0,
+    /// worker0-1 and extra-worker0 essential, extra-worker1-2 elastic);
+    /// its execution id.
+    pub fn master_workers() -> (Cluster, String) {
+        let c = Cluster::two_nodes();
+        let id = c.start(&["master-workers-0", "--name", "mw"]);
+        c.wait_running();
+        assert_eq!(c.pods_of(&id).len(), 6);
+        (c, id)
     }
 
     /// The real `zoe` binary in this console home.

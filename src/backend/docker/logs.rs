@@ -28,7 +28,9 @@ use super::client::describe;
 /// never prints a newline) is handed out in pieces of this size, so memory
 /// stays bounded whatever the container prints.
 pub use crate::backend::log_batch::MAX_LINE_BYTES;
-use crate::backend::log_batch::{Batch, Batches, Gathered, gather, lines_of_batches};
+use crate::backend::log_batch::{
+    Batch, Batches, Gathered, gather, lines_of_batches, lost, reopening, resumed,
+};
 
 pub use crate::model::logs::{LogLine, LogRequest};
 
@@ -262,6 +264,11 @@ impl Batches for Follower {
 }
 
 impl Follower {
+    /// The instance and its container, for the console's log.
+    fn what(&self) -> String {
+        format!("{} ({})", self.instance, short(&self.container))
+    }
+
     fn open(&mut self) -> LogStream {
         let resuming = self.resume.started();
         let since = if resuming {
@@ -327,14 +334,7 @@ impl Follower {
             })
             .await;
             if !lines.is_empty() {
-                if self.attempts > 0 {
-                    tracing::info!(
-                        "log stream of {} ({}) resumed after {} attempts",
-                        self.instance,
-                        short(&self.container),
-                        self.attempts
-                    );
-                }
+                resumed(self.attempts, || self.what());
                 self.attempts = 0;
             }
             self.multiplexed = multiplexed;
@@ -361,17 +361,7 @@ impl Follower {
                 } else {
                     ""
                 };
-                let retry = format!(
-                    "log stream of {} ({}) broke: {why}{daemon}; reopening it, attempt {}",
-                    self.instance,
-                    short(&self.container),
-                    self.attempts + 1
-                );
-                if self.attempts == 0 {
-                    tracing::warn!("{retry}");
-                } else {
-                    tracing::debug!("{retry}");
-                }
+                reopening(&self.what(), &format!("{why}{daemon}"), self.attempts + 1);
                 if lines.is_empty() {
                     self.attempts += 1;
                     tokio::time::sleep(Duration::from_millis(
@@ -396,12 +386,7 @@ impl Follower {
                 }
             }
             if let Some(why) = error {
-                tracing::warn!(
-                    "log stream of {} ({}) lost: {why} ({} attempts to reopen it)",
-                    self.instance,
-                    short(&self.container),
-                    self.attempts
-                );
+                lost(&self.what(), &why, self.attempts);
                 lines.push(Err(format!("{}: log stream lost: {why}", self.instance)));
             }
             if lines.is_empty() {

@@ -25,7 +25,9 @@ pub use super::log_resume::ResumeFilter;
 /// The longest line kept whole, in bytes (as on Docker): a longer one is
 /// handed out in pieces of this size.
 pub use crate::backend::log_batch::MAX_LINE_BYTES;
-use crate::backend::log_batch::{Batch, Batches, Gathered, gather, lines_of_batches};
+use crate::backend::log_batch::{
+    Batch, Batches, Gathered, gather, lines_of_batches, lost, reopening, resumed,
+};
 pub use crate::model::logs::{LogLine, LogRequest};
 
 /// How many times in a row a stream is reopened without a line coming.
@@ -219,13 +221,7 @@ impl Follower {
             })
             .await;
             if !lines.is_empty() {
-                if self.attempts > 0 {
-                    tracing::info!(
-                        "log stream of {} resumed after {} attempts",
-                        self.where_(),
-                        self.attempts
-                    );
-                }
+                resumed(self.attempts, || self.where_());
                 self.attempts = 0;
             }
             let error = match gathered {
@@ -274,16 +270,11 @@ impl Follower {
             } else {
                 ""
             };
-            let retry = format!(
-                "log stream of {} broke: {why}{unreachable}; reopening it, attempt {}",
-                self.where_(),
-                self.attempts
+            reopening(
+                &self.where_(),
+                &format!("{why}{unreachable}"),
+                self.attempts,
             );
-            if self.attempts == 1 {
-                tracing::warn!("{retry}");
-            } else {
-                tracing::debug!("{retry}");
-            }
             tokio::time::sleep(backoff(self.attempts)).await;
             return None;
         }
@@ -293,11 +284,7 @@ impl Follower {
             (Some(why), _) => why,
             (None, _) => "the API server cannot be reached".to_string(),
         };
-        tracing::warn!(
-            "log stream of {} lost: {why} ({} attempts to reopen it)",
-            self.where_(),
-            self.attempts
-        );
+        lost(&self.where_(), &why, self.attempts);
         Some(vec![Err(format!(
             "{}: log stream lost: {why}; check that the cluster answers (`kubectl -n {} logs {} -c {}`)",
             self.instance, self.namespace, self.pod, self.container

@@ -6,9 +6,10 @@ use std::sync::Weak;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStatus, Node, Pod,
-    PodIP,
+    Container, ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStatus,
+    Node, Pod, PodIP,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::Shared;
 use super::scheduler::{self, condition};
@@ -26,20 +27,66 @@ pub enum Outcome {
     OomKilled,
 }
 
-fn image_id(image: &str) -> String {
-    let digest: u64 = image.bytes().fold(1469598103934665603, |h, b| {
+/// FNV-1a: stable made-up digests.
+fn digest(text: &str) -> u64 {
+    text.bytes().fold(1469598103934665603, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(1099511628211)
-    });
-    format!("docker.io/library/{image}@sha256:{digest:064x}")
+    })
+}
+
+fn image_id(image: &str) -> String {
+    format!("docker.io/library/{image}@sha256:{:064x}", digest(image))
 }
 
 fn container_id(ns: &str, pod: &str, container: &str) -> String {
-    let digest: u64 = format!("{ns}/{pod}/{container}")
-        .bytes()
-        .fold(1469598103934665603, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(1099511628211)
-        });
-    format!("containerd://{digest:064x}")
+    format!(
+        "containerd://{:064x}",
+        digest(&format!("{ns}/{pod}/{container}"))
+    )
+}
+
+/// A container's status in `state`, as the kubelet reports it (started
+/// while running).
+fn container_status(
+    ns: &str,
+    pod: &str,
+    c: &Container,
+    ready: bool,
+    state: ContainerState,
+) -> ContainerStatus {
+    ContainerStatus {
+        name: c.name.clone(),
+        image: c.image.clone().unwrap_or_default(),
+        image_id: image_id(c.image.as_deref().unwrap_or_default()),
+        container_id: Some(container_id(ns, pod, &c.name)),
+        ready,
+        restart_count: 0,
+        started: Some(state.running.is_some()),
+        state: Some(state),
+        ..Default::default()
+    }
+}
+
+/// The state of a container that ran from `started_at` to `finished_at`
+/// and exited with `exit_code` for `reason`.
+fn terminated(
+    container_id: String,
+    exit_code: i32,
+    reason: &str,
+    started_at: Time,
+    finished_at: Time,
+) -> ContainerState {
+    ContainerState {
+        terminated: Some(ContainerStateTerminated {
+            exit_code,
+            reason: Some(reason.into()),
+            started_at: Some(started_at),
+            finished_at: Some(finished_at),
+            container_id: Some(container_id),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 /// Moves a bound Pending pod to Running, as the kubelet reports it.
@@ -74,49 +121,22 @@ pub fn run(world: &mut World, ns: &str, name: &str) -> Result<Pod, Failure> {
     let serial = world.next_serial();
     let pod_ip = format!("{subnet}.{}", 2 + serial % 250);
     let started = now();
-    let terminated_init = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .map(|c| ContainerStatus {
-            name: c.name.clone(),
-            image: c.image.clone().unwrap_or_default(),
-            image_id: image_id(c.image.as_deref().unwrap_or_default()),
-            container_id: Some(container_id(ns, name, &c.name)),
-            ready: true,
-            restart_count: 0,
-            started: Some(false),
-            state: Some(ContainerState {
-                terminated: Some(ContainerStateTerminated {
-                    exit_code: 0,
-                    reason: Some("Completed".into()),
-                    started_at: Some(started.clone()),
-                    finished_at: Some(started.clone()),
-                    container_id: Some(container_id(ns, name, &c.name)),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        });
+    let terminated_init = spec.init_containers.iter().flatten().map(|c| {
+        let id = container_id(ns, name, &c.name);
+        let done = terminated(id, 0, "Completed", started.clone(), started.clone());
+        container_status(ns, name, c, true, done)
+    });
     let running: Vec<ContainerStatus> = spec
         .containers
         .iter()
-        .map(|c| ContainerStatus {
-            name: c.name.clone(),
-            image: c.image.clone().unwrap_or_default(),
-            image_id: image_id(c.image.as_deref().unwrap_or_default()),
-            container_id: Some(container_id(ns, name, &c.name)),
-            ready: true,
-            restart_count: 0,
-            started: Some(true),
-            state: Some(ContainerState {
+        .map(|c| {
+            let running = ContainerState {
                 running: Some(ContainerStateRunning {
                     started_at: Some(started.clone()),
                 }),
                 ..Default::default()
-            }),
-            ..Default::default()
+            };
+            container_status(ns, name, c, true, running)
         })
         .collect();
     let init: Vec<ContainerStatus> = terminated_init.collect();
@@ -176,27 +196,9 @@ pub fn finish(world: &mut World, ns: &str, name: &str, outcome: &Outcome) -> Res
             } else {
                 (0, "Completed")
             };
-            ContainerStatus {
-                name: c.name.clone(),
-                image: c.image.clone().unwrap_or_default(),
-                image_id: image_id(c.image.as_deref().unwrap_or_default()),
-                container_id: Some(container_id(ns, name, &c.name)),
-                ready: false,
-                restart_count: 0,
-                started: Some(false),
-                state: Some(ContainerState {
-                    terminated: Some(ContainerStateTerminated {
-                        exit_code: code,
-                        reason: Some(reason.into()),
-                        started_at: Some(started_at),
-                        finished_at: Some(ended.clone()),
-                        container_id: Some(container_id(ns, name, &c.name)),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }
+            let id = container_id(ns, name, &c.name);
+            let done = terminated(id, code, reason, started_at, ended.clone());
+            container_status(ns, name, c, false, done)
         })
         .collect();
     status.phase = Some(phase.into());

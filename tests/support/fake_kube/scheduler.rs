@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Node, NodeSelectorRequirement, Pod, PodCondition, Taint, Toleration,
+    Container, Node, NodeSelectorRequirement, Pod, PodCondition, Taint, Toleration,
 };
 use serde_json::json;
 
@@ -21,34 +21,28 @@ use super::store::{World, now};
 pub fn pod_requests(pod: &Pod) -> BTreeMap<String, i128> {
     let mut total: BTreeMap<String, i128> = BTreeMap::new();
     let Some(spec) = &pod.spec else { return total };
-    for c in &spec.containers {
-        for (k, q) in c
-            .resources
-            .as_ref()
-            .and_then(|r| r.requests.as_ref())
-            .into_iter()
-            .flatten()
-        {
-            *total.entry(k.clone()).or_default() += milli(&q.0).unwrap_or(0);
-        }
+    for (k, v) in spec.containers.iter().flat_map(container_requests) {
+        *total.entry(k.clone()).or_default() += v;
     }
-    for c in spec.init_containers.iter().flatten() {
-        for (k, q) in c
-            .resources
-            .as_ref()
-            .and_then(|r| r.requests.as_ref())
-            .into_iter()
-            .flatten()
-        {
-            let v = milli(&q.0).unwrap_or(0);
-            let e = total.entry(k.clone()).or_default();
-            *e = (*e).max(v);
-        }
+    let init = spec.init_containers.iter().flatten();
+    for (k, v) in init.flat_map(container_requests) {
+        let e = total.entry(k.clone()).or_default();
+        *e = (*e).max(v);
     }
     for (k, q) in spec.overhead.iter().flatten() {
         *total.entry(k.clone()).or_default() += milli(&q.0).unwrap_or(0);
     }
     total
+}
+
+/// One container's requests in thousandths.
+fn container_requests(c: &Container) -> impl Iterator<Item = (&String, i128)> {
+    c.resources
+        .as_ref()
+        .and_then(|r| r.requests.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|(k, q)| (k, milli(&q.0).unwrap_or(0)))
 }
 
 /// A pod that holds its node's resources: bound and not finished.

@@ -13,9 +13,18 @@ pub fn has_table(kind: Kind) -> bool {
     )
 }
 
-fn column(name: &str, typ: &str, priority: i32) -> Value {
-    let format = if name == "Name" { "name" } else { "" };
-    json!({"name": name, "type": typ, "format": format, "description": name, "priority": priority})
+/// String columns: `shown` by default (priority 0), then `wide` ones
+/// (priority 1, for `-o wide`).
+fn columns(shown: &[&str], wide: &[&str]) -> Vec<Value> {
+    let shown = shown.iter().map(|name| (name, 0));
+    let wide = wide.iter().map(|name| (name, 1));
+    shown
+        .chain(wide)
+        .map(|(name, priority)| {
+            let format = if *name == "Name" { "name" } else { "" };
+            json!({"name": name, "type": "string", "format": format, "description": name, "priority": priority})
+        })
+        .collect()
 }
 
 /// kubectl's short age: `45s`, `3m12s`, `17m`, `5h3m`, `20h`, `3d4h`, `40d`.
@@ -34,6 +43,20 @@ pub fn age(created: Option<&str>) -> String {
         s if s < 8 * 86400 => format!("{d}d{}h", h % 24),
         _ => format!("{d}d"),
     }
+}
+
+/// The age of an object from its creationTimestamp.
+fn age_of(object: &Value) -> String {
+    age(object
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str))
+}
+
+/// The array at `pointer`, empty when there is none.
+fn list<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn text(v: &Value, pointer: &str) -> String {
@@ -56,11 +79,7 @@ fn pod_status(pod: &Value) -> String {
     if status.is_empty() {
         status = text(pod, "/status/phase");
     }
-    let empty = Vec::new();
-    let containers = pod
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
+    let containers = list(pod, "/status/containerStatuses");
     for cs in containers {
         let waiting = text(cs, "/state/waiting/reason");
         let terminated = text(cs, "/state/terminated/reason");
@@ -77,11 +96,7 @@ fn pod_status(pod: &Value) -> String {
 }
 
 fn pod_row(pod: &Value) -> Vec<Value> {
-    let empty = Vec::new();
-    let statuses = pod
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
+    let statuses = list(pod, "/status/containerStatuses");
     let total = pod
         .pointer("/spec/containers")
         .and_then(Value::as_array)
@@ -99,9 +114,7 @@ fn pod_row(pod: &Value) -> Vec<Value> {
         json!(format!("{ready}/{total}")),
         json!(pod_status(pod)),
         json!(restarts.to_string()),
-        json!(age(pod
-            .pointer("/metadata/creationTimestamp")
-            .and_then(Value::as_str))),
+        json!(age_of(pod)),
         json!(or_none(text(pod, "/status/podIP"))),
         json!(or_none(text(pod, "/spec/nodeName"))),
         json!("<none>"),
@@ -110,11 +123,7 @@ fn pod_row(pod: &Value) -> Vec<Value> {
 }
 
 fn node_row(node: &Value) -> Vec<Value> {
-    let empty = Vec::new();
-    let conditions = node
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
+    let conditions = list(node, "/status/conditions");
     let ready = conditions
         .iter()
         .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
@@ -152,9 +161,7 @@ fn node_row(node: &Value) -> Vec<Value> {
         json!(text(node, "/metadata/name")),
         json!(status),
         json!(or_none(roles.join(","))),
-        json!(age(node
-            .pointer("/metadata/creationTimestamp")
-            .and_then(Value::as_str))),
+        json!(age_of(node)),
         json!(text(node, "/status/nodeInfo/kubeletVersion")),
         json!(or_none(address("InternalIP"))),
         json!(or_none(address("ExternalIP"))),
@@ -197,9 +204,7 @@ fn service_row(svc: &Value) -> Vec<Value> {
         json!(text(svc, "/spec/clusterIP")),
         json!("<none>"),
         json!(or_none(ports.join(","))),
-        json!(age(svc
-            .pointer("/metadata/creationTimestamp")
-            .and_then(Value::as_str))),
+        json!(age_of(svc)),
         json!(or_none(selector.join(","))),
     ]
 }
@@ -208,9 +213,7 @@ fn namespace_row(ns: &Value) -> Vec<Value> {
     vec![
         json!(text(ns, "/metadata/name")),
         json!(text(ns, "/status/phase")),
-        json!(age(ns
-            .pointer("/metadata/creationTimestamp")
-            .and_then(Value::as_str))),
+        json!(age_of(ns)),
     ]
 }
 
@@ -218,43 +221,32 @@ fn namespace_row(ns: &Value) -> Vec<Value> {
 /// (None, Metadata (the default) or Object).
 pub fn table(rv: u64, kind: Kind, items: &[Value], include: Option<&str>) -> Value {
     let columns = match kind {
-        Kind::Pod => vec![
-            column("Name", "string", 0),
-            column("Ready", "string", 0),
-            column("Status", "string", 0),
-            column("Restarts", "string", 0),
-            column("Age", "string", 0),
-            column("IP", "string", 1),
-            column("Node", "string", 1),
-            column("Nominated Node", "string", 1),
-            column("Readiness Gates", "string", 1),
-        ],
-        Kind::Node => vec![
-            column("Name", "string", 0),
-            column("Status", "string", 0),
-            column("Roles", "string", 0),
-            column("Age", "string", 0),
-            column("Version", "string", 0),
-            column("Internal-IP", "string", 1),
-            column("External-IP", "string", 1),
-            column("OS-Image", "string", 1),
-            column("Kernel-Version", "string", 1),
-            column("Container-Runtime", "string", 1),
-        ],
-        Kind::Service => vec![
-            column("Name", "string", 0),
-            column("Type", "string", 0),
-            column("Cluster-IP", "string", 0),
-            column("External-IP", "string", 0),
-            column("Port(s)", "string", 0),
-            column("Age", "string", 0),
-            column("Selector", "string", 1),
-        ],
-        _ => vec![
-            column("Name", "string", 0),
-            column("Status", "string", 0),
-            column("Age", "string", 0),
-        ],
+        Kind::Pod => columns(
+            &["Name", "Ready", "Status", "Restarts", "Age"],
+            &["IP", "Node", "Nominated Node", "Readiness Gates"],
+        ),
+        Kind::Node => columns(
+            &["Name", "Status", "Roles", "Age", "Version"],
+            &[
+                "Internal-IP",
+                "External-IP",
+                "OS-Image",
+                "Kernel-Version",
+                "Container-Runtime",
+            ],
+        ),
+        Kind::Service => columns(
+            &[
+                "Name",
+                "Type",
+                "Cluster-IP",
+                "External-IP",
+                "Port(s)",
+                "Age",
+            ],
+            &["Selector"],
+        ),
+        _ => columns(&["Name", "Status", "Age"], &[]),
     };
     let rows: Vec<Value> = items
         .iter()
