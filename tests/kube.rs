@@ -490,6 +490,18 @@ fn a_failed_elastic_pod_is_recreated_alone() {
     // an elastic worker fails: only it is made again
     let elastic = name_of("extra-worker2");
     let before = c.fake.pod("zapps", &elastic).unwrap().metadata.uid.clone();
+    let uids = |f: &fake_kube::FakeKube| -> Vec<(String, Option<String>)> {
+        let mut all: Vec<_> = f
+            .pods()
+            .into_iter()
+            .map(|p| (p.metadata.name.unwrap(), p.metadata.uid))
+            .filter(|(name, _)| *name != elastic)
+            .collect();
+        all.sort();
+        all
+    };
+    let others = uids(&c.fake);
+    assert_eq!(others.len(), 5, "{others:?}");
     c.fake
         .finish_pod("zapps", &elastic, Outcome::Failed(1))
         .unwrap();
@@ -498,6 +510,10 @@ fn a_failed_elastic_pod_is_recreated_alone() {
         f.pod("zapps", &elastic)
             .is_some_and(|p| p.metadata.uid != before)
     });
+    assert_eq!(uids(&c.fake), others, "the other pods were left alone");
+    let ps = c.json(&["ps", "-a"]);
+    let record = c.record(ps[0]["id"].as_str().unwrap());
+    assert_eq!(record["status"], "running", "{record}");
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod signature;
 mod targets;
 pub mod trust;
 
+pub use kube::client::contexts as cluster_contexts;
 pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Targets, execution_network};
 
 pub use crate::model::node::{

@@ -363,6 +363,12 @@ impl Targets {
                 }
                 Engine::Kubernetes { cluster, .. } => {
                     let live = cluster.live(deployment).await?;
+                    // a watcher that met an error retries by itself: only a
+                    // server that does not answer is offline (and then the
+                    // connection is made again), not a broken watch
+                    if live.trouble().is_some() {
+                        kube::client::probe(&live.conn).await?;
+                    }
                     kube::look::nodes(&cluster.target, &live, deployment, &self.key)
                 }
             }

@@ -90,6 +90,11 @@ pub struct Engine {
     stopping: RefCell<std::collections::HashSet<String>>,
 }
 
+/// After a target refused room the console saw: the least wait before the
+/// queue tries again, and the most it waits for a change on the targets.
+const REQUEUE_PAUSE: Duration = Duration::from_secs(5);
+const REQUEUE_WAIT: Duration = Duration::from_secs(60);
+
 impl Engine {
     pub fn new(settings: Settings, cluster: Targets, store: Store, readonly: bool) -> Engine {
         Engine {
@@ -417,6 +422,12 @@ impl Engine {
                 Err(LaunchError::Unschedulable { reason, hosts }) => {
                     self.requeue(&id, hosts, &reason, progress).await?;
                     if wait {
+                        // the console saw room the target did not have:
+                        // try again once something changed there (or after
+                        // a while), never at once
+                        tokio::time::sleep(REQUEUE_PAUSE).await;
+                        let mut changes = Box::pin(self.changes());
+                        let _ = tokio::time::timeout(REQUEUE_WAIT, changes.next()).await;
                         continue;
                     }
                     close(format!("not started: {reason}"));

@@ -233,7 +233,7 @@ pub fn kube_contexts(
     given: &[std::path::PathBuf],
     env: crate::config::EnvLookup<'_>,
 ) -> Result<Vec<crate::config::kube::ContextInfo>, String> {
-    crate::backend::kube::client::contexts(given, env)
+    crate::backend::cluster_contexts(given, env)
 }
 
 /// Runs each cluster's credential plugin once with the terminal, before

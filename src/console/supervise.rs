@@ -346,10 +346,7 @@ async fn grow_elastic(
                     .push((view.id.clone(), instance.name.clone(), host.to_string()));
                 // later executions in this pass see the room taken
                 if let Some(node) = nodes.iter_mut().find(|n| n.name == host) {
-                    node.memory_reserved =
-                        node.memory_reserved.saturating_add(instance.memory_bytes);
-                    node.cores_reserved += instance.cores;
-                    node.container_count += 1;
+                    node.take(instance.memory_bytes, instance.cores);
                 }
             }
             Err(e) => report

@@ -250,6 +250,22 @@ impl NodeSnapshot {
         self.error.is_none()
     }
 
+    /// Counts one more workload of this size on the node (what a pass
+    /// just started, so that later placements see the room taken): in the
+    /// figures placement reads, requested-by-all where the engine counts
+    /// it as well as reserved.
+    pub fn take(&mut self, memory: u64, cores: f64) {
+        self.memory_reserved = self.memory_reserved.saturating_add(memory);
+        self.cores_reserved += cores;
+        if let Some(requested) = self.detail.memory_requested.as_mut() {
+            *requested = requested.saturating_add(memory);
+        }
+        if let Some(requested) = self.detail.cores_requested.as_mut() {
+            *requested += cores;
+        }
+        self.container_count += 1;
+    }
+
     /// The placement view of this node. Free room is what every workload
     /// requested when the engine counts them, else what ZApps reserved.
     pub fn placement_view(&self) -> super::NodeView {
@@ -289,4 +305,38 @@ pub fn placement_labels(labels: &[String]) -> Vec<String> {
         }
     }
     all
+}
+
+#[cfg(test)]
+mod take_tests {
+    use super::*;
+
+    #[test]
+    fn room_taken_shows_in_what_placement_reads() {
+        let mut docker =
+            NodeSnapshot::offline("h", String::new(), String::new(), Vec::new(), String::new());
+        docker.error = None;
+        docker.memory_total = 1000;
+        docker.cores_total = 4.0;
+        docker.take(100, 1.0);
+        let view = docker.placement_view();
+        assert_eq!(
+            (
+                view.memory_reserved,
+                view.cores_reserved,
+                view.container_count
+            ),
+            (100, 1.0, 1)
+        );
+        let mut node = docker.clone();
+        node.detail.memory_requested = Some(500);
+        node.detail.cores_requested = Some(2.0);
+        node.take(100, 1.0);
+        let view = node.placement_view();
+        assert_eq!(
+            (view.memory_reserved, view.cores_reserved),
+            (600, 3.0),
+            "requested by all, plus this"
+        );
+    }
 }

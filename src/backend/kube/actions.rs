@@ -56,10 +56,8 @@ impl Cluster {
             .strip_prefix(self.target.name.as_str())
             .and_then(|rest| rest.strip_prefix('/'))
             .unwrap_or_default();
-        let Ok(slot) = self.live_slot().try_lock() else {
-            return String::new();
-        };
-        slot.as_ref()
+        self.connection()
+            .as_ref()
             .and_then(|live| live.nodes.get(&ObjectRef::new(node)))
             .map(|n| super::node::address(&n))
             .unwrap_or_default()
@@ -198,6 +196,20 @@ impl Cluster {
     /// Deletes one pod (with `grace_secs`) and the Services made for it,
     /// and waits until it is gone (so that its name can be used again).
     pub async fn remove(&self, pod: &str, grace_secs: u32) -> Result<(), BackendError> {
+        let live = self.delete_pod(pod, grace_secs).await?;
+        let key = ObjectRef::new(pod).within(&live.conn.namespace);
+        let within = Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
+        wait_until(&live, within, || live.ours.get(&key).is_none()).await;
+        Ok(())
+    }
+
+    /// Deletes one pod (with `grace_secs`) and the Services made for it,
+    /// without waiting for it to be gone; the connection used.
+    pub(super) async fn delete_pod(
+        &self,
+        pod: &str,
+        grace_secs: u32,
+    ) -> Result<Arc<Live>, BackendError> {
         let live = self.any_live(None).await?;
         let params = DeleteParams {
             grace_period_seconds: Some(grace_secs),
@@ -225,10 +237,7 @@ impl Cluster {
         for service in owned {
             delete_service(&live, &service).await?;
         }
-        let key = ObjectRef::new(pod).within(&live.conn.namespace);
-        let within = Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
-        wait_until(&live, within, || live.ours.get(&key).is_none()).await;
-        Ok(())
+        Ok(live)
     }
 
     /// Removes every pod of an execution in one call, then each of its

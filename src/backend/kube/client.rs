@@ -408,7 +408,7 @@ fn auth_error_in(err: &kube::Error) -> Option<&kube::client::AuthError> {
 /// A kube error as text with no secret in it: auth errors are described
 /// here (kube's own text carries the plugin's environment and output);
 /// others are their chain of causes.
-fn render_error(err: &kube::Error) -> String {
+pub(super) fn render_error(err: &kube::Error) -> String {
     if let Some(auth) = auth_error_in(err) {
         return render_auth_error(auth);
     }

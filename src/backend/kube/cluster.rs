@@ -30,6 +30,9 @@ pub const UNFINISHED: &str = "status.phase!=Succeeded,status.phase!=Failed";
 pub struct Cluster {
     pub target: KubeTarget,
     live: tokio::sync::Mutex<Option<Arc<Live>>>,
+    /// The same connection, for what must not wait while one is being
+    /// made (an address, usage figures, a tidy-up).
+    connected: std::sync::RwLock<Option<Arc<Live>>>,
     /// Whether an exec credential plugin may talk to the user (only before
     /// the terminal UI takes the screen).
     interactive: std::sync::atomic::AtomicBool,
@@ -143,6 +146,7 @@ impl Cluster {
         Cluster {
             target,
             live: tokio::sync::Mutex::new(None),
+            connected: std::sync::RwLock::new(None),
             interactive: std::sync::atomic::AtomicBool::new(false),
             no_metrics_said: std::sync::atomic::AtomicBool::new(false),
             cleaning: tokio::sync::Mutex::new(()),
@@ -168,22 +172,35 @@ impl Cluster {
         let conn = connect(&self.target, &|k: &str| std::env::var(k).ok(), interactive).await?;
         let live = Arc::new(start_watchers(conn, deployment, self.deletions.clone()).await?);
         *slot = Some(live.clone());
+        *self
+            .connected
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(live.clone());
         Ok(live)
     }
 
-    /// The slot of the connection (for a look that must not wait).
-    pub(super) fn live_slot(&self) -> &tokio::sync::Mutex<Option<Arc<Live>>> {
-        &self.live
+    /// The connection when there is one, without connecting nor waiting
+    /// for one being made.
+    pub fn connection(&self) -> Option<Arc<Live>> {
+        self.connected
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The connection when there is one, without connecting.
     pub async fn current(&self) -> Option<Arc<Live>> {
-        self.live.lock().await.clone()
+        self.connection()
     }
 
     /// Drops the connection and its watchers: the next use reconnects.
     pub async fn forget(&self) {
-        *self.live.lock().await = None;
+        let mut slot = self.live.lock().await;
+        *self
+            .connected
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        *slot = None;
     }
 }
 
@@ -386,7 +403,9 @@ fn watch_error(e: &watcher::Error) -> String {
         | watcher::Error::WatchStartFailed(err)
         | watcher::Error::WatchFailed(err) => match err {
             kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
-            other => other.to_string(),
+            // (never kube's own text of a failed credential plugin: it
+            // carries the plugin's command and output)
+            other => super::client::render_error(other),
         },
         watcher::Error::WatchError(status) => format!("{} ({})", status.message, status.code),
         other => other.to_string(),

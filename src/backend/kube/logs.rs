@@ -355,7 +355,7 @@ fn describe(e: &kube::Error) -> String {
         kube::Error::Api(status) if !status.message.is_empty() => {
             format!("{} ({})", status.message, status.code)
         }
-        other => other.to_string(),
+        other => super::client::render_error(other),
     }
 }
 

@@ -45,11 +45,7 @@ pub fn nodes(
     key: &DeploymentKey,
 ) -> Result<Vec<NodeSnapshot>, BackendError> {
     if let Some(why) = live.trouble() {
-        return Err(BackendError::Unreachable {
-            target: target.name.clone(),
-            address: live.conn.server.clone(),
-            why,
-        });
+        tracing::debug!("cluster {}: a watcher retries: {why}", target.name);
     }
     let mut nodes = live.nodes.state();
     nodes.sort_by_key(|n| n.name_any());

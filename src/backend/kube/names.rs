@@ -149,6 +149,7 @@ pub fn port_name_of(port: &crate::model::Port) -> String {
 pub fn preflight(instances: &[Instance], target: &KubeTarget) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     let mut seen_groups = HashSet::new();
+    let mut named: HashSet<(&str, bool)> = HashSet::new();
     let mut lowered: HashMap<String, &str> = HashMap::new();
     for instance in instances {
         let dns = instance.dns_name.to_ascii_lowercase();
@@ -158,12 +159,12 @@ pub fn preflight(instances: &[Instance], target: &KubeTarget) -> Result<(), Vec<
                 instance.name
             ));
         }
-        if !seen_groups.insert(instance.group.as_str()) {
-            continue;
-        }
         let group = &instance.group;
+        // every instance's name (a later one can be longer: `worker10`),
+        // each kind of problem said once per group
         if let Some(rule) = rfc1035_label(&dns) {
-            let rule = if dns.len() > MAX_LABEL {
+            let too_long = dns.len() > MAX_LABEL;
+            let rule = if too_long {
                 format!(
                     "is {} characters, over the 63 of a Kubernetes Service name (RFC 1035 label): shorten the group or deployment name",
                     dns.len()
@@ -176,7 +177,12 @@ pub fn preflight(instances: &[Instance], target: &KubeTarget) -> Result<(), Vec<
             } else {
                 format!("a Kubernetes Service name {rule} (RFC 1035 label)")
             };
-            problems.push(format!("service group `{group}` (name `{dns}`): {rule}"));
+            if named.insert((group.as_str(), too_long)) {
+                problems.push(format!("service group `{group}` (name `{dns}`): {rule}"));
+            }
+        }
+        if !seen_groups.insert(instance.group.as_str()) {
+            continue;
         }
         if let Some(rule) = label_value(&instance.name) {
             problems.push(format!(

@@ -115,6 +115,18 @@ fn a_group_starting_with_a_digit_is_refused_with_the_rule() {
     long.dns_name = format!("{}-abc123-prod", "w".repeat(60));
     let problems = refused(&[long]);
     assert!(problems[0].contains("over the 63"), "{problems:?}");
+    // a later instance of a group can be the one too long (`w10`)
+    let mut fits = instance("w");
+    fits.dns_name = format!("w0-{}", "a".repeat(60));
+    let mut later = instance("w");
+    later.name = "w10".into();
+    later.dns_name = format!("w10-{}", "a".repeat(60));
+    let problems = refused(&[fits, later]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("w10-") && problems[0].contains("over the 63"),
+        "{problems:?}"
+    );
 }
 
 #[test]

@@ -81,8 +81,9 @@ impl Cluster {
         let timeout = Duration::from_secs(u64::from(self.target.unschedulable_timeout_secs));
         let mut done = Vec::new();
         for pod in stuck_elastic(&pods, now, timeout) {
-            match self.remove(&pod, 0).await {
-                Ok(()) => done.push(format!(
+            // (not waited for: a look must not stall on it)
+            match self.delete_pod(&pod, 0).await {
+                Ok(_) => done.push(format!(
                     "elastic pod {pod} not scheduled within {} s: deleted (placed again when there is room)",
                     timeout.as_secs()
                 )),
