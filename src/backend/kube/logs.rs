@@ -58,6 +58,7 @@ pub fn follow(
         attempts: 0,
         open: None,
         done: false,
+        continuing: None,
     })
 }
 
@@ -151,6 +152,11 @@ struct Follower {
     attempts: u32,
     open: Option<LineStream>,
     done: bool,
+    /// The last piece handed over ended without a newline (a line longer
+    /// than the longest kept, in pieces): whether that line was new. The
+    /// next piece goes on that line: it carries no timestamp of its own
+    /// and shares the line's verdict.
+    continuing: Option<bool>,
 }
 
 impl Batches for Follower {
@@ -184,6 +190,8 @@ impl Follower {
     async fn open(&mut self) -> Result<LineStream, kube::Error> {
         let params = self.params();
         self.resume.reopen();
+        // a new stream starts with a whole line
+        self.continuing = None;
         let body = self.pods.log_stream(&self.pod, &params).await?;
         Ok(lines_of(body))
     }
@@ -294,12 +302,21 @@ impl Follower {
     /// Turns one line of the body into a [`LogLine`], unless a resume
     /// re-sent it.
     fn take(&mut self, bytes: &[u8], newline: bool, lines: &mut Vec<Result<LogLine, String>>) {
-        let (stamp, text) = split_timestamp(bytes);
-        let (ts, at) = match stamp {
-            Some((ts, at)) => (ts, Some(at)),
-            None => (String::new(), None),
+        let (ts, text, new) = match self.continuing {
+            // the rest of a long line: its text as it is, its head's verdict
+            Some(new) => (String::new(), bytes, new),
+            None => {
+                let (stamp, text) = split_timestamp(bytes);
+                let (ts, at) = match stamp {
+                    Some((ts, at)) => (ts, Some(at)),
+                    None => (String::new(), None),
+                };
+                let new = self.resume.admit(at, text);
+                (ts, text, new)
+            }
         };
-        if self.resume.admit(at, text) {
+        self.continuing = (!newline).then_some(new);
+        if new {
             let mut line = LogLine::new(self.instance.clone(), false, ts, text.to_vec());
             line.unterminated = !newline;
             lines.push(Ok(line));
@@ -429,5 +446,52 @@ mod tests {
         let failed =
             pod(serde_json::json!({"metadata": {"name": "p"}, "status": {"phase": "Failed"}}));
         assert_eq!(state_of(&failed, "w0"), Container::Over);
+    }
+
+    #[tokio::test]
+    async fn the_rest_of_a_long_line_shares_its_heads_verdict_after_a_resume() {
+        let config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
+        let client = kube::Client::try_from(config).unwrap();
+        let mut follower = Follower {
+            pods: Api::namespaced(client, "ns"),
+            namespace: "ns".into(),
+            pod: "p".into(),
+            container: "c".into(),
+            instance: Arc::from("w0"),
+            resume: ResumeFilter::default(),
+            request: LogRequest {
+                follow: true,
+                tail: None,
+                since: None,
+                timestamps: false,
+            },
+            attempts: 0,
+            open: None,
+            done: false,
+            continuing: None,
+        };
+        let head = b"2026-11-22T04:50:01.000000001Z 2026-11-22T04:50:02Z looks like a stamp";
+        let mut lines = Vec::new();
+        follower.take(head, false, &mut lines);
+        follower.take(b"2026-11-22T04:50:03Z rest", true, &mut lines);
+        assert_eq!(lines.len(), 2);
+        let rest = lines[1].as_ref().unwrap();
+        assert_eq!(
+            rest.text, "2026-11-22T04:50:03Z rest",
+            "a continuation is text, never a timestamp"
+        );
+        // the stream breaks and is opened again from that second: the
+        // whole long line comes again, and is skipped whole
+        follower.resume.reopen();
+        follower.continuing = None;
+        let mut again = Vec::new();
+        follower.take(head, false, &mut again);
+        follower.take(b"2026-11-22T04:50:03Z rest", true, &mut again);
+        follower.take(b"2026-11-22T04:50:01.5Z new", true, &mut again);
+        let texts: Vec<&str> = again
+            .iter()
+            .map(|l| l.as_ref().unwrap().text.as_str())
+            .collect();
+        assert_eq!(texts, ["new"], "nothing of the long line repeated");
     }
 }
