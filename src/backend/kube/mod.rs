@@ -12,6 +12,7 @@ pub mod logs;
 pub mod names;
 pub mod node;
 pub mod objects;
+pub mod owned;
 pub mod quantity;
 pub mod requests;
 pub mod volumes;
