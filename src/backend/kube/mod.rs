@@ -4,7 +4,8 @@
 //! polled. The client and its credentials (`client`), following logs
 //! (`logs`, `log_resume`), the mapping of ZApps
 //! onto objects (`names`, `objects`, `volumes`) and of nodes onto node
-//! snapshots (`quantity`, `requests`, `node`).
+//! snapshots (`quantity`, `requests`, `node`); which pods and Services this
+//! deployment made (`owned`: signed, the rest foreign).
 
 pub mod client;
 mod log_resume;
