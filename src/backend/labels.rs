@@ -35,6 +35,9 @@ pub const MEMORY: &str = "org.zoe-console.memory";
 pub const CORES: &str = "org.zoe-console.cores";
 /// Label on networks the console created for one execution.
 pub const NETWORK_OF: &str = "org.zoe-console.network-of";
+/// What a cluster Service of ours is for: `dns` (headless) or `ext`
+/// (exposed).
+pub const SERVICE_ROLE: &str = "org.zoe-console.role";
 /// HMAC of the labels above with the deployment key (`signature`).
 pub const SIGNATURE: &str = "org.zoe-console.signature";
 /// What every label of ours starts with.

@@ -6,8 +6,8 @@
 //! Docker merges the image's labels into a container's, and those are not
 //! ours to vouch for. Each key is encoded with its length, its value with
 //! its length, and an absent key differently from an empty value, after a
-//! version and a purpose (container or network), so no two label sets (nor
-//! a container's and a network's) encode alike.
+//! version and a purpose (container, network or cluster Service), so no
+//! two label sets (nor a container's and a network's) encode alike.
 
 use std::collections::HashMap;
 
@@ -15,8 +15,8 @@ use ring::hmac;
 
 use super::labels::{
     CORES, DEPLOYMENT, DESCRIPTION, ENTRY, ESSENTIAL, EXECUTION_ID, EXECUTION_NAME, GID, GROUP,
-    MEMORY, MONITOR, NETWORK_OF, OWNER, PARAMETERS, SERVICE_ID, SERVICE_NAME, SIGNATURE, SUBMITTED,
-    TYPE, UID,
+    MEMORY, MONITOR, NETWORK_OF, OWNER, PARAMETERS, SERVICE_ID, SERVICE_NAME, SERVICE_ROLE,
+    SIGNATURE, SUBMITTED, TYPE, UID,
 };
 use crate::config::deployment_key::DeploymentKey;
 
@@ -48,6 +48,10 @@ pub const CONTAINER_KEYS: [&str; 18] = [
 
 /// The labels an execution network's signature covers.
 pub const NETWORK_KEYS: [&str; 2] = [NETWORK_OF, DEPLOYMENT];
+
+/// The labels a cluster Service's signature covers (its name follows
+/// from them: the checker compares).
+pub const SERVICE_KEYS: [&str; 4] = [DEPLOYMENT, EXECUTION_ID, SERVICE_NAME, SERVICE_ROLE];
 
 /// The bytes signed: version, purpose, then each key and its value (or
 /// that it is absent), every field length-prefixed.
@@ -136,6 +140,18 @@ pub fn sign_network(key: &DeploymentKey, labels: &mut HashMap<String, String>) {
 /// Whether an execution network's labels are signed with `key`.
 pub fn network_verifies(key: &DeploymentKey, labels: &HashMap<String, String>) -> bool {
     verifies(key, "network", &NETWORK_KEYS, labels)
+}
+
+/// Adds the signature to a cluster Service's labels.
+pub fn sign_service(key: &DeploymentKey, labels: &mut HashMap<String, String>) {
+    labels.remove(SIGNATURE);
+    let signed = signature(key, "service", &SERVICE_KEYS, labels);
+    labels.insert(SIGNATURE.to_string(), signed);
+}
+
+/// Whether a cluster Service's labels are signed with `key`.
+pub fn service_verifies(key: &DeploymentKey, labels: &HashMap<String, String>) -> bool {
+    verifies(key, "service", &SERVICE_KEYS, labels)
 }
 
 #[cfg(test)]
@@ -251,5 +267,31 @@ mod tests {
         // a container's signature is no network's
         let container = signed();
         assert!(!network_verifies(&key(7), &container));
+    }
+
+    #[test]
+    fn services_have_their_own_signature() {
+        let mut service: HashMap<String, String> = [
+            (DEPLOYMENT, "prod"),
+            (EXECUTION_ID, "abc123"),
+            (SERVICE_NAME, "master0"),
+            (SERVICE_ROLE, "dns"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        sign_service(&key(7), &mut service);
+        assert!(service_verifies(&key(7), &service));
+        assert!(!service_verifies(&key(8), &service));
+        assert!(!container_verifies(&key(7), &service));
+        for changed in [EXECUTION_ID, SERVICE_NAME, SERVICE_ROLE, DEPLOYMENT] {
+            let mut other = service.clone();
+            other.insert(changed.into(), "x".into());
+            assert!(!service_verifies(&key(7), &other), "{changed}");
+        }
+        // a container's signature is no Service's
+        let mut container = signed();
+        container.insert(SERVICE_ROLE.into(), "dns".into());
+        assert!(!service_verifies(&key(7), &container));
     }
 }

@@ -184,6 +184,7 @@ impl Targets {
     /// The targets; `key` is the deployment key their workloads and
     /// networks are signed with.
     pub fn new(configs: Vec<TargetConfig>, key: DeploymentKey) -> Targets {
+        let key = Arc::new(key);
         let engines = configs
             .into_iter()
             .map(|config| match config {
@@ -195,7 +196,7 @@ impl Targets {
                     last_why: std::sync::Mutex::new(None),
                 },
                 TargetConfig::Kubernetes(target) => Engine::Kubernetes {
-                    cluster: kube::cluster::Cluster::new(target),
+                    cluster: kube::cluster::Cluster::new(target, key.clone()),
                     reading: std::sync::Mutex::new(None),
                     last_why: std::sync::Mutex::new(None),
                 },
@@ -204,7 +205,7 @@ impl Targets {
         Targets {
             engines: Arc::new(engines),
             deadline: SNAPSHOT_DEADLINE,
-            key: Arc::new(key),
+            key,
             late: Arc::new(watch::Sender::new(0)),
             shared_network: false,
         }

@@ -13,6 +13,7 @@ use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::runtime::reflector::ObjectRef;
 
 use super::cluster::{Cluster, Live, execution_selector};
+use super::owned::{pod_is_ours, service_is_ours};
 use super::workloads::{MEANT_FOR, is_fatal_wait, unschedulable, waiting_reason};
 use crate::backend::Cleaned;
 use crate::backend::{BackendError, labels};
@@ -107,6 +108,7 @@ impl Cluster {
             .await
             .map_err(|e| live.error(e, &format!("creating pod {pod_name}")))?;
         super::objects::owned_by(&mut objects.headless, &pod);
+        super::owned::sign(&self.key, &mut objects.headless);
         let services = live.service_api();
         services
             .create(&PostParams::default(), &objects.headless)
@@ -120,20 +122,12 @@ impl Cluster {
         let mut ports = Vec::new();
         if let Some(mut exposed) = objects.exposed {
             super::objects::owned_by(&mut exposed, &pod);
+            super::owned::sign(&self.key, &mut exposed);
             let made = services
                 .create(&PostParams::default(), &exposed)
                 .await
                 .map_err(|e| live.error(e, &format!("creating service {}", exposed.name_any())))?;
-            ports = made
-                .spec
-                .iter()
-                .flat_map(|s| s.ports.iter().flatten())
-                .filter_map(|p| {
-                    let node_port = u16::try_from(p.node_port?).ok()?;
-                    let proto = p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase();
-                    Some((format!("{}/{proto}", p.port), node_port))
-                })
-                .collect();
+            ports = super::workloads::service_node_ports(&made);
         }
         self.wait_scheduled(&live, &pod_name, plan.instance.essential)
             .await?;
@@ -193,8 +187,9 @@ impl Cluster {
         }
     }
 
-    /// Deletes one pod (with `grace_secs`) and the Services made for it,
-    /// and waits until it is gone (so that its name can be used again).
+    /// Deletes one pod (with `grace_secs`) and the Services made for it
+    /// (ours only: signed), and waits until it is gone (so that its name
+    /// can be used again).
     pub async fn remove(&self, pod: &str, grace_secs: u32) -> Result<(), BackendError> {
         let live = self.delete_pod(pod, grace_secs).await?;
         let key = ObjectRef::new(pod).within(&live.conn.namespace);
@@ -232,6 +227,7 @@ impl Cluster {
                     .flatten()
                     .any(|o| o.kind == "Pod" && o.name == pod)
             })
+            .filter(|s| service_is_ours(&self.key, s))
             .map(|s| s.name_any())
             .collect();
         for service in owned {
@@ -240,9 +236,12 @@ impl Cluster {
         Ok(live)
     }
 
-    /// Removes every pod of an execution in one call, then each of its
-    /// Services (the API has no collection delete for Services), waits
-    /// until they are gone and says what is left, by name.
+    /// Removes the execution's pods and Services this deployment made
+    /// (signed; as on Docker, whatever else carries its labels is foreign
+    /// and left alone, and does not count as left): the pods in one
+    /// collection delete when every pod of the execution is ours, else one
+    /// by one; then each Service (the API has no collection delete for
+    /// Services). Waits until they are gone and says what is left, by name.
     pub async fn clean_execution(
         &self,
         deployment: &str,
@@ -259,8 +258,8 @@ impl Cluster {
         };
         let mut cleaned = Cleaned::default();
         // what the API server holds (not the watchers' view: a pod made a
-        // moment ago may not have reached them yet)
-        let left = || async {
+        // moment ago may not have reached them yet), ours and not
+        let listed_all = || async {
             let pods = live.pod_api().list(&listed).await;
             let services = live.service_api().list(&listed).await;
             match (pods, services) {
@@ -268,10 +267,30 @@ impl Cluster {
                 (Err(e), _) | (_, Err(e)) => Err(live.error(e, "listing the execution's objects")),
             }
         };
+        let left = || async {
+            let (pods, services) = listed_all().await?;
+            Ok::<_, BackendError>((
+                pods.into_iter()
+                    .filter(|p| pod_is_ours(&self.key, p))
+                    .collect::<Vec<_>>(),
+                services
+                    .into_iter()
+                    .filter(|s| service_is_ours(&self.key, s))
+                    .collect::<Vec<_>>(),
+            ))
+        };
         live.deletions.deleting_execution(execution_id);
-        let (pods, services) = left().await?;
+        let (all_pods, all_services) = listed_all().await?;
+        let (pods, foreign): (Vec<_>, Vec<_>) = all_pods
+            .into_iter()
+            .partition(|p| pod_is_ours(&self.key, p));
         // (another node of the same execution was cleaned just before)
-        if pods.iter().any(|p| p.metadata.deletion_timestamp.is_none()) {
+        let undeleted: Vec<String> = pods
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .map(ResourceExt::name_any)
+            .collect();
+        if !undeleted.is_empty() && foreign.is_empty() {
             match live.pod_api().delete_collection(&params, &listed).await {
                 Ok(either) => {
                     cleaned.removed = either.left().map_or(0, |list| list.items.len());
@@ -280,8 +299,21 @@ impl Cluster {
                     .errors
                     .push(live.error(e, "deleting the execution's pods").to_string()),
             }
+        } else {
+            for pod in undeleted {
+                match live.pod_api().delete(&pod, &params).await {
+                    Ok(_) => cleaned.removed += 1,
+                    Err(kube::Error::Api(status)) if status.code == 404 => {}
+                    Err(e) => cleaned
+                        .errors
+                        .push(live.error(e, &format!("deleting pod {pod}")).to_string()),
+                }
+            }
         }
-        for service in services {
+        for service in all_services
+            .iter()
+            .filter(|s| service_is_ours(&self.key, s))
+        {
             if let Err(e) = delete_service(&live, &service.name_any()).await {
                 cleaned.errors.push(e.to_string());
             }

@@ -19,6 +19,7 @@ use super::client::{Connected, api_error, connect};
 use super::vanished::Deletions;
 use crate::backend::BackendError;
 use crate::backend::labels;
+use crate::config::deployment_key::DeploymentKey;
 use crate::config::kube::KubeTarget;
 
 /// Pods that hold room on their node: bound and not ended (the field
@@ -44,6 +45,8 @@ pub struct Cluster {
     /// Our pods deleted from outside, and our own deletes (kept across
     /// reconnections).
     deletions: Arc<Deletions>,
+    /// The deployment key: what this deployment made is signed with it.
+    pub(super) key: Arc<DeploymentKey>,
 }
 
 /// A connected cluster and what its watchers keep.
@@ -142,7 +145,7 @@ pub fn execution_selector(deployment: &str, execution_id: &str) -> String {
 }
 
 impl Cluster {
-    pub fn new(target: KubeTarget) -> Cluster {
+    pub fn new(target: KubeTarget, key: Arc<DeploymentKey>) -> Cluster {
         Cluster {
             target,
             live: tokio::sync::Mutex::new(None),
@@ -151,6 +154,7 @@ impl Cluster {
             no_metrics_said: std::sync::atomic::AtomicBool::new(false),
             cleaning: tokio::sync::Mutex::new(()),
             deletions: Arc::new(Deletions::default()),
+            key,
         }
     }
 

@@ -104,6 +104,7 @@ pub fn nodes(
                 node,
                 &on_node,
                 deployment,
+                key,
                 &target.tolerations,
                 ours.remove(&name).unwrap_or_default(),
             );

@@ -4,7 +4,8 @@
 //! polled. The client and its credentials (`client`), following logs
 //! (`logs`, `log_resume`), the mapping of ZApps
 //! onto objects (`names`, `objects`, `volumes`) and of nodes onto node
-//! snapshots (`quantity`, `requests`, `node`).
+//! snapshots (`quantity`, `requests`, `node`); which pods and Services this
+//! deployment made (`owned`: signed, the rest foreign).
 
 pub mod client;
 mod log_resume;
@@ -12,6 +13,7 @@ pub mod logs;
 pub mod names;
 pub mod node;
 pub mod objects;
+pub mod owned;
 pub mod quantity;
 pub mod requests;
 pub mod volumes;

@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use super::quantity;
 use super::requests::{Request, counts_on_node, pod_request};
 use crate::backend::labels::{DEPLOYMENT, TYPE, TYPE_APP_SERVICE};
+use crate::config::deployment_key::DeploymentKey;
 use crate::config::kube::Toleration;
 use crate::model::{NodeDetail, NodeSnapshot, Workload};
 
@@ -214,11 +215,15 @@ pub fn address(node: &Node) -> String {
         .unwrap_or_default()
 }
 
-/// Whether a pod is a ZApp service of `deployment` (by its labels).
-fn is_ours(pod: &Pod, deployment: &str) -> bool {
+/// Whether a pod is a ZApp service of `deployment` that it made (its
+/// labels say so and are signed with its key): an unsigned copy of its
+/// labels reserves nothing (it still counts among all requests).
+fn is_ours(pod: &Pod, deployment: &str, key: &DeploymentKey) -> bool {
     let labels = pod.metadata.labels.as_ref();
     let get = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str);
-    get(TYPE) == Some(TYPE_APP_SERVICE) && get(DEPLOYMENT) == Some(deployment)
+    get(TYPE) == Some(TYPE_APP_SERVICE)
+        && get(DEPLOYMENT) == Some(deployment)
+        && super::owned::pod_is_ours(key, pod)
 }
 
 fn cores(millis: u64) -> f64 {
@@ -228,7 +233,7 @@ fn cores(millis: u64) -> f64 {
 /// The neutral snapshot of one node of cluster `target`: totals =
 /// allocatable; `detail.*_requested` = what every unfinished pod bound to
 /// it requests (all namespaces); `*_reserved` (= allocated) = what this
-/// deployment's ZApp pods request. `pods_on_node` are the pods bound to
+/// deployment's ZApp pods (signed with `key`) request. `pods_on_node` are the pods bound to
 /// the node (finished ones are skipped here). `external_address` is the
 /// node's address: the caller puts the settings' override in its place.
 pub fn node_snapshot(
@@ -236,6 +241,7 @@ pub fn node_snapshot(
     node: &Node,
     pods_on_node: &[&Pod],
     deployment: &str,
+    key: &DeploymentKey,
     tolerations: &[Toleration],
     ours: Vec<Workload>,
 ) -> NodeSnapshot {
@@ -263,7 +269,7 @@ pub fn node_snapshot(
             None => Request::default(),
         };
         all = all.plus(request);
-        if is_ours(pod, deployment) {
+        if is_ours(pod, deployment, key) {
             zapps = zapps.plus(request);
         }
     }

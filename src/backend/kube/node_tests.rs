@@ -349,21 +349,56 @@ fn pod(
     }
 }
 
+fn key() -> DeploymentKey {
+    DeploymentKey::from_bytes([5; 32])
+}
+
+/// A pod of `prod` on n1 as the console makes it: `instance`'s labels
+/// (of the demo execution `abc123`), signed with `key()`.
+fn signed_pod(instance: &str, phase: &str, containers: Vec<Container>) -> Pod {
+    use crate::backend::labels::{ExecutionLabels, container_labels};
+    let (description, instances) = crate::backend::labels::tests::demo();
+    let mut i = instances[0].clone();
+    i.name = instance.into();
+    i.dns_name = format!("{instance}-abc123-prod");
+    let mut labels = container_labels(
+        &ExecutionLabels {
+            id: "abc123",
+            name: "run",
+            owner: "alice",
+            deployment: "prod",
+            entry: "demo-0",
+            submitted: 1,
+            description: &description,
+            parameters: &[],
+            fs_uid: 1,
+            fs_gid: 2,
+        },
+        &i,
+    );
+    crate::backend::signature::sign_container(&key(), &mut labels);
+    let mut pod = pod(&i.dns_name, "zapps", "n1", phase, containers, false);
+    pod.metadata.labels = Some(labels.into_iter().collect());
+    pod
+}
+
 #[test]
 fn a_snapshot_splits_requests_into_all_pods_and_ours() {
     let n = with_taints(node("n1"), vec![taint("spot", None, "NoExecute")]);
     let c = |cpu: &str, mem: &str| vec![container("c", Some(cpu), Some(mem))];
     let pods = [
         pod("web", "other", "n1", "Running", c("500m", "1Gi"), false),
-        pod("w0", "zapps", "n1", "Running", c("1", "2Gi"), true),
-        pod("w1", "zapps", "n1", "Pending", c("250m", "512Mi"), true),
-        pod("done", "zapps", "n1", "Succeeded", c("4", "8Gi"), true),
+        signed_pod("w0", "Running", c("1", "2Gi")),
+        signed_pod("w1", "Pending", c("250m", "512Mi")),
+        signed_pod("done", "Succeeded", c("4", "8Gi")),
+        // our labels without a signature: requested, not reserved
+        pod("copy", "zapps", "n1", "Running", c("2", "1Gi"), true),
         pod("failed", "other", "n1", "Failed", c("4", "8Gi"), false),
         pod("elsewhere", "other", "n2", "Running", c("4", "8Gi"), false),
         pod("broken", "other", "n1", "Running", c("one", "1Gi"), false),
     ];
     let refs: Vec<&Pod> = pods.iter().collect();
-    let s = node_snapshot("prod-cluster", &n, &refs, "prod", &[], Vec::new());
+    let s = node_snapshot("prod-cluster", &n, &refs, "prod", &key(), &[], Vec::new());
     assert_eq!(s.name, "prod-cluster/n1");
     assert_eq!(s.target, "prod-cluster");
     assert_eq!(s.domain, "prod-cluster");
@@ -376,9 +411,21 @@ fn a_snapshot_splits_requests_into_all_pods_and_ours() {
     assert_eq!(s.memory_reserved, (2 << 30) + (512 << 20));
     assert_eq!(s.cores_allocated, s.cores_reserved);
     assert_eq!(s.memory_allocated, s.memory_reserved);
-    assert_eq!(s.detail.cores_requested, Some(1.75));
-    assert_eq!(s.detail.memory_requested, Some((3 << 30) + (512 << 20)));
-    assert_eq!(s.container_count, 4, "web, w0, w1 and broken");
+    assert_eq!(s.detail.cores_requested, Some(3.75));
+    assert_eq!(s.detail.memory_requested, Some((4 << 30) + (512 << 20)));
+    assert_eq!(s.container_count, 5, "web, w0, w1, copy and broken");
+    // signed with another key: not ours either
+    let other = node_snapshot(
+        "prod-cluster",
+        &n,
+        &refs,
+        "prod",
+        &DeploymentKey::from_bytes([6; 32]),
+        &[],
+        Vec::new(),
+    );
+    assert_eq!(other.memory_reserved, 0);
+    assert_eq!(other.detail.cores_requested, Some(3.75));
     assert_eq!(s.detail.max_workloads, Some(110));
     assert!(s.detail.memory_fills && s.detail.pulls_images);
     assert!(s.images.is_empty());
@@ -401,7 +448,7 @@ fn a_snapshot_splits_requests_into_all_pods_and_ours() {
     );
     assert!(partial.ends_with("(counted as 0)"), "{partial}");
 
-    let empty = node_snapshot("c", &node("n1"), &[], "prod", &[], Vec::new());
+    let empty = node_snapshot("c", &node("n1"), &[], "prod", &key(), &[], Vec::new());
     assert_eq!(empty.detail.cores_requested, Some(0.0));
     assert_eq!(empty.detail.partial, None);
     assert_eq!(empty.detail.unschedulable, None);

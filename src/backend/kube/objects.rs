@@ -32,7 +32,7 @@ pub const MANAGED_BY_VALUE: &str = "zoe-console";
 /// The annotation kubectl and k9s read to pick the container.
 pub const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
 /// What a Service is for: `dns` (headless) or `ext` (exposed).
-pub const ROLE: &str = "org.zoe-console.role";
+pub const ROLE: &str = crate::backend::labels::SERVICE_ROLE;
 /// The placeholder port of a headless Service without declared ports.
 pub const PLACEHOLDER_PORT: i32 = 65535;
 /// Annotations of one object may hold at most this many bytes.

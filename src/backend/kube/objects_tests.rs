@@ -436,3 +436,24 @@ fn millicores_round_to_the_nearest_and_keep_a_minimum() {
     assert_eq!(millicores(f64::NAN), 0);
     assert_eq!(millicores(2.0), 2000);
 }
+
+#[test]
+fn the_objects_made_are_ours_once_their_services_are_signed() {
+    use crate::backend::kube::owned::{pod_is_ours, service_is_ours, sign};
+    let i = notebook();
+    let mut o = objects(&i, &KubeTarget::new("lab"), None);
+    let exposed = o.exposed.as_mut().expect("ports: exposed");
+    assert!(pod_is_ours(&key(), &o.pod));
+    assert!(!service_is_ours(&key(), &o.headless), "not signed yet");
+    sign(&key(), &mut o.headless);
+    sign(&key(), exposed);
+    assert!(service_is_ours(&key(), &o.headless));
+    assert!(service_is_ours(&key(), exposed));
+    let other = DeploymentKey::from_bytes([8; 32]);
+    assert!(!pod_is_ours(&other, &o.pod));
+    assert!(!service_is_ours(&other, &o.headless));
+    // the pod's labels copied onto a pod of another name
+    let mut copy = o.pod.clone();
+    copy.metadata.name = Some("copy".into());
+    assert!(!pod_is_ours(&key(), &copy));
+}

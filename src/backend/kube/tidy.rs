@@ -3,6 +3,8 @@
 //! interrupted launch, a pod deleted from outside), and elastic pods the
 //! scheduler could not place within the target's timeout (supervision
 //! places them again when there is room; until then they hold no place).
+//! Only what this deployment made (signed pods and Services): foreign
+//! objects carrying its labels are never removed unasked.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
 
 use super::cluster::Cluster;
+use super::owned::{pod_is_ours, service_is_ours};
 use crate::backend::labels;
 
 /// A Service of ours that selects no pod is an orphan once it is older
@@ -76,8 +79,13 @@ impl Cluster {
             return Vec::new();
         };
         let now = Timestamp::now();
+        // only what this deployment made (signed): the rest is foreign
         let pods = live.ours.state();
-        let pods: Vec<&Pod> = pods.iter().map(AsRef::as_ref).collect();
+        let pods: Vec<&Pod> = pods
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|p| pod_is_ours(&self.key, p))
+            .collect();
         let timeout = Duration::from_secs(u64::from(self.target.unschedulable_timeout_secs));
         let mut done = Vec::new();
         for pod in stuck_elastic(&pods, now, timeout) {
@@ -91,7 +99,11 @@ impl Cluster {
             }
         }
         let services = live.services.state();
-        let services: Vec<&Service> = services.iter().map(AsRef::as_ref).collect();
+        let services: Vec<&Service> = services
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|s| service_is_ours(&self.key, s))
+            .collect();
         for service in orphan_services(&services, &pods, now, ORPHAN_SERVICE_AGE) {
             match super::actions::delete_service(&live, &service).await {
                 Ok(()) => done.push(format!("service {service} selected no pod: deleted")),

@@ -29,14 +29,7 @@ pub fn classify_pod(key: &DeploymentKey, pod: &Pod, services: &[&Service]) -> Op
     let id = pod.metadata.uid.clone().unwrap_or_else(|| name.clone());
     let labels = workload_labels(&pod.metadata);
     let (state, status, stopped, exit_code, oom) = state_of(pod);
-    // the pod is the lowercase DNS name its labels give it
-    let expected = trust::expected_name(&labels).map(|n| n.to_ascii_lowercase());
-    let as_named = if expected.as_deref() == Some(name.as_str()) {
-        trust::expected_name(&labels).unwrap_or_default()
-    } else {
-        name.clone()
-    };
-    if let Err(why) = trust::classify(key, &labels, &as_named) {
+    if let Err(why) = super::owned::pod_trust(key, &name, &labels) {
         return Some(Found::Foreign(trust::foreign(
             id, name, status, &labels, why,
         )));
@@ -93,7 +86,16 @@ fn node_ports(pod: &str, services: &[&Service]) -> Vec<(String, u16)> {
                 .flatten()
                 .any(|o| o.name == pod)
         })
-        .flat_map(|s| s.spec.iter().flat_map(|spec| spec.ports.iter().flatten()))
+        .flat_map(|s| service_node_ports(s))
+        .collect()
+}
+
+/// The node ports a Service gives its ports: `"8888/tcp"` → node port.
+pub fn service_node_ports(service: &Service) -> Vec<(String, u16)> {
+    service
+        .spec
+        .iter()
+        .flat_map(|spec| spec.ports.iter().flatten())
         .filter_map(|p| {
             let node_port = u16::try_from(p.node_port?).ok()?;
             let proto = p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase();
