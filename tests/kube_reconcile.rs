@@ -177,3 +177,47 @@ fn a_context_alone_names_the_target_and_a_namespace_beside_it_too() {
     let nodes = c.json(&["--context", "fake", "-n", "other", "nodes"]);
     assert!(nodes.to_string().contains("\"fake@other/n1\""), "{nodes}");
 }
+
+/// A launch whose console was killed is cleaned up where it was placed:
+/// a look in another namespace cannot reach those nodes, so it neither
+/// finds nothing there nor closes the record while its pods are left.
+#[test]
+fn an_interrupted_launch_is_not_closed_by_a_look_in_another_namespace() {
+    let c = Cluster::two_nodes();
+    c.fake.add_namespace("other");
+    c.fake.set_scheduler(false);
+    let mut launch = c.spawn("start", &["start", "web-hello-0", "--name", "w"]);
+    c.wait("a pending pod", Duration::from_secs(10), |f| {
+        !f.pods().is_empty()
+    });
+    launch.child.kill().unwrap();
+    launch.child.wait().unwrap();
+    let id = c.fake.pods()[0].metadata.labels.as_ref().unwrap()["zoe_execution_id"].clone();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(!c.pods_of(&id).is_empty(), "its pod is left before");
+    for _ in 0..3 {
+        c.ok(&["supervise", "--once", "-n", "other"]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // (`c.record` would look in the namespace it was launched in)
+    let ps = c.json(&["ps", "-a", "-n", "other"]);
+    let record = ps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .cloned()
+        .unwrap();
+    assert!(!c.pods_of(&id).is_empty(), "its pod is left: {record}");
+    assert!(
+        ["starting", "cleaning up", "submitted"].contains(&record["status"].as_str().unwrap()),
+        "not closed while its pod is left: {record}"
+    );
+    // where it was placed: cleaned up and closed
+    c.ok(&["supervise", "--once"]);
+    c.wait("its pod gone", Duration::from_secs(10), |_| {
+        c.pods_of(&id).is_empty()
+    });
+    let record = c.record(&id);
+    assert_eq!(record["status"], "error", "{record}");
+}

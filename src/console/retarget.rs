@@ -105,13 +105,13 @@ pub fn with_context(targets: &[TargetConfig], name: &str) -> Result<Vec<TargetCo
 
 /// The targets, unless the cluster target's new name is another's.
 fn unique(targets: Vec<TargetConfig>) -> Result<Vec<TargetConfig>, String> {
-    if let Some(k) = cluster(&targets) {
-        if targets.iter().filter(|t| t.name() == k.name).count() > 1 {
-            return Err(format!(
-                "another target is named `{}`: that is what the cluster target would be named there; give one of them another `name` in the settings",
-                crate::model::text::visible(&k.name)
-            ));
-        }
+    if let Some(k) = cluster(&targets)
+        && targets.iter().filter(|t| t.name() == k.name).count() > 1
+    {
+        return Err(format!(
+            "another target is named `{}`: that is what the cluster target would be named there; give one of them another `name` in the settings",
+            crate::model::text::visible(&k.name)
+        ));
     }
     Ok(targets)
 }
