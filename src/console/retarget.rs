@@ -103,6 +103,19 @@ pub fn with_context(targets: &[TargetConfig], name: &str) -> Result<Vec<TargetCo
     unique(targets)
 }
 
+/// `told` ("lab now uses namespace x: looking…"), saying the cluster
+/// target's new name when a switch gave it one.
+pub fn renamed(told: String, targets: &[TargetConfig]) -> String {
+    match cluster(targets) {
+        Some(k) if !told.starts_with(&format!("{} ", k.name)) => {
+            let (what, rest) = told.split_once(':').unwrap_or((told.as_str(), ""));
+            let sep = if rest.is_empty() { "" } else { ":" };
+            format!("{what}, as target {}{sep}{rest}", k.name)
+        }
+        _ => told,
+    }
+}
+
 /// The targets, unless the cluster target's new name is another's.
 fn unique(targets: Vec<TargetConfig>) -> Result<Vec<TargetConfig>, String> {
     if let Some(k) = cluster(&targets)
@@ -266,6 +279,14 @@ mod tests {
         assert_eq!(cluster(&b).unwrap().namespace.as_deref(), Some("default"));
         let home = with_namespace(&with_context(&b, "a").unwrap(), "zapps", &listed).unwrap();
         assert_eq!(name(&home), "lab");
+        assert_eq!(
+            renamed("lab now uses context b: looking…".into(), &b),
+            "lab now uses context b, as target b@default: looking…"
+        );
+        assert_eq!(
+            renamed("lab now uses namespace zapps: looking…".into(), &home),
+            "lab now uses namespace zapps: looking…"
+        );
         assert!(!name(&b).contains('/'));
         // a name another target has: refused
         let mut taken = targets.clone();
