@@ -122,3 +122,102 @@ fn an_elastic_pod_the_scheduler_cannot_place_is_deleted_and_placed_again_later()
     });
     assert_eq!(c.record(&id)["status"], "running");
 }
+
+/// A record does not say which namespace its pods are in: a look in
+/// another namespace (`-n`) is another target (`fake@other`), whose nodes
+/// are other hosts, so it does not find the first namespace's executions
+/// gone and close them while their pods run.
+#[test]
+fn a_look_in_another_namespace_closes_nothing_of_the_first() {
+    let c = Cluster::two_nodes();
+    c.fake.add_namespace("other");
+    let id = c.start(&["web-hello-0", "--name", "w"]);
+    c.wait_running();
+    let pods = c.pods_of(&id);
+    assert!(!pods.is_empty());
+    // a look begun in a later second than the launch judges it
+    std::thread::sleep(Duration::from_millis(1100));
+    for args in [&["ps", "-n", "other"][..], &["ps", "-a", "-n", "other"]] {
+        c.ok(args);
+        let record = c.record(&id);
+        assert_eq!(record["status"], "running", "after zoe {args:?}: {record}");
+    }
+    let nodes = c.json(&["nodes", "-n", "other"]);
+    assert!(nodes.to_string().contains("fake@other/n1"), "{nodes}");
+    c.ok(&["supervise", "--once", "-n", "other"]);
+    assert_eq!(c.record(&id)["status"], "running");
+    assert_eq!(c.pods_of(&id), pods, "its pods still exist");
+    let ps = c.json(&["ps"]);
+    assert!(
+        ps.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id && r["status"] == "running"),
+        "{ps}"
+    );
+    // with no -n, the plain name (the entry sets no namespace: even
+    // `-n zapps`, its context's, is named `fake@zapps`, on the safe side)
+    let nodes = c.json(&["nodes"]);
+    assert!(nodes.to_string().contains("\"fake/n1\""), "{nodes}");
+}
+
+/// `--context NAME` with no cluster in the settings: a target named after
+/// the context (its nodes `fake/n1`); with `-n` beside it, `fake@other`.
+#[test]
+fn a_context_alone_names_the_target_and_a_namespace_beside_it_too() {
+    let c = Cluster::two_nodes();
+    c.fake.add_namespace("other");
+    std::fs::write(
+        c.dir.path().join("config/zoe/config.toml"),
+        "deployment_name = \"kt\"\n",
+    )
+    .unwrap();
+    let nodes = c.json(&["--context", "fake", "nodes"]);
+    assert!(nodes.to_string().contains("\"fake/n1\""), "{nodes}");
+    let nodes = c.json(&["--context", "fake", "-n", "other", "nodes"]);
+    assert!(nodes.to_string().contains("\"fake@other/n1\""), "{nodes}");
+}
+
+/// A launch whose console was killed is cleaned up where it was placed:
+/// a look in another namespace cannot reach those nodes, so it neither
+/// finds nothing there nor closes the record while its pods are left.
+#[test]
+fn an_interrupted_launch_is_not_closed_by_a_look_in_another_namespace() {
+    let c = Cluster::two_nodes();
+    c.fake.add_namespace("other");
+    c.fake.set_scheduler(false);
+    let mut launch = c.spawn("start", &["start", "web-hello-0", "--name", "w"]);
+    c.wait("a pending pod", Duration::from_secs(10), |f| {
+        !f.pods().is_empty()
+    });
+    launch.child.kill().unwrap();
+    launch.child.wait().unwrap();
+    let id = c.fake.pods()[0].metadata.labels.as_ref().unwrap()["zoe_execution_id"].clone();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(!c.pods_of(&id).is_empty(), "its pod is left before");
+    for _ in 0..3 {
+        c.ok(&["supervise", "--once", "-n", "other"]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // (`c.record` would look in the namespace it was launched in)
+    let ps = c.json(&["ps", "-a", "-n", "other"]);
+    let record = ps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .cloned()
+        .unwrap();
+    assert!(!c.pods_of(&id).is_empty(), "its pod is left: {record}");
+    assert!(
+        ["starting", "cleaning up", "submitted"].contains(&record["status"].as_str().unwrap()),
+        "not closed while its pod is left: {record}"
+    );
+    // where it was placed: cleaned up and closed
+    c.ok(&["supervise", "--once"]);
+    c.wait("its pod gone", Duration::from_secs(10), |_| {
+        c.pods_of(&id).is_empty()
+    });
+    let record = c.record(&id);
+    assert_eq!(record["status"], "error", "{record}");
+}

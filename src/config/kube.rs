@@ -33,6 +33,18 @@ pub struct KubeTarget {
     /// The address users reach node ports at (default: each node's
     /// external, else internal address).
     pub external_address: Option<String>,
+    /// Name, context and namespace as first made (settings, `--context`),
+    /// once `look_at` pointed the target elsewhere.
+    pub origin: Option<Origin>,
+}
+
+/// What a cluster target read before `--namespace`, `:ctx` or `:ns`
+/// pointed it elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub name: String,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
 }
 
 impl KubeTarget {
@@ -51,7 +63,51 @@ impl KubeTarget {
             placement: KubePlacement::Scheduler,
             unschedulable_timeout_secs: DEFAULT_UNSCHEDULABLE_TIMEOUT_SECS,
             external_address: None,
+            origin: None,
         }
+    }
+
+    /// The target reading `context` and `namespace` (`None`: unchanged)
+    /// instead, named after what it reads: a record does not say which
+    /// namespace its pods are in, so a look elsewhere must be another
+    /// target (its nodes other hosts), or it would find a first look's
+    /// executions gone and close them. Back where it was made, it gets
+    /// its name back.
+    ///
+    /// * same context, same namespace: the name it was made with (`lab`);
+    /// * same context, another namespace: `lab@other`;
+    /// * another context: named after that context, as `--context`
+    ///   names a target for it (`b`), with `@namespace` when one is set
+    ///   (`b@zapps`: the context's own namespace may be another).
+    pub fn look_at(&mut self, context: Option<&str>, namespace: Option<&str>) {
+        let origin = self.origin.get_or_insert_with(|| Origin {
+            name: self.name.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+        });
+        if let Some(context) = context {
+            self.context = Some(context.to_string());
+        }
+        if let Some(namespace) = namespace {
+            self.namespace = Some(namespace.to_string());
+        }
+        self.name = if self.context != origin.context {
+            let base = self
+                .context
+                .as_deref()
+                .map_or_else(|| origin.name.clone(), super::targets::target_name_of);
+            match &self.namespace {
+                Some(ns) => format!("{base}@{ns}"),
+                None => base,
+            }
+        } else if self.namespace != origin.namespace {
+            match &self.namespace {
+                Some(ns) => format!("{}@{ns}", origin.name),
+                None => origin.name.clone(),
+            }
+        } else {
+            origin.name.clone()
+        };
     }
 }
 

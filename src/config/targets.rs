@@ -35,8 +35,10 @@ pub struct LoadedTargets {
 ///   with clusters configured: only those using that context (or a new
 ///   target for it, from the first cluster's kubeconfig, when none does).
 ///   Docker hosts stay either way.
-/// * `--namespace` replaces every cluster's namespace; `--kubeconfig`
-///   every cluster's kubeconfig files.
+/// * `--namespace` replaces every cluster's namespace; a cluster then
+///   reading another namespace than configured is named `<name>@<ns>`
+///   (`KubeTarget::look_at`). `--kubeconfig` replaces every cluster's
+///   kubeconfig files.
 /// * The implicit Docker host (nothing configured: the default socket) is
 ///   kept beside clusters only when its socket exists.
 pub fn load_targets(
@@ -92,8 +94,10 @@ pub fn select(
         }
     };
     for cluster in &mut clusters {
+        // another namespace than configured is another target (`lab@ns`):
+        // see `KubeTarget::look_at`
         if let Some(ns) = &flags.namespace {
-            cluster.namespace = Some(ns.clone());
+            cluster.look_at(None, Some(ns));
         }
         if let Some(file) = &flags.kubeconfig {
             cluster.kubeconfig = vec![file.clone()];
@@ -107,9 +111,13 @@ pub fn select(
     let mut targets: Vec<TargetConfig> = docker.into_iter().map(TargetConfig::Docker).collect();
     let count = clusters.len();
     for cluster in clusters {
-        if targets.iter().any(|t| t.name() == cluster.name) {
+        if let Some(taken) = targets.iter().find(|t| t.name() == cluster.name) {
+            let by = match taken {
+                TargetConfig::Docker(_) => "a Docker host",
+                TargetConfig::Kubernetes(_) => "another cluster",
+            };
             problems.push(format!(
-                "cluster `{}`: a Docker host has this name; skipped (set `name` in its [[kubernetes]] entry)",
+                "cluster `{}`: {by} has this name; skipped (set `name` in its [[kubernetes]] entry)",
                 cluster.name
             ));
             continue;
@@ -275,13 +283,67 @@ mod tests {
         let mut f = flags(None, Some("ns"));
         f.kubeconfig = Some(PathBuf::from("/flag"));
         let loaded = select(hosts(&[]), false, false, configured, &f);
-        assert_eq!(names(&loaded), ["kube:one@a/ns", "kube:two@-/ns"]);
+        assert_eq!(names(&loaded), ["kube:one@ns@a/ns", "kube:two@ns@-/ns"]);
         for t in &loaded.targets {
             let TargetConfig::Kubernetes(k) = t else {
                 panic!()
             };
             assert_eq!(k.kubeconfig, [PathBuf::from("/flag")]);
         }
+    }
+
+    #[test]
+    fn a_cluster_reading_another_namespace_is_another_target() {
+        // the namespace configured: the plain name
+        let mut lab = cluster("lab", None);
+        lab.namespace = Some("zapps".into());
+        let loaded = select(
+            hosts(&[]),
+            false,
+            false,
+            vec![lab.clone()],
+            &flags(None, Some("zapps")),
+        );
+        assert_eq!(names(&loaded), ["kube:lab@-/zapps"]);
+        let loaded = select(
+            hosts(&[]),
+            false,
+            false,
+            vec![lab],
+            &flags(None, Some("other")),
+        );
+        assert_eq!(names(&loaded), ["kube:lab@other@-/other"]);
+        // --context alone names the target after it; -n beside it too
+        let none = || hosts(&[]);
+        let b = |ns| {
+            names(&select(
+                none(),
+                false,
+                false,
+                Vec::new(),
+                &flags(Some("b"), ns),
+            ))
+        };
+        assert_eq!(b(None), ["kube:b@b/-"]);
+        assert_eq!(b(Some("x")), ["kube:b@x@b/x"]);
+        // a name taken by another cluster: skipped, said
+        let loaded = select(
+            hosts(&[]),
+            false,
+            false,
+            vec![cluster("lab", None), {
+                let mut t = cluster("lab@x", None);
+                t.namespace = Some("x".into());
+                t
+            }],
+            &flags(None, Some("x")),
+        );
+        assert_eq!(names(&loaded), ["kube:lab@x@-/x"]);
+        assert!(
+            loaded.problems[0].contains("another cluster has this name"),
+            "{:?}",
+            loaded.problems
+        );
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub fn contexts_text(targets: &[TargetConfig], nodes: &[NodeSnapshot]) -> Result
 /// The targets with the cluster target on context `name` (a new cluster
 /// target when there is none); refused when the kubeconfig has no such
 /// context. A namespace chosen before (settings, `-n`, `:ns`) is kept.
+/// The target is then named after what it reads (`b`, `b@zapps`: see
+/// `KubeTarget::look_at`), so its look never judges records of another.
 pub fn with_context(targets: &[TargetConfig], name: &str) -> Result<Vec<TargetConfig>, String> {
     let files = cluster(targets)
         .map(|t| t.kubeconfig.clone())
@@ -85,7 +87,7 @@ pub fn with_context(targets: &[TargetConfig], name: &str) -> Result<Vec<TargetCo
         TargetConfig::Kubernetes(k) => Some(k),
         TargetConfig::Docker(_) => None,
     }) {
-        Some(k) => k.context = Some(name.to_string()),
+        Some(k) => k.look_at(Some(name), None),
         None => {
             let mut k = KubeTarget::new(&crate::config::targets::target_name_of(name));
             k.context = Some(name.to_string());
@@ -98,11 +100,38 @@ pub fn with_context(targets: &[TargetConfig], name: &str) -> Result<Vec<TargetCo
             targets.push(TargetConfig::Kubernetes(k));
         }
     }
+    unique(targets)
+}
+
+/// `told` ("lab now uses namespace x: looking…"), saying the cluster
+/// target's new name when a switch gave it one.
+pub fn renamed(told: String, targets: &[TargetConfig]) -> String {
+    match cluster(targets) {
+        Some(k) if !told.starts_with(&format!("{} ", k.name)) => {
+            let (what, rest) = told.split_once(':').unwrap_or((told.as_str(), ""));
+            let sep = if rest.is_empty() { "" } else { ":" };
+            format!("{what}, as target {}{sep}{rest}", k.name)
+        }
+        _ => told,
+    }
+}
+
+/// The targets, unless the cluster target's new name is another's.
+fn unique(targets: Vec<TargetConfig>) -> Result<Vec<TargetConfig>, String> {
+    if let Some(k) = cluster(&targets)
+        && targets.iter().filter(|t| t.name() == k.name).count() > 1
+    {
+        return Err(format!(
+            "another target is named `{}`: that is what the cluster target would be named there; give one of them another `name` in the settings",
+            crate::model::text::visible(&k.name)
+        ));
+    }
     Ok(targets)
 }
 
 /// The targets with the cluster target in namespace `name`, when the
-/// cluster has it (`namespaces`: what it listed).
+/// cluster has it (`namespaces`: what it listed); named `lab@name` unless
+/// that is where it was made to look.
 pub fn with_namespace(
     targets: &[TargetConfig],
     name: &str,
@@ -123,8 +152,8 @@ pub fn with_namespace(
             namespaces.join(", ")
         ));
     }
-    k.namespace = Some(name.to_string());
-    Ok(targets)
+    k.look_at(None, Some(name));
+    unique(targets)
 }
 
 /// The namespaces one a line, the one in use marked `*`.
@@ -194,8 +223,8 @@ mod tests {
         assert_eq!(cluster(&switched).unwrap().context.as_deref(), Some("b"));
         assert_eq!(
             cluster(&switched).unwrap().name,
-            "lab",
-            "the target keeps its name"
+            "b",
+            "another context, another target: named after it"
         );
         let text = contexts_text(&switched, &[]).unwrap();
         assert!(text.contains("* b "), "{text}");
@@ -222,7 +251,50 @@ mod tests {
             with_namespace(&[], "zapps", &listed).unwrap_err(),
             no_cluster()
         );
+        assert_eq!(cluster(&switched).unwrap().name, "lab@zapps");
         let text = namespaces_text("lab", Some("zapps"), &listed);
         assert!(text.ends_with("\n  default\n* zapps"), "{text}");
+    }
+
+    /// A look elsewhere is another target, so its nodes are other hosts
+    /// and the records of the first look are not judged by it; back where
+    /// it was made, the target has its name again.
+    #[test]
+    fn a_target_looking_elsewhere_is_named_after_what_it_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut k = KubeTarget::new("lab");
+        k.kubeconfig = vec![kubeconfig(dir.path())];
+        k.context = Some("a".into());
+        k.namespace = Some("zapps".into());
+        let targets = vec![TargetConfig::Kubernetes(k)];
+        let listed = vec!["default".to_string(), "zapps".to_string()];
+        let name = |t: &[TargetConfig]| cluster(t).unwrap().name.clone();
+        let other = with_namespace(&targets, "default", &listed).unwrap();
+        assert_eq!(name(&other), "lab@default");
+        let back = with_namespace(&other, "zapps", &listed).unwrap();
+        assert_eq!(name(&back), "lab");
+        // another context keeps the namespace chosen: both in the name
+        let b = with_context(&other, "b").unwrap();
+        assert_eq!(name(&b), "b@default");
+        assert_eq!(cluster(&b).unwrap().namespace.as_deref(), Some("default"));
+        let home = with_namespace(&with_context(&b, "a").unwrap(), "zapps", &listed).unwrap();
+        assert_eq!(name(&home), "lab");
+        assert_eq!(
+            renamed("lab now uses context b: looking…".into(), &b),
+            "lab now uses context b, as target b@default: looking…"
+        );
+        assert_eq!(
+            renamed("lab now uses namespace zapps: looking…".into(), &home),
+            "lab now uses namespace zapps: looking…"
+        );
+        assert!(!name(&b).contains('/'));
+        // a name another target has: refused
+        let mut taken = targets.clone();
+        taken.push(TargetConfig::Kubernetes(KubeTarget::new("lab@default")));
+        let err = with_namespace(&taken, "default", &listed).unwrap_err();
+        assert!(
+            err.contains("another target is named `lab@default`"),
+            "{err}"
+        );
     }
 }

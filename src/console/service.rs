@@ -411,7 +411,7 @@ async fn serve(
                         || format!("cluster target on context {name}: looking…"),
                         |k| format!("{} now uses context {name}: looking…", k.name),
                     );
-                    let _ = retarget_tx.send(super::retarget::with_context(&targets_now, &name).map(|t| (t, told)));
+                    let _ = retarget_tx.send(super::retarget::with_context(&targets_now, &name).map(|t| { let told = super::retarget::renamed(told, &t); (t, told) }));
                 }
                 Some(ask @ (Ask::Namespaces | Ask::UseNamespace(_))) => {
                     let Some(target) = super::retarget::cluster(&targets_now).cloned() else {
@@ -430,7 +430,7 @@ async fn serve(
                         match ask {
                             Ask::UseNamespace(name) => {
                                 let told = format!("{} now uses namespace {name}: looking…", target.name);
-                                let _ = retarget.send(super::retarget::with_namespace(&targets, &name, &listed).map(|t| (t, told)));
+                                let _ = retarget.send(super::retarget::with_namespace(&targets, &name, &listed).map(|t| { let told = super::retarget::renamed(told, &t); (t, told) }));
                             }
                             _ => {
                                 let in_use = super::retarget::namespace_in_use(&nodes, &target);
