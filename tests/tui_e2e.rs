@@ -43,20 +43,7 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
     assert!(screen.contains("worker2"), "{screen}");
 
     // launch and watch it reach running
-    pane.keys(&["Enter"]);
-    let screen = pane.wait_for("the execution to run", 60, |s| {
-        s.lines()
-            .any(|l| l.contains(" running ") && l.contains("7/7"))
-    });
-    let id = screen
-        .lines()
-        .find_map(|l| {
-            l.split_whitespace().find(|w| {
-                w.len() == 10 && w.starts_with("1") && w.chars().all(|c| c.is_ascii_alphanumeric())
-            })
-        })
-        .unwrap()
-        .to_string();
+    let id = pane.launch_until_running("7/7");
     assert_eq!(
         e.leftovers("local", &id).0 + e.leftovers("remote", &id).0,
         7

@@ -30,12 +30,7 @@ struct Fake {
 
 impl Fake {
     fn start() -> Fake {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let fake = runtime.block_on(FakeKube::start()).unwrap();
+        let (fake, runtime) = FakeKube::start_on_own_runtime().unwrap();
         fake.add_node(node("n1").cpu("4").memory("8Gi").role("worker"));
         fake.add_node(node("n2").cpu("4").memory("8Gi").cordoned());
         fake.add_namespace("zapps");
@@ -153,20 +148,7 @@ fn a_docker_host_and_a_cluster_side_by_side_in_the_terminal_ui() {
     // last choice (any, local, fake)
     pane.keys(&["BTab", "-"]);
     pane.wait_for("the preview on the cluster", 10, |s| s.contains("fake/n1"));
-    pane.keys(&["Enter"]);
-    let screen = pane.wait_for("the execution to run", 60, |s| {
-        s.lines()
-            .any(|l| l.contains(" running ") && l.contains("1/1"))
-    });
-    let id = screen
-        .lines()
-        .find_map(|l| {
-            l.split_whitespace().find(|w| {
-                w.len() == 10 && w.starts_with('1') && w.chars().all(|c| c.is_ascii_alphanumeric())
-            })
-        })
-        .unwrap()
-        .to_string();
+    let id = pane.launch_until_running("1/1");
     assert_eq!(cluster.ours(&setup.deployment).0, 1, "one pod on the fake");
     assert_eq!(e.leftovers("local", &id).0, 0, "nothing on the Docker host");
 

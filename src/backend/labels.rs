@@ -322,6 +322,22 @@ pub(crate) mod tests {
         (description, instances)
     }
 
+    /// The execution labels of [`demo`]'s execution, of `description`.
+    pub(crate) fn demo_execution(description: &crate::model::Description) -> ExecutionLabels<'_> {
+        ExecutionLabels {
+            id: "abc123",
+            name: "run",
+            owner: "alice",
+            deployment: "prod",
+            entry: "demo-0",
+            submitted: 1,
+            description,
+            parameters: &[],
+            fs_uid: 1,
+            fs_gid: 2,
+        }
+    }
+
     #[test]
     fn labels_round_trip_and_follow_zoe() {
         let (description, instances) = demo();

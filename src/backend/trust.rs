@@ -120,9 +120,7 @@ fn bounded(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::labels::{
-        DESCRIPTION, ESSENTIAL, ExecutionLabels, MEMORY, container_labels,
-    };
+    use crate::backend::labels::{DESCRIPTION, ESSENTIAL, MEMORY, container_labels};
     use crate::backend::signature::sign_container;
 
     fn key() -> DeploymentKey {
@@ -134,18 +132,7 @@ mod tests {
     fn ours() -> HashMap<String, String> {
         let (description, instances) = crate::backend::labels::tests::demo();
         let mut labels = container_labels(
-            &ExecutionLabels {
-                id: "abc123",
-                name: "run",
-                owner: "alice",
-                deployment: "prod",
-                entry: "demo-0",
-                submitted: 1,
-                description: &description,
-                parameters: &[],
-                fs_uid: 1,
-                fs_gid: 2,
-            },
+            &crate::backend::labels::tests::demo_execution(&description),
             &instances[0],
         );
         assert_eq!(instances[0].dns_name, "master0-abc123-prod");

@@ -94,6 +94,26 @@ impl Pane {
     }
 
     /// Polls the screen until `check` holds; fails with the screen after `secs`.
+    /// Launches from the open start form (`Enter`) and waits until the
+    /// executions view shows it running with `up` (e.g. `7/7`); its id.
+    pub fn launch_until_running(&self, up: &str) -> String {
+        self.keys(&["Enter"]);
+        let screen = self.wait_for("the execution to run", 60, |s| {
+            s.lines().any(|l| l.contains(" running ") && l.contains(up))
+        });
+        screen
+            .lines()
+            .find_map(|l| {
+                l.split_whitespace().find(|w| {
+                    w.len() == 10
+                        && w.starts_with('1')
+                        && w.chars().all(|c| c.is_ascii_alphanumeric())
+                })
+            })
+            .unwrap()
+            .to_string()
+    }
+
     pub fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {

@@ -26,12 +26,7 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(settings: &str) -> Cluster {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let fake = runtime.block_on(FakeKube::start()).unwrap();
+        let (fake, runtime) = FakeKube::start_on_own_runtime().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         fake.write_kubeconfig(&kubeconfig, "fake", Some("zapps"), None)

@@ -356,24 +356,13 @@ fn key() -> DeploymentKey {
 /// A pod of `prod` on n1 as the console makes it: `instance`'s labels
 /// (of the demo execution `abc123`), signed with `key()`.
 fn signed_pod(instance: &str, phase: &str, containers: Vec<Container>) -> Pod {
-    use crate::backend::labels::{ExecutionLabels, container_labels};
+    use crate::backend::labels::container_labels;
     let (description, instances) = crate::backend::labels::tests::demo();
     let mut i = instances[0].clone();
     i.name = instance.into();
     i.dns_name = format!("{instance}-abc123-prod");
     let mut labels = container_labels(
-        &ExecutionLabels {
-            id: "abc123",
-            name: "run",
-            owner: "alice",
-            deployment: "prod",
-            entry: "demo-0",
-            submitted: 1,
-            description: &description,
-            parameters: &[],
-            fs_uid: 1,
-            fs_gid: 2,
-        },
+        &crate::backend::labels::tests::demo_execution(&description),
         &i,
     );
     crate::backend::signature::sign_container(&key(), &mut labels);

@@ -71,6 +71,19 @@ pub struct FakeKube {
 }
 
 impl FakeKube {
+    /// Starts on a free port of 127.0.0.1, on a runtime of its own (it
+    /// serves as long as the runtime lives): for tests that drive the real
+    /// binary from plain threads.
+    #[allow(dead_code)]
+    pub fn start_on_own_runtime() -> std::io::Result<(FakeKube, tokio::runtime::Runtime)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let fake = runtime.block_on(FakeKube::start())?;
+        Ok((fake, runtime))
+    }
+
     /// Starts on 127.0.0.1 on a free port.
     pub async fn start() -> std::io::Result<FakeKube> {
         FakeKube::start_on(0).await
