@@ -28,22 +28,14 @@ const POD_GRACE_SECS: u32 = 10;
 const GONE_WITHIN: Duration = Duration::from_secs(30);
 
 impl Cluster {
-    /// The connection, made for `deployment`'s objects when there is none.
-    async fn for_deployment(&self, deployment: &str) -> Result<Arc<Live>, BackendError> {
-        self.live(deployment).await
-    }
-
-    /// The connection when one was made, else a new one for `deployment`.
-    async fn any_live(&self, deployment: Option<&str>) -> Result<Arc<Live>, BackendError> {
-        match (self.current().await, deployment) {
-            (Some(live), _) => Ok(live),
-            (None, Some(deployment)) => self.live(deployment).await,
-            (None, None) => Err(BackendError::Unreachable {
-                target: self.target.name.clone(),
-                address: String::new(),
-                why: "not connected yet".into(),
-            }),
-        }
+    /// The connection made by an earlier look (what acts on a workload
+    /// found by one), or why there is none.
+    fn connected(&self) -> Result<Arc<Live>, BackendError> {
+        self.connection().ok_or_else(|| BackendError::Unreachable {
+            target: self.target.name.clone(),
+            address: String::new(),
+            why: "not connected yet".into(),
+        })
     }
 
     /// The address users reach node ports of node `name` (`cluster/node`)
@@ -78,7 +70,7 @@ impl Cluster {
             .get(labels::DEPLOYMENT)
             .cloned()
             .unwrap_or_default();
-        let live = self.for_deployment(&deployment).await?;
+        let live = self.live(&deployment).await?;
         let node = name
             .strip_prefix(self.target.name.as_str())
             .and_then(|rest| rest.strip_prefix('/'));
@@ -205,7 +197,7 @@ impl Cluster {
         pod: &str,
         grace_secs: u32,
     ) -> Result<Arc<Live>, BackendError> {
-        let live = self.any_live(None).await?;
+        let live = self.connected()?;
         let params = DeleteParams {
             grace_period_seconds: Some(grace_secs),
             ..Default::default()
@@ -249,7 +241,7 @@ impl Cluster {
         grace_secs: u32,
     ) -> Result<Cleaned, BackendError> {
         let _one_at_a_time = self.cleaning.lock().await;
-        let live = self.for_deployment(deployment).await?;
+        let live = self.live(deployment).await?;
         let selector = execution_selector(deployment, execution_id);
         let listed = ListParams::default().labels(&selector);
         let params = DeleteParams {
@@ -344,7 +336,7 @@ impl Cluster {
         instance: String,
         request: LogRequest,
     ) -> BoxStream<'static, Result<LogLine, String>> {
-        match self.any_live(None).await {
+        match self.connected() {
             Ok(live) => super::logs::follow(
                 live.conn.client.clone(),
                 live.conn.namespace.clone(),

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Node, Pod, Service};
@@ -190,11 +189,6 @@ impl Cluster {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
-    }
-
-    /// The connection when there is one, without connecting.
-    pub async fn current(&self) -> Option<Arc<Live>> {
-        self.connection()
     }
 
     /// Drops the connection and its watchers: the next use reconnects.
@@ -415,9 +409,6 @@ fn watch_error(e: &watcher::Error) -> String {
         other => other.to_string(),
     }
 }
-
-/// How long a look waits for a cluster that is connecting.
-pub const CONNECT_PATIENCE: Duration = Duration::from_secs(20);
 
 /// Pods of the store by the node they are bound to.
 pub fn pods_by_node(pods: &[Arc<Pod>]) -> HashMap<String, Vec<Arc<Pod>>> {

@@ -67,9 +67,9 @@ pub fn nodes(
     let mut ours: HashMap<String, Vec<Workload>> = HashMap::new();
     let mut foreign: HashMap<String, Vec<ForeignContainer>> = HashMap::new();
     let first = nodes.first().map(|n| n.name_any()).unwrap_or_default();
+    let pod_services: Vec<_> = services.iter().map(Arc::as_ref).collect();
     for pod in live.ours.state() {
         let node = node_of(&pod, &nodes, &first);
-        let pod_services: Vec<_> = services.iter().map(Arc::as_ref).collect();
         match classify_pod(key, &pod, &pod_services) {
             Some(Found::Ours(w)) => ours.entry(node).or_default().push(*w),
             Some(Found::Foreign(f)) => foreign.entry(node).or_default().push(f),
@@ -77,7 +77,6 @@ pub fn nodes(
         }
     }
     // deleted from outside: shown destroyed for a while (see `vanished`)
-    let pod_services: Vec<_> = services.iter().map(Arc::as_ref).collect();
     for pod in live.deletions.vanished() {
         if live.ours.get(&ObjectRef::from_obj(pod.as_ref())).is_some() {
             continue;

@@ -44,7 +44,7 @@ impl Cluster {
     /// What the given pods use now: (pod, memory bytes, cores), for those
     /// the metrics-server knows.
     pub async fn usage(&self, pods: &[String]) -> Vec<(String, u64, f64)> {
-        let Some(live) = self.current().await else {
+        let Some(live) = self.connection() else {
             return Vec::new();
         };
         let path = format!(

@@ -75,7 +75,7 @@ impl Cluster {
     /// Removes orphan Services and elastic pods stuck unscheduled (when
     /// connected); what was removed, in words.
     pub async fn tidy(&self) -> Vec<String> {
-        let Some(live) = self.current().await else {
+        let Some(live) = self.connection() else {
             return Vec::new();
         };
         let now = Timestamp::now();
