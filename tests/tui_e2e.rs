@@ -59,14 +59,7 @@ fn from_shop_to_logs_to_terminate_in_the_terminal_ui() {
     });
 
     // terminate (with confirmation) and check the daemons
-    pane.keys(&["Escape", "t"]);
-    pane.wait_for("the confirmation", 5, |s| {
-        s.contains(&format!("Terminate {id}?"))
-    });
-    pane.keys(&["y"]);
-    pane.wait_for("the termination", 60, |s| {
-        s.contains(&format!("{id} terminated"))
-    });
+    pane.terminate(&id);
     assert_eq!(
         e.leftovers("local", &id).0 + e.leftovers("remote", &id).0,
         0,

@@ -159,14 +159,7 @@ fn a_docker_host_and_a_cluster_side_by_side_in_the_terminal_ui() {
     });
 
     // terminate empties the fake
-    pane.keys(&["Escape", "t"]);
-    pane.wait_for("the confirmation", 5, |s| {
-        s.contains(&format!("Terminate {id}?"))
-    });
-    pane.keys(&["y"]);
-    pane.wait_for("the termination", 60, |s| {
-        s.contains(&format!("{id} terminated"))
-    });
+    pane.terminate(&id);
     wait("the fake to be empty", Duration::from_secs(20), || {
         cluster.ours(&setup.deployment) == (0, 0)
     });

@@ -114,6 +114,19 @@ impl Pane {
             .to_string()
     }
 
+    /// From a sub-view of the executions view: `t` on the selected
+    /// execution `id`, confirmed, and waits until it says it terminated.
+    pub fn terminate(&self, id: &str) {
+        self.keys(&["Escape", "t"]);
+        self.wait_for("the confirmation", 5, |s| {
+            s.contains(&format!("Terminate {id}?"))
+        });
+        self.keys(&["y"]);
+        self.wait_for("the termination", 60, |s| {
+            s.contains(&format!("{id} terminated"))
+        });
+    }
+
     pub fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
