@@ -46,12 +46,12 @@ fn master_and_three_workers_launch_talk_stream_and_leave_nothing() {
     let containers = launched["containers"].as_array().unwrap();
     let workers: Vec<&Value> = containers
         .iter()
-        .filter(|c| c[0].as_str().unwrap().starts_with("worker"))
+        .filter(|c| c["instance"].as_str().unwrap().starts_with("worker"))
         .collect();
     assert_eq!(workers.len(), 3);
-    let host = containers[0][1].as_str().unwrap().to_string();
+    let host = containers[0]["host"].as_str().unwrap().to_string();
     assert!(
-        containers.iter().all(|c| c[1] == host.as_str()),
+        containers.iter().all(|c| c["host"] == host.as_str()),
         "one host for a per-execution bridge network"
     );
     assert!(
@@ -242,8 +242,14 @@ fn a_dead_essential_service_ends_its_execution_with_the_reason() {
     let launched: Value = serde_json::from_str(&run.stdout).unwrap();
     let id = execution_id(&launched);
     let (host, container) = (
-        launched["containers"][0][1].as_str().unwrap().to_string(),
-        launched["containers"][0][2].as_str().unwrap().to_string(),
+        launched["containers"][0]["host"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        launched["containers"][0]["container"]
+            .as_str()
+            .unwrap()
+            .to_string(),
     );
     let killed = e.docker(&host, &["kill", &container]);
     assert!(killed.status.success());
@@ -641,7 +647,7 @@ fn supervise_places_a_dead_elastic_service_again() {
     let inspect = setup.json(&["inspect", &id]);
     assert_eq!(
         inspect["execution"]["restarts"],
-        json!([["extra-worker1", 1]]),
+        json!({"extra-worker1": 1}),
         "the restart is counted"
     );
     let master = format!("master0-{id}-{}", setup.deployment);

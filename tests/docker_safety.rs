@@ -65,8 +65,8 @@ fn hostile_output_names_and_labels_are_shown_not_obeyed() {
     });
 
     // piped: byte for byte what `docker logs` gives
-    let container = started["containers"][0][2].as_str().unwrap();
-    let host = started["containers"][0][1].as_str().unwrap();
+    let container = started["containers"][0]["container"].as_str().unwrap();
+    let host = started["containers"][0]["host"].as_str().unwrap();
     let docker = e.docker(host, &["logs", container]);
     let piped = setup.zoe(&["logs", &id]);
     assert_eq!(piped.code, 0, "{}", piped.stderr);

@@ -182,7 +182,10 @@ fn a_shared_network_is_used_as_it_is_and_gets_no_subnet_of_the_pool() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let launched: Value = serde_json::from_str(&run.stdout).unwrap();
     let id = execution_id(&launched);
-    let container = launched["containers"][0][2].as_str().unwrap().to_string();
+    let container = launched["containers"][0]["container"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let networks = e.docker_ok(
         "local",
         &[

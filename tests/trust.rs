@@ -76,7 +76,7 @@ fn forged_containers_are_foreign_and_never_adopted_grown_counted_ended_or_remove
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c[2].as_str().unwrap().to_string())
+        .map(|c| c["container"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(real.len(), 5, "{launched}");
     let (_, master) = container_of(&launched, "master0");

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::session::{Session, engine_error};
 use super::table::Table;
-use super::{CliError, Outcome, Output, role, to_json};
+use super::{CliError, Outcome, Output, json, role, to_json};
 use crate::model::{ExecutionView, time};
 
 fn age(since: u64) -> String {
@@ -29,15 +29,12 @@ pub async fn ps(s: &Session<'_>, all: bool) -> Result<Outcome, CliError> {
     let seen = s.observe().await?;
     let records = s.engine.records(all).map_err(engine_error)?;
     if s.ctx.output == Output::Json {
-        let rows: Vec<serde_json::Value> = records
+        let external = |host: &str| s.engine.external_address(host);
+        let rows: Vec<json::executions::PsRow<'_>> = records
             .iter()
             .map(|r| {
                 let view = seen.views.iter().find(|v| v.id == r.id);
-                serde_json::json!({
-                    "id": r.id, "name": r.name, "entry": r.entry, "owner": r.owner, "status": r.status,
-                    "reason": r.reason, "submitted": r.submitted, "started": r.started, "ended": r.ended,
-                    "hosts": r.hosts, "up": view.map(|v| v.up()), "instances": view.map(|v| &v.instances),
-                })
+                json::executions::PsRow::of(r, view, &external)
             })
             .collect();
         return Ok(Outcome::ok(to_json(&rows)));
@@ -71,12 +68,8 @@ pub async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> 
     let view = seen.views.iter().find(|v| v.id == record.id);
     let timeline = s.engine.timeline(&record.id).map_err(engine_error)?;
     if s.ctx.output == Output::Json {
-        let value = serde_json::json!({
-            "execution": record,
-            "instances": view.map(|v| &v.instances),
-            "timeline": timeline.iter().map(|(at, st, why)| serde_json::json!({"at": at, "status": st, "reason": why})).collect::<Vec<_>>(),
-            "endpoints": record.endpoints,
-        });
+        let external = |host: &str| s.engine.external_address(host);
+        let value = json::executions::Inspect::of(&record, view, &timeline, &external);
         return Ok(Outcome::ok(to_json(&value)));
     }
     let mut out = String::new();

@@ -17,9 +17,11 @@ pub async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
     let (record, removal) = (done.id, done.removal);
     let mut out = String::new();
     if s.ctx.output == Output::Json {
-        out = to_json(
-            &serde_json::json!({"execution": record, "removed": removal.containers, "failed": removal.failed}),
-        );
+        out = to_json(&super::json::actions::Killed::of(
+            &record,
+            removal.containers,
+            &removal.failed,
+        ));
     } else {
         let _ = writeln!(out, "{record}: removed {} containers", removal.containers);
     }

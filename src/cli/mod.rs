@@ -10,6 +10,7 @@ pub mod args;
 mod config_cmd;
 mod executions_cmd;
 mod foreign_cmd;
+pub mod json;
 mod kill_cmd;
 pub mod log_file;
 mod logs_cmd;

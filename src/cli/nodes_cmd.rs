@@ -25,7 +25,7 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
     };
     if s.ctx.output == Output::Json {
         return Ok(Outcome {
-            stdout: to_json(&nodes),
+            stdout: to_json(&super::json::nodes::nodes(&nodes)),
             code,
         });
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::table::Table;
-use super::{CliError, Context, Outcome, Output, ShopCommand, open_console, to_json};
+use super::{CliError, Context, Outcome, Output, ShopCommand, json, open_console, to_json};
 use crate::console::catalog::{Entry, ParamType, Shop};
 use crate::console::{Console, LaunchRequest, Prepared};
 use crate::model::{Description, format_bytes, format_cores};
@@ -45,27 +45,13 @@ fn instances_text(description: &Description) -> String {
 pub fn list(console: &Console, output: Output) -> Result<Outcome, CliError> {
     let shop = console.shop();
     if output == Output::Json {
-        let entries: Vec<Value> = shop
+        let entries = shop
             .by_category()
             .into_iter()
             .flat_map(|(_, entries)| entries)
-            .map(|e| {
-                let (memory, cores) = totals(&e.description);
-                json!({
-                    "id": e.id, "category": e.category, "name": e.name,
-                    "services": e.description.services.len(),
-                    "instances": e.description.total_instances(),
-                    "memory_bytes": memory, "cores": cores,
-                    "parameters": e.parameters.len(),
-                    "will_end": e.description.will_end,
-                    "restricted": e.visibility.is_restricted(),
-                })
-            })
+            .map(|e| json::shop::ListEntry::of(e, totals(&e.description)))
             .collect();
-        return Ok(Outcome::ok(to_json(&json!({
-            "shop": shop.root, "entries": entries, "broken": shop.broken,
-            "errors": shop.errors(), "warnings": shop.warnings(),
-        }))));
+        return Ok(Outcome::ok(to_json(&json::shop::List::of(shop, entries))));
     }
     let mut table = Table::new(&[
         "ID",

@@ -6,10 +6,9 @@ use std::fmt::Write as _;
 use super::args::LaunchArgs;
 use super::session::{Session, engine_error};
 use super::table::Table;
-use super::{CliError, Outcome, Output, open_console, role, shop_cmd, to_json};
+use super::{CliError, Outcome, Output, json, open_console, role, shop_cmd, to_json};
 use crate::console::engine::EngineError;
 use crate::console::events::{Event, Events};
-use crate::console::launch::Refusal;
 use crate::console::{LaunchRequest, Prepared};
 use crate::model::ExecutionStatus;
 
@@ -53,7 +52,7 @@ pub async fn start(
         other => engine_error(other),
     })?;
     let out = if s.ctx.output == Output::Json {
-        to_json(&launched)
+        to_json(&json::actions::Started::of(&launched))
     } else {
         let mut text = format!("{}\n", launched.execution);
         for e in &launched.endpoints {
@@ -67,24 +66,41 @@ pub async fn start(
 async fn dry_run_report(s: &Session<'_>, prepared: &Prepared) -> Result<Outcome, CliError> {
     let (planned, _) = s.engine.plan(prepared).await.map_err(engine_error)?;
     s.show_notices();
-    let why = |r: &[Refusal]| -> Vec<serde_json::Value> {
-        r.iter()
-            .map(|x| serde_json::json!({"node": x.node, "why": x.why.to_string()}))
-            .collect()
-    };
     if s.ctx.output == Output::Json {
+        use json::actions::{Deferred, DryRun, Placement, why_not};
+        let on = prepared.target.as_deref();
         let (value, code) = match &planned {
             Ok(plan) => (
-                serde_json::json!({
-                    "fits": true,
-                    "on": prepared.target,
-                    "placements": plan.placements.iter().map(|p| serde_json::json!({"instance": p.instance, "node": p.node, "essential": p.essential})).collect::<Vec<_>>(),
-                    "deferred": plan.deferred.iter().map(|(i, r)| serde_json::json!({"instance": i, "why_not": why(r)})).collect::<Vec<_>>(),
-                }),
+                DryRun::Fits {
+                    fits: true,
+                    on,
+                    placements: plan
+                        .placements
+                        .iter()
+                        .map(|p| Placement {
+                            instance: &p.instance,
+                            node: &p.node,
+                            essential: p.essential,
+                        })
+                        .collect(),
+                    deferred: plan
+                        .deferred
+                        .iter()
+                        .map(|(instance, r)| Deferred {
+                            instance,
+                            why_not: why_not(r),
+                        })
+                        .collect(),
+                },
                 0,
             ),
             Err(rejection) => (
-                serde_json::json!({"fits": false, "on": prepared.target, "instance": rejection.instance, "why_not": why(&rejection.refusals)}),
+                DryRun::NoRoom {
+                    fits: false,
+                    on,
+                    instance: rejection.instance.as_deref(),
+                    why_not: why_not(&rejection.refusals),
+                },
                 EXIT_NO_ROOM,
             ),
         };

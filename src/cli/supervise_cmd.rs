@@ -27,7 +27,7 @@ pub async fn supervise(s: &Session<'_>, once: bool, interval: u64) -> Result<Out
         s.show_notices();
         let mut out = String::new();
         if s.ctx.output == Output::Json {
-            out = to_json(&report);
+            out = to_json(&super::json::actions::Supervised::of(&report));
         } else {
             for (id, reason) in &report.ended {
                 let _ = writeln!(out, "{id}: ended: {reason}");

@@ -415,11 +415,11 @@ pub fn container_of(launched: &Value, instance: &str) -> (String, String) {
         .as_array()
         .expect("containers")
         .iter()
-        .find(|c| c[0] == instance)
+        .find(|c| c["instance"] == instance)
         .expect("the instance");
     (
-        c[1].as_str().expect("a host").to_string(),
-        c[2].as_str().expect("a container id").to_string(),
+        c["host"].as_str().expect("a host").to_string(),
+        c["container"].as_str().expect("a container id").to_string(),
     )
 }
 
