@@ -8,11 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "zoe",
     version,
-    about = "A terminal console for Zoe Analytics ZApps",
-    long_about = "A terminal console for Zoe Analytics ZApps: browse the shop, check and render \
-                  descriptions.\n\nExit codes: 0 success, 1 failure (invalid input, validation \
-                  errors, problems found, a host offline for `nodes`), 2 usage error, 3 no room \
-                  (`start`: nothing fits now)."
+    about = "A terminal console for Zoe Analytics ZApps on Docker hosts and Kubernetes clusters",
+    long_about = ABOUT,
+    after_help = EXAMPLES
 )]
 pub struct Cli {
     /// Settings file (default: $ZOE_CONFIG, then ~/.config/zoe/config.toml)
@@ -21,11 +19,13 @@ pub struct Cli {
     /// ZApp shop directory (overrides the settings)
     #[arg(long, global = true, value_name = "DIR")]
     pub shop: Option<PathBuf>,
-    /// Output format
+    /// Output format: aligned tables, or typed JSON for scripts (the
+    /// README documents each verb's shape)
     #[arg(short = 'o', long = "output", global = true, value_enum, default_value_t = Output::Table)]
     pub output: Output,
-    /// Colour theme for the terminal UI (default: the settings' `theme`)
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Colour theme for the terminal UI (default: the settings' `theme`;
+    /// `:theme` lists them)
+    #[arg(long, value_name = "NAME", help_heading = "Terminal UI")]
     pub theme: Option<String>,
     /// Refuse every action that changes the cluster (start, kill,
     /// supervise; in the terminal UI, launch, terminate and relaunch)
@@ -36,8 +36,8 @@ pub struct Cli {
     /// own; a kill records who did it). Other verbs ignore it
     #[arg(long, global = true)]
     pub all_users: bool,
-    /// Terminal UI: leave the mouse to the terminal (selection and copy)
-    #[arg(long, global = true)]
+    /// Leave the mouse to the terminal (selection and copy)
+    #[arg(long, help_heading = "Terminal UI")]
     pub no_mouse: bool,
     /// More detail in the log file (`zoe config paths` shows where; never
     /// the terminal): -v debug, -vv trace. $ZOE_LOG sets the filter
@@ -74,7 +74,8 @@ pub enum Command {
     /// Show where settings, cache and logs live, and the effective settings
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Docker hosts: capacity, reservations, usage, labels, online/offline
+    /// Nodes (Docker hosts, cluster nodes): capacity, reservations, usage,
+    /// labels, online/offline
     Nodes {
         /// Also read what the ZApp services use now (CPU, memory): about a
         /// second more, and some work for every host's engine
@@ -94,6 +95,7 @@ pub enum Command {
     },
     /// List executions (active ones; -a for all still on the cluster)
     Ps {
+        /// Also the ended executions still on the cluster or in the cache
         #[arg(short, long)]
         all: bool,
         /// List the foreign containers instead: those carrying this
@@ -154,7 +156,64 @@ pub enum Command {
         #[arg(long)]
         foreign: bool,
     },
+    /// Print a shell's completion script
+    ///
+    /// For bash, zsh, fish, elvish or powershell, e.g.
+    /// `zoe completions bash > /etc/bash_completion.d/zoe`, or
+    /// `zoe completions zsh > ~/.zfunc/_zoe`, or
+    /// `zoe completions fish > ~/.config/fish/completions/zoe.fish`.
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff)
+    ///
+    /// `zoe man > zoe.1; man ./zoe.1`, or a verb's own page:
+    /// `zoe man shop render`.
+    Man {
+        /// The verb whose page to print (default: zoe's own)
+        #[arg(value_name = "VERB")]
+        verb: Vec<String>,
+    },
 }
+
+/// What `zoe --help` and the man page say the console does.
+const ABOUT: &str = "A terminal console for Zoe Analytics ZApps, talking directly to Docker hosts
+(unix socket, TCP or TLS) and Kubernetes clusters, without a Zoe master.
+
+With no verb, on a terminal, it opens the terminal UI: the ZApp shop by
+category with each entry's README; a start form for the parameters, memory and
+cores with a live placement preview (where each service would go, or why not
+on each host); the executions with their instances, logs (merged or per
+service) and actions; the nodes with their capacity, reservations, usage and
+the queue. Not on a terminal, it prints the shop list.
+
+The verbs do the same for scripts, as aligned tables or typed JSON (-o json):
+browse and check the shop, render a description with its parameters, see the
+nodes, start (or plan with --dry-run, or queue with --wait), list and inspect
+executions, read or follow their logs, kill them, and supervise them as Zoe's
+scheduler does. Hosts come from Zoe's docker.conf named in the settings;
+clusters from a kubeconfig (--context, --namespace, --kubeconfig).
+
+Exit codes: 0 success, 1 failure (invalid input, validation errors, problems
+found, a host offline for `nodes`), 2 usage error, 3 no room (`start`: nothing
+fits now).";
+
+/// The examples under `zoe --help`.
+const EXAMPLES: &str = "Examples:
+  zoe                                    the terminal UI
+  zoe shop list                          the ZApps by category
+  zoe shop render master-workers -p worker=3 --memory master=0.5
+  zoe nodes                              each host: capacity, reserved, online or why not
+  zoe start master-workers --dry-run     where each service would go, or why not
+  zoe start master-workers --name demo   launch; prints the id and the endpoint URLs
+  zoe ps -a                              executions, also ended ones
+  zoe inspect demo -o json               one execution, typed JSON
+  zoe logs demo worker -f --since 10m    follow one service's logs
+  zoe kill demo                          stop and remove everything of it
+  zoe completions bash > /etc/bash_completion.d/zoe
+  zoe man > zoe.1";
 
 /// What to launch: the same choices as `zoe shop render`.
 #[derive(Debug, clap::Args)]

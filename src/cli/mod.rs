@@ -10,6 +10,7 @@ pub mod args;
 mod config_cmd;
 mod executions_cmd;
 mod foreign_cmd;
+mod help_cmd;
 pub mod json;
 mod kill_cmd;
 pub mod log_file;
@@ -120,10 +121,27 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Supervise { .. }) => "supervise",
         Some(Command::Kill { foreign: true, .. }) => "kill --foreign",
         Some(Command::Kill { .. }) => "kill",
+        Some(Command::Completions { .. }) => "completions",
+        Some(Command::Man { .. }) => "man",
     }
 }
 
 fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Outcome, CliError> {
+    if let Some(flag) = tui_only_flag(&cli) {
+        return Err(CliError {
+            message: format!(
+                "{flag} is for the terminal UI (`zoe` with no verb); `zoe {}` does not take it",
+                verb_name(cli.command.as_ref())
+            ),
+            code: 2,
+        });
+    }
+    // generated from the clap definition: no settings needed
+    match &cli.command {
+        Some(Command::Completions { shell }) => return help_cmd::completions(*shell),
+        Some(Command::Man { verb }) => return help_cmd::man(verb),
+        _ => {}
+    }
     let loaded = load_settings(cli.config.as_deref(), env, &paths)?;
     let (shop_dir, shop_origin) = resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd);
     let readonly = cli.readonly || loaded.settings.readonly;
@@ -183,6 +201,19 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         }
         Some(Command::Config(command)) => config_cmd::run(&ctx, command),
         Some(command) => session::run(&ctx, command),
+    }
+}
+
+/// A flag of the terminal UI given with a verb (`zoe --theme dark nodes`),
+/// which would otherwise be ignored without a word.
+pub fn tui_only_flag(cli: &Cli) -> Option<&'static str> {
+    cli.command.as_ref()?;
+    if cli.theme.is_some() {
+        Some("--theme")
+    } else if cli.no_mouse {
+        Some("--no-mouse")
+    } else {
+        None
     }
 }
 

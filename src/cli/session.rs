@@ -152,9 +152,10 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
             Command::Supervise { once, interval } => {
                 supervise_cmd::supervise(&session, once, interval).await
             }
-            Command::Shop(_) | Command::Config(_) => {
-                Err(CliError::new("internal: not a cluster verb"))
-            }
+            Command::Shop(_)
+            | Command::Config(_)
+            | Command::Completions { .. }
+            | Command::Man { .. } => Err(CliError::new("internal: not a cluster verb")),
         }
     })
 }
