@@ -105,13 +105,16 @@ fn the_man_page_is_roff_and_names_every_verb() {
 }
 
 #[test]
-fn a_terminal_ui_flag_with_a_verb_is_a_usage_error() {
+fn a_terminal_ui_flag_with_a_verb_and_json_logs_are_usage_errors() {
     let (code, _, stderr) = zoe(&["--theme", "dark", "shop", "list"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("--theme is for the terminal UI") && stderr.contains("zoe shop list"),
         "{stderr}"
     );
+    let (code, _, stderr) = zoe(&["logs", "demo", "-o", "json"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("leave -o json out"), "{stderr}");
     let (code, _, stderr) = zoe(&["nodes", "--no-mouse"]);
     assert_eq!(code, 2, "{stderr}");
     let (code, help, _) = zoe(&["nodes", "--help"]);

@@ -136,6 +136,14 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             code: 2,
         });
     }
+    if cli.output == Output::Json && matches!(cli.command, Some(Command::Logs { .. })) {
+        return Err(CliError {
+            message: "zoe logs writes the services' own lines (byte for byte when piped), not \
+                      JSON: leave -o json out"
+                .into(),
+            code: 2,
+        });
+    }
     // generated from the clap definition: no settings needed
     match &cli.command {
         Some(Command::Completions { shell }) => return help_cmd::completions(*shell),
