@@ -19,7 +19,9 @@ pub fn completions(shell: clap_complete::Shell) -> Result<Outcome, CliError> {
 /// The manual page of `zoe` (`verb` empty) or of one of its verbs
 /// (`["shop", "render"]`), as roff.
 pub fn man(verb: &[String]) -> Result<Outcome, CliError> {
-    let mut page = Cli::command();
+    // no `help` verb: `zoe VERB --help` is there, and a page of its own
+    // would be one more to install for nothing
+    let mut page = Cli::command().disable_help_subcommand(true);
     // names the verbs' pages `zoe-shop-render` and the like
     page.build();
     for (depth, name) in verb.iter().enumerate() {
@@ -68,9 +70,14 @@ pub fn man(verb: &[String]) -> Result<Outcome, CliError> {
 fn examples_section(examples: &str) -> String {
     let mut section = String::from(".SH EXAMPLES\n.nf\n");
     for line in examples.lines().skip_while(|l| l.ends_with(':')) {
-        // roff: a backslash is an escape, a leading dot or quote a request
-        let line = line.replace('\\', "\\e");
-        if line.starts_with(['.', '\'']) {
+        // roff: a backslash is an escape, a leading dot a request; `-` and
+        // `'` as the ASCII characters a shell needs (not a hyphen or a
+        // typographic quote), as clap_mangen writes them
+        let line = line
+            .replace('\\', "\\e")
+            .replace('-', "\\-")
+            .replace('\'', "\\*(Aq");
+        if line.starts_with('.') {
             section.push_str("\\&");
         }
         section.push_str(&line);

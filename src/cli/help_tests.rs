@@ -133,6 +133,10 @@ fn man_pages_for_zoe_and_a_verb() {
     assert!(!page.contains(".SH EXTRA"), "{page}");
     assert!(page.contains(".SH EXAMPLES\n.nf\n"), "{page}");
     assert!(page.contains("zoe\\-nodes(1)"), "verbs listed: {page}");
+    assert!(
+        !page.contains("zoe\\-help(1)"),
+        "no page for `help`: {page}"
+    );
     let render = man(&["shop".into(), "render".into()]).unwrap().stdout;
     assert!(
         render.contains("\n.TH zoe-shop-render 1  \"zoe "),
@@ -150,9 +154,9 @@ fn man_pages_for_zoe_and_a_verb() {
 
 #[test]
 fn examples_are_kept_as_lines_and_escaped_for_roff() {
-    let section = examples_section("Examples:\n  zoe a\\b\n.dot\n'quote");
+    let section = examples_section("Examples:\n  zoe a\\b --x\n.dot\n'quote'");
     assert_eq!(
         section,
-        ".SH EXAMPLES\n.nf\n  zoe a\\eb\n\\&.dot\n\\&'quote\n.fi\n"
+        ".SH EXAMPLES\n.nf\n  zoe a\\eb \\-\\-x\n\\&.dot\n\\*(Aqquote\\*(Aq\n.fi\n"
     );
 }

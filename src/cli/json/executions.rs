@@ -236,6 +236,40 @@ mod tests {
         assert_eq!(value["timeline"][0]["status"], "submitted");
     }
 
+    fn keys(v: &serde_json::Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn the_shapes_keep_the_model_field_names() {
+        // a field added to the model fails here until it is added here
+        let record = record();
+        assert_eq!(
+            keys(&serde_json::to_value(Execution::of(&record)).unwrap()),
+            keys(&serde_json::to_value(&record).unwrap())
+        );
+        let instance = InstanceView {
+            instance: "web0".into(),
+            host: "local".into(),
+            container: "3e3eacc02f25".into(),
+            essential: true,
+            state: BackendState::Dead,
+            engine_status: "exited".into(),
+            stopped: Some(StopReason::Exited(1)),
+            exit_code: Some(1),
+            ports: vec![("8080/tcp".into(), 32768)],
+        };
+        let ours = serde_json::to_value(Instance::of(&instance, &|_| "10.0.0.1".into())).unwrap();
+        assert_eq!(keys(&ours), keys(&serde_json::to_value(&instance).unwrap()));
+        assert_eq!(
+            ours["stopped"],
+            serde_json::json!({"why": "exited", "code": 1})
+        );
+        assert_eq!(ours["ports"][0]["address"], "10.0.0.1:32768");
+    }
+
     #[test]
     fn a_row_without_instances_on_the_cluster_has_none_up() {
         let record = record();

@@ -160,17 +160,45 @@ mod tests {
         );
         node.cores_reserved = 0.1 + 0.2;
         node.detail.roles = vec!["worker".into()];
+        node.services.push(Workload {
+            id: "3e3eacc02f25".into(),
+            name: "master0-1ibx0a2b3c-prod".into(),
+            execution_id: ExecutionId::parse("1ibx0a2b3c").unwrap(),
+            instance: "master0".into(),
+            essential: true,
+            state: BackendState::Started,
+            engine_status: "running".into(),
+            stopped: None,
+            exit_code: Some(0),
+            oom_killed: false,
+            memory_reserved: 64 << 20,
+            cores_reserved: 0.1,
+            memory_limit: 64 << 20,
+            cores_limit: 0.1,
+            memory_in_use: None,
+            cores_in_use: Some(0.000_4),
+            ports: vec![("8080/tcp".into(), 32768)],
+            labels: std::collections::HashMap::new(),
+        });
         let ours = serde_json::to_value(Node::of(&node)).unwrap();
         let theirs = serde_json::to_value(&node).unwrap();
-        // the same keys as the model's own form (field names stay stable)
+        // the same keys as the model's own form: field names stay stable,
+        // and a field added to the model fails here until it is added here
         let keys = |v: &serde_json::Value| {
             let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
             k.sort();
             k
         };
         assert_eq!(keys(&ours), keys(&theirs));
+        assert_eq!(keys(&ours["services"][0]), keys(&theirs["services"][0]));
         assert_eq!(ours["cores_reserved"], 0.3);
         assert_eq!(ours["roles"], serde_json::json!(["worker"]));
-        assert_eq!(ours["services"], serde_json::json!([]));
+        let service = &ours["services"][0];
+        assert_eq!(service["cores_in_use"], 0.0);
+        assert_eq!(
+            service["ports"],
+            serde_json::json!([{"port": 8080, "protocol": "tcp", "published": 32768,
+                "address": "10.0.0.1:32768"}])
+        );
     }
 }
