@@ -183,11 +183,12 @@ const ABOUT: &str = "A terminal console for Zoe Analytics ZApps, talking directl
 (unix socket, TCP or TLS) and Kubernetes clusters, without a Zoe master.
 
 With no verb, on a terminal, it opens the terminal UI: the ZApp shop by
-category with each entry's README; a start form for the parameters, memory and
-cores with a live placement preview (where each service would go, or why not
-on each host); the executions with their instances, logs (merged or per
-service) and actions; the nodes with their capacity, reservations, usage and
-the queue. Not on a terminal, it prints the shop list.
+category with each entry's README; a start form that launches an entry with
+the parameters, memory and cores you pick, with a live placement preview
+(where each service would go, or why not on each host); the executions with
+their instances, logs (merged or per service) and actions; the nodes with
+their capacity, reservations, usage and the queue. Not on a terminal, it
+prints the shop list.
 
 The verbs do the same for scripts, as aligned tables or typed JSON (-o json):
 browse and check the shop, render a description with its parameters, see the

@@ -93,6 +93,8 @@ fn the_help_says_what_the_console_does_with_examples() {
         "terminal UI",
         "shop",
         "placement preview",
+        "parameters",
+        "launches",
         "logs",
         "nodes",
         "Docker hosts",
