@@ -4,7 +4,8 @@
 //! `config_cmd` (config paths/show), and the cluster verbs, dispatched by
 //! `session`: `nodes_cmd`, `start_cmd`, `executions_cmd` (ps, inspect),
 //! `logs_cmd`, `kill_cmd`, `supervise_cmd`, `foreign_cmd` (ps and kill
-//! `--foreign`).
+//! `--foreign`); `help_cmd` (completions and man pages from the clap
+//! definition); `json` (the typed shapes of `-o json`).
 
 pub mod args;
 mod config_cmd;
