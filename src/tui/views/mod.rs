@@ -9,6 +9,7 @@
 pub mod confirm;
 pub mod executions;
 pub mod form;
+pub mod freshness;
 pub mod help;
 pub mod logs;
 pub mod nodes;
