@@ -131,7 +131,12 @@ impl Data {
     }
 
     /// The cache's nodes and executions, while nothing fresher is known.
-    pub fn show_cached(&mut self, nodes: Vec<NodeSnapshot>, executions: Vec<ExecutionRow>, seen: u64) {
+    pub fn show_cached(
+        &mut self,
+        nodes: Vec<NodeSnapshot>,
+        executions: Vec<ExecutionRow>,
+        seen: u64,
+    ) {
         if !self.loading {
             return;
         }

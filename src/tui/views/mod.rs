@@ -12,6 +12,8 @@ pub mod form;
 pub mod freshness;
 pub mod help;
 pub mod logs;
+pub mod node_columns;
+pub mod node_details;
 pub mod nodes;
 pub mod shop;
 pub mod status;
