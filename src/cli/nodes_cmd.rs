@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::session::Session;
 use super::table::Table;
-use super::usage_budget::{self, Read, UsageWait};
+use super::usage_budget::{self, Usage, UsageWait};
 use super::{CliError, Outcome, Output, to_json};
 use crate::console::usage::NodeUsage;
 use crate::model::{BackendState, NodeSnapshot, format_bytes, format_cores};
@@ -18,12 +18,12 @@ pub async fn nodes(s: &Session<'_>, usage: bool, no_usage: bool) -> Result<Outco
     let mut nodes = s.observe().await?.nodes;
     let wait = UsageWait::from_flags(usage, no_usage);
     let slow = match usage_budget::read(wait, s.engine.usage(&nodes)).await {
-        Read::Read(read) => {
+        Usage::Read(read) => {
             crate::console::usage::apply(&mut nodes, &read);
             false
         }
-        Read::Skipped => false,
-        Read::Slow => {
+        Usage::Skipped => false,
+        Usage::Slow => {
             // a node running no ZApp service uses nothing: no need to wait
             let idle: Vec<_> = nodes
                 .iter()

@@ -35,7 +35,7 @@ impl UsageWait {
 
 /// What came of reading usage.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Read<T> {
+pub enum Usage<T> {
     Skipped,
     Read(T),
     /// Not in within the budget: the answer goes on without it.
@@ -43,13 +43,13 @@ pub enum Read<T> {
 }
 
 /// Reads `usage` as `wait` says.
-pub async fn read<T>(wait: UsageWait, usage: impl Future<Output = T>) -> Read<T> {
+pub async fn read<T>(wait: UsageWait, usage: impl Future<Output = T>) -> Usage<T> {
     match wait {
-        UsageWait::Skip => Read::Skipped,
-        UsageWait::Full => Read::Read(usage.await),
+        UsageWait::Skip => Usage::Skipped,
+        UsageWait::Full => Usage::Read(usage.await),
         UsageWait::Budget(budget) => match tokio::time::timeout(budget, usage).await {
-            Ok(read) => Read::Read(read),
-            Err(_) => Read::Slow,
+            Ok(read) => Usage::Read(read),
+            Err(_) => Usage::Slow,
         },
     }
 }
@@ -75,7 +75,7 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(5)).await;
             7
         };
-        assert_eq!(read(UsageWait::Budget(BUDGET), slow).await, Read::Slow);
+        assert_eq!(read(UsageWait::Budget(BUDGET), slow).await, Usage::Slow);
         let waited = started.elapsed();
         // the budget, give or take the scheduler: far from the 5 s
         assert!(
@@ -90,16 +90,16 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
             7
         };
-        assert_eq!(read(UsageWait::Budget(BUDGET), quick).await, Read::Read(7));
+        assert_eq!(read(UsageWait::Budget(BUDGET), quick).await, Usage::Read(7));
         let slower_than_budget = async {
             tokio::time::sleep(BUDGET + Duration::from_millis(200)).await;
             7
         };
         assert_eq!(
             read(UsageWait::Full, slower_than_budget).await,
-            Read::Read(7)
+            Usage::Read(7)
         );
         let never = std::future::pending::<u8>();
-        assert_eq!(read(UsageWait::Skip, never).await, Read::Skipped);
+        assert_eq!(read(UsageWait::Skip, never).await, Usage::Skipped);
     }
 }
