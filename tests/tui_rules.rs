@@ -886,15 +886,16 @@ fn terminate_in_the_tui_is_guarded_while_another_console_launches() {
     findings.finish();
 }
 
-/// Usage figures are read only while shown, beside the looks: `zoe nodes`
-/// leaves them out unless `--usage` asks, and the terminal UI fills them
-/// into its nodes view once it is on screen.
+/// Usage figures are read only while shown, beside the looks: `zoe nodes
+/// --no-usage` leaves them out, `--usage` waits for them (plain `zoe
+/// nodes` gives them 300 ms, see tests/nodes_usage.rs), and the terminal
+/// UI fills them into its nodes view once it is on screen.
 #[test]
 fn usage_is_read_only_when_shown() {
     let Some(e) = ready() else { return };
     let setup = Setup::new(&remote_only(&e));
     let id = execution_id(&setup.json(&["start", "web-hello-0"]));
-    let plain = setup.json(&["nodes"]);
+    let plain = setup.json(&["nodes", "--no-usage"]);
     assert!(plain[0]["memory_in_use"].is_null(), "{plain}");
     let node = setup.json(&["nodes", "--usage"])[0].clone();
     assert!(node["memory_in_use"].as_u64().unwrap() > 0, "{node}");
@@ -907,12 +908,12 @@ fn usage_is_read_only_when_shown() {
     let pane = open_tui(&setup, "");
     wait_online(&pane, 1);
     pane.keys(&["3"]);
-    // `0.01 / 1.2 MiB` in the IN USE column (the reservations are written
-    // without spaces around the slash)
+    // `0.01 cores / 1.2 MiB` in the IN USE column (the reservations say
+    // no `cores` before their slash)
     pane.wait_for("usage figures in the nodes view", 20, |s| {
         s.lines().any(|l| {
             l.contains("remote")
-                && l.split(" / ").nth(1).is_some_and(|after| {
+                && l.split(" cores / ").nth(1).is_some_and(|after| {
                     after
                         .split_whitespace()
                         .nth(1)

@@ -77,10 +77,14 @@ pub enum Command {
     /// Nodes (Docker hosts, cluster nodes): capacity, reservations, usage,
     /// labels, online/offline
     Nodes {
-        /// Also read what the ZApp services use now (CPU, memory): about a
-        /// second more, and some work for every host's engine
-        #[arg(long)]
+        /// Wait for what the ZApp services use now (CPU, memory) however
+        /// long it takes (about a second on Docker); without it the table
+        /// waits at most 300 ms for them and says `n/a (slow)` after that
+        #[arg(long, conflicts_with = "no_usage")]
         usage: bool,
+        /// Do not read usage at all (no work for the hosts' engines)
+        #[arg(long)]
+        no_usage: bool,
     },
     /// Launch a ZApp (exit 3 when nothing fits: every host says why not)
     Start {

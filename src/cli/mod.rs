@@ -23,6 +23,7 @@ mod start_cmd;
 mod supervise_cmd;
 pub mod table;
 pub mod term;
+mod usage_budget;
 
 use std::path::{Path, PathBuf};
 

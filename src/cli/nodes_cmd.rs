@@ -9,15 +9,38 @@ use std::fmt::Write as _;
 
 use super::session::Session;
 use super::table::Table;
+use super::usage_budget::{self, Usage, UsageWait};
 use super::{CliError, Outcome, Output, to_json};
-use crate::model::{NodeSnapshot, format_bytes, format_cores};
+use crate::console::usage::NodeUsage;
+use crate::model::{BackendState, NodeSnapshot, format_bytes, format_cores};
 
-pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
+pub async fn nodes(s: &Session<'_>, usage: bool, no_usage: bool) -> Result<Outcome, CliError> {
     let mut nodes = s.observe().await?.nodes;
-    if usage {
-        let read = s.engine.usage(&nodes).await;
-        crate::console::usage::apply(&mut nodes, &read);
-    }
+    let wait = UsageWait::from_flags(usage, no_usage);
+    let slow = match usage_budget::read(wait, s.engine.usage(&nodes)).await {
+        Usage::Read(read) => {
+            crate::console::usage::apply(&mut nodes, &read);
+            false
+        }
+        Usage::Skipped => false,
+        Usage::Slow => {
+            // a node running no ZApp service uses nothing: no need to wait
+            let idle: Vec<_> = nodes
+                .iter()
+                .filter(|n| {
+                    n.is_online() && !n.services.iter().any(|w| w.state == BackendState::Started)
+                })
+                .map(|n| NodeUsage {
+                    node: n.name.clone(),
+                    cores: 0.0,
+                    memory: 0,
+                    services: Default::default(),
+                })
+                .collect();
+            crate::console::usage::apply(&mut nodes, &idle);
+            true
+        }
+    };
     let code = if nodes.iter().all(NodeSnapshot::is_online) {
         0
     } else {
@@ -62,6 +85,7 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
                 format_cores((c * 100.0).round() / 100.0),
                 format_bytes(m)
             ),
+            _ if slow && n.is_online() => "n/a (slow)".into(),
             _ => "-".into(),
         };
         table.row(vec![
@@ -127,6 +151,13 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
                 f.reason
             );
         }
+    }
+    if slow {
+        let _ = writeln!(
+            out,
+            "usage: not read within {} ms (Docker gives it at its next sampling tick); `zoe nodes --usage` waits for it",
+            usage_budget::BUDGET.as_millis()
+        );
     }
     let online: Vec<&NodeSnapshot> = nodes.iter().filter(|n| n.is_online()).collect();
     let _ = writeln!(

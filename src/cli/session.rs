@@ -117,7 +117,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         .build()?;
     runtime.block_on(async move {
         match command {
-            Command::Nodes { usage } => nodes_cmd::nodes(&session, usage).await,
+            Command::Nodes { usage, no_usage } => nodes_cmd::nodes(&session, usage, no_usage).await,
             Command::Start {
                 launch,
                 dry_run,

@@ -5,6 +5,7 @@
 //! lists and terminates executions on the cluster.
 
 pub mod access;
+pub mod cached;
 pub mod catalog;
 pub mod cleanup;
 pub mod engine;

@@ -49,6 +49,12 @@ pub enum Report {
     },
     /// What the nodes' services use now: while a front shows it.
     Usage(Vec<NodeUsage>),
+    /// What the state cache last saw, sent once at the start before any
+    /// host answered: shown marked as cached until the first `Seen`.
+    Cached(super::cached::LastSeen),
+    /// A look at the cluster began (`true`) or ended (`false`): a front
+    /// shows that something is in flight.
+    Looking(bool),
     Failed(String),
     /// Something the user should know that stopped nothing (the cache
     /// refused a write…).
@@ -233,6 +239,14 @@ async fn serve(
     let mut usage_reading = false;
     let mut next_usage = tokio::time::Instant::now();
     let mut last_nodes: Vec<NodeSnapshot> = Vec::new();
+    // the first screen: what the cache last saw, until the hosts answer
+    match engine.last_seen() {
+        Ok(Some(seen)) => {
+            let _ = reports.send(Report::Cached(seen));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!("the nodes last seen could not be read from the cache: {e}"),
+    }
     let notify = |engine: &Engine, reports: &UnboundedSender<Report>| {
         for notice in engine.take_notices() {
             let _ = reports.send(Report::Notice(notice));
@@ -246,6 +260,7 @@ async fn serve(
                 // its own task so that asks are served while a slow host is
                 // being waited for
                 looking = true;
+                let _ = reports.send(Report::Looking(true));
                 let (engine, events, done) = (engine.clone(), Events::new(event_tx.clone()), look_tx.clone());
                 tokio::task::spawn_local(async move {
                     let seen = if engine.is_readonly() {
@@ -282,6 +297,7 @@ async fn serve(
             looked = look_rx.recv() => {
                 if let Some(report) = looked {
                     looking = false;
+                    let _ = reports.send(Report::Looking(false));
                     if let Report::Seen { nodes, .. } = &report {
                         last_nodes.clone_from(nodes);
                     }

@@ -156,8 +156,12 @@ impl App {
     /// The clock moved on: whether the screen shows ages that changed.
     pub fn tick(&mut self, now: u64) {
         if now != self.now {
+            let fresh = super::views::freshness::label(self);
             self.now = now;
-            if matches!(self.view, View::Executions | View::Nodes) || self.form.is_some() {
+            if matches!(self.view, View::Executions | View::Nodes)
+                || self.form.is_some()
+                || super::views::freshness::label(self) != fresh
+            {
                 self.dirty = true;
             }
         }
@@ -245,6 +249,7 @@ impl App {
                     self.executions.selected = i;
                 }
                 self.data.loading = false;
+                self.data.cached = None;
                 self.nodes.selected = self
                     .nodes
                     .selected
@@ -257,6 +262,12 @@ impl App {
                     form.refresh(&self.console, &self.data.nodes);
                 }
             }
+            Update::Cached {
+                nodes,
+                executions,
+                seen,
+            } => self.data.show_cached(nodes, executions, seen),
+            Update::Looking(on) => self.data.looking = on,
             Update::Usage(usage) => {
                 crate::console::usage::apply(&mut self.data.nodes, &usage);
                 self.data.usage = usage;

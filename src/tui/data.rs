@@ -42,6 +42,15 @@ pub enum Update {
     /// What the nodes' services use now (read beside the looks, only while
     /// a view shows it).
     Usage(Vec<crate::console::usage::NodeUsage>),
+    /// What the state cache last saw (`seen`: Unix seconds), shown marked
+    /// as cached until the hosts answer.
+    Cached {
+        nodes: Vec<NodeSnapshot>,
+        executions: Vec<ExecutionRow>,
+        seen: u64,
+    },
+    /// A look at the cluster began or ended.
+    Looking(bool),
     Failed(String),
     /// Something to know that stopped nothing (the cache refused a write).
     Notice(String),
@@ -101,9 +110,41 @@ pub struct Data {
     /// The last usage figures read: put into the nodes of every look until
     /// the next figures arrive.
     pub usage: Vec<crate::console::usage::NodeUsage>,
+    /// The nodes and executions shown are the cache's, last seen then
+    /// (Unix seconds): no host answered yet.
+    pub cached: Option<u64>,
+    /// A look at the cluster is under way.
+    pub looking: bool,
+    /// Terminations asked for and not answered yet.
+    pub terminating: usize,
+    /// The spinner's step (it turns only while something is in flight).
+    pub spin: usize,
+    /// The targets being asked (their names), for the placeholders shown
+    /// before anything is known.
+    pub asking: Vec<String>,
 }
 
 impl Data {
+    /// Something is in flight: a look, a launch, a termination.
+    pub fn busy(&self) -> bool {
+        self.looking || self.launching.is_some() || self.terminating > 0
+    }
+
+    /// The cache's nodes and executions, while nothing fresher is known.
+    pub fn show_cached(
+        &mut self,
+        nodes: Vec<NodeSnapshot>,
+        executions: Vec<ExecutionRow>,
+        seen: u64,
+    ) {
+        if !self.loading {
+            return;
+        }
+        self.nodes = nodes;
+        self.executions = executions;
+        self.cached = Some(seen);
+    }
+
     /// Follows the launch under way; returns an error to show when the
     /// execution failed as a whole.
     pub fn on_progress(&mut self, event: Event) -> Option<String> {

@@ -104,6 +104,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let asking = Asking::of(app.console.owner(), setup.all_users);
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
+    app.data.asking = setup.targets.iter().map(|t| t.name().to_string()).collect();
     // credential plugins may prompt now, on the plain terminal; the engine
     // then runs them without it (their words never reach the screen)
     let deadline = std::time::Duration::from_secs(u64::from(settings.host_timeout_secs.max(1)));
@@ -137,7 +138,18 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     let mut frame_timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
     // whether the engine was told the screen shows usage figures
     let mut usage_shown = false;
+    // the spinner's timer: only while something is in flight
+    let mut spinner: Option<tokio::time::Interval> = None;
     loop {
+        match (app.data.busy(), spinner.is_some()) {
+            (true, false) => {
+                let mut every = tokio::time::interval(views::freshness::SPIN_EVERY);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                spinner = Some(every);
+            }
+            (false, true) => spinner = None,
+            _ => {}
+        }
         if app.shows_usage() != usage_shown {
             usage_shown = app.shows_usage();
             let _ = ask.send(Ask::Usage(usage_shown));
@@ -164,6 +176,10 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                 frames.urgent();
             }
             _ = clock.tick() => app.tick(now_secs()),
+            () = next_spin(&mut spinner) => {
+                app.data.spin = app.data.spin.wrapping_add(1);
+                app.dirty = true;
+            }
             event = keys.next() => match event {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     frames.urgent();
@@ -178,7 +194,10 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                         Request::None => Ok(()),
                         Request::Refresh => ask.send(Ask::Refresh),
                         Request::Launch(prepared) => ask.send(Ask::Launch(prepared)),
-                        Request::Terminate(id) => ask.send(Ask::Terminate { id }),
+                        Request::Terminate(id) => {
+                            app.data.terminating += 1;
+                            ask.send(Ask::Terminate { id })
+                        }
                         Request::Relaunch(id) => ask.send(Ask::Relaunch { id }),
                         Request::FollowLogs { id, service } => {
                             following += 1;
@@ -226,6 +245,9 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                     if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
                         let _ = ask.send(Ask::Refresh);
                     }
+                    if matches!(report, Report::Terminated { .. }) {
+                        app.data.terminating = app.data.terminating.saturating_sub(1);
+                    }
                     if is_current(&report, following) {
                         app.on_update(to_update(report));
                     }
@@ -271,6 +293,16 @@ async fn next_frame(timer: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
     }
 }
 
+/// The spinner's next step; never when it does not turn.
+async fn next_spin(spinner: &mut Option<tokio::time::Interval>) {
+    match spinner {
+        Some(every) => {
+            every.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// Writes the log buffer under the state directory; the status line says where.
 fn save_logs(dir: &std::path::Path, text: &str) -> (String, bool) {
     let dir = dir.join("logs");
@@ -296,6 +328,21 @@ fn to_update(report: Report) -> Update {
     match report {
         Report::Failed(why) => Update::Failed(why),
         Report::Usage(usage) => Update::Usage(usage),
+        Report::Looking(on) => Update::Looking(on),
+        // the cache's rows are made as a look's are (without what only the
+        // cluster tells: instances, up counts)
+        Report::Cached(seen) => match to_update(Report::Seen {
+            nodes: seen.nodes,
+            records: seen.records,
+            views: Vec::new(),
+        }) {
+            Update::Cluster { nodes, executions } => Update::Cached {
+                nodes,
+                executions,
+                seen: seen.seen,
+            },
+            other => other,
+        },
         Report::Notice(text) => Update::Notice(text),
         Report::Told(text) => Update::Told(text),
         Report::Engine(event) => Update::Progress(event),

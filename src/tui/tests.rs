@@ -927,3 +927,6 @@ fn log_batches_of_an_earlier_follow_are_dropped() {
     assert!(!super::is_current(&error, 2));
     assert!(super::is_current(&Report::Notice("x".into()), 2));
 }
+
+#[path = "tests_live.rs"]
+mod live;

@@ -157,7 +157,7 @@ fn every_figure_of_the_nodes_table_is_whole_at_120_columns() {
     with_cluster(&mut a);
     a.on_key(key(KeyCode::Char('3')));
     let screen = render(&mut a, 120, 36);
-    for figure in ["12 GiB/32 GiB", "3 GiB/32 GiB", "1.25/8", "2.5/8"] {
+    for figure in ["12 GiB / 32 GiB", "3 GiB / 32 GiB", "1.25 / 8", "2.5 / 8"] {
         assert!(screen.contains(figure), "{figure:?} in\n{screen}");
     }
 }

@@ -9,8 +9,11 @@
 pub mod confirm;
 pub mod executions;
 pub mod form;
+pub mod freshness;
 pub mod help;
 pub mod logs;
+pub mod node_columns;
+pub mod node_details;
 pub mod nodes;
 pub mod shop;
 pub mod status;

@@ -6,13 +6,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::block;
+use super::node_columns as columns;
+use super::{block, freshness};
 use crate::model::NodeSnapshot;
-use crate::model::{ExecutionStatus, format_bytes, format_cores};
 use crate::tui::app::App;
-use crate::tui::data::ExecutionRow;
 use crate::tui::targets;
 
 /// The nodes view's own state.
@@ -39,14 +38,6 @@ pub fn bar(used: f64, total: f64, width: usize) -> String {
 
 pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let wide = area.width >= 120;
-    // from 160 columns the long gauges; at 120 shorter ones, so every
-    // column keeps its figures whole
-    let roomy = area.width >= 160;
-    let gauge = match (roomy, wide) {
-        (true, _) => 16,
-        (false, true) => 10,
-        (false, false) => 6,
-    };
     let offline: Vec<_> = app
         .data
         .nodes
@@ -56,6 +47,11 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let groups = targets::groups(&app.data.nodes);
     // a heading per cluster (and one over the Docker hosts beside them)
     let headed = groups.iter().any(|g| !g.is_host());
+    let plan = columns::plan(
+        area.width.saturating_sub(2),
+        widest(&app.data.nodes, headed),
+        wide,
+    );
     let mut rows: Vec<Row> = Vec::new();
     let mut row_of_node = vec![0; app.data.nodes.len()];
     let mut hosts_headed = false;
@@ -88,9 +84,11 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
         for &i in &g.nodes {
             row_of_node[i] = rows.len();
-            rows.push(node_row(app, &app.data.nodes[i], wide, gauge, headed));
+            rows.push(node_row(app, &app.data.nodes[i], &plan, headed));
         }
     }
+    // before anything is known: a line in place of the rows
+    let placeholder = rows.is_empty();
     let table_height = (rows.len() as u16 + 3).max(4);
     let [table_area, below, totals_area] = Layout::vertical([
         Constraint::Length(table_height),
@@ -98,43 +96,39 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Constraint::Length(1 + offline.len() as u16),
     ])
     .areas(area);
-    draw_node_details(frame, app, below);
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "NODE",
-                "STATUS",
-                "CORES RESERVED",
-                "MEMORY RESERVED",
-                "ZAPPS",
-                "IN USE",
-                "RUNNING",
-                "LABELS",
-            ],
-            vec![
-                Constraint::Length(12),
-                Constraint::Length(9),
-                Constraint::Length(if roomy { 28 } else { 20 }),
-                Constraint::Length(if roomy { 40 } else { 28 }),
-                Constraint::Length(6),
-                Constraint::Length(if roomy { 20 } else { 16 }),
-                Constraint::Length(8),
-                Constraint::Min(8),
-            ],
-        )
-    } else {
-        (
-            vec!["NODE", "STATUS", "CORES", "MEMORY", "ZAPPS"],
-            vec![
-                Constraint::Length(10),
-                Constraint::Length(8),
-                Constraint::Length(16),
-                Constraint::Length(28),
-                Constraint::Min(5),
-            ],
-        )
+    super::node_details::draw_node_details(frame, app, below);
+    let (cores_header, memory_header) = match (plan.cores >= 15, plan.memory >= 15) {
+        (true, true) => ("CORES RESERVED", "MEMORY RESERVED"),
+        _ => ("CORES", "MEMORY"),
     };
-    let title = format!(" nodes ({}) ", app.data.nodes.len());
+    let mut header = vec!["NODE", "STATUS", cores_header, memory_header, "ZAPPS"];
+    let mut widths = vec![
+        Constraint::Length(plan.name as u16),
+        Constraint::Length(8),
+        Constraint::Length(plan.cores as u16),
+        Constraint::Length(plan.memory as u16),
+        Constraint::Length(5),
+    ];
+    if let Some(w) = plan.in_use {
+        header.push("IN USE");
+        widths.push(Constraint::Length(w as u16));
+    }
+    if plan.running {
+        header.push("RUNNING");
+        widths.push(Constraint::Length(7));
+    }
+    if let Some(w) = plan.labels {
+        header.push("LABELS");
+        widths.push(Constraint::Min(w as u16));
+    }
+    let title = match app.data.cached {
+        Some(seen) => format!(
+            " nodes ({}) · cached {} ago ",
+            app.data.nodes.len(),
+            app.age(seen)
+        ),
+        None => format!(" nodes ({}) ", app.data.nodes.len()),
+    };
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(app.styles.accent))
         .block(block(app, title))
@@ -143,6 +137,19 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
         TableState::default().with_selected(row_of_node.get(app.nodes.selected).copied());
     frame.render_stateful_widget(table, table_area, &mut state);
     let inner = table_area.inner(ratatui::layout::Margin::new(1, 1));
+    if placeholder {
+        let text = if app.data.loading {
+            let names = app.data.asking.join(", ");
+            match names.is_empty() {
+                true => freshness::asking(app),
+                false => format!("{} ({names})", freshness::asking(app)),
+            }
+        } else {
+            "no hosts: add one to docker.conf or a cluster to the settings (zoe config paths)"
+                .to_string()
+        };
+        headings.push((0, text));
+    }
     for (row, text) in headings {
         let Some(shown) = row.checked_sub(state.offset()) else {
             continue;
@@ -151,142 +158,102 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let y = inner.y + 1 + shown as u16;
         if y < inner.bottom() {
             frame.render_widget(
-                Paragraph::new(Span::styled(text, app.styles.accent)),
+                Paragraph::new(Span::styled(
+                    text,
+                    if placeholder {
+                        app.styles.muted
+                    } else {
+                        app.styles.accent
+                    },
+                )),
                 Rect::new(inner.x, y, inner.width, 1),
             );
         }
     }
-    let online: Vec<_> = app.data.nodes.iter().filter(|n| n.is_online()).collect();
-    let totals = format!(
-        " all targets: {} of {} nodes online · {}/{} cores · {}/{} memory taken",
-        online.len(),
-        app.data.nodes.len(),
-        format_cores(online.iter().map(|n| cores_taken(n)).sum()),
-        format_cores(online.iter().map(|n| n.cores_total).sum()),
-        format_bytes(online.iter().map(|n| memory_taken(n)).sum()),
-        format_bytes(online.iter().map(|n| n.memory_total).sum()),
-    );
-    let mut lines = vec![Line::from(Span::styled(totals, app.styles.muted))];
+    let width = usize::from(totals_area.width);
+    let totals = totals_line(&app.data.nodes, width);
+    // no sums of nothing while the hosts are asked
+    let mut lines = match app.data.nodes.is_empty() {
+        true => Vec::new(),
+        false => vec![Line::from(Span::styled(totals, app.styles.muted))],
+    };
+    // one line each: the selected node's pane has the whole reason
     for (name, error) in offline {
+        let name = format!(" {name}: ");
+        let room = width.saturating_sub(name.chars().count());
         lines.push(Line::from(vec![
-            Span::styled(format!(" {name}: "), app.styles.error),
-            Span::styled(error.to_string(), app.styles.muted),
+            Span::styled(name, app.styles.error),
+            Span::styled(columns::fit(error, room), app.styles.muted),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), totals_area);
+    frame.render_widget(Paragraph::new(lines), totals_area);
 }
 
-/// Under the nodes: the ZApp instances on the selected node, and the queue
-/// of executions waiting for room with the reason.
-fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    if area.height < 3 {
-        return;
-    }
-    let [here, queue] = if area.width >= 120 {
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
-    } else {
-        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area)
-    };
-    let s = &app.styles;
-    let node = app.data.nodes.get(app.nodes.selected);
-    let mut lines: Vec<Line> = Vec::new();
-    if let Some(n) = node {
-        lines.extend(cluster_lines(app, n));
-        for c in &n.services {
-            let style = if c.state == crate::model::BackendState::Started {
-                s.success
-            } else {
-                s.muted
-            };
-            lines.push(Line::from(vec![
-                Span::raw(format!("{:<16}{:<12}", c.instance, c.execution_id)),
-                Span::styled(format!("{:<9}", c.engine_status), style),
-                Span::styled(
-                    format!(
-                        "{} {} cores",
-                        format_bytes(c.memory_reserved),
-                        format_cores(c.cores_reserved)
-                    ),
-                    s.muted,
-                ),
-            ]));
-        }
-        for f in &n.foreign {
-            let kind = match f.kind {
-                crate::model::ForeignKind::ZoeMaster => "Zoe master",
-                other => other.as_str(),
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:<28}", f.name), s.warning),
-                Span::styled(format!("foreign ({kind}): "), s.warning),
-                Span::styled(f.reason.clone(), s.muted),
-            ]));
-        }
-        if n.services.is_empty() && n.foreign.is_empty() {
-            lines.push(Line::from(Span::styled(
-                if n.is_online() {
-                    "no ZApp instances"
-                } else {
-                    "offline"
-                },
-                s.muted,
-            )));
-        }
-    }
-    let title = node.map_or(" instances ".to_string(), |n| {
-        format!(" instances on {} ({}) ", n.name, n.services.len())
-    });
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(app, title))
-            .wrap(Wrap { trim: false }),
-        here,
+/// The sums of the online nodes, in the longest words that fit `width`:
+/// the figures and their units are never cut, the words around them go.
+fn totals_line(nodes: &[NodeSnapshot], width: usize) -> String {
+    let online: Vec<_> = nodes.iter().filter(|n| n.is_online()).collect();
+    let cores = columns::cores_text(
+        online.iter().map(|n| cores_taken(n)).sum(),
+        online.iter().map(|n| n.cores_total).sum(),
     );
-    let waiting: Vec<&ExecutionRow> = app
-        .data
-        .executions
-        .iter()
-        .filter(|e| e.status == ExecutionStatus::Queued)
-        .collect();
-    let mut lines: Vec<Line> = Vec::new();
-    for e in &waiting {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} {} ", e.id, e.name), s.warning),
-            Span::styled(app.age(e.submitted), s.muted),
-        ]));
-        for why in e.reason.lines().take(3) {
-            lines.push(Line::from(Span::styled(
-                format!("  {}", why.trim()),
-                s.muted,
-            )));
-        }
-    }
-    if waiting.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "nothing is waiting for room",
-            s.muted,
-        )));
-    }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(app, format!(" queue ({}) ", waiting.len())))
-            .wrap(Wrap { trim: false }),
-        queue,
+    let memory = columns::memory_text(
+        online.iter().map(|n| memory_taken(n)).sum(),
+        online.iter().map(|n| n.memory_total).sum(),
     );
+    let (up, all) = (online.len(), nodes.len());
+    [
+        format!(" all targets: {up} of {all} nodes online · {cores} cores · {memory} memory taken"),
+        format!(" {up}/{all} nodes online · {cores} cores · {memory} taken"),
+        format!(" {up}/{all} online · {cores} cores · {memory}"),
+        format!(" {cores} cores · {memory}"),
+    ]
+    .into_iter()
+    .find(|line| line.chars().count() <= width)
+    .unwrap_or_else(|| format!(" {cores} cores · {memory}"))
+}
+
+/// The widest texts of the nodes' figures (and names).
+fn widest(nodes: &[NodeSnapshot], headed: bool) -> columns::Widest {
+    let mut w = columns::Widest::default();
+    for n in nodes {
+        let name = if headed {
+            1 + targets::short_name(n).chars().count()
+        } else {
+            n.name.chars().count()
+        };
+        w.name = w.name.max(name);
+        if !n.is_online() {
+            w.cores = w.cores.max("see below".len());
+            continue;
+        }
+        w.cores = w.cores.max(
+            columns::cores_text(cores_taken(n), n.cores_total)
+                .chars()
+                .count(),
+        );
+        w.memory = w.memory.max(
+            columns::memory_text(memory_taken(n), n.memory_total)
+                .chars()
+                .count(),
+        );
+        w.in_use = w.in_use.max(columns::in_use_text(n).chars().count());
+    }
+    w
 }
 
 /// One node's row; under a heading, a cluster's node goes by its short
-/// name, indented.
-fn node_row(app: &App, n: &NodeSnapshot, wide: bool, gauge: usize, headed: bool) -> Row<'static> {
+/// name, indented. What the cache last saw is dimmed.
+fn node_row(app: &App, n: &NodeSnapshot, plan: &columns::Plan, headed: bool) -> Row<'static> {
     let name = if headed {
         format!(" {}", targets::short_name(n))
     } else {
         n.name.clone()
     };
-
+    let name = columns::fit(&name, plan.name);
     if let Some(error) = &n.error {
         return Row::new(vec![
-            Cell::from(name.clone()),
+            Cell::from(name),
             Cell::from(Span::styled("offline", app.styles.error)),
             Cell::from(Span::styled(
                 if error.is_empty() { "" } else { "see below" },
@@ -302,39 +269,42 @@ fn node_row(app: &App, n: &NodeSnapshot, wide: bool, gauge: usize, headed: bool)
         Span::styled("online", app.styles.success)
     };
     let (cores_taken, memory_taken) = (cores_taken(n), memory_taken(n));
+    let gauge = |used: f64, total: f64| match plan.gauge {
+        0 => String::new(),
+        g => format!("{} ", bar(used, total, g)),
+    };
     let cores = format!(
-        "{} {}/{}",
-        bar(cores_taken, n.cores_total, gauge),
-        format_cores(cores_taken),
-        format_cores(n.cores_total)
+        "{}{}",
+        gauge(cores_taken, n.cores_total),
+        columns::cores_text(cores_taken, n.cores_total)
     );
     let memory = format!(
-        "{} {}/{}",
-        bar(memory_taken as f64, n.memory_total as f64, gauge),
-        format_bytes(memory_taken),
-        format_bytes(n.memory_total)
+        "{}{}",
+        gauge(memory_taken as f64, n.memory_total as f64),
+        columns::memory_text(memory_taken, n.memory_total)
     );
     let mut cells = vec![
-        Cell::from(name.clone()),
+        Cell::from(name),
         Cell::from(state),
         Cell::from(cores),
         Cell::from(memory),
         Cell::from(n.services.len().to_string()),
     ];
-    if wide {
-        let in_use = match (n.cores_in_use, n.memory_in_use) {
-            (Some(c), Some(m)) => format!(
-                "{} / {}",
-                format_cores((c * 100.0).round() / 100.0),
-                format_bytes(m)
-            ),
-            _ => "-".into(),
-        };
-        cells.push(Cell::from(in_use));
+    if plan.in_use.is_some() {
+        cells.push(Cell::from(columns::in_use_text(n)));
+    }
+    if plan.running {
         cells.push(Cell::from(n.container_count.to_string()));
+    }
+    if plan.labels.is_some() {
         cells.push(Cell::from(shown_labels(n)));
     }
-    Row::new(cells)
+    let row = Row::new(cells);
+    if app.data.cached.is_some() {
+        row.style(app.styles.muted)
+    } else {
+        row
+    }
 }
 
 /// The labels column: a cluster node's roles and its own labels (not the
@@ -356,60 +326,12 @@ fn shown_labels(n: &NodeSnapshot) -> String {
         .join(",")
 }
 
-/// What a cluster node tells beyond a host's figures: roles and taints,
-/// why it takes no work, what every pod requested against what ZApps did,
-/// and why the figures are partial. Nothing on a Docker host.
-fn cluster_lines(app: &App, n: &NodeSnapshot) -> Vec<Line<'static>> {
-    let s = &app.styles;
-    let d = &n.detail;
-    if d.target_kind.is_none() || !n.is_online() {
-        return Vec::new();
-    }
-    let mut lines = Vec::new();
-    let mut about = Vec::new();
-    if !d.roles.is_empty() {
-        about.push(format!("roles {}", d.roles.join(",")));
-    }
-    if !d.taints.is_empty() {
-        about.push(format!("taints {}", d.taints.join(",")));
-    }
-    if let Some(max) = d.max_workloads {
-        about.push(format!("{}/{max} pods", n.container_count));
-    }
-    lines.push(Line::from(Span::styled(about.join(" · "), s.muted)));
-    if let Some(why) = &d.unschedulable {
-        lines.push(Line::from(vec![
-            Span::styled("takes no work: ", s.warning),
-            Span::styled(why.clone(), s.muted),
-        ]));
-    }
-    if let (Some(cores), Some(memory)) = (d.cores_requested, d.memory_requested) {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "requested by all pods {} cores {} · by ZApps {} cores {}",
-                format_cores(cores),
-                format_bytes(memory),
-                format_cores(n.cores_reserved),
-                format_bytes(n.memory_reserved)
-            ),
-            s.muted,
-        )));
-    }
-    if let Some(why) = &d.partial {
-        lines.push(Line::from(vec![
-            Span::styled("partial: ", s.warning),
-            Span::styled(why.clone(), s.muted),
-        ]));
-    }
-    lines
-}
-
 /// What placement counts as taken: on a cluster node every pod's requests,
 /// on a host what ZApps reserved.
-fn cores_taken(n: &NodeSnapshot) -> f64 {
+pub(super) fn cores_taken(n: &NodeSnapshot) -> f64 {
     n.detail.cores_requested.unwrap_or(n.cores_reserved)
 }
 
-fn memory_taken(n: &NodeSnapshot) -> u64 {
+pub(super) fn memory_taken(n: &NodeSnapshot) -> u64 {
     n.detail.memory_requested.unwrap_or(n.memory_reserved)
 }

@@ -17,8 +17,9 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Span::styled(" zoe ", s.title),
         Span::styled(format!("{}@{} ", app.user, app.deployment), s.base),
     ];
+    let mut fresh = super::freshness::spans(app, false);
+    let short = super::freshness::spans(app, true);
     spans.extend(health(app));
-    spans.push(Span::raw("  "));
     let mut tabs = Vec::new();
     for (view, command) in [
         (View::Shop, Command::ShopView),
@@ -37,10 +38,21 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .unwrap_or_default();
         tabs.push(Span::styled(format!(" {key}{} ", view.title()), style));
     }
-    // the targets come first: the view tabs only when they fit too
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let tabs_width: usize = tabs.iter().map(|s| s.content.chars().count()).sum();
-    if used + tabs_width <= usize::from(area.width) {
+    // the targets come first, then how fresh the data is (short when the
+    // long words do not fit), the view tabs only when they fit too
+    let width = |spans: &[Span]| -> usize { spans.iter().map(|s| s.content.chars().count()).sum() };
+    let used = width(&spans);
+    let tabs_width = width(&tabs);
+    let sep = |fresh: &[Span]| usize::from(!fresh.is_empty() && !app.data.loading) * 3;
+    if used + sep(&fresh) + width(&fresh) + 2 + tabs_width > usize::from(area.width) {
+        fresh = short;
+    }
+    if !fresh.is_empty() && !app.data.loading {
+        spans.push(Span::styled(" · ", s.muted));
+    }
+    spans.extend(fresh);
+    spans.push(Span::raw("  "));
+    if width(&spans) + tabs_width <= usize::from(area.width) {
         spans.extend(tabs);
     }
     if app.readonly {
@@ -57,7 +69,8 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
 fn health(app: &App) -> Vec<Span<'static>> {
     let s = &app.styles;
     if app.data.loading {
-        return vec![Span::styled("connecting…", s.info)];
+        // what is known yet: the freshness words say it (asking, cached)
+        return Vec::new();
     }
     let groups = crate::tui::targets::groups(&app.data.nodes);
     let hosts: Vec<_> = groups.iter().filter(|g| g.is_host()).collect();
