@@ -12,7 +12,7 @@ mod targets;
 pub mod trust;
 
 pub use kube::client::contexts as cluster_contexts;
-pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Targets, execution_network};
+pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Shell, Targets, execution_network};
 
 pub use crate::model::node::{
     BackendState, ForeignContainer, ForeignKind, NodeSnapshot, StopReason, Workload,

@@ -144,6 +144,18 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_name = "SECS")]
         interval: u64,
     },
+    /// Run a command (default: a shell) in one instance of your execution
+    /// (--all-users: anyone's); interactive with a terminal when stdin is
+    /// one; exits with the command's exit code
+    Exec {
+        /// Execution id or name
+        execution: String,
+        /// The instance (e.g. master0, worker1; `zoe inspect` lists them)
+        instance: String,
+        /// The command and its arguments, after `--` (default: sh)
+        #[arg(last = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
     /// Terminate your execution (--all-users: anyone's): stop its services,
     /// remove containers and network
     Kill {

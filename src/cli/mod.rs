@@ -8,6 +8,7 @@
 
 pub mod args;
 mod config_cmd;
+mod exec_cmd;
 mod executions_cmd;
 mod foreign_cmd;
 mod kill_cmd;
@@ -119,6 +120,7 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Supervise { .. }) => "supervise",
         Some(Command::Kill { foreign: true, .. }) => "kill --foreign",
         Some(Command::Kill { .. }) => "kill",
+        Some(Command::Exec { .. }) => "exec",
     }
 }
 
