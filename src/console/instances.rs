@@ -243,3 +243,59 @@ impl Engine {
         Ok((target.host.clone(), workload))
     }
 }
+
+/// The terminal UI's asks about one instance, answered as reports.
+pub(super) async fn serve(
+    engine: &Engine,
+    ask: super::service::Ask,
+    events: &Events,
+) -> super::service::Report {
+    use super::service::{Ask, Report};
+    match ask {
+        Ask::Shell { id, instance } => Report::Shell(
+            engine
+                .shell(&id, &instance)
+                .await
+                .map_err(|e| e.to_string()),
+        ),
+        Ask::Describe { id, instance } => Report::Described(
+            engine
+                .describe_instance(&id, &instance)
+                .await
+                .map(|(t, json)| {
+                    (
+                        format!("{} of {} on {}", t.instance, t.execution, t.host),
+                        json,
+                    )
+                })
+                .map_err(|e| e.to_string()),
+        ),
+        Ask::RestartInstance { id, instance } => Report::Restarted(
+            engine
+                .restart_instance(&id, &instance, events)
+                .await
+                .map(|r| restarted_text(&r))
+                .map_err(|e| format!("{instance} of {id}: {e}")),
+        ),
+        other => Report::Failed(format!("internal: {other:?} is not about an instance")),
+    }
+}
+
+/// What a restart did, in words.
+pub fn restarted_text(r: &Restarted) -> String {
+    let t = &r.target;
+    if r.workload == t.workload {
+        format!(
+            "{} of {} restarted in place on {}",
+            t.instance, t.execution, r.host
+        )
+    } else {
+        format!(
+            "{} of {} restarted on {} (container {})",
+            t.instance,
+            t.execution,
+            r.host,
+            crate::model::text::short_id(&r.workload)
+        )
+    }
+}

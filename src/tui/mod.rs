@@ -6,10 +6,12 @@
 //! terminal back and stop; SIGCONT (`fg`) takes it again and redraws.
 
 pub mod app;
+pub mod clipboard;
 pub mod command_line;
 pub mod data;
 pub mod form;
 pub mod frame;
+pub mod handover;
 pub mod key;
 pub mod keymap;
 pub mod logs;
@@ -17,6 +19,7 @@ pub mod markdown;
 pub mod style;
 pub mod targets;
 pub mod terminal;
+pub mod unmapped;
 pub mod views;
 
 use std::io::{self, Write};
@@ -193,6 +196,19 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                             let _ = if on { execute!(io::stdout(), EnableMouseCapture) } else { execute!(io::stdout(), DisableMouseCapture) };
                             Ok(())
                         }
+                        Request::Shell { id, instance } => ask.send(Ask::Shell { id, instance }),
+                        Request::RestartInstance { id, instance } => ask.send(Ask::RestartInstance { id, instance }),
+                        Request::Describe { id, instance } => ask.send(Ask::Describe { id, instance }),
+                        Request::Clipboard(text) => {
+                            if let Err(e) = clipboard::copy(&text) {
+                                app.message = Some((format!("cannot write to the terminal: {e}"), true));
+                            }
+                            Ok(())
+                        }
+                        Request::OpenUrl(url) => {
+                            app.message = Some(clipboard::open_url(&url));
+                            Ok(())
+                        }
                         Request::SaveLogs(text) => {
                             app.message = Some(save_logs(&setup.state_dir, &text));
                             Ok(())
@@ -221,6 +237,20 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                 Some(Err(_)) | None => break,
             },
             report = reports.recv(), if !engine_gone => match report {
+                // the terminal goes to a shell in an instance, and comes back
+                Some(Report::Shell(Ok(target))) => {
+                    drop(std::mem::replace(&mut keys, EventStream::new()));
+                    let back = handover::hand_over(terminal, &target, app.mouse, &mut signals).await?;
+                    terminal = back.screen;
+                    app.message = Some(handover::outcome(&target, &back.result));
+                    app.dirty = true;
+                    frames.urgent();
+                    let _ = ask.send(Ask::Refresh);
+                    if let Some(signal) = back.died_of {
+                        died_of = Some(signal);
+                        break;
+                    }
+                }
                 Some(report) => {
                     // an action finished: look at the cluster now to show its outcome
                     if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
@@ -302,6 +332,15 @@ fn to_update(report: Report) -> Update {
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },
         Report::Relaunch(result) => Update::Relaunch(result),
+        Report::Shell(result) => Update::Failed(match result {
+            Ok(target) => format!(
+                "internal: the shell in {} was not run",
+                target.target.instance
+            ),
+            Err(why) => why,
+        }),
+        Report::Described(result) => Update::Described(result),
+        Report::Restarted(result) => Update::Restarted(result),
         Report::Log {
             execution, lines, ..
         } => Update::Log { execution, lines },

@@ -10,6 +10,8 @@ pub mod confirm;
 pub mod executions;
 pub mod form;
 pub mod help;
+pub mod inspect;
+pub mod json;
 pub mod logs;
 pub mod nodes;
 pub mod shop;
@@ -49,6 +51,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
             if app.executions.inspect {
                 executions::draw_inspect(frame, app, body);
             }
+            json::draw_json(frame, app, body);
         }
         View::Nodes => nodes::draw_nodes(frame, app, body),
         View::Logs => logs::draw_logs(frame, app, body),
