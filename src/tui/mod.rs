@@ -239,8 +239,11 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
             report = reports.recv(), if !engine_gone => match report {
                 // the terminal goes to a shell in an instance, and comes back
                 Some(Report::Shell(Ok(target))) => {
-                    drop(std::mem::replace(&mut keys, EventStream::new()));
+                    // the old reader first: a new one waits for the lock
+                    // the old one's thread holds while it waits for keys
+                    drop(keys);
                     let back = handover::hand_over(terminal, &target, app.mouse, &mut signals).await?;
+                    keys = EventStream::new();
                     terminal = back.screen;
                     app.message = Some(handover::outcome(&target, &back.result));
                     app.dirty = true;
