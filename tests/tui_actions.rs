@@ -207,6 +207,25 @@ fn a_shell_in_an_instance_and_back_to_the_same_place() {
     pane.keys(&["j"]);
     pane.wait_for("worker0 selected", 5, |_| true);
     assert_ne!(inspect_pane(&pane), after, "the selection moved");
+
+    // a resize while in the shell reaches its terminal, and the UI is
+    // drawn at the new size when it comes back
+    pane.keys(&["s"]);
+    pane.wait_for("the shell again", 20, |s| {
+        s.contains("zoe: shell in worker0") && s.trim_end().ends_with("/ #")
+    });
+    pane.tmux(&["resize-window", "-x", "100", "-y", "30"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    pane.line("stty size");
+    pane.wait_for("the new size", 10, |s| s.contains("30 100"));
+    pane.line("exit 4");
+    let screen = pane.wait_for("the terminal UI again", 20, |s| {
+        s.contains("back from the shell in worker0") && s.contains("(exit 4)")
+    });
+    assert!(
+        screen.lines().all(|l| l.chars().count() <= 100) && screen.contains("INSTANCE"),
+        "{screen}"
+    );
     pane.keys(&["C-c"]);
 }
 

@@ -87,6 +87,15 @@ impl ShellTarget {
         } else {
             command.to_vec()
         };
+        // listening before the size is read: a resize from now on is seen
+        let resized = if tty {
+            Some(
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+                    .map_err(|e| format!("cannot watch the terminal's size: {e}"))?,
+            )
+        } else {
+            None
+        };
         let size = tty.then(terminal_size);
         let shell = self
             .cluster
@@ -95,7 +104,7 @@ impl ShellTarget {
             .map_err(|e| e.to_string())?;
         match shell {
             Shell::Program(program) => run_program(&program).await,
-            Shell::Attached(attached) => pump(attached, tty).await,
+            Shell::Attached(attached) => pump(attached, resized).await,
         }
     }
 }
@@ -208,7 +217,11 @@ fn read_stdin(stop: Arc<AtomicBool>) -> tokio::sync::mpsc::Receiver<Option<Vec<u
 
 /// Copies stdin to the command and its output to stdout/stderr until it
 /// ends; its exit code.
-async fn pump(attached: crate::backend::docker::exec::Attached, tty: bool) -> Result<i32, String> {
+async fn pump(
+    attached: crate::backend::docker::exec::Attached,
+    resized: Option<tokio::signal::unix::Signal>,
+) -> Result<i32, String> {
+    let tty = resized.is_some();
     let crate::backend::docker::exec::Attached {
         mut output,
         mut input,
@@ -217,8 +230,7 @@ async fn pump(attached: crate::backend::docker::exec::Attached, tty: bool) -> Re
     let _raw = tty.then(RawMode::on);
     let stop = Arc::new(AtomicBool::new(false));
     let mut keys = read_stdin(stop.clone());
-    let mut resized = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
-        .map_err(|e| format!("cannot watch the terminal's size: {e}"))?;
+    let mut resized = resized;
     let mut input_open = true;
     let mut failed = None;
     loop {
@@ -252,7 +264,7 @@ async fn pump(attached: crate::backend::docker::exec::Attached, tty: bool) -> Re
                     input_open = false;
                 }
             },
-            Some(()) = resized.recv(), if tty => {
+            Some(()) = next_resize(&mut resized), if tty => {
                 let (width, height) = terminal_size();
                 if let Err(e) = control.resize(width, height).await {
                     tracing::debug!("exec resize: {e}");
@@ -274,4 +286,12 @@ async fn pump(attached: crate::backend::docker::exec::Attached, tty: bool) -> Re
         }
     }
     Err("the command's output ended but the engine gave no exit code".into())
+}
+
+/// The next SIGWINCH, when listening; never otherwise.
+async fn next_resize(resized: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match resized {
+        Some(signal) => signal.recv().await,
+        None => std::future::pending().await,
+    }
 }
