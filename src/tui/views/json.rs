@@ -57,9 +57,7 @@ pub const HINTS: &[(&[Command], &str)] = &[
 /// when it leaves the view).
 pub fn run(app: &mut App, command: Command) -> Option<Request> {
     let height = app.page.max(1);
-    let Some(pane) = app.json.as_mut() else {
-        return None;
-    };
+    let pane = app.json.as_mut()?;
     let page = height as isize;
     match command {
         Command::Up => pane.scroll(-1, height),
