@@ -11,7 +11,9 @@ pub mod signature;
 mod targets;
 pub mod trust;
 
+pub use docker::exec::{Attached, Output as AttachedOutput};
 pub use kube::client::contexts as cluster_contexts;
+pub use kube::exec::Program;
 pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Shell, Targets, execution_network};
 
 pub use crate::model::node::{

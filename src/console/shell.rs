@@ -122,7 +122,7 @@ fn terminal_size() -> (u16, u16) {
 }
 
 /// `kubectl exec` with the terminal; its exit code.
-async fn run_program(program: &crate::backend::kube::exec::Program) -> Result<i32, String> {
+async fn run_program(program: &crate::backend::Program) -> Result<i32, String> {
     let Some((name, args)) = program.argv.split_first() else {
         return Err("no program to run".into());
     };
@@ -218,11 +218,11 @@ fn read_stdin(stop: Arc<AtomicBool>) -> tokio::sync::mpsc::Receiver<Option<Vec<u
 /// Copies stdin to the command and its output to stdout/stderr until it
 /// ends; its exit code.
 async fn pump(
-    attached: crate::backend::docker::exec::Attached,
+    attached: crate::backend::Attached,
     resized: Option<tokio::signal::unix::Signal>,
 ) -> Result<i32, String> {
     let tty = resized.is_some();
-    let crate::backend::docker::exec::Attached {
+    let crate::backend::Attached {
         mut output,
         mut input,
         control,
@@ -236,12 +236,12 @@ async fn pump(
     loop {
         tokio::select! {
             out = output.next() => match out {
-                Some(Ok(crate::backend::docker::exec::Output::Out(bytes))) => {
+                Some(Ok(crate::backend::AttachedOutput::Out(bytes))) => {
                     let mut stdout = std::io::stdout().lock();
                     let _ = stdout.write_all(&bytes);
                     let _ = stdout.flush();
                 }
-                Some(Ok(crate::backend::docker::exec::Output::Err(bytes))) => {
+                Some(Ok(crate::backend::AttachedOutput::Err(bytes))) => {
                     let mut stderr = std::io::stderr().lock();
                     let _ = stderr.write_all(&bytes);
                     let _ = stderr.flush();
