@@ -28,12 +28,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
     /// Refuse every action that changes the cluster (start, kill,
-    /// supervise; in the terminal UI, launch, terminate and relaunch)
+    /// supervise, exec; in the terminal UI, launch, terminate, relaunch,
+    /// shell and restart)
     #[arg(long, global = true)]
     pub readonly: bool,
-    /// Act on other users' executions too: `kill` and `logs`, and in the
-    /// terminal UI terminate, logs and relaunch (without it, only your
-    /// own; a kill records who did it). Other verbs ignore it
+    /// Act on other users' executions too: `kill`, `logs` and `exec`, and
+    /// in the terminal UI terminate, logs, relaunch and the instance
+    /// actions (without it, only your own; a kill records who did it).
+    /// Other verbs ignore it
     #[arg(long, global = true)]
     pub all_users: bool,
     /// Terminal UI: leave the mouse to the terminal (selection and copy)

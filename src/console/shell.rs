@@ -295,3 +295,36 @@ async fn next_resize(resized: &mut Option<tokio::signal::unix::Signal>) -> Optio
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_kubectl_is_named_with_what_to_do() {
+        let program = crate::backend::Program {
+            argv: vec![
+                "kubectl-not-installed-here".into(),
+                "exec".into(),
+                "-it".into(),
+                "pod".into(),
+            ],
+            env: Vec::new(),
+        };
+        let why = run_program(&program).await.unwrap_err();
+        assert!(
+            why.contains("`kubectl-not-installed-here` is not installed")
+                && why.contains("install kubectl"),
+            "{why}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_program_s_exit_code_is_the_result() {
+        let program = crate::backend::Program {
+            argv: vec!["sh".into(), "-c".into(), "exit 5".into()],
+            env: vec![("X".into(), "1".into())],
+        };
+        assert_eq!(run_program(&program).await, Ok(5));
+    }
+}
