@@ -81,6 +81,10 @@ fn zoe_exec_passes_exit_codes_and_piped_input() {
         "{}",
         run.stderr
     );
+    // read-only refuses it, saying so
+    let run = setup.zoe(&["--readonly", "exec", &id, "master0", "--", "true"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("read-only"), "{}", run.stderr);
     // another user's execution needs --all-users
     let run = setup
         .command(&["exec", &id, "master0", "--", "true"])
