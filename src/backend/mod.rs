@@ -11,8 +11,10 @@ pub mod signature;
 mod targets;
 pub mod trust;
 
+pub use docker::exec::{Attached, Output as AttachedOutput};
 pub use kube::client::contexts as cluster_contexts;
-pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Targets, execution_network};
+pub use kube::exec::Program;
+pub use targets::{Cleaned, SNAPSHOT_DEADLINE, Shell, Targets, execution_network};
 
 pub use crate::model::node::{
     BackendState, ForeignContainer, ForeignKind, NodeSnapshot, StopReason, Workload,

@@ -33,6 +33,10 @@ use crate::model::instance::{ContainerPlan, PullProgress, Started};
 use crate::model::subnet::SubnetPool;
 use crate::model::{LogLine, LogRequest, NodeSnapshot};
 
+#[path = "targets_act.rs"]
+mod act;
+pub use act::Shell;
+
 /// How long reading one target may take before it is shown offline, unless
 /// the settings say otherwise.
 pub const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(20);

@@ -28,12 +28,14 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", help_heading = "Terminal UI")]
     pub theme: Option<String>,
     /// Refuse every action that changes the cluster (start, kill,
-    /// supervise; in the terminal UI, launch, terminate and relaunch)
+    /// supervise, exec; in the terminal UI, launch, terminate, relaunch,
+    /// shell and restart)
     #[arg(long, global = true)]
     pub readonly: bool,
-    /// Act on other users' executions too: `kill` and `logs`, and in the
-    /// terminal UI terminate, logs and relaunch (without it, only your
-    /// own; a kill records who did it). Other verbs ignore it
+    /// Act on other users' executions too: `kill`, `logs` and `exec`, and
+    /// in the terminal UI terminate, logs, relaunch and the instance
+    /// actions (without it, only your own; a kill records who did it).
+    /// Other verbs ignore it
     #[arg(long, global = true)]
     pub all_users: bool,
     /// Leave the mouse to the terminal (selection and copy)
@@ -149,6 +151,18 @@ pub enum Command {
         /// Seconds between passes
         #[arg(long, default_value_t = 10, value_name = "SECS")]
         interval: u64,
+    },
+    /// Run a command (default: a shell) in one instance of your execution
+    /// (--all-users: anyone's); interactive with a terminal when stdin is
+    /// one; exits with the command's exit code
+    Exec {
+        /// Execution id or name
+        execution: String,
+        /// The instance (e.g. master0, worker1; `zoe inspect` lists them)
+        instance: String,
+        /// The command and its arguments, after `--` (default: sh)
+        #[arg(last = true, value_name = "CMD")]
+        command: Vec<String>,
     },
     /// Terminate your execution (--all-users: anyone's): stop its services,
     /// remove containers and network

@@ -9,6 +9,7 @@
 
 pub mod args;
 mod config_cmd;
+mod exec_cmd;
 mod executions_cmd;
 mod foreign_cmd;
 mod help_cmd;
@@ -125,6 +126,7 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Kill { .. }) => "kill",
         Some(Command::Completions { .. }) => "completions",
         Some(Command::Man { .. }) => "man",
+        Some(Command::Exec { .. }) => "exec",
     }
 }
 

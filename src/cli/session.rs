@@ -6,7 +6,7 @@
 //! which also reconciles the local state cache with it.
 
 use super::{
-    CliError, Command, Context, Outcome, executions_cmd, foreign_cmd, kill_cmd, logs_cmd,
+    CliError, Command, Context, Outcome, exec_cmd, executions_cmd, foreign_cmd, kill_cmd, logs_cmd,
     nodes_cmd, start_cmd, supervise_cmd,
 };
 use crate::config::targets::load_targets;
@@ -149,6 +149,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
                 foreign: true,
             } => foreign_cmd::remove(&session, &execution).await,
             Command::Kill { execution, .. } => kill_cmd::kill(&session, &execution).await,
+            Command::Exec {
+                execution,
+                instance,
+                command,
+            } => exec_cmd::exec(&session, &execution, &instance, &command).await,
             Command::Supervise { once, interval } => {
                 supervise_cmd::supervise(&session, once, interval).await
             }

@@ -58,6 +58,13 @@ pub enum Action {
     Terminate,
     ReadLogs,
     Relaunch,
+    /// Run a command (a shell) in one of its instances.
+    Exec,
+    /// Restart one of its instances.
+    Restart,
+    /// Read one of its instances' raw description (it holds its
+    /// environment).
+    Describe,
 }
 
 impl Action {
@@ -67,6 +74,9 @@ impl Action {
             Action::Terminate => "terminate it",
             Action::ReadLogs => "read its logs",
             Action::Relaunch => "relaunch it with its parameters",
+            Action::Exec => "run commands in its instances",
+            Action::Restart => "restart its instances",
+            Action::Describe => "read its instances' descriptions",
         }
     }
 }

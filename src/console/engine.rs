@@ -88,6 +88,10 @@ pub struct Engine {
     told: RefCell<std::collections::HashSet<String>>,
     /// Workloads a detached stop is under way for.
     stopping: RefCell<std::collections::HashSet<String>>,
+    /// Looks hold it shared; an essential instance's restart holds it
+    /// alone, so that no look of this engine sees the instance down for a
+    /// moment and ends its execution (see `instances`).
+    pub(super) looks: tokio::sync::RwLock<()>,
 }
 
 /// After a target refused room the console saw: the least wait before the
@@ -106,6 +110,7 @@ impl Engine {
             notices: RefCell::new(Vec::new()),
             told: RefCell::new(std::collections::HashSet::new()),
             stopping: RefCell::new(std::collections::HashSet::new()),
+            looks: tokio::sync::RwLock::new(()),
         }
     }
 
@@ -218,6 +223,7 @@ impl Engine {
     /// One look at the cluster, reconciling the cache with it; `wait`
     /// says how long slow hosts are waited for.
     pub async fn observe(&self, wait: Wait) -> Result<Observation, EngineError> {
+        let _look = self.looks.read().await;
         Ok(observe(
             &self.cluster,
             &self.settings,
@@ -815,6 +821,7 @@ impl Engine {
         detach_stops: bool,
     ) -> Result<(SuperviseReport, Observation), EngineError> {
         self.refuse_if_readonly("supervising (it starts and stops services)")?;
+        let _look = self.looks.read().await;
         Ok(supervise_pass(
             &self.cluster,
             &self.settings,

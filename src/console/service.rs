@@ -92,6 +92,13 @@ pub enum Report {
         follow: u64,
         message: String,
     },
+    /// An instance to run a shell in (the front hands it the terminal), or
+    /// why not.
+    Shell(Result<super::shell::ShellTarget, String>),
+    /// An instance's raw description: (title, JSON), or why not.
+    Described(Result<(String, serde_json::Value), String>),
+    /// An instance restarted (what was done, in words), or why not.
+    Restarted(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +136,21 @@ pub enum Ask {
     Namespaces,
     /// Switch the cluster target to this namespace.
     UseNamespace(String),
+    /// Find an instance to run a shell in (answered by `Report::Shell`).
+    Shell {
+        id: ExecutionId,
+        instance: String,
+    },
+    /// An instance's raw description (answered by `Report::Described`).
+    Describe {
+        id: ExecutionId,
+        instance: String,
+    },
+    /// Restart one instance (answered by `Report::Restarted`).
+    RestartInstance {
+        id: ExecutionId,
+        instance: String,
+    },
 }
 
 /// What the service's engine is opened with.
@@ -454,6 +476,16 @@ async fn serve(
                             }
                         }
                     });
+                }
+                Some(ask @ (Ask::Shell { .. } | Ask::Describe { .. } | Ask::RestartInstance { .. })) => {
+                    let restarting = matches!(ask, Ask::RestartInstance { .. });
+                    let (engine, reports, events) = (engine.clone(), done_tx.clone(), Events::new(event_tx.clone()));
+                    tokio::task::spawn_local(async move {
+                        let _ = reports.send(super::instances::serve(&engine, ask, &events).await);
+                    });
+                    if restarting {
+                        next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
+                    }
                 }
                 Some(Ask::StopLogs) => {
                     if let Some(task) = logs.take() {

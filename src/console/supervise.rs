@@ -355,3 +355,42 @@ async fn grow_elastic(
         }
     }
 }
+
+/// Makes one instance of an execution again on `host`, exactly as its
+/// launch made it (the description on its labels, the same labels): what
+/// an essential restart does on a target that cannot restart a workload in
+/// place (a pod is deleted and made again). The workload id it got.
+pub(super) async fn recreate_instance(
+    cluster: &Targets,
+    settings: &Settings,
+    view: &ExecutionView,
+    instance: &str,
+    host: &str,
+    events: &Events,
+) -> Result<String, String> {
+    let (description, instances) = rebuild(view, settings)?;
+    let Some(planned) = instances.iter().find(|i| i.name == instance) else {
+        return Err(format!(
+            "{}: its description has no instance {instance}",
+            view.id
+        ));
+    };
+    let network = execution_network(&view.id, settings.network.as_deref());
+    let execution_labels = ExecutionLabels {
+        id: &view.id,
+        name: &view.name,
+        owner: &view.owner,
+        deployment: &settings.deployment_name,
+        entry: &view.entry,
+        submitted: view.submitted.unwrap_or_else(now_secs),
+        description: &description,
+        parameters: &view.parameters,
+        fs_uid: view.fs_ids.map_or(0, |ids| ids.0),
+        fs_gid: view.fs_ids.map_or(settings.fs_gid, |ids| ids.1),
+    };
+    let labels = labels::container_labels(&execution_labels, planned);
+    start_instance(cluster, host, planned, &network, labels, &view.id, events)
+        .await
+        .map(|started| started.id)
+        .map_err(|e| format!("{}: {instance} on {host}: {e}", view.id))
+}

@@ -19,9 +19,11 @@ use super::keymap::{Command, Context, Keymap};
 use super::logs::LogView;
 use super::style::Styles;
 use super::views::executions::ExecutionsState;
+use super::views::inspect::InstanceList;
+use super::views::json::JsonPane;
 use super::views::nodes::NodesState;
 use super::views::shop::{ShopState, visible_entries};
-use super::views::{confirm, executions, form, logs, nodes, shop};
+use super::views::{confirm, executions, form, inspect, json, logs, nodes, shop};
 use crate::config::theme::Theme;
 use crate::console::catalog::Entry;
 use crate::console::events::Event;
@@ -93,12 +95,37 @@ pub enum Request {
     Namespaces,
     /// `:ns NAME`: switch the cluster target to that namespace.
     UseNamespace(String),
+    /// A shell in an instance: the terminal is handed over until it exits.
+    Shell {
+        id: crate::model::ExecutionId,
+        instance: String,
+    },
+    /// Restart one instance.
+    RestartInstance {
+        id: crate::model::ExecutionId,
+        instance: String,
+    },
+    /// The raw description of an instance (the JSON pane).
+    Describe {
+        id: crate::model::ExecutionId,
+        instance: String,
+    },
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Clipboard(String),
+    /// Open this URL in a browser when there is a graphical session, else
+    /// show it.
+    OpenUrl(String),
 }
 
 /// A destructive action waiting for `y`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
     Terminate(crate::model::ExecutionId),
+    /// An essential instance's restart.
+    RestartInstance {
+        id: crate::model::ExecutionId,
+        instance: String,
+    },
 }
 
 pub struct App {
@@ -136,6 +163,10 @@ pub struct App {
     pub page: usize,
     /// Mouse capture is on.
     pub mouse: bool,
+    /// The inspect pane's instance list.
+    pub instances: InstanceList,
+    /// The raw JSON of an instance, while shown.
+    pub json: Option<JsonPane>,
 }
 
 impl App {
@@ -198,6 +229,8 @@ impl App {
             dirty: true,
             page: 10,
             mouse: false,
+            instances: InstanceList::default(),
+            json: None,
         }
     }
 
@@ -221,7 +254,30 @@ impl App {
             .copied()
     }
 
+    /// Where keys go now: a view, or the instance list or JSON pane over
+    /// it.
+    pub fn context(&self) -> Context {
+        match self.view {
+            View::Executions if self.json.is_some() => Context::Json,
+            View::Executions if self.executions.inspect && self.instances.focused => {
+                Context::Inspect
+            }
+            view => Context::from(view),
+        }
+    }
+
     fn move_by(&mut self, delta: isize) {
+        match self.context() {
+            Context::Inspect => return inspect::move_by(self, delta),
+            Context::Json => {
+                let height = self.page.max(1);
+                if let Some(pane) = self.json.as_mut() {
+                    pane.scroll(delta, height);
+                }
+                return;
+            }
+            _ => {}
+        }
         match self.view {
             View::Shop => shop::move_by(self, delta),
             View::Executions => executions::move_by(self, delta),
@@ -351,6 +407,16 @@ impl App {
                 }
             }
             Update::Relaunch(Err(why)) => self.message = Some((why, true)),
+            Update::Described(Ok((title, json))) => {
+                self.message = None;
+                if self.view == View::Executions {
+                    self.json = Some(JsonPane::new(title, &json));
+                }
+            }
+            Update::Described(Err(why)) | Update::Restarted(Err(why)) => {
+                self.message = Some((why, true))
+            }
+            Update::Restarted(Ok(text)) => self.message = Some((text, false)),
             // nothing to show: back where the log was asked from, and why
             Update::LogRefused { execution, message } => {
                 if self.logs.as_ref().is_some_and(|l| l.execution == execution) {
@@ -410,10 +476,24 @@ impl App {
             Mode::Form => return form::on_key(self, key),
             Mode::Normal => {}
         }
-        let Some(command) = self.keymap.command_in(Context::from(self.view), &key) else {
+        let context = self.context();
+        let Some(command) = self.keymap.command_in(context, &key) else {
+            self.message = Some((super::unmapped::does_nothing(&key, context), false));
             return Request::None;
         };
-        // a view's own command, when it applies
+        if super::keymap::IDLE.contains(&(command, context)) {
+            self.message = Some((super::unmapped::does_nothing(&key, context), false));
+            return Request::None;
+        }
+        // the pane or list over the view first, then the view's own
+        let own = match context {
+            Context::Json => json::run(self, command),
+            Context::Inspect => inspect::run(self, command),
+            _ => None,
+        };
+        if let Some(request) = own {
+            return request;
+        }
         let own = match command.context() {
             Context::Shop => shop::run(self, command),
             Context::Executions => executions::run(self, command),

@@ -65,6 +65,10 @@ pub enum Update {
     /// The values to relaunch with (the engine's answer to `r`), or why
     /// not.
     Relaunch(Result<crate::console::access::Relaunch, String>),
+    /// An instance's raw description (title, JSON), or why not.
+    Described(Result<(String, serde_json::Value), String>),
+    /// An instance restarted (what to say), or why not.
+    Restarted(Result<String, String>),
     /// Lines of the log followed for this execution.
     Log {
         execution: crate::model::ExecutionId,

@@ -31,6 +31,10 @@ pub enum Context {
     Form,
     /// A question waiting for yes.
     Confirm,
+    /// The inspect pane's instance list, focused.
+    Inspect,
+    /// The raw JSON of an instance, over the view.
+    Json,
 }
 
 impl Context {
@@ -44,13 +48,20 @@ impl Context {
             Context::Logs => "logs",
             Context::Form => "form",
             Context::Confirm => "confirm",
+            Context::Inspect => "inspect",
+            Context::Json => "json",
         }
     }
 
     fn is_view(self) -> bool {
         matches!(
             self,
-            Context::Shop | Context::Executions | Context::Nodes | Context::Logs
+            Context::Shop
+                | Context::Executions
+                | Context::Nodes
+                | Context::Logs
+                | Context::Inspect
+                | Context::Json
         )
     }
 }
@@ -111,6 +122,16 @@ pub enum Command {
     Cancel,
     // a confirmation
     Yes,
+    // the inspect pane's instance list
+    InstanceLogs,
+    Shell,
+    RestartInstance,
+    RawJson,
+    CopyUrl,
+    OpenUrl,
+    LeaveInstances,
+    // the raw JSON pane
+    CloseJson,
 }
 
 /// One row of the table.
@@ -278,6 +299,62 @@ pub const TABLE: &[Spec] = &[
         &["y", "Y"],
         "yes (any other key: no)",
     ),
+    spec(
+        C::InstanceLogs,
+        X::Inspect,
+        "logs",
+        &["l"],
+        "this instance's logs",
+    ),
+    spec(
+        C::Shell,
+        X::Inspect,
+        "shell",
+        &["s"],
+        "a shell in it (exit comes back)",
+    ),
+    spec(
+        C::RestartInstance,
+        X::Inspect,
+        "restart",
+        &["R"],
+        "restart it (essential: asks)",
+    ),
+    spec(
+        C::RawJson,
+        X::Inspect,
+        "json",
+        &["y"],
+        "its container/pod as JSON",
+    ),
+    spec(
+        C::CopyUrl,
+        X::Inspect,
+        "copy_url",
+        &["c"],
+        "copy its URL (OSC 52)",
+    ),
+    spec(
+        C::OpenUrl,
+        X::Inspect,
+        "open_url",
+        &["w"],
+        "open its URL / show it",
+    ),
+    spec(
+        C::LeaveInstances,
+        X::Inspect,
+        "leave",
+        &["esc", "q"],
+        "back to the executions list",
+    ),
+    spec(
+        C::CloseJson,
+        X::Json,
+        "close",
+        &["esc", "q"],
+        "close the JSON pane",
+    ),
 ];
 
 /// What a global command means in one view, where that differs from its
@@ -287,7 +364,7 @@ pub const MEANINGS: &[(Command, Context, &str)] = &[
     (C::Open, X::Shop, "open the entry"),
     (C::Back, X::Shop, "close the entry / clear"),
     (C::Filter, X::Executions, "filter executions"),
-    (C::Open, X::Executions, "inspect / close"),
+    (C::Open, X::Executions, "inspect: its instance list"),
     (C::Back, X::Executions, "close inspect / clear"),
     (C::Filter, X::Nodes, "filter the shop"),
     (C::Back, X::Nodes, "clear the shop's filter"),
@@ -295,10 +372,29 @@ pub const MEANINGS: &[(Command, Context, &str)] = &[
     (C::Top, X::Logs, "oldest line (pauses)"),
     (C::Bottom, X::Logs, "newest line (follows)"),
     (C::Back, X::Logs, "back to executions"),
+    (C::Up, X::Inspect, "previous instance"),
+    (C::Down, X::Inspect, "next instance"),
+    (C::Top, X::Inspect, "first instance"),
+    (C::Bottom, X::Inspect, "last instance"),
+    (C::Back, X::Inspect, "back to the executions list"),
+    (C::Up, X::Json, "scroll up"),
+    (C::Down, X::Json, "scroll down"),
+    (C::PageUp, X::Json, "page up"),
+    (C::PageDown, X::Json, "page down"),
+    (C::Top, X::Json, "first line"),
+    (C::Bottom, X::Json, "last line"),
+    (C::Back, X::Json, "close the JSON pane"),
 ];
 
 /// Global commands that do nothing in a view: help leaves them out there.
-pub const IDLE: &[(Command, Context)] = &[(C::Open, X::Nodes), (C::Open, X::Logs)];
+pub const IDLE: &[(Command, Context)] = &[
+    (C::Open, X::Nodes),
+    (C::Open, X::Logs),
+    (C::Open, X::Inspect),
+    (C::Filter, X::Inspect),
+    (C::Open, X::Json),
+    (C::Filter, X::Json),
+];
 
 /// The `:` commands, for the help screen.
 pub const LINE_COMMANDS: &str =
@@ -349,7 +445,10 @@ impl Command {
 
     /// It changes the cluster: hidden in read-only mode.
     pub fn changes_cluster(self) -> bool {
-        matches!(self, C::Start | C::Terminate | C::Relaunch)
+        matches!(
+            self,
+            C::Start | C::Terminate | C::Relaunch | C::Shell | C::RestartInstance
+        )
     }
 }
 
@@ -471,7 +570,11 @@ impl Keymap {
     /// here, and those that change the cluster when `readonly`, are left
     /// out.
     pub fn help(&self, view: View, readonly: bool) -> (Vec<HelpLine>, Vec<HelpLine>) {
-        let context = Context::from(view);
+        self.help_in(Context::from(view), readonly)
+    }
+
+    /// The help of one place (a view, the instance list, the JSON pane).
+    pub fn help_in(&self, context: Context, readonly: bool) -> (Vec<HelpLine>, Vec<HelpLine>) {
         let mut own = Vec::new();
         let mut everywhere = Vec::new();
         for spec in TABLE {

@@ -211,7 +211,7 @@ fn help_lists_the_keys_of_the_view_then_the_global_ones() {
     let map = Keymap::default();
     let (own, everywhere) = map.help(View::Executions, false);
     assert!(own.contains(&("t".to_string(), "terminate (asks first)")));
-    assert!(own.contains(&("enter".to_string(), "inspect / close")));
+    assert!(own.contains(&("enter".to_string(), "inspect: its instance list")));
     assert!(own.contains(&("/".to_string(), "filter executions")));
     assert!(everywhere.contains(&("q ctrl-c".to_string(), "quit")));
     assert!(!everywhere.iter().any(|(_, d)| *d == "filter / search"));

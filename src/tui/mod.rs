@@ -6,10 +6,12 @@
 //! terminal back and stop; SIGCONT (`fg`) takes it again and redraws.
 
 pub mod app;
+pub mod clipboard;
 pub mod command_line;
 pub mod data;
 pub mod form;
 pub mod frame;
+pub mod handover;
 pub mod key;
 pub mod keymap;
 pub mod logs;
@@ -17,6 +19,7 @@ pub mod markdown;
 pub mod style;
 pub mod targets;
 pub mod terminal;
+pub mod unmapped;
 pub mod views;
 
 use std::io::{self, Write};
@@ -212,6 +215,19 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                             let _ = if on { execute!(io::stdout(), EnableMouseCapture) } else { execute!(io::stdout(), DisableMouseCapture) };
                             Ok(())
                         }
+                        Request::Shell { id, instance } => ask.send(Ask::Shell { id, instance }),
+                        Request::RestartInstance { id, instance } => ask.send(Ask::RestartInstance { id, instance }),
+                        Request::Describe { id, instance } => ask.send(Ask::Describe { id, instance }),
+                        Request::Clipboard(text) => {
+                            if let Err(e) = clipboard::copy(&text) {
+                                app.message = Some((format!("cannot write to the terminal: {e}"), true));
+                            }
+                            Ok(())
+                        }
+                        Request::OpenUrl(url) => {
+                            app.message = Some(clipboard::open_url(&url));
+                            Ok(())
+                        }
                         Request::SaveLogs(text) => {
                             app.message = Some(save_logs(&setup.state_dir, &text));
                             Ok(())
@@ -240,6 +256,23 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                 Some(Err(_)) | None => break,
             },
             report = reports.recv(), if !engine_gone => match report {
+                // the terminal goes to a shell in an instance, and comes back
+                Some(Report::Shell(Ok(target))) => {
+                    // the old reader first: a new one waits for the lock
+                    // the old one's thread holds while it waits for keys
+                    drop(keys);
+                    let back = handover::hand_over(terminal, &target, app.mouse, &mut signals).await?;
+                    keys = EventStream::new();
+                    terminal = back.screen;
+                    app.message = Some(handover::outcome(&target, &back.result));
+                    app.dirty = true;
+                    frames.urgent();
+                    let _ = ask.send(Ask::Refresh);
+                    if let Some(signal) = back.died_of {
+                        died_of = Some(signal);
+                        break;
+                    }
+                }
                 Some(report) => {
                     // an action finished: look at the cluster now to show its outcome
                     if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
@@ -349,6 +382,15 @@ fn to_update(report: Report) -> Update {
         Report::Launched(result) => Update::Launched(result),
         Report::Terminated { id, result } => Update::Terminated { id, result },
         Report::Relaunch(result) => Update::Relaunch(result),
+        Report::Shell(result) => Update::Failed(match result {
+            Ok(target) => format!(
+                "internal: the shell in {} was not run",
+                target.target.instance
+            ),
+            Err(why) => why,
+        }),
+        Report::Described(result) => Update::Described(result),
+        Report::Restarted(result) => Update::Restarted(result),
         Report::Log {
             execution, lines, ..
         } => Update::Log { execution, lines },

@@ -166,6 +166,16 @@ pub fn resume(old: Screen, mouse: bool) -> io::Result<Screen> {
     fresh_screen()
 }
 
+/// Full screen again after the terminal was handed to a program (a shell
+/// in an instance): raw mode, the alternate screen, and a screen that
+/// paints every cell on its next draw.
+pub fn resume_screen(mouse: bool) -> io::Result<Screen> {
+    let _ = disable_raw_mode();
+    enable_raw_mode()?;
+    full_screen(mouse)?;
+    fresh_screen()
+}
+
 /// Signals whose default action kills the process and which can be
 /// caught: each gives the terminal back first. SIGPIPE is not among them:
 /// the Rust runtime ignores it (a write to a closed pipe or socket fails

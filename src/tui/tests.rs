@@ -871,6 +871,9 @@ fn a_launch_panel_fits_any_terminal() {
 #[path = "tests_keys.rs"]
 mod keys;
 
+#[path = "tests_actions.rs"]
+mod actions;
+
 #[path = "tests_targets.rs"]
 mod targets;
 

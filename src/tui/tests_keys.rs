@@ -119,6 +119,15 @@ fn a_remapped_terminate_key_terminates_and_the_old_one_does_not() {
     assert_eq!(a.on_key(key(KeyCode::Char('t'))), Request::None);
     assert_eq!(a.mode, Mode::Normal, "t no longer terminates");
     assert!(a.pending.is_none());
+    // it says so in the status line, where the hints then come back
+    assert!(
+        a.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains("`t` does nothing in the executions view")),
+        "{:?}",
+        a.message
+    );
+    a.message = None;
     let screen = render(&mut a, 160, 48);
     assert!(
         screen.contains("x terminate"),

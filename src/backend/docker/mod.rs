@@ -4,6 +4,7 @@
 pub mod cleanup;
 pub mod client;
 pub mod events;
+pub mod exec;
 mod explain;
 pub mod logs;
 pub mod network;

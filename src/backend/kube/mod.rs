@@ -20,6 +20,7 @@ pub mod volumes;
 
 mod actions;
 pub mod cluster;
+pub mod exec;
 pub mod look;
 mod metrics;
 pub mod tidy;

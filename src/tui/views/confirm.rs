@@ -19,6 +19,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
             app.message = Some((format!("terminating {id}…"), false));
             Request::Terminate(id)
         }
+        (Some(Command::Yes), Some(Pending::RestartInstance { id, instance })) => {
+            app.message = Some((format!("restarting {instance}…"), false));
+            Request::RestartInstance { id, instance }
+        }
         _ => {
             app.message = Some(("cancelled".into(), false));
             Request::None
@@ -30,10 +34,22 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
     if app.mode != Mode::Confirm {
         return;
     }
-    let Some(Pending::Terminate(id)) = &app.pending else {
-        return;
+    let (id, question, detail, width) = match &app.pending {
+        Some(Pending::Terminate(id)) => (
+            id,
+            format!("Terminate {id}"),
+            "Its services are stopped and removed, with their network.",
+            60,
+        ),
+        Some(Pending::RestartInstance { id, instance }) => (
+            id,
+            format!("Restart {instance} of {id}"),
+            "It is essential: the execution ends if it does not come back.",
+            68,
+        ),
+        None => return,
     };
-    let rect = centered(frame.area(), 60, 5);
+    let rect = centered(frame.area(), width, 5);
     // another user's (with --all-users): say whose
     let whose = app
         .data
@@ -44,13 +60,10 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
         .unwrap_or_default();
     let text = vec![
         Line::from(Span::styled(
-            format!("Terminate {id}{whose}?"),
+            format!("{question}{whose}?"),
             app.styles.warning,
         )),
-        Line::from(Span::styled(
-            "Its services are stopped and removed, with their network.",
-            app.styles.muted,
-        )),
+        Line::from(Span::styled(detail, app.styles.muted)),
         Line::from(vec![
             Span::styled(
                 app.keymap

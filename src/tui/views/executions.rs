@@ -190,19 +190,39 @@ pub fn relaunch_with(app: &mut App, values: Relaunch) {
     }
 }
 
-/// The inspect pane's title: what can be done with the execution.
+/// The inspect pane's title: what can be done with the execution, or
+/// with the selected instance while the list has the focus.
 fn inspect_title(app: &App) -> String {
     let mut title = " inspect".to_string();
     let mut sep = " — ";
-    for (command, what) in [
-        (Command::Logs, "logs"),
-        (Command::Terminate, "terminate"),
-        (Command::Relaunch, "relaunch"),
-    ] {
+    let (context, keys): (Context, &[(Command, &str)]) = if app.instances.focused {
+        (
+            Context::Inspect,
+            &[
+                (Command::InstanceLogs, "logs"),
+                (Command::Shell, "shell"),
+                (Command::RestartInstance, "restart"),
+                (Command::RawJson, "json"),
+                (Command::CopyUrl, "copy URL"),
+                (Command::LeaveInstances, "back"),
+            ],
+        )
+    } else {
+        (
+            Context::Executions,
+            &[
+                (Command::Open, "instances"),
+                (Command::Logs, "logs"),
+                (Command::Terminate, "terminate"),
+                (Command::Relaunch, "relaunch"),
+            ],
+        )
+    };
+    for (command, what) in keys {
         if app.readonly && command.changes_cluster() {
             continue;
         }
-        if let Some(key) = app.keymap.first_key_in(Context::Executions, command) {
+        if let Some(key) = app.keymap.first_key_in(context, *command) {
             title.push_str(&format!("{sep}{key} {what}"));
             sep = ", ";
         }
@@ -211,10 +231,12 @@ fn inspect_title(app: &App) -> String {
     title
 }
 
-/// Enter: open or close the inspect pane.
+/// Enter: open the inspect pane with its instance list focused (or focus
+/// the list of the pane already open).
 pub fn open(app: &mut App) {
     if app.selected_execution().is_some() {
-        app.executions.inspect = !app.executions.inspect;
+        app.executions.inspect = true;
+        super::inspect::focus(app);
     }
 }
 
@@ -222,6 +244,7 @@ pub fn open(app: &mut App) {
 pub fn back(app: &mut App) {
     if app.executions.inspect {
         app.executions.inspect = false;
+        super::inspect::leave(app);
     } else {
         app.executions.filter.clear();
     }
@@ -351,7 +374,8 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
 }
 
-/// The inspect pane over the lower part of the executions view.
+/// The inspect pane over the lower part of the executions view: the
+/// execution, then its instance list (`inspect`).
 pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(row) = app.selected_execution() else {
         return;
@@ -365,48 +389,22 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if !row.reason.is_empty() {
         lines.push(Line::from(Span::styled(row.reason.clone(), s.warning)));
     }
+    // endpoints of no instance listed (the others are in the URL column)
     for (instance, name, url) in &row.endpoints {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{instance} {name}: "), s.muted),
-            Span::styled(url.clone(), s.highlight),
-        ]));
+        if !row.instances.iter().any(|i| i.instance == *instance) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{instance} {name}: "), s.muted),
+                Span::styled(url.clone(), s.highlight),
+            ]));
+        }
     }
-    for i in &row.instances {
-        let ports: Vec<String> = i.ports.iter().map(|(k, p)| format!("{k}→{p}")).collect();
-        let exit = if i.state == crate::model::BackendState::Started {
-            String::new()
-        } else {
-            i.exit_code
-                .map(|c| format!(" exit {c}"))
-                .unwrap_or_default()
-        };
-        lines.push(Line::from(vec![
-            Span::raw(format!(
-                "  {:<16}{:<10}{:<14}",
-                i.instance,
-                if i.essential { "essential" } else { "elastic" },
-                i.host
-            )),
-            Span::styled(
-                format!("{}{exit}", i.engine_status),
-                if i.state == crate::model::BackendState::Started {
-                    s.success
-                } else {
-                    s.warning
-                },
-            ),
-            Span::styled(format!("  {} {}", i.container, ports.join(" ")), s.muted),
-            Span::styled(
-                row.restarts
-                    .iter()
-                    .find(|(n, _)| *n == i.instance)
-                    .map(|(_, c)| format!("  restarted {c}×"))
-                    .unwrap_or_default(),
-                s.warning,
-            ),
-        ]));
-    }
-    let height = (lines.len() as u16 + 2).min(area.height);
+    let head = lines.len() as u16;
+    let list = if row.instances.is_empty() {
+        0
+    } else {
+        row.instances.len() as u16 + 1
+    };
+    let height = (head + list + 2).min(area.height);
     let rect = Rect {
         x: area.x,
         y: area.y + area.height - height,
@@ -414,10 +412,14 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
         height,
     };
     frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(panel(app, inspect_title(app)))
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let block = panel(app, inspect_title(app));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [top, rest] = ratatui::layout::Layout::vertical([
+        Constraint::Length(head.min(inner.height)),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    super::inspect::draw_list(frame, app, row, rest);
 }

@@ -15,8 +15,14 @@ use crate::tui::keymap::{HelpLine, LINE_COMMANDS};
 const TWO_COLUMNS: u16 = 70;
 
 pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
-    let (own, everywhere) = app.keymap.help(app.view, app.readonly);
-    let own = section(app, app.view.title(), &own);
+    let context = app.context();
+    let place = match context {
+        crate::tui::keymap::Context::Inspect => "instance list",
+        crate::tui::keymap::Context::Json => "JSON pane",
+        _ => app.view.title(),
+    };
+    let (own, everywhere) = app.keymap.help_in(context, app.readonly);
+    let own = section(app, place, &own);
     let everywhere = section(app, "everywhere", &everywhere);
     let footer = Line::from(vec![
         Span::styled(" commands ", app.styles.title),
@@ -38,10 +44,7 @@ pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
         2
     };
     let popup = centered(area, width, rows as u16 + 3 + foot_height);
-    let block = panel(
-        app,
-        format!(" keys: {} (any key closes) ", app.view.title()),
-    );
+    let block = panel(app, format!(" keys: {place} (any key closes) "));
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);

@@ -11,6 +11,8 @@ pub mod executions;
 pub mod form;
 pub mod freshness;
 pub mod help;
+pub mod inspect;
+pub mod json;
 pub mod logs;
 pub mod node_columns;
 pub mod node_details;
@@ -52,6 +54,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
             if app.executions.inspect {
                 executions::draw_inspect(frame, app, body);
             }
+            json::draw_json(frame, app, body);
         }
         View::Nodes => nodes::draw_nodes(frame, app, body),
         View::Logs => logs::draw_logs(frame, app, body),

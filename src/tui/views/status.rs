@@ -206,6 +206,12 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
             None => {
                 let (context, own, tail) = match app.view {
                     _ if app.mode == Mode::Form => (Context::Form, form::HINTS, &[][..]),
+                    _ if app.context() == Context::Json => {
+                        (Context::Json, super::json::HINTS, &[][..])
+                    }
+                    _ if app.context() == Context::Inspect => {
+                        (Context::Inspect, super::inspect::HINTS, VIEW_TAIL)
+                    }
                     View::Shop if app.shop.detail => (Context::Shop, shop::DETAIL_HINTS, VIEW_TAIL),
                     View::Shop => (Context::Shop, shop::HINTS, VIEW_TAIL),
                     View::Executions => (Context::Executions, executions::HINTS, VIEW_TAIL),
