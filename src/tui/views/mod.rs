@@ -11,6 +11,7 @@ pub mod executions;
 pub mod form;
 pub mod help;
 pub mod logs;
+pub mod logs_draw;
 pub mod nodes;
 pub mod shop;
 pub mod status;
