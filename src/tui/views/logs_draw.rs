@@ -342,7 +342,12 @@ fn services_line(logs: &LogView, s: &Styles) -> Line<'static> {
         } else {
             String::new()
         };
-        spans.push(Span::styled(format!("{key}{name}"), style));
+        let hidden = if logs.hidden.contains(name) {
+            " (hidden)"
+        } else {
+            ""
+        };
+        spans.push(Span::styled(format!("{key}{name}{hidden}"), style));
         spans.push(Span::raw(" "));
     }
     Line::from(spans)
