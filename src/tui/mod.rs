@@ -12,6 +12,7 @@ pub mod form;
 pub mod frame;
 pub mod key;
 pub mod keymap;
+pub mod log_text;
 pub mod logs;
 pub mod markdown;
 pub mod style;
