@@ -1,9 +1,11 @@
 //! The merged log of an execution is ordered by time across its services:
-//! three services whose lines interleave in time (`alpha k`, `bravo k`,
-//! `charlie k`, a third of a second apart, one round a second) come out
-//! `alpha 0, bravo 0, charlie 0, alpha 1, …` from `zoe logs EXEC` (read
-//! once and followed) and in the terminal UI's merged view, not one whole
-//! service after the other. Against the real `local` test engine.
+//! three services whose lines interleave in time, one round a second
+//! (`alpha k` at 0 s, `bravo k` at 0.25 s, `alpha k+` at 0.5 s, `charlie
+//! k` at 0.75 s), come out `alpha 0, bravo 0, alpha 0+, charlie 0, alpha
+//! 1, …` from `zoe logs EXEC` (read once and followed) and in the terminal
+//! UI's merged view: not one whole service after the other, nor one line
+//! of each in turn (alpha says twice as much). Against the real `local`
+//! test engine.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -22,27 +24,43 @@ use serde_json::json;
 const SERVICES: [&str; 3] = ["alpha", "bravo", "charlie"];
 const ROUNDS: usize = 5;
 
-/// The lines in true time order: `alpha 0`, `bravo 0`, `charlie 0`, …
+/// Lines in a round.
+const PER_ROUND: usize = 4;
+
+/// The lines in true time order: `alpha 0`, `bravo 0`, `alpha 0+`,
+/// `charlie 0`, …
 fn expected() -> Vec<String> {
     (0..ROUNDS)
-        .flat_map(|k| SERVICES.iter().map(move |s| format!("{s} {k}")))
+        .flat_map(|k| {
+            [
+                format!("alpha {k}"),
+                format!("bravo {k}"),
+                format!("alpha {k}+"),
+                format!("charlie {k}"),
+            ]
+        })
         .collect()
 }
 
 /// A setup on the `local` engine whose shop runs the three talkers: each
 /// waits for the same instant (a few seconds from now, so all three have
-/// started), then for its third of a second, then prints a line a second.
+/// started), then for its part of the second, then prints a line a second
+/// (alpha two, half a second apart).
 fn talkers(e: &Engines, shop: &std::path::Path) -> Setup {
     let start = chrono::Utc::now().timestamp() + 8;
     let services: Vec<_> = SERVICES
         .iter()
         .enumerate()
         .map(|(i, name)| {
+            let (offset, say) = match i {
+                0 => ("0", "echo alpha $k; sleep 0.5; echo alpha $k+; sleep 0.5"),
+                1 => ("0.25", "echo bravo $k; sleep 1"),
+                _ => ("0.75", "echo charlie $k; sleep 1"),
+            };
             let command = format!(
-                "sh -c 'until [ $(date +%s) -ge {start} ]; do sleep 0.05; done; sleep 0.{offset}; \
-                 for k in {rounds}; do echo {name} $k; sleep 1; done; \
+                "sh -c 'until [ $(date +%s) -ge {start} ]; do sleep 0.05; done; sleep {offset}; \
+                 for k in {rounds}; do {say}; done; \
                  trap \"exit 0\" TERM; while true; do sleep 1; done'",
-                offset = i * 3,
                 rounds = (0..ROUNDS)
                     .map(|k| k.to_string())
                     .collect::<Vec<_>>()
@@ -76,7 +94,7 @@ fn a_merged_backlog_is_ordered_by_time_in_the_cli_and_the_terminal_ui() {
     let once = loop {
         let run = setup.zoe(&["logs", &id]);
         assert_eq!(run.code, 0, "zoe logs: {}", run.stderr);
-        if texts(&run.stdout).len() >= ROUNDS * 3 || Instant::now() > deadline {
+        if texts(&run.stdout).len() >= ROUNDS * PER_ROUND || Instant::now() > deadline {
             break run.stdout;
         }
         std::thread::sleep(Duration::from_millis(500));
@@ -114,7 +132,7 @@ fn a_merged_backlog_is_ordered_by_time_in_the_cli_and_the_terminal_ui() {
     let started = Instant::now();
     let mut lines = Vec::new();
     let mut out = BufReader::new(follow.stdout.take().unwrap());
-    while lines.len() < ROUNDS * 3 {
+    while lines.len() < ROUNDS * PER_ROUND {
         let mut line = String::new();
         if out.read_line(&mut line).unwrap() == 0 {
             break;
@@ -163,5 +181,5 @@ fn a_merged_backlog_is_ordered_by_time_in_the_cli_and_the_terminal_ui() {
     pane.keys(&["2"]);
     let screen = pane.wait_for("bravo hidden", 10, |s| s.contains("bravo0 (hidden)"));
     assert!(!screen.contains("bravo 3"), "{screen}");
-    assert!(screen.contains("10/15 lines"), "{screen}");
+    assert!(screen.contains("15/20 lines"), "{screen}");
 }
