@@ -430,7 +430,10 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
     }
     let _ = ask.send(Ask::Stop);
     (
-        view.lines.iter().map(|l| l.text.clone()).collect(),
+        view.lines
+            .iter()
+            .filter_map(|e| e.line().map(|l| l.text.clone()))
+            .collect(),
         view.dropped,
     )
 }

@@ -8,7 +8,7 @@ use futures::{FutureExt, Stream, StreamExt};
 
 use super::session::{Session, engine_error};
 use super::{CliError, Outcome};
-use crate::model::{LogLine, LogRequest};
+use crate::model::{LogItem, LogLine, LogRequest};
 
 /// How `zoe logs` reads and writes.
 pub struct LogOptions<'a> {
@@ -85,7 +85,7 @@ struct LineFormat {
 /// Writes the lines to `out` until the log ends or the reader goes
 /// (`zoe logs -f | head`); errors on stderr, in their place.
 async fn copy_lines(
-    mut lines: impl Stream<Item = Result<LogLine, String>> + Unpin,
+    mut lines: impl Stream<Item = LogItem> + Unpin,
     copy: LineFormat,
     out: impl Write,
 ) {
@@ -96,7 +96,7 @@ async fn copy_lines(
         let mut item = Some(item);
         while let Some(next) = item.take() {
             match next {
-                Ok(l) if !closed => {
+                LogItem::Line(l) if !closed => {
                     closed = write_line(
                         &mut out,
                         &l,
@@ -107,8 +107,9 @@ async fn copy_lines(
                     )
                     .is_err();
                 }
-                Ok(_) => {}
-                Err(why) => {
+                // the output stays the lines alone (scripts read it)
+                LogItem::Line(_) | LogItem::Ended(_) => {}
+                LogItem::Lost(why) => {
                     let _ = out.flush();
                     crate::warn_line!("zoe: {why}");
                 }

@@ -35,7 +35,7 @@ use super::target::check_target;
 use crate::backend::Targets;
 use crate::config::Settings;
 use crate::model::view::LAUNCH_WINDOW_SECS;
-use crate::model::{ExecutionId, ExecutionStatus, LogLine, LogRequest, NodeSnapshot};
+use crate::model::{ExecutionId, ExecutionStatus, LogItem, LogRequest, NodeSnapshot};
 use crate::sched::{Plan, Rejection};
 use crate::state::{ExecutionRecord, PendingCleanup, StateError, Store, launcher_is_gone};
 
@@ -262,26 +262,18 @@ impl Engine {
             return Ok(r);
         }
         let all = self.store.list(self.deployment(), true)?;
-        let named: Vec<&ExecutionRecord> = all.iter().filter(|r| r.name == query).collect();
-        let active: Vec<&ExecutionRecord> = named
+        let candidates: Vec<super::resolve::Candidate<'_>> = all
             .iter()
-            .copied()
-            .filter(|r| r.status.is_active())
+            .map(|r| super::resolve::Candidate {
+                id: r.id.as_str(),
+                name: &r.name,
+                active: r.status.is_active(),
+            })
             .collect();
-        match (active.as_slice(), named.as_slice()) {
-            ([one], _) | ([], [one]) => Ok((*one).clone()),
-            (_, []) => Err(EngineError::Refused(format!(
-                "no execution `{query}`; `zoe ps -a` lists them"
-            ))),
-            _ => Err(EngineError::Refused(format!(
-                "several executions are named `{query}`: use an id ({})",
-                named
-                    .iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        }
+        let i = super::resolve::pick(query, &candidates).map_err(EngineError::Refused)?;
+        all.get(i)
+            .cloned()
+            .ok_or_else(|| EngineError::Refused(format!("no execution `{query}`")))
     }
 
     /// Where the execution would go now, without creating anything.
@@ -712,7 +704,8 @@ impl Engine {
     }
 
     /// The log of an execution (all services merged, or one instance or
-    /// group), each line once, in order per service.
+    /// group), each line once; several instances' backlogs merged by time
+    /// (see `log_merge`), each instance's end said once.
     pub async fn follow_logs(
         &self,
         query: &str,
@@ -750,26 +743,19 @@ impl Engine {
                 record.id, record.status
             )));
         };
+        let names: Vec<&str> = view.instances.iter().map(|i| i.instance.as_str()).collect();
+        let wanted = super::resolve::instances_of(view.id.as_str(), &names, service)
+            .map_err(EngineError::Refused)?;
         let chosen: Vec<_> = view
             .instances
             .iter()
-            .filter(|i| {
-                service.is_none_or(|s| {
-                    i.instance == s
-                        || i.instance.trim_end_matches(|c: char| c.is_ascii_digit()) == s
-                })
-            })
+            .filter(|i| wanted.contains(&i.instance.as_str()))
             .collect();
-        if chosen.is_empty() {
-            let names: Vec<&str> = view.instances.iter().map(|i| i.instance.as_str()).collect();
-            return Err(EngineError::Refused(format!(
-                "execution {} has no service `{}`; services: {}",
-                view.id,
-                service.unwrap_or_default(),
-                names.join(", ")
-            )));
-        }
         let instances: Vec<String> = chosen.iter().map(|i| i.instance.clone()).collect();
+        // several logs are merged by time: each line's timestamp is needed
+        let mut request = request;
+        request.timestamps |= chosen.len() > 1;
+        let settle = request.follow.then(super::log_merge::Settle::default);
         let mut streams: Vec<_> = chosen
             .iter()
             .map(|i| {
@@ -786,11 +772,21 @@ impl Engine {
                 )
             })
             .collect();
+        let names: Vec<std::sync::Arc<str>> = instances
+            .iter()
+            .map(|i| std::sync::Arc::from(i.as_str()))
+            .collect();
         // one service's log as it is: merging costs a little on every line
-        let lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>> + Send>> =
-            match (streams.pop(), streams.is_empty()) {
-                (Some(only), true) => only,
-                (last, _) => Box::pin(futures::stream::select_all(streams.into_iter().chain(last))),
+        let lines: std::pin::Pin<Box<dyn Stream<Item = LogItem> + Send>> =
+            match (streams.pop(), streams.is_empty(), names.first()) {
+                (Some(only), true, Some(name)) => {
+                    Box::pin(super::log_merge::single(name.clone(), only))
+                }
+                (last, _, _) => Box::pin(super::log_merge::merge_by_time(
+                    names,
+                    streams.into_iter().chain(last).collect(),
+                    settle,
+                )),
             };
         Ok(LogFollow {
             execution: view.id.clone(),
@@ -871,7 +867,7 @@ pub struct Termination {
 pub struct LogFollow {
     pub execution: ExecutionId,
     pub instances: Vec<String>,
-    pub lines: std::pin::Pin<Box<dyn Stream<Item = Result<LogLine, String>> + Send>>,
+    pub lines: std::pin::Pin<Box<dyn Stream<Item = LogItem> + Send>>,
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use super::usage::NodeUsage;
 use crate::config::Settings;
 use crate::config::hosts::TargetConfig;
 use crate::model::{
-    ExecutionId, ExecutionRecord, ExecutionView, LogLine, LogRequest, NodeSnapshot,
+    ExecutionId, ExecutionRecord, ExecutionView, LogItem, LogLine, LogRequest, NodeSnapshot,
 };
 
 /// Name of the engine's thread (a panic hook tells it from the UI's).
@@ -84,6 +84,19 @@ pub enum Report {
         execution: ExecutionId,
         follow: u64,
         message: String,
+    },
+    /// The follow began: the instances read, in the order of the merge
+    /// (the log view numbers its services so).
+    LogOpened {
+        execution: ExecutionId,
+        follow: u64,
+        instances: Vec<String>,
+    },
+    /// One instance's log ended (after its last line).
+    LogEnded {
+        execution: ExecutionId,
+        follow: u64,
+        instance: String,
     },
     /// The follow did not start: refused (another user's execution…) or
     /// nothing to read (no containers left).
@@ -545,20 +558,41 @@ async fn report_lines(
     number: u64,
     reports: UnboundedSender<Report>,
 ) {
+    let _ = reports.send(Report::LogOpened {
+        execution: id.clone(),
+        follow: number,
+        instances: follow.instances.clone(),
+    });
     let mut merged = follow.lines.ready_chunks(512);
     while let Some(chunk) = merged.next().await {
         let mut lines = Vec::with_capacity(chunk.len());
         for item in chunk {
-            match item {
-                Ok(line) => lines.push(line),
-                Err(why) => {
-                    let _ = reports.send(Report::LogError {
-                        execution: id.clone(),
-                        follow: number,
-                        message: why,
-                    });
+            // what is not a line is reported in its place: the lines
+            // before it first
+            let other = match item {
+                LogItem::Line(line) => {
+                    lines.push(line);
+                    continue;
                 }
+                LogItem::Lost(message) => Report::LogError {
+                    execution: id.clone(),
+                    follow: number,
+                    message,
+                },
+                LogItem::Ended(instance) => Report::LogEnded {
+                    execution: id.clone(),
+                    follow: number,
+                    instance: instance.to_string(),
+                },
+            };
+            if !lines.is_empty() {
+                let _ = reports.send(Report::Log {
+                    execution: id.clone(),
+                    follow: number,
+                    lines: std::mem::take(&mut lines),
+                });
             }
+            let _ = reports.send(other);
         }
         if !lines.is_empty()
             && reports

@@ -67,3 +67,12 @@ impl LogRequest {
         self.timestamps || self.follow || self.since.is_some()
     }
 }
+
+/// What a followed log hands out: a line, a stream lost (why, in its
+/// place), or the end of one instance's log (once, after its last line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogItem {
+    Line(LogLine),
+    Lost(String),
+    Ended(Arc<str>),
+}

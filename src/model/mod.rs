@@ -20,7 +20,7 @@ pub use description::{
 };
 pub use execution::{ExecutionId, ExecutionIdentity};
 pub use instance::Instance;
-pub use logs::{LogLine, LogRequest};
+pub use logs::{LogItem, LogLine, LogRequest};
 pub use node::{
     BackendState, ExecutionNetwork, ForeignContainer, ForeignKind, NodeDetail, NodeSnapshot,
     StopReason, Workload,

@@ -84,7 +84,13 @@ pub enum Request {
         service: Option<String>,
     },
     StopLogs,
-    SaveLogs(String),
+    /// Write the log view's lines to `name` in the state directory's
+    /// `logs/`, or to `path` (a file, or a directory for `name`).
+    SaveLogs {
+        name: String,
+        text: String,
+        path: Option<String>,
+    },
     /// Turn mouse capture on or off.
     Mouse(bool),
     /// `:ctx`: list the kubeconfig's contexts.
@@ -431,6 +437,22 @@ impl App {
             Update::Log { execution, lines } => {
                 if let Some(logs) = self.logs.as_mut().filter(|l| l.execution == execution) {
                     logs.push(lines);
+                }
+            }
+            Update::LogOpened {
+                execution,
+                instances,
+            } => {
+                if let Some(logs) = self.logs.as_mut().filter(|l| l.execution == execution) {
+                    logs.opened(&instances);
+                }
+            }
+            Update::LogEnded {
+                execution,
+                instance,
+            } => {
+                if let Some(logs) = self.logs.as_mut().filter(|l| l.execution == execution) {
+                    logs.ended(&instance);
                 }
             }
             Update::LogError { execution, message } => {

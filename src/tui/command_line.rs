@@ -7,8 +7,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{App, Mode, Request, View};
-use super::logs::LogView;
 use super::style::Styles;
+use super::views::logs;
 use crate::config::theme::load_theme;
 
 /// A key while typing the filter (`filter`) or the `:` line.
@@ -57,27 +57,12 @@ pub fn run(app: &mut App, line: &str) -> Request {
         (Some("ps" | "executions" | "exec"), _) => app.view = View::Executions,
         (Some("nodes" | "node"), _) => app.view = View::Nodes,
         (Some("logs"), Some(query)) => {
-            let Some(row) = app
-                .data
-                .executions
-                .iter()
-                .find(|e| e.id == query || e.name == query)
-                .cloned()
-            else {
-                app.message = Some((format!("no execution `{query}`"), true));
-                return Request::None;
-            };
-            let service = words.next().map(str::to_string);
-            app.logs = Some(LogView::new(
-                row.id.clone(),
-                service.clone(),
-                app.console.settings().log_buffer_lines,
-            ));
-            app.view = View::Logs;
-            return Request::FollowLogs {
-                id: row.id,
-                service,
-            };
+            // the same answer, in the same words, as `zoe logs`
+            let service = words.next();
+            match logs_target(&app.data.executions, query, service) {
+                Ok(id) => return logs::open(app, id, service.map(str::to_string)),
+                Err(why) => app.message = Some((why, true)),
+            }
         }
         (Some("logs"), None) => {
             app.message = Some(("usage: :logs EXECUTION [SERVICE]".into(), true))
@@ -107,4 +92,32 @@ pub fn run(app: &mut App, line: &str) -> Request {
         }
     }
     Request::None
+}
+
+/// The execution `:logs QUERY [SERVICE]` means, or why none: an id or a
+/// name (the active one of several), a service it has (an instance or
+/// a group; one with no instance known yet is left to the engine).
+pub fn logs_target(
+    rows: &[super::app::ExecutionRow],
+    query: &str,
+    service: Option<&str>,
+) -> Result<crate::model::ExecutionId, String> {
+    use crate::console::resolve::{Candidate, instances_of, pick};
+    let candidates: Vec<Candidate<'_>> = rows
+        .iter()
+        .map(|r| Candidate {
+            id: r.id.as_str(),
+            name: &r.name,
+            active: r.status.is_active(),
+        })
+        .collect();
+    let i = pick(query, &candidates)?;
+    let row = rows
+        .get(i)
+        .ok_or_else(|| format!("no execution `{query}`"))?;
+    let instances: Vec<&str> = row.instances.iter().map(|i| i.instance.as_str()).collect();
+    if service.is_some() && !instances.is_empty() {
+        instances_of(row.id.as_str(), &instances, service)?;
+    }
+    Ok(row.id.clone())
 }

@@ -78,6 +78,16 @@ pub enum Update {
         execution: crate::model::ExecutionId,
         message: String,
     },
+    /// The follow began: the instances it reads, in order.
+    LogOpened {
+        execution: crate::model::ExecutionId,
+        instances: Vec<String>,
+    },
+    /// One instance's log ended.
+    LogEnded {
+        execution: crate::model::ExecutionId,
+        instance: String,
+    },
     /// The log could not be followed at all (another user's execution…).
     LogRefused {
         execution: crate::model::ExecutionId,

@@ -113,6 +113,16 @@ pub enum Command {
     NextMatch,
     PreviousMatch,
     Save,
+    Search,
+    HalfPageDown,
+    HalfPageUp,
+    SpacePage,
+    ScrollLeft,
+    ScrollRight,
+    LineStart,
+    LineEnd,
+    /// Hide or show the n-th service (1 to 9) of a merged log.
+    ToggleService(u8),
     // the start form
     NextField,
     PreviousField,
@@ -162,6 +172,14 @@ const fn spec(
 
 use Command as C;
 use Context as X;
+
+/// Pairs of the log view's commands that share a help line.
+const HALF: &str = "half a page down / up";
+const SIDEWAYS: &str = "scroll sideways";
+const ENDS: &str = "lines' start / end";
+
+/// What `1`..`9` do in the log view (one help line for the nine).
+pub const TOGGLE: &str = "show/hide n-th service";
 
 /// Every command, in the order help lists them, with its default keys.
 pub const TABLE: &[Spec] = &[
@@ -251,7 +269,7 @@ pub const TABLE: &[Spec] = &[
         X::Logs,
         "timestamps",
         &["t"],
-        "timestamps on/off",
+        "time: short/rfc3339/off",
     ),
     spec(C::NextMatch, X::Logs, "next_match", &["n"], "next match"),
     spec(
@@ -262,6 +280,41 @@ pub const TABLE: &[Spec] = &[
         "previous match",
     ),
     spec(C::Save, X::Logs, "save", &["s"], "save to a file"),
+    spec(
+        C::Search,
+        X::Logs,
+        "search",
+        &["ctrl-f"],
+        "search: highlight, jump",
+    ),
+    spec(
+        C::HalfPageDown,
+        X::Logs,
+        "half_page_down",
+        &["ctrl-d"],
+        HALF,
+    ),
+    spec(C::HalfPageUp, X::Logs, "half_page_up", &["ctrl-u"], HALF),
+    spec(C::SpacePage, X::Logs, "page", &["space"], "a page down"),
+    spec(C::ScrollLeft, X::Logs, "scroll_left", &["left"], SIDEWAYS),
+    spec(
+        C::ScrollRight,
+        X::Logs,
+        "scroll_right",
+        &["right"],
+        SIDEWAYS,
+    ),
+    spec(C::LineStart, X::Logs, "line_start", &["0"], ENDS),
+    spec(C::LineEnd, X::Logs, "line_end", &["$"], ENDS),
+    spec(C::ToggleService(1), X::Logs, "service_1", &["1"], TOGGLE),
+    spec(C::ToggleService(2), X::Logs, "service_2", &["2"], TOGGLE),
+    spec(C::ToggleService(3), X::Logs, "service_3", &["3"], TOGGLE),
+    spec(C::ToggleService(4), X::Logs, "service_4", &["4"], TOGGLE),
+    spec(C::ToggleService(5), X::Logs, "service_5", &["5"], TOGGLE),
+    spec(C::ToggleService(6), X::Logs, "service_6", &["6"], TOGGLE),
+    spec(C::ToggleService(7), X::Logs, "service_7", &["7"], TOGGLE),
+    spec(C::ToggleService(8), X::Logs, "service_8", &["8"], TOGGLE),
+    spec(C::ToggleService(9), X::Logs, "service_9", &["9"], TOGGLE),
     spec(
         C::NextField,
         X::Form,
@@ -368,10 +421,10 @@ pub const MEANINGS: &[(Command, Context, &str)] = &[
     (C::Back, X::Executions, "close inspect / clear"),
     (C::Filter, X::Nodes, "filter the shop"),
     (C::Back, X::Nodes, "clear the shop's filter"),
-    (C::Filter, X::Logs, "search"),
+    (C::Filter, X::Logs, "filter lines (regex)"),
     (C::Top, X::Logs, "oldest line (pauses)"),
     (C::Bottom, X::Logs, "newest line (follows)"),
-    (C::Back, X::Logs, "back to executions"),
+    (C::Back, X::Logs, "clear the filter / back"),
     (C::Up, X::Inspect, "previous instance"),
     (C::Down, X::Inspect, "next instance"),
     (C::Top, X::Inspect, "first instance"),
@@ -575,7 +628,7 @@ impl Keymap {
 
     /// The help of one place (a view, the instance list, the JSON pane).
     pub fn help_in(&self, context: Context, readonly: bool) -> (Vec<HelpLine>, Vec<HelpLine>) {
-        let mut own = Vec::new();
+        let mut own: Vec<HelpLine> = Vec::new();
         let mut everywhere = Vec::new();
         for spec in TABLE {
             let command = spec.command;
@@ -588,12 +641,41 @@ impl Keymap {
             }
             let line = (keys.join(" "), command.describe_in(context));
             if spec.context == context || command.meaning_in(context).is_some() {
+                // `1`..`9`: one line
+                if let Some(last) = own.last_mut()
+                    && last.1 == line.1
+                {
+                    last.0 = joined_keys(&last.0, &line.0);
+                    continue;
+                }
                 own.push(line);
             } else if spec.context == Context::Global {
                 everywhere.push(line);
             }
         }
         (own, everywhere)
+    }
+}
+
+/// The keys of two help lines that say the same: `1`, `2` … `9` as
+/// `1–9` when they follow each other.
+fn joined_keys(before: &str, next: &str) -> String {
+    let last = before.rsplit(['–', ' ']).next().unwrap_or(before);
+    let digit = |s: &str| s.parse::<u8>().ok().filter(|d| *d <= 9);
+    match (digit(last), digit(next)) {
+        (Some(a), Some(b)) if b == a + 1 => {
+            let head = &before[..before.len() - last.len()];
+            if head.ends_with('–') {
+                format!("{head}{next}")
+            } else {
+                format!("{before}–{next}")
+            }
+        }
+        // `ctrl-d ctrl-u` as `ctrl-d/u`
+        _ => match (before.strip_prefix("ctrl-"), next.strip_prefix("ctrl-")) {
+            (Some(a), Some(b)) if a.len() == 1 && b.len() == 1 => format!("{before}/{b}"),
+            _ => format!("{before} {next}"),
+        },
     }
 }
 

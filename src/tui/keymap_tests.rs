@@ -221,8 +221,13 @@ fn help_lists_the_keys_of_the_view_then_the_global_ones() {
         "read-only hides what changes the cluster"
     );
     let (own, _) = map.help(View::Logs, false);
-    assert!(own.contains(&("t".to_string(), "timestamps on/off")));
-    assert!(own.contains(&("esc h".to_string(), "back to executions")));
+    assert!(own.contains(&("t".to_string(), "time: short/rfc3339/off")));
+    assert!(own.contains(&("esc h".to_string(), "clear the filter / back")));
+    assert!(own.contains(&("1–9".to_string(), super::TOGGLE)), "{own:?}");
+    assert!(own.contains(&("ctrl-f".to_string(), "search: highlight, jump")));
+    assert!(own.contains(&("ctrl-d/u".to_string(), "half a page down / up")));
+    assert!(own.contains(&("left right".to_string(), "scroll sideways")));
+    assert!(own.contains(&("/".to_string(), "filter lines (regex)")));
 }
 
 #[test]

@@ -1,31 +1,92 @@
-//! The log view's state: a bounded buffer (old lines dropped, and counted),
-//! follow, wrap and timestamps toggles, search with next/previous. Lines
-//! are capped in length so a 100,000-character line costs no more than a
-//! screenful.
+//! The log view's state: a bounded buffer (old lines dropped, and
+//! counted), follow, wrap, timestamps (short local, full RFC 3339, none),
+//! a regex filter with its counter, per-service toggles, horizontal
+//! scroll, a highlight-and-jump search with next/previous, and the end of
+//! each service's log. Lines are capped in length so a 100,000-character
+//! line costs no more than a screenful. Which entries are shown (filter
+//! and toggles applied) is kept up to date as lines come, never
+//! recomputed per frame.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
+use chrono::{DateTime, FixedOffset, Local, Utc};
+
+pub use super::log_text::{LineFilter, TimeFormat, short_time};
 use crate::model::LogLine;
 
 /// Longest line kept, in characters; the rest is cut with a note.
 pub const MAX_LINE_CHARS: usize = 4096;
 
+/// Columns one `left`/`right` moves the text.
+pub const HSCROLL_STEP: usize = 8;
+
+/// One entry of the buffer: a line, or the end of a service's log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Line(LogLine),
+    Ended(Arc<str>),
+}
+
+impl Entry {
+    pub fn instance(&self) -> &str {
+        match self {
+            Entry::Line(l) => &l.instance,
+            Entry::Ended(i) => i,
+        }
+    }
+
+    pub fn line(&self) -> Option<&LogLine> {
+        match self {
+            Entry::Line(l) => Some(l),
+            Entry::Ended(_) => None,
+        }
+    }
+}
+
+/// What the log view's prompt is typing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// `/`: the lines shown are those that match (a regex).
+    Filter,
+    /// `ctrl-f`: highlight and jump (plain text).
+    Search,
+    /// `s` could not write to the state directory: where to save.
+    SavePath,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogView {
     pub execution: crate::model::ExecutionId,
     pub service: Option<String>,
-    pub lines: VecDeque<LogLine>,
+    pub lines: VecDeque<Entry>,
     pub capacity: usize,
-    /// Lines dropped from the front because the buffer was full.
+    /// Entries dropped from the front because the buffer was full.
     pub dropped: u64,
+    /// Which entries are shown, by number (`dropped` + index), in order.
+    shown: VecDeque<u64>,
     pub follow: bool,
     pub wrap: bool,
-    pub timestamps: bool,
-    /// First line shown when not following.
+    pub time: TimeFormat,
+    /// Short timestamps in this zone (`None`: the machine's local time).
+    pub zone: Option<FixedOffset>,
+    /// First shown entry on screen when not following (a position among
+    /// the shown ones).
     pub top: usize,
+    /// Columns the text is scrolled right, without wrap.
+    pub hscroll: usize,
+    /// The text's width at the last frame (for `$`).
+    pub text_width: usize,
+    pub filter: LineFilter,
     pub search: String,
-    /// Index of the current match.
-    pub matched: Option<usize>,
+    /// The entry (by number) of the current search match.
+    pub matched: Option<u64>,
+    /// The services, numbered for `1`..`9`, in the order of the merge.
+    pub services: Vec<Arc<str>>,
+    pub hidden: Vec<Arc<str>>,
+    /// What the prompt types, while it is open.
+    pub prompt: Option<Prompt>,
+    pub input: String,
     pub error: Option<String>,
 }
 
@@ -41,14 +102,33 @@ impl LogView {
             lines: VecDeque::new(),
             capacity: capacity.max(1),
             dropped: 0,
+            shown: VecDeque::new(),
             follow: true,
             wrap: false,
-            timestamps: false,
+            time: TimeFormat::Short,
+            zone: None,
             top: 0,
+            hscroll: 0,
+            text_width: 80,
+            filter: LineFilter::new(""),
             search: String::new(),
             matched: None,
+            services: Vec::new(),
+            hidden: Vec::new(),
+            prompt: None,
+            input: String::new(),
             error: None,
         }
+    }
+
+    /// Several services in one view: lines carry their service's name.
+    pub fn merged(&self) -> bool {
+        self.service.is_none() || self.services.len() > 1
+    }
+
+    /// The services the follow reads (the order `1`..`9` toggle them).
+    pub fn opened(&mut self, instances: &[String]) {
+        self.services = instances.iter().map(|i| Arc::from(i.as_str())).collect();
     }
 
     pub fn push(&mut self, lines: Vec<LogLine>) {
@@ -64,29 +144,153 @@ impl LogView {
                 line.text = format!("{cut} … [line cut at {MAX_LINE_CHARS} characters]");
                 line.raw = None;
             }
-            if self.lines.len() == self.capacity {
-                self.lines.pop_front();
-                self.dropped += 1;
-                self.top = self.top.saturating_sub(1);
-                self.matched = self.matched.and_then(|m| m.checked_sub(1));
+            if !self.services.iter().any(|s| **s == *line.instance) {
+                self.services.push(line.instance.clone());
             }
-            self.lines.push_back(line);
+            self.add(Entry::Line(line));
         }
     }
 
-    /// The first line to show in a window of `height` lines.
+    /// The end of `instance`'s log: marked once.
+    pub fn ended(&mut self, instance: &str) {
+        let already = self
+            .lines
+            .iter()
+            .any(|e| matches!(e, Entry::Ended(i) if **i == *instance));
+        if !already {
+            self.add(Entry::Ended(Arc::from(instance)));
+        }
+    }
+
+    /// Every service's log ended.
+    pub fn all_ended(&self) -> bool {
+        !self.services.is_empty()
+            && self.services.iter().all(|s| {
+                self.lines
+                    .iter()
+                    .any(|e| matches!(e, Entry::Ended(i) if i == s))
+            })
+    }
+
+    fn add(&mut self, entry: Entry) {
+        if self.lines.len() == self.capacity {
+            self.lines.pop_front();
+            if self.shown.front() == Some(&self.dropped) {
+                self.shown.pop_front();
+                self.top = self.top.saturating_sub(1);
+            }
+            self.dropped += 1;
+        }
+        let number = self.dropped + self.lines.len() as u64;
+        if self.passes(&entry) {
+            self.shown.push_back(number);
+        }
+        self.lines.push_back(entry);
+    }
+
+    fn passes(&self, entry: &Entry) -> bool {
+        if self.hidden.iter().any(|h| **h == *entry.instance()) {
+            return false;
+        }
+        match entry {
+            Entry::Line(l) => self.filter.matches(&l.text),
+            // an end is shown unless a filter hides lines
+            Entry::Ended(_) => !self.filter.active(),
+        }
+    }
+
+    fn reshow(&mut self) {
+        let shown = (0..self.lines.len())
+            .filter(|i| self.passes(&self.lines[*i]))
+            .map(|i| self.dropped + i as u64)
+            .collect();
+        self.shown = shown;
+        self.top = self.top.min(self.shown.len().saturating_sub(1));
+        if self.matched.is_some_and(|m| !self.shown.contains(&m)) {
+            self.matched = None;
+        }
+    }
+
+    /// The entries shown, in order.
+    pub fn shown(&self) -> impl DoubleEndedIterator<Item = &Entry> + '_ {
+        self.shown.iter().filter_map(|n| self.entry(*n))
+    }
+
+    /// How many entries are shown.
+    pub fn shown_len(&self) -> usize {
+        self.shown.len()
+    }
+
+    /// The entry numbered `n`.
+    pub fn entry(&self, n: u64) -> Option<&Entry> {
+        self.lines
+            .get(usize::try_from(n.checked_sub(self.dropped)?).ok()?)
+    }
+
+    /// The number of the shown entry at position `i`.
+    pub fn number_at(&self, i: usize) -> Option<u64> {
+        self.shown.get(i).copied()
+    }
+
+    /// Lines shown / lines in the buffer (the ends not counted).
+    pub fn counter(&self) -> (usize, usize) {
+        let total = self.lines.iter().filter(|e| e.line().is_some()).count();
+        let shown = self.shown().filter(|e| e.line().is_some()).count();
+        (shown, total)
+    }
+
+    /// `/`: show only the lines that match `text` (empty: all).
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter = LineFilter::new(text);
+        self.reshow();
+    }
+
+    /// `1`..`9`: hide or show the `n`-th service (from 1); its name, or
+    /// why nothing changed.
+    pub fn toggle(&mut self, n: usize) -> Result<(String, bool), String> {
+        let Some(name) = n
+            .checked_sub(1)
+            .and_then(|i| self.services.get(i))
+            .filter(|_| self.services.len() > 1)
+            .cloned()
+        else {
+            return Err(match self.services.len() {
+                0 | 1 => "one service in this view: nothing to hide".to_string(),
+                count => format!(
+                    "no service {n} here: 1–{} toggle the services",
+                    count.min(9)
+                ),
+            });
+        };
+        let hidden = if let Some(i) = self.hidden.iter().position(|h| *h == name) {
+            self.hidden.remove(i);
+            false
+        } else {
+            self.hidden.push(name.clone());
+            true
+        };
+        self.reshow();
+        Ok((name.to_string(), hidden))
+    }
+
+    /// The first shown position on screen in a window of `height` rows
+    /// (one row per entry).
     pub fn first_visible(&self, height: usize) -> usize {
         if self.follow {
-            self.lines.len().saturating_sub(height)
+            self.shown.len().saturating_sub(height)
         } else {
-            self.top.min(self.lines.len().saturating_sub(1))
+            self.top.min(self.shown.len().saturating_sub(1))
         }
     }
 
     pub fn scroll(&mut self, delta: isize, height: usize) {
         let from = self.first_visible(height) as isize;
         self.follow = false;
-        self.top = (from + delta).clamp(0, self.lines.len().saturating_sub(1) as isize) as usize;
+        self.top = (from + delta).clamp(0, self.shown.len().saturating_sub(1) as isize) as usize;
+        // back at the end: follow again
+        if delta > 0 && self.top + height >= self.shown.len() {
+            self.follow = true;
+        }
     }
 
     pub fn bottom(&mut self) {
@@ -98,29 +302,57 @@ impl LogView {
         self.top = 0;
     }
 
-    fn is_match(&self, i: usize) -> bool {
-        !self.search.is_empty()
-            && self
-                .lines
-                .get(i)
-                .is_some_and(|l| l.text.to_lowercase().contains(&self.search.to_lowercase()))
+    /// Moves the text `delta` columns right (left when negative), without
+    /// wrap.
+    pub fn hscroll_by(&mut self, delta: isize) {
+        self.hscroll = self.hscroll.saturating_add_signed(delta);
+        self.hscroll = self.hscroll.min(self.longest().saturating_sub(1));
     }
 
-    /// Jumps to the next (or previous) line that matches the search.
+    /// `$`: the ends of the longest lines shown.
+    pub fn hscroll_end(&mut self) {
+        self.hscroll = self.longest().saturating_sub(self.text_width);
+    }
+
+    fn longest(&self) -> usize {
+        self.shown()
+            .filter_map(Entry::line)
+            .map(|l| unicode_width::UnicodeWidthStr::width(l.text.as_str()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn is_match(&self, line: &LogLine) -> bool {
+        !self.search.is_empty()
+            && line
+                .text
+                .to_lowercase()
+                .contains(&self.search.to_lowercase())
+    }
+
+    /// Jumps to the next (or previous) shown line that matches the search.
     pub fn find(&mut self, forward: bool) -> bool {
-        let n = self.lines.len();
+        let n = self.shown.len();
         if n == 0 || self.search.is_empty() {
             return false;
         }
-        let start = self.matched.unwrap_or(if forward { n - 1 } else { 0 });
+        let start = self
+            .matched
+            .and_then(|m| self.shown.iter().position(|s| *s == m))
+            .unwrap_or(if forward { n - 1 } else { 0 });
         for step in 1..=n {
             let i = if forward {
                 (start + step) % n
             } else {
                 (start + n - step % n) % n
             };
-            if self.is_match(i) {
-                self.matched = Some(i);
+            let number = self.shown[i];
+            if self
+                .entry(number)
+                .and_then(Entry::line)
+                .is_some_and(|l| self.is_match(l))
+            {
+                self.matched = Some(number);
                 self.follow = false;
                 self.top = i.saturating_sub(2);
                 return true;
@@ -129,101 +361,72 @@ impl LogView {
         false
     }
 
-    pub fn matches(&self, line: &LogLine) -> bool {
-        !self.search.is_empty()
-            && line
-                .text
-                .to_lowercase()
-                .contains(&self.search.to_lowercase())
+    /// A timestamp as shown (empty when off).
+    pub fn stamp(&self, timestamp: &str, with_date: bool) -> String {
+        match self.time {
+            TimeFormat::Off => String::new(),
+            TimeFormat::Full => timestamp.to_string(),
+            TimeFormat::Short => short_time(timestamp, self.zone, with_date),
+        }
     }
 
-    /// The whole buffer as text, for saving to a file.
+    /// Whether the shown lines span more than one day (short timestamps
+    /// then carry the date).
+    pub fn spans_days(&self) -> bool {
+        let mut lines = self.shown().filter_map(Entry::line);
+        let day = |l: &LogLine| {
+            short_time(&l.timestamp, self.zone, true)
+                .get(..5)
+                .map(str::to_string)
+        };
+        match (lines.next(), lines.next_back()) {
+            (Some(first), Some(last)) => day(first) != day(last),
+            _ => false,
+        }
+    }
+
+    /// The lines shown, as text for a file: RFC 3339 timestamp, service,
+    /// text.
     pub fn contents(&self) -> String {
         let mut out = String::new();
-        for l in &self.lines {
-            out.push_str(&format!("{} {} | {}\n", l.timestamp, l.instance, l.text));
+        for e in self.shown() {
+            match e {
+                Entry::Line(l) => {
+                    out.push_str(&format!("{} {} | {}\n", l.timestamp, l.instance, l.text))
+                }
+                Entry::Ended(i) => out.push_str(&format!("-- {i} ended --\n")),
+            }
         }
         out
+    }
+
+    /// The file `s` saves to: `<execution>-<service>-<time>.log` (`all`
+    /// for every service), the time local as `20261129-140307`.
+    pub fn file_name(&self, now: DateTime<Utc>) -> String {
+        let service: String = self
+            .service
+            .as_deref()
+            .unwrap_or("all")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let time = match self.zone {
+            Some(zone) => now.with_timezone(&zone).format("%Y%m%d-%H%M%S").to_string(),
+            None => now
+                .with_timezone(&Local)
+                .format("%Y%m%d-%H%M%S")
+                .to_string(),
+        };
+        format!("{}-{service}-{time}.log", self.execution)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line(n: usize) -> LogLine {
-        LogLine {
-            instance: "w0".into(),
-            stderr: false,
-            timestamp: format!("t{n:05}"),
-            text: format!("line {n}"),
-            raw: None,
-            unterminated: false,
-        }
-    }
-
-    #[test]
-    fn escape_sequences_in_lines_are_shown_visibly() {
-        let mut v = LogView::new("x".into(), None, 10);
-        let mut l = line(1);
-        l.text = "\u{1b}]52;c;eA==\u{7}\u{1b}[2Jok".into();
-        v.push(vec![l]);
-        assert_eq!(v.lines[0].text, "\\x1b]52;c;eA==\\x07\\x1b[2Jok");
-    }
-
-    #[test]
-    fn the_buffer_is_bounded_and_counts_what_it_dropped() {
-        let mut v = LogView::new("x".into(), None, 100);
-        v.push((0..250).map(line).collect());
-        assert_eq!(v.lines.len(), 100);
-        assert_eq!(v.dropped, 150);
-        assert_eq!(v.lines.front().unwrap().text, "line 150");
-    }
-
-    #[test]
-    fn huge_lines_are_cut() {
-        let mut v = LogView::new("x".into(), None, 10);
-        v.push(vec![LogLine {
-            instance: "w0".into(),
-            stderr: false,
-            timestamp: String::new(),
-            text: "x".repeat(100_000),
-            raw: None,
-            unterminated: false,
-        }]);
-        assert!(v.lines[0].text.chars().count() < MAX_LINE_CHARS + 60);
-        assert!(v.lines[0].text.ends_with("characters]"));
-    }
-
-    #[test]
-    fn follow_scroll_and_search() {
-        let mut v = LogView::new("x".into(), None, 1000);
-        v.push((0..100).map(line).collect());
-        assert_eq!(v.first_visible(10), 90, "following shows the end");
-        v.scroll(-20, 10);
-        assert!(!v.follow);
-        assert_eq!(v.first_visible(10), 70);
-        v.search = "line 4".into();
-        assert!(v.find(true));
-        let first = v.matched.unwrap();
-        assert!(v.find(true));
-        assert!(v.matched.unwrap() > first || v.matched.unwrap() < first);
-        assert!(v.find(false));
-        v.search = "nothing like it".into();
-        assert!(!v.find(true));
-        v.bottom();
-        assert_eq!(v.first_visible(10), 90);
-        assert!(v.contents().starts_with("t00000 w0 | line 0\n"));
-    }
-
-    #[test]
-    fn five_thousand_lines_a_second_stay_cheap() {
-        // the view only ever touches the buffer and the visible window
-        let mut v = LogView::new("x".into(), None, 10_000);
-        for second in 0..5 {
-            v.push((second * 5000..(second + 1) * 5000).map(line).collect());
-        }
-        assert_eq!(v.lines.len(), 10_000);
-        assert_eq!(v.dropped, 15_000);
-    }
-}
+#[path = "logs_tests.rs"]
+mod tests;

@@ -14,6 +14,7 @@ pub mod frame;
 pub mod handover;
 pub mod key;
 pub mod keymap;
+pub mod log_text;
 pub mod logs;
 pub mod markdown;
 pub mod style;
@@ -228,8 +229,9 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                             app.message = Some(clipboard::open_url(&url));
                             Ok(())
                         }
-                        Request::SaveLogs(text) => {
-                            app.message = Some(save_logs(&setup.state_dir, &text));
+                        Request::SaveLogs { name, text, path } => {
+                            let saved = save_logs(&setup.state_dir, &name, path.as_deref(), &text);
+                            views::logs::saved(&mut app, saved, path.is_some());
                             Ok(())
                         }
                     };
@@ -336,14 +338,30 @@ async fn next_spin(spinner: &mut Option<tokio::time::Interval>) {
     }
 }
 
-/// Writes the log buffer under the state directory; the status line says where.
-fn save_logs(dir: &std::path::Path, text: &str) -> (String, bool) {
-    let dir = dir.join("logs");
-    let file = dir.join(format!("zoe-logs-{}.log", now_secs()));
-    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, text)) {
-        Ok(()) => (format!("saved to {}", file.display()), false),
-        Err(e) => (format!("cannot save to {}: {e}", file.display()), true),
-    }
+/// Writes the log view's lines to `name` under the state directory's
+/// `logs/`, or to `path` (a directory: `name` in it; `~/` is the home
+/// directory); the file written, or why not.
+pub fn save_logs(
+    state_dir: &std::path::Path,
+    name: &str,
+    path: Option<&str>,
+    text: &str,
+) -> Result<PathBuf, String> {
+    let file = match path {
+        None => state_dir.join("logs").join(name),
+        Some(p) => {
+            let p = match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+                (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+                _ => PathBuf::from(p),
+            };
+            if p.is_dir() { p.join(name) } else { p }
+        }
+    };
+    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&file, text))
+        .map(|()| file.clone())
+        .map_err(|e| format!("cannot save the log to {}: {e}", file.display()))
 }
 
 /// Whether a report is still wanted: log lines only from the current
@@ -352,7 +370,9 @@ fn is_current(report: &Report, following: u64) -> bool {
     match report {
         Report::Log { follow, .. }
         | Report::LogError { follow, .. }
-        | Report::LogRefused { follow, .. } => *follow == following,
+        | Report::LogRefused { follow, .. }
+        | Report::LogOpened { follow, .. }
+        | Report::LogEnded { follow, .. } => *follow == following,
         _ => true,
     }
 }
@@ -400,6 +420,22 @@ fn to_update(report: Report) -> Update {
         Report::LogRefused {
             execution, message, ..
         } => Update::LogRefused { execution, message },
+        Report::LogOpened {
+            execution,
+            instances,
+            ..
+        } => Update::LogOpened {
+            execution,
+            instances,
+        },
+        Report::LogEnded {
+            execution,
+            instance,
+            ..
+        } => Update::LogEnded {
+            execution,
+            instance,
+        },
         Report::Seen {
             nodes,
             records,

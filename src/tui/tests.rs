@@ -604,8 +604,10 @@ fn log_view() {
                 })
                 .collect(),
         ));
+        a.logs.as_mut().unwrap().zone = chrono::FixedOffset::east_opt(0);
         a.on_key(key(KeyCode::Char('t')));
-        for c in "/(42)".chars() {
+        a.on_key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL));
+        for c in "(42)".chars() {
             a.on_key(key(KeyCode::Char(c)));
         }
         a.on_key(key(KeyCode::Enter));
@@ -804,8 +806,13 @@ fn leaving_the_log_view_any_way_stops_the_follow_and_stale_lines_are_dropped() {
     let mut a = app("default");
     a.on_key(key(KeyCode::Char('2')));
     a.on_key(key(KeyCode::Char('l')));
+    // (1..9 toggle services here: the : line switches view)
+    a.on_key(key(KeyCode::Char(':')));
+    for c in "shop".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
     assert_eq!(
-        a.on_key(key(KeyCode::Char('1'))),
+        a.on_key(key(KeyCode::Enter)),
         Request::StopLogs,
         "switching view stops it"
     );
@@ -933,3 +940,7 @@ fn log_batches_of_an_earlier_follow_are_dropped() {
 
 #[path = "tests_live.rs"]
 mod live;
+
+#[cfg(test)]
+#[path = "tests_logs.rs"]
+mod logs_view;

@@ -1,26 +1,28 @@
-//! The log view: the followed execution's lines (one colour per service),
-//! and what its keys do: `f` follow/pause, `w` wrap, `t` timestamps, `/`
-//! search with `n`/`N` for next/previous, `s` save to a file, esc back to
+//! The log view's keys: `f` follow/pause, `w` wrap, `t` timestamps (short
+//! → RFC 3339 → none), `/` filter (regex, smart case) with esc to clear
+//! it, `ctrl-f` search (highlight and jump) with `n`/`N`, `ctrl-d`/`ctrl-u`
+//! half pages, space a page, `left`/`right`/`0`/`$` horizontal scroll
+//! without wrap, `1`..`9` hide/show a service of a merged log, `s` save to
+//! a file (asks where when the state directory refuses it), esc back to
 //! the executions (which stops the follow); keys as in the keymap's
-//! defaults. The buffer itself, bounded, is `tui::logs::LogView`; only the
-//! visible window is drawn.
+//! defaults. The buffer itself, bounded, is `tui::logs::LogView`; drawing
+//! is in `logs_draw.rs`.
 
-use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
-use super::panel;
+pub use super::logs_draw::draw_logs;
 use crate::tui::app::{App, Mode, Request, View};
 use crate::tui::keymap::Command;
+use crate::tui::logs::{LogView, Prompt};
 
 /// The status line's hints here: (commands, label).
 pub const HINTS: &[(&[Command], &str)] = &[
     (&[Command::Follow], "follow"),
     (&[Command::Wrap], "wrap"),
     (&[Command::Timestamps], "time"),
-    (&[Command::Filter], "search"),
+    (&[Command::Filter], "filter"),
+    (&[Command::Search], "search"),
     (&[Command::NextMatch, Command::PreviousMatch], "next/prev"),
     (&[Command::Save], "save"),
     (&[Command::Back], "back"),
@@ -28,59 +30,201 @@ pub const HINTS: &[(&[Command], &str)] = &[
 
 /// This view's own commands (the keymap's `logs.*`).
 pub fn run(app: &mut App, command: Command) -> Option<Request> {
+    let page = app.page.max(2);
     let logs = app.logs.as_mut()?;
+    let mut told = None;
     match command {
         Command::Follow => logs.follow = !logs.follow,
         Command::Wrap => logs.wrap = !logs.wrap,
-        Command::Timestamps => logs.timestamps = !logs.timestamps,
-        Command::NextMatch => {
-            logs.find(true);
+        Command::Timestamps => logs.time = logs.time.next(),
+        Command::NextMatch | Command::PreviousMatch => {
+            let forward = command == Command::NextMatch;
+            if logs.search.is_empty() {
+                told = Some(("no search: ctrl-f searches".to_string(), true));
+            } else if !logs.find(forward) {
+                told = Some((format!("`{}` not found", logs.search), true));
+            }
         }
-        Command::PreviousMatch => {
-            logs.find(false);
+        Command::Save => {
+            return Some(Request::SaveLogs {
+                name: logs.file_name(chrono::Utc::now()),
+                text: logs.contents(),
+                path: None,
+            });
         }
-        Command::Save => return Some(Request::SaveLogs(logs.contents())),
+        Command::Search => open_prompt(app, Prompt::Search),
+        Command::HalfPageDown => logs.scroll(page as isize / 2, page),
+        Command::HalfPageUp => logs.scroll(-(page as isize / 2), page),
+        Command::SpacePage => logs.scroll(page as isize, page),
+        Command::ScrollLeft | Command::ScrollRight | Command::LineStart | Command::LineEnd
+            if logs.wrap =>
+        {
+            told = Some((
+                "wrap is on: w turns it off to scroll sideways".to_string(),
+                true,
+            ));
+        }
+        Command::ScrollLeft => logs.hscroll_by(-(crate::tui::logs::HSCROLL_STEP as isize)),
+        Command::ScrollRight => logs.hscroll_by(crate::tui::logs::HSCROLL_STEP as isize),
+        Command::LineStart => logs.hscroll = 0,
+        Command::LineEnd => logs.hscroll_end(),
+        Command::ToggleService(n) => {
+            told = Some(match logs.toggle(usize::from(n)) {
+                Ok((name, true)) => (format!("{name} hidden ({n} shows it again)"), false),
+                Ok((name, false)) => (format!("{name} shown"), false),
+                Err(why) => (why, true),
+            });
+        }
         _ => return None,
+    }
+    if told.is_some() {
+        app.message = told;
     }
     Some(Request::None)
 }
 
-/// `/`: type a search.
-pub fn search(app: &mut App) {
+fn open_prompt(app: &mut App, prompt: Prompt) {
+    let Some(logs) = app.logs.as_mut() else {
+        return;
+    };
+    logs.input = match prompt {
+        Prompt::Filter => logs.filter.text.clone(),
+        Prompt::Search => String::new(),
+        Prompt::SavePath => logs.input.clone(),
+    };
+    logs.prompt = Some(prompt);
     app.mode = Mode::LogSearch;
-    if let Some(logs) = app.logs.as_mut() {
-        logs.search.clear();
-    }
 }
 
-/// Keys while typing a search: enter finds, esc drops it.
+/// `/`: type a filter (the lines shown change as it is typed).
+pub fn search(app: &mut App) {
+    open_prompt(app, Prompt::Filter);
+}
+
+/// Keys while the prompt is open: enter keeps (or saves), esc and ctrl-c
+/// drop.
 pub fn search_key(app: &mut App, key: KeyEvent) -> Request {
     let Some(logs) = app.logs.as_mut() else {
         app.mode = Mode::Normal;
         return Request::None;
     };
+    let prompt = logs.prompt.unwrap_or(Prompt::Search);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
-        KeyCode::Esc => {
-            logs.search.clear();
-            app.mode = Mode::Normal;
-        }
-        KeyCode::Enter => {
-            app.mode = Mode::Normal;
-            if !logs.find(true) {
-                app.message = Some((format!("`{}` not found", logs.search), true));
-            }
-        }
+        KeyCode::Esc => return close(app, prompt, false),
+        KeyCode::Char('c') if ctrl => return close(app, prompt, false),
+        KeyCode::Enter => return close(app, prompt, true),
         KeyCode::Backspace => {
-            logs.search.pop();
+            logs.input.pop();
         }
-        KeyCode::Char(c) => logs.search.push(c),
+        KeyCode::Char(c) if !ctrl => logs.input.push(c),
         _ => {}
+    }
+    if prompt == Prompt::Filter {
+        let text = logs.input.clone();
+        logs.set_filter(&text);
     }
     Request::None
 }
 
-/// Esc: back to the executions; the follow stops.
+/// Ends the prompt: `keep` (enter) or not (esc).
+fn close(app: &mut App, prompt: Prompt, keep: bool) -> Request {
+    app.mode = Mode::Normal;
+    let Some(logs) = app.logs.as_mut() else {
+        return Request::None;
+    };
+    logs.prompt = None;
+    let input = std::mem::take(&mut logs.input);
+    match (prompt, keep) {
+        (Prompt::Filter, false) => logs.set_filter(""),
+        (Prompt::Filter, true) => {
+            if let Some(why) = &logs.filter.error {
+                app.message = Some((
+                    format!("`{}` is {why}; lines not filtered", logs.filter.text),
+                    true,
+                ));
+            }
+        }
+        (Prompt::Search, false) => {
+            logs.search.clear();
+            logs.matched = None;
+        }
+        (Prompt::Search, true) => {
+            logs.search = input;
+            if !logs.search.is_empty() && !logs.find(true) {
+                app.message = Some((format!("`{}` not found", logs.search), true));
+            }
+        }
+        (Prompt::SavePath, false) => app.message = Some(("not saved".into(), false)),
+        (Prompt::SavePath, true) if input.trim().is_empty() => {
+            app.message = Some(("not saved: no path given".into(), true));
+        }
+        (Prompt::SavePath, true) => {
+            return Request::SaveLogs {
+                name: logs.file_name(chrono::Utc::now()),
+                text: logs.contents(),
+                path: Some(input.trim().to_string()),
+            };
+        }
+    }
+    Request::None
+}
+
+/// What saving did: the path in the status line, or (the state directory
+/// refused it) a prompt for another path, the reason above it.
+pub fn saved(app: &mut App, result: Result<std::path::PathBuf, String>, asked: bool) {
+    match result {
+        Ok(path) => {
+            let lines = app.logs.as_ref().map_or(0, |l| l.counter().0);
+            app.message = Some((format!("saved {lines} lines to {}", path.display()), false));
+        }
+        Err(why) => {
+            app.message = Some((format!("{why}; type a path to save to (esc: don't)"), true));
+            if !asked && let Some(logs) = app.logs.as_mut() {
+                logs.input.clear();
+            }
+            open_prompt(app, Prompt::SavePath);
+        }
+    }
+}
+
+/// The prompt as the status line shows it.
+pub fn prompt_line(app: &App) -> Line<'static> {
+    let s = &app.styles;
+    let Some(logs) = &app.logs else {
+        return Line::default();
+    };
+    let (label, note) = match logs.prompt {
+        Some(Prompt::Filter) => {
+            let (shown, total) = logs.counter();
+            let note = match &logs.filter.error {
+                Some(why) => Span::styled(format!("  {why}"), s.error),
+                None if logs.filter.active() => {
+                    Span::styled(format!("  {shown}/{total} lines"), s.muted)
+                }
+                None => Span::raw(""),
+            };
+            ("filter /", note)
+        }
+        Some(Prompt::SavePath) => ("save to: ", Span::raw("")),
+        Some(Prompt::Search) | None => ("search: ", Span::raw("")),
+    };
+    Line::from(vec![
+        Span::styled(label, s.accent),
+        Span::styled(format!("{}▏", logs.input), s.highlight),
+        note,
+    ])
+}
+
+/// Esc: clears the filter when there is one, else back to the executions
+/// (the follow stops).
 pub fn back(app: &mut App) -> Request {
+    if let Some(logs) = app.logs.as_mut()
+        && !logs.filter.text.is_empty()
+    {
+        logs.set_filter("");
+        return Request::None;
+    }
     app.view = View::Executions;
     app.logs = None;
     Request::StopLogs
@@ -93,112 +237,20 @@ pub fn move_by(app: &mut App, delta: isize) {
     }
 }
 
-pub fn draw_logs(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(logs) = &app.logs else { return };
-    let s = &app.styles;
-    let inner_height = usize::from(area.height.saturating_sub(2));
-    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
-    let prefix = |l: &crate::model::LogLine| {
-        (if logs.service.is_none() {
-            l.instance.len() + 3
-        } else {
-            0
-        }) + if logs.timestamps {
-            l.timestamp.len() + 1
-        } else {
-            0
-        }
-    };
-    // Following with wrap on: long lines take several rows, so count rows
-    // back from the newest line to keep it on screen.
-    let first = if logs.wrap && logs.follow {
-        let mut rows = 0;
-        let mut first = logs.lines.len();
-        for l in logs.lines.iter().rev() {
-            let width = prefix(l) + l.text.chars().count();
-            rows += width.div_ceil(inner_width).max(1);
-            if rows > inner_height {
-                break;
-            }
-            first -= 1;
-        }
-        first.min(logs.lines.len().saturating_sub(1))
-    } else {
-        logs.first_visible(inner_height)
-    };
-    let width = logs
-        .lines
-        .iter()
-        .skip(first)
-        .take(inner_height)
-        .map(|l| l.instance.len())
-        .max()
-        .unwrap_or(0);
-    let multi = logs.service.is_none();
-    let lines: Vec<Line> = logs
-        .lines
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(inner_height)
-        .map(|(i, l)| {
-            let mut spans = Vec::new();
-            if multi {
-                // one colour per service, from its name
-                let palette = [s.accent, s.info, s.success, s.warning, s.highlight];
-                let hash = l.instance.bytes().fold(0usize, |h, b| {
-                    h.wrapping_mul(31).wrapping_add(usize::from(b))
-                });
-                spans.push(Span::styled(
-                    format!("{:width$} │ ", l.instance),
-                    palette[hash % palette.len()],
-                ));
-            }
-            if logs.timestamps {
-                spans.push(Span::styled(format!("{} ", l.timestamp), s.muted));
-            }
-            let style = if logs.matched == Some(i) {
-                s.selected
-            } else if logs.matches(l) {
-                s.highlight
-            } else if l.stderr {
-                s.warning
-            } else {
-                s.base
-            };
-            spans.push(Span::styled(l.text.clone(), style));
-            Line::from(spans)
-        })
-        .collect();
-    let mut flags = [
-        if logs.follow { "follow" } else { "paused" },
-        if logs.wrap { "wrap" } else { "nowrap" },
-        if logs.timestamps { "time" } else { "notime" },
-    ]
-    .join(" ");
-    if logs.dropped > 0 {
-        flags.push_str(&format!(" · {} old lines dropped", logs.dropped));
-    }
-    let title = format!(
-        " logs {}{} [{flags}] ",
-        logs.execution,
-        logs.service
-            .as_deref()
-            .map(|s| format!(" {s}"))
-            .unwrap_or_default()
-    );
-    let mut paragraph = Paragraph::new(lines).block(panel(app, title));
-    if logs.wrap {
-        paragraph = paragraph.wrap(Wrap { trim: false });
-    }
-    frame.render_widget(paragraph, area);
-    if let Some(error) = &logs.error {
-        let rect = Rect {
-            x: area.x + 1,
-            y: area.y + area.height.saturating_sub(2),
-            width: area.width.saturating_sub(2),
-            height: 1,
-        };
-        frame.render_widget(Paragraph::new(Span::styled(error.clone(), s.error)), rect);
+/// A new log view for `execution` (every service, or one).
+pub fn open(
+    app: &mut App,
+    execution: crate::model::ExecutionId,
+    service: Option<String>,
+) -> Request {
+    app.logs = Some(LogView::new(
+        execution.clone(),
+        service.clone(),
+        app.console.settings().log_buffer_lines,
+    ));
+    app.view = View::Logs;
+    Request::FollowLogs {
+        id: execution,
+        service,
     }
 }

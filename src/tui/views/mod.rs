@@ -16,6 +16,7 @@ pub mod json;
 pub mod logs;
 pub mod node_columns;
 pub mod node_details;
+pub mod logs_draw;
 pub mod nodes;
 pub mod shop;
 pub mod status;

@@ -189,17 +189,7 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Span::styled(":", s.accent),
             Span::styled(format!("{}▏", app.command), s.highlight),
         ]),
-        Mode::LogSearch => {
-            let text = app
-                .logs
-                .as_ref()
-                .map(|l| l.search.clone())
-                .unwrap_or_default();
-            Line::from(vec![
-                Span::styled("search /", s.accent),
-                Span::styled(format!("{text}▏"), s.highlight),
-            ])
-        }
+        Mode::LogSearch => logs::prompt_line(app),
         _ => match &app.message {
             Some((text, true)) => Line::from(Span::styled(text.clone(), s.error)),
             Some((text, false)) => Line::from(Span::styled(text.clone(), s.info)),
