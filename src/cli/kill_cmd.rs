@@ -21,7 +21,11 @@ pub async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
             &serde_json::json!({"execution": record, "removed": removal.containers, "failed": removal.failed}),
         );
     } else {
-        let _ = writeln!(out, "{record}: removed {} containers", removal.containers);
+        let _ = writeln!(
+            out,
+            "{record}: removed {}",
+            crate::model::text::count(removal.containers as u64, "container", "containers")
+        );
     }
     if removal.failed.is_empty() {
         return Ok(Outcome::ok(out));

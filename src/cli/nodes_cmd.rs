@@ -58,8 +58,8 @@ pub async fn nodes(s: &Session<'_>, usage: bool) -> Result<Outcome, CliError> {
         }
         let in_use = match (n.cores_in_use, n.memory_in_use) {
             (Some(c), Some(m)) => format!(
-                "{} cores, {}",
-                format_cores((c * 100.0).round() / 100.0),
+                "{}, {}",
+                crate::model::text::cores(&format_cores((c * 100.0).round() / 100.0)),
                 format_bytes(m)
             ),
             _ => "-".into(),

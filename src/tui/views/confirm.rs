@@ -19,6 +19,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
             app.message = Some((format!("terminating {id}…"), false));
             Request::Terminate(id)
         }
+        (Some(Command::Yes), Some(Pending::Quit(_))) => Request::Quit,
         _ => {
             app.message = Some(("cancelled".into(), false));
             Request::None
@@ -30,10 +31,33 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
     if app.mode != Mode::Confirm {
         return;
     }
-    let Some(Pending::Terminate(id)) = &app.pending else {
-        return;
-    };
     let rect = centered(frame.area(), 60, 5);
+    let id = match &app.pending {
+        Some(Pending::Terminate(id)) => id,
+        Some(Pending::Quit(busy)) => {
+            let rect = centered(frame.area(), 64, 6);
+            let text = vec![
+                Line::from(Span::styled(
+                    format!("{busy} is under way. Quit anyway?"),
+                    app.styles.warning,
+                )),
+                Line::from(Span::styled(
+                    "It goes on without this console; the next zoe finishes or cleans it up.",
+                    app.styles.muted,
+                )),
+                answers(app),
+            ];
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .block(panel(app, " confirm ".into()))
+                    .wrap(ratatui::widgets::Wrap { trim: false }),
+                rect,
+            );
+            return;
+        }
+        None => return,
+    };
     // another user's (with --all-users): say whose
     let whose = app
         .data
@@ -51,22 +75,27 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
             "Its services are stopped and removed, with their network.",
             app.styles.muted,
         )),
-        Line::from(vec![
-            Span::styled(
-                app.keymap
-                    .first_key_in(Context::Confirm, Command::Yes)
-                    .unwrap_or("-")
-                    .to_string(),
-                app.styles.accent,
-            ),
-            Span::raw(" yes   "),
-            Span::styled("any other key", app.styles.accent),
-            Span::raw(" no"),
-        ]),
+        answers(app),
     ];
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(text).block(panel(app, " confirm ".into())),
         rect,
     );
+}
+
+/// `y yes   any other key no`, with the keymap's key.
+fn answers(app: &App) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(
+            app.keymap
+                .first_key_in(Context::Confirm, Command::Yes)
+                .unwrap_or("-")
+                .to_string(),
+            app.styles.accent,
+        ),
+        Span::raw(" yes   "),
+        Span::styled("any other key", app.styles.accent),
+        Span::raw(" no"),
+    ])
 }

@@ -6,7 +6,7 @@
 //! visible window is drawn.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -14,6 +14,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::panel;
 use crate::tui::app::{App, Mode, Request, View};
 use crate::tui::keymap::Command;
+use crate::tui::line::Outcome;
 
 /// The status line's hints here: (commands, label).
 pub const HINTS: &[(&[Command], &str)] = &[
@@ -48,33 +49,34 @@ pub fn run(app: &mut App, command: Command) -> Option<Request> {
 /// `/`: type a search.
 pub fn search(app: &mut App) {
     app.mode = Mode::LogSearch;
+    app.prompt.clear();
     if let Some(logs) = app.logs.as_mut() {
         logs.search.clear();
     }
 }
 
-/// Keys while typing a search: enter finds, esc drops it.
+/// Keys while typing a search (the line editor's keys): enter finds, esc
+/// and ctrl-c drop it.
 pub fn search_key(app: &mut App, key: KeyEvent) -> Request {
+    let outcome = app.prompt.handle(&key);
     let Some(logs) = app.logs.as_mut() else {
         app.mode = Mode::Normal;
         return Request::None;
     };
-    match key.code {
-        KeyCode::Esc => {
+    match outcome {
+        Outcome::Cancel => {
             logs.search.clear();
+            app.prompt.clear();
             app.mode = Mode::Normal;
         }
-        KeyCode::Enter => {
+        Outcome::Submit => {
             app.mode = Mode::Normal;
             if !logs.find(true) {
                 app.message = Some((format!("`{}` not found", logs.search), true));
             }
         }
-        KeyCode::Backspace => {
-            logs.search.pop();
-        }
-        KeyCode::Char(c) => logs.search.push(c),
-        _ => {}
+        Outcome::Edited => logs.search = app.prompt.value().to_string(),
+        Outcome::Ignored => {}
     }
     Request::None
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 use super::block;
 use crate::model::NodeSnapshot;
 use crate::model::{ExecutionStatus, format_bytes, format_cores};
-use crate::tui::app::App;
+use crate::tui::app::{App, View};
 use crate::tui::data::ExecutionRow;
 use crate::tui::targets;
 
@@ -91,6 +91,7 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
             rows.push(node_row(app, &app.data.nodes[i], wide, gauge, headed));
         }
     }
+    let rows_count = rows.len();
     let table_height = (rows.len() as u16 + 3).max(4);
     let [table_area, below, totals_area] = Layout::vertical([
         Constraint::Length(table_height),
@@ -142,6 +143,18 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let mut state =
         TableState::default().with_selected(row_of_node.get(app.nodes.selected).copied());
     frame.render_stateful_widget(table, table_area, &mut state);
+    let mut items = vec![None; rows_count];
+    for (node, row) in row_of_node.iter().enumerate() {
+        if let Some(item) = items.get_mut(*row) {
+            *item = Some(node);
+        }
+    }
+    app.hits.borrow_mut().rows = Some(crate::tui::mouse::Rows {
+        view: View::Nodes,
+        area: crate::tui::mouse::table_rows(table_area),
+        offset: state.offset(),
+        items,
+    });
     let inner = table_area.inner(ratatui::layout::Margin::new(1, 1));
     for (row, text) in headings {
         let Some(shown) = row.checked_sub(state.offset()) else {
@@ -203,9 +216,9 @@ fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Span::styled(format!("{:<9}", c.engine_status), style),
                 Span::styled(
                     format!(
-                        "{} {} cores",
+                        "{} {}",
                         format_bytes(c.memory_reserved),
-                        format_cores(c.cores_reserved)
+                        crate::model::text::cores(&format_cores(c.cores_reserved))
                     ),
                     s.muted,
                 ),
@@ -386,10 +399,10 @@ fn cluster_lines(app: &App, n: &NodeSnapshot) -> Vec<Line<'static>> {
     if let (Some(cores), Some(memory)) = (d.cores_requested, d.memory_requested) {
         lines.push(Line::from(Span::styled(
             format!(
-                "requested by all pods {} cores {} · by ZApps {} cores {}",
-                format_cores(cores),
+                "requested by all pods {} {} · by ZApps {} {}",
+                crate::model::text::cores(&format_cores(cores)),
                 format_bytes(memory),
-                format_cores(n.cores_reserved),
+                crate::model::text::cores(&format_cores(n.cores_reserved)),
                 format_bytes(n.memory_reserved)
             ),
             s.muted,

@@ -40,9 +40,18 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // the targets come first: the view tabs only when they fit too
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let tabs_width: usize = tabs.iter().map(|s| s.content.chars().count()).sum();
+    let mut hits = app.hits.borrow_mut();
+    hits.tabs.clear();
     if used + tabs_width <= usize::from(area.width) {
+        let mut x = area.x + used as u16;
+        for (span, view) in tabs.iter().zip([View::Shop, View::Executions, View::Nodes]) {
+            let width = span.content.chars().count() as u16;
+            hits.tabs.push((Rect::new(x, area.y, width, 1), view));
+            x += width;
+        }
         spans.extend(tabs);
     }
+    drop(hits);
     if app.readonly {
         spans.push(Span::styled(" read-only ", s.warning));
     }
@@ -161,32 +170,9 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let s = &app.styles;
     let line = match app.mode {
-        Mode::Filter => {
-            let text = if app.view == View::Executions {
-                &app.executions.filter
-            } else {
-                &app.shop.filter
-            };
-            Line::from(vec![
-                Span::styled("/", s.accent),
-                Span::styled(format!("{text}▏"), s.highlight),
-            ])
-        }
-        Mode::Command => Line::from(vec![
-            Span::styled(":", s.accent),
-            Span::styled(format!("{}▏", app.command), s.highlight),
-        ]),
-        Mode::LogSearch => {
-            let text = app
-                .logs
-                .as_ref()
-                .map(|l| l.search.clone())
-                .unwrap_or_default();
-            Line::from(vec![
-                Span::styled("search /", s.accent),
-                Span::styled(format!("{text}▏"), s.highlight),
-            ])
-        }
+        Mode::Filter => prompt_line(app, "/", area.width),
+        Mode::Command => prompt_line(app, ":", area.width),
+        Mode::LogSearch => prompt_line(app, "search /", area.width),
         _ => match &app.message {
             Some((text, true)) => Line::from(Span::styled(text.clone(), s.error)),
             Some((text, false)) => Line::from(Span::styled(text.clone(), s.info)),
@@ -206,4 +192,13 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         },
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A prompt: its sign, then the line being typed with its cursor
+/// (scrolled to keep the cursor in view).
+fn prompt_line(app: &App, sign: &str, width: u16) -> Line<'static> {
+    let room = usize::from(width).saturating_sub(sign.chars().count());
+    let mut spans = vec![Span::styled(sign.to_string(), app.styles.accent)];
+    spans.extend(app.prompt.spans(room, app.styles.highlight));
+    Line::from(spans)
 }
