@@ -401,8 +401,11 @@ impl Keymap {
     /// The defaults with the settings' `[keys]` table applied: each named
     /// command gets exactly the keys listed, and loses them elsewhere in
     /// its place. Unknown commands, keys that are no keys, a key given to
-    /// two commands of one place, and a character for a form command other
-    /// than a step are errors that name them.
+    /// two commands that would both act in one view (of one place, or a
+    /// view's and a global one), no key for a way out (quit, back, the
+    /// form's cancel), `ctrl-c` for anything but quit (it always quits),
+    /// and a character for a form command other than a step are errors
+    /// that name them; the caller adds the file.
     pub fn with_overrides(
         overrides: &std::collections::BTreeMap<String, Vec<String>>,
     ) -> Result<Keymap, String> {

@@ -57,7 +57,9 @@ pub fn table_rows(area: Rect) -> Rect {
 
 /// A left click at `(column, row)`: whether it changed anything.
 pub fn click(app: &mut App, column: u16, row: u16) -> bool {
-    if app.mode != Mode::Normal {
+    // with the mouse off the terminal sends no clicks; a report that comes
+    // anyway (typed, a confused terminal) is not acted on
+    if app.mode != Mode::Normal || !app.mouse {
         return false;
     }
     let hits = app.hits.borrow().clone();

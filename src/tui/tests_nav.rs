@@ -404,6 +404,10 @@ fn clicks_select_rows_and_switch_tabs() {
     // a click on the border or the column names does nothing
     a.on_click(0, 2);
     assert_eq!(a.selected_execution().unwrap().id, "1ibwz1q2w3");
+    // nor any click with the mouse off
+    a.mouse = false;
+    a.on_click(tabs[0].0.x + 1, 0);
+    assert_eq!(a.view, View::Executions);
 }
 
 #[test]
