@@ -183,7 +183,10 @@ pub fn complete(app: &App, line: &str) -> (usize, Vec<String>) {
     let lower = word.to_lowercase();
     let mut found: Vec<String> = words
         .into_iter()
-        .filter(|w| !w.is_empty() && w.to_lowercase().starts_with(&lower))
+        // names with control characters (hostile labels) are never put
+        // into the line
+        .filter(|w| !w.is_empty() && !w.chars().any(char::is_control))
+        .filter(|w| w.to_lowercase().starts_with(&lower))
         .collect();
     found.sort();
     found.dedup();

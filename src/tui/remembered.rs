@@ -71,7 +71,8 @@ impl Remembered {
 }
 
 fn bounded(mut lines: Vec<String>) -> Vec<String> {
-    lines.retain(|l| !l.trim().is_empty() && !l.contains(['\n', '\r']));
+    // a line with control characters (a tampered file) is never shown
+    lines.retain(|l| !l.trim().is_empty() && !l.chars().any(char::is_control));
     let extra = lines.len().saturating_sub(HISTORY_LINES);
     lines.drain(..extra);
     lines
@@ -160,6 +161,8 @@ mod tests {
         assert_eq!(h.lines, ["logs demo", "nodes"], "once, newest last");
         h.push("   ");
         assert_eq!(h.lines.len(), 2);
+        let h = History::new(vec!["nodes".into(), "theme \u{1b}]52;c;eA==\u{7}".into()]);
+        assert_eq!(h.lines, ["nodes"], "control characters are dropped");
     }
 
     #[test]

@@ -97,6 +97,14 @@ fn tab_completes_commands_and_their_arguments() {
         a.completion.as_ref().unwrap().candidates,
         ["team-b", "zapps"]
     );
+    // a hostile name is never typed into the line
+    let mut a = app("default");
+    let mut evil = a.data.executions[0].clone();
+    evil.name = "d\u{1b}]52;c;eA==\u{7}".into();
+    a.data.executions.push(evil);
+    typed(&mut a, ":logs d");
+    a.on_key(key(KeyCode::Tab));
+    assert_eq!(line(&a), "logs demo ");
     // nothing to complete: said so
     let mut a = app("default");
     typed(&mut a, ":zz");
