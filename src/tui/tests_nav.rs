@@ -329,6 +329,14 @@ fn quitting_while_an_action_is_in_flight_asks_first() {
 }
 
 #[test]
+fn quit_confirmation_pane() {
+    at_both_sizes("confirm-quit", |a| {
+        a.data.launching = Some("1ibzzzzzzz".into());
+        a.on_key(key(KeyCode::Char('q')));
+    });
+}
+
+#[test]
 fn ctrl_c_always_quits_outside_a_prompt_whatever_the_keymap() {
     let mut a = app("default");
     a.data.launching = Some("1ibzzzzzzz".into());
