@@ -449,7 +449,7 @@ impl App {
             Mode::Filter => return command_line::edit(self, key, true),
             Mode::Command => return command_line::edit(self, key, false),
             Mode::LogSearch => return logs::search_key(self, key),
-            _ if is_ctrl_c(&key) => return Request::Quit,
+            _ if super::leave::is_ctrl_c(&key) => return Request::Quit,
             // `:` in the keys' help shows the `:` commands
             Mode::Help if !self.line_help && key.code == KeyCode::Char(':') => {
                 self.line_help = true;
@@ -485,7 +485,7 @@ impl App {
     fn global(&mut self, command: Command) -> Request {
         let page = self.page.max(1) as isize;
         match command {
-            Command::Quit => return self.quit(),
+            Command::Quit => return super::leave::quit(self),
             Command::Suspend => return Request::Suspend,
             Command::Help => self.mode = Mode::Help,
             Command::CommandMode => command_line::open_command(self),
@@ -556,39 +556,6 @@ impl App {
         Request::None
     }
 
-    /// `q` (the keymap's quit): closes what is open over a view (the log
-    /// view, the inspect pane, an entry's README); from a top view quits,
-    /// asking first while a launch or a termination is under way.
-    fn quit(&mut self) -> Request {
-        match self.view {
-            View::Logs => return logs::back(self),
-            View::Shop if self.shop.detail => {
-                self.shop.detail = false;
-                return Request::None;
-            }
-            View::Executions if self.executions.inspect => {
-                self.executions.inspect = false;
-                return Request::None;
-            }
-            _ => {}
-        }
-        let mut busy: Vec<String> = Vec::new();
-        if let Some(id) = &self.data.launching {
-            busy.push(format!("launching {id}"));
-        }
-        busy.extend(
-            self.terminating
-                .iter()
-                .map(|id| format!("terminating {id}")),
-        );
-        if busy.is_empty() {
-            return Request::Quit;
-        }
-        self.pending = Some(Pending::Quit(busy.join(", ")));
-        self.mode = Mode::Confirm;
-        Request::None
-    }
-
     /// A left click (mouse on): a tab switches view, a row is selected.
     pub fn on_click(&mut self, column: u16, row: u16) {
         if super::mouse::click(self, column, row) {
@@ -610,10 +577,4 @@ impl App {
     pub fn run_command(&mut self, line: &str) -> Request {
         command_line::run(self, line)
     }
-}
-
-/// ctrl-c: quits from everywhere but a prompt (where it drops the line);
-/// no keymap can take it away.
-fn is_ctrl_c(key: &KeyEvent) -> bool {
-    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c')
 }

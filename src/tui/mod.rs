@@ -12,6 +12,7 @@ pub mod form;
 pub mod frame;
 pub mod key;
 pub mod keymap;
+pub mod leave;
 pub mod line;
 pub mod line_commands;
 pub mod logs;
