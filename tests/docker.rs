@@ -591,7 +591,7 @@ fn supervise_ends_an_execution_whose_essential_container_was_removed_at_once() {
     assert_eq!(pass.code, 0, "{}", pass.stderr);
     assert!(
         pass.stdout.contains(&format!(
-            "{id}: ended: 1 essential service(s) vanished from the cluster"
+            "{id}: ended: 1 essential service vanished from the cluster"
         )),
         "{}",
         pass.stdout

@@ -166,7 +166,7 @@ fn a_second_start_past_the_executions_quota_is_refused_and_leaves_nothing() {
     let second = setup.zoe(&["start", "custom-0", "--name", "second"]);
     assert_refused(
         &second,
-        "quota: you cannot run more than 1 executions at a time",
+        "quota: you cannot run more than 1 execution at a time",
         "a second start",
     );
     assert_eq!(containers(&e, &setup, "local"), before);

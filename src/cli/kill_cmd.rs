@@ -23,7 +23,11 @@ pub async fn kill(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> {
             &removal.failed,
         ));
     } else {
-        let _ = writeln!(out, "{record}: removed {} containers", removal.containers);
+        let _ = writeln!(
+            out,
+            "{record}: removed {}",
+            crate::model::text::count(removal.containers as u64, "container", "containers")
+        );
     }
     if removal.failed.is_empty() {
         return Ok(Outcome::ok(out));

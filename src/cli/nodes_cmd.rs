@@ -81,8 +81,8 @@ pub async fn nodes(s: &Session<'_>, usage: bool, no_usage: bool) -> Result<Outco
         }
         let in_use = match (n.cores_in_use, n.memory_in_use) {
             (Some(c), Some(m)) => format!(
-                "{} cores, {}",
-                format_cores((c * 100.0).round() / 100.0),
+                "{}, {}",
+                crate::model::text::cores(&format_cores((c * 100.0).round() / 100.0)),
                 format_bytes(m)
             ),
             _ if slow && n.is_online() => "n/a (slow)".into(),

@@ -9,6 +9,7 @@ use super::table::Table;
 use super::{CliError, Context, Outcome, Output, ShopCommand, json, open_console, to_json};
 use crate::console::catalog::{Entry, ParamType, Shop};
 use crate::console::{Console, LaunchRequest, Prepared};
+use crate::model::text::count;
 use crate::model::{Description, format_bytes, format_cores};
 
 pub fn run(console: &Console, command: ShopCommand, output: Output) -> Result<Outcome, CliError> {
@@ -36,9 +37,12 @@ fn instances_text(description: &Description) -> String {
         .map(|g| u64::from(g.elastic_count()))
         .sum();
     if elastic == 0 {
-        total.to_string()
+        count(total, "instance", "instances")
     } else {
-        format!("{total} ({elastic} elastic)")
+        format!(
+            "{} ({elastic} elastic)",
+            count(total, "instance", "instances")
+        )
     }
 }
 
@@ -89,9 +93,9 @@ pub fn list(console: &Console, output: Output) -> Result<Outcome, CliError> {
     if !shop.problems.is_empty() {
         let _ = writeln!(
             out,
-            "\n{} entries could not be loaded, {} warnings: run `zoe shop check` for details.",
-            shop.broken.len(),
-            shop.warnings()
+            "\n{} could not be loaded, {}: run `zoe shop check` for details.",
+            count(shop.broken.len() as u64, "entry", "entries"),
+            count(shop.warnings() as u64, "warning", "warnings")
         );
     }
     Ok(Outcome::ok(out))
@@ -132,9 +136,9 @@ fn show(console: &Console, query: &str, output: Output) -> Result<Outcome, CliEr
     let (memory, cores) = totals(d);
     let _ = writeln!(
         out,
-        "Reserves:     {} and {} cores for {} instances",
+        "Reserves:     {} and {} for {}",
         format_bytes(memory),
-        format_cores(cores),
+        crate::model::text::cores(&format_cores(cores)),
         instances_text(d)
     );
 
@@ -294,12 +298,12 @@ fn check_report(shop: &Shop) -> String {
     }
     let _ = writeln!(
         out,
-        "{}: {} entries loaded, {} could not be loaded; {} errors, {} warnings",
+        "{}: {} loaded, {} could not be loaded; {}, {}",
         shop.root.display(),
-        shop.entries.len(),
+        count(shop.entries.len() as u64, "entry", "entries"),
         shop.broken.len(),
-        shop.errors(),
-        shop.warnings()
+        count(shop.errors() as u64, "error", "errors"),
+        count(shop.warnings() as u64, "warning", "warnings")
     );
     out
 }

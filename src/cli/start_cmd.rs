@@ -212,7 +212,10 @@ fn progress_line(event: &Event) -> Option<String> {
             execution,
             host,
             containers,
-        } if *containers > 0 => format!("{execution}: removed {containers} containers from {host}"),
+        } if *containers > 0 => format!(
+            "{execution}: removed {} from {host}",
+            crate::model::text::count(*containers as u64, "container", "containers")
+        ),
         // the rejection itself is the command's error message
         Event::Status {
             status: ExecutionStatus::Queued,

@@ -273,9 +273,9 @@ async fn run(
     }
     if let Some(closed) = &outcome.closed {
         tracing::info!(
-            "{id}: nothing of it is left on the cluster; closed as {} ({} containers removed)",
+            "{id}: nothing of it is left on the cluster; closed as {} ({} removed)",
             closed.status,
-            outcome.removed
+            crate::model::text::count(outcome.removed as u64, "container", "containers")
         );
     }
     (outcome, write)
@@ -338,9 +338,10 @@ pub fn find_leftovers(
             continue;
         }
         tracing::warn!(
-            "{id} was cleaned up ({}) but {} still hold(s) something of it: cleaning up again",
+            "{id} was cleaned up ({}) but {} still {} something of it: cleaning up again",
             record.status,
-            hosts.join(", ")
+            hosts.join(", "),
+            if hosts.len() == 1 { "holds" } else { "hold" }
         );
         store.plan_cleanup(
             deployment,

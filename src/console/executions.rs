@@ -220,7 +220,8 @@ pub fn derive_status(
             return (
                 ExecutionStatus::Error,
                 Some(format!(
-                    "{missing} essential service(s) vanished from the cluster"
+                    "{} vanished from the cluster",
+                    crate::model::text::count(missing, "essential service", "essential services")
                 )),
             );
         }

@@ -170,8 +170,12 @@ pub async fn launch(
     match started {
         Ok(launched) => {
             tracing::info!(
-                "launch {id}: running, {} containers ({} elastic deferred)",
-                launched.containers.len(),
+                "launch {id}: running, {} ({} elastic deferred)",
+                crate::model::text::count(
+                    launched.containers.len() as u64,
+                    "container",
+                    "containers"
+                ),
                 launched.deferred.len()
             );
             events.emit(Event::Status {

@@ -38,8 +38,12 @@ pub fn demand_of(description: &Description) -> (u64, f64) {
 pub fn admit(quota: &Quota, usage: &Usage, description: &Description) -> Result<(), String> {
     if quota.concurrent_executions != 0 && usage.executions >= quota.concurrent_executions {
         return Err(format!(
-            "quota: you cannot run more than {} executions at a time",
-            quota.concurrent_executions
+            "quota: you cannot run more than {} at a time",
+            crate::model::text::count(
+                u64::from(quota.concurrent_executions),
+                "execution",
+                "executions"
+            )
         ));
     }
     if quota.memory == 0 && quota.cores == 0.0 {

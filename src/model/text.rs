@@ -71,6 +71,19 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// `n` with its noun in the right number: `1 instance`, `2 instances`,
+/// `0 cores`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A number of cores with its noun: `1 core`, `0.5 cores`, `2 cores`
+/// (`shown` is the figure as printed).
+pub fn cores(shown: &str) -> String {
+    let one = shown.parse::<f64>().is_ok_and(|v| v == 1.0);
+    format!("{shown} {}", if one { "core" } else { "cores" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +132,16 @@ mod tests {
             assert!(matches!(visible(text), Cow::Borrowed(_)), "{text:?}");
         }
         assert_eq!(visible("crlf\r\nend\r"), "crlf\nend");
+    }
+
+    #[test]
+    fn nouns_agree_with_their_number() {
+        assert_eq!(count(1, "instance", "instances"), "1 instance");
+        assert_eq!(count(0, "instance", "instances"), "0 instances");
+        assert_eq!(count(3, "container", "containers"), "3 containers");
+        assert_eq!(cores("1"), "1 core");
+        assert_eq!(cores("1.0"), "1.0 core");
+        assert_eq!(cores("0.5"), "0.5 cores");
+        assert_eq!(cores("2"), "2 cores");
     }
 }

@@ -158,8 +158,8 @@ pub fn check_semantics(
                 &mut warnings,
                 "resources.cores.min",
                 format!(
-                    "reserves {} cores, more than max_cores ({}): it can only run on a node that large",
-                    format_cores(group.cores_min()),
+                    "reserves {}, more than max_cores ({}): it can only run on a node that large",
+                    crate::model::text::cores(&format_cores(group.cores_min())),
                     format_cores(limits.max_cores)
                 ),
             );

@@ -11,12 +11,14 @@
 //! `views/<view>.rs`, the global ones (quit, help, move, switch view)
 //! here, typed text (filters, the `:` line) in `command_line.rs`.
 
-use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::command_line;
+use super::command_line::{self, Completion};
 use super::form::Form;
 use super::keymap::{Command, Context, Keymap};
+use super::line::LineEditor;
 use super::logs::LogView;
+use super::remembered::History;
 use super::style::Styles;
 use super::views::executions::ExecutionsState;
 use super::views::inspect::InstanceList;
@@ -132,6 +134,8 @@ pub enum Pending {
         id: crate::model::ExecutionId,
         instance: String,
     },
+    /// Quitting while an action is in flight (what is under way).
+    Quit(String),
 }
 
 pub struct App {
@@ -149,6 +153,24 @@ pub struct App {
     pub pending: Option<Pending>,
     /// The `:` line being typed.
     pub command: String,
+    /// The line editor of the prompt open (`:`, `/`, the log search).
+    pub prompt: LineEditor,
+    /// The completions shown under the `:` line.
+    pub completion: Option<Completion>,
+    /// The `:` line's history (remembered across runs).
+    pub history: History,
+    /// Help shows the `:` commands (`:help`) rather than the keys.
+    pub line_help: bool,
+    /// The kubeconfig's contexts, for completing `:ctx`.
+    pub contexts: Vec<String>,
+    /// Namespaces the last `:ns` listed, for completing `:ns`.
+    pub namespaces: Vec<String>,
+    /// Terminations asked for and not answered yet.
+    pub terminating: Vec<crate::model::ExecutionId>,
+    /// What the last frame drew where, for clicks.
+    pub hits: std::cell::RefCell<super::mouse::Hits>,
+    /// Something remembered across runs changed (the loop writes it).
+    pub remember_changed: bool,
     /// A message for the status line: (text, is an error).
     pub message: Option<(String, bool)>,
     /// The clock (Unix seconds), set every second while ages are shown.
@@ -222,6 +244,15 @@ impl App {
             form: None,
             pending: None,
             command: String::new(),
+            prompt: LineEditor::default(),
+            completion: None,
+            history: History::default(),
+            line_help: false,
+            contexts: Vec::new(),
+            namespaces: Vec::new(),
+            terminating: Vec::new(),
+            hits: std::cell::RefCell::default(),
+            remember_changed: false,
             message: None,
             now: 0,
             user,
@@ -339,7 +370,15 @@ impl App {
                 self.message = Some((why, true));
             }
             Update::Notice(text) => self.message = Some((format!("warning: {text}"), true)),
-            Update::Told(text) => self.message = Some((text, false)),
+            Update::Told(text) => {
+                // the names listed, for completing `:ns` and `:ctx`
+                if text.starts_with("namespaces of ") {
+                    self.namespaces = super::line_commands::names_in_listing(&text);
+                } else if text.starts_with("contexts (") {
+                    self.contexts = super::line_commands::names_in_listing(&text);
+                }
+                self.message = Some((text, false))
+            }
             // events can arrive after the launch reported its end: only the
             // launch under way has a progress panel
             // a status change shows at once in the executions table (an
@@ -400,12 +439,22 @@ impl App {
                 self.data.launch_ended();
             }
             Update::Terminated { id, result: Ok(n) } => {
-                self.message = Some((format!("{id} terminated: {n} containers removed"), false))
+                self.terminating.retain(|t| *t != id);
+                self.message = Some((
+                    format!(
+                        "{id} terminated: {}",
+                        crate::model::text::count(n as u64, "container", "containers") + " removed"
+                    ),
+                    false,
+                ))
             }
             Update::Terminated {
                 id,
                 result: Err(why),
-            } => self.message = Some((format!("{id}: {why}"), true)),
+            } => {
+                self.terminating.retain(|t| *t != id);
+                self.message = Some((format!("{id}: {why}"), true))
+            }
             // the form opens only if nothing else was started meanwhile
             Update::Relaunch(Ok(values)) => {
                 if self.mode == Mode::Normal && self.form.is_none() {
@@ -467,6 +516,9 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) -> Request {
         let before = self.view;
         let request = self.handle_key(key);
+        if let Request::Terminate(id) = &request {
+            self.terminating.push(id.clone());
+        }
         if before == View::Logs
             && self.view != View::Logs
             && self.logs.take().is_some()
@@ -490,8 +542,15 @@ impl App {
             Mode::Filter => return command_line::edit(self, key, true),
             Mode::Command => return command_line::edit(self, key, false),
             Mode::LogSearch => return logs::search_key(self, key),
+            _ if super::leave::is_ctrl_c(&key) => return Request::Quit,
+            // `:` in the keys' help shows the `:` commands
+            Mode::Help if !self.line_help && key.code == KeyCode::Char(':') => {
+                self.line_help = true;
+                return Request::None;
+            }
             Mode::Help => {
                 self.mode = Mode::Normal;
+                self.line_help = false;
                 return Request::None;
             }
             Mode::Confirm => return confirm::on_key(self, key),
@@ -533,13 +592,13 @@ impl App {
     fn global(&mut self, command: Command) -> Request {
         let page = self.page.max(1) as isize;
         match command {
-            Command::Quit => return Request::Quit,
+            Command::Quit => return super::leave::quit(self),
             Command::Suspend => return Request::Suspend,
             Command::Help => self.mode = Mode::Help,
-            Command::CommandMode => self.mode = Mode::Command,
+            Command::CommandMode => command_line::open_command(self),
             Command::Filter => match self.view {
                 View::Logs => logs::search(self),
-                View::Executions => self.mode = Mode::Filter,
+                View::Executions => command_line::open_filter(self),
                 View::Shop | View::Nodes => shop::filter(self),
             },
             Command::Up => self.move_by(-1),
@@ -563,7 +622,7 @@ impl App {
                 View::Logs => return logs::back(self),
                 _ if self.shop.detail => self.shop.detail = false,
                 View::Executions => executions::back(self),
-                View::Shop | View::Nodes => self.shop.filter.clear(),
+                View::Shop | View::Nodes => command_line::set_filter(self, ""),
             },
             Command::NextView => {
                 self.shop.detail = false;
@@ -571,6 +630,14 @@ impl App {
                     View::Shop => View::Executions,
                     View::Executions => View::Nodes,
                     View::Nodes | View::Logs => View::Shop,
+                }
+            }
+            Command::PreviousView => {
+                self.shop.detail = false;
+                self.view = match self.view {
+                    View::Shop => View::Nodes,
+                    View::Executions => View::Shop,
+                    View::Nodes | View::Logs => View::Executions,
                 }
             }
             Command::ShopView => self.view = View::Shop,
@@ -594,6 +661,14 @@ impl App {
             _ => {}
         }
         Request::None
+    }
+
+    /// A left click (mouse on): a tab switches view, a row is selected.
+    pub fn on_click(&mut self, column: u16, row: u16) {
+        if super::mouse::click(self, column, row) {
+            self.message = None;
+            self.dirty = true;
+        }
     }
 
     /// The mouse wheel scrolls whatever list or text is shown.

@@ -22,7 +22,7 @@ impl Key {
             "enter" => KeyCode::Enter,
             "esc" => KeyCode::Esc,
             "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
+            "backtab" | "shift-tab" => KeyCode::BackTab,
             "up" => KeyCode::Up,
             "down" => KeyCode::Down,
             "left" => KeyCode::Left,

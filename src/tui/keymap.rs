@@ -93,6 +93,7 @@ pub enum Command {
     Open,
     Back,
     NextView,
+    PreviousView,
     ShopView,
     ExecutionsView,
     NodesView,
@@ -106,6 +107,7 @@ pub enum Command {
     Logs,
     Terminate,
     Relaunch,
+    HideEnded,
     // the log view
     Follow,
     Wrap,
@@ -221,6 +223,13 @@ pub const TABLE: &[Spec] = &[
     spec(C::Open, X::Global, "open", &["enter", "l"], "open"),
     spec(C::Back, X::Global, "back", &["esc", "h"], "back / clear"),
     spec(C::NextView, X::Global, "next_view", &["tab"], "next view"),
+    spec(
+        C::PreviousView,
+        X::Global,
+        "previous_view",
+        &["shift-tab"],
+        "previous view",
+    ),
     spec(C::ShopView, X::Global, "shop", &["1"], "shop view"),
     spec(
         C::ExecutionsView,
@@ -261,6 +270,13 @@ pub const TABLE: &[Spec] = &[
         "relaunch",
         &["r"],
         "relaunch, same parameters",
+    ),
+    spec(
+        C::HideEnded,
+        X::Executions,
+        "hide_ended",
+        &["h"],
+        "hide / show ended ones",
     ),
     spec(C::Follow, X::Logs, "follow", &["f"], "follow / pause"),
     spec(C::Wrap, X::Logs, "wrap", &["w"], "wrap long lines"),
@@ -413,6 +429,9 @@ pub const TABLE: &[Spec] = &[
 /// What a global command means in one view, where that differs from its
 /// general description; help lists it with the view's own keys.
 pub const MEANINGS: &[(Command, Context, &str)] = &[
+    (C::Quit, X::Shop, "close the entry / quit"),
+    (C::Quit, X::Executions, "close inspect / quit"),
+    (C::Quit, X::Logs, "back to executions"),
     (C::Filter, X::Shop, "filter the shop"),
     (C::Open, X::Shop, "open the entry"),
     (C::Back, X::Shop, "close the entry / clear"),
@@ -440,6 +459,7 @@ pub const MEANINGS: &[(Command, Context, &str)] = &[
 ];
 
 /// Global commands that do nothing in a view: help leaves them out there.
+/// (A view's own tab key is one: it is the view shown.)
 pub const IDLE: &[(Command, Context)] = &[
     (C::Open, X::Nodes),
     (C::Open, X::Logs),
@@ -447,11 +467,10 @@ pub const IDLE: &[(Command, Context)] = &[
     (C::Filter, X::Inspect),
     (C::Open, X::Json),
     (C::Filter, X::Json),
+    (C::ShopView, X::Shop),
+    (C::ExecutionsView, X::Executions),
+    (C::NodesView, X::Nodes),
 ];
-
-/// The `:` commands, for the help screen.
-pub const LINE_COMMANDS: &str =
-    ":shop :ps :nodes :logs EXEC [SERVICE] :ctx [NAME] :ns [NAME] :theme NAME :refresh :q";
 
 impl Command {
     fn spec(self) -> &'static Spec {
@@ -531,8 +550,11 @@ impl Keymap {
     /// The defaults with the settings' `[keys]` table applied: each named
     /// command gets exactly the keys listed, and loses them elsewhere in
     /// its place. Unknown commands, keys that are no keys, a key given to
-    /// two commands of one place, and a character for a form command other
-    /// than a step are errors that name them.
+    /// two commands that would both act in one view (of one place, or a
+    /// view's and a global one), no key for a way out (quit, back, the
+    /// form's cancel), `ctrl-c` for anything but quit (it always quits),
+    /// and a character for a form command other than a step are errors
+    /// that name them; the caller adds the file.
     pub fn with_overrides(
         overrides: &std::collections::BTreeMap<String, Vec<String>>,
     ) -> Result<Keymap, String> {
@@ -544,6 +566,20 @@ impl Keymap {
                 .iter()
                 .map(|k| Key::parse(k).map_err(|why| format!("[keys] {name}: {why}")))
                 .collect::<Result<Vec<_>, _>>()?;
+            if parsed.is_empty() && WAYS_OUT.contains(&command) {
+                return Err(format!(
+                    "[keys] {name} = []: that leaves no way out ({}); give it at least one key",
+                    command.describe()
+                ));
+            }
+            if command != C::Quit
+                && let Some(key) = parsed.iter().find(|k| k.same(&ctrl_c()))
+            {
+                return Err(format!(
+                    "[keys] {name}: `{}` always quits and cannot be given to {name}; pick another key",
+                    key.label
+                ));
+            }
             if command.context() == Context::Form
                 && !matches!(command, C::StepUp | C::StepDown)
                 && let Some(key) = parsed.iter().find(|k| k.types_text())
@@ -553,14 +589,17 @@ impl Keymap {
                     key.label
                 ));
             }
+            // one key, one action in a place: two commands of the file on
+            // one key where both would act (the same place, or a view and
+            // the global commands that work in it)
             if let Some((key, other)) = map.bindings.iter().find(|(key, c)| {
                 given.contains(c)
                     && *c != command
-                    && c.context() == command.context()
+                    && same_place(c.context(), command.context())
                     && parsed.iter().any(|p| p.same(key))
             }) {
                 return Err(format!(
-                    "[keys] {name}: `{}` is also given to {}",
+                    "[keys] `{}` is given to both {} and {name}; one key can do one thing in a view, so give one of them another key",
                     key.label,
                     other.name()
                 ));
@@ -572,6 +611,14 @@ impl Keymap {
             map.bindings
                 .extend(parsed.into_iter().map(|k| (k, command)));
             given.push(command);
+        }
+        // ctrl-c always quits, whatever the table says
+        if !map
+            .bindings
+            .iter()
+            .any(|(k, c)| *c == C::Quit && k.same(&ctrl_c()))
+        {
+            map.bindings.push((ctrl_c(), C::Quit));
         }
         Ok(map)
     }
@@ -677,6 +724,22 @@ fn joined_keys(before: &str, next: &str) -> String {
             _ => format!("{before} {next}"),
         },
     }
+}
+
+/// Commands without which a place cannot be left (ctrl-c aside).
+const WAYS_OUT: &[Command] = &[C::Quit, C::Back, C::Cancel];
+
+fn ctrl_c() -> Key {
+    Key {
+        code: ratatui::crossterm::event::KeyCode::Char('c'),
+        ctrl: true,
+        label: "ctrl-c".into(),
+    }
+}
+
+/// Whether commands of these places can both act on one key press.
+fn same_place(a: Context, b: Context) -> bool {
+    a == b || (a == Context::Global && b.is_view()) || (b == Context::Global && a.is_view())
 }
 
 /// The error for a name that is no command, with the nearest names.

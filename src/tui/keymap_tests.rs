@@ -201,7 +201,7 @@ fn bad_overrides_are_errors_that_name_them() {
     assert!(Keymap::with_overrides(&overrides(&[("form.step_up", &["="])])).is_ok());
     let why = error(&[("quit", &["x"]), ("refresh", &["x"])]);
     assert!(
-        why.contains("[keys] refresh: `x` is also given to quit"),
+        why.contains("[keys] `x` is given to both quit and refresh"),
         "{why}"
     );
 }
@@ -213,8 +213,10 @@ fn help_lists_the_keys_of_the_view_then_the_global_ones() {
     assert!(own.contains(&("t".to_string(), "terminate (asks first)")));
     assert!(own.contains(&("enter".to_string(), "inspect: its instance list")));
     assert!(own.contains(&("/".to_string(), "filter executions")));
-    assert!(everywhere.contains(&("q ctrl-c".to_string(), "quit")));
+    assert!(own.contains(&("q ctrl-c".to_string(), "close inspect / quit")));
     assert!(!everywhere.iter().any(|(_, d)| *d == "filter / search"));
+    let (_, everywhere) = map.help(View::Nodes, false);
+    assert!(everywhere.contains(&("q ctrl-c".to_string(), "quit")));
     let (own, _) = map.help(View::Executions, true);
     assert!(
         !own.iter().any(|(_, d)| d.contains("terminate")),
@@ -237,4 +239,65 @@ fn keys_parse_and_refuse_nonsense() {
     assert!(Key::parse("ctrl-x").unwrap().ctrl);
     assert!(Key::parse("hyper-q").is_err());
     assert!(Key::parse("").is_err());
+}
+
+#[test]
+fn a_keymap_with_no_way_out_or_one_key_for_two_actions_is_refused() {
+    let error = |pairs: &[(&str, &[&str])]| Keymap::with_overrides(&overrides(pairs)).unwrap_err();
+    let why = error(&[("quit", &[])]);
+    assert!(
+        why.contains("[keys] quit = []: that leaves no way out (quit)"),
+        "{why}"
+    );
+    assert!(error(&[("back", &[])]).contains("[keys] back = []: that leaves no way out"));
+    assert!(error(&[("form.cancel", &[])]).contains("[keys] form.cancel = []"));
+    let why = error(&[("refresh", &["ctrl-c"])]);
+    assert!(
+        why.contains("[keys] refresh: `ctrl-c` always quits and cannot be given to refresh"),
+        "{why}"
+    );
+    // a view's key against a global one: both would act in that view
+    let why = error(&[("executions.sort", &["x"]), ("refresh", &["x"])]);
+    assert!(
+        why.contains("`x` is given to both executions.sort and refresh"),
+        "{why}"
+    );
+    // two views may use one key for different things
+    assert!(
+        Keymap::with_overrides(&overrides(&[
+            ("executions.sort", &["x"]),
+            ("logs.wrap", &["x"])
+        ]))
+        .is_ok()
+    );
+    // ctrl-c stays quit whatever quit is given
+    let map = Keymap::with_overrides(&overrides(&[("quit", &["x"])])).unwrap();
+    assert_eq!(
+        map.command_in(
+            Context::Shop,
+            &press(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        ),
+        Some(Command::Quit)
+    );
+    assert_eq!(map.keys_in(Context::Nodes, Command::Quit), ["x", "ctrl-c"]);
+}
+
+#[test]
+fn shift_tab_and_h_have_their_commands() {
+    let map = Keymap::default();
+    assert_eq!(
+        map.command_in(
+            Context::Nodes,
+            &press(KeyCode::BackTab, KeyModifiers::SHIFT)
+        ),
+        Some(Command::PreviousView)
+    );
+    assert_eq!(
+        map.command_in(Context::Executions, &char('h')),
+        Some(Command::HideEnded)
+    );
+    assert_eq!(
+        map.command_in(Context::Logs, &char('h')),
+        Some(Command::Back)
+    );
 }

@@ -86,7 +86,6 @@ pub struct LogView {
     pub hidden: Vec<Arc<str>>,
     /// What the prompt types, while it is open.
     pub prompt: Option<Prompt>,
-    pub input: String,
     pub error: Option<String>,
 }
 
@@ -116,7 +115,6 @@ impl LogView {
             services: Vec::new(),
             hidden: Vec::new(),
             prompt: None,
-            input: String::new(),
             error: None,
         }
     }

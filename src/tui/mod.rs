@@ -14,9 +14,14 @@ pub mod frame;
 pub mod handover;
 pub mod key;
 pub mod keymap;
+pub mod leave;
+pub mod line;
+pub mod line_commands;
 pub mod log_text;
 pub mod logs;
 pub mod markdown;
+pub mod mouse;
+pub mod remembered;
 pub mod style;
 pub mod targets;
 pub mod terminal;
@@ -30,7 +35,7 @@ use std::pin::Pin;
 use futures::StreamExt;
 use ratatui::crossterm::event::{
     DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream, KeyEventKind,
-    MouseEventKind,
+    MouseButton, MouseEventKind,
 };
 use ratatui::crossterm::execute;
 
@@ -109,6 +114,19 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
     app.data.asking = setup.targets.iter().map(|t| t.name().to_string()).collect();
+    let (remembered, unreadable) = remembered::Remembered::load(&setup.state_dir);
+    if let Some(why) = unreadable {
+        tracing::warn!("{why}");
+    }
+    app.history = remembered::History::new(remembered.history);
+    app.executions.hide_ended = remembered.hide_ended;
+    // the kubeconfig's contexts, for completing `:ctx` (none: no kubeconfig)
+    let kubeconfigs = crate::console::retarget::cluster(&setup.targets)
+        .map(|t| t.kubeconfig.clone())
+        .unwrap_or_default();
+    app.contexts = crate::console::kube_contexts(&kubeconfigs, &|k: &str| std::env::var(k).ok())
+        .map(|list| list.into_iter().map(|c| c.name).collect())
+        .unwrap_or_default();
     // credential plugins may prompt now, on the plain terminal; the engine
     // then runs them without it (their words never reach the screen)
     let deadline = std::time::Duration::from_secs(u64::from(settings.host_timeout_secs.max(1)));
@@ -238,6 +256,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                     if sent.is_err() {
                         app.on_update(Update::Failed("the engine stopped".into()));
                     }
+                    remember(&mut app, &setup.state_dir);
                 }
                 Some(Ok(TermEvent::Resize(..))) => {
                     frames.urgent();
@@ -251,6 +270,10 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                     MouseEventKind::ScrollUp => {
                         frames.urgent();
                         app.on_scroll(false);
+                    }
+                    MouseEventKind::Down(MouseButton::Left) => {
+                        frames.urgent();
+                        app.on_click(mouse.column, mouse.row);
                     }
                     _ => {}
                 },
@@ -317,6 +340,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
         }
     }
     let _ = ask.send(Ask::Stop);
+    remember(&mut app, &setup.state_dir);
     Ok(died_of)
 }
 
@@ -325,6 +349,21 @@ async fn next_frame(timer: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
     match timer {
         Some(timer) => timer.as_mut().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Writes what is remembered across runs when it changed; a failure is
+/// said in the status line (the console goes on).
+fn remember(app: &mut App, state_dir: &std::path::Path) {
+    if !std::mem::take(&mut app.remember_changed) {
+        return;
+    }
+    let remembered = remembered::Remembered {
+        history: app.history.lines.clone(),
+        hide_ended: app.executions.hide_ended,
+    };
+    if let Err(why) = remembered.save(state_dir) {
+        app.message = Some((why, true));
     }
 }
 

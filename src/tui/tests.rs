@@ -884,6 +884,12 @@ mod actions;
 #[path = "tests_targets.rs"]
 mod targets;
 
+#[path = "tests_nav.rs"]
+mod nav;
+
+#[path = "tests_help_keys.rs"]
+mod help_keys;
+
 #[test]
 fn ages_tick_and_status_changes_show_at_once() {
     let mut a = app("default");

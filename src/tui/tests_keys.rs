@@ -211,10 +211,7 @@ fn typed_text_is_never_taken_for_a_command() {
         assert_eq!(a.on_key(key(KeyCode::Char(c))), Request::None);
     }
     let logs = a.logs.as_ref().unwrap();
-    assert_eq!(
-        (a.mode, logs.input.as_str()),
-        (Mode::LogSearch, "fwtnNsq0$12")
-    );
+    assert_eq!((a.mode, a.prompt.value()), (Mode::LogSearch, "fwtnNsq0$12"));
     assert_eq!(logs.filter.text, "fwtnNsq0$12");
     assert!(logs.follow && !logs.wrap && logs.time == crate::tui::logs::TimeFormat::Short);
     // the : line

@@ -59,6 +59,14 @@ pub fn does_nothing(key: &KeyEvent, context: Context) -> String {
     )
 }
 
+/// Whether a status line is `does_nothing`'s (tests tell it apart from a
+/// key that acted).
+pub fn is_does_nothing(text: &str) -> bool {
+    text.starts_with('`')
+        && text.ends_with(" — `?` lists the keys")
+        && text.contains("` does nothing in ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,8 +159,8 @@ pub async fn clean_execution(
         cleaned.left.push(if attached > containers {
             // containers that are not this execution's keep it in use
             format!(
-                "network {network} ({} container(s) of others attached: `docker network disconnect {network} CONTAINER` on {host}, or `zoe kill --foreign`)",
-                attached - containers
+                "network {network} ({} of others attached: `docker network disconnect {network} CONTAINER` on {host}, or `zoe kill --foreign`)",
+                crate::model::text::count((attached - containers) as u64, "container", "containers")
             )
         } else {
             format!("network {network}")

@@ -23,6 +23,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
             app.message = Some((format!("restarting {instance}…"), false));
             Request::RestartInstance { id, instance }
         }
+        (Some(Command::Yes), Some(Pending::Quit(_))) => Request::Quit,
         _ => {
             app.message = Some(("cancelled".into(), false));
             Request::None
@@ -47,6 +48,28 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
             "It is essential: the execution ends if it does not come back.",
             68,
         ),
+        Some(Pending::Quit(busy)) => {
+            let rect = centered(frame.area(), 64, 6);
+            let text = vec![
+                Line::from(Span::styled(
+                    format!("{busy} is under way. Quit anyway?"),
+                    app.styles.warning,
+                )),
+                Line::from(Span::styled(
+                    "It goes on without this console; the next zoe finishes or cleans it up.",
+                    app.styles.muted,
+                )),
+                answers(app),
+            ];
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .block(panel(app, " confirm ".into()))
+                    .wrap(ratatui::widgets::Wrap { trim: false }),
+                rect,
+            );
+            return;
+        }
         None => return,
     };
     let rect = centered(frame.area(), width, 5);
@@ -64,22 +87,27 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
             app.styles.warning,
         )),
         Line::from(Span::styled(detail, app.styles.muted)),
-        Line::from(vec![
-            Span::styled(
-                app.keymap
-                    .first_key_in(Context::Confirm, Command::Yes)
-                    .unwrap_or("-")
-                    .to_string(),
-                app.styles.accent,
-            ),
-            Span::raw(" yes   "),
-            Span::styled("any other key", app.styles.accent),
-            Span::raw(" no"),
-        ]),
+        answers(app),
     ];
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(text).block(panel(app, " confirm ".into())),
         rect,
     );
+}
+
+/// `y yes   any other key no`, with the keymap's key.
+fn answers(app: &App) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(
+            app.keymap
+                .first_key_in(Context::Confirm, Command::Yes)
+                .unwrap_or("-")
+                .to_string(),
+            app.styles.accent,
+        ),
+        Span::raw(" yes   "),
+        Span::styled("any other key", app.styles.accent),
+        Span::raw(" no"),
+    ])
 }

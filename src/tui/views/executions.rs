@@ -55,6 +55,10 @@ pub struct ExecutionsState {
     pub sort: ExecSort,
     /// Everybody's executions, or only the user's.
     pub show_all: bool,
+    /// Ended executions are left out (`h`; remembered across runs).
+    pub hide_ended: bool,
+    /// The execution the inspect pane shows, once enter chose it.
+    pub inspected: Option<crate::model::ExecutionId>,
 }
 
 impl Default for ExecutionsState {
@@ -65,6 +69,8 @@ impl Default for ExecutionsState {
             filter: String::new(),
             sort: ExecSort::Newest,
             show_all: true,
+            hide_ended: false,
+            inspected: None,
         }
     }
 }
@@ -80,6 +86,7 @@ impl ExecutionsState {
         let mut rows: Vec<&ExecutionRow> = rows
             .iter()
             .filter(|e| self.show_all || e.owner == user)
+            .filter(|e| !self.hide_ended || !ended(e))
             .filter(|e| {
                 let hay = format!("{} {} {} {} {}", e.id, e.name, e.entry, e.owner, e.status)
                     .to_lowercase();
@@ -93,6 +100,23 @@ impl ExecutionsState {
         }
         rows
     }
+}
+
+/// An execution that ended and holds nothing on the cluster any more.
+pub fn ended(e: &ExecutionRow) -> bool {
+    !e.status.is_active() && e.instances.is_empty()
+}
+
+/// How many executions `h` hides now.
+pub fn hidden(app: &App) -> usize {
+    if !app.executions.hide_ended {
+        return 0;
+    }
+    app.data
+        .executions
+        .iter()
+        .filter(|e| (app.executions.show_all || e.owner == app.user) && ended(e))
+        .count()
 }
 
 /// The status line's hints here: (commands, label).
@@ -117,6 +141,15 @@ pub fn run(app: &mut App, command: Command) -> Option<Request> {
         Command::Mine => {
             app.executions.show_all = !app.executions.show_all;
             app.executions.selected = 0;
+            Some(Request::None)
+        }
+        Command::HideEnded => {
+            let kept = app.selected_execution().map(|e| e.id.clone());
+            app.executions.hide_ended = !app.executions.hide_ended;
+            app.executions.selected = kept
+                .and_then(|id| app.visible_executions().iter().position(|e| e.id == id))
+                .unwrap_or(0);
+            app.remember_changed = true;
             Some(Request::None)
         }
         Command::Logs => logs(app),
@@ -231,22 +264,35 @@ fn inspect_title(app: &App) -> String {
     title
 }
 
-/// Enter: open the inspect pane with its instance list focused (or focus
-/// the list of the pane already open).
+/// Enter: open the inspect pane on the selected execution with its
+/// instance list focused; on another row while the pane is open, switch
+/// the pane there (esc closes it).
 pub fn open(app: &mut App) {
-    if app.selected_execution().is_some() {
+    if let Some(id) = app.selected_execution().map(|e| e.id.clone()) {
         app.executions.inspect = true;
+        app.executions.inspected = Some(id);
         super::inspect::focus(app);
     }
+}
+
+/// The execution the inspect pane shows: the one enter chose (while it is
+/// listed), else the selected one.
+pub fn inspected(app: &App) -> Option<&ExecutionRow> {
+    app.executions
+        .inspected
+        .as_ref()
+        .and_then(|id| app.visible_executions().into_iter().find(|e| e.id == *id))
+        .or_else(|| app.selected_execution())
 }
 
 /// Esc: close the inspect pane, else clear the filter.
 pub fn back(app: &mut App) {
     if app.executions.inspect {
         app.executions.inspect = false;
+        app.executions.inspected = None;
         super::inspect::leave(app);
     } else {
-        app.executions.filter.clear();
+        crate::tui::command_line::set_filter(app, "");
     }
 }
 
@@ -285,6 +331,10 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
             if wide {
                 cells.insert(2, Cell::from(e.entry.clone()));
                 cells.insert(3, Cell::from(e.owner.clone()));
+            }
+            // hosts and the endpoint only where their columns are: below
+            // 150 columns the room goes to the reason
+            if very_wide {
                 cells.push(Cell::from(e.hosts.clone()));
                 let url = e
                     .endpoints
@@ -298,9 +348,7 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
         })
         .collect();
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        let mut header = vec![
-            "ID", "NAME", "ENTRY", "OWNER", "STATUS", "UP", "AGE", "HOSTS",
-        ];
+        let mut header = vec!["ID", "NAME", "ENTRY", "OWNER", "STATUS", "UP", "AGE"];
         let mut widths = vec![
             Constraint::Length(11),
             Constraint::Length(16),
@@ -309,11 +357,10 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Constraint::Length(11),
             Constraint::Length(5),
             Constraint::Length(5),
-            Constraint::Length(14),
         ];
         if very_wide {
-            header.push("ENDPOINT");
-            widths.push(Constraint::Length(26));
+            header.extend(["HOSTS", "ENDPOINT"]);
+            widths.extend([Constraint::Length(14), Constraint::Length(26)]);
         }
         header.push("REASON");
         widths.push(Constraint::Min(10));
@@ -344,6 +391,10 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
         },
         app.executions.sort.label()
     ));
+    let hidden = hidden(app);
+    if hidden > 0 {
+        title.push_str(&format!(" · {hidden} hidden"));
+    }
     if !app.executions.filter.is_empty() {
         title.push_str(&format!(" · /{}", app.executions.filter));
     }
@@ -353,8 +404,35 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .block(block(app, title))
         .row_highlight_style(app.styles.selected);
     let mut state = TableState::default()
-        .with_selected((!app.data.executions.is_empty()).then_some(app.executions.selected));
+        .with_selected((!visible.is_empty()).then_some(app.executions.selected));
     frame.render_stateful_widget(table, area, &mut state);
+    app.hits.borrow_mut().rows = Some(crate::tui::mouse::Rows {
+        view: View::Executions,
+        area: crate::tui::mouse::table_rows(area),
+        offset: state.offset(),
+        items: Vec::new(),
+    });
+    if visible.is_empty() && !app.data.executions.is_empty() {
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        let text = if app.executions.filter.is_empty() {
+            let key = app
+                .keymap
+                .first_key_in(Context::Executions, Command::HideEnded)
+                .unwrap_or("h");
+            format!("every execution shown here has ended ({key} shows them)")
+        } else {
+            format!(
+                "no execution matches '{}'",
+                crate::model::text::visible(&app.executions.filter)
+            )
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, app.styles.muted)), inner);
+    }
     if app.data.executions.is_empty() {
         let inner = Rect {
             x: area.x + 2,
@@ -377,7 +455,7 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
 /// The inspect pane over the lower part of the executions view: the
 /// execution, then its instance list (`inspect`).
 pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(row) = app.selected_execution() else {
+    let Some(row) = inspected(app) else {
         return;
     };
     let s = &app.styles;

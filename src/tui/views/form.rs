@@ -218,7 +218,10 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
     };
     let title = match &form.preview {
         Preview::Fits { placed, later } if later.is_empty() => {
-            format!(" placement preview: {} instances ", placed.len())
+            format!(
+                " placement preview: {} ",
+                crate::model::text::count(placed.len() as u64, "instance", "instances")
+            )
         }
         Preview::Fits { placed, later } => format!(
             " placement preview: {} now, {} later ",

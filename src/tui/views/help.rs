@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{centered, panel};
 use crate::tui::app::App;
-use crate::tui::keymap::{HelpLine, LINE_COMMANDS};
+use crate::tui::keymap::HelpLine;
 
 /// Side by side from this inner width on, one under the other below it.
 const TWO_COLUMNS: u16 = 70;
@@ -24,9 +24,10 @@ pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
     let (own, everywhere) = app.keymap.help_in(context, app.readonly);
     let own = section(app, place, &own);
     let everywhere = section(app, "everywhere", &everywhere);
+    let commands = crate::tui::line_commands::summary();
     let footer = Line::from(vec![
-        Span::styled(" commands ", app.styles.title),
-        Span::styled(LINE_COMMANDS, app.styles.muted),
+        Span::styled(" commands (: here lists them) ", app.styles.title),
+        Span::styled(commands.clone(), app.styles.muted),
     ]);
     let area = frame.area();
     let width = area.width.min(100);
@@ -37,7 +38,7 @@ pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
         own.len() + 1 + everywhere.len()
     };
     // the `:` commands wrap onto a second line when the popup is narrow
-    let footer_width = " commands ".len() + LINE_COMMANDS.chars().count();
+    let footer_width = " commands (: here lists them) ".len() + commands.chars().count();
     let foot_height: u16 = if footer_width <= usize::from(width.saturating_sub(2)) {
         1
     } else {

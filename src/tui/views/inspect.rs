@@ -37,16 +37,16 @@ pub const HINTS: &[(&[Command], &str)] = &[
     (&[Command::LeaveInstances], "back"),
 ];
 
-/// The selected execution's instances, in the order shown.
+/// The inspected execution's instances, in the order shown.
 fn instances(app: &App) -> Vec<InstanceView> {
-    app.selected_execution()
+    super::executions::inspected(app)
         .map(|row| row.instances.clone())
         .unwrap_or_default()
 }
 
 /// The instance the list's selection is on, with its execution.
 pub fn selected(app: &App) -> Option<(ExecutionRow, InstanceView)> {
-    let row = app.selected_execution()?.clone();
+    let row = super::executions::inspected(app)?.clone();
     let instance = row
         .instances
         .get(

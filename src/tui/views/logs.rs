@@ -8,12 +8,13 @@
 //! defaults. The buffer itself, bounded, is `tui::logs::LogView`; drawing
 //! is in `logs_draw.rs`.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
 
 pub use super::logs_draw::draw_logs;
 use crate::tui::app::{App, Mode, Request, View};
 use crate::tui::keymap::Command;
+use crate::tui::line::Outcome;
 use crate::tui::logs::{LogView, Prompt};
 
 /// The status line's hints here: (commands, label).
@@ -87,12 +88,14 @@ fn open_prompt(app: &mut App, prompt: Prompt) {
     let Some(logs) = app.logs.as_mut() else {
         return;
     };
-    logs.input = match prompt {
+    let text = match prompt {
         Prompt::Filter => logs.filter.text.clone(),
         Prompt::Search => String::new(),
-        Prompt::SavePath => logs.input.clone(),
+        // a path typed before and refused stays, to be mended
+        Prompt::SavePath => app.prompt.value().to_string(),
     };
     logs.prompt = Some(prompt);
+    app.prompt.set(&text);
     app.mode = Mode::LogSearch;
 }
 
@@ -104,25 +107,19 @@ pub fn search(app: &mut App) {
 /// Keys while the prompt is open: enter keeps (or saves), esc and ctrl-c
 /// drop.
 pub fn search_key(app: &mut App, key: KeyEvent) -> Request {
+    let outcome = app.prompt.handle(&key);
     let Some(logs) = app.logs.as_mut() else {
         app.mode = Mode::Normal;
         return Request::None;
     };
     let prompt = logs.prompt.unwrap_or(Prompt::Search);
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => return close(app, prompt, false),
-        KeyCode::Char('c') if ctrl => return close(app, prompt, false),
-        KeyCode::Enter => return close(app, prompt, true),
-        KeyCode::Backspace => {
-            logs.input.pop();
-        }
-        KeyCode::Char(c) if !ctrl => logs.input.push(c),
-        _ => {}
+    match outcome {
+        Outcome::Cancel => return close(app, prompt, false),
+        Outcome::Submit => return close(app, prompt, true),
+        Outcome::Edited | Outcome::Ignored => {}
     }
     if prompt == Prompt::Filter {
-        let text = logs.input.clone();
-        logs.set_filter(&text);
+        logs.set_filter(app.prompt.value());
     }
     Request::None
 }
@@ -134,7 +131,10 @@ fn close(app: &mut App, prompt: Prompt, keep: bool) -> Request {
         return Request::None;
     };
     logs.prompt = None;
-    let input = std::mem::take(&mut logs.input);
+    let input = app.prompt.value().to_string();
+    if !(prompt == Prompt::SavePath && keep) {
+        app.prompt.clear();
+    }
     match (prompt, keep) {
         (Prompt::Filter, false) => logs.set_filter(""),
         (Prompt::Filter, true) => {
@@ -180,8 +180,8 @@ pub fn saved(app: &mut App, result: Result<std::path::PathBuf, String>, asked: b
         }
         Err(why) => {
             app.message = Some((format!("{why}; type a path to save to (esc: don't)"), true));
-            if !asked && let Some(logs) = app.logs.as_mut() {
-                logs.input.clear();
+            if !asked {
+                app.prompt.clear();
             }
             open_prompt(app, Prompt::SavePath);
         }
@@ -189,7 +189,7 @@ pub fn saved(app: &mut App, result: Result<std::path::PathBuf, String>, asked: b
 }
 
 /// The prompt as the status line shows it.
-pub fn prompt_line(app: &App) -> Line<'static> {
+pub fn prompt_line(app: &App, width: u16) -> Line<'static> {
     let s = &app.styles;
     let Some(logs) = &app.logs else {
         return Line::default();
@@ -209,11 +209,12 @@ pub fn prompt_line(app: &App) -> Line<'static> {
         Some(Prompt::SavePath) => ("save to: ", Span::raw("")),
         Some(Prompt::Search) | None => ("search: ", Span::raw("")),
     };
-    Line::from(vec![
-        Span::styled(label, s.accent),
-        Span::styled(format!("{}▏", logs.input), s.highlight),
-        note,
-    ])
+    let room =
+        usize::from(width).saturating_sub(label.chars().count() + note.content.chars().count());
+    let mut spans = vec![Span::styled(label, s.accent)];
+    spans.extend(app.prompt.spans(room, s.highlight));
+    spans.push(note);
+    Line::from(spans)
 }
 
 /// Esc: clears the filter when there is one, else back to the executions

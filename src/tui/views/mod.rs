@@ -6,6 +6,7 @@
 //! its status-line hints. Global commands (quit, help, move, switch view)
 //! are in `app.rs`, the filters and the `:` line in `command_line.rs`.
 
+pub mod command;
 pub mod confirm;
 pub mod executions;
 pub mod form;
@@ -44,6 +45,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     ])
     .areas(area);
     frame.render_widget(Block::new().style(app.styles.base), frame.area());
+    // what can be clicked is noted again by what this frame draws
+    app.hits.borrow_mut().rows = None;
     status::draw_header(frame, app, header);
     app.page = usize::from(body.height.saturating_sub(3));
     match app.view {
@@ -63,8 +66,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     form::draw_launch(frame, app, body);
     status::draw_status(frame, app, status);
     confirm::draw_confirm(frame, app);
+    if app.mode == Mode::Command {
+        command::draw_completion(frame, app, status);
+    }
     if app.mode == Mode::Help {
-        help::draw_help(frame, app);
+        if app.line_help {
+            command::draw_line_help(frame, app);
+        } else {
+            help::draw_help(frame, app);
+        }
     }
 }
 

@@ -43,9 +43,9 @@ pub fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Span::styled(format!("{:<9}", c.engine_status), style),
                 Span::styled(
                     format!(
-                        "{} {} cores",
+                        "{} {}",
                         format_bytes(c.memory_reserved),
-                        format_cores(c.cores_reserved)
+                        crate::model::text::cores(&format_cores(c.cores_reserved))
                     ),
                     s.muted,
                 ),
@@ -168,10 +168,10 @@ fn cluster_lines(app: &App, n: &NodeSnapshot) -> Vec<Line<'static>> {
     if let (Some(cores), Some(memory)) = (d.cores_requested, d.memory_requested) {
         lines.push(Line::from(Span::styled(
             format!(
-                "requested by all pods {} cores {} · by ZApps {} cores {}",
-                format_cores(cores),
+                "requested by all pods {} {} · by ZApps {} {}",
+                crate::model::text::cores(&format_cores(cores)),
                 format_bytes(memory),
-                format_cores(n.cores_reserved),
+                crate::model::text::cores(&format_cores(n.cores_reserved)),
                 format_bytes(n.memory_reserved)
             ),
             s.muted,

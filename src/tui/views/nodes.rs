@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use super::node_columns as columns;
 use super::{block, freshness};
 use crate::model::NodeSnapshot;
-use crate::tui::app::App;
+use crate::tui::app::{App, View};
 use crate::tui::targets;
 
 /// The nodes view's own state.
@@ -89,6 +89,7 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     // before anything is known: a line in place of the rows
     let placeholder = rows.is_empty();
+    let rows_count = rows.len();
     let table_height = (rows.len() as u16 + 3).max(4);
     let [table_area, below, totals_area] = Layout::vertical([
         Constraint::Length(table_height),
@@ -136,6 +137,18 @@ pub fn draw_nodes(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let mut state =
         TableState::default().with_selected(row_of_node.get(app.nodes.selected).copied());
     frame.render_stateful_widget(table, table_area, &mut state);
+    let mut items = vec![None; rows_count];
+    for (node, row) in row_of_node.iter().enumerate() {
+        if let Some(item) = items.get_mut(*row) {
+            *item = Some(node);
+        }
+    }
+    app.hits.borrow_mut().rows = Some(crate::tui::mouse::Rows {
+        view: View::Nodes,
+        area: crate::tui::mouse::table_rows(table_area),
+        offset: state.offset(),
+        items,
+    });
     let inner = table_area.inner(ratatui::layout::Margin::new(1, 1));
     if placeholder {
         let text = if app.data.loading {

@@ -5,13 +5,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::block;
 use crate::console::catalog::{Entry, ParamType, Shop};
 use crate::model::{format_bytes, format_cores};
-use crate::tui::app::{App, Mode, Request, View};
+use crate::tui::app::{App, Request, View};
 use crate::tui::keymap::Command;
 
 /// The shop view's own state.
@@ -23,6 +23,9 @@ pub struct ShopState {
     /// The selected entry's detail is open.
     pub detail: bool,
     pub detail_scroll: u16,
+    /// The furthest the open entry scrolls (its last page at the top), as
+    /// the last frame drew it.
+    pub detail_max: std::cell::Cell<Option<u16>>,
 }
 
 /// Shop entries that match the filter (every word, any case, fuzzily:
@@ -81,7 +84,7 @@ pub fn run(app: &mut App, command: Command) -> Option<Request> {
 pub fn filter(app: &mut App) {
     app.view = View::Shop;
     app.shop.detail = false;
-    app.mode = Mode::Filter;
+    crate::tui::command_line::open_filter(app);
 }
 
 /// Enter: open the selected entry.
@@ -89,14 +92,15 @@ pub fn open(app: &mut App) {
     if app.selected_entry().is_some() {
         app.shop.detail = true;
         app.shop.detail_scroll = 0;
+        app.shop.detail_max.set(None);
     }
 }
 
 /// Moves the selection, or scrolls the open entry.
 pub fn move_by(app: &mut App, delta: isize) {
     if app.shop.detail {
-        let scroll =
-            (i64::from(app.shop.detail_scroll) + delta as i64).clamp(0, i64::from(u16::MAX));
+        let max = app.shop.detail_max.get().unwrap_or(u16::MAX);
+        let scroll = (i64::from(app.shop.detail_scroll) + delta as i64).clamp(0, i64::from(max));
         app.shop.detail_scroll = scroll as u16;
         return;
     }
@@ -150,6 +154,12 @@ pub fn draw_shop(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let mut state =
         TableState::default().with_selected((!entries.is_empty()).then_some(app.shop.selected));
     frame.render_stateful_widget(table, list_area, &mut state);
+    app.hits.borrow_mut().rows = Some(crate::tui::mouse::Rows {
+        view: View::Shop,
+        area: crate::tui::mouse::table_rows(list_area),
+        offset: state.offset(),
+        items: Vec::new(),
+    });
     if entries.is_empty() {
         let inner = Rect {
             x: list_area.x + 2,
@@ -165,11 +175,9 @@ pub fn draw_shop(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(text, app.styles.muted)), inner);
     }
     if wide && let Some(entry) = entries.get(app.shop.selected) {
-        let text = entry_text(app, entry);
+        let text = entry_text(app, entry, usize::from(preview.width.saturating_sub(2)));
         frame.render_widget(
-            Paragraph::new(text)
-                .block(block(app, format!(" {} ", entry.id)))
-                .wrap(Wrap { trim: false }),
+            Paragraph::new(text).block(block(app, format!(" {} ", entry.id))),
             preview,
         );
     }
@@ -179,16 +187,24 @@ pub fn draw_entry(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(entry) = app.selected_entry() else {
         return;
     };
-    let text = entry_text(app, entry);
+    let text = entry_text(app, entry, usize::from(area.width.saturating_sub(2)));
+    // the last page at the top at most: never a blank screen
+    let max = u16::try_from(
+        text.len()
+            .saturating_sub(usize::from(area.height.saturating_sub(2))),
+    )
+    .unwrap_or(u16::MAX);
+    app.shop.detail_max.set(Some(max));
+    let scroll = app.shop.detail_scroll.min(max);
     let paragraph = Paragraph::new(text)
         .block(block(app, format!(" {} ({}) ", entry.name, entry.id)))
-        .wrap(Wrap { trim: false })
-        .scroll((app.shop.detail_scroll, 0));
+        .scroll((scroll, 0));
     frame.render_widget(paragraph, area);
 }
 
-/// An entry's detail: what it runs, with what, its parameters and README.
-fn entry_text(app: &App, entry: &Entry) -> Text<'static> {
+/// An entry's detail: what it runs, with what, its parameters and README,
+/// wrapped at `width` columns.
+fn entry_text(app: &App, entry: &Entry, width: usize) -> Vec<Line<'static>> {
     let s = &app.styles;
     let d = &entry.description;
     let mut lines = vec![
@@ -221,12 +237,12 @@ fn entry_text(app: &App, entry: &Entry) -> Text<'static> {
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<14}", g.name), s.highlight),
             Span::raw(format!(
-                " ×{count}  {}  {} cores  {}",
+                " ×{count}  {}  {}  {}",
                 g.resources
                     .memory
                     .min
                     .map_or_else(|| "no limit".into(), format_bytes),
-                format_cores(g.cores_min()),
+                crate::model::text::cores(&format_cores(g.cores_min())),
                 ports.join(",")
             )),
         ]));
@@ -251,9 +267,13 @@ fn entry_text(app: &App, entry: &Entry) -> Text<'static> {
         }
     }
     lines.push(Line::default());
+    let mut lines: Vec<Line<'static>> = lines
+        .into_iter()
+        .flat_map(|l| crate::tui::markdown::wrap(l, 4, width))
+        .collect();
     match &entry.readme {
-        Some(readme) => lines.extend(crate::tui::markdown::render(readme, s)),
+        Some(readme) => lines.extend(crate::tui::markdown::render_wrapped(readme, s, width)),
         None => lines.push(Line::from(Span::styled("(README missing)", s.warning))),
     }
-    Text::from(lines)
+    lines
 }

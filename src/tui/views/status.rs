@@ -52,9 +52,18 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     spans.extend(fresh);
     spans.push(Span::raw("  "));
+    let mut hits = app.hits.borrow_mut();
+    hits.tabs.clear();
     if width(&spans) + tabs_width <= usize::from(area.width) {
+        let mut x = area.x + width(&spans) as u16;
+        for (span, view) in tabs.iter().zip([View::Shop, View::Executions, View::Nodes]) {
+            let width = span.content.chars().count() as u16;
+            hits.tabs.push((Rect::new(x, area.y, width, 1), view));
+            x += width;
+        }
         spans.extend(tabs);
     }
+    drop(hits);
     if app.readonly {
         spans.push(Span::styled(" read-only ", s.warning));
     }
@@ -174,22 +183,9 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let s = &app.styles;
     let line = match app.mode {
-        Mode::Filter => {
-            let text = if app.view == View::Executions {
-                &app.executions.filter
-            } else {
-                &app.shop.filter
-            };
-            Line::from(vec![
-                Span::styled("/", s.accent),
-                Span::styled(format!("{text}▏"), s.highlight),
-            ])
-        }
-        Mode::Command => Line::from(vec![
-            Span::styled(":", s.accent),
-            Span::styled(format!("{}▏", app.command), s.highlight),
-        ]),
-        Mode::LogSearch => logs::prompt_line(app),
+        Mode::Filter => prompt_line(app, "/", area.width),
+        Mode::Command => prompt_line(app, ":", area.width),
+        Mode::LogSearch => logs::prompt_line(app, area.width),
         _ => match &app.message {
             Some((text, true)) => Line::from(Span::styled(text.clone(), s.error)),
             Some((text, false)) => Line::from(Span::styled(text.clone(), s.info)),
@@ -215,4 +211,13 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         },
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A prompt: its sign, then the line being typed with its cursor
+/// (scrolled to keep the cursor in view).
+fn prompt_line(app: &App, sign: &str, width: u16) -> Line<'static> {
+    let room = usize::from(width).saturating_sub(sign.chars().count());
+    let mut spans = vec![Span::styled(sign.to_string(), app.styles.accent)];
+    spans.extend(app.prompt.spans(room, app.styles.highlight));
+    Line::from(spans)
 }
