@@ -284,6 +284,12 @@ impl App {
                 }
                 if self.data.launching.as_deref() == Some(execution.as_str()) {
                     if status == ExecutionStatus::Queued {
+                        // accepted: it starts by itself when there is room
+                        // (shown in executions), so its form closes
+                        if form::launched_here(self, execution.as_str()) {
+                            form::close_after_launch(self);
+                            self.data.launch_ended();
+                        }
                         self.message = Some((
                             format!(
                                 "{execution} waits in the queue: {}; it starts by itself when there is room",
@@ -309,6 +315,9 @@ impl App {
             }
             Update::Progress(_) => {}
             Update::Launched(Ok(launched)) => {
+                if form::launched_here(self, launched.execution.as_str()) {
+                    form::close_after_launch(self);
+                }
                 let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
                 let more = if urls.is_empty() {
                     String::new()
@@ -323,7 +332,13 @@ impl App {
                 }
             }
             Update::Launched(Err(why)) => {
-                self.message = Some((why, true));
+                let current = self.data.launching.clone().unwrap_or_default();
+                if form::launched_here(self, &current) {
+                    // the form stays with its values and says why
+                    form::launch_failed(self, why);
+                } else {
+                    self.message = Some((why, true));
+                }
                 self.data.launch_ended();
             }
             Update::Terminated { id, result: Ok(n) } => {

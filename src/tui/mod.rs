@@ -9,6 +9,7 @@ pub mod app;
 pub mod command_line;
 pub mod data;
 pub mod form;
+pub mod form_field;
 pub mod frame;
 pub mod key;
 pub mod keymap;

@@ -1,20 +1,25 @@
-//! The start form on screen: its fields with errors as you type, the live
-//! placement preview, the launch progress panel, and what its keys do:
-//! tab/down and shift-tab/up move between fields, `+`/`-` step a number,
-//! enter launches, esc cancels (the keymap's defaults); every other key
-//! edits the focused field.
+//! The start form on screen: its fields with errors and notes as you
+//! type, the live placement preview, the launch's progress per instance
+//! and, when it failed, why — next to the fields, which keep every value.
+//! Its keys: tab/down and shift-tab/up move between fields, `+`/`-` step
+//! a number that is not being typed into, enter launches, esc cancels
+//! (the keymap's defaults); every other key edits the focused field (see
+//! `tui::form_field`). The form stays open until the launch succeeded
+//! (or waits in the queue) or failed; esc while it is under way closes
+//! the form and the launch goes on, shown in executions.
 //! The form's logic (fields, validation, preview) is `tui::form`.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::panel;
+use crate::console::catalog::range_text;
 use crate::tui::app::{App, Mode, Request};
-use crate::tui::data::LaunchStep;
-use crate::tui::form::{Form, Preview};
+use crate::tui::data::{LaunchRow, LaunchStep};
+use crate::tui::form::{Form, Launch, Preview};
 use crate::tui::keymap::{Command, Context};
 
 /// Opens the start form for the selected entry, or for `relaunch`'s entry
@@ -49,13 +54,36 @@ pub const HINTS: &[(&[Command], &str)] = &[
 ];
 
 /// Keys while the form is open: the keymap's `form.*` commands; every
-/// other key edits the focused field, and so do `+`/`-` in a text field.
+/// other key edits the focused field, and so do `+`/`-` in a field that is
+/// being typed into. While the launch is under way the fields wait; esc
+/// closes the form and the launch goes on.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
     let command = app.keymap.command_in(Context::Form, &key);
     let Some(form) = app.form.as_mut() else {
         app.mode = Mode::Normal;
         return Request::None;
     };
+    if let Launch::Launching(id) = &form.launch {
+        let id = id.clone();
+        app.message = Some(if command == Some(Command::Cancel) {
+            app.form = None;
+            app.mode = Mode::Normal;
+            (
+                format!("form closed; the launch of {id} goes on and shows in executions"),
+                false,
+            )
+        } else {
+            let esc = app
+                .keymap
+                .first_key_in(Context::Form, Command::Cancel)
+                .unwrap_or("esc");
+            (
+                format!("launching {id}… ({esc} closes the form, the launch goes on)"),
+                false,
+            )
+        });
+        return Request::None;
+    }
     let mut changed = false;
     match command {
         Some(Command::Cancel) => {
@@ -65,31 +93,12 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
         }
         Some(Command::NextField) => form.next(),
         Some(Command::PreviousField) => form.previous(),
-        Some(Command::Launch) => {
-            form.refresh(&app.console, &app.data.nodes);
-            let Some(prepared) = form.prepared.clone() else {
-                app.message = Some(("fix the fields in red first".into(), true));
-                return Request::None;
-            };
-            app.message = Some((format!("launching {}…", prepared.identity.id), false));
-            app.data.launching = Some(prepared.identity.id.to_string());
-            app.form = None;
-            app.mode = Mode::Normal;
-            return Request::Launch(Box::new(prepared));
-        }
+        Some(Command::Launch) => return launch(app),
         Some(Command::StepUp) if form.step(true) => changed = true,
         Some(Command::StepDown) if form.step(false) => changed = true,
         // everything else edits the focused field: characters, backspace,
         // delete, left/right, home/end, ctrl-w…
-        _ => {
-            if let Some(f) = form.focused() {
-                use tui_input::backend::crossterm::EventHandler;
-                changed = f
-                    .input
-                    .handle_event(&ratatui::crossterm::event::Event::Key(key))
-                    .is_some_and(|c| c.value);
-            }
-        }
+        _ => changed = form.edit(key),
     }
     if changed {
         form.refresh(&app.console, &app.data.nodes);
@@ -97,15 +106,205 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
     Request::None
 }
 
-pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(form) = &app.form else { return };
-    let s = &app.styles;
-    let wide = area.width >= 120;
-    let [fields_area, preview_area] = if wide {
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
-    } else {
-        Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area)
+/// Whether the open form launched `execution` (and waits for its end).
+pub fn launched_here(app: &App, execution: &str) -> bool {
+    app.form
+        .as_ref()
+        .is_some_and(|f| matches!(&f.launch, Launch::Launching(id) if id.as_str() == execution))
+}
+
+/// The form's launch went through: the form closes.
+pub fn close_after_launch(app: &mut App) {
+    app.form = None;
+    if app.mode == Mode::Form {
+        app.mode = Mode::Normal;
+    }
+}
+
+/// The form's launch failed: the form stays, with every value, and says
+/// why next to the fields.
+pub fn launch_failed(app: &mut App, why: String) {
+    if let Some(form) = app.form.as_mut() {
+        form.failed(why, &app.console, &app.data.nodes);
+        let enter = app
+            .keymap
+            .first_key_in(Context::Form, Command::Launch)
+            .unwrap_or("enter");
+        app.message = Some((
+            format!(
+                "the launch failed (why: beside the form); fix a value and {enter} launches again"
+            ),
+            true,
+        ));
+    }
+}
+
+/// Enter: the launch, when every field is right and no other launch of
+/// this console is under way (its outcome would be taken for this one's).
+fn launch(app: &mut App) -> Request {
+    if let Some(other) = &app.data.launching {
+        app.message = Some((
+            format!("{other} is still launching: wait for it to end (it shows in executions)"),
+            true,
+        ));
+        return Request::None;
+    }
+    let Some(form) = app.form.as_mut() else {
+        return Request::None;
     };
+    form.refresh(&app.console, &app.data.nodes);
+    let Some(prepared) = form.prepared.clone() else {
+        app.message = Some(("fix the fields in red first".into(), true));
+        return Request::None;
+    };
+    let id = prepared.identity.id.clone();
+    form.launching(id.clone());
+    app.message = Some((format!("launching {id}…"), false));
+    app.data.launch.clear();
+    app.data.launching = Some(id.to_string());
+    Request::Launch(Box::new(prepared))
+}
+
+pub fn draw_form(frame: &mut Frame<'_>, app: &mut App, area: Rect) {
+    let Some(mut form) = app.form.take() else {
+        return;
+    };
+    draw_with(frame, app, &mut form, area);
+    app.form = Some(form);
+}
+
+fn draw_with(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
+    let wide = area.width >= 120;
+    let inner_width = if wide {
+        area.width * 45 / 100
+    } else {
+        area.width
+    }
+    .saturating_sub(2);
+    // beside the fields: the progress while launching; after a failure
+    // why, above the preview
+    let side: Option<(String, Vec<Line<'static>>)> = match &form.launch {
+        Launch::Editing => None,
+        Launch::Launching(id) => Some((
+            format!(" launching {id} "),
+            launch_lines(app, &app.data.launch, "waiting for the engine…"),
+        )),
+        Launch::Failed(why) => {
+            let mut lines: Vec<Line> = why
+                .lines()
+                .map(|l| Line::from(Span::styled(l.to_string(), app.styles.error)))
+                .collect();
+            lines.push(Line::from(Span::styled(
+                "fix a value and launch again: a new execution, with these values",
+                app.styles.muted,
+            )));
+            Some((" launch failed ".to_string(), lines))
+        }
+    };
+    let side_height = side.as_ref().map_or(0, |(_, lines)| {
+        wrapped_height(lines, usize::from(inner_width)) + 2
+    });
+    let (fields_area, side_area, preview_area) = if wide {
+        let [fields, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(area);
+        match &form.launch {
+            Launch::Editing => (fields, None, Some(right)),
+            Launch::Launching(_) => (fields, Some(right), None),
+            Launch::Failed(_) => {
+                let [top, bottom] = Layout::vertical([
+                    Constraint::Length(side_height.min(right.height / 2)),
+                    Constraint::Min(0),
+                ])
+                .areas(right);
+                (fields, Some(top), Some(bottom))
+            }
+        }
+    } else {
+        match &form.launch {
+            Launch::Editing => {
+                let [fields, bottom] =
+                    Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area);
+                (fields, None, Some(bottom))
+            }
+            Launch::Launching(_) => {
+                let [fields, bottom] = Layout::vertical([
+                    Constraint::Min(6),
+                    Constraint::Length(side_height.clamp(3, 10)),
+                ])
+                .areas(area);
+                (fields, Some(bottom), None)
+            }
+            Launch::Failed(_) => {
+                let [fields, middle, bottom] = Layout::vertical([
+                    Constraint::Min(5),
+                    Constraint::Length(side_height.clamp(3, 8)),
+                    Constraint::Length(6),
+                ])
+                .areas(area);
+                (fields, Some(middle), Some(bottom))
+            }
+        }
+    };
+    draw_fields(frame, app, form, fields_area);
+    if let (Some((title, lines)), Some(rect)) = (side, side_area) {
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(panel(app, title))
+                .wrap(Wrap { trim: false }),
+            rect,
+        );
+    }
+    if let Some(rect) = preview_area {
+        draw_preview(frame, app, form, rect);
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken between words
+/// (a word longer than a line is cut). Errors and notes are wrapped here,
+/// not by the paragraph, so the focused field's line is known for
+/// scrolling.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let (have, need) = (line.chars().count(), word.chars().count());
+            let sep = usize::from(have > 0);
+            if have + sep + need <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if have > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // a word longer than the line
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            lines.push(head);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Rows `lines` take in `width` columns once wrapped.
+fn wrapped_height(lines: &[Line<'_>], width: usize) -> u16 {
+    let width = width.max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+fn draw_fields(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
+    let s = &app.styles;
     let mut lines = Vec::new();
     let label_width = form
         .fields
@@ -114,73 +313,148 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .max()
         .unwrap_or(10)
         .min(28);
-    for (i, f) in form.fields.iter().enumerate() {
-        let focused = i == form.focus;
+    let inner = usize::from(area.width.saturating_sub(2));
+    let launching = form.is_launching();
+    // (line, column) of the cursor
+    let mut cursor: Option<(usize, usize)> = None;
+    let mut focus_line = 0;
+    for (i, f) in form.fields.iter_mut().enumerate() {
+        let focused = i == form.focus && !launching;
         let label: String = f.label.chars().take(label_width).collect();
+        let hint = match f.int {
+            Some((min, max, _)) => format!("  {}", range_text(min, max)),
+            None => String::new(),
+        };
+        let hint = if f.int.is_some() && focused && f.steps() {
+            format!("{hint} (+/-)")
+        } else {
+            hint
+        };
+        let prefix = format!(
+            "{}{label:<label_width$} ",
+            if i == form.focus { "▶ " } else { "  " }
+        );
+        let room = inner
+            .saturating_sub(prefix.chars().count() + hint.chars().count())
+            .max(4);
+        let window = f.window(room, focused);
         let mut spans = vec![Span::styled(
-            format!(
-                "{}{label:<label_width$} ",
-                if focused { "▶ " } else { "  " }
-            ),
-            if focused { s.accent } else { s.muted },
+            prefix.clone(),
+            if i == form.focus { s.accent } else { s.muted },
         )];
-        if focused {
-            // the cursor where tui-input has it
-            let chars: Vec<char> = f.value().chars().collect();
-            let at = f.input.cursor().min(chars.len());
+        if window.cut_before {
+            spans.push(Span::styled("…", s.muted));
+        }
+        let text_style = match (focused, f.fresh) {
+            // selected as a whole: typing replaces it
+            (true, true) if !window.text.is_empty() => s.selected,
+            (true, _) => s.highlight,
+            (false, _) => s.base,
+        };
+        if focused && !f.fresh {
+            // the cursor where it is, on the character under it
+            let chars: Vec<char> = window.text.chars().collect();
+            let mut column = usize::from(window.cut_before);
+            let mut at = chars.len();
+            for (n, c) in chars.iter().enumerate() {
+                if column >= window.cursor {
+                    at = n;
+                    break;
+                }
+                column += Span::raw(c.to_string()).width();
+            }
             let before: String = chars[..at].iter().collect();
             let under: String = chars.get(at).map_or(" ".to_string(), |c| c.to_string());
             let after: String = chars
                 .get(at + 1..)
                 .map(|r| r.iter().collect())
                 .unwrap_or_default();
-            spans.push(Span::styled(before, s.highlight));
+            spans.push(Span::styled(before, text_style));
             spans.push(Span::styled(under, s.selected));
-            spans.push(Span::styled(after, s.highlight));
+            spans.push(Span::styled(after, text_style));
         } else {
-            spans.push(Span::styled(f.value().to_string(), s.base));
+            spans.push(Span::styled(window.text.clone(), text_style));
         }
-        if let Some((min, max, _)) = f.int {
-            spans.push(Span::styled(format!("  {min}..{max} (+/-)"), s.muted));
+        if window.cut_after {
+            spans.push(Span::styled("…", s.muted));
+        }
+        if !hint.is_empty() {
+            spans.push(Span::styled(hint, s.muted));
+        }
+        if i == form.focus {
+            focus_line = lines.len();
+        }
+        if focused {
+            cursor = Some((lines.len(), prefix.chars().count() + window.cursor));
         }
         lines.push(Line::from(spans));
-        if let Some(error) = &f.error {
-            lines.push(Line::from(Span::styled(format!("    {error}"), s.error)));
+        for (text, style) in [(&f.error, s.error), (&f.note, s.warning)] {
+            if let Some(text) = text {
+                lines.extend(
+                    wrap(text, inner.saturating_sub(4))
+                        .into_iter()
+                        .map(|l| Line::from(Span::styled(format!("    {l}"), style))),
+                );
+            }
         }
     }
     for g in &form.general {
-        lines.push(Line::from(Span::styled(g.clone(), s.error)));
+        lines.extend(
+            wrap(g, inner)
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, s.error))),
+        );
     }
     // keep the focused field on screen
-    let focus_line = lines
-        .iter()
-        .position(|l| {
-            l.spans
-                .first()
-                .is_some_and(|sp| sp.content.starts_with('▶'))
-        })
-        .unwrap_or(0);
-    let visible = usize::from(fields_area.height.saturating_sub(2));
-    let scroll = focus_line.saturating_sub(visible.saturating_sub(2)) as u16;
+    let visible = usize::from(area.height.saturating_sub(2));
+    let scroll = focus_line.saturating_sub(visible.saturating_sub(2));
     let key = |command| {
         app.keymap
             .first_key_in(Context::Form, command)
             .unwrap_or("-")
     };
-    let title = format!(
-        " start {} — {} launches, {} cancels, {} moves ",
-        form.entry_name,
-        key(Command::Launch),
-        key(Command::Cancel),
-        key(Command::NextField)
-    );
+    let title = match &form.launch {
+        Launch::Launching(_) => format!(
+            " start {} — launching ({} closes, it goes on) ",
+            form.entry_name,
+            key(Command::Cancel)
+        ),
+        Launch::Failed(_) => format!(
+            " start {} — failed: fix, {} launches again ",
+            form.entry_name,
+            key(Command::Launch)
+        ),
+        Launch::Editing => format!(
+            " start {} — {} launches, {} cancels, {} moves ",
+            form.entry_name,
+            key(Command::Launch),
+            key(Command::Cancel),
+            key(Command::NextField)
+        ),
+    };
     frame.render_widget(
         Paragraph::new(lines)
             .block(panel(app, title))
-            .scroll((scroll, 0)),
-        fields_area,
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        area,
     );
+    // the terminal's own cursor too (for screen readers and terminals
+    // that blink it)
+    if let Some((line, column)) = cursor
+        && line >= scroll
+        && line - scroll < visible
+        && column < inner
+    {
+        let (x, y) = (
+            area.x + 1 + column as u16,
+            area.y + 1 + (line - scroll) as u16,
+        );
+        frame.set_cursor_position(Position::new(x, y));
+    }
+}
 
+fn draw_preview(frame: &mut Frame<'_>, app: &App, form: &Form, area: Rect) {
+    let s = &app.styles;
     let preview: Vec<Line> = match &form.preview {
         Preview::Invalid => vec![Line::from(Span::styled(
             "fix the fields in red to see where it would run",
@@ -237,12 +511,36 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Paragraph::new(preview)
             .block(panel(app, title))
             .wrap(Wrap { trim: false }),
-        preview_area,
+        area,
     );
 }
 
+/// One line per instance of a launch: where it goes and how far it is.
+fn launch_lines(app: &App, rows: &[LaunchRow], empty: &str) -> Vec<Line<'static>> {
+    if rows.is_empty() {
+        return vec![Line::from(Span::styled(
+            empty.to_string(),
+            app.styles.muted,
+        ))];
+    }
+    rows.iter()
+        .map(|row| {
+            let style = match row.step {
+                LaunchStep::Failed(_) => app.styles.error,
+                LaunchStep::Running => app.styles.success,
+                _ => app.styles.info,
+            };
+            Line::from(vec![
+                Span::raw(format!("{:<18}{:<12}", row.instance, row.host)),
+                Span::styled(row.step.to_string(), style),
+            ])
+        })
+        .collect()
+}
+
+/// The progress of a launch whose form was closed, over the view.
 pub fn draw_launch(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    if app.data.launch.is_empty() {
+    if app.data.launch.is_empty() || app.mode == Mode::Form {
         return;
     }
     let height = (app.data.launch.len() as u16 + 2)
@@ -255,22 +553,7 @@ pub fn draw_launch(frame: &mut Frame<'_>, app: &App, area: Rect) {
         width: area.width,
         height,
     };
-    let lines: Vec<Line> = app
-        .data
-        .launch
-        .iter()
-        .map(|row| {
-            let style = match row.step {
-                LaunchStep::Failed(_) => app.styles.error,
-                LaunchStep::Running => app.styles.success,
-                _ => app.styles.info,
-            };
-            Line::from(vec![
-                Span::raw(format!("{:<18}{:<12}", row.instance, row.host)),
-                Span::styled(row.step.to_string(), style),
-            ])
-        })
-        .collect();
+    let lines = launch_lines(app, &app.data.launch, "");
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(panel(app, " launching ".into())),
