@@ -236,8 +236,15 @@ impl App {
                 crate::console::usage::apply(&mut nodes, &self.data.usage);
                 self.data.nodes = nodes;
                 self.data.seen_at = Some(self.now);
-                // keep the same execution selected when rows move
-                let selected = self.selected_execution().map(|e| e.id.clone());
+                // keep the same execution selected when rows move; the one
+                // the form just launched, once it is listed
+                let selected = match self.data.select_when_listed.take() {
+                    Some(id) if executions.iter().any(|e| e.id == id) => Some(id),
+                    pending => {
+                        self.data.select_when_listed = pending;
+                        self.selected_execution().map(|e| e.id.clone())
+                    }
+                };
                 self.data.executions = executions;
                 if let Some(id) = selected
                     && let Some(i) = self.visible_executions().iter().position(|e| e.id == id)
@@ -317,6 +324,7 @@ impl App {
             Update::Launched(Ok(launched)) => {
                 if form::launched_here(self, launched.execution.as_str()) {
                     form::close_after_launch(self);
+                    self.data.select_when_listed = Some(launched.execution.clone());
                 }
                 let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
                 let more = if urls.is_empty() {

@@ -101,6 +101,9 @@ pub struct Data {
     /// The last usage figures read: put into the nodes of every look until
     /// the next figures arrive.
     pub usage: Vec<crate::console::usage::NodeUsage>,
+    /// The execution the start form launched: selected in the executions
+    /// view once a look lists it.
+    pub select_when_listed: Option<crate::model::ExecutionId>,
 }
 
 impl Data {

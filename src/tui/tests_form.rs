@@ -135,6 +135,18 @@ fn the_form_stays_open_while_it_launches_with_the_progress_inside() {
     assert!(a.form.is_none());
     assert_eq!((a.mode, a.view), (Mode::Normal, View::Executions));
     assert!(a.message.as_ref().unwrap().0.contains("is running"));
+    // the next look lists it: it is the execution selected
+    let mut rows = a.data.executions.clone();
+    let mut new = rows[1].clone();
+    new.id = id.as_str().into();
+    new.submitted = NOW - 1;
+    rows.insert(2, new);
+    a.on_key(key(KeyCode::Char('j')));
+    a.on_update(Update::Cluster {
+        nodes: a.data.nodes.clone(),
+        executions: rows,
+    });
+    assert_eq!(a.selected_execution().unwrap().id.as_str(), id);
 }
 
 #[test]

@@ -190,19 +190,26 @@ fn draw_with(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
             launch_lines(app, &app.data.launch, "waiting for the engine…"),
         )),
         Launch::Failed(why) => {
+            // wrapped here, so its height is known
+            let width = usize::from(inner_width);
             let mut lines: Vec<Line> = why
                 .lines()
-                .map(|l| Line::from(Span::styled(l.to_string(), app.styles.error)))
+                .flat_map(|l| wrap(l, width))
+                .map(|l| Line::from(Span::styled(l, app.styles.error)))
                 .collect();
-            lines.push(Line::from(Span::styled(
-                "fix a value and launch again: a new execution, with these values",
-                app.styles.muted,
-            )));
+            lines.extend(
+                wrap(
+                    "fix a value and launch again: a new execution, with these values",
+                    width,
+                )
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, app.styles.muted))),
+            );
             Some((" launch failed ".to_string(), lines))
         }
     };
     let side_height = side.as_ref().map_or(0, |(_, lines)| {
-        wrapped_height(lines, usize::from(inner_width)) + 2
+        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX)
     });
     let (fields_area, side_area, preview_area) = if wide {
         let [fields, right] =
@@ -294,13 +301,6 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// Rows `lines` take in `width` columns once wrapped.
-fn wrapped_height(lines: &[Line<'_>], width: usize) -> u16 {
-    let width = width.max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
-    u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
 fn draw_fields(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
