@@ -25,6 +25,7 @@ use super::views::{confirm, executions, form, logs, nodes, shop};
 use crate::config::theme::Theme;
 use crate::console::catalog::Entry;
 use crate::console::events::Event;
+use crate::console::launch::Launched;
 use crate::console::{Console, Prepared};
 use crate::model::ExecutionStatus;
 
@@ -321,34 +322,7 @@ impl App {
                 }
             }
             Update::Progress(_) => {}
-            Update::Launched(Ok(launched)) => {
-                if form::launched_here(self, launched.execution.as_str()) {
-                    form::close_after_launch(self);
-                    self.data.select_when_listed = Some(launched.execution.clone());
-                }
-                let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
-                let more = if urls.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", urls.join(" "))
-                };
-                self.message = Some((format!("{} is running{more}", launched.execution), false));
-                self.data.launch_ended();
-                if self.view == View::Shop {
-                    self.view = View::Executions;
-                    self.executions.selected = 0;
-                }
-            }
-            Update::Launched(Err(why)) => {
-                let current = self.data.launching.clone().unwrap_or_default();
-                if form::launched_here(self, &current) {
-                    // the form stays with its values and says why
-                    form::launch_failed(self, why);
-                } else {
-                    self.message = Some((why, true));
-                }
-                self.data.launch_ended();
-            }
+            Update::Launched { id, result } => self.launch_ended(id, result),
             Update::Terminated { id, result: Ok(n) } => {
                 self.message = Some((format!("{id} terminated: {n} containers removed"), false))
             }
@@ -387,6 +361,39 @@ impl App {
         }
     }
 
+    /// A launch of this console ended: its form (still open) closes on
+    /// success and keeps its values on failure; the progress shown goes
+    /// when it was this launch's.
+    fn launch_ended(&mut self, id: crate::model::ExecutionId, result: Result<Launched, String>) {
+        let here = form::launched_here(self, id.as_str());
+        let current = self.data.launching.as_deref() == Some(id.as_str());
+        match result {
+            Ok(launched) => {
+                if here {
+                    form::close_after_launch(self);
+                    self.data.select_when_listed = Some(id);
+                }
+                let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
+                let more = if urls.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", urls.join(" "))
+                };
+                self.message = Some((format!("{} is running{more}", launched.execution), false));
+                if self.view == View::Shop {
+                    self.view = View::Executions;
+                    self.executions.selected = 0;
+                }
+            }
+            // the form stays with its values and says why
+            Err(why) if here => form::launch_failed(self, why),
+            Err(why) => self.message = Some((why, true)),
+        }
+        if current {
+            self.data.launch_ended();
+        }
+    }
+
     /// Handles a key. Leaving the log view by any route stops the follow.
     pub fn on_key(&mut self, key: KeyEvent) -> Request {
         let before = self.view;
@@ -419,7 +426,13 @@ impl App {
                 return Request::None;
             }
             Mode::Confirm => return confirm::on_key(self, key),
-            Mode::Form => return form::on_key(self, key),
+            Mode::Form => {
+                // a view's key while the form launches: the form closes,
+                // the key acts in the view
+                if !form::leaves_while_launching(self, &key) {
+                    return form::on_key(self, key);
+                }
+            }
             Mode::Normal => {}
         }
         let Some(command) = self.keymap.command_in(Context::from(self.view), &key) else {

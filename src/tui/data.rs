@@ -48,7 +48,11 @@ pub enum Update {
     /// An answer to show as it is (`:ctx`, `:ns`).
     Told(String),
     Progress(Event),
-    Launched(Result<Launched, String>),
+    /// A launch of this console ended, and how.
+    Launched {
+        id: crate::model::ExecutionId,
+        result: Result<Launched, String>,
+    },
     Terminated {
         id: crate::model::ExecutionId,
         result: Result<usize, String>,

@@ -224,7 +224,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
             report = reports.recv(), if !engine_gone => match report {
                 Some(report) => {
                     // an action finished: look at the cluster now to show its outcome
-                    if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
+                    if matches!(report, Report::Launched { .. } | Report::Terminated { .. }) {
                         let _ = ask.send(Ask::Refresh);
                     }
                     if is_current(&report, following) {
@@ -300,7 +300,7 @@ fn to_update(report: Report) -> Update {
         Report::Notice(text) => Update::Notice(text),
         Report::Told(text) => Update::Told(text),
         Report::Engine(event) => Update::Progress(event),
-        Report::Launched(result) => Update::Launched(result),
+        Report::Launched { id, result } => Update::Launched { id, result },
         Report::Terminated { id, result } => Update::Terminated { id, result },
         Report::Relaunch(result) => Update::Relaunch(result),
         Report::Log {

@@ -126,12 +126,15 @@ fn the_form_stays_open_while_it_launches_with_the_progress_inside() {
         a.message
     );
     // it succeeds: the form closes and the executions view shows it
-    a.on_update(Update::Launched(Ok(crate::console::launch::Launched {
-        execution: id.as_str().into(),
-        containers: Vec::new(),
-        deferred: Vec::new(),
-        endpoints: Vec::new(),
-    })));
+    a.on_update(Update::Launched {
+        id: id.as_str().into(),
+        result: Ok(crate::console::launch::Launched {
+            execution: id.as_str().into(),
+            containers: Vec::new(),
+            deferred: Vec::new(),
+            endpoints: Vec::new(),
+        }),
+    });
     assert!(a.form.is_none());
     assert_eq!((a.mode, a.view), (Mode::Normal, View::Executions));
     assert!(a.message.as_ref().unwrap().0.contains("is running"));
@@ -163,11 +166,18 @@ fn the_form_while_launching() {
 /// What the engine says when the launch failed.
 const FAILURE: &str = "worker1 on local: cannot start: OCI runtime create failed: exec: \"/no/such\": stat /no/such: no such file or directory; rolled back: 3 containers removed";
 
+fn failed(id: &str) -> Update {
+    Update::Launched {
+        id: id.into(),
+        result: Err(FAILURE.into()),
+    }
+}
+
 #[test]
 fn a_failed_launch_keeps_the_form_its_values_and_says_why() {
     let (mut a, first) = launched_form();
     progress(&mut a, &first);
-    a.on_update(Update::Launched(Err(FAILURE.into())));
+    a.on_update(failed(&first));
     assert_eq!(a.mode, Mode::Form, "the form stays");
     let form = a.form.as_ref().unwrap();
     assert_eq!(form.launch, Launch::Failed(FAILURE.into()));
@@ -203,7 +213,7 @@ fn the_form_after_a_failed_launch() {
     for (w, h) in [(80, 24), (160, 48)] {
         let (mut a, id) = launched_form();
         progress(&mut a, &id);
-        a.on_update(Update::Launched(Err(FAILURE.into())));
+        a.on_update(failed(&id));
         snapshot(&format!("form-failed-{w}x{h}"), &render(&mut a, w, h));
     }
 }
@@ -222,19 +232,38 @@ fn esc_while_launching_closes_the_form_and_the_launch_goes_on() {
     // its progress shows over the view until it ends
     let screen = render(&mut a, 80, 24);
     assert!(screen.contains(" launching "), "{screen}");
-    // another form cannot launch meanwhile (its outcome would be mixed up)
+    // another launch meanwhile: its own form, its own outcome
     a.on_key(key(KeyCode::Char('s')));
-    assert_eq!(a.on_key(key(KeyCode::Enter)), Request::None);
-    assert!(
-        a.message.as_ref().unwrap().0.contains("is still launching"),
-        "{:?}",
-        a.message
-    );
-    assert_eq!(a.form.as_ref().unwrap().launch, Launch::Editing);
-    // the first one fails: the open form is not the one that failed
-    a.on_update(Update::Launched(Err(FAILURE.into())));
-    assert_eq!(a.form.as_ref().unwrap().launch, Launch::Editing);
+    let second = match a.on_key(key(KeyCode::Enter)) {
+        Request::Launch(prepared) => prepared.identity.id,
+        other => panic!("{other:?}"),
+    };
+    // the first one fails: the form open is not the one that failed
+    a.on_update(Update::Launched {
+        id: id.as_str().into(),
+        result: Err(FAILURE.into()),
+    });
+    assert!(a.form.as_ref().unwrap().is_launching());
     assert_eq!(a.message.as_ref().unwrap().0, FAILURE);
+    assert_eq!(a.data.launching.as_deref(), Some(second.as_str()));
+    a.on_update(Update::Launched {
+        id: second,
+        result: Err(FAILURE.into()),
+    });
+    assert!(matches!(a.form.as_ref().unwrap().launch, Launch::Failed(_)));
+}
+
+#[test]
+fn going_to_another_view_while_launching_closes_the_form_and_goes_there() {
+    let (mut a, id) = launched_form();
+    // a field's key does nothing while it launches
+    a.on_key(key(KeyCode::Char('x')));
+    assert!(a.form.is_some());
+    // `2`: the executions view, the launch goes on
+    a.on_key(key(KeyCode::Char('2')));
+    assert!(a.form.is_none() && a.mode == Mode::Normal);
+    assert_eq!(a.view, View::Executions);
+    assert_eq!(a.data.launching.as_deref(), Some(id.as_str()));
 }
 
 #[test]

@@ -78,7 +78,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
                 .first_key_in(Context::Form, Command::Cancel)
                 .unwrap_or("esc");
             (
-                format!("launching {id}… ({esc} closes the form, the launch goes on)"),
+                format!(
+                    "launching {id}… ({esc} closes the form, or go to another view: the launch goes on)"
+                ),
                 false,
             )
         });
@@ -139,16 +141,36 @@ pub fn launch_failed(app: &mut App, why: String) {
     }
 }
 
-/// Enter: the launch, when every field is right and no other launch of
-/// this console is under way (its outcome would be taken for this one's).
-fn launch(app: &mut App) -> Request {
-    if let Some(other) = &app.data.launching {
+/// While the form launches, a key that goes to another view or to the
+/// `:` line closes the form (the launch goes on, its progress over the
+/// views) and then does what it does there; whether it did.
+pub fn leaves_while_launching(app: &mut App, key: &KeyEvent) -> bool {
+    let Some(Launch::Launching(id)) = app.form.as_ref().map(|f| &f.launch) else {
+        return false;
+    };
+    let leaves = matches!(
+        app.keymap.command_in(Context::Global, key),
+        Some(
+            Command::ShopView
+                | Command::ExecutionsView
+                | Command::NodesView
+                | Command::NextView
+                | Command::CommandMode
+        )
+    );
+    if leaves {
         app.message = Some((
-            format!("{other} is still launching: wait for it to end (it shows in executions)"),
-            true,
+            format!("form closed; the launch of {id} goes on and shows in executions"),
+            false,
         ));
-        return Request::None;
+        app.form = None;
+        app.mode = Mode::Normal;
     }
+    leaves
+}
+
+/// Enter: the launch, when every field is right.
+fn launch(app: &mut App) -> Request {
     let Some(form) = app.form.as_mut() else {
         return Request::None;
     };
