@@ -256,9 +256,11 @@ fn esc_while_launching_closes_the_form_and_the_launch_goes_on() {
 #[test]
 fn going_to_another_view_while_launching_closes_the_form_and_goes_there() {
     let (mut a, id) = launched_form();
-    // a field's key does nothing while it launches
+    // a field's key does nothing while it launches, tab stays the form's
     a.on_key(key(KeyCode::Char('x')));
+    a.on_key(key(KeyCode::Tab));
     assert!(a.form.is_some());
+    assert_eq!(a.view, View::Shop);
     // `2`: the executions view, the launch goes on
     a.on_key(key(KeyCode::Char('2')));
     assert!(a.form.is_none() && a.mode == Mode::Normal);

@@ -5,8 +5,9 @@
 //! a number that is not being typed into, enter launches, esc cancels
 //! (the keymap's defaults); every other key edits the focused field (see
 //! `tui::form_field`). The form stays open until the launch succeeded
-//! (or waits in the queue) or failed; esc while it is under way closes
-//! the form and the launch goes on, shown in executions.
+//! (or waits in the queue) or failed; esc while it is under way, or a
+//! key to another view, closes the form and the launch goes on, its
+//! progress over the views and its outcome in the status line.
 //! The form's logic (fields, validation, preview) is `tui::form`.
 
 use ratatui::Frame;
@@ -42,7 +43,6 @@ pub fn open(app: &mut App, relaunch: Option<(String, Vec<(String, String)>)>) {
     form.refresh(&app.console, &app.data.nodes);
     app.form = Some(form);
     app.mode = Mode::Form;
-    app.data.launch.clear();
 }
 
 /// The status line's hints in the form: (commands, label).
@@ -134,7 +134,7 @@ pub fn launch_failed(app: &mut App, why: String) {
             .unwrap_or("enter");
         app.message = Some((
             format!(
-                "the launch failed (why: beside the form); fix a value and {enter} launches again"
+                "the launch failed (why: under the form); fix a value and {enter} launches again"
             ),
             true,
         ));
@@ -148,16 +148,18 @@ pub fn leaves_while_launching(app: &mut App, key: &KeyEvent) -> bool {
     let Some(Launch::Launching(id)) = app.form.as_ref().map(|f| &f.launch) else {
         return false;
     };
-    let leaves = matches!(
-        app.keymap.command_in(Context::Global, key),
-        Some(
-            Command::ShopView
-                | Command::ExecutionsView
-                | Command::NodesView
-                | Command::NextView
-                | Command::CommandMode
-        )
-    );
+    // the form's own keys (tab moves between fields) stay the form's
+    let leaves = app.keymap.command_in(Context::Form, key).is_none()
+        && matches!(
+            app.keymap.command_in(Context::Global, key),
+            Some(
+                Command::ShopView
+                    | Command::ExecutionsView
+                    | Command::NodesView
+                    | Command::NextView
+                    | Command::CommandMode
+            )
+        );
     if leaves {
         app.message = Some((
             format!("form closed; the launch of {id} goes on and shows in executions"),
@@ -197,14 +199,13 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &mut App, area: Rect) {
 
 fn draw_with(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
     let wide = area.width >= 120;
-    let inner_width = if wide {
-        area.width * 45 / 100
-    } else {
-        area.width
+    // the progress beside the fields; a failure under them, across the
+    // whole width (an engine's error is long)
+    let inner_width = match &form.launch {
+        Launch::Launching(_) if wide => area.width * 45 / 100,
+        _ => area.width,
     }
     .saturating_sub(2);
-    // beside the fields: the progress while launching; after a failure
-    // why, above the preview
     let side: Option<(String, Vec<Line<'static>>)> = match &form.launch {
         Launch::Editing => None,
         Launch::Launching(id) => Some((
@@ -234,20 +235,24 @@ fn draw_with(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
         u16::try_from(lines.len() + 2).unwrap_or(u16::MAX)
     });
     let (fields_area, side_area, preview_area) = if wide {
+        let (above, below) = match &form.launch {
+            Launch::Failed(_) => {
+                let [above, below] = Layout::vertical([
+                    Constraint::Min(6),
+                    Constraint::Length(side_height.min(area.height / 2)),
+                ])
+                .areas(area);
+                (above, Some(below))
+            }
+            _ => (area, None),
+        };
         let [fields, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                .areas(area);
+                .areas(above);
         match &form.launch {
             Launch::Editing => (fields, None, Some(right)),
             Launch::Launching(_) => (fields, Some(right), None),
-            Launch::Failed(_) => {
-                let [top, bottom] = Layout::vertical([
-                    Constraint::Length(side_height.min(right.height / 2)),
-                    Constraint::Min(0),
-                ])
-                .areas(right);
-                (fields, Some(top), Some(bottom))
-            }
+            Launch::Failed(_) => (fields, below, Some(right)),
         }
     } else {
         match &form.launch {
@@ -265,13 +270,13 @@ fn draw_with(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
                 (fields, Some(bottom), None)
             }
             Launch::Failed(_) => {
-                let [fields, middle, bottom] = Layout::vertical([
+                let [fields, preview, failure] = Layout::vertical([
                     Constraint::Min(5),
-                    Constraint::Length(side_height.clamp(3, 8)),
                     Constraint::Length(6),
+                    Constraint::Length(side_height.clamp(3, 8)),
                 ])
                 .areas(area);
-                (fields, Some(middle), Some(bottom))
+                (fields, Some(failure), Some(preview))
             }
         }
     };
