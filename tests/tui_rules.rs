@@ -533,7 +533,8 @@ fn a_request_larger_than_any_host_is_refused_with_each_hosts_reason() {
             format!("{id} has containers on the daemons")
         });
     }
-    pane.keys(&["2"]);
+    // the form (still open after the failure) closes with esc
+    pane.keys(&["Escape", "2"]);
     let screen = pane.wait_for("the executions view", 5, |s| s.contains(" executions ("));
     findings.check(!rows(&screen).iter().any(|r| r.status == "queued"), || {
         format!("a queued row is shown:\n{screen}")

@@ -525,6 +525,51 @@ mod tests {
     }
 
     #[test]
+    fn memory_is_shown_as_the_shortest_gib_that_gives_its_bytes_back() {
+        for (bytes, text) in [
+            (64 << 20, "0.0625"),
+            (107_374_182, "0.1"),
+            (3 << 29, "1.5"),
+            (8 * GIB, "8"),
+            (6 << 20, "0.005859375"),
+        ] {
+            assert_eq!(gib_text(bytes), text);
+        }
+        // whatever the bytes, the text reads back to them exactly
+        for bytes in [1, 1023, 100_000_000, 123_456_789_012, (1 << 50) - 1] {
+            let back: f64 = gib_text(bytes).parse().unwrap();
+            assert_eq!((back * GIB as f64).floor() as u64, bytes, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn relaunch_values_fill_name_memory_and_cores() {
+        let console = console();
+        let entry = console.shop().entry("master-workers-0").unwrap();
+        let form = Form::new(
+            entry,
+            &[
+                (NAME_KEY.into(), "again".into()),
+                (memory_key("worker"), "0.1".into()),
+                (cores_key("master"), "0.5".into()),
+            ],
+        );
+        let value = |field: Field| {
+            form.fields
+                .iter()
+                .find(|f| f.field == field)
+                .unwrap()
+                .value()
+                .to_string()
+        };
+        assert_eq!(value(Field::ExecutionName), "again");
+        assert_eq!(value(Field::Memory("worker".into())), "0.1");
+        assert_eq!(value(Field::Cores("master".into())), "0.5");
+        // the others keep the entry's
+        assert_eq!(value(Field::Memory("master".into())), "0.0625");
+    }
+
+    #[test]
     fn relaunch_prefills_the_values_used() {
         let console = console();
         let entry = console.shop().entry("batch-counter-0").unwrap();

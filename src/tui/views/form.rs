@@ -587,3 +587,28 @@ pub fn draw_launch(frame: &mut Frame<'_>, app: &App, area: Rect) {
         rect,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn errors_wrap_between_words_and_cut_a_word_too_long() {
+        assert_eq!(
+            wrap("memory short by 4 GiB on local", 12),
+            ["memory short", "by 4 GiB on", "local"]
+        );
+        assert_eq!(
+            wrap("/a/very/long/path/name", 8),
+            ["/a/very/", "long/pat", "h/name"]
+        );
+        assert_eq!(wrap("", 10), [""]);
+        // every line fits, and nothing is lost but the spaces broken at
+        let text = "execution 1abc failed and was removed: host remote: starting echo0: exec: \"/no/such/zoe-binary\": stat: no such file or directory";
+        for width in 8..60 {
+            let lines = wrap(text, width);
+            assert!(lines.iter().all(|l| l.chars().count() <= width), "{width}");
+            assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
+        }
+    }
+}
