@@ -9,6 +9,7 @@
 pub mod confirm;
 pub mod executions;
 pub mod form;
+pub mod form_fields;
 pub mod help;
 pub mod logs;
 pub mod nodes;
