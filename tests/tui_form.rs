@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::engines::{Engines, Setup, two_hosts};
+use common::engines::{Engines, Setup, execution_id, two_hosts};
 use common::tmux::{Pane, open_zoe, ready};
 
 // (`Pane::launch_until_running` takes the first id on the screen: with
@@ -142,6 +142,69 @@ fn a_relaunch_keeps_the_name_parameters_and_memory_override() {
         0
     );
     pane.keys(&["q"]);
+}
+
+#[test]
+fn a_relaunch_of_an_execution_another_console_started_keeps_its_overrides() {
+    let Some(e) = ready() else { return };
+    let setup = Setup::new(&two_hosts(&e, ""));
+    // another console (its own cache) starts it with overrides
+    let other = tempfile::tempdir().unwrap();
+    let started = setup.zoe_in(
+        other.path(),
+        &[
+            "start",
+            "web-hello-0",
+            "--name",
+            "elsewhere",
+            "-p",
+            "GREETING=from the other console",
+            "--memory",
+            "web=0.1",
+            "--cores",
+            "web=0.25",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(started.code, 0, "{}", started.stderr);
+    let id = execution_id(&serde_json::from_str(&started.stdout).unwrap());
+
+    // this console knows it from the cluster's labels only
+    let pane = open_zoe(&setup, "");
+    pane.wait_for("both hosts online", 30, |s| s.contains("2/2 hosts online"));
+    pane.keys(&["2"]);
+    pane.wait_for("the execution", 20, |s| {
+        s.lines()
+            .any(|l| l.contains(&id) && l.contains(" running "))
+    });
+    pane.keys(&["r"]);
+    let screen = pane.wait_for("the relaunch form", 10, |s| {
+        s.contains("start Hello web page") && s.contains("placement preview")
+    });
+    assert!(
+        field_line(&screen, "Execution name").contains("elsewhere"),
+        "{screen}"
+    );
+    assert!(
+        field_line(&screen, "Greeting").contains("from the other console"),
+        "{screen}"
+    );
+    assert!(
+        field_line(&screen, "web memory (GiB)").contains("0.1 "),
+        "{screen}"
+    );
+    assert!(
+        field_line(&screen, "web cores").contains("0.25 "),
+        "{screen}"
+    );
+    pane.keys(&["Escape", "q"]);
+    let killed = setup.zoe_in(other.path(), &["kill", &id]);
+    assert_eq!(killed.code, 0, "{}", killed.stderr);
+    assert_eq!(
+        e.leftovers("local", &id).0 + e.leftovers("remote", &id).0,
+        0
+    );
 }
 
 #[test]
