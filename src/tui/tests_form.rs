@@ -116,6 +116,13 @@ fn the_form_stays_open_while_it_launches_with_the_progress_inside() {
     );
     // the progress is in the form, not drawn again over it
     assert_eq!(screen.matches("master0").count(), 1, "{screen}");
+    // the status line's hints say what esc does now
+    a.message = None;
+    let screen = render(&mut a, 80, 24);
+    assert!(
+        screen.contains("esc close the form (the launch goes on)"),
+        "{screen}"
+    );
     // keys wait while it launches: nothing is typed, and it says what esc does
     let before = value(&a, "worker memory (GiB)");
     a.on_key(key(KeyCode::Char('9')));

@@ -52,6 +52,19 @@ pub const HINTS: &[(&[Command], &str)] = &[
     (&[Command::Cancel], "cancel"),
 ];
 
+/// The hints while the form launches: its fields wait.
+const LAUNCHING_HINTS: &[(&[Command], &str)] =
+    &[(&[Command::Cancel], "close the form (the launch goes on)")];
+
+/// The status line's hints for the form as it is now.
+pub fn hints(app: &App) -> &'static [(&'static [Command], &'static str)] {
+    if app.form.as_ref().is_some_and(Form::is_launching) {
+        LAUNCHING_HINTS
+    } else {
+        HINTS
+    }
+}
+
 /// Keys while the form is open: the keymap's `form.*` commands; every
 /// other key edits the focused field, and so do `+`/`-` in a field that is
 /// being typed into. While the launch is under way the fields wait; esc

@@ -192,7 +192,7 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Some((text, false)) => Line::from(Span::styled(text.clone(), s.info)),
             None => {
                 let (context, own, tail) = match app.view {
-                    _ if app.mode == Mode::Form => (Context::Form, form::HINTS, &[][..]),
+                    _ if app.mode == Mode::Form => (Context::Form, form::hints(app), &[][..]),
                     View::Shop if app.shop.detail => (Context::Shop, shop::DETAIL_HINTS, VIEW_TAIL),
                     View::Shop => (Context::Shop, shop::HINTS, VIEW_TAIL),
                     View::Executions => (Context::Executions, executions::HINTS, VIEW_TAIL),
