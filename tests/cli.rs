@@ -203,7 +203,7 @@ fn bad_choices_are_errors_naming_what_is_wrong() {
     assert!(run.stdout.is_empty());
     let err = &run.stderr;
     assert!(
-        err.contains("parameter worker-service_count: 99 is outside 1..=8"),
+        err.contains("parameter worker-service_count: 99 is outside 1–8"),
         "{err}"
     );
     assert!(

@@ -302,7 +302,7 @@ fn parameters_are_read_with_both_int_spellings() {
         "{text}"
     );
     assert!(
-        text.contains("default does not pass its own rules: 20 is outside 1..=10"),
+        text.contains("default does not pass its own rules: 20 is outside 1–10"),
         "{text}"
     );
     assert!(text.contains("names no service group"), "{text}");

@@ -491,11 +491,11 @@ fn a_request_larger_than_any_host_is_refused_with_each_hosts_reason() {
     wait_online(&pane, 2);
     open_form(&pane);
     pane.keys(&["Enter"]);
-    // the form is gone and a refusal with a host's reason is shown…
+    // the form stays, and the refusal with a host's reason is shown under
+    // it (the launch failed)…
     let reason = |s: &str, host: &str| s.contains(&format!("{host}: cores short by"));
-    let refused = |s: &str| {
-        !s.contains("placement preview") && ["local", "remote"].iter().any(|h| reason(s, h))
-    };
+    let refused =
+        |s: &str| s.contains("launch failed") && ["local", "remote"].iter().any(|h| reason(s, h));
     match poll_screen(&pane, Duration::from_secs(15), refused) {
         Ok((screen, took)) => {
             eprintln!("refused after {took:?}:\n{screen}");
@@ -533,7 +533,8 @@ fn a_request_larger_than_any_host_is_refused_with_each_hosts_reason() {
             format!("{id} has containers on the daemons")
         });
     }
-    pane.keys(&["2"]);
+    // the form (still open after the failure) closes with esc
+    pane.keys(&["Escape", "2"]);
     let screen = pane.wait_for("the executions view", 5, |s| s.contains(" executions ("));
     findings.check(!rows(&screen).iter().any(|r| r.status == "queued"), || {
         format!("a queued row is shown:\n{screen}")
@@ -733,8 +734,9 @@ fn a_launch_over_the_quota_gets_the_clis_refusal() {
     wait_online(&pane, 2);
     open_form(&pane);
     pane.keys(&["Enter"]);
+    // the form stays, the refusal under it
     match poll_screen(&pane, Duration::from_secs(15), |s| {
-        !s.contains("placement preview") && s.contains(&refusal)
+        s.contains("launch failed") && s.contains(&refusal)
     }) {
         Ok((screen, _)) => eprintln!("refused:\n{screen}"),
         Err(screen) => findings.fail(format!(

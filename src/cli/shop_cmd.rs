@@ -198,9 +198,12 @@ fn show(console: &Console, query: &str, output: Output) -> Result<Outcome, CliEr
                 ParamType::Int { min, max, step } => (
                     "int",
                     if step == 1 {
-                        format!("{min}..{max}")
+                        crate::console::catalog::range_text(min, max)
                     } else {
-                        format!("{min}..{max} step {step}")
+                        format!(
+                            "{} step {step}",
+                            crate::console::catalog::range_text(min, max)
+                        )
                     },
                 ),
             };

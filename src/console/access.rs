@@ -114,13 +114,48 @@ pub fn may_act_on(
     }
 }
 
-/// What a relaunch starts from: the execution's shop entry and the
-/// parameter values it was started with.
+/// What a relaunch starts from: the execution's shop entry, its name, the
+/// parameter values it was started with and the memory and cores each
+/// service group was given (overrides included), as the cluster's labels
+/// or the cache record hold them — so it works for an execution another
+/// console started too.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Relaunch {
     pub id: ExecutionId,
     pub entry: String,
+    pub name: String,
     pub parameters: Vec<(String, String)>,
+    /// Memory per service group, in bytes.
+    pub memory: Vec<(String, u64)>,
+    /// Cores per service group.
+    pub cores: Vec<(String, f64)>,
+}
+
+impl Relaunch {
+    /// From a record: the resources come from the description it was
+    /// submitted with (none when it has none, or one that does not parse:
+    /// the form then shows the entry's).
+    pub fn of(record: ExecutionRecord) -> Relaunch {
+        let description = record
+            .description
+            .as_deref()
+            .and_then(|d| crate::shop::validate::parse_stored(d).ok());
+        let groups = description.map(|d| d.services).unwrap_or_default();
+        Relaunch {
+            memory: groups
+                .iter()
+                .filter_map(|g| g.resources.memory.min.map(|m| (g.name.clone(), m)))
+                .collect(),
+            cores: groups
+                .iter()
+                .filter_map(|g| g.resources.cores.min.map(|c| (g.name.clone(), c)))
+                .collect(),
+            id: record.id,
+            entry: record.entry,
+            name: record.name,
+            parameters: record.parameters,
+        }
+    }
 }
 
 impl Engine {
@@ -148,11 +183,7 @@ impl Engine {
         self.refuse_if_readonly("relaunching")?;
         let record = self.find(query)?;
         self.may(&record, Action::Relaunch)?;
-        Ok(Relaunch {
-            id: record.id,
-            entry: record.entry,
-            parameters: record.parameters,
-        })
+        Ok(Relaunch::of(record))
     }
 }
 
@@ -290,7 +321,10 @@ mod tests {
                 entry: "master-workers-0".into(),
                 owner: "bob".into(),
                 deployment: settings.deployment_name.clone(),
-                description: None,
+                description: Some(
+                    r#"{"name":"demo","version":3,"will_end":false,"size":512,"services":[{"name":"master","image":"img:1","monitor":true,"startup_order":0,"total_count":1,"essential_count":1,"resources":{"memory":{"min":107374182,"max":null},"cores":{"min":0.5,"max":null}},"ports":[],"environment":[],"volumes":[],"command":null}]}"#
+                        .into(),
+                ),
                 parameters: vec![("worker-service_count".into(), "3".into())],
                 status: ExecutionStatus::Running,
                 reason: None,
@@ -359,7 +393,12 @@ mod tests {
         );
         // bob himself may; so may alice with --all-users
         let bob = engine_of(asking("bob", false), false);
-        assert_eq!(bob.relaunch("demo").unwrap().parameters[0].1, "3");
+        let values = bob.relaunch("demo").unwrap();
+        assert_eq!(values.parameters[0].1, "3");
+        // everything it was started with: name, memory and cores too
+        assert_eq!(values.name, "demo");
+        assert_eq!(values.memory, [("master".to_string(), 107_374_182)]);
+        assert_eq!(values.cores, [("master".to_string(), 0.5)]);
         let alice = engine_of(asking("alice", true), false);
         assert_eq!(alice.relaunch("1bob").unwrap().entry, "master-workers-0");
         // a read-only console relaunches nothing

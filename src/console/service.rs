@@ -64,7 +64,12 @@ pub enum Report {
     Told(String),
     /// Progress of a launch or termination.
     Engine(Event),
-    Launched(Result<Launched, String>),
+    /// A launch ended: which execution (its outcome may arrive while
+    /// another launch is under way), and how.
+    Launched {
+        id: ExecutionId,
+        result: Result<Launched, String>,
+    },
     Terminated {
         id: ExecutionId,
         result: Result<usize, String>,
@@ -428,7 +433,7 @@ async fn serve(
                     let (engine, reports, events) = (engine.clone(), done_tx.clone(), Events::new(event_tx.clone()));
                     tokio::task::spawn_local(async move {
                         let result = engine.launch(&prepared, true, &events).await.map_err(|e| e.to_string());
-                        let _ = reports.send(Report::Launched(result));
+                        let _ = reports.send(Report::Launched { id: prepared.identity.id.clone(), result });
                     });
                     next_look = tokio::time::Instant::now() + Duration::from_secs(1); refresh_pending |= looking;
                 }

@@ -159,7 +159,7 @@ fn check_number(param: &Parameter, n: i64, bounds: Option<(i64, i64, i64)>) -> R
 /// `min..=max`.
 pub fn check_int(n: i64, min: i64, max: i64, step: i64) -> Result<(), String> {
     if n < min || n > max {
-        return Err(format!("{n} is outside {min}..={max}"));
+        return Err(format!("{n} is outside {}", range_text(min, max)));
     }
     if step <= 0 {
         return Ok(());
@@ -185,6 +185,19 @@ pub fn check_int(n: i64, min: i64, max: i64, step: i64) -> Result<(), String> {
         "{n} is not on the step {step} from {min} (nearest: {nearest})"
     ))
 }
+
+/// A range as users read it: `1–8` (an en dash, not Rust's `1..=8`).
+pub fn range_text(min: impl fmt::Display, max: impl fmt::Display) -> String {
+    format!("{min}–{max}")
+}
+
+/// The least memory a container may be given: Docker refuses a limit
+/// below 6 MiB ("Minimum memory limit allowed is 6MB").
+pub const MIN_MEMORY_BYTES: u64 = 6 << 20;
+
+/// The least cores a container may be given: its CPU quota is at least 1 %
+/// of a core (the kernel's minimum CFS quota at Docker's period).
+pub const MIN_CORES: f64 = 0.01;
 
 /// One step up or down from `current` for an int input: the next value on
 /// the grid `min + k × step`, never past `min..=max` (i128 inside, as
@@ -394,12 +407,13 @@ pub fn apply_overrides(
         } else {
             (gib * GIB as f64).floor() as u64
         };
-        if bytes < 1024 {
+        if bytes < MIN_MEMORY_BYTES {
             errors.push(FieldError {
                 field,
                 message: format!(
-                    "{} is below the 1 KiB minimum Zoe accepts",
-                    format_bytes(bytes)
+                    "{gib} GiB ({}) is below the {} a container may have (Docker refuses less): give at least 0.006 GiB",
+                    format_bytes(bytes),
+                    format_bytes(MIN_MEMORY_BYTES)
                 ),
             });
             continue;
@@ -419,6 +433,15 @@ pub fn apply_overrides(
             errors.push(FieldError {
                 field,
                 message: format!("{value}: cores must be a positive number"),
+            });
+            continue;
+        }
+        if *value < MIN_CORES {
+            errors.push(FieldError {
+                field,
+                message: format!(
+                    "{value} cores is below the {MIN_CORES} a container may have (its CPU quota is at least 1 % of a core)"
+                ),
             });
             continue;
         }

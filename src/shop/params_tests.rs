@@ -157,7 +157,7 @@ fn int_bounds_and_step() {
     assert!(
         parse_value(&p, "0")
             .unwrap_err()
-            .contains("outside 512..=4096")
+            .contains("outside 512–4096")
     );
     assert!(parse_value(&p, "4608").unwrap_err().contains("outside"));
     let step = parse_value(&p, "1000").unwrap_err();
@@ -196,7 +196,7 @@ fn required_values_and_unknown_names_are_errors_naming_the_parameter() {
     );
     assert!(
         text.iter()
-            .any(|e| e.contains("STEPS-environment") && e.contains("outside 1..=10")),
+            .any(|e| e.contains("STEPS-environment") && e.contains("outside 1–10")),
         "{text:?}"
     );
     // an empty string is a value, not a missing one
@@ -313,7 +313,47 @@ fn bad_overrides_name_the_group() {
     assert!(text[1].contains("positive"), "{text:?}");
     assert!(text[2].starts_with("--cores worker"), "{text:?}");
     let errs = apply_overrides(&mut d, &[("master".into(), 1e-12)], &[], LIMITS).unwrap_err();
-    assert!(errs[0].message.contains("below the 1 KiB minimum"));
+    assert!(
+        errs[0]
+            .message
+            .contains("below the 6 MiB a container may have")
+    );
+}
+
+#[test]
+fn values_docker_refuses_are_refused_and_its_minimum_is_accepted() {
+    // Docker's 6 MiB minimum: exactly 6 MiB passes, a byte less does not
+    let six = 6.0 / 1024.0;
+    let mut d = desc();
+    assert!(apply_overrides(&mut d, &[("master".into(), six)], &[], LIMITS).is_ok());
+    assert_eq!(d.services[0].resources.memory.min, Some(MIN_MEMORY_BYTES));
+    let errs = apply_overrides(&mut d, &[("master".into(), 0.005)], &[], LIMITS).unwrap_err();
+    assert!(
+        errs[0]
+            .to_string()
+            .starts_with("--memory master: 0.005 GiB (5.12 MiB) is below the 6 MiB"),
+        "{}",
+        errs[0]
+    );
+    assert!(
+        errs[0].message.contains("at least 0.006 GiB"),
+        "{}",
+        errs[0]
+    );
+    // a hint that is itself accepted
+    assert!(apply_overrides(&mut d, &[("master".into(), 0.006)], &[], LIMITS).is_ok());
+    // cores: 1 % of a core at least; zero and negative are no cores
+    assert!(apply_overrides(&mut d, &[], &[("worker".into(), MIN_CORES)], LIMITS).is_ok());
+    for bad in [0.005, 0.0, -1.0] {
+        let errs = apply_overrides(&mut d, &[], &[("worker".into(), bad)], LIMITS).unwrap_err();
+        assert!(errs[0].to_string().starts_with("--cores worker: "), "{bad}");
+    }
+}
+
+#[test]
+fn ranges_read_with_a_dash() {
+    assert_eq!(range_text(1, 8), "1–8");
+    assert_eq!(check_int(9, 1, 8, 1).unwrap_err(), "9 is outside 1–8");
 }
 
 #[test]
@@ -490,7 +530,7 @@ fn a_default_keeps_its_text_and_a_typed_value_is_checked_as_before() {
     assert!(
         parse_default(&p, "40.0")
             .unwrap_err()
-            .contains("outside 1..=10")
+            .contains("outside 1–10")
     );
     assert!(
         parse_default(&p, "4.5")

@@ -29,6 +29,7 @@ use super::views::{confirm, executions, form, inspect, json, logs, nodes, shop};
 use crate::config::theme::Theme;
 use crate::console::catalog::Entry;
 use crate::console::events::Event;
+use crate::console::launch::Launched;
 use crate::console::{Console, Prepared};
 use crate::model::ExecutionStatus;
 
@@ -333,8 +334,15 @@ impl App {
                 crate::console::usage::apply(&mut nodes, &self.data.usage);
                 self.data.nodes = nodes;
                 self.data.seen_at = Some(self.now);
-                // keep the same execution selected when rows move
-                let selected = self.selected_execution().map(|e| e.id.clone());
+                // keep the same execution selected when rows move; the one
+                // the form just launched, once it is listed
+                let selected = match self.data.select_when_listed.take() {
+                    Some(id) if executions.iter().any(|e| e.id == id) => Some(id),
+                    pending => {
+                        self.data.select_when_listed = pending;
+                        self.selected_execution().map(|e| e.id.clone())
+                    }
+                };
                 self.data.executions = executions;
                 if let Some(id) = selected
                     && let Some(i) = self.visible_executions().iter().position(|e| e.id == id)
@@ -396,6 +404,12 @@ impl App {
                 }
                 if self.data.launching.as_deref() == Some(execution.as_str()) {
                     if status == ExecutionStatus::Queued {
+                        // accepted: it starts by itself when there is room
+                        // (shown in executions), so its form closes
+                        if form::launched_here(self, execution.as_str()) {
+                            form::close_after_launch(self);
+                            self.data.launch_ended();
+                        }
                         self.message = Some((
                             format!(
                                 "{execution} waits in the queue: {}; it starts by itself when there is room",
@@ -420,24 +434,7 @@ impl App {
                 }
             }
             Update::Progress(_) => {}
-            Update::Launched(Ok(launched)) => {
-                let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
-                let more = if urls.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", urls.join(" "))
-                };
-                self.message = Some((format!("{} is running{more}", launched.execution), false));
-                self.data.launch_ended();
-                if self.view == View::Shop {
-                    self.view = View::Executions;
-                    self.executions.selected = 0;
-                }
-            }
-            Update::Launched(Err(why)) => {
-                self.message = Some((why, true));
-                self.data.launch_ended();
-            }
+            Update::Launched { id, result } => self.launch_ended(id, result),
             Update::Terminated { id, result: Ok(n) } => {
                 self.terminating.retain(|t| *t != id);
                 self.message = Some((
@@ -512,6 +509,39 @@ impl App {
         }
     }
 
+    /// A launch of this console ended: its form (still open) closes on
+    /// success and keeps its values on failure; the progress shown goes
+    /// when it was this launch's.
+    fn launch_ended(&mut self, id: crate::model::ExecutionId, result: Result<Launched, String>) {
+        let here = form::launched_here(self, id.as_str());
+        let current = self.data.launching.as_deref() == Some(id.as_str());
+        match result {
+            Ok(launched) => {
+                if here {
+                    form::close_after_launch(self);
+                    self.data.select_when_listed = Some(id);
+                }
+                let urls: Vec<String> = launched.endpoints.iter().map(|e| e.url.clone()).collect();
+                let more = if urls.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", urls.join(" "))
+                };
+                self.message = Some((format!("{} is running{more}", launched.execution), false));
+                if self.view == View::Shop {
+                    self.view = View::Executions;
+                    self.executions.selected = 0;
+                }
+            }
+            // the form stays with its values and says why
+            Err(why) if here => form::launch_failed(self, why),
+            Err(why) => self.message = Some((why, true)),
+        }
+        if current {
+            self.data.launch_ended();
+        }
+    }
+
     /// Handles a key. Leaving the log view by any route stops the follow.
     pub fn on_key(&mut self, key: KeyEvent) -> Request {
         let before = self.view;
@@ -554,7 +584,13 @@ impl App {
                 return Request::None;
             }
             Mode::Confirm => return confirm::on_key(self, key),
-            Mode::Form => return form::on_key(self, key),
+            Mode::Form => {
+                // a view's key while the form launches: the form closes,
+                // the key acts in the view
+                if !form::leaves_while_launching(self, &key) {
+                    return form::on_key(self, key);
+                }
+            }
             Mode::Normal => {}
         }
         let context = self.context();

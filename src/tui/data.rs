@@ -57,7 +57,11 @@ pub enum Update {
     /// An answer to show as it is (`:ctx`, `:ns`).
     Told(String),
     Progress(Event),
-    Launched(Result<Launched, String>),
+    /// A launch of this console ended, and how.
+    Launched {
+        id: crate::model::ExecutionId,
+        result: Result<Launched, String>,
+    },
     Terminated {
         id: crate::model::ExecutionId,
         result: Result<usize, String>,
@@ -136,6 +140,9 @@ pub struct Data {
     /// The targets being asked (their names), for the placeholders shown
     /// before anything is known.
     pub asking: Vec<String>,
+    /// The execution the start form launched: selected in the executions
+    /// view once a look lists it.
+    pub select_when_listed: Option<crate::model::ExecutionId>,
 }
 
 impl Data {

@@ -3,14 +3,15 @@
 //! live placement preview (which instance goes where, or why nothing fits)
 //! recomputed from the nodes already on screen at every change.
 
-use tui_input::Input;
-
 use crate::console::catalog::{Entry, ParamType};
-use crate::console::catalog::{Field, step_int, whole_number};
+use crate::console::catalog::{Field, MIN_CORES, MIN_MEMORY_BYTES, range_text};
+use crate::console::catalog::{step_int, whole_number};
 use crate::console::launch::plan_on;
 use crate::console::{Console, LaunchRequest, Prepared};
 use crate::model::NodeSnapshot;
 use crate::model::{ExecutionId, GIB, format_cores};
+
+pub use super::form_field::{Edited, FormField};
 
 /// The target field's value when placement may choose any target.
 pub const ANY: &str = "any";
@@ -19,18 +20,50 @@ pub const ANY: &str = "any";
 /// parameter's: those are `<name>-<kind>`).
 pub const TARGET_KEY: &str = "--on";
 
-#[derive(Debug, Clone)]
-pub struct FormField {
-    pub field: Field,
-    pub label: String,
-    /// The text being edited, with its cursor.
-    pub input: Input,
-    /// Bounds and step of an int parameter: `+`/`-` step it.
-    pub int: Option<(i64, i64, i64)>,
-    /// The values `+`/`-` go through (the target: `any`, then each
-    /// target's name).
-    pub choices: Vec<String>,
-    pub error: Option<String>,
+/// The key a relaunch's values carry the execution name under.
+pub const NAME_KEY: &str = "--name";
+
+/// The key a relaunch's values carry a group's memory (GiB) under.
+pub fn memory_key(group: &str) -> String {
+    format!("--memory {group}")
+}
+
+/// The key a relaunch's values carry a group's cores under.
+pub fn cores_key(group: &str) -> String {
+    format!("--cores {group}")
+}
+
+/// Bytes as the shortest number of GiB that gives them back exactly as a
+/// memory field is read (`floor(GiB × 2^30)`): 64 MiB is `0.0625`, and
+/// the 107374182 bytes of `0.1` are `0.1` again.
+pub fn gib_text(bytes: u64) -> String {
+    let gib = bytes as f64 / GIB as f64;
+    for digits in 0..=12 {
+        let text = format!("{gib:.digits$}");
+        let text = if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        };
+        if text
+            .parse::<f64>()
+            .is_ok_and(|v| (v * GIB as f64).floor() as u64 == bytes)
+        {
+            return text;
+        }
+    }
+    format!("{gib}")
+}
+
+/// Where the form's launch is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Launch {
+    /// Being filled in.
+    Editing,
+    /// Sent: the progress shows in the form until it ends.
+    Launching(ExecutionId),
+    /// It failed: why, shown next to the fields, which keep their values.
+    Failed(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,39 +91,11 @@ pub struct Form {
     pub preview: Preview,
     /// The execution as it would be launched now, when valid.
     pub prepared: Option<Prepared>,
-    /// Fixed for the life of the form, so the preview's names are stable.
+    /// Whether it was launched, and how that went.
+    pub launch: Launch,
+    /// Fixed while the form is filled in, so the preview's names are
+    /// stable (a new one after a failed launch).
     id: ExecutionId,
-}
-
-impl PartialEq for FormField {
-    fn eq(&self, other: &FormField) -> bool {
-        self.field == other.field
-            && self.label == other.label
-            && self.value() == other.value()
-            && self.int == other.int
-            && self.error == other.error
-    }
-}
-
-impl FormField {
-    fn new(field: Field, label: String, value: String, int: Option<(i64, i64, i64)>) -> FormField {
-        FormField {
-            field,
-            label,
-            input: Input::new(value),
-            int,
-            choices: Vec::new(),
-            error: None,
-        }
-    }
-
-    pub fn value(&self) -> &str {
-        self.input.value()
-    }
-
-    pub fn set_value(&mut self, value: String) {
-        self.input = Input::new(value);
-    }
 }
 
 impl Form {
@@ -105,7 +110,8 @@ impl Form {
         let mut fields = vec![FormField::new(
             Field::ExecutionName,
             "Execution name".into(),
-            crate::console::default_execution_name(&entry.description.name),
+            given(NAME_KEY)
+                .unwrap_or_else(|| crate::console::default_execution_name(&entry.description.name)),
             None,
         )];
         for p in &entry.parameters {
@@ -124,12 +130,10 @@ impl Form {
             ));
         }
         for g in &entry.description.services {
-            // f64's Display round-trips, so an untouched field changes nothing
-            let memory = g
-                .resources
-                .memory
-                .min
-                .map(|m| format!("{}", m as f64 / GIB as f64))
+            // the shortest text that gives the bytes back, so an untouched
+            // field changes nothing
+            let memory = given(&memory_key(&g.name))
+                .or_else(|| g.resources.memory.min.map(gib_text))
                 .unwrap_or_default();
             fields.push(FormField::new(
                 Field::Memory(g.name.clone()),
@@ -140,7 +144,7 @@ impl Form {
             fields.push(FormField::new(
                 Field::Cores(g.name.clone()),
                 format!("{} cores", g.name),
-                format_cores(g.cores_min()),
+                given(&cores_key(&g.name)).unwrap_or_else(|| format_cores(g.cores_min())),
                 None,
             ));
         }
@@ -161,16 +165,18 @@ impl Form {
             general: Vec::new(),
             preview: Preview::Invalid,
             prepared: None,
+            launch: Launch::Editing,
             id: ExecutionId::generate(),
         }
     }
 
     /// The choices as a launch request; a field that is not a number where
     /// one is needed becomes an error of that field.
-    fn request(&mut self) -> LaunchRequest {
+    fn request(&mut self, limits: crate::model::OverrideLimits) -> LaunchRequest {
         let mut request = LaunchRequest::default();
         for f in &mut self.fields {
             f.error = None;
+            f.note = clamp_note(f, limits);
             match &f.field {
                 Field::ExecutionName => request.name = Some(f.value().trim().to_string()),
                 Field::Parameter(key) => request.params.push((key.clone(), f.value().to_string())),
@@ -201,7 +207,7 @@ impl Form {
     pub fn refresh(&mut self, console: &Console, nodes: &[NodeSnapshot]) {
         self.general.clear();
         self.prepared = None;
-        let request = self.request();
+        let request = self.request(console.settings().override_limits());
         let Some(entry) = console.shop().entry(&self.entry_id) else {
             self.general
                 .push("this entry is no longer in the shop".into());
@@ -261,18 +267,29 @@ impl Form {
 
     pub fn next(&mut self) {
         self.focus = (self.focus + 1) % self.fields.len().max(1);
+        if let Some(f) = self.focused() {
+            f.focus();
+        }
     }
 
     pub fn previous(&mut self) {
         self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
+        if let Some(f) = self.focused() {
+            f.focus();
+        }
     }
 
     /// `+`/`-` on an int field: one step within its bounds; on a field
     /// with choices, the next or previous one.
+    /// Not while the field is being typed into: `+`/`-` are characters
+    /// then (see `form_field`).
     pub fn step(&mut self, up: bool) -> bool {
         let Some(f) = self.focused() else {
             return false;
         };
+        if !f.steps() {
+            return false;
+        }
         if !f.choices.is_empty() {
             let n = f.choices.len();
             let at = f.choices.iter().position(|c| c == f.value()).unwrap_or(0);
@@ -291,6 +308,52 @@ impl Form {
 
     pub fn is_valid(&self) -> bool {
         self.prepared.is_some()
+    }
+
+    /// A key that is no form command edits the focused field; whether
+    /// the value changed.
+    pub fn edit(&mut self, key: ratatui::crossterm::event::KeyEvent) -> bool {
+        self.focused().is_some_and(|f| f.edit(key) == Edited::Value)
+    }
+
+    /// The launch was sent.
+    pub fn launching(&mut self, id: ExecutionId) {
+        self.launch = Launch::Launching(id);
+    }
+
+    pub fn is_launching(&self) -> bool {
+        matches!(self.launch, Launch::Launching(_))
+    }
+
+    /// The launch failed: the form stays with every value, says why, and
+    /// a launch again is a new execution (a new id: the failed one keeps
+    /// its record).
+    pub fn failed(&mut self, why: String, console: &Console, nodes: &[NodeSnapshot]) {
+        self.launch = Launch::Failed(why);
+        self.id = ExecutionId::generate();
+        self.refresh(console, nodes);
+    }
+}
+
+/// What a memory or cores value above the deployment's maximum becomes,
+/// said next to its field (the launch clamps it, as Zoe does).
+fn clamp_note(f: &FormField, limits: crate::model::OverrideLimits) -> Option<String> {
+    let value: f64 = f.value().trim().parse().ok()?;
+    match &f.field {
+        Field::Memory(_) if value.is_finite() && value > limits.max_memory_gib => Some(format!(
+            "clamped to {} GiB — this deployment allows {}",
+            format_cores(limits.max_memory_gib),
+            range_text(
+                crate::model::format_bytes(MIN_MEMORY_BYTES),
+                format!("{} GiB", format_cores(limits.max_memory_gib))
+            )
+        )),
+        Field::Cores(_) if value.is_finite() && value > limits.max_cores => Some(format!(
+            "clamped to {} — this deployment allows {} cores",
+            format_cores(limits.max_cores),
+            range_text(MIN_CORES, format_cores(limits.max_cores))
+        )),
+        _ => None,
     }
 }
 
@@ -386,7 +449,7 @@ mod tests {
             form.fields[workers]
                 .error
                 .as_deref()
-                .is_some_and(|e| e.contains("outside 1..=8"))
+                .is_some_and(|e| e.contains("outside 1–8"))
         );
         assert_eq!(form.preview, Preview::Invalid);
         // a bad name is the name field's error
@@ -459,6 +522,51 @@ mod tests {
             form.fields[target].error
         );
         assert!(!form.is_valid());
+    }
+
+    #[test]
+    fn memory_is_shown_as_the_shortest_gib_that_gives_its_bytes_back() {
+        for (bytes, text) in [
+            (64 << 20, "0.0625"),
+            (107_374_182, "0.1"),
+            (3 << 29, "1.5"),
+            (8 * GIB, "8"),
+            (6 << 20, "0.005859375"),
+        ] {
+            assert_eq!(gib_text(bytes), text);
+        }
+        // whatever the bytes, the text reads back to them exactly
+        for bytes in [1, 1023, 100_000_000, 123_456_789_012, (1 << 50) - 1] {
+            let back: f64 = gib_text(bytes).parse().unwrap();
+            assert_eq!((back * GIB as f64).floor() as u64, bytes, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn relaunch_values_fill_name_memory_and_cores() {
+        let console = console();
+        let entry = console.shop().entry("master-workers-0").unwrap();
+        let form = Form::new(
+            entry,
+            &[
+                (NAME_KEY.into(), "again".into()),
+                (memory_key("worker"), "0.1".into()),
+                (cores_key("master"), "0.5".into()),
+            ],
+        );
+        let value = |field: Field| {
+            form.fields
+                .iter()
+                .find(|f| f.field == field)
+                .unwrap()
+                .value()
+                .to_string()
+        };
+        assert_eq!(value(Field::ExecutionName), "again");
+        assert_eq!(value(Field::Memory("worker".into())), "0.1");
+        assert_eq!(value(Field::Cores("master".into())), "0.5");
+        // the others keep the entry's
+        assert_eq!(value(Field::Memory("master".into())), "0.0625");
     }
 
     #[test]

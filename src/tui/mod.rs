@@ -10,6 +10,7 @@ pub mod clipboard;
 pub mod command_line;
 pub mod data;
 pub mod form;
+pub mod form_field;
 pub mod frame;
 pub mod handover;
 pub mod key;
@@ -300,7 +301,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                 }
                 Some(report) => {
                     // an action finished: look at the cluster now to show its outcome
-                    if matches!(report, Report::Launched(_) | Report::Terminated { .. }) {
+                    if matches!(report, Report::Launched { .. } | Report::Terminated { .. }) {
                         let _ = ask.send(Ask::Refresh);
                     }
                     if matches!(report, Report::Terminated { .. }) {
@@ -438,7 +439,7 @@ fn to_update(report: Report) -> Update {
         Report::Notice(text) => Update::Notice(text),
         Report::Told(text) => Update::Told(text),
         Report::Engine(event) => Update::Progress(event),
-        Report::Launched(result) => Update::Launched(result),
+        Report::Launched { id, result } => Update::Launched { id, result },
         Report::Terminated { id, result } => Update::Terminated { id, result },
         Report::Relaunch(result) => Update::Relaunch(result),
         Report::Shell(result) => Update::Failed(match result {

@@ -369,7 +369,7 @@ fn start_form_shows_errors_and_why_not() {
         a.on_key(key(KeyCode::Char(c)));
     }
     let screen = render(&mut a, 100, 30);
-    assert!(screen.contains("99 is outside 1..=8"), "{screen}");
+    assert!(screen.contains("99 is outside 1–8"), "{screen}");
     assert!(screen.contains("fix the fields in red"), "{screen}");
     assert_eq!(
         a.on_key(key(KeyCode::Enter)),
@@ -406,7 +406,9 @@ fn start_form_shows_errors_and_why_not() {
         ),
         other => panic!("{other:?}"),
     }
-    assert_eq!(a.mode, Mode::Normal);
+    // the form stays open while it launches (see tests_form.rs)
+    assert_eq!(a.mode, Mode::Form);
+    assert!(a.form.as_ref().unwrap().is_launching());
 }
 
 #[test]
@@ -456,6 +458,9 @@ fn relaunch_values(workers: &str) -> Update {
         id: "1ibx0a2b3c".into(),
         entry: "master-workers-0".into(),
         parameters: vec![("worker-service_count".into(), workers.into())],
+        name: "demo".into(),
+        memory: vec![("worker".into(), 3 << 29)],
+        cores: vec![("master".into(), 0.25)],
     }))
 }
 
@@ -889,6 +894,9 @@ mod nav;
 
 #[path = "tests_help_keys.rs"]
 mod help_keys;
+
+#[path = "tests_form.rs"]
+mod form;
 
 #[test]
 fn ages_tick_and_status_changes_show_at_once() {

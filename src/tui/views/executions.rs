@@ -15,6 +15,7 @@ use crate::console::access::Relaunch;
 use crate::model::ExecutionStatus;
 use crate::tui::app::{App, Mode, Pending, Request, View};
 use crate::tui::data::ExecutionRow;
+use crate::tui::form::{NAME_KEY, cores_key, gib_text, memory_key};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::logs::LogView;
 
@@ -219,7 +220,21 @@ pub fn relaunch_with(app: &mut App, values: Relaunch) {
         ));
     } else {
         app.message = None;
-        super::form::open(app, Some((values.entry, values.parameters)));
+        let mut given = values.parameters;
+        given.push((NAME_KEY.to_string(), values.name));
+        given.extend(
+            values
+                .memory
+                .iter()
+                .map(|(g, m)| (memory_key(g), gib_text(*m))),
+        );
+        given.extend(
+            values
+                .cores
+                .iter()
+                .map(|(g, c)| (cores_key(g), format!("{c}"))),
+        );
+        super::form::open(app, Some((values.entry, given)));
     }
 }
 

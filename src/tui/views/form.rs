@@ -1,8 +1,13 @@
-//! The start form on screen: its fields with errors as you type, the live
-//! placement preview, the launch progress panel, and what its keys do:
-//! tab/down and shift-tab/up move between fields, `+`/`-` step a number,
-//! enter launches, esc cancels (the keymap's defaults); every other key
-//! edits the focused field.
+//! The start form on screen: its fields with errors and notes as you
+//! type, the live placement preview, the launch's progress per instance
+//! and, when it failed, why — next to the fields, which keep every value.
+//! Its keys: tab/down and shift-tab/up move between fields, `+`/`-` step
+//! a number that is not being typed into, enter launches, esc cancels
+//! (the keymap's defaults); every other key edits the focused field (see
+//! `tui::form_field`). The form stays open until the launch succeeded
+//! (or waits in the queue) or failed; esc while it is under way, or a
+//! key to another view, closes the form and the launch goes on, its
+//! progress over the views and its outcome in the status line.
 //! The form's logic (fields, validation, preview) is `tui::form`.
 
 use ratatui::Frame;
@@ -13,8 +18,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::panel;
 use crate::tui::app::{App, Mode, Request};
-use crate::tui::data::LaunchStep;
-use crate::tui::form::{Form, Preview};
+use crate::tui::data::{LaunchRow, LaunchStep};
+use crate::tui::form::{Form, Launch, Preview};
 use crate::tui::keymap::{Command, Context};
 
 /// Opens the start form for the selected entry, or for `relaunch`'s entry
@@ -37,7 +42,6 @@ pub fn open(app: &mut App, relaunch: Option<(String, Vec<(String, String)>)>) {
     form.refresh(&app.console, &app.data.nodes);
     app.form = Some(form);
     app.mode = Mode::Form;
-    app.data.launch.clear();
 }
 
 /// The status line's hints in the form: (commands, label).
@@ -48,14 +52,52 @@ pub const HINTS: &[(&[Command], &str)] = &[
     (&[Command::Cancel], "cancel"),
 ];
 
+/// The hints while the form launches: its fields wait.
+const LAUNCHING_HINTS: &[(&[Command], &str)] =
+    &[(&[Command::Cancel], "close the form (the launch goes on)")];
+
+/// The status line's hints for the form as it is now.
+pub fn hints(app: &App) -> &'static [(&'static [Command], &'static str)] {
+    if app.form.as_ref().is_some_and(Form::is_launching) {
+        LAUNCHING_HINTS
+    } else {
+        HINTS
+    }
+}
+
 /// Keys while the form is open: the keymap's `form.*` commands; every
-/// other key edits the focused field, and so do `+`/`-` in a text field.
+/// other key edits the focused field, and so do `+`/`-` in a field that is
+/// being typed into. While the launch is under way the fields wait; esc
+/// closes the form and the launch goes on.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
     let command = app.keymap.command_in(Context::Form, &key);
     let Some(form) = app.form.as_mut() else {
         app.mode = Mode::Normal;
         return Request::None;
     };
+    if let Launch::Launching(id) = &form.launch {
+        let id = id.clone();
+        app.message = Some(if command == Some(Command::Cancel) {
+            app.form = None;
+            app.mode = Mode::Normal;
+            (
+                format!("form closed; the launch of {id} goes on and shows in executions"),
+                false,
+            )
+        } else {
+            let esc = app
+                .keymap
+                .first_key_in(Context::Form, Command::Cancel)
+                .unwrap_or("esc");
+            (
+                format!(
+                    "launching {id}… ({esc} closes the form, or go to another view: the launch goes on)"
+                ),
+                false,
+            )
+        });
+        return Request::None;
+    }
     let mut changed = false;
     match command {
         Some(Command::Cancel) => {
@@ -65,31 +107,12 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
         }
         Some(Command::NextField) => form.next(),
         Some(Command::PreviousField) => form.previous(),
-        Some(Command::Launch) => {
-            form.refresh(&app.console, &app.data.nodes);
-            let Some(prepared) = form.prepared.clone() else {
-                app.message = Some(("fix the fields in red first".into(), true));
-                return Request::None;
-            };
-            app.message = Some((format!("launching {}…", prepared.identity.id), false));
-            app.data.launching = Some(prepared.identity.id.to_string());
-            app.form = None;
-            app.mode = Mode::Normal;
-            return Request::Launch(Box::new(prepared));
-        }
+        Some(Command::Launch) => return launch(app),
         Some(Command::StepUp) if form.step(true) => changed = true,
         Some(Command::StepDown) if form.step(false) => changed = true,
         // everything else edits the focused field: characters, backspace,
         // delete, left/right, home/end, ctrl-w…
-        _ => {
-            if let Some(f) = form.focused() {
-                use tui_input::backend::crossterm::EventHandler;
-                changed = f
-                    .input
-                    .handle_event(&ratatui::crossterm::event::Event::Key(key))
-                    .is_some_and(|c| c.value);
-            }
-        }
+        _ => changed = form.edit(key),
     }
     if changed {
         form.refresh(&app.console, &app.data.nodes);
@@ -97,90 +120,194 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Request {
     Request::None
 }
 
-pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(form) = &app.form else { return };
-    let s = &app.styles;
-    let wide = area.width >= 120;
-    let [fields_area, preview_area] = if wide {
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
-    } else {
-        Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area)
-    };
-    let mut lines = Vec::new();
-    let label_width = form
-        .fields
-        .iter()
-        .map(|f| f.label.chars().count())
-        .max()
-        .unwrap_or(10)
-        .min(28);
-    for (i, f) in form.fields.iter().enumerate() {
-        let focused = i == form.focus;
-        let label: String = f.label.chars().take(label_width).collect();
-        let mut spans = vec![Span::styled(
-            format!(
-                "{}{label:<label_width$} ",
-                if focused { "▶ " } else { "  " }
-            ),
-            if focused { s.accent } else { s.muted },
-        )];
-        if focused {
-            // the cursor where tui-input has it
-            let chars: Vec<char> = f.value().chars().collect();
-            let at = f.input.cursor().min(chars.len());
-            let before: String = chars[..at].iter().collect();
-            let under: String = chars.get(at).map_or(" ".to_string(), |c| c.to_string());
-            let after: String = chars
-                .get(at + 1..)
-                .map(|r| r.iter().collect())
-                .unwrap_or_default();
-            spans.push(Span::styled(before, s.highlight));
-            spans.push(Span::styled(under, s.selected));
-            spans.push(Span::styled(after, s.highlight));
-        } else {
-            spans.push(Span::styled(f.value().to_string(), s.base));
-        }
-        if let Some((min, max, _)) = f.int {
-            spans.push(Span::styled(format!("  {min}..{max} (+/-)"), s.muted));
-        }
-        lines.push(Line::from(spans));
-        if let Some(error) = &f.error {
-            lines.push(Line::from(Span::styled(format!("    {error}"), s.error)));
-        }
-    }
-    for g in &form.general {
-        lines.push(Line::from(Span::styled(g.clone(), s.error)));
-    }
-    // keep the focused field on screen
-    let focus_line = lines
-        .iter()
-        .position(|l| {
-            l.spans
-                .first()
-                .is_some_and(|sp| sp.content.starts_with('▶'))
-        })
-        .unwrap_or(0);
-    let visible = usize::from(fields_area.height.saturating_sub(2));
-    let scroll = focus_line.saturating_sub(visible.saturating_sub(2)) as u16;
-    let key = |command| {
-        app.keymap
-            .first_key_in(Context::Form, command)
-            .unwrap_or("-")
-    };
-    let title = format!(
-        " start {} — {} launches, {} cancels, {} moves ",
-        form.entry_name,
-        key(Command::Launch),
-        key(Command::Cancel),
-        key(Command::NextField)
-    );
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(panel(app, title))
-            .scroll((scroll, 0)),
-        fields_area,
-    );
+/// Whether the open form launched `execution` (and waits for its end).
+pub fn launched_here(app: &App, execution: &str) -> bool {
+    app.form
+        .as_ref()
+        .is_some_and(|f| matches!(&f.launch, Launch::Launching(id) if id.as_str() == execution))
+}
 
+/// The form's launch went through: the form closes.
+pub fn close_after_launch(app: &mut App) {
+    app.form = None;
+    if app.mode == Mode::Form {
+        app.mode = Mode::Normal;
+    }
+}
+
+/// The form's launch failed: the form stays, with every value, and says
+/// why next to the fields.
+pub fn launch_failed(app: &mut App, why: String) {
+    if let Some(form) = app.form.as_mut() {
+        form.failed(why, &app.console, &app.data.nodes);
+        let enter = app
+            .keymap
+            .first_key_in(Context::Form, Command::Launch)
+            .unwrap_or("enter");
+        app.message = Some((
+            format!(
+                "the launch failed (why: under the form); fix a value and {enter} launches again"
+            ),
+            true,
+        ));
+    }
+}
+
+/// While the form launches, a key that goes to another view or to the
+/// `:` line closes the form (the launch goes on, its progress over the
+/// views) and then does what it does there; whether it did.
+pub fn leaves_while_launching(app: &mut App, key: &KeyEvent) -> bool {
+    let Some(Launch::Launching(id)) = app.form.as_ref().map(|f| &f.launch) else {
+        return false;
+    };
+    // the form's own keys (tab moves between fields) stay the form's
+    let leaves = app.keymap.command_in(Context::Form, key).is_none()
+        && matches!(
+            app.keymap.command_in(Context::Global, key),
+            Some(
+                Command::ShopView
+                    | Command::ExecutionsView
+                    | Command::NodesView
+                    | Command::NextView
+                    | Command::CommandMode
+            )
+        );
+    if leaves {
+        app.message = Some((
+            format!("form closed; the launch of {id} goes on and shows in executions"),
+            false,
+        ));
+        app.form = None;
+        app.mode = Mode::Normal;
+    }
+    leaves
+}
+
+/// Enter: the launch, when every field is right.
+fn launch(app: &mut App) -> Request {
+    let Some(form) = app.form.as_mut() else {
+        return Request::None;
+    };
+    form.refresh(&app.console, &app.data.nodes);
+    let Some(prepared) = form.prepared.clone() else {
+        app.message = Some(("fix the fields in red first".into(), true));
+        return Request::None;
+    };
+    let id = prepared.identity.id.clone();
+    form.launching(id.clone());
+    app.message = Some((format!("launching {id}…"), false));
+    app.data.launch.clear();
+    app.data.launching = Some(id.to_string());
+    Request::Launch(Box::new(prepared))
+}
+
+pub fn draw_form(frame: &mut Frame<'_>, app: &mut App, area: Rect) {
+    let Some(mut form) = app.form.take() else {
+        return;
+    };
+    draw_with(frame, app, &mut form, area);
+    app.form = Some(form);
+}
+
+fn draw_with(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect) {
+    let wide = area.width >= 120;
+    // the progress beside the fields; a failure under them, across the
+    // whole width (an engine's error is long)
+    let inner_width = match &form.launch {
+        Launch::Launching(_) if wide => area.width * 45 / 100,
+        _ => area.width,
+    }
+    .saturating_sub(2);
+    let side: Option<(String, Vec<Line<'static>>)> = match &form.launch {
+        Launch::Editing => None,
+        Launch::Launching(id) => Some((
+            format!(" launching {id} "),
+            launch_lines(app, &app.data.launch, "waiting for the engine…"),
+        )),
+        Launch::Failed(why) => {
+            // wrapped here, so its height is known
+            let width = usize::from(inner_width);
+            let mut lines: Vec<Line> = why
+                .lines()
+                .flat_map(|l| super::form_fields::wrap(l, width))
+                .map(|l| Line::from(Span::styled(l, app.styles.error)))
+                .collect();
+            lines.extend(
+                super::form_fields::wrap(
+                    "fix a value and launch again: a new execution, with these values",
+                    width,
+                )
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, app.styles.muted))),
+            );
+            Some((" launch failed ".to_string(), lines))
+        }
+    };
+    let side_height = side.as_ref().map_or(0, |(_, lines)| {
+        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX)
+    });
+    let (fields_area, side_area, preview_area) = if wide {
+        let (above, below) = match &form.launch {
+            Launch::Failed(_) => {
+                let [above, below] = Layout::vertical([
+                    Constraint::Min(6),
+                    Constraint::Length(side_height.min(area.height / 2)),
+                ])
+                .areas(area);
+                (above, Some(below))
+            }
+            _ => (area, None),
+        };
+        let [fields, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(above);
+        match &form.launch {
+            Launch::Editing => (fields, None, Some(right)),
+            Launch::Launching(_) => (fields, Some(right), None),
+            Launch::Failed(_) => (fields, below, Some(right)),
+        }
+    } else {
+        match &form.launch {
+            Launch::Editing => {
+                let [fields, bottom] =
+                    Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area);
+                (fields, None, Some(bottom))
+            }
+            Launch::Launching(_) => {
+                let [fields, bottom] = Layout::vertical([
+                    Constraint::Min(6),
+                    Constraint::Length(side_height.clamp(3, 10)),
+                ])
+                .areas(area);
+                (fields, Some(bottom), None)
+            }
+            Launch::Failed(_) => {
+                let [fields, preview, failure] = Layout::vertical([
+                    Constraint::Min(5),
+                    Constraint::Length(6),
+                    Constraint::Length(side_height.clamp(3, 8)),
+                ])
+                .areas(area);
+                (fields, Some(failure), Some(preview))
+            }
+        }
+    };
+    super::form_fields::draw_fields(frame, app, form, fields_area);
+    if let (Some((title, lines)), Some(rect)) = (side, side_area) {
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(panel(app, title))
+                .wrap(Wrap { trim: false }),
+            rect,
+        );
+    }
+    if let Some(rect) = preview_area {
+        draw_preview(frame, app, form, rect);
+    }
+}
+
+fn draw_preview(frame: &mut Frame<'_>, app: &App, form: &Form, area: Rect) {
+    let s = &app.styles;
     let preview: Vec<Line> = match &form.preview {
         Preview::Invalid => vec![Line::from(Span::styled(
             "fix the fields in red to see where it would run",
@@ -240,12 +367,36 @@ pub fn draw_form(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Paragraph::new(preview)
             .block(panel(app, title))
             .wrap(Wrap { trim: false }),
-        preview_area,
+        area,
     );
 }
 
+/// One line per instance of a launch: where it goes and how far it is.
+fn launch_lines(app: &App, rows: &[LaunchRow], empty: &str) -> Vec<Line<'static>> {
+    if rows.is_empty() {
+        return vec![Line::from(Span::styled(
+            empty.to_string(),
+            app.styles.muted,
+        ))];
+    }
+    rows.iter()
+        .map(|row| {
+            let style = match row.step {
+                LaunchStep::Failed(_) => app.styles.error,
+                LaunchStep::Running => app.styles.success,
+                _ => app.styles.info,
+            };
+            Line::from(vec![
+                Span::raw(format!("{:<18}{:<12}", row.instance, row.host)),
+                Span::styled(row.step.to_string(), style),
+            ])
+        })
+        .collect()
+}
+
+/// The progress of a launch whose form was closed, over the view.
 pub fn draw_launch(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    if app.data.launch.is_empty() {
+    if app.data.launch.is_empty() || app.mode == Mode::Form {
         return;
     }
     let height = (app.data.launch.len() as u16 + 2)
@@ -258,22 +409,7 @@ pub fn draw_launch(frame: &mut Frame<'_>, app: &App, area: Rect) {
         width: area.width,
         height,
     };
-    let lines: Vec<Line> = app
-        .data
-        .launch
-        .iter()
-        .map(|row| {
-            let style = match row.step {
-                LaunchStep::Failed(_) => app.styles.error,
-                LaunchStep::Running => app.styles.success,
-                _ => app.styles.info,
-            };
-            Line::from(vec![
-                Span::raw(format!("{:<18}{:<12}", row.instance, row.host)),
-                Span::styled(row.step.to_string(), style),
-            ])
-        })
-        .collect();
+    let lines = launch_lines(app, &app.data.launch, "");
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(panel(app, " launching ".into())),

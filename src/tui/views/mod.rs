@@ -10,6 +10,7 @@ pub mod command;
 pub mod confirm;
 pub mod executions;
 pub mod form;
+pub mod form_fields;
 pub mod freshness;
 pub mod help;
 pub mod inspect;

@@ -256,7 +256,9 @@ fn entry_text(app: &App, entry: &Entry, width: usize) -> Vec<Line<'static>> {
         lines.push(Line::from(Span::styled("PARAMETERS", s.accent)));
         for p in &entry.parameters {
             let range = match p.value_type {
-                ParamType::Int { min, max, .. } => format!(" ({min}..{max})"),
+                ParamType::Int { min, max, .. } => {
+                    format!(" ({})", crate::console::catalog::range_text(min, max))
+                }
                 ParamType::String => String::new(),
             };
             let default = p.default.clone().unwrap_or_else(|| "required".into());

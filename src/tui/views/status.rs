@@ -191,7 +191,7 @@ pub fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Some((text, false)) => Line::from(Span::styled(text.clone(), s.info)),
             None => {
                 let (context, own, tail) = match app.view {
-                    _ if app.mode == Mode::Form => (Context::Form, form::HINTS, &[][..]),
+                    _ if app.mode == Mode::Form => (Context::Form, form::hints(app), &[][..]),
                     _ if app.context() == Context::Json => {
                         (Context::Json, super::json::HINTS, &[][..])
                     }
