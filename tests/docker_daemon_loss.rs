@@ -55,7 +55,10 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
     });
     std::thread::sleep(Duration::from_secs(5));
 
-    // Kill the remote daemon (SIGKILL: no goodbye).
+    // Kill the remote daemon (SIGKILL: no goodbye); whatever happens next,
+    // it is started again before the test ends, so a failure here cannot
+    // leave the shared daemon down for the tests after it.
+    let _restart = Restart;
     let pid = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()
@@ -119,14 +122,7 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
     );
 
     // Bring the daemon back (live-restore keeps the counter running).
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let restart = Command::new(root.join("scripts/engines.sh"))
-        .arg("start")
-        .env("ZOE_ENGINES_TLS", "1")
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(restart.success());
+    assert!(start_engines());
 
     // The follower resumes and ends with the job: every step exactly once.
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -157,4 +153,24 @@ fn a_daemon_killed_mid_session_goes_offline_and_comes_back_without_losing_log_li
             .unwrap()
             .success()
     );
+}
+
+/// `scripts/engines.sh start` (idempotent): brings a killed daemon back.
+fn start_engines() -> bool {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Command::new(root.join("scripts/engines.sh"))
+        .arg("start")
+        .env("ZOE_ENGINES_TLS", "1")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Starts the engines again when dropped, on a failed assertion too.
+struct Restart;
+
+impl Drop for Restart {
+    fn drop(&mut self) {
+        start_engines();
+    }
 }
