@@ -5,8 +5,9 @@
 # scripts/ansi2png.py. Then the Kubernetes side: the same Docker hosts
 # beside the demo cluster of scripts/fake-kube.sh (started here, stopped
 # after if it was not running), a ZApp pinned to the cluster by the start
-# form, the nodes view with it, `:ctx` and its logs. Run as root (it starts
-# the engines if needed).
+# form, the nodes view with it, `:ctx` and its logs. The Docker side
+# includes a shell in an instance (exec) and the log view filtered. Run
+# as root (it starts the engines if needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,11 +71,22 @@ shot executions
 keys Enter
 wait_for "inspect"
 shot inspect
+# a shell in the selected instance (the UI steps aside), then back
+keys s
+wait_for "/ #" 20
+t send-keys -l 'hostname; ps | head -5'; keys Enter
+sleep 1
+shot exec
+t send-keys -l 'exit'; keys Enter
+wait_for "inspect"
 keys Escape l
 wait_for "reached master" 30
 sleep 3
 shot logs
-keys Escape 3
+keys / ; t send-keys -l 'worker[12]'; keys Enter
+sleep 1
+shot logs-filter
+keys Escape Escape 3
 wait_for "all targets:"
 shot nodes
 keys '?'

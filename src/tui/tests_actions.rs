@@ -23,7 +23,7 @@ fn instance(name: &str, essential: bool, state: BackendState, status: &str) -> I
 
 /// The default app with the first execution's instances known, in the
 /// executions view.
-fn with_instances() -> App {
+pub(super) fn with_instances() -> App {
     let mut a = app("default");
     let rows = a.data.executions.clone();
     let mut rows: Vec<ExecutionRow> = rows;
@@ -49,7 +49,7 @@ fn ch(c: char) -> KeyEvent {
 
 /// Enter focuses the list; `G`/`k` move in it; the selection is on
 /// `name`.
-fn select(a: &mut App, name: &str) {
+pub(super) fn select(a: &mut App, name: &str) {
     a.on_key(key(KeyCode::Enter));
     assert_eq!(a.context(), crate::tui::keymap::Context::Inspect);
     a.on_key(ch('g'));

@@ -67,7 +67,7 @@ fn states_of(view: View) -> Vec<App> {
 fn fingerprint(a: &mut App) -> String {
     let screen = render(a, 160, 48);
     format!(
-        "{screen}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{}{:?}{}{}",
+        "{screen}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{}{:?}{}{}{:?}{:?}",
         a.view,
         a.mode,
         a.shop,
@@ -78,7 +78,9 @@ fn fingerprint(a: &mut App) -> String {
         a.form.is_some(),
         a.pending,
         a.mouse,
-        a.line_help
+        a.line_help,
+        a.instances,
+        a.json
     )
 }
 
@@ -190,4 +192,60 @@ fn does_something_with_message(label: &str) -> bool {
         return false;
     }
     request != Request::None || fingerprint(&mut a) != before
+}
+
+/// States of the inspect pane's instance list (focused, on its first, a
+/// middle and its last instance) and of the JSON pane over it.
+fn states_in(context: Context) -> Vec<App> {
+    ["extra-worker0", "master0", "worker1"]
+        .into_iter()
+        .map(|name| {
+            let mut a = super::actions::with_instances();
+            super::actions::select(&mut a, name);
+            if context == Context::Json {
+                let long: serde_json::Value = (0..100)
+                    .map(|n| (format!("k{n:03}"), n.into()))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+                a.on_update(Update::Described(Ok((name.into(), long))));
+                let _ = render(&mut a, 160, 48);
+                a.on_key(event("j"));
+            }
+            assert_eq!(a.context(), context);
+            a
+        })
+        .collect()
+}
+
+#[test]
+fn every_key_listed_in_the_instance_list_and_json_pane_help_does_something() {
+    let mut idle = Vec::new();
+    let mut tried = 0;
+    for context in [Context::Inspect, Context::Json] {
+        let (own, _) = states_in(context)[0].keymap.help_in(context, false);
+        assert!(!own.is_empty(), "{context:?} lists keys");
+        for (keys, what) in &own {
+            for label in keys.split(' ').flat_map(expand) {
+                tried += 1;
+                let acts = states_in(context).into_iter().any(|mut a| {
+                    let before = fingerprint(&mut a);
+                    let request = a.on_key(event(&label));
+                    let said_nothing = a
+                        .message
+                        .as_ref()
+                        .is_some_and(|(text, _)| is_does_nothing(text));
+                    !said_nothing && (request != Request::None || fingerprint(&mut a) != before)
+                });
+                if !acts {
+                    idle.push(format!("{context:?}: {label} ({what})"));
+                }
+            }
+        }
+    }
+    assert!(tried > 15, "{tried} keys tried");
+    assert!(
+        idle.is_empty(),
+        "keys listed in ? that do nothing:\n{}",
+        idle.join("\n")
+    );
 }

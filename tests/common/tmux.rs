@@ -93,7 +93,6 @@ impl Pane {
         self.keys(&["Enter"]);
     }
 
-    /// Polls the screen until `check` holds; fails with the screen after `secs`.
     /// Launches from the open start form (`Enter`) and waits until the
     /// executions view shows it running with `up` (e.g. `7/7`); its id.
     pub fn launch_until_running(&self, up: &str) -> String {
@@ -101,16 +100,16 @@ impl Pane {
         let screen = self.wait_for("the execution to run", 60, |s| {
             s.lines().any(|l| l.contains(" running ") && l.contains(up))
         });
+        // the id on the running row itself (another row may name an
+        // ended execution of the same entry)
         screen
             .lines()
+            .filter(|l| l.contains(" running ") && l.contains(up))
             .find_map(|l| {
-                l.split_whitespace().find(|w| {
-                    w.len() == 10
-                        && w.starts_with('1')
-                        && w.chars().all(|c| c.is_ascii_alphanumeric())
-                })
+                l.split(|c: char| !c.is_ascii_alphanumeric())
+                    .find(|w| w.len() == 10 && w.starts_with('1'))
             })
-            .unwrap()
+            .unwrap_or_else(|| panic!("no execution id on the running row:\n{screen}"))
             .to_string()
     }
 
@@ -127,6 +126,7 @@ impl Pane {
         });
     }
 
+    /// Polls the screen until `check` holds; fails with the screen after `secs`.
     pub fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
