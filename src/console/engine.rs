@@ -584,15 +584,19 @@ impl Engine {
     pub async fn terminate(&self, query: &str, how: &str) -> Result<Termination, EngineError> {
         self.refuse_if_readonly("terminating")?;
         // a look that cleans nothing up by itself: this kill carries out
-        // (at once) whatever is pending for its execution, and says so
-        let seen = observe(
-            &self.cluster,
-            &self.settings,
-            &self.store,
-            Wait::Every,
-            false,
-        )
-        .await?;
+        // (at once) whatever is pending for its execution, and says so;
+        // like every look, it waits while an instance restarts in place
+        let seen = {
+            let _look = self.looks.read().await;
+            observe(
+                &self.cluster,
+                &self.settings,
+                &self.store,
+                Wait::Every,
+                false,
+            )
+            .await?
+        };
         let record = self.find(query)?;
         let by = &format!("{} {how}", self.may(&record, Action::Terminate)?);
         let launching = matches!(

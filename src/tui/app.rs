@@ -152,8 +152,6 @@ pub struct App {
     pub logs: Option<LogView>,
     pub form: Option<Form>,
     pub pending: Option<Pending>,
-    /// The `:` line being typed.
-    pub command: String,
     /// The line editor of the prompt open (`:`, `/`, the log search).
     pub prompt: LineEditor,
     /// The completions shown under the `:` line.
@@ -166,8 +164,6 @@ pub struct App {
     pub contexts: Vec<String>,
     /// Namespaces the last `:ns` listed, for completing `:ns`.
     pub namespaces: Vec<String>,
-    /// Terminations asked for and not answered yet.
-    pub terminating: Vec<crate::model::ExecutionId>,
     /// What the last frame drew where, for clicks.
     pub hits: std::cell::RefCell<super::mouse::Hits>,
     /// Something remembered across runs changed (the loop writes it).
@@ -244,14 +240,12 @@ impl App {
             logs: None,
             form: None,
             pending: None,
-            command: String::new(),
             prompt: LineEditor::default(),
             completion: None,
             history: History::default(),
             line_help: false,
             contexts: Vec::new(),
             namespaces: Vec::new(),
-            terminating: Vec::new(),
             hits: std::cell::RefCell::default(),
             remember_changed: false,
             message: None,
@@ -359,6 +353,7 @@ impl App {
                     .executions
                     .selected
                     .min(self.visible_executions().len().saturating_sub(1));
+                super::views::inspect::check_focus(self);
                 if let Some(form) = self.form.as_mut() {
                     form.refresh(&self.console, &self.data.nodes);
                 }
@@ -376,6 +371,12 @@ impl App {
             Update::Failed(why) => {
                 self.data.loading = false;
                 self.message = Some((why, true));
+            }
+            Update::ShellNotOpened(why) => {
+                super::views::inspect::shell_failed(self);
+                if let Some(why) = why {
+                    self.message = Some((why, true));
+                }
             }
             Update::Notice(text) => self.message = Some((format!("warning: {text}"), true)),
             Update::Told(text) => {
@@ -436,7 +437,7 @@ impl App {
             Update::Progress(_) => {}
             Update::Launched { id, result } => self.launch_ended(id, result),
             Update::Terminated { id, result: Ok(n) } => {
-                self.terminating.retain(|t| *t != id);
+                self.data.terminating.retain(|t| *t != id);
                 self.message = Some((
                     format!(
                         "{id} terminated: {}",
@@ -449,7 +450,7 @@ impl App {
                 id,
                 result: Err(why),
             } => {
-                self.terminating.retain(|t| *t != id);
+                self.data.terminating.retain(|t| *t != id);
                 self.message = Some((format!("{id}: {why}"), true))
             }
             // the form opens only if nothing else was started meanwhile
@@ -547,7 +548,7 @@ impl App {
         let before = self.view;
         let request = self.handle_key(key);
         if let Request::Terminate(id) = &request {
-            self.terminating.push(id.clone());
+            self.data.terminating.push(id.clone());
         }
         if before == View::Logs
             && self.view != View::Logs
@@ -699,12 +700,18 @@ impl App {
         Request::None
     }
 
-    /// A left click (mouse on): a tab switches view, a row is selected.
-    pub fn on_click(&mut self, column: u16, row: u16) {
+    /// A left click (mouse on): a tab switches view, a row is selected;
+    /// leaving the log view stops its follow, as a key does.
+    pub fn on_click(&mut self, column: u16, row: u16) -> Request {
+        let before = self.view;
         if super::mouse::click(self, column, row) {
             self.message = None;
             self.dirty = true;
         }
+        if before == View::Logs && self.view != View::Logs && self.logs.take().is_some() {
+            return Request::StopLogs;
+        }
+        Request::None
     }
 
     /// The mouse wheel scrolls whatever list or text is shown.

@@ -55,6 +55,10 @@ pub fn open_url(url: &str) -> (String, bool) {
     if !graphical(&|k| std::env::var(k).ok()) {
         return (shown, false);
     }
+    // the URL comes from labels: only a web address goes to xdg-open
+    if !is_web(url) {
+        return (format!("{shown} (not an http(s) URL: not opened)"), true);
+    }
     let spawned = std::process::Command::new("xdg-open")
         .arg(url)
         .stdin(std::process::Stdio::null())
@@ -76,9 +80,30 @@ pub fn open_url(url: &str) -> (String, bool) {
     }
 }
 
+/// `http://` or `https://` followed by something, with no control or
+/// space characters: what may be handed to xdg-open.
+fn is_web(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    rest.is_some_and(|r| !r.is_empty()) && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_addresses_are_opened() {
+        assert!(is_web("http://127.0.0.1:8888/lab"));
+        assert!(is_web("HTTPS://host/x"));
+        assert!(!is_web("file:///etc/passwd"));
+        assert!(!is_web("javascript:alert(1)"));
+        assert!(!is_web("http://"));
+        assert!(!is_web("http://a b"));
+        assert!(!is_web("--help"));
+    }
 
     #[test]
     fn base64_matches_rfc_4648() {

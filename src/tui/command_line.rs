@@ -30,7 +30,6 @@ pub struct Completion {
 /// Opens the `:` line.
 pub fn open_command(app: &mut App) {
     app.mode = Mode::Command;
-    app.command.clear();
     app.prompt.clear();
     app.completion = None;
     app.history.reset();
@@ -57,8 +56,6 @@ pub fn edit(app: &mut App, key: KeyEvent, filter: bool) -> Request {
             app.prompt.clear();
             if filter {
                 set_filter(app, "");
-            } else {
-                app.command.clear();
             }
         }
         Outcome::Submit => {
@@ -67,7 +64,6 @@ pub fn edit(app: &mut App, key: KeyEvent, filter: bool) -> Request {
             if !filter {
                 let text = app.prompt.value().to_string();
                 app.prompt.clear();
-                app.command.clear();
                 if !text.trim().is_empty() {
                     app.history.push(&text);
                     app.remember_changed = true;
@@ -77,11 +73,9 @@ pub fn edit(app: &mut App, key: KeyEvent, filter: bool) -> Request {
         }
         Outcome::Edited => {
             app.completion = None;
-            let text = app.prompt.value().to_string();
             if filter {
+                let text = app.prompt.value().to_string();
                 set_filter(app, &text);
-            } else {
-                app.command = text;
             }
         }
         Outcome::Ignored if !filter => match key.code {
@@ -107,7 +101,6 @@ pub fn edit(app: &mut App, key: KeyEvent, filter: bool) -> Request {
 
 fn set_line(app: &mut App, line: &str) {
     app.prompt.set(line);
-    app.command = line.to_string();
     app.completion = None;
 }
 
@@ -155,7 +148,6 @@ fn complete(app: &mut App, forward: bool) {
         c.index = Some(index);
         let line = format!("{}{}", c.base, c.candidates[index]);
         app.prompt.set(&line);
-        app.command = line;
         return;
     }
     let line = app.prompt.value().to_string();
@@ -171,7 +163,6 @@ fn complete(app: &mut App, forward: bool) {
             if prefix.chars().count() > word.chars().count() {
                 let line = format!("{base}{prefix}");
                 app.prompt.set(&line);
-                app.command = line;
             }
             app.completion = Some(Completion {
                 candidates: found,

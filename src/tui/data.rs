@@ -71,6 +71,9 @@ pub enum Update {
     Relaunch(Result<crate::console::access::Relaunch, String>),
     /// An instance's raw description (title, JSON), or why not.
     Described(Result<(String, serde_json::Value), String>),
+    /// A shell asked for was not opened: why (the engine's words), or
+    /// nothing when the view had changed meanwhile.
+    ShellNotOpened(Option<String>),
     /// An instance restarted (what to say), or why not.
     Restarted(Result<String, String>),
     /// Lines of the log followed for this execution.
@@ -134,7 +137,7 @@ pub struct Data {
     /// A look at the cluster is under way.
     pub looking: bool,
     /// Terminations asked for and not answered yet.
-    pub terminating: usize,
+    pub terminating: Vec<crate::model::ExecutionId>,
     /// The spinner's step (it turns only while something is in flight).
     pub spin: usize,
     /// The targets being asked (their names), for the placeholders shown
@@ -148,7 +151,7 @@ pub struct Data {
 impl Data {
     /// Something is in flight: a look, a launch, a termination.
     pub fn busy(&self) -> bool {
-        self.looking || self.launching.is_some() || self.terminating > 0
+        self.looking || self.launching.is_some() || !self.terminating.is_empty()
     }
 
     /// The cache's nodes and executions, while nothing fresher is known.

@@ -13,14 +13,14 @@ use super::views::logs;
 /// asking first while a launch or a termination is under way.
 pub fn quit(app: &mut App) -> Request {
     match app.view {
-        View::Logs => return logs::back(app),
+        View::Logs => return logs::leave(app),
         View::Shop if app.shop.detail => {
             app.shop.detail = false;
             return Request::None;
         }
         View::Executions if app.executions.inspect => {
             app.executions.inspect = false;
-            app.executions.inspected = None;
+            super::views::inspect::leave(app);
             return Request::None;
         }
         _ => {}
@@ -29,7 +29,12 @@ pub fn quit(app: &mut App) -> Request {
     if let Some(id) = &app.data.launching {
         busy.push(format!("launching {id}"));
     }
-    busy.extend(app.terminating.iter().map(|id| format!("terminating {id}")));
+    busy.extend(
+        app.data
+            .terminating
+            .iter()
+            .map(|id| format!("terminating {id}")),
+    );
     if busy.is_empty() {
         return Request::Quit;
     }

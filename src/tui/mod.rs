@@ -217,10 +217,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                         Request::None => Ok(()),
                         Request::Refresh => ask.send(Ask::Refresh),
                         Request::Launch(prepared) => ask.send(Ask::Launch(prepared)),
-                        Request::Terminate(id) => {
-                            app.data.terminating += 1;
-                            ask.send(Ask::Terminate { id })
-                        }
+                        Request::Terminate(id) => ask.send(Ask::Terminate { id }),
                         Request::Relaunch(id) => ask.send(Ask::Relaunch { id }),
                         Request::FollowLogs { id, service } => {
                             following += 1;
@@ -274,7 +271,9 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                     }
                     MouseEventKind::Down(MouseButton::Left) => {
                         frames.urgent();
-                        app.on_click(mouse.column, mouse.row);
+                        if app.on_click(mouse.column, mouse.row) == Request::StopLogs {
+                            let _ = ask.send(Ask::StopLogs);
+                        }
                     }
                     _ => {}
                 },
@@ -283,7 +282,9 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
             },
             report = reports.recv(), if !engine_gone => match report {
                 // the terminal goes to a shell in an instance, and comes back
-                Some(Report::Shell(Ok(target))) => {
+                Some(Report::Shell(Ok(target)))
+                    if views::inspect::shell_wanted(&mut app, &target.target.execution, &target.target.instance) =>
+                {
                     // the old reader first: a new one waits for the lock
                     // the old one's thread holds while it waits for keys
                     drop(keys);
@@ -303,9 +304,6 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                     // an action finished: look at the cluster now to show its outcome
                     if matches!(report, Report::Launched { .. } | Report::Terminated { .. }) {
                         let _ = ask.send(Ask::Refresh);
-                    }
-                    if matches!(report, Report::Terminated { .. }) {
-                        app.data.terminating = app.data.terminating.saturating_sub(1);
                     }
                     if is_current(&report, following) {
                         app.on_update(to_update(report));
@@ -398,10 +396,25 @@ pub fn save_logs(
         }
     };
     let dir = file.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&file, text))
-        .map(|()| file.clone())
-        .map_err(|e| format!("cannot save the log to {}: {e}", file.display()))
+    // a new file, readable by its owner only (logs may hold secrets); a
+    // file already there is never overwritten
+    let write = || -> io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::create_dir_all(dir)?;
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)?;
+        out.write_all(text.as_bytes())?;
+        out.flush()
+    };
+    write().map(|()| file.clone()).map_err(|e| match e.kind() {
+        io::ErrorKind::AlreadyExists => {
+            format!("{} already exists (not overwritten)", file.display())
+        }
+        _ => format!("cannot save the log to {}: {e}", file.display()),
+    })
 }
 
 /// Whether a report is still wanted: log lines only from the current
@@ -442,13 +455,9 @@ fn to_update(report: Report) -> Update {
         Report::Launched { id, result } => Update::Launched { id, result },
         Report::Terminated { id, result } => Update::Terminated { id, result },
         Report::Relaunch(result) => Update::Relaunch(result),
-        Report::Shell(result) => Update::Failed(match result {
-            Ok(target) => format!(
-                "internal: the shell in {} was not run",
-                target.target.instance
-            ),
-            Err(why) => why,
-        }),
+        // a shell the list no longer wants (`shell_wanted` said why), or
+        // why the engine could not open it
+        Report::Shell(result) => Update::ShellNotOpened(result.err()),
         Report::Described(result) => Update::Described(result),
         Report::Restarted(result) => Update::Restarted(result),
         Report::Log {

@@ -285,3 +285,61 @@ fn a_key_that_does_nothing_says_so() {
         a.message
     );
 }
+
+#[test]
+fn the_list_lets_go_when_its_execution_is_no_longer_listed() {
+    let mut a = with_instances();
+    select(&mut a, "extra-worker0");
+    let first = a.selected_execution().unwrap().id.clone();
+    // the execution goes (ended and hidden, or gone): the row under the
+    // selection is now another one, which the list must not act on
+    let rows: Vec<ExecutionRow> = a
+        .data
+        .executions
+        .iter()
+        .filter(|e| e.id != first)
+        .cloned()
+        .map(|mut e| {
+            e.instances = vec![instance(
+                "extra-worker0",
+                false,
+                BackendState::Started,
+                "running",
+            )];
+            e
+        })
+        .collect();
+    let nodes = a.data.nodes.clone();
+    a.on_update(Update::Cluster {
+        nodes,
+        executions: rows,
+    });
+    assert!(!a.instances.focused);
+    assert!(
+        a.message.as_ref().unwrap().0.contains("no longer listed"),
+        "{:?}",
+        a.message
+    );
+    assert!(super::super::views::inspect::selected(&a).is_none());
+    // enter focuses the list again, on the row selected now, from its top
+    a.on_key(key(KeyCode::Enter));
+    assert!(a.instances.focused);
+    assert_ne!(a.instances.execution.as_ref(), Some(&first));
+    assert_eq!(a.instances.selected, 0);
+}
+
+#[test]
+fn a_second_shell_while_one_is_being_opened_is_not_asked() {
+    let mut a = with_instances();
+    select(&mut a, "master0");
+    assert!(matches!(a.on_key(ch('s')), Request::Shell { .. }));
+    assert_eq!(a.on_key(ch('s')), Request::None);
+    assert!(a.message.as_ref().unwrap().0.contains("being opened"));
+    // the view changed meanwhile: the shell found is not taken
+    a.on_key(key(KeyCode::Char(':')));
+    let id = a.instances.shell_asked.clone().unwrap().0;
+    assert!(!super::super::views::inspect::shell_wanted(
+        &mut a, &id, "master0"
+    ));
+    assert!(a.instances.shell_asked.is_none());
+}

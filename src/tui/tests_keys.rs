@@ -219,7 +219,7 @@ fn typed_text_is_never_taken_for_a_command() {
     for c in ":q2".chars() {
         a.on_key(key(KeyCode::Char(c)));
     }
-    assert_eq!((a.mode, a.command.as_str()), (Mode::Command, "q2"));
+    assert_eq!((a.mode, a.prompt.value()), (Mode::Command, "q2"));
     // the form's name field: q, ?, :, s, t and tab-less letters are typed
     let mut a = app("default");
     for c in "/web".chars() {

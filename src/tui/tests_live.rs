@@ -191,9 +191,9 @@ fn the_header_says_how_fresh_and_spins_while_in_flight() {
     assert!(header(&screen).contains("· 12s ago"), "{screen}");
     assert!(header(&screen).contains("3 nodes"), "{screen}");
     assert!(!header(&screen).contains("⣾"), "no spinner when idle");
-    a.data.terminating = 1;
+    a.data.terminating = vec!["1ibx0a2b3c".into()];
     assert!(header(&render(&mut a, 80, 24)).contains("⣾"));
-    a.data.terminating = 0;
+    a.data.terminating.clear();
     a.data.launching = Some("1ibx0a2b3c".into());
     assert!(a.data.busy());
 }

@@ -313,3 +313,20 @@ fn saving_where_the_state_directory_refuses_asks_for_a_path() {
     let file = crate::tui::save_logs(&state, &name, Some(into.to_str().unwrap()), &text).unwrap();
     assert_eq!(file, into.join(&name));
 }
+
+#[test]
+fn a_saved_log_is_new_and_private_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::tui::save_logs(dir.path(), "x-all-1.log", None, "line\n").unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "line\n");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // a path typed onto an existing file: refused, the file untouched
+    let other = dir.path().join("keep.txt");
+    std::fs::write(&other, "mine").unwrap();
+    let why =
+        crate::tui::save_logs(dir.path(), "x", Some(other.to_str().unwrap()), "log").unwrap_err();
+    assert!(why.contains("already exists"), "{why}");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "mine");
+}

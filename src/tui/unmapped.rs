@@ -13,7 +13,7 @@ pub fn label(key: &KeyEvent) -> String {
         KeyCode::Enter => "enter".into(),
         KeyCode::Esc => "esc".into(),
         KeyCode::Tab => "tab".into(),
-        KeyCode::BackTab => "backtab".into(),
+        KeyCode::BackTab => "shift-tab".into(),
         KeyCode::Backspace => "backspace".into(),
         KeyCode::Delete => "delete".into(),
         KeyCode::Insert => "insert".into(),

@@ -58,8 +58,6 @@ pub struct ExecutionsState {
     pub show_all: bool,
     /// Ended executions are left out (`h`; remembered across runs).
     pub hide_ended: bool,
-    /// The execution the inspect pane shows, once enter chose it.
-    pub inspected: Option<crate::model::ExecutionId>,
 }
 
 impl Default for ExecutionsState {
@@ -71,7 +69,6 @@ impl Default for ExecutionsState {
             sort: ExecSort::Newest,
             show_all: true,
             hide_ended: false,
-            inspected: None,
         }
     }
 }
@@ -283,28 +280,16 @@ fn inspect_title(app: &App) -> String {
 /// instance list focused; on another row while the pane is open, switch
 /// the pane there (esc closes it).
 pub fn open(app: &mut App) {
-    if let Some(id) = app.selected_execution().map(|e| e.id.clone()) {
+    if app.selected_execution().is_some() {
         app.executions.inspect = true;
-        app.executions.inspected = Some(id);
         super::inspect::focus(app);
     }
-}
-
-/// The execution the inspect pane shows: the one enter chose (while it is
-/// listed), else the selected one.
-pub fn inspected(app: &App) -> Option<&ExecutionRow> {
-    app.executions
-        .inspected
-        .as_ref()
-        .and_then(|id| app.visible_executions().into_iter().find(|e| e.id == *id))
-        .or_else(|| app.selected_execution())
 }
 
 /// Esc: close the inspect pane, else clear the filter.
 pub fn back(app: &mut App) {
     if app.executions.inspect {
         app.executions.inspect = false;
-        app.executions.inspected = None;
         super::inspect::leave(app);
     } else {
         crate::tui::command_line::set_filter(app, "");
@@ -470,7 +455,7 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
 /// The inspect pane over the lower part of the executions view: the
 /// execution, then its instance list (`inspect`).
 pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(row) = inspected(app) else {
+    let Some(row) = app.selected_execution() else {
         return;
     };
     let s = &app.styles;

@@ -24,6 +24,11 @@ pub struct InstanceList {
     /// The keys go to the list (not to the executions table).
     pub focused: bool,
     pub selected: usize,
+    /// The execution whose instances the list was focused on: the list
+    /// acts on no other (when it leaves the view, the focus goes back).
+    pub execution: Option<crate::model::ExecutionId>,
+    /// The shell asked for and not opened yet: (execution, instance).
+    pub shell_asked: Option<(crate::model::ExecutionId, String)>,
 }
 
 /// The status line's hints while the list has the focus.
@@ -37,16 +42,20 @@ pub const HINTS: &[(&[Command], &str)] = &[
     (&[Command::LeaveInstances], "back"),
 ];
 
-/// The inspected execution's instances, in the order shown.
+/// The selected execution's instances, in the order shown.
 fn instances(app: &App) -> Vec<InstanceView> {
-    super::executions::inspected(app)
+    app.selected_execution()
         .map(|row| row.instances.clone())
         .unwrap_or_default()
 }
 
-/// The instance the list's selection is on, with its execution.
+/// The instance the list's selection is on, with its execution: only the
+/// execution the list was focused on.
 pub fn selected(app: &App) -> Option<(ExecutionRow, InstanceView)> {
-    let row = super::executions::inspected(app)?.clone();
+    let row = app.selected_execution()?.clone();
+    if app.instances.execution.as_ref() != Some(&row.id) {
+        return None;
+    }
     let instance = row
         .instances
         .get(
@@ -77,9 +86,37 @@ pub fn focus(app: &mut App) {
         ));
         return;
     }
+    let id = app.selected_execution().map(|e| e.id.clone());
+    if app.instances.execution != id {
+        app.instances.selected = 0;
+        app.instances.execution = id;
+    }
     app.instances.focused = true;
     let count = instances(app).len();
     app.instances.selected = app.instances.selected.min(count.saturating_sub(1));
+}
+
+/// After the rows changed: when the execution the list was focused on is
+/// no longer the one selected (it ended and is hidden, or went), the
+/// focus goes back to the table and the status line says why, so no key
+/// acts on another execution's instance.
+pub fn check_focus(app: &mut App) {
+    if !app.instances.focused {
+        return;
+    }
+    let here = app.selected_execution().map(|e| e.id.clone());
+    if here != app.instances.execution {
+        app.instances.focused = false;
+        let gone = app
+            .instances
+            .execution
+            .as_ref()
+            .map_or_else(String::new, |id| format!("{id} "));
+        app.message = Some((
+            format!("{gone}is no longer listed: back to the executions"),
+            false,
+        ));
+    }
 }
 
 /// Gives the focus back to the executions table.
@@ -113,6 +150,7 @@ pub fn run(app: &mut App, command: Command) -> Option<Request> {
         Command::OpenUrl => return Some(open_url(app)),
         // leaving the view leaves the list
         Command::NextView
+        | Command::PreviousView
         | Command::ShopView
         | Command::ExecutionsView
         | Command::NodesView
@@ -164,6 +202,11 @@ fn shell(app: &mut App) -> Request {
         ));
         return Request::None;
     }
+    if let Some((_, asked)) = &app.instances.shell_asked {
+        app.message = Some((format!("a shell in {asked} is being opened"), false));
+        return Request::None;
+    }
+    app.instances.shell_asked = Some((row.id.clone(), instance.instance.clone()));
     app.message = Some((format!("opening a shell in {}…", instance.instance), false));
     Request::Shell {
         id: row.id,
@@ -335,4 +378,25 @@ pub fn draw_list(frame: &mut Frame<'_>, app: &App, row: &ExecutionRow, area: Rec
         ),
     );
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Whether the shell the engine found may take the terminal now: the one
+/// asked for, while the list is still where it was asked from (no form,
+/// prompt or other view opened meanwhile). Forgets the asking either way.
+pub fn shell_wanted(app: &mut App, execution: &crate::model::ExecutionId, instance: &str) -> bool {
+    let asked = app.instances.shell_asked.take();
+    let same = asked.is_some_and(|(e, i)| e == *execution && i == instance);
+    let here = app.mode == Mode::Normal && app.context() == crate::tui::keymap::Context::Inspect;
+    if same && !here {
+        app.message = Some((
+            format!("the shell in {instance} was not opened: the view changed"),
+            false,
+        ));
+    }
+    same && here
+}
+
+/// The engine could not open the shell asked for.
+pub fn shell_failed(app: &mut App) {
+    app.instances.shell_asked = None;
 }

@@ -67,7 +67,11 @@ pub fn run(app: &mut App, command: Command) -> Option<Request> {
         Command::Top => pane.scroll(isize::MIN / 2, height),
         Command::Bottom => pane.scroll(isize::MAX / 2, height),
         Command::CloseJson | Command::Back => app.json = None,
-        Command::NextView | Command::ShopView | Command::ExecutionsView | Command::NodesView => {
+        Command::NextView
+        | Command::PreviousView
+        | Command::ShopView
+        | Command::ExecutionsView
+        | Command::NodesView => {
             app.json = None;
             return None;
         }
@@ -119,10 +123,19 @@ mod tests {
 
     #[test]
     fn hostile_text_is_shown_escaped() {
-        let json = serde_json::json!({"Env": ["X=\u{1b}]52;c;aGk=\u{7}"]});
+        // serde_json writes C0 controls as \u escapes by itself; C1 (CSI
+        // U+009B) and bidi overrides it leaves as they are
+        let json = serde_json::json!({"Env": ["X=\u{9b}31m", "Y=\u{202e}txt.exe"]});
         let pane = JsonPane::new("x".into(), &json);
         assert!(
-            pane.lines.iter().all(|l| !l.contains('\u{1b}')),
+            pane.lines
+                .iter()
+                .all(|l| !l.contains('\u{9b}') && !l.contains('\u{202e}')),
+            "{:?}",
+            pane.lines
+        );
+        assert!(
+            pane.lines.iter().any(|l| l.contains("31m")),
             "{:?}",
             pane.lines
         );

@@ -226,6 +226,11 @@ pub fn back(app: &mut App) -> Request {
         logs.set_filter("");
         return Request::None;
     }
+    leave(app)
+}
+
+/// `q`: back to the executions at once (the follow stops), filter or not.
+pub fn leave(app: &mut App) -> Request {
     app.view = View::Executions;
     app.logs = None;
     Request::StopLogs
