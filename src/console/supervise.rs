@@ -313,18 +313,7 @@ async fn grow_elastic(
         return;
     };
     let network = execution_network(&view.id, settings.network.as_deref());
-    let execution_labels = ExecutionLabels {
-        id: &view.id,
-        name: &view.name,
-        owner: &view.owner,
-        deployment: &settings.deployment_name,
-        entry: &view.entry,
-        submitted: view.submitted.unwrap_or_else(now_secs),
-        description: &description,
-        parameters: &view.parameters,
-        fs_uid: view.fs_ids.map_or(0, |ids| ids.0),
-        fs_gid: view.fs_ids.map_or(settings.fs_gid, |ids| ids.1),
-    };
+    let execution_labels = labels_of(view, settings, &description);
     for placement in &planned.placements {
         let Some(instance) = missing.iter().find(|i| i.name == placement.instance) else {
             continue;
@@ -376,21 +365,31 @@ pub(super) async fn recreate_instance(
         ));
     };
     let network = execution_network(&view.id, settings.network.as_deref());
-    let execution_labels = ExecutionLabels {
+    let execution_labels = labels_of(view, settings, &description);
+    let labels = labels::container_labels(&execution_labels, planned);
+    start_instance(cluster, host, planned, &network, labels, &view.id, events)
+        .await
+        .map(|started| started.id)
+        .map_err(|e| format!("{}: {instance} on {host}: {e}", view.id))
+}
+
+/// The labels an instance of `view` is made again with: what its
+/// containers carried (the description rebuilt from them).
+fn labels_of<'a>(
+    view: &'a ExecutionView,
+    settings: &'a Settings,
+    description: &'a crate::model::Description,
+) -> ExecutionLabels<'a> {
+    ExecutionLabels {
         id: &view.id,
         name: &view.name,
         owner: &view.owner,
         deployment: &settings.deployment_name,
         entry: &view.entry,
         submitted: view.submitted.unwrap_or_else(now_secs),
-        description: &description,
+        description,
         parameters: &view.parameters,
         fs_uid: view.fs_ids.map_or(0, |ids| ids.0),
         fs_gid: view.fs_ids.map_or(settings.fs_gid, |ids| ids.1),
-    };
-    let labels = labels::container_labels(&execution_labels, planned);
-    start_instance(cluster, host, planned, &network, labels, &view.id, events)
-        .await
-        .map(|started| started.id)
-        .map_err(|e| format!("{}: {instance} on {host}: {e}", view.id))
+    }
 }

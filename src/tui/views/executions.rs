@@ -17,7 +17,6 @@ use crate::tui::app::{App, Mode, Pending, Request, View};
 use crate::tui::data::ExecutionRow;
 use crate::tui::form::{NAME_KEY, cores_key, gib_text, memory_key};
 use crate::tui::keymap::{Command, Context};
-use crate::tui::logs::LogView;
 
 /// Order of the executions view (`o` cycles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,17 +158,8 @@ pub fn run(app: &mut App, command: Command) -> Option<Request> {
 
 /// `l`: follow the selected execution's logs, every service merged.
 fn logs(app: &mut App) -> Option<Request> {
-    let row = app.selected_execution()?.clone();
-    app.logs = Some(LogView::new(
-        row.id.clone(),
-        None,
-        app.console.settings().log_buffer_lines,
-    ));
-    app.view = View::Logs;
-    Some(Request::FollowLogs {
-        id: row.id,
-        service: None,
-    })
+    let id = app.selected_execution()?.id.clone();
+    Some(super::logs::open(app, id, None))
 }
 
 /// `t`: terminate the selected execution, once confirmed with `y`.

@@ -13,10 +13,9 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::console::executions::InstanceView;
 use crate::model::BackendState;
-use crate::tui::app::{App, Mode, Pending, Request, View};
+use crate::tui::app::{App, Mode, Pending, Request};
 use crate::tui::data::ExecutionRow;
 use crate::tui::keymap::Command;
-use crate::tui::logs::LogView;
 
 /// The instance list's own state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -168,16 +167,7 @@ fn logs(app: &mut App) -> Request {
     let Some((row, instance)) = selected(app) else {
         return Request::None;
     };
-    app.logs = Some(LogView::new(
-        row.id.clone(),
-        Some(instance.instance.clone()),
-        app.console.settings().log_buffer_lines,
-    ));
-    app.view = View::Logs;
-    Request::FollowLogs {
-        id: row.id,
-        service: Some(instance.instance),
-    }
+    super::logs::open(app, row.id, Some(instance.instance))
 }
 
 /// `s`: a shell in the instance (the engine checks who may).
