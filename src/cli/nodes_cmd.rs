@@ -80,6 +80,8 @@ pub async fn nodes(s: &Session<'_>, usage: bool, no_usage: bool) -> Result<Outco
             continue;
         }
         let in_use = match (n.cores_in_use, n.memory_in_use) {
+            // nothing of ours runs there: a short word keeps the table narrow
+            (Some(c), Some(0)) if c <= 0.0 => "none".into(),
             (Some(c), Some(m)) => format!(
                 "{}, {}",
                 crate::model::text::cores(&format_cores((c * 100.0).round() / 100.0)),
