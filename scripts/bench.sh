@@ -523,7 +523,8 @@ row_guard_flood() { # 9
     tui_wait "$(now_us)" 20 "flood-tui-$r +printer-0 +bench +running" >/dev/null || return 1
     t0=$(now_us)
     tmux -S "$TMUX_SOCK" send-keys l
-    open+=("$(tui_wait "$t0" 30 '│ y')") || return 1
+    # a printer's line: `│ y`, or `│ 12:34:56 y` with the time column on (the default)
+    open+=("$(tui_wait "$t0" 30 '│ ([0-9]{2}:[0-9]{2}:[0-9]{2} )?y ')") || return 1
     sleep "$FLOOD_TUI_SECS"
     local k
     for ((k = 1; k <= KEY_ROUNDS; k++)); do
