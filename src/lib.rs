@@ -3,6 +3,7 @@
 //! Layers, imports pointing down only: `cli` (and later `tui`) use
 //! `console`, which uses `shop`, `config` and `model`.
 
+pub mod auth;
 pub mod backend;
 pub mod cli;
 pub mod config;

@@ -16,9 +16,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["model"]),
     ("backend", &["model", "config"]),
     ("state", &["model"]),
+    ("auth", &["model", "config"]),
     (
         "console",
-        &["model", "config", "shop", "sched", "backend", "state"],
+        &[
+            "model", "config", "shop", "sched", "backend", "state", "auth",
+        ],
     ),
     ("tui", &["model", "config", "console"]),
     ("cli", &["model", "config", "console", "tui"]),

@@ -1,5 +1,6 @@
 //! Settings, paths and (later) host lists. Plain file reads, no network.
 
+pub mod access_settings;
 pub mod deployment_key;
 pub mod docker_conf;
 pub mod hosts;

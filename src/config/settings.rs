@@ -115,9 +115,37 @@ pub struct Settings {
     /// Refuse everything that changes the cluster (launch, terminate,
     /// supervise, relaunch), in both fronts; `--readonly` does the same.
     pub readonly: bool,
-    /// The quota every user gets (Zoe's; 0 = unlimited), until users and
-    /// roles give each their own.
-    pub quota: QuotaSetting,
+    /// The older `[quota]`: the `default` quota (Zoe's limits; 0 =
+    /// unlimited), which every user without one of their own gets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaSetting>,
+    /// How users sign in: "os" (default), "csv" or "ldap".
+    pub auth: super::access_settings::AuthKind,
+    /// The account a shared deployment runs the console as through sudo:
+    /// `SUDO_USER` is believed only when we run as it (or as root).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// The role of users without one (default: `user` in a shared
+    /// deployment, `admin` in a personal one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_role: Option<String>,
+    /// The quota of users without one (default: `default` in a shared
+    /// deployment, `unlimited` in a personal one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_quota: Option<String>,
+    /// `[csv]`: Zoe's password file (`auth = "csv"`).
+    pub csv: super::access_settings::CsvSetting,
+    /// `[ldap]`: the directory (`auth = "ldap"`).
+    pub ldap: super::access_settings::LdapSetting,
+    /// `[roles.NAME]`: custom roles.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub roles: super::access_settings::Named<super::access_settings::RoleSetting>,
+    /// `[quotas.NAME]`: named quotas.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub quotas: super::access_settings::Named<QuotaSetting>,
+    /// `[users.NAME]`: a user's role and quota.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub users: super::access_settings::Named<super::access_settings::UserSetting>,
     /// Terminal UI key bindings: command name → keys (replacing its
     /// defaults). A view's commands are named `view.command`, written either
     /// `"executions.terminate" = [...]` or as a table `[keys.executions]`.
@@ -164,19 +192,7 @@ where
     Ok(keys)
 }
 
-/// `[quota]`: Zoe's limits per user; 0 means unlimited.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct QuotaSetting {
-    /// Executions running at once.
-    pub concurrent_executions: u32,
-    /// Memory reserved by all running executions, GiB.
-    #[serde(deserialize_with = "quota_amount")]
-    pub memory_gib: f64,
-    /// Cores reserved by all running executions.
-    #[serde(deserialize_with = "quota_amount")]
-    pub cores: f64,
-}
+pub use super::access_settings::QuotaSetting;
 
 /// A Docker host in the settings file (`[[hosts]]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,7 +245,16 @@ impl Default for Settings {
             mouse: true,
             keys: std::collections::BTreeMap::new(),
             readonly: false,
-            quota: QuotaSetting::default(),
+            quota: None,
+            auth: super::access_settings::AuthKind::Os,
+            service_account: None,
+            default_role: None,
+            default_quota: None,
+            csv: super::access_settings::CsvSetting::default(),
+            ldap: super::access_settings::LdapSetting::default(),
+            roles: std::collections::BTreeMap::new(),
+            quotas: std::collections::BTreeMap::new(),
+            users: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -258,6 +283,20 @@ impl Settings {
         let settings: Settings = Settings::parse_keys(text, file)?;
         // the keys one by one were fine: now how they go together
         super::kube_settings::check_names(&settings, text, file)?;
+        super::access_settings::check_references(&settings).map_err(|message| {
+            let key = message.split(':').next().unwrap_or_default();
+            let first = key.split('.').take(2).collect::<Vec<_>>().join(".");
+            let line = text
+                .lines()
+                .position(|l| l.contains(&first) || l.trim_start().starts_with(key))
+                .map(|i| i + 1);
+            ConfigError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column: line.map(|_| 1),
+                message,
+            }
+        })?;
         if let Err(why) = settings.subnet_pool() {
             let key = if why.starts_with("network_prefix") {
                 "network_prefix"
@@ -364,17 +403,6 @@ fn host_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
 
 fn host_patience<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     whole_in(d, 0, 600_000, "milliseconds")
-}
-
-fn quota_amount<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let value = f64::deserialize(d)?;
-    if value.is_finite() && (0.0..=1e9).contains(&value) {
-        Ok(value)
-    } else {
-        Err(D::Error::custom(format!(
-            "must be a number from 0 (unlimited) up, found {value}"
-        )))
-    }
 }
 
 fn buffer_lines<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {

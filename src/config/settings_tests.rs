@@ -169,6 +169,7 @@ fn the_annotated_example_is_complete_and_matches_the_defaults() {
         );
     }
     let all = toml::to_string(&Settings {
+        quota: Some(Default::default()),
         user: Some("u".into()),
         fs_uid: Some(1),
         shop: Some("s".into()),

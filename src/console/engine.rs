@@ -313,12 +313,10 @@ impl Engine {
                 }
             },
         );
-        let q = self.settings.quota;
-        let quota = Quota {
-            concurrent_executions: q.concurrent_executions,
-            memory: (q.memory_gib.max(0.0) * crate::model::GIB as f64) as u64,
-            cores: q.cores.max(0.0),
-        };
+        let quota = self
+            .settings
+            .quota
+            .map_or_else(Quota::unlimited, |q| q.quota("default"));
         admit(&quota, &usage, &prepared.description).map_err(EngineError::Refused)
     }
 

@@ -27,6 +27,7 @@ pub mod target;
 pub mod usage;
 
 use crate::config::Settings;
+use crate::model::access::Identity;
 use crate::model::execution::check_label_value;
 use crate::model::{Description, ExecutionId, ExecutionIdentity};
 use crate::shop::expand::{Instance, expand};
@@ -79,15 +80,55 @@ pub struct Console {
     shop: Shop,
     /// Who launches; why not, when it could not be determined.
     owner: Result<Owner, String>,
+    /// Who asks, with their role and quota.
+    identity: Result<Identity, String>,
 }
 
 impl Console {
+    /// A console for `owner` as a personal install sees them (the
+    /// settings' role and quota for that name).
     pub fn new(settings: Settings, shop: Shop, owner: Result<Owner, String>) -> Console {
+        let identity = owner.clone().and_then(|o| {
+            let shared = crate::config::access_settings::is_shared(&settings, false);
+            let (role, quota) =
+                crate::config::access_settings::grant(&settings, &o.name, None, shared)?;
+            Ok(Identity {
+                user: o.name,
+                role,
+                quota,
+                fs_uid: o.fs_uid,
+                source: crate::model::access::AuthSource::Os("settings".into()),
+                shared,
+            })
+        });
         Console {
             settings,
             shop,
             owner,
+            identity,
         }
+    }
+
+    /// A console for a verified identity (see `auth/`).
+    pub fn for_identity(
+        settings: Settings,
+        shop: Shop,
+        identity: Result<Identity, String>,
+    ) -> Console {
+        Console {
+            settings,
+            shop,
+            owner: identity.as_ref().map_err(Clone::clone).map(|i| Owner {
+                name: i.user.clone(),
+                fs_uid: i.fs_uid,
+            }),
+            identity,
+        }
+    }
+
+    /// Who asks: their name, role and quota; why unknown, when it is.
+    pub fn identity(&self) -> Result<&Identity, &str> {
+        self.identity.as_ref().map_err(String::as_str)
     }
 
     pub fn settings(&self) -> &Settings {

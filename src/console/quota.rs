@@ -5,14 +5,7 @@
 
 use crate::model::Description;
 
-/// Zoe's quota: `0` means unlimited for every limit.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Quota {
-    pub concurrent_executions: u32,
-    /// Bytes.
-    pub memory: u64,
-    pub cores: f64,
-}
+pub use crate::model::access::Quota;
 
 /// What an owner already has running (active executions).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

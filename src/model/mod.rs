@@ -1,5 +1,6 @@
 //! Plain types shared by every layer. No I/O here.
 
+pub mod access;
 pub mod description;
 pub mod execution;
 pub mod instance;

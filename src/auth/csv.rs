@@ -1,0 +1,1 @@
+//! Zoe's password file (spec §9.3).
