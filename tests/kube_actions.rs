@@ -52,7 +52,7 @@ fn engine(c: &Cluster, owner: &str) -> Engine {
     .unwrap();
     engine.with_asking(Asking {
         user: Ok(owner.into()),
-        all_users: false,
+        ..Asking::unknown()
     })
 }
 

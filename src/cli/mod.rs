@@ -233,7 +233,7 @@ pub fn tui_only_flag(cli: &Cli) -> Option<&'static str> {
 pub fn open_console(ctx: &Context, shop_dir: Option<&Path>) -> Result<Console, CliError> {
     let settings = ctx.loaded.settings.clone();
     let shop = load_shop(shop_dir.unwrap_or(&ctx.shop_dir), &settings.limits());
-    Ok(Console::new(settings, shop, resolve_owner(ctx)))
+    Ok(Console::for_identity(settings, shop, resolve_identity(ctx)))
 }
 
 /// Opens the terminal UI.
@@ -258,9 +258,8 @@ fn tui_cmd(
     let name = theme.unwrap_or(&settings.theme);
     let theme = crate::config::theme::load_theme(name, Some(&ctx.paths.themes_dir), no_color)
         .map_err(CliError::new)?;
-    let owner = resolve_owner(ctx);
     let setup = crate::tui::Setup {
-        console: Console::new(settings, shop, owner),
+        console: Console::for_identity(settings, shop, resolve_identity(ctx)),
         user,
         targets: loaded.targets,
         cache: ctx.paths.cache_dir.join("state.db"),
@@ -281,10 +280,28 @@ fn tui_cmd(
 /// Who asks the engine to act: the user executions are started as, and
 /// `--all-users`.
 fn asking(ctx: &Context) -> Asking {
-    Asking::of(
-        resolve_owner(ctx).as_ref().map_err(String::as_str),
+    Asking::of_identity(
+        resolve_identity(ctx).as_ref().map_err(String::as_str),
         ctx.all_users,
     )
+}
+
+/// Who asks, with their role and quota from the settings: today the
+/// operating system's word (see [`resolve_owner`]).
+fn resolve_identity(ctx: &Context) -> Result<crate::model::access::Identity, String> {
+    let owner = resolve_owner(ctx)?;
+    let settings = &ctx.loaded.settings;
+    let shared = crate::config::access_settings::is_shared(settings, false);
+    let (role, quota) = crate::config::access_settings::grant(settings, &owner.name, None, shared)
+        .map_err(|why| format!("{why} (in {})", ctx.loaded.file.display()))?;
+    Ok(crate::model::access::Identity {
+        user: owner.name,
+        role,
+        quota,
+        fs_uid: owner.fs_uid,
+        source: crate::model::access::AuthSource::Os("login name".into()),
+        shared,
+    })
 }
 
 /// Who we run as: `user` in the settings, else `$USER`/`$LOGNAME`, else the

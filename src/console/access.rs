@@ -11,17 +11,20 @@
 use super::Owner;
 use super::engine::{Engine, EngineError};
 use crate::model::ExecutionId;
+use crate::model::access::Identity;
 use crate::state::ExecutionRecord;
 
 /// Who asks the engine to act: the user the console runs as (the name its
 /// executions are started with) and whether `--all-users` was given.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Asking {
     /// The user's name; why it is unknown, when it could not be
     /// determined (the text says what to set).
     pub user: Result<String, String>,
     /// `--all-users`: act on other users' executions too.
     pub all_users: bool,
+    /// Who asks with their role and quota (see [`super::Console::identity`]).
+    pub identity: Result<Identity, String>,
 }
 
 impl Asking {
@@ -30,6 +33,16 @@ impl Asking {
         Asking {
             user: owner.map(|o| o.name.clone()).map_err(str::to_string),
             all_users,
+            identity: Err("the console was not told the role of who runs it".into()),
+        }
+    }
+
+    /// Who asks, from a verified identity.
+    pub fn of_identity(identity: Result<&Identity, &str>, all_users: bool) -> Asking {
+        Asking {
+            user: identity.map(|i| i.user.clone()).map_err(str::to_string),
+            all_users,
+            identity: identity.cloned().map_err(str::to_string),
         }
     }
 
@@ -38,6 +51,7 @@ impl Asking {
         Asking {
             user: Err("the console was not told who runs it".into()),
             all_users: false,
+            identity: Err("the console was not told who runs it".into()),
         }
     }
 
@@ -195,6 +209,7 @@ mod tests {
         Asking {
             user: Ok(user.into()),
             all_users,
+            ..Asking::of(Err("test"), all_users)
         }
     }
 
@@ -287,7 +302,7 @@ mod tests {
     fn an_unknown_user_is_refused_unless_all_users_and_says_why() {
         let unknown = Asking {
             user: Err("$USER is not set; set `user` in /etc/zoe.toml".into()),
-            all_users: false,
+            ..Asking::of(Err("test"), false)
         };
         let why = refusal(may_act_on(&unknown, "abc", "bob", Action::Terminate));
         assert!(

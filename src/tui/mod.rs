@@ -111,7 +111,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.themes_dir = Some(setup.themes_dir);
     app.readonly = setup.readonly;
     app.all_users = setup.all_users;
-    let asking = Asking::of(app.console.owner(), setup.all_users);
+    let asking = Asking::of_identity(app.console.identity(), setup.all_users);
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
     app.data.asking = setup.targets.iter().map(|t| t.name().to_string()).collect();
