@@ -402,7 +402,7 @@ fn tui_buffer(setup: &Setup, id: &str, want: usize) -> (Vec<String>, u64) {
         // the user the setup's `zoe start` ran as
         asking: zoe_console::console::access::Asking {
             user: Ok("tester".into()),
-            all_users: false,
+            ..zoe_console::console::access::Asking::unknown()
         },
     });
     ask.send(Ask::FollowLogs {
