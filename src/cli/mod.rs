@@ -191,6 +191,15 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         .filter_map(|k| env(k).map(|v| (k.to_string(), v)))
         .collect(),
     };
+    // --all-users adds nothing to a role that may act on others'
+    // executions, and is refused to one that may not
+    if ctx.all_users {
+        crate::console::roles::check_all_users(
+            resolve_identity(&ctx).as_ref().map_err(String::as_str),
+            true,
+        )
+        .map_err(CliError::new)?;
+    }
     if cli.command.is_none()
         && ctx.output == Output::Table
         && std::io::IsTerminal::is_terminal(&std::io::stdout())

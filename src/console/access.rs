@@ -1,34 +1,41 @@
-//! Who may act on an execution. Until users and roles exist: only its
-//! owner may terminate it, read its logs or relaunch it with its values,
-//! unless the console's user gave `--all-users` explicitly; a termination
-//! of another user's execution then records who did it. Looking
-//! (`zoe ps`, `zoe inspect`, the executions view) stays open to everybody,
-//! and `zoe supervise` tends every execution of the deployment.
+//! Who may see and act on an execution, by role (Zoe's rule, spec §9.1):
+//! a role without `can_operate_others` sees and acts on its own
+//! executions only; another user's is not shown at all, and naming it
+//! gets the same "no execution" a missing one gets (with a hint that the
+//! role sees only its own). A role with `can_operate_others` sees and acts
+//! on everybody's; terminating another user's records
+//! `user <name> request …` as the reason, as Zoe does.
 //!
-//! The rule is [`may_act_on`], here once; the engine applies it to
-//! terminate, follow logs and relaunch, for both fronts.
+//! The rule is [`Asking::sees`] and [`may_act_on`], here once; the engine
+//! applies it to listing, finding, terminating, logs, relaunch, exec,
+//! restart, describe and supervision, for both fronts.
 
 use super::Owner;
 use super::engine::{Engine, EngineError};
 use crate::model::ExecutionId;
-use crate::model::access::Identity;
+use crate::model::access::{Capabilities, Identity};
 use crate::state::ExecutionRecord;
 
 /// Who asks the engine to act: the user the console runs as (the name its
-/// executions are started with) and whether `--all-users` was given.
+/// executions are started with), their role, and whether `--all-users`
+/// was given (which adds nothing to a role's rights: see
+/// [`super::roles::check_all_users`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Asking {
     /// The user's name; why it is unknown, when it could not be
     /// determined (the text says what to set).
     pub user: Result<String, String>,
-    /// `--all-users`: act on other users' executions too.
+    /// `--all-users` was given (accepted only for a role that may act on
+    /// others' executions anyway).
     pub all_users: bool,
-    /// Who asks with their role and quota (see [`super::Console::identity`]).
+    /// Who asks with their role and quota (see [`super::Console::identity`]);
+    /// without it, no capability.
     pub identity: Result<Identity, String>,
 }
 
 impl Asking {
-    /// The user executions are started as (see [`super::Console::owner`]).
+    /// The user executions are started as (see [`super::Console::owner`]),
+    /// with no role: their own executions only.
     pub fn of(owner: Result<&Owner, &str>, all_users: bool) -> Asking {
         Asking {
             user: owner.map(|o| o.name.clone()).map_err(str::to_string),
@@ -55,13 +62,53 @@ impl Asking {
         }
     }
 
-    /// Who acts on an execution of `owner`, for its record: `alice`, or
-    /// `alice (owner bob, --all-users)` for another user's.
-    pub fn who(&self, owner: &str) -> String {
+    /// The role's capabilities (none when the role is unknown).
+    pub fn can(&self) -> Capabilities {
+        self.identity
+            .as_ref()
+            .map(|i| i.role.capabilities)
+            .unwrap_or_default()
+    }
+
+    /// The role's name, as refusals say it.
+    pub fn role_name(&self) -> &str {
+        self.identity
+            .as_ref()
+            .map_or("unknown", |i| i.role.name.as_str())
+    }
+
+    /// Whether executions of `owner` are shown to who asks and may be
+    /// acted on: their own (an empty owner is nobody's), or anybody's with
+    /// `can_operate_others`.
+    pub fn sees(&self, owner: &str) -> bool {
+        self.can().can_operate_others
+            || matches!(&self.user, Ok(user) if !owner.is_empty() && user == owner)
+    }
+
+    /// What a "no execution" answer adds for a role that sees only its
+    /// own executions (said whether or not the execution exists, so that
+    /// another user's is not given away).
+    pub fn hint(&self) -> String {
+        if self.can().can_operate_others {
+            String::new()
+        } else {
+            format!(
+                " (your role `{}` sees only your own executions)",
+                self.role_name()
+            )
+        }
+    }
+
+    /// The reason a termination of an execution of `owner` records: one's
+    /// own `terminated by alice with zoe kill`; another user's as Zoe
+    /// writes it, `user alice request with zoe kill`.
+    pub fn termination_reason(&self, owner: &str, how: &str) -> String {
         match &self.user {
-            Ok(user) if user == owner => user.clone(),
-            Ok(user) => format!("{user} (owner {}, --all-users)", owner_name(owner)),
-            Err(_) => format!("an unknown user (owner {}, --all-users)", owner_name(owner)),
+            Ok(user) if user == owner && !owner.is_empty() => {
+                format!("terminated by {user} {how}")
+            }
+            Ok(user) => format!("user {user} request {how}"),
+            Err(_) => format!("user (unknown) request {how}"),
         }
     }
 }
@@ -81,51 +128,27 @@ pub enum Action {
     Describe,
 }
 
-impl Action {
-    /// What only the owner may do, as said in a refusal.
-    fn what(self) -> &'static str {
-        match self {
-            Action::Terminate => "terminate it",
-            Action::ReadLogs => "read its logs",
-            Action::Relaunch => "relaunch it with its parameters",
-            Action::Exec => "run commands in its instances",
-            Action::Restart => "restart its instances",
-            Action::Describe => "read its instances' descriptions",
-        }
-    }
-}
-
-fn owner_name(owner: &str) -> &str {
-    if owner.is_empty() { "unknown" } else { owner }
-}
-
-/// The rule: `asking` may do `action` to `execution` of `owner` when it is
-/// the owner, or with `--all-users`. The refusal says whose execution it
-/// is, what was refused and what to do.
+/// The rule: `asking` may do any action to `execution` of `owner` when it
+/// sees it (see [`Asking::sees`]); otherwise the answer is the one a
+/// missing execution gets, with the role's hint.
 pub fn may_act_on(
     asking: &Asking,
     execution: &str,
     owner: &str,
-    action: Action,
+    _action: Action,
 ) -> Result<(), EngineError> {
-    if asking.all_users {
+    if asking.sees(owner) {
         return Ok(());
     }
-    let whose = if owner.is_empty() {
-        format!("execution {execution} has no recorded owner")
-    } else {
-        format!("execution {execution} of {owner}")
-    };
-    let what = action.what();
-    match &asking.user {
-        Ok(user) if !owner.is_empty() && user == owner => Ok(()),
-        Ok(_) => Err(EngineError::Refused(format!(
-            "{whose}: only its owner may {what}; add --all-users to act on other users' executions"
-        ))),
-        Err(why) => Err(EngineError::Refused(format!(
-            "{whose}: only its owner may {what}, and who you are is unknown ({why}); or add --all-users to act on any user's executions"
-        ))),
-    }
+    Err(EngineError::Refused(not_found(execution, asking)))
+}
+
+/// "No execution" as a missing one gets it, with the role's hint.
+pub fn not_found(query: &str, asking: &Asking) -> String {
+    format!(
+        "no execution `{query}`; `zoe ps -a` lists them{}",
+        asking.hint()
+    )
 }
 
 /// What a relaunch starts from: the execution's shop entry, its name, the
@@ -180,19 +203,19 @@ impl Engine {
         self
     }
 
-    /// The rule for `record`; when allowed, who acts (for its reason).
-    pub(super) fn may(
-        &self,
-        record: &ExecutionRecord,
-        action: Action,
-    ) -> Result<String, EngineError> {
-        may_act_on(&self.asking, &record.id, &record.owner, action)?;
-        Ok(self.asking.who(&record.owner))
+    /// The rule for `record` (see [`may_act_on`]).
+    pub(super) fn may(&self, record: &ExecutionRecord, action: Action) -> Result<(), EngineError> {
+        may_act_on(&self.asking, &record.id, &record.owner, action)
+    }
+
+    /// Who asks.
+    pub fn asking(&self) -> &Asking {
+        &self.asking
     }
 
     /// The values to relaunch an execution with (a start form filled with
     /// them); refused like a launch in read-only mode, and for another
-    /// user's execution without `--all-users`.
+    /// user's execution without `can_operate_others`.
     pub fn relaunch(&self, query: &str) -> Result<Relaunch, EngineError> {
         self.refuse_if_readonly("relaunching")?;
         let record = self.find(query)?;

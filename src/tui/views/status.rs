@@ -15,7 +15,10 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
     let mut spans = vec![
         Span::styled(" zoe ", s.title),
-        Span::styled(format!("{}@{} ", app.user, app.deployment), s.base),
+        Span::styled(
+            format!("{} · {}@{} ", app.user, app.role(), app.deployment),
+            s.base,
+        ),
     ];
     let mut fresh = super::freshness::spans(app, false);
     let short = super::freshness::spans(app, true);
@@ -132,6 +135,10 @@ fn hints(app: &App, context: Context, hints: &[(&[Command], &str)]) -> Vec<Span<
     let mut spans = Vec::new();
     for (commands, label) in hints {
         if app.readonly && commands.iter().any(|c| c.changes_cluster()) {
+            continue;
+        }
+        let withheld = app.withheld();
+        if commands.iter().any(|c| withheld.contains(c)) {
             continue;
         }
         let keys: Vec<&str> = commands
