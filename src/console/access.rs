@@ -227,13 +227,19 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::access::{AuthSource, Quota, Role};
 
-    fn asking(user: &str, all_users: bool) -> Asking {
-        Asking {
-            user: Ok(user.into()),
-            all_users,
-            ..Asking::of(Err("test"), all_users)
-        }
+    /// `user` with the built-in role `role`.
+    fn asking(user: &str, role: &str) -> Asking {
+        let identity = Identity {
+            user: user.into(),
+            role: Role::builtin(role).unwrap(),
+            quota: Quota::unlimited(),
+            fs_uid: 1000,
+            source: AuthSource::Os("test".into()),
+            shared: true,
+        };
+        Asking::of_identity(Ok(&identity), false)
     }
 
     fn refusal(result: Result<(), EngineError>) -> String {
@@ -243,107 +249,94 @@ mod tests {
         }
     }
 
+    const ACTIONS: [Action; 6] = [
+        Action::Terminate,
+        Action::ReadLogs,
+        Action::Relaunch,
+        Action::Exec,
+        Action::Restart,
+        Action::Describe,
+    ];
+
     #[test]
-    fn the_owner_may_act_on_their_own_execution() {
-        for action in [Action::Terminate, Action::ReadLogs, Action::Relaunch] {
-            assert_eq!(
-                may_act_on(&asking("alice", false), "abc", "alice", action),
-                Ok(())
-            );
+    fn every_role_may_act_on_its_own_executions() {
+        for role in ["admin", "superuser", "user", "guest"] {
+            for action in ACTIONS {
+                assert_eq!(
+                    may_act_on(&asking("alice", role), "abc", "alice", action),
+                    Ok(())
+                );
+            }
         }
-        assert_eq!(asking("alice", false).who("alice"), "alice");
-        assert_eq!(asking("alice", true).who("alice"), "alice");
     }
 
     #[test]
-    fn another_users_execution_is_refused_saying_whose_and_what_to_do() {
-        let why = refusal(may_act_on(
-            &asking("alice", false),
-            "abc",
-            "bob",
-            Action::Terminate,
-        ));
-        assert_eq!(
-            why,
-            "execution abc of bob: only its owner may terminate it; add --all-users to act on other users' executions"
-        );
-        let why = refusal(may_act_on(
-            &asking("alice", false),
-            "abc",
-            "bob",
-            Action::ReadLogs,
-        ));
-        assert!(
-            why.contains("read its logs") && why.contains("--all-users"),
-            "{why}"
-        );
-        let why = refusal(may_act_on(
-            &asking("alice", false),
-            "abc",
-            "bob",
-            Action::Relaunch,
-        ));
-        assert!(why.contains("relaunch it"), "{why}");
+    fn another_users_execution_is_no_execution_without_can_operate_others() {
+        for role in ["superuser", "user", "guest"] {
+            for action in ACTIONS {
+                let why = refusal(may_act_on(&asking("alice", role), "abc", "bob", action));
+                assert_eq!(
+                    why,
+                    format!(
+                        "no execution `abc`; `zoe ps -a` lists them (your role `{role}` sees only your own executions)"
+                    )
+                );
+            }
+            assert!(!asking("alice", role).sees("bob"));
+        }
         // names are compared exactly
-        assert!(may_act_on(&asking("Bob", false), "abc", "bob", Action::Terminate).is_err());
-        assert!(may_act_on(&asking("bob ", false), "abc", "bob", Action::Terminate).is_err());
+        assert!(!asking("Bob", "user").sees("bob"));
+        assert!(!asking("bob ", "user").sees("bob"));
+        // --all-users adds nothing to the rule
+        let flagged = Asking {
+            all_users: true,
+            ..asking("alice", "user")
+        };
+        assert!(!flagged.sees("bob"));
     }
 
     #[test]
-    fn all_users_allows_and_the_reason_names_both() {
-        for action in [Action::Terminate, Action::ReadLogs, Action::Relaunch] {
-            assert_eq!(
-                may_act_on(&asking("alice", true), "abc", "bob", action),
-                Ok(())
-            );
+    fn can_operate_others_sees_and_acts_on_everybodys() {
+        let admin = asking("root", "admin");
+        for action in ACTIONS {
+            assert_eq!(may_act_on(&admin, "abc", "bob", action), Ok(()));
         }
+        assert!(admin.sees("") && admin.hint().is_empty());
         assert_eq!(
-            asking("alice", true).who("bob"),
-            "alice (owner bob, --all-users)"
+            admin.termination_reason("bob", "with zoe kill"),
+            "user root request with zoe kill"
+        );
+        assert_eq!(
+            admin.termination_reason("root", "in the terminal UI"),
+            "terminated by root in the terminal UI"
         );
     }
 
     #[test]
     fn an_execution_without_owner_is_nobodys_own() {
-        // an empty name never matches an empty owner
-        let why = refusal(may_act_on(&asking("", false), "abc", "", Action::Terminate));
-        assert!(
-            why.contains("execution abc has no recorded owner") && why.contains("--all-users"),
-            "{why}"
-        );
-        assert_eq!(
-            may_act_on(&asking("alice", true), "abc", "", Action::Terminate),
-            Ok(())
-        );
-        assert_eq!(
-            asking("alice", true).who(""),
-            "alice (owner unknown, --all-users)"
-        );
+        let nobody = Asking {
+            user: Ok(String::new()),
+            ..asking("", "user")
+        };
+        assert!(!nobody.sees(""));
+        assert!(refusal(may_act_on(&nobody, "abc", "", Action::Terminate)).contains("no execution"));
     }
 
     #[test]
-    fn an_unknown_user_is_refused_unless_all_users_and_says_why() {
-        let unknown = Asking {
-            user: Err("$USER is not set; set `user` in /etc/zoe.toml".into()),
-            ..Asking::of(Err("test"), false)
+    fn who_is_unknown_acts_on_nothing() {
+        let why = refusal(may_act_on(&Asking::unknown(), "abc", "bob", Action::ReadLogs));
+        assert!(why.contains("your role `unknown`"), "{why}");
+        // a name without a role: its own executions only
+        let owner = Owner {
+            name: "alice".into(),
+            fs_uid: 1000,
         };
-        let why = refusal(may_act_on(&unknown, "abc", "bob", Action::Terminate));
-        assert!(
-            why.contains("execution abc of bob")
-                && why.contains(
-                    "who you are is unknown ($USER is not set; set `user` in /etc/zoe.toml)"
-                )
-                && why.contains("--all-users"),
-            "{why}"
+        let named = Asking::of(Ok(&owner), true);
+        assert!(named.sees("alice") && !named.sees("bob"));
+        assert_eq!(
+            Asking::of(Err("no user"), false).user,
+            Err("no user".to_string())
         );
-        let all = Asking {
-            all_users: true,
-            ..unknown
-        };
-        assert_eq!(may_act_on(&all, "abc", "bob", Action::Terminate), Ok(()));
-        assert_eq!(all.who("bob"), "an unknown user (owner bob, --all-users)");
-        // the engine's default knows nobody
-        assert!(may_act_on(&Asking::unknown(), "abc", "bob", Action::ReadLogs).is_err());
     }
 
     /// An engine on no host, its cache holding bob's running execution
@@ -396,20 +389,18 @@ mod tests {
     }
 
     #[test]
-    fn the_engine_applies_the_rule_to_terminate_logs_and_relaunch() {
-        let alice = engine_of(asking("alice", false), false);
+    fn the_engine_hides_another_users_execution_from_lists_finds_and_actions() {
+        let alice = engine_of(asking("alice", "user"), false);
+        assert!(alice.records(true).unwrap().is_empty());
+        let hidden = "no execution `1bob`; `zoe ps -a` lists them (your role `user` sees only your own executions)";
+        assert_eq!(alice.find("1bob").unwrap_err().to_string(), hidden);
+        // by name too, and a missing one gets the same words
+        assert!(alice.find("demo").unwrap_err().to_string().starts_with("no execution `demo`"));
+        assert!(alice.find("nosuch").unwrap_err().to_string().ends_with("sees only your own executions)"));
         let why = block_on(alice.terminate("1bob", "with zoe kill")).unwrap_err();
-        assert_eq!(
-            why.to_string(),
-            "execution 1bob of bob: only its owner may terminate it; add --all-users to act on other users' executions"
-        );
-        let record = alice.find("1bob").unwrap();
-        assert!(
-            record.status.is_active() && record.reason.is_none(),
-            "untouched"
-        );
+        assert_eq!(why.to_string(), hidden);
         let why = block_on(alice.follow_logs(
-            "demo",
+            "1bob",
             None,
             crate::model::LogRequest {
                 follow: false,
@@ -420,27 +411,21 @@ mod tests {
         ))
         .err()
         .unwrap();
-        assert!(
-            why.to_string().contains("only its owner may read its logs"),
-            "{why}"
-        );
-        let why = alice.relaunch("1bob").unwrap_err();
-        assert!(
-            why.to_string().contains("only its owner may relaunch it"),
-            "{why}"
-        );
-        // bob himself may; so may alice with --all-users
-        let bob = engine_of(asking("bob", false), false);
+        assert_eq!(why.to_string(), hidden);
+        assert_eq!(alice.relaunch("1bob").unwrap_err().to_string(), hidden);
+        // bob himself may; so may an admin, with no flag
+        let bob = engine_of(asking("bob", "user"), false);
+        assert_eq!(bob.records(true).unwrap().len(), 1);
         let values = bob.relaunch("demo").unwrap();
         assert_eq!(values.parameters[0].1, "3");
         // everything it was started with: name, memory and cores too
         assert_eq!(values.name, "demo");
         assert_eq!(values.memory, [("master".to_string(), 107_374_182)]);
         assert_eq!(values.cores, [("master".to_string(), 0.5)]);
-        let alice = engine_of(asking("alice", true), false);
-        assert_eq!(alice.relaunch("1bob").unwrap().entry, "master-workers-0");
+        let admin = engine_of(asking("root", "admin"), false);
+        assert_eq!(admin.relaunch("1bob").unwrap().entry, "master-workers-0");
         // a read-only console relaunches nothing
-        let readonly = engine_of(asking("bob", false), true);
+        let readonly = engine_of(asking("bob", "user"), true);
         assert!(
             readonly
                 .relaunch("1bob")
@@ -454,38 +439,22 @@ mod tests {
     }
 
     #[test]
-    fn a_termination_with_all_users_records_who_did_it() {
-        let alice = engine_of(asking("alice", true), false);
+    fn an_admin_terminating_another_users_execution_records_it_as_zoe_does() {
+        let admin = engine_of(asking("root", "admin"), false);
         // (the host is unknown here: the record stays cleaning up)
-        block_on(alice.terminate("1bob", "with zoe kill")).unwrap();
-        let record = alice.find("1bob").unwrap();
-        let reason = record.reason.unwrap();
+        block_on(admin.terminate("1bob", "with zoe kill")).unwrap();
+        let reason = admin.find("1bob").unwrap().reason.unwrap();
         assert!(
-            reason.starts_with(
-                "terminated by alice (owner bob, --all-users) with zoe kill; cleaning up: elsewhere"
-            ),
+            reason.starts_with("user root request with zoe kill; cleaning up: elsewhere"),
             "{reason}"
         );
-        // one's own: just who
-        let bob = engine_of(asking("bob", false), false);
+        // one's own: who, as before
+        let bob = engine_of(asking("bob", "user"), false);
         block_on(bob.terminate("1bob", "in the terminal UI")).unwrap();
         let reason = bob.find("1bob").unwrap().reason.unwrap();
         assert!(
             reason.starts_with("terminated by bob in the terminal UI;"),
             "{reason}"
-        );
-    }
-
-    #[test]
-    fn asking_is_made_from_the_owner_executions_are_started_as() {
-        let owner = Owner {
-            name: "alice".into(),
-            fs_uid: 1000,
-        };
-        assert_eq!(Asking::of(Ok(&owner), true), asking("alice", true));
-        assert_eq!(
-            Asking::of(Err("no user"), false).user,
-            Err("no user".to_string())
         );
     }
 }

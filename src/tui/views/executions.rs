@@ -374,7 +374,8 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     title.push_str(&format!(
         ") {} · sorted by {}",
-        if app.executions.show_all {
+        // a role without can_operate_others is shown its own only
+        if !app.withheld().contains(&Command::Mine) && app.executions.show_all {
             "everybody's"
         } else {
             "mine"

@@ -13,13 +13,10 @@ use crate::tui::keymap::{Command, Context};
 
 pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
-    let mut spans = vec![
-        Span::styled(" zoe ", s.title),
-        Span::styled(
-            format!("{} · {}@{} ", app.user, app.role(), app.deployment),
-            s.base,
-        ),
-    ];
+    // who (user · role) and where; without the deployment when the view
+    // tabs would not fit otherwise
+    let who = format!("{} · {}@{} ", app.user, app.role(), app.deployment);
+    let mut spans = vec![Span::styled(" zoe ", s.title), Span::styled(who, s.base)];
     let mut fresh = super::freshness::spans(app, false);
     let short = super::freshness::spans(app, true);
     spans.extend(health(app));
@@ -49,6 +46,9 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let sep = |fresh: &[Span]| usize::from(!fresh.is_empty() && !app.data.loading) * 3;
     if used + sep(&fresh) + width(&fresh) + 2 + tabs_width > usize::from(area.width) {
         fresh = short;
+    }
+    if used + sep(&fresh) + width(&fresh) + 2 + tabs_width > usize::from(area.width) {
+        spans[1] = Span::styled(format!("{}·{} ", app.user, app.role()), s.base);
     }
     if !fresh.is_empty() && !app.data.loading {
         spans.push(Span::styled(" · ", s.muted));
