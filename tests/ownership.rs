@@ -26,8 +26,7 @@ use common::tmux::{Pane, ready};
 use serde_json::{Value, json};
 
 /// Who has which role, in every settings file of the deployment.
-const USERS: &str =
-    "[users.alice]\nrole = \"user\"\n[users.bob]\nrole = \"user\"\n[users.root]\nrole = \"admin\"\n";
+const USERS: &str = "[users.alice]\nrole = \"user\"\n[users.bob]\nrole = \"user\"\n[users.root]\nrole = \"admin\"\n";
 
 /// A Setup on the `local` daemon with a one-service shop, its settings as
 /// alice, and other settings files of the same deployment as bob and root.
@@ -88,7 +87,11 @@ fn reasons(setup: &Setup, config: &Path, id: &str) -> (Value, Value) {
             .command_with(config, &[args, &["-o", "json"]].concat())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let ps = json(&["ps", "-a"]);
@@ -125,7 +128,9 @@ fn another_users_execution_is_killed_only_by_an_admin_and_the_reason_names_who()
     assert_eq!(kill.code, 1, "{}", kill.stderr);
     assert!(
         kill.stderr.contains(&format!("no execution `{bobs}`"))
-            && kill.stderr.contains("your role `user` sees only your own executions"),
+            && kill
+                .stderr
+                .contains("your role `user` sees only your own executions"),
         "{}",
         kill.stderr
     );
@@ -141,7 +146,11 @@ fn another_users_execution_is_killed_only_by_an_admin_and_the_reason_names_who()
     assert_eq!(setup.zoe(&["kill", "bobs"]).code, 1);
     let kill = setup.zoe(&["--all-users", "kill", &bobs]);
     assert_eq!(kill.code, 1, "{}", kill.stderr);
-    assert!(kill.stderr.contains("(can_operate_others)"), "{}", kill.stderr);
+    assert!(
+        kill.stderr.contains("(can_operate_others)"),
+        "{}",
+        kill.stderr
+    );
     assert_eq!(running(&e, &bobs), 1, "bob's container still runs");
     // untouched, as bob sees it
     let (reason, inspected) = reasons(&setup, &bob, &bobs);
@@ -180,10 +189,18 @@ fn another_users_execution_is_killed_only_by_an_admin_and_the_reason_names_who()
     // root (admin): logs, then the kill, with no flag; the reason says who
     let as_root = |args: &[&str]| setup.command_with(&root, args).output().unwrap();
     let logs = as_root(&["logs", &bobs]);
-    assert!(logs.status.success(), "{}", String::from_utf8_lossy(&logs.stderr));
+    assert!(
+        logs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&logs.stderr)
+    );
     assert!(String::from_utf8_lossy(&logs.stdout).contains("up"));
     let kill = as_root(&["kill", &bobs]);
-    assert!(kill.status.success(), "{}", String::from_utf8_lossy(&kill.stderr));
+    assert!(
+        kill.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kill.stderr)
+    );
     assert_eq!(e.leftovers("local", &bobs), (0, 0), "nothing of it is left");
     let (reason, inspected) = reasons(&setup, &root, &bobs);
     assert_eq!(reason, "user root request with zoe kill");
@@ -224,7 +241,10 @@ fn the_terminal_ui_hides_another_users_execution_and_an_admins_ends_it() {
     pane.keys(&["2"]);
     let screen = pane.wait_for("alice's execution", 20, |s| s.contains(&mine));
     assert!(!screen.contains(&bobs), "{screen}");
-    assert!(screen.lines().next().unwrap().contains("alice · user@"), "{screen}");
+    assert!(
+        screen.lines().next().unwrap().contains("alice · user@"),
+        "{screen}"
+    );
     // `:logs ID` of bob's: no execution, as for a missing one
     pane.line(&format!(":logs {bobs}"));
     pane.wait_for("the refusal to show the logs", 20, |s| {
@@ -242,7 +262,10 @@ fn the_terminal_ui_hides_another_users_execution_and_an_admins_ends_it() {
     let screen = pane.wait_for("bob's execution", 20, |s| {
         s.lines().any(|l| l.contains(&bobs) && l.contains(" bob "))
     });
-    assert!(screen.lines().next().unwrap().contains("root · admin@"), "{screen}");
+    assert!(
+        screen.lines().next().unwrap().contains("root · admin@"),
+        "{screen}"
+    );
     pane.keys(&["/"]);
     pane.text("bobs");
     pane.keys(&["Enter"]);

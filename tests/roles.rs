@@ -100,11 +100,7 @@ fn a_user_sees_only_their_own_executions_and_an_admin_sees_and_ends_everybodys()
     let (setup, conf) = team(&e, shop.path());
     let bob = as_user(&setup, &conf, "bob");
     let root = as_user(&setup, &conf, "root");
-    let started = json_of(
-        &setup,
-        &bob,
-        &["start", "custom-0", "--name", "bobs"],
-    );
+    let started = json_of(&setup, &bob, &["start", "custom-0", "--name", "bobs"]);
     let bobs = execution_id(&started);
     wait_for("bob's log line", Duration::from_secs(20), || {
         let out = run(&setup, &bob, &["logs", &bobs]);
@@ -188,7 +184,11 @@ fn a_user_sees_only_their_own_executions_and_an_admin_sees_and_ends_everybodys()
     let table = run(&setup, &root, &["ps"]);
     assert!(table.stdout.contains("OWNER"), "{}", table.stdout);
     let logs = run(&setup, &root, &["--all-users", "logs", &bobs]);
-    assert!(logs.code == 0 && logs.stdout.contains("up"), "{}", logs.stderr);
+    assert!(
+        logs.code == 0 && logs.stdout.contains("up"),
+        "{}",
+        logs.stderr
+    );
     let kill = run(&setup, &root, &["kill", &bobs]);
     assert_eq!(kill.code, 0, "{}", kill.stderr);
     assert_eq!(e.leftovers("local", &bobs), (0, 0));
@@ -252,7 +252,9 @@ fn a_guest_is_shown_only_guest_entries_and_overrides_need_can_customize_resource
     let out = setup.zoe(&["start", "custom-0", "--memory", "svc=0.0625"]);
     assert_ne!(out.code, 0);
     assert!(
-        out.stderr.contains("--memory svc: your role `user` may not change resources (can_customize_resources)"),
+        out.stderr.contains(
+            "--memory svc: your role `user` may not change resources (can_customize_resources)"
+        ),
         "{}",
         out.stderr
     );

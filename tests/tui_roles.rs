@@ -18,7 +18,8 @@ use common::engines::{Engines, Setup, custom_shop, execution_id, one_host, servi
 use common::tmux::{Pane, ready};
 use serde_json::json;
 
-const USERS: &str = "[users.alice]\nrole = \"user\"\n[users.bob]\nrole = \"user\"\n[users.gus]\nrole = \"guest\"\n";
+const USERS: &str =
+    "[users.alice]\nrole = \"user\"\n[users.bob]\nrole = \"user\"\n[users.gus]\nrole = \"guest\"\n";
 
 /// A Setup on `local` as alice, with a two-entry shop: `Custom` for
 /// guests too, `Hidden` not.
@@ -69,7 +70,11 @@ fn a_user_sees_and_ends_only_their_own_and_a_guest_only_guest_entries() {
         .command_with(&bob, &["start", "custom-0", "--name", "bobs", "-o", "json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bobs = execution_id(&serde_json::from_slice(&out.stdout).unwrap());
 
     let pane = open(&setup, &setup.config, "tmux-alice.sock");
@@ -105,7 +110,12 @@ fn a_user_sees_and_ends_only_their_own_and_a_guest_only_guest_entries() {
     assert_eq!(
         e.docker_ok(
             "local",
-            &["ps", "-q", "--filter", &format!("label=zoe_execution_id={bobs}")]
+            &[
+                "ps",
+                "-q",
+                "--filter",
+                &format!("label=zoe_execution_id={bobs}")
+            ]
         )
         .lines()
         .count(),

@@ -144,6 +144,7 @@ pub enum Command {
     },
     /// Keep executions healthy, like Zoe's scheduler loop: end executions whose
     /// essential service stopped, place dead or waiting elastic services again
+    /// (your own executions; everybody's with can_operate_others)
     Supervise {
         /// One pass, then exit
         #[arg(long)]

@@ -319,12 +319,19 @@ mod tests {
             ..asking("", "user")
         };
         assert!(!nobody.sees(""));
-        assert!(refusal(may_act_on(&nobody, "abc", "", Action::Terminate)).contains("no execution"));
+        assert!(
+            refusal(may_act_on(&nobody, "abc", "", Action::Terminate)).contains("no execution")
+        );
     }
 
     #[test]
     fn who_is_unknown_acts_on_nothing() {
-        let why = refusal(may_act_on(&Asking::unknown(), "abc", "bob", Action::ReadLogs));
+        let why = refusal(may_act_on(
+            &Asking::unknown(),
+            "abc",
+            "bob",
+            Action::ReadLogs,
+        ));
         assert!(why.contains("your role `unknown`"), "{why}");
         // a name without a role: its own executions only
         let owner = Owner {
@@ -395,8 +402,20 @@ mod tests {
         let hidden = "no execution `1bob`; `zoe ps -a` lists them (your role `user` sees only your own executions)";
         assert_eq!(alice.find("1bob").unwrap_err().to_string(), hidden);
         // by name too, and a missing one gets the same words
-        assert!(alice.find("demo").unwrap_err().to_string().starts_with("no execution `demo`"));
-        assert!(alice.find("nosuch").unwrap_err().to_string().ends_with("sees only your own executions)"));
+        assert!(
+            alice
+                .find("demo")
+                .unwrap_err()
+                .to_string()
+                .starts_with("no execution `demo`")
+        );
+        assert!(
+            alice
+                .find("nosuch")
+                .unwrap_err()
+                .to_string()
+                .ends_with("sees only your own executions)")
+        );
         let why = block_on(alice.terminate("1bob", "with zoe kill")).unwrap_err();
         assert_eq!(why.to_string(), hidden);
         let why = block_on(alice.follow_logs(

@@ -272,10 +272,10 @@ impl Engine {
     /// preferred), among those who asks may see: another user's is "no
     /// execution" like a missing one (see `access`).
     pub fn find(&self, query: &str) -> Result<ExecutionRecord, EngineError> {
-        if let Some(r) = self.store.get(self.deployment(), query)? {
-            if self.asking.sees(&r.owner) {
-                return Ok(r);
-            }
+        if let Some(r) = self.store.get(self.deployment(), query)?
+            && self.asking.sees(&r.owner)
+        {
+            return Ok(r);
         }
         let all = self.records(true)?;
         let candidates: Vec<super::resolve::Candidate<'_>> = all
@@ -677,10 +677,7 @@ impl Engine {
                 Some(super::cleanup::INTERRUPTED.to_string()),
             ),
             ExecutionStatus::CleaningUp => (ExecutionStatus::Terminated, record.reason.clone()),
-            status if status.is_active() => (
-                ExecutionStatus::Terminated,
-                Some(by),
-            ),
+            status if status.is_active() => (ExecutionStatus::Terminated, Some(by)),
             status => (status, record.reason.clone()),
         };
         let hosts = hosts_of(

@@ -219,7 +219,11 @@ mod tests {
             check_overrides(Ok(&identity("gus", "guest")), &[], &[("w".into(), 2.0)])[0].field,
             Field::Cores("w".into())
         );
-        assert!(resources_locked(Ok(&user)).unwrap().contains("can_customize_resources"));
+        assert!(
+            resources_locked(Ok(&user))
+                .unwrap()
+                .contains("can_customize_resources")
+        );
         assert_eq!(resources_locked(Ok(&su)), None);
     }
 
@@ -231,7 +235,10 @@ mod tests {
             check_all_users(Ok(&user), true).unwrap_err(),
             "--all-users: your role `user` may not act on other users' executions (can_operate_others); ask an administrator for a role with can_operate_others"
         );
-        assert_eq!(check_all_users(Ok(&identity("root", "admin")), true), Ok(()));
+        assert_eq!(
+            check_all_users(Ok(&identity("root", "admin")), true),
+            Ok(())
+        );
         assert!(check_all_users(Err("no user"), true).is_err());
     }
 
@@ -273,11 +280,19 @@ mod tests {
 
     #[test]
     fn nodes_show_others_instances_only_with_can_see_status() {
-        let mut node =
-            NodeSnapshot::offline("local", String::new(), String::new(), Vec::new(), "x".into());
+        let mut node = NodeSnapshot::offline(
+            "local",
+            String::new(),
+            String::new(),
+            Vec::new(),
+            "x".into(),
+        );
         node.error = None;
         node.cores_reserved = 1.0;
-        node.services = vec![workload("1aaaaaaaaa", "alice"), workload("1bbbbbbbbb", "bob")];
+        node.services = vec![
+            workload("1aaaaaaaaa", "alice"),
+            workload("1bbbbbbbbb", "bob"),
+        ];
         let alice = Asking::of_identity(Ok(&identity("alice", "user")), false);
         let shown = shown_nodes(&alice, vec![node.clone()]);
         assert_eq!(shown[0].services.len(), 1);

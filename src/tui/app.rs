@@ -299,7 +299,10 @@ impl App {
     }
 
     /// The nodes as the role may see them (see `console::roles`).
-    fn shown_nodes(&self, nodes: Vec<crate::model::NodeSnapshot>) -> Vec<crate::model::NodeSnapshot> {
+    fn shown_nodes(
+        &self,
+        nodes: Vec<crate::model::NodeSnapshot>,
+    ) -> Vec<crate::model::NodeSnapshot> {
         let asking = crate::console::access::Asking::of_identity(self.console.identity(), false);
         crate::console::roles::shown_nodes(&asking, nodes)
     }

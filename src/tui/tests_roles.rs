@@ -25,18 +25,19 @@ fn app_as(role: &str) -> App {
         source: AuthSource::Os("test".into()),
         shared: true,
     };
-    a.console =
-        crate::console::Console::for_identity(crate::config::Settings::default(), shop, Ok(identity));
+    a.console = crate::console::Console::for_identity(
+        crate::config::Settings::default(),
+        shop,
+        Ok(identity),
+    );
     // alice's instance, and one of bob's beside it
     let mut nodes = a.data.nodes.clone();
     let mine = &mut nodes[0].services[0];
-    mine.labels
-        .insert(crate::backend::labels::OWNER.into(), "alice".into());
+    mine.labels.insert("zoe_owner".into(), "alice".into());
     let mut bobs = mine.clone();
     bobs.execution_id = "1ibzzzzzzz".into();
     bobs.name = "master0-1ibzzzzzzz-prod".into();
-    bobs.labels
-        .insert(crate::backend::labels::OWNER.into(), "bob".into());
+    bobs.labels.insert("zoe_owner".into(), "bob".into());
     nodes[0].services.push(bobs);
     let executions = a.data.executions.clone();
     a.on_update(Update::Cluster { nodes, executions });
@@ -72,7 +73,8 @@ fn a_user_is_not_offered_everybodys_executions() {
     a.on_key(key(KeyCode::Char('a')));
     let (text, error) = a.message.clone().unwrap();
     assert!(
-        error && text.contains("your role `user` sees only your own executions")
+        error
+            && text.contains("your role `user` sees only your own executions")
             && text.contains("can_operate_others"),
         "{text}"
     );
@@ -103,17 +105,23 @@ fn a_user_sees_the_start_forms_resources_read_only() {
     let mut a = app_as("user");
     open(&mut a);
     let form = a.form.as_ref().unwrap();
+    assert!(form.fields.iter().all(|f| !matches!(
+        f.field,
+        crate::console::catalog::Field::Memory(_) | crate::console::catalog::Field::Cores(_)
+    )));
     assert!(
-        form.fields
-            .iter()
-            .all(|f| !matches!(f.field, crate::shop::params::Field::Memory(_)
-                | crate::shop::params::Field::Cores(_)))
+        form.locked
+            .last()
+            .unwrap()
+            .contains("can_customize_resources")
     );
-    assert!(form.locked.last().unwrap().contains("can_customize_resources"));
     // what it launches: the entry's resources, no override
     assert!(form.prepared.is_some(), "{:?}", form.general);
     let screen = render(&mut a, 160, 48);
-    assert!(screen.contains("changing them needs can_customize_resources"), "{screen}");
+    assert!(
+        screen.contains("changing them needs can_customize_resources"),
+        "{screen}"
+    );
     // a superuser edits them
     let mut su = app_as("superuser");
     open(&mut su);
@@ -130,7 +138,10 @@ fn a_user_sees_only_their_own_instances_on_the_nodes() {
     a.on_key(key(KeyCode::Char('3')));
     let screen = render(&mut a, 160, 48);
     assert!(!screen.contains("1ibzzzzzzz"), "{screen}");
-    assert!(screen.contains("others: 1 instances of other users"), "{screen}");
+    assert!(
+        screen.contains("others: 1 instances of other users"),
+        "{screen}"
+    );
     let mut su = app_as("superuser");
     su.on_key(key(KeyCode::Char('3')));
     assert!(render(&mut su, 160, 48).contains("1ibzzzzzzz"));

@@ -72,11 +72,7 @@ pub fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 s.muted,
             )));
         }
-        if n.services.is_empty()
-            && n.foreign.is_empty()
-            && n.detail.others == 0
-            && n.is_online()
-        {
+        if n.services.is_empty() && n.foreign.is_empty() && n.detail.others == 0 && n.is_online() {
             lines.push(Line::from(Span::styled("no ZApp instances", s.muted)));
         }
     }
