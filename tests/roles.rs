@@ -12,7 +12,8 @@
 //! * a guest is shown only the `guest_access` entry; `zoe start` of the
 //!   other is "no shop entry matches", as for a missing one;
 //! * `--memory` is refused a `user`, accepted for a `superuser`;
-//! * `zoe nodes` lists bob's instances for root, not for alice.
+//! * `zoe nodes` lists bob's instances for root, not for alice;
+//! * alice's `zoe supervise` leaves bob's execution alone, root's tends it.
 //!
 //! Needs the test engines; skipped without them unless
 //! ZOE_REQUIRE_ENGINES=1.
@@ -25,7 +26,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::engines::{
-    Engines, Run, Setup, custom_shop, engines, execution_id, one_host, service, wait_for,
+    Engines, Run, Setup, container_of, custom_shop, engines, execution_id, one_host, service,
+    wait_for,
 };
 use serde_json::{Value, json};
 
@@ -278,6 +280,48 @@ fn a_guest_is_shown_only_guest_entries_and_overrides_need_can_customize_resource
     );
     assert_eq!(run(&setup, &sue, &["kill", &id]).code, 0);
     assert_eq!(e.leftovers("local", &id), (0, 0));
+}
+
+#[test]
+fn supervise_tends_only_the_executions_its_user_may_operate() {
+    let Some(e) = engines() else { return };
+    let shop = tempfile::tempdir().unwrap();
+    // two essential services: when the first dies, supervision ends the
+    // execution and stops the second
+    custom_shop(
+        shop.path(),
+        json!([
+            service("svc", "zoe-demo/busybox:1", 0, &[]),
+            service("side", "zoe-demo/busybox:1", 1, &[])
+        ]),
+    );
+    let conf = one_host("local", &e.docker_host("local"));
+    let setup = Setup::with_shop(&conf, shop.path());
+    append(&setup.config, &format!("user = \"alice\"\n{USERS}"));
+    let bob = as_user(&setup, &conf, "bob");
+    let root = as_user(&setup, &conf, "root");
+    let launched = json_of(&setup, &bob, &["start", "custom-0"]);
+    let bobs = execution_id(&launched);
+    let (host, svc) = container_of(&launched, "svc0");
+    std::thread::sleep(Duration::from_secs(3));
+    e.docker_ok(&host, &["kill", &svc]);
+    // alice's supervision leaves bob's execution alone
+    let pass = setup.zoe(&["supervise", "--once"]);
+    assert_eq!(pass.code, 0, "{}", pass.stderr);
+    assert!(!pass.stdout.contains(&bobs), "{}", pass.stdout);
+    assert_eq!(running(&e, &bobs), 1, "side0 still runs");
+    // root's ends it
+    let pass = run(&setup, &root, &["supervise", "--once"]);
+    assert_eq!(pass.code, 0, "{}", pass.stderr);
+    assert!(
+        pass.stdout
+            .contains(&format!("{bobs}: ended: Essential service svc0 died")),
+        "{}",
+        pass.stdout
+    );
+    assert_eq!(running(&e, &bobs), 0);
+    assert_eq!(run(&setup, &bob, &["kill", &bobs]).code, 0);
+    assert_eq!(e.leftovers("local", &bobs), (0, 0));
 }
 
 /// The running containers of execution `id` on the `local` daemon.
