@@ -101,8 +101,9 @@ pub fn check_all_users(identity: Result<&Identity, &str>, all_users: bool) -> Re
     }
 }
 
-/// A capability who asks must have for `what`, or the refusal.
-pub fn require(asking: &Asking, capability: &str, what: &str) -> Result<(), String> {
+/// A capability who asks must have for `what` (which does `doing`), or
+/// the refusal.
+pub fn require(asking: &Asking, capability: &str, what: &str, doing: &str) -> Result<(), String> {
     let has = asking
         .can()
         .list()
@@ -112,7 +113,7 @@ pub fn require(asking: &Asking, capability: &str, what: &str) -> Result<(), Stri
         Ok(())
     } else {
         Err(format!(
-            "{what}: your role `{}` may not ({capability}); {}",
+            "{what}: your role `{}` may not {doing} ({capability}); {}",
             asking.role_name(),
             ask_for(capability)
         ))
@@ -151,8 +152,13 @@ impl super::engine::Engine {
 
     /// Listing the foreign containers needs `can_see_status`.
     pub fn may_list_foreign(&self) -> Result<(), super::engine::EngineError> {
-        require(&self.asking, "can_see_status", "ps --foreign")
-            .map_err(super::engine::EngineError::Refused)
+        require(
+            &self.asking,
+            "can_see_status",
+            "ps --foreign",
+            "list foreign containers",
+        )
+        .map_err(super::engine::EngineError::Refused)
     }
 }
 
@@ -246,11 +252,14 @@ mod tests {
     fn require_names_the_role_and_the_capability() {
         let user = Asking::of_identity(Ok(&identity("alice", "user")), false);
         assert_eq!(
-            require(&user, "can_operate_others", "kill --foreign"),
-            Err("kill --foreign: your role `user` may not (can_operate_others); ask an administrator for a role with can_operate_others".into())
+            require(&user, "can_operate_others", "kill --foreign", "remove foreign containers"),
+            Err("kill --foreign: your role `user` may not remove foreign containers (can_operate_others); ask an administrator for a role with can_operate_others".into())
         );
         let admin = Asking::of_identity(Ok(&identity("root", "admin")), false);
-        assert_eq!(require(&admin, "can_see_status", "ps --foreign"), Ok(()));
+        assert_eq!(
+            require(&admin, "can_see_status", "ps --foreign", "list"),
+            Ok(())
+        );
     }
 
     fn workload(execution: &str, owner: &str) -> crate::model::Workload {
