@@ -175,8 +175,8 @@ pub struct App {
     pub user: String,
     pub deployment: String,
     pub readonly: bool,
-    /// `--all-users`: acting on other users' executions (the header says
-    /// so).
+    /// `--all-users` was given (only a role with `can_operate_others` is
+    /// let through; the header says so).
     pub all_users: bool,
     pub theme: Theme,
     pub styles: Styles,

@@ -180,7 +180,7 @@ fn terminate(app: &mut App) -> Option<Request> {
 }
 
 /// `r`: the start form again, filled with the parameters used; the
-/// engine gives them (another user's only with `--all-users`).
+/// engine gives them (another user's only with `can_operate_others`).
 fn relaunch(app: &mut App) -> Option<Request> {
     let row = app.selected_execution()?.clone();
     if app.readonly {
