@@ -1,11 +1,13 @@
-//! Ownership against the real daemons, through the real `zoe`: two users of
-//! one deployment (two settings files of one Setup, `user = "bob"` and
-//! `user = "alice"`). Alice cannot kill bob's execution nor read its logs
-//! (exit 1, the message names bob and `--all-users`, his containers still
-//! run); with `--all-users` she can, and the reason names both; her own
-//! execution needs no flag. The terminal UI refuses terminate, relaunch
-//! and logs of bob's execution with the engine's reason in the status
-//! line, and does them with `--all-users`.
+//! Ownership against the real daemons, through the real `zoe`: users of
+//! one deployment (settings files of one Setup, `user = "bob"`, `user =
+//! "alice"`, `user = "root"`), their roles from `[users]`: alice and bob
+//! `user`, root `admin`. Alice cannot kill bob's execution nor read its
+//! logs (exit 1, "no execution" as for a missing one, his containers still
+//! run), and `--all-users` does not change that; her own execution needs
+//! no flag. Root (`can_operate_others`) reads and kills bob's without any
+//! flag, and the reason says who as Zoe does (`user root request …`). The
+//! terminal UI: alice's does not show bob's execution at all; root's
+//! relaunches, tails and terminates it.
 //!
 //! Needs the test engines (and tmux for the terminal UI); skipped without
 //! them unless ZOE_REQUIRE_ENGINES=1.
@@ -23,16 +25,21 @@ use common::engines::{
 use common::tmux::{Pane, ready};
 use serde_json::{Value, json};
 
+/// Who has which role, in every settings file of the deployment.
+const USERS: &str = "[users.alice]\nrole = \"user\"\n[users.bob]\nrole = \"user\"\n[users.root]\nrole = \"admin\"\n";
+
 /// A Setup on the `local` daemon with a one-service shop, its settings as
-/// alice, and another settings file of the same deployment as bob.
-fn alice_and_bob(e: &Engines, shop: &Path) -> (Setup, PathBuf) {
+/// alice, and other settings files of the same deployment as bob and root.
+fn alice_and_bob(e: &Engines, shop: &Path) -> (Setup, PathBuf, PathBuf) {
     custom_shop(shop, json!([service("svc", "zoe-demo/busybox:1", 0, &[])]));
     let conf = one_host("local", &e.docker_host("local"));
     let setup = Setup::with_shop(&conf, shop);
-    append(&setup.config, "user = \"alice\"\n");
+    append(&setup.config, &format!("user = \"alice\"\n{USERS}"));
     let bob = setup.other_config("bob", &conf);
-    append(&bob, "user = \"bob\"\n");
-    (setup, bob)
+    append(&bob, &format!("user = \"bob\"\n{USERS}"));
+    let root = setup.other_config("root", &conf);
+    append(&root, &format!("user = \"root\"\n{USERS}"));
+    (setup, bob, root)
 }
 
 fn append(file: &Path, text: &str) {
@@ -72,9 +79,22 @@ fn running(e: &Engines, id: &str) -> usize {
     .count()
 }
 
-/// The reason `zoe ps -a` and `zoe inspect` give for execution `id`.
-fn reasons(setup: &Setup, id: &str) -> (Value, Value) {
-    let ps = setup.json(&["ps", "-a"]);
+/// The reason `zoe ps -a` and `zoe inspect` give for execution `id`, as
+/// the user of `config` sees them.
+fn reasons(setup: &Setup, config: &Path, id: &str) -> (Value, Value) {
+    let json = |args: &[&str]| -> Value {
+        let out = setup
+            .command_with(config, &[args, &["-o", "json"]].concat())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let ps = json(&["ps", "-a"]);
     let row = ps
         .as_array()
         .unwrap()
@@ -82,7 +102,7 @@ fn reasons(setup: &Setup, id: &str) -> (Value, Value) {
         .find(|r| r["id"] == id)
         .unwrap_or_else(|| panic!("{id} in zoe ps -a: {ps}"))
         .clone();
-    let inspect = setup.json(&["inspect", id]);
+    let inspect = json(&["inspect", id]);
     (
         row["reason"].clone(),
         inspect["execution"]["reason"].clone(),
@@ -90,10 +110,10 @@ fn reasons(setup: &Setup, id: &str) -> (Value, Value) {
 }
 
 #[test]
-fn another_users_execution_is_killed_only_with_all_users_and_the_reason_names_who() {
+fn another_users_execution_is_killed_only_by_an_admin_and_the_reason_names_who() {
     let Some(e) = engines() else { return };
     let shop = tempfile::tempdir().unwrap();
-    let (setup, bob) = alice_and_bob(&e, shop.path());
+    let (setup, bob, root) = alice_and_bob(&e, shop.path());
     let bobs = start_as(&setup, &bob, "bobs");
     assert_eq!(running(&e, &bobs), 1);
     // bob reads his own logs
@@ -102,13 +122,15 @@ fn another_users_execution_is_killed_only_with_all_users_and_the_reason_names_wh
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("up")
     });
 
-    // alice (the settings' user) may not kill it, nor read its logs
+    // alice (the settings' user, role user) may not kill it, nor read its
+    // logs: for her it does not exist
     let kill = setup.zoe(&["kill", &bobs]);
     assert_eq!(kill.code, 1, "{}", kill.stderr);
     assert!(
-        kill.stderr.contains(&format!("execution {bobs} of bob"))
-            && kill.stderr.contains("only its owner may terminate it")
-            && kill.stderr.contains("--all-users"),
+        kill.stderr.contains(&format!("no execution `{bobs}`"))
+            && kill
+                .stderr
+                .contains("your role `user` sees only your own executions"),
         "{}",
         kill.stderr
     );
@@ -116,23 +138,29 @@ fn another_users_execution_is_killed_only_with_all_users_and_the_reason_names_wh
     let logs = setup.zoe(&["logs", &bobs]);
     assert_eq!(logs.code, 1, "{}", logs.stderr);
     assert!(
-        logs.stderr.contains(&format!("execution {bobs} of bob"))
-            && logs.stderr.contains("read its logs")
-            && logs.stderr.contains("--all-users")
-            && logs.stdout.is_empty(),
+        logs.stderr.contains(&format!("no execution `{bobs}`")) && logs.stdout.is_empty(),
         "{}",
         logs.stderr
     );
-    // by name too
+    // by name too, and --all-users does not change it
     assert_eq!(setup.zoe(&["kill", "bobs"]).code, 1);
-    // still listed and inspected for everybody, and untouched
-    let (reason, inspected) = reasons(&setup, &bobs);
+    let kill = setup.zoe(&["--all-users", "kill", &bobs]);
+    assert_eq!(kill.code, 1, "{}", kill.stderr);
+    assert!(
+        kill.stderr.contains("(can_operate_others)"),
+        "{}",
+        kill.stderr
+    );
+    assert_eq!(running(&e, &bobs), 1, "bob's container still runs");
+    // untouched, as bob sees it
+    let (reason, inspected) = reasons(&setup, &bob, &bobs);
     assert!(
         reason.is_null() && inspected.is_null(),
         "{reason} {inspected}"
     );
     // who asks comes from $USER when the settings name nobody
     let plain = setup.other_config("plain", &one_host("local", &e.docker_host("local")));
+    append(&plain, USERS);
     let as_bob = setup
         .command_with(&plain, &["logs", &bobs])
         .env("USER", "bob")
@@ -154,40 +182,45 @@ fn another_users_execution_is_killed_only_with_all_users_and_the_reason_names_wh
     let kill = setup.zoe(&["kill", &mine]);
     assert_eq!(kill.code, 0, "{}", kill.stderr);
     assert_eq!(e.leftovers("local", &mine), (0, 0));
-    let (reason, inspected) = reasons(&setup, &mine);
+    let (reason, inspected) = reasons(&setup, &setup.config, &mine);
     assert_eq!(reason, "terminated by alice with zoe kill");
     assert_eq!(inspected, reason);
 
-    // with --all-users: logs, then the kill, and the reason says who and whose
-    let logs = setup.zoe(&["--all-users", "logs", &bobs]);
-    assert_eq!(logs.code, 0, "{}", logs.stderr);
-    assert!(logs.stdout.contains("up"), "{}", logs.stdout);
-    let kill = setup.zoe(&["--all-users", "kill", &bobs]);
-    assert_eq!(kill.code, 0, "{}", kill.stderr);
-    assert_eq!(e.leftovers("local", &bobs), (0, 0), "nothing of it is left");
-    let (reason, inspected) = reasons(&setup, &bobs);
-    assert_eq!(
-        reason,
-        "terminated by alice (owner bob, --all-users) with zoe kill"
-    );
-    assert_eq!(inspected, reason);
-    let ps = setup.zoe(&["ps", "-a"]);
+    // root (admin): logs, then the kill, with no flag; the reason says who
+    let as_root = |args: &[&str]| setup.command_with(&root, args).output().unwrap();
+    let logs = as_root(&["logs", &bobs]);
     assert!(
-        ps.stdout.lines().any(
-            |l| l.contains(&bobs) && l.contains("terminated by alice (owner bob, --all-users)")
-        ),
+        logs.status.success(),
         "{}",
-        ps.stdout
+        String::from_utf8_lossy(&logs.stderr)
+    );
+    assert!(String::from_utf8_lossy(&logs.stdout).contains("up"));
+    let kill = as_root(&["kill", &bobs]);
+    assert!(
+        kill.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kill.stderr)
+    );
+    assert_eq!(e.leftovers("local", &bobs), (0, 0), "nothing of it is left");
+    let (reason, inspected) = reasons(&setup, &root, &bobs);
+    assert_eq!(reason, "user root request with zoe kill");
+    assert_eq!(inspected, reason);
+    let ps = setup.command_with(&bob, &["ps", "-a"]).output().unwrap();
+    let ps = String::from_utf8_lossy(&ps.stdout);
+    assert!(
+        ps.lines()
+            .any(|l| l.contains(&bobs) && l.contains("user root request with zoe kill")),
+        "{ps}"
     );
 }
 
-/// The terminal UI of `setup` (as its settings' user, alice) in a wide
-/// tmux pane, with `args`.
-fn open_tui(setup: &Setup, socket: &str, args: &str) -> Pane {
+/// The terminal UI with the settings `config` in a wide tmux pane, with
+/// `args`.
+fn open_tui(setup: &Setup, config: &Path, socket: &str, args: &str) -> Pane {
     let d = setup.dir.path().display();
     let script = format!(
         "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe} {args}; exec sleep 60",
-        config = setup.config.display(),
+        config = config.display(),
         zoe = env!("CARGO_BIN_EXE_zoe")
     );
     let pane = Pane::start(setup.dir.path().join(socket), 200, 40, &script);
@@ -196,54 +229,47 @@ fn open_tui(setup: &Setup, socket: &str, args: &str) -> Pane {
 }
 
 #[test]
-fn the_terminal_ui_refuses_another_users_execution_unless_all_users() {
+fn the_terminal_ui_hides_another_users_execution_and_an_admins_ends_it() {
     let Some(e) = ready() else { return };
     let shop = tempfile::tempdir().unwrap();
-    let (setup, bob) = alice_and_bob(&e, shop.path());
+    let (setup, bob, root) = alice_and_bob(&e, shop.path());
     let bobs = start_as(&setup, &bob, "bobs");
+    let mine = start_as(&setup, &setup.config, "mine");
 
-    let pane = open_tui(&setup, "tmux.sock", "");
+    // alice: her own execution only; bob's is not there to act on
+    let pane = open_tui(&setup, &setup.config, "tmux.sock", "");
     pane.keys(&["2"]);
-    pane.wait_for("bob's execution", 20, |s| {
-        s.lines().any(|l| l.contains(&bobs) && l.contains(" bob "))
+    let screen = pane.wait_for("alice's execution", 20, |s| s.contains(&mine));
+    assert!(!screen.contains(&bobs), "{screen}");
+    assert!(
+        screen.lines().next().unwrap().contains("alice · user@"),
+        "{screen}"
+    );
+    // `:logs ID` of bob's: no execution, as for a missing one
+    pane.line(&format!(":logs {bobs}"));
+    pane.wait_for("the refusal to show the logs", 20, |s| {
+        s.contains(&format!("no execution `{bobs}`"))
     });
-    // terminate: asked (saying whose), then refused by the engine
-    pane.keys(&["t"]);
-    pane.wait_for("the confirmation", 5, |s| {
-        s.contains(&format!("Terminate {bobs} of bob?"))
-    });
-    pane.keys(&["y"]);
-    pane.wait_for("the refusal to terminate", 30, |s| {
-        s.contains("only its owner may terminate it") && s.contains("--all-users")
-    });
-    assert_eq!(running(&e, &bobs), 1, "bob's container still runs");
-    // relaunch: no form
-    pane.keys(&["r"]);
-    let screen = pane.wait_for("the refusal to relaunch", 10, |s| {
-        s.contains("only its owner may relaunch it")
-    });
-    assert!(!screen.contains("placement preview"), "{screen}");
-    // logs: back to the executions with the reason
-    pane.keys(&["l"]);
-    let screen = pane.wait_for("the refusal to show the logs", 20, |s| {
-        s.contains("only its owner may read its logs")
-    });
-    assert!(screen.contains(" executions ("), "{screen}");
     pane.keys(&["q"]);
     drop(pane);
-    let (reason, _) = reasons(&setup, &bobs);
+    assert_eq!(running(&e, &bobs), 1, "bob's container still runs");
+    let (reason, _) = reasons(&setup, &bob, &bobs);
     assert!(reason.is_null(), "{reason}");
 
-    // with --all-users: the header says so, and every action is done
-    let pane = open_tui(&setup, "tmux-all.sock", "--all-users");
+    // root: bob's execution with no flag; relaunch, logs and terminate work
+    let pane = open_tui(&setup, &root, "tmux-root.sock", "");
     pane.keys(&["2"]);
     let screen = pane.wait_for("bob's execution", 20, |s| {
         s.lines().any(|l| l.contains(&bobs) && l.contains(" bob "))
     });
     assert!(
-        screen.lines().next().unwrap().contains("all users"),
+        screen.lines().next().unwrap().contains("root · admin@"),
         "{screen}"
     );
+    pane.keys(&["/"]);
+    pane.text("bobs");
+    pane.keys(&["Enter"]);
+    pane.wait_for("only bob's execution", 10, |s| !s.contains(&mine));
     pane.keys(&["r"]);
     pane.wait_for("the start form", 10, |s| s.contains("placement preview"));
     pane.keys(&["Escape", "l"]);
@@ -261,10 +287,12 @@ fn the_terminal_ui_refuses_another_users_execution_unless_all_users() {
     });
     pane.keys(&["q"]);
     assert_eq!(e.leftovers("local", &bobs), (0, 0));
-    let (reason, inspected) = reasons(&setup, &bobs);
-    assert_eq!(
-        reason,
-        "terminated by alice (owner bob, --all-users) in the terminal UI"
-    );
+    let (reason, inspected) = reasons(&setup, &root, &bobs);
+    assert_eq!(reason, "user root request in the terminal UI");
     assert_eq!(inspected, reason);
+    assert_eq!(
+        setup.zoe(&["kill", &mine]).code,
+        0,
+        "alice ends her own execution"
+    );
 }

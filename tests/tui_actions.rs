@@ -27,7 +27,8 @@ fn start_master_workers(setup: &Setup, name: &str) -> String {
 #[test]
 fn zoe_exec_passes_exit_codes_and_piped_input() {
     let Some(e) = engines() else { return };
-    let setup = Setup::new(&one_host("local", &e.docker_host("local")));
+    let conf = one_host("local", &e.docker_host("local"));
+    let setup = Setup::new(&conf);
     let id = start_master_workers(&setup, "exec-cli");
 
     // the command's exit code is zoe's
@@ -85,15 +86,19 @@ fn zoe_exec_passes_exit_codes_and_piped_input() {
     let run = setup.zoe(&["--readonly", "exec", &id, "master0", "--", "true"]);
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("read-only"), "{}", run.stderr);
-    // another user's execution needs --all-users
+    // another user's execution: a `user` of the deployment is told there
+    // is no such execution (its role sees only its own)
+    let mallory = setup.other_config("mallory", &conf);
+    let mut settings = std::fs::read_to_string(&mallory).unwrap();
+    settings.push_str("user = \"mallory\"\n[users.mallory]\nrole = \"user\"\n");
+    std::fs::write(&mallory, settings).unwrap();
     let run = setup
-        .command(&["exec", &id, "master0", "--", "true"])
-        .env("USER", "mallory")
+        .command_with(&mallory, &["exec", &id, "master0", "--", "true"])
         .output()
         .unwrap();
     assert_ne!(run.status.code(), Some(0));
     assert!(
-        String::from_utf8_lossy(&run.stderr).contains("--all-users"),
+        String::from_utf8_lossy(&run.stderr).contains(&format!("no execution `{id}`")),
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );

@@ -32,10 +32,10 @@ pub struct Cli {
     /// shell and restart)
     #[arg(long, global = true)]
     pub readonly: bool,
-    /// Act on other users' executions too: `kill`, `logs` and `exec`, and
-    /// in the terminal UI terminate, logs, relaunch and the instance
-    /// actions (without it, only your own; a kill records who did it).
-    /// Other verbs ignore it
+    /// Act on other users' executions: a role with can_operate_others
+    /// (admin) does so without it, so it is accepted and changes nothing;
+    /// any other role is refused it (you see and act on your own
+    /// executions only)
     #[arg(long, global = true)]
     pub all_users: bool,
     /// Leave the mouse to the terminal (selection and copy)
@@ -115,7 +115,7 @@ pub enum Command {
         /// Execution id or name
         execution: String,
     },
-    /// Print (or follow) the logs of your execution (--all-users: anyone's),
+    /// Print (or follow) the logs of your execution (with can_operate_others: anyone's),
     /// all services merged or one
     Logs {
         /// Execution id or name
@@ -144,6 +144,7 @@ pub enum Command {
     },
     /// Keep executions healthy, like Zoe's scheduler loop: end executions whose
     /// essential service stopped, place dead or waiting elastic services again
+    /// (your own executions; everybody's with can_operate_others)
     Supervise {
         /// One pass, then exit
         #[arg(long)]
@@ -153,7 +154,7 @@ pub enum Command {
         interval: u64,
     },
     /// Run a command (default: a shell) in one instance of your execution
-    /// (--all-users: anyone's); interactive with a terminal when stdin is
+    /// (with can_operate_others: anyone's); interactive with a terminal when stdin is
     /// one; exits with the command's exit code
     Exec {
         /// Execution id or name
@@ -164,7 +165,7 @@ pub enum Command {
         #[arg(last = true, value_name = "CMD")]
         command: Vec<String>,
     },
-    /// Terminate your execution (--all-users: anyone's): stop its services,
+    /// Terminate your execution (with can_operate_others: anyone's): stop its services,
     /// remove containers and network
     Kill {
         /// Execution id or name (with --foreign: a foreign container's id,

@@ -1,5 +1,5 @@
 //! `zoe exec EXEC INSTANCE [-- CMD...]`: a command (default: a shell) in
-//! one instance of your execution (`--all-users`: anyone's), with this
+//! one instance of your execution (with `can_operate_others`: anyone's), with this
 //! terminal; interactive with a TTY when stdin is a terminal, plain input
 //! and output otherwise (`echo ls | zoe exec …`). zoe exits with the
 //! command's exit code.

@@ -10,6 +10,7 @@ use super::{CliError, Outcome, Output, to_json};
 use crate::console::foreign::foreign_of;
 
 pub async fn list(s: &Session<'_>) -> Result<Outcome, CliError> {
+    s.engine.may_list_foreign().map_err(engine_error)?;
     let seen = s.observe().await?;
     let foreign = foreign_of(&seen.nodes);
     if s.ctx.output == Output::Json {

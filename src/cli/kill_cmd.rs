@@ -1,5 +1,5 @@
 //! `zoe kill`: terminate an execution through the engine (your own only,
-//! unless `--all-users`; its guard, then stop and remove everywhere, then
+//! unless the role has `can_operate_others`; its guard, then stop and remove everywhere, then
 //! record who did it), and report what could not be cleaned up.
 
 use std::fmt::Write as _;

@@ -80,7 +80,8 @@ pub struct Context {
     pub user_from_env: Option<String>,
     /// `--readonly` or `readonly = true` in the settings.
     pub readonly: bool,
-    /// `--all-users`: act on other users' executions too.
+    /// `--all-users` was given (refused to a role without
+    /// `can_operate_others`, see `console::roles::check_all_users`).
     pub all_users: bool,
     /// The process environment variables the verbs read.
     pub env: std::collections::HashMap<String, String>,
@@ -191,6 +192,15 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         .filter_map(|k| env(k).map(|v| (k.to_string(), v)))
         .collect(),
     };
+    // --all-users adds nothing to a role that may act on others'
+    // executions, and is refused to one that may not
+    if ctx.all_users {
+        crate::console::roles::check_all_users(
+            resolve_identity(&ctx).as_ref().map_err(String::as_str),
+            true,
+        )
+        .map_err(CliError::new)?;
+    }
     if cli.command.is_none()
         && ctx.output == Output::Table
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
@@ -277,8 +287,8 @@ fn tui_cmd(
     Ok(Outcome::ok(String::new()))
 }
 
-/// Who asks the engine to act: the user executions are started as, and
-/// `--all-users`.
+/// Who asks the engine to act: the user executions are started as, with
+/// their role.
 fn asking(ctx: &Context) -> Asking {
     Asking::of_identity(
         resolve_identity(ctx).as_ref().map_err(String::as_str),

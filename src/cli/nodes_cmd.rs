@@ -41,6 +41,8 @@ pub async fn nodes(s: &Session<'_>, usage: bool, no_usage: bool) -> Result<Outco
             true
         }
     };
+    // other users' instances only with can_see_status (totals stay)
+    let nodes = s.engine.shown_nodes(nodes);
     let code = if nodes.iter().all(NodeSnapshot::is_online) {
         0
     } else {
@@ -108,7 +110,10 @@ pub async fn nodes(s: &Session<'_>, usage: bool, no_usage: bool) -> Result<Outco
                 Some(max) => format!("{}/{max} pods", n.container_count),
                 None => n.container_count.to_string(),
             },
-            n.services.len().to_string(),
+            match n.detail.others {
+                0 => n.services.len().to_string(),
+                others => format!("{} +{others} others", n.services.len()),
+            },
             labels(n),
             n.address.clone(),
         ]);
@@ -153,6 +158,14 @@ pub async fn nodes(s: &Session<'_>, usage: bool, no_usage: bool) -> Result<Outco
                 f.reason
             );
         }
+    }
+    let others: u32 = nodes.iter().map(|n| n.detail.others).sum();
+    if others > 0 {
+        let _ = writeln!(
+            out,
+            "others: {others} instances of other users, counted in the totals but not listed (that needs can_see_status; your role is `{}`)",
+            s.engine.asking().role_name()
+        );
     }
     if slow {
         let _ = writeln!(

@@ -1,34 +1,41 @@
-//! Who may act on an execution. Until users and roles exist: only its
-//! owner may terminate it, read its logs or relaunch it with its values,
-//! unless the console's user gave `--all-users` explicitly; a termination
-//! of another user's execution then records who did it. Looking
-//! (`zoe ps`, `zoe inspect`, the executions view) stays open to everybody,
-//! and `zoe supervise` tends every execution of the deployment.
+//! Who may see and act on an execution, by role (Zoe's rule, spec §9.1):
+//! a role without `can_operate_others` sees and acts on its own
+//! executions only; another user's is not shown at all, and naming it
+//! gets the same "no execution" a missing one gets (with a hint that the
+//! role sees only its own). A role with `can_operate_others` sees and acts
+//! on everybody's; terminating another user's records
+//! `user <name> request …` as the reason, as Zoe does.
 //!
-//! The rule is [`may_act_on`], here once; the engine applies it to
-//! terminate, follow logs and relaunch, for both fronts.
+//! The rule is [`Asking::sees`] and [`may_act_on`], here once; the engine
+//! applies it to listing, finding, terminating, logs, relaunch, exec,
+//! restart, describe and supervision, for both fronts.
 
 use super::Owner;
 use super::engine::{Engine, EngineError};
 use crate::model::ExecutionId;
-use crate::model::access::Identity;
+use crate::model::access::{Capabilities, Identity};
 use crate::state::ExecutionRecord;
 
 /// Who asks the engine to act: the user the console runs as (the name its
-/// executions are started with) and whether `--all-users` was given.
+/// executions are started with), their role, and whether `--all-users`
+/// was given (which adds nothing to a role's rights: see
+/// [`super::roles::check_all_users`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Asking {
     /// The user's name; why it is unknown, when it could not be
     /// determined (the text says what to set).
     pub user: Result<String, String>,
-    /// `--all-users`: act on other users' executions too.
+    /// `--all-users` was given (accepted only for a role that may act on
+    /// others' executions anyway).
     pub all_users: bool,
-    /// Who asks with their role and quota (see [`super::Console::identity`]).
+    /// Who asks with their role and quota (see [`super::Console::identity`]);
+    /// without it, no capability.
     pub identity: Result<Identity, String>,
 }
 
 impl Asking {
-    /// The user executions are started as (see [`super::Console::owner`]).
+    /// The user executions are started as (see [`super::Console::owner`]),
+    /// with no role: their own executions only.
     pub fn of(owner: Result<&Owner, &str>, all_users: bool) -> Asking {
         Asking {
             user: owner.map(|o| o.name.clone()).map_err(str::to_string),
@@ -55,13 +62,53 @@ impl Asking {
         }
     }
 
-    /// Who acts on an execution of `owner`, for its record: `alice`, or
-    /// `alice (owner bob, --all-users)` for another user's.
-    pub fn who(&self, owner: &str) -> String {
+    /// The role's capabilities (none when the role is unknown).
+    pub fn can(&self) -> Capabilities {
+        self.identity
+            .as_ref()
+            .map(|i| i.role.capabilities)
+            .unwrap_or_default()
+    }
+
+    /// The role's name, as refusals say it.
+    pub fn role_name(&self) -> &str {
+        self.identity
+            .as_ref()
+            .map_or("unknown", |i| i.role.name.as_str())
+    }
+
+    /// Whether executions of `owner` are shown to who asks and may be
+    /// acted on: their own (an empty owner is nobody's), or anybody's with
+    /// `can_operate_others`.
+    pub fn sees(&self, owner: &str) -> bool {
+        self.can().can_operate_others
+            || matches!(&self.user, Ok(user) if !owner.is_empty() && user == owner)
+    }
+
+    /// What a "no execution" answer adds for a role that sees only its
+    /// own executions (said whether or not the execution exists, so that
+    /// another user's is not given away).
+    pub fn hint(&self) -> String {
+        if self.can().can_operate_others {
+            String::new()
+        } else {
+            format!(
+                " (your role `{}` sees only your own executions)",
+                self.role_name()
+            )
+        }
+    }
+
+    /// The reason a termination of an execution of `owner` records: one's
+    /// own `terminated by alice with zoe kill`; another user's as Zoe
+    /// writes it, `user alice request with zoe kill`.
+    pub fn termination_reason(&self, owner: &str, how: &str) -> String {
         match &self.user {
-            Ok(user) if user == owner => user.clone(),
-            Ok(user) => format!("{user} (owner {}, --all-users)", owner_name(owner)),
-            Err(_) => format!("an unknown user (owner {}, --all-users)", owner_name(owner)),
+            Ok(user) if user == owner && !owner.is_empty() => {
+                format!("terminated by {user} {how}")
+            }
+            Ok(user) => format!("user {user} request {how}"),
+            Err(_) => format!("user (unknown) request {how}"),
         }
     }
 }
@@ -81,51 +128,27 @@ pub enum Action {
     Describe,
 }
 
-impl Action {
-    /// What only the owner may do, as said in a refusal.
-    fn what(self) -> &'static str {
-        match self {
-            Action::Terminate => "terminate it",
-            Action::ReadLogs => "read its logs",
-            Action::Relaunch => "relaunch it with its parameters",
-            Action::Exec => "run commands in its instances",
-            Action::Restart => "restart its instances",
-            Action::Describe => "read its instances' descriptions",
-        }
-    }
-}
-
-fn owner_name(owner: &str) -> &str {
-    if owner.is_empty() { "unknown" } else { owner }
-}
-
-/// The rule: `asking` may do `action` to `execution` of `owner` when it is
-/// the owner, or with `--all-users`. The refusal says whose execution it
-/// is, what was refused and what to do.
+/// The rule: `asking` may do any action to `execution` of `owner` when it
+/// sees it (see [`Asking::sees`]); otherwise the answer is the one a
+/// missing execution gets, with the role's hint.
 pub fn may_act_on(
     asking: &Asking,
     execution: &str,
     owner: &str,
-    action: Action,
+    _action: Action,
 ) -> Result<(), EngineError> {
-    if asking.all_users {
+    if asking.sees(owner) {
         return Ok(());
     }
-    let whose = if owner.is_empty() {
-        format!("execution {execution} has no recorded owner")
-    } else {
-        format!("execution {execution} of {owner}")
-    };
-    let what = action.what();
-    match &asking.user {
-        Ok(user) if !owner.is_empty() && user == owner => Ok(()),
-        Ok(_) => Err(EngineError::Refused(format!(
-            "{whose}: only its owner may {what}; add --all-users to act on other users' executions"
-        ))),
-        Err(why) => Err(EngineError::Refused(format!(
-            "{whose}: only its owner may {what}, and who you are is unknown ({why}); or add --all-users to act on any user's executions"
-        ))),
-    }
+    Err(EngineError::Refused(not_found(execution, asking)))
+}
+
+/// "No execution" as a missing one gets it, with the role's hint.
+pub fn not_found(query: &str, asking: &Asking) -> String {
+    format!(
+        "no execution `{query}`; `zoe ps -a` lists them{}",
+        asking.hint()
+    )
 }
 
 /// What a relaunch starts from: the execution's shop entry, its name, the
@@ -180,19 +203,19 @@ impl Engine {
         self
     }
 
-    /// The rule for `record`; when allowed, who acts (for its reason).
-    pub(super) fn may(
-        &self,
-        record: &ExecutionRecord,
-        action: Action,
-    ) -> Result<String, EngineError> {
-        may_act_on(&self.asking, &record.id, &record.owner, action)?;
-        Ok(self.asking.who(&record.owner))
+    /// The rule for `record` (see [`may_act_on`]).
+    pub(super) fn may(&self, record: &ExecutionRecord, action: Action) -> Result<(), EngineError> {
+        may_act_on(&self.asking, &record.id, &record.owner, action)
+    }
+
+    /// Who asks.
+    pub fn asking(&self) -> &Asking {
+        &self.asking
     }
 
     /// The values to relaunch an execution with (a start form filled with
     /// them); refused like a launch in read-only mode, and for another
-    /// user's execution without `--all-users`.
+    /// user's execution without `can_operate_others`.
     pub fn relaunch(&self, query: &str) -> Result<Relaunch, EngineError> {
         self.refuse_if_readonly("relaunching")?;
         let record = self.find(query)?;
@@ -204,13 +227,19 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::access::{AuthSource, Quota, Role};
 
-    fn asking(user: &str, all_users: bool) -> Asking {
-        Asking {
-            user: Ok(user.into()),
-            all_users,
-            ..Asking::of(Err("test"), all_users)
-        }
+    /// `user` with the built-in role `role`.
+    fn asking(user: &str, role: &str) -> Asking {
+        let identity = Identity {
+            user: user.into(),
+            role: Role::builtin(role).unwrap(),
+            quota: Quota::unlimited(),
+            fs_uid: 1000,
+            source: AuthSource::Os("test".into()),
+            shared: true,
+        };
+        Asking::of_identity(Ok(&identity), false)
     }
 
     fn refusal(result: Result<(), EngineError>) -> String {
@@ -220,107 +249,101 @@ mod tests {
         }
     }
 
+    const ACTIONS: [Action; 6] = [
+        Action::Terminate,
+        Action::ReadLogs,
+        Action::Relaunch,
+        Action::Exec,
+        Action::Restart,
+        Action::Describe,
+    ];
+
     #[test]
-    fn the_owner_may_act_on_their_own_execution() {
-        for action in [Action::Terminate, Action::ReadLogs, Action::Relaunch] {
-            assert_eq!(
-                may_act_on(&asking("alice", false), "abc", "alice", action),
-                Ok(())
-            );
+    fn every_role_may_act_on_its_own_executions() {
+        for role in ["admin", "superuser", "user", "guest"] {
+            for action in ACTIONS {
+                assert_eq!(
+                    may_act_on(&asking("alice", role), "abc", "alice", action),
+                    Ok(())
+                );
+            }
         }
-        assert_eq!(asking("alice", false).who("alice"), "alice");
-        assert_eq!(asking("alice", true).who("alice"), "alice");
     }
 
     #[test]
-    fn another_users_execution_is_refused_saying_whose_and_what_to_do() {
-        let why = refusal(may_act_on(
-            &asking("alice", false),
-            "abc",
-            "bob",
-            Action::Terminate,
-        ));
-        assert_eq!(
-            why,
-            "execution abc of bob: only its owner may terminate it; add --all-users to act on other users' executions"
-        );
-        let why = refusal(may_act_on(
-            &asking("alice", false),
-            "abc",
-            "bob",
-            Action::ReadLogs,
-        ));
-        assert!(
-            why.contains("read its logs") && why.contains("--all-users"),
-            "{why}"
-        );
-        let why = refusal(may_act_on(
-            &asking("alice", false),
-            "abc",
-            "bob",
-            Action::Relaunch,
-        ));
-        assert!(why.contains("relaunch it"), "{why}");
+    fn another_users_execution_is_no_execution_without_can_operate_others() {
+        for role in ["superuser", "user", "guest"] {
+            for action in ACTIONS {
+                let why = refusal(may_act_on(&asking("alice", role), "abc", "bob", action));
+                assert_eq!(
+                    why,
+                    format!(
+                        "no execution `abc`; `zoe ps -a` lists them (your role `{role}` sees only your own executions)"
+                    )
+                );
+            }
+            assert!(!asking("alice", role).sees("bob"));
+        }
         // names are compared exactly
-        assert!(may_act_on(&asking("Bob", false), "abc", "bob", Action::Terminate).is_err());
-        assert!(may_act_on(&asking("bob ", false), "abc", "bob", Action::Terminate).is_err());
+        assert!(!asking("Bob", "user").sees("bob"));
+        assert!(!asking("bob ", "user").sees("bob"));
+        // --all-users adds nothing to the rule
+        let flagged = Asking {
+            all_users: true,
+            ..asking("alice", "user")
+        };
+        assert!(!flagged.sees("bob"));
     }
 
     #[test]
-    fn all_users_allows_and_the_reason_names_both() {
-        for action in [Action::Terminate, Action::ReadLogs, Action::Relaunch] {
-            assert_eq!(
-                may_act_on(&asking("alice", true), "abc", "bob", action),
-                Ok(())
-            );
+    fn can_operate_others_sees_and_acts_on_everybodys() {
+        let admin = asking("root", "admin");
+        for action in ACTIONS {
+            assert_eq!(may_act_on(&admin, "abc", "bob", action), Ok(()));
         }
+        assert!(admin.sees("") && admin.hint().is_empty());
         assert_eq!(
-            asking("alice", true).who("bob"),
-            "alice (owner bob, --all-users)"
+            admin.termination_reason("bob", "with zoe kill"),
+            "user root request with zoe kill"
+        );
+        assert_eq!(
+            admin.termination_reason("root", "in the terminal UI"),
+            "terminated by root in the terminal UI"
         );
     }
 
     #[test]
     fn an_execution_without_owner_is_nobodys_own() {
-        // an empty name never matches an empty owner
-        let why = refusal(may_act_on(&asking("", false), "abc", "", Action::Terminate));
+        let nobody = Asking {
+            user: Ok(String::new()),
+            ..asking("", "user")
+        };
+        assert!(!nobody.sees(""));
         assert!(
-            why.contains("execution abc has no recorded owner") && why.contains("--all-users"),
-            "{why}"
-        );
-        assert_eq!(
-            may_act_on(&asking("alice", true), "abc", "", Action::Terminate),
-            Ok(())
-        );
-        assert_eq!(
-            asking("alice", true).who(""),
-            "alice (owner unknown, --all-users)"
+            refusal(may_act_on(&nobody, "abc", "", Action::Terminate)).contains("no execution")
         );
     }
 
     #[test]
-    fn an_unknown_user_is_refused_unless_all_users_and_says_why() {
-        let unknown = Asking {
-            user: Err("$USER is not set; set `user` in /etc/zoe.toml".into()),
-            ..Asking::of(Err("test"), false)
+    fn who_is_unknown_acts_on_nothing() {
+        let why = refusal(may_act_on(
+            &Asking::unknown(),
+            "abc",
+            "bob",
+            Action::ReadLogs,
+        ));
+        assert!(why.contains("your role `unknown`"), "{why}");
+        // a name without a role: its own executions only
+        let owner = Owner {
+            name: "alice".into(),
+            fs_uid: 1000,
         };
-        let why = refusal(may_act_on(&unknown, "abc", "bob", Action::Terminate));
-        assert!(
-            why.contains("execution abc of bob")
-                && why.contains(
-                    "who you are is unknown ($USER is not set; set `user` in /etc/zoe.toml)"
-                )
-                && why.contains("--all-users"),
-            "{why}"
+        let named = Asking::of(Ok(&owner), true);
+        assert!(named.sees("alice") && !named.sees("bob"));
+        assert_eq!(
+            Asking::of(Err("no user"), false).user,
+            Err("no user".to_string())
         );
-        let all = Asking {
-            all_users: true,
-            ..unknown
-        };
-        assert_eq!(may_act_on(&all, "abc", "bob", Action::Terminate), Ok(()));
-        assert_eq!(all.who("bob"), "an unknown user (owner bob, --all-users)");
-        // the engine's default knows nobody
-        assert!(may_act_on(&Asking::unknown(), "abc", "bob", Action::ReadLogs).is_err());
     }
 
     /// An engine on no host, its cache holding bob's running execution
@@ -373,20 +396,30 @@ mod tests {
     }
 
     #[test]
-    fn the_engine_applies_the_rule_to_terminate_logs_and_relaunch() {
-        let alice = engine_of(asking("alice", false), false);
-        let why = block_on(alice.terminate("1bob", "with zoe kill")).unwrap_err();
-        assert_eq!(
-            why.to_string(),
-            "execution 1bob of bob: only its owner may terminate it; add --all-users to act on other users' executions"
-        );
-        let record = alice.find("1bob").unwrap();
+    fn the_engine_hides_another_users_execution_from_lists_finds_and_actions() {
+        let alice = engine_of(asking("alice", "user"), false);
+        assert!(alice.records(true).unwrap().is_empty());
+        let hidden = "no execution `1bob`; `zoe ps -a` lists them (your role `user` sees only your own executions)";
+        assert_eq!(alice.find("1bob").unwrap_err().to_string(), hidden);
+        // by name too, and a missing one gets the same words
         assert!(
-            record.status.is_active() && record.reason.is_none(),
-            "untouched"
+            alice
+                .find("demo")
+                .unwrap_err()
+                .to_string()
+                .starts_with("no execution `demo`")
         );
+        assert!(
+            alice
+                .find("nosuch")
+                .unwrap_err()
+                .to_string()
+                .ends_with("sees only your own executions)")
+        );
+        let why = block_on(alice.terminate("1bob", "with zoe kill")).unwrap_err();
+        assert_eq!(why.to_string(), hidden);
         let why = block_on(alice.follow_logs(
-            "demo",
+            "1bob",
             None,
             crate::model::LogRequest {
                 follow: false,
@@ -397,27 +430,21 @@ mod tests {
         ))
         .err()
         .unwrap();
-        assert!(
-            why.to_string().contains("only its owner may read its logs"),
-            "{why}"
-        );
-        let why = alice.relaunch("1bob").unwrap_err();
-        assert!(
-            why.to_string().contains("only its owner may relaunch it"),
-            "{why}"
-        );
-        // bob himself may; so may alice with --all-users
-        let bob = engine_of(asking("bob", false), false);
+        assert_eq!(why.to_string(), hidden);
+        assert_eq!(alice.relaunch("1bob").unwrap_err().to_string(), hidden);
+        // bob himself may; so may an admin, with no flag
+        let bob = engine_of(asking("bob", "user"), false);
+        assert_eq!(bob.records(true).unwrap().len(), 1);
         let values = bob.relaunch("demo").unwrap();
         assert_eq!(values.parameters[0].1, "3");
         // everything it was started with: name, memory and cores too
         assert_eq!(values.name, "demo");
         assert_eq!(values.memory, [("master".to_string(), 107_374_182)]);
         assert_eq!(values.cores, [("master".to_string(), 0.5)]);
-        let alice = engine_of(asking("alice", true), false);
-        assert_eq!(alice.relaunch("1bob").unwrap().entry, "master-workers-0");
+        let admin = engine_of(asking("root", "admin"), false);
+        assert_eq!(admin.relaunch("1bob").unwrap().entry, "master-workers-0");
         // a read-only console relaunches nothing
-        let readonly = engine_of(asking("bob", false), true);
+        let readonly = engine_of(asking("bob", "user"), true);
         assert!(
             readonly
                 .relaunch("1bob")
@@ -431,38 +458,22 @@ mod tests {
     }
 
     #[test]
-    fn a_termination_with_all_users_records_who_did_it() {
-        let alice = engine_of(asking("alice", true), false);
+    fn an_admin_terminating_another_users_execution_records_it_as_zoe_does() {
+        let admin = engine_of(asking("root", "admin"), false);
         // (the host is unknown here: the record stays cleaning up)
-        block_on(alice.terminate("1bob", "with zoe kill")).unwrap();
-        let record = alice.find("1bob").unwrap();
-        let reason = record.reason.unwrap();
+        block_on(admin.terminate("1bob", "with zoe kill")).unwrap();
+        let reason = admin.find("1bob").unwrap().reason.unwrap();
         assert!(
-            reason.starts_with(
-                "terminated by alice (owner bob, --all-users) with zoe kill; cleaning up: elsewhere"
-            ),
+            reason.starts_with("user root request with zoe kill; cleaning up: elsewhere"),
             "{reason}"
         );
-        // one's own: just who
-        let bob = engine_of(asking("bob", false), false);
+        // one's own: who, as before
+        let bob = engine_of(asking("bob", "user"), false);
         block_on(bob.terminate("1bob", "in the terminal UI")).unwrap();
         let reason = bob.find("1bob").unwrap().reason.unwrap();
         assert!(
             reason.starts_with("terminated by bob in the terminal UI;"),
             "{reason}"
-        );
-    }
-
-    #[test]
-    fn asking_is_made_from_the_owner_executions_are_started_as() {
-        let owner = Owner {
-            name: "alice".into(),
-            fs_uid: 1000,
-        };
-        assert_eq!(Asking::of(Ok(&owner), true), asking("alice", true));
-        assert_eq!(
-            Asking::of(Err("no user"), false).user,
-            Err("no user".to_string())
         );
     }
 }

@@ -6,8 +6,8 @@
 //! * launch: read-only check → admission (quota) → record → refuse what
 //!   fits on no target even when empty → wait in the queue (when asked) →
 //!   place → start → record;
-//! * terminate: read-only check → the owner's own, unless `--all-users`
-//!   (`access`) → guard (a launch another console still has under way) →
+//! * terminate: read-only check → the owner's own, unless the role has
+//!   `can_operate_others` (`access`) → guard (a launch another console still has under way) →
 //!   stop and remove → record;
 //! * follow logs (merged, resumable; the owner's own, like terminate),
 //!   relaunch values (`access`), supervise.
@@ -78,8 +78,8 @@ pub struct Engine {
     pub(super) cluster: Targets,
     pub(super) store: Store,
     readonly: bool,
-    /// Who asks (see `access`): only their own executions, unless
-    /// `--all-users`.
+    /// Who asks (see `access`): only their own executions, unless their
+    /// role has `can_operate_others`.
     pub(super) asking: Asking,
     /// Things the user should know that did not stop the operation (the
     /// cache refused a write…), each once, for the front to show.
@@ -222,16 +222,26 @@ impl Engine {
 
     /// One look at the cluster, reconciling the cache with it; `wait`
     /// says how long slow hosts are waited for.
+    /// Only the executions who asks may see are in its `views`; the nodes
+    /// are whole (placement needs them; [`Engine::shown_nodes`] makes them
+    /// what the role may see).
     pub async fn observe(&self, wait: Wait) -> Result<Observation, EngineError> {
         let _look = self.looks.read().await;
-        Ok(observe(
+        let seen = observe(
             &self.cluster,
             &self.settings,
             &self.store,
             wait,
             !self.readonly,
         )
-        .await?)
+        .await?;
+        Ok(self.shown(seen))
+    }
+
+    /// An observation with only the executions who asks may see.
+    fn shown(&self, mut seen: Observation) -> Observation {
+        seen.views.retain(|v| self.asking.sees(&v.owner));
+        seen
     }
 
     /// Ticks when a host answers after a look stopped waiting for it.
@@ -245,9 +255,12 @@ impl Engine {
         super::usage::read(&self.cluster, nodes).await
     }
 
-    /// The executions the cache knows (`all`: ended ones too), newest first.
+    /// The executions the cache knows (`all`: ended ones too), newest
+    /// first: those who asks may see.
     pub fn records(&self, all: bool) -> Result<Vec<ExecutionRecord>, EngineError> {
-        Ok(self.store.list(self.deployment(), all)?)
+        let mut records = self.store.list(self.deployment(), all)?;
+        records.retain(|r| self.asking.sees(&r.owner));
+        Ok(records)
     }
 
     /// An execution's status changes: (time, status, reason).
@@ -256,12 +269,15 @@ impl Engine {
     }
 
     /// Finds an execution by id, or by a name only one has (active ones
-    /// preferred).
+    /// preferred), among those who asks may see: another user's is "no
+    /// execution" like a missing one (see `access`).
     pub fn find(&self, query: &str) -> Result<ExecutionRecord, EngineError> {
-        if let Some(r) = self.store.get(self.deployment(), query)? {
+        if let Some(r) = self.store.get(self.deployment(), query)?
+            && self.asking.sees(&r.owner)
+        {
             return Ok(r);
         }
-        let all = self.store.list(self.deployment(), true)?;
+        let all = self.records(true)?;
         let candidates: Vec<super::resolve::Candidate<'_>> = all
             .iter()
             .map(|r| super::resolve::Candidate {
@@ -270,10 +286,11 @@ impl Engine {
                 active: r.status.is_active(),
             })
             .collect();
-        let i = super::resolve::pick(query, &candidates).map_err(EngineError::Refused)?;
+        let i = super::resolve::pick(query, &candidates)
+            .map_err(|why| EngineError::Refused(format!("{why}{}", self.asking.hint())))?;
         all.get(i)
             .cloned()
-            .ok_or_else(|| EngineError::Refused(format!("no execution `{query}`")))
+            .ok_or_else(|| EngineError::Refused(super::access::not_found(query, &self.asking)))
     }
 
     /// Where the execution would go now, without creating anything.
@@ -577,8 +594,9 @@ impl Engine {
     /// every host confirms nothing is left (until then it shows as
     /// `cleaning up`, and every later look retries). Refused while another
     /// console is still launching it, and for another user's execution
-    /// without `--all-users`. `how` ends the reason: `terminated by alice
-    /// with zoe kill`.
+    /// without `can_operate_others` (see `access`). `how` ends the reason:
+    /// `terminated by alice with zoe kill`, or `user alice request with zoe
+    /// kill` for another user's.
     pub async fn terminate(&self, query: &str, how: &str) -> Result<Termination, EngineError> {
         self.refuse_if_readonly("terminating")?;
         // a look that cleans nothing up by itself: this kill carries out
@@ -596,7 +614,8 @@ impl Engine {
             .await?
         };
         let record = self.find(query)?;
-        let by = &format!("{} {how}", self.may(&record, Action::Terminate)?);
+        self.may(&record, Action::Terminate)?;
+        let by = self.asking.termination_reason(&record.owner, how);
         let launching = matches!(
             record.status,
             ExecutionStatus::Submitted | ExecutionStatus::Starting
@@ -658,10 +677,7 @@ impl Engine {
                 Some(super::cleanup::INTERRUPTED.to_string()),
             ),
             ExecutionStatus::CleaningUp => (ExecutionStatus::Terminated, record.reason.clone()),
-            status if status.is_active() => (
-                ExecutionStatus::Terminated,
-                Some(format!("terminated by {by}")),
-            ),
+            status if status.is_active() => (ExecutionStatus::Terminated, Some(by)),
             status => (status, record.reason.clone()),
         };
         let hosts = hosts_of(
@@ -820,14 +836,16 @@ impl Engine {
     ) -> Result<(SuperviseReport, Observation), EngineError> {
         self.refuse_if_readonly("supervising (it starts and stops services)")?;
         let _look = self.looks.read().await;
-        Ok(supervise_pass(
+        let (report, seen) = supervise_pass(
             &self.cluster,
             &self.settings,
             &self.store,
             events,
             detach_stops,
+            &|owner: &str| self.asking.sees(owner),
         )
-        .await?)
+        .await?;
+        Ok((report, self.shown(seen)))
     }
 
     /// Stops what a detached supervision pass left to stop; the problems.

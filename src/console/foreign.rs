@@ -113,6 +113,14 @@ impl Engine {
     /// or is ambiguous.
     pub async fn remove_foreign(&self, query: &str) -> Result<ForeignOnHost, EngineError> {
         self.refuse_if_readonly("removing a foreign container")?;
+        // it removes what nobody owns: an admin's act
+        super::roles::require(
+            &self.asking,
+            "can_operate_others",
+            "kill --foreign",
+            "remove foreign containers",
+        )
+        .map_err(EngineError::Refused)?;
         let seen = self.observe(super::observe::Wait::Every).await?;
         let target = pick_foreign(&seen.nodes, query)?;
         let kind: ForeignKind = target.container.kind;

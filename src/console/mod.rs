@@ -20,6 +20,7 @@ pub mod queue;
 pub mod quota;
 pub mod resolve;
 pub mod retarget;
+pub mod roles;
 pub mod service;
 pub mod shell;
 pub mod supervise;
@@ -101,6 +102,7 @@ impl Console {
                 shared,
             })
         });
+        let shop = roles::visible_shop(shop, identity.as_ref().map_err(String::as_str));
         Console {
             settings,
             shop,
@@ -115,6 +117,7 @@ impl Console {
         shop: Shop,
         identity: Result<Identity, String>,
     ) -> Console {
+        let shop = roles::visible_shop(shop, identity.as_ref().map_err(String::as_str));
         Console {
             settings,
             shop,
@@ -135,8 +138,17 @@ impl Console {
         &self.settings
     }
 
+    /// The shop as who asks is shown it: entries their role may not see
+    /// (`enabled_for`, `disabled_for`, `guest_access`) are not in it (see
+    /// [`roles::visible_shop`]).
     pub fn shop(&self) -> &Shop {
         &self.shop
+    }
+
+    /// Why the start form shows the resources read-only (a role without
+    /// `can_customize_resources`), when it does.
+    pub fn resources_locked(&self) -> Option<String> {
+        roles::resources_locked(self.identity())
     }
 
     pub fn owner(&self) -> Result<&Owner, &str> {
@@ -169,7 +181,12 @@ impl Console {
                 message: why.clone(),
             }]
         })?;
-        let mut errors = Vec::new();
+        // overrides need can_customize_resources; parameters are applied
+        // for every role, as in Zoe 2017.12
+        let mut errors = roles::check_overrides(self.identity(), &request.memory, &request.cores);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let name = request
             .name
             .clone()

@@ -8,7 +8,9 @@
 //! * elastic services that found no room at launch are started as soon as
 //!   there is room, on the execution's host when its network is host-local.
 //!
-//! The TUI runs it periodically; `zoe supervise` runs it headless.
+//! The TUI runs it periodically; `zoe supervise` runs it headless. It
+//! tends only the executions of the owners `tends` accepts: who asks may
+//! operate them (their own; everybody's with `can_operate_others`).
 
 use super::events::{Event, Events};
 use super::executions::ExecutionView;
@@ -41,13 +43,15 @@ pub struct SuperviseReport {
     pub to_stop: Vec<(ExecutionId, String, String)>,
 }
 
-/// One pass; returns what was done and the cluster as seen before it.
+/// One pass over the executions whose owner `tends` accepts; returns what
+/// was done and the cluster as seen before it.
 pub async fn supervise_pass(
     cluster: &Targets,
     settings: &Settings,
     store: &Store,
     events: &Events,
     detach_stops: bool,
+    tends: &dyn Fn(&str) -> bool,
 ) -> Result<(SuperviseReport, super::observe::Observation), StateError> {
     // hosts that do not answer in time are judged at a later pass
     let seen = observe(cluster, settings, store, Wait::Answer, true).await?;
@@ -59,7 +63,11 @@ pub async fn supervise_pass(
     // Not those being terminated (the terminating console closes them as
     // it means to) nor launches another live console still has under way.
     let mut ending: Vec<&ExecutionView> = Vec::new();
-    for view in seen.views.iter().filter(|v| !v.status.is_active()) {
+    for view in seen
+        .views
+        .iter()
+        .filter(|v| !v.status.is_active() && tends(&v.owner))
+    {
         let busy = store
             .get(&settings.deployment_name, &view.id)?
             .is_some_and(|r| {
@@ -113,7 +121,7 @@ pub async fn supervise_pass(
             .extend(stop_all(cluster, settings, &to_stop).await);
     }
     for view in &seen.views {
-        if !view.status.is_active() {
+        if !view.status.is_active() || !tends(&view.owner) {
             continue;
         }
         // only what the cache holds as alive is grown: not one being

@@ -175,6 +175,10 @@ pub struct NodeDetail {
     /// Where the target's workloads live (display only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Instances of other users on the node that who asks may not see in
+    /// detail (a role without `can_see_status`): counted, not listed.
+    #[serde(skip)]
+    pub others: u32,
 }
 
 /// What a node has and carries (an unreachable node is offline, never a

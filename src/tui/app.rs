@@ -175,8 +175,8 @@ pub struct App {
     pub user: String,
     pub deployment: String,
     pub readonly: bool,
-    /// `--all-users`: acting on other users' executions (the header says
-    /// so).
+    /// `--all-users` was given (only a role with `can_operate_others` is
+    /// let through; the header says so).
     pub all_users: bool,
     pub theme: Theme,
     pub styles: Styles,
@@ -275,6 +275,38 @@ impl App {
         self.visible_entries().get(self.shop.selected).copied()
     }
 
+    /// The role of who runs the console, for the header (`unknown` when
+    /// who it is is unknown).
+    pub fn role(&self) -> &str {
+        self.console
+            .identity()
+            .map_or("unknown", |i| i.role.name.as_str())
+    }
+
+    /// The commands the role may not use: left out of the hints and `?`,
+    /// and pressing their key says why (see `unmapped::withheld`).
+    pub fn withheld(&self) -> Vec<Command> {
+        let can = self
+            .console
+            .identity()
+            .map(|i| i.role.capabilities)
+            .unwrap_or_default();
+        if can.can_operate_others {
+            Vec::new()
+        } else {
+            vec![Command::Mine]
+        }
+    }
+
+    /// The nodes as the role may see them (see `console::roles`).
+    fn shown_nodes(
+        &self,
+        nodes: Vec<crate::model::NodeSnapshot>,
+    ) -> Vec<crate::model::NodeSnapshot> {
+        let asking = crate::console::access::Asking::of_identity(self.console.identity(), false);
+        crate::console::roles::shown_nodes(&asking, nodes)
+    }
+
     /// The executions shown, in the order shown.
     pub fn visible_executions(&self) -> Vec<&ExecutionRow> {
         self.executions.visible(&self.data.executions, &self.user)
@@ -325,6 +357,8 @@ impl App {
                 mut nodes,
                 executions,
             } => {
+                // other users' instances only with can_see_status
+                nodes = self.shown_nodes(nodes);
                 crate::console::usage::apply(&mut nodes, &self.data.usage);
                 self.data.nodes = nodes;
                 self.data.seen_at = Some(self.now);
@@ -362,7 +396,10 @@ impl App {
                 nodes,
                 executions,
                 seen,
-            } => self.data.show_cached(nodes, executions, seen),
+            } => {
+                let nodes = self.shown_nodes(nodes);
+                self.data.show_cached(nodes, executions, seen);
+            }
             Update::Looking(on) => self.data.looking = on,
             Update::Usage(usage) => {
                 crate::console::usage::apply(&mut self.data.nodes, &usage);
@@ -601,6 +638,12 @@ impl App {
         };
         if super::keymap::IDLE.contains(&(command, context)) {
             self.message = Some((super::unmapped::does_nothing(&key, context), false));
+            return Request::None;
+        }
+        if self.withheld().contains(&command)
+            && let Some(why) = super::unmapped::withheld(command, self.role())
+        {
+            self.message = Some((why, true));
             return Request::None;
         }
         // the pane or list over the view first, then the view's own

@@ -188,6 +188,12 @@ pub fn run(app: &mut App, line: &str) -> Request {
             let service = words.next();
             match logs_target(&app.data.executions, query, service) {
                 Ok(id) => return logs::open(app, id, service.map(str::to_string)),
+                // as the engine says it: another user's is no execution
+                Err(why) if why.starts_with("no execution") => {
+                    let asking =
+                        crate::console::access::Asking::of_identity(app.console.identity(), false);
+                    app.message = Some((format!("{why}{}", asking.hint()), true));
+                }
                 Err(why) => app.message = Some((why, true)),
             }
         }

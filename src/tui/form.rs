@@ -96,6 +96,9 @@ pub struct Form {
     /// Fixed while the form is filled in, so the preview's names are
     /// stable (a new one after a failed launch).
     id: ExecutionId,
+    /// The resources shown read-only (a role without
+    /// `can_customize_resources`): one line each, then why.
+    pub locked: Vec<String>,
 }
 
 impl Form {
@@ -167,7 +170,31 @@ impl Form {
             prepared: None,
             launch: Launch::Editing,
             id: ExecutionId::generate(),
+            locked: Vec::new(),
         }
+    }
+
+    /// For a role that may not change resources: no memory or cores
+    /// fields (the entry's values are launched), each group's resources
+    /// shown read-only instead, then `why`.
+    pub fn lock_resources(&mut self, entry: &Entry, why: String) {
+        self.fields
+            .retain(|f| !matches!(f.field, Field::Memory(_) | Field::Cores(_)));
+        self.focus = self.focus.min(self.fields.len().saturating_sub(1));
+        self.locked = entry
+            .description
+            .services
+            .iter()
+            .map(|g| {
+                format!(
+                    "{}: {} GiB, {}",
+                    g.name,
+                    g.resources.memory.min.map(gib_text).unwrap_or_default(),
+                    crate::model::text::cores(&format_cores(g.cores_min()))
+                )
+            })
+            .collect();
+        self.locked.push(why);
     }
 
     /// The choices as a launch request; a field that is not a number where

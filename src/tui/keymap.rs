@@ -675,6 +675,16 @@ impl Keymap {
 
     /// The help of one place (a view, the instance list, the JSON pane).
     pub fn help_in(&self, context: Context, readonly: bool) -> (Vec<HelpLine>, Vec<HelpLine>) {
+        self.help_without(context, readonly, &[])
+    }
+
+    /// The help of one place without the commands the role may not use.
+    pub fn help_without(
+        &self,
+        context: Context,
+        readonly: bool,
+        withheld: &[Command],
+    ) -> (Vec<HelpLine>, Vec<HelpLine>) {
         let mut own: Vec<HelpLine> = Vec::new();
         let mut everywhere = Vec::new();
         for spec in TABLE {
@@ -682,6 +692,7 @@ impl Keymap {
             let keys = self.keys_in(context, command);
             if keys.is_empty()
                 || (readonly && command.changes_cluster())
+                || withheld.contains(&command)
                 || IDLE.contains(&(command, context))
             {
                 continue;

@@ -63,8 +63,8 @@ pub struct Setup {
     /// Where `s` in the log view saves.
     pub state_dir: PathBuf,
     pub readonly: bool,
-    /// `--all-users`: terminate, logs and relaunch of other users'
-    /// executions too.
+    /// `--all-users` was given (accepted only for a role with
+    /// `can_operate_others`, which acts on everybody's anyway).
     pub all_users: bool,
     pub keymap: keymap::Keymap,
     pub mouse: bool,

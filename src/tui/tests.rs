@@ -499,7 +499,7 @@ fn relaunch_prefills_the_form() {
 
 /// The engine's refusal of another user's execution (see
 /// `console::access`).
-const NOT_YOURS: &str = "execution 1ibx0a2b3c of bob: only its owner may terminate it; add --all-users to act on other users' executions";
+const NOT_YOURS: &str = "no execution `1ibx0a2b3c`; `zoe ps -a` lists them (your role `user` sees only your own executions)";
 
 #[test]
 fn another_users_execution_is_refused_with_the_engines_reason() {
@@ -511,7 +511,7 @@ fn another_users_execution_is_refused_with_the_engines_reason() {
     a.on_update(Update::Relaunch(Err(NOT_YOURS.into())));
     assert!(a.form.is_none() && a.mode == Mode::Normal);
     assert_eq!(a.message, Some((NOT_YOURS.into(), true)));
-    assert!(render(&mut a, 160, 48).contains("add --all-users"));
+    assert!(render(&mut a, 160, 48).contains("sees only your own executions"));
     // logs: back to the executions, nothing half-open, the reason shown
     assert!(matches!(
         a.on_key(key(KeyCode::Char('l'))),
@@ -520,16 +520,13 @@ fn another_users_execution_is_refused_with_the_engines_reason() {
     assert_eq!(a.view, View::Logs);
     a.on_update(Update::LogRefused {
         execution: "1ibx0a2b3c".into(),
-        message: NOT_YOURS.replace("terminate it", "read its logs"),
+        message: NOT_YOURS.into(),
     });
     assert_eq!(a.view, View::Executions);
     assert!(a.logs.is_none());
-    assert!(a.message.as_ref().unwrap().0.contains("read its logs"));
+    assert!(a.message.as_ref().unwrap().0.contains("no execution"));
     let screen = render(&mut a, 160, 48);
-    assert!(
-        screen.contains("only its owner may read its logs"),
-        "{screen}"
-    );
+    assert!(screen.contains("no execution `1ibx0a2b3c`"), "{screen}");
     // a refusal for a log no longer shown leaves the view alone
     a.on_key(key(KeyCode::Char('l')));
     a.on_update(Update::LogRefused {
@@ -958,3 +955,6 @@ mod live;
 #[cfg(test)]
 #[path = "tests_logs.rs"]
 mod logs_view;
+
+#[path = "tests_roles.rs"]
+mod roles;

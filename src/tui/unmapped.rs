@@ -50,6 +50,17 @@ fn place(context: Context) -> &'static str {
     }
 }
 
+/// What the status line says for a key whose action the role may not take
+/// (it is left out of the hints and `?`): what and why.
+pub fn withheld(command: super::keymap::Command, role: &str) -> Option<String> {
+    match command {
+        super::keymap::Command::Mine => Some(format!(
+            "your role `{role}` sees only your own executions: everybody's needs can_operate_others"
+        )),
+        _ => None,
+    }
+}
+
 /// "`x` does nothing in the shop view — `?` lists the keys".
 pub fn does_nothing(key: &KeyEvent, context: Context) -> String {
     format!(

@@ -313,6 +313,7 @@ pub fn node_snapshot(
             target_kind: Some(super::look::KIND.into()),
             context: None,
             namespace: None,
+            others: 0,
         },
     }
 }

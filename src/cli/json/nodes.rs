@@ -31,6 +31,10 @@ pub struct Node<'a> {
     pub container_count: u32,
     pub images: &'a [String],
     pub services: Vec<Service<'a>>,
+    /// Other users' instances on the node, counted but not listed (a
+    /// role without `can_see_status`); absent when none are hidden.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub others: u32,
     pub foreign: &'a [ForeignContainer],
     pub networks: &'a [ExecutionNetwork],
     pub unschedulable: Option<&'a str>,
@@ -76,6 +80,7 @@ impl<'a> Node<'a> {
                 .iter()
                 .map(|w| Service::of(w, &n.external_address))
                 .collect(),
+            others: d.others,
             foreign: &n.foreign,
             networks: &n.networks,
             unschedulable: d.unschedulable.as_deref(),
@@ -92,6 +97,10 @@ impl<'a> Node<'a> {
             namespace: d.namespace.as_deref(),
         }
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One ZApp service instance (a container, a pod) on the node.

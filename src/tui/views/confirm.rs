@@ -73,7 +73,7 @@ pub fn draw_confirm(frame: &mut Frame<'_>, app: &App) {
         None => return,
     };
     let rect = centered(frame.area(), width, 5);
-    // another user's (with --all-users): say whose
+    // another user's (a role with can_operate_others): say whose
     let whose = app
         .data
         .executions

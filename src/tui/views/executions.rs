@@ -180,7 +180,7 @@ fn terminate(app: &mut App) -> Option<Request> {
 }
 
 /// `r`: the start form again, filled with the parameters used; the
-/// engine gives them (another user's only with `--all-users`).
+/// engine gives them (another user's only with `can_operate_others`).
 fn relaunch(app: &mut App) -> Option<Request> {
     let row = app.selected_execution()?.clone();
     if app.readonly {
@@ -374,7 +374,8 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     title.push_str(&format!(
         ") {} · sorted by {}",
-        if app.executions.show_all {
+        // a role without can_operate_others is shown its own only
+        if !app.withheld().contains(&Command::Mine) && app.executions.show_all {
             "everybody's"
         } else {
             "mine"

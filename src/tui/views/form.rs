@@ -39,6 +39,9 @@ pub fn open(app: &mut App, relaunch: Option<(String, Vec<(String, String)>)>) {
     let Some(entry) = entry else { return };
     let values = relaunch.map(|(_, v)| v).unwrap_or_default();
     let mut form = Form::new(entry, &values);
+    if let Some(why) = app.console.resources_locked() {
+        form.lock_resources(entry, why);
+    }
     form.refresh(&app.console, &app.data.nodes);
     app.form = Some(form);
     app.mode = Mode::Form;

@@ -146,6 +146,18 @@ pub fn draw_fields(frame: &mut Frame<'_>, app: &App, form: &mut Form, area: Rect
             }
         }
     }
+    for (i, line) in form.locked.iter().enumerate() {
+        let style = if i + 1 == form.locked.len() {
+            s.muted
+        } else {
+            s.base
+        };
+        lines.extend(
+            wrap(line, inner.saturating_sub(2))
+                .into_iter()
+                .map(|l| Line::from(Span::styled(format!("  {l}"), style))),
+        );
+    }
     for g in &form.general {
         lines.extend(
             wrap(g, inner)

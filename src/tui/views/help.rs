@@ -21,7 +21,9 @@ pub fn draw_help(frame: &mut Frame<'_>, app: &App) {
         crate::tui::keymap::Context::Json => "JSON pane",
         _ => app.view.title(),
     };
-    let (own, everywhere) = app.keymap.help_in(context, app.readonly);
+    let (own, everywhere) = app
+        .keymap
+        .help_without(context, app.readonly, &app.withheld());
     let own = section(app, place, &own);
     let everywhere = section(app, "everywhere", &everywhere);
     let commands = crate::tui::line_commands::summary();

@@ -62,7 +62,17 @@ pub fn draw_node_details(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Span::styled(f.reason.clone(), s.muted),
             ]));
         }
-        if n.services.is_empty() && n.foreign.is_empty() && n.is_online() {
+        if n.detail.others > 0 {
+            // a role without can_see_status: counted, not listed
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "others: {} instances of other users (listed with can_see_status)",
+                    n.detail.others
+                ),
+                s.muted,
+            )));
+        }
+        if n.services.is_empty() && n.foreign.is_empty() && n.detail.others == 0 && n.is_online() {
             lines.push(Line::from(Span::styled("no ZApp instances", s.muted)));
         }
     }

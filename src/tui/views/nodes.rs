@@ -301,7 +301,10 @@ fn node_row(app: &App, n: &NodeSnapshot, plan: &columns::Plan, headed: bool) -> 
         Cell::from(state),
         Cell::from(cores),
         Cell::from(memory),
-        Cell::from(n.services.len().to_string()),
+        Cell::from(match n.detail.others {
+            0 => n.services.len().to_string(),
+            others => format!("{}+{others}", n.services.len()),
+        }),
     ];
     if plan.in_use.is_some() {
         cells.push(Cell::from(columns::in_use_text(n)));

@@ -13,10 +13,10 @@ use crate::tui::keymap::{Command, Context};
 
 pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let s = &app.styles;
-    let mut spans = vec![
-        Span::styled(" zoe ", s.title),
-        Span::styled(format!("{}@{} ", app.user, app.deployment), s.base),
-    ];
+    // who (user · role) and where; without the deployment when the view
+    // tabs would not fit otherwise
+    let who = format!("{} · {}@{} ", app.user, app.role(), app.deployment);
+    let mut spans = vec![Span::styled(" zoe ", s.title), Span::styled(who, s.base)];
     let mut fresh = super::freshness::spans(app, false);
     let short = super::freshness::spans(app, true);
     spans.extend(health(app));
@@ -46,6 +46,9 @@ pub fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let sep = |fresh: &[Span]| usize::from(!fresh.is_empty() && !app.data.loading) * 3;
     if used + sep(&fresh) + width(&fresh) + 2 + tabs_width > usize::from(area.width) {
         fresh = short;
+    }
+    if used + sep(&fresh) + width(&fresh) + 2 + tabs_width > usize::from(area.width) {
+        spans[1] = Span::styled(format!("{}·{} ", app.user, app.role()), s.base);
     }
     if !fresh.is_empty() && !app.data.loading {
         spans.push(Span::styled(" · ", s.muted));
@@ -132,6 +135,10 @@ fn hints(app: &App, context: Context, hints: &[(&[Command], &str)]) -> Vec<Span<
     let mut spans = Vec::new();
     for (commands, label) in hints {
         if app.readonly && commands.iter().any(|c| c.changes_cluster()) {
+            continue;
+        }
+        let withheld = app.withheld();
+        if commands.iter().any(|c| withheld.contains(c)) {
             continue;
         }
         let keys: Vec<&str> = commands
