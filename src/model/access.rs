@@ -21,7 +21,7 @@ pub struct Capabilities {
     /// Use a shop of one's own (`--shop`) under a shared deployment.
     pub can_access_api: bool,
     /// Memory/cores overrides (and, as in 2017.12, nothing else: shop
-    /// parameters stay open to every role but guests).
+    /// parameters stay open to every role).
     pub can_customize_resources: bool,
     /// See entries hidden by `enabled_for` / `disabled_for`.
     pub can_access_full_zapp_shop: bool,
@@ -54,7 +54,7 @@ impl Capabilities {
 
 /// A role: a name, its capabilities and whether it is limited as 2017.12's
 /// guest (one execution at most, only `guest_access` entries, no resource
-/// overrides, no parameters).
+/// overrides; shop parameters stay theirs to set, as in 2017.12).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Role {
     pub name: String,
