@@ -6,5 +6,6 @@
 
 pub mod csv;
 pub mod ldap;
+pub mod registry;
 pub mod secrets;
 pub mod signin;
