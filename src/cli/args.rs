@@ -337,6 +337,10 @@ pub enum RegistryCommand {
         /// Read the password from stdin (as `docker login`)
         #[arg(long)]
         password_stdin: bool,
+        /// Keep the credentials without asking the registry first (one this
+        /// machine cannot reach; the first pull checks them)
+        #[arg(long)]
+        no_check: bool,
     },
     /// Forget a registry's credentials
     Logout {

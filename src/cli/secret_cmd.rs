@@ -88,6 +88,7 @@ pub fn registry(ctx: &Context, command: RegistryCommand) -> Result<Outcome, CliE
             host,
             username,
             password_stdin,
+            no_check,
         } => {
             let user = match username {
                 Some(user) => user,
@@ -113,7 +114,7 @@ pub fn registry(ctx: &Context, command: RegistryCommand) -> Result<Outcome, CliE
             )
             .map_err(CliError::new)?;
             let done =
-                secrets::registry_login(&host, user.trim(), &password).map_err(CliError::new)?;
+                secrets::registry_login(&host, user.trim(), &password, !no_check).map_err(CliError::new)?;
             let checked = match &done.verdict {
                 LoginVerdict::Accepted | LoginVerdict::Refused => {
                     "checked with the registry".to_string()

@@ -114,8 +114,14 @@ pub struct LoggedIn {
 }
 
 /// Checks the credentials against the registry where it can (a loopback
-/// registry's `GET /v2/`), then keeps them. A refusal keeps nothing.
-pub fn registry_login(host: &str, user: &str, password: &str) -> Result<LoggedIn, String> {
+/// registry's `GET /v2/`) unless `check` is false, then keeps them. A
+/// refusal keeps nothing.
+pub fn registry_login(
+    host: &str,
+    user: &str,
+    password: &str,
+    check: bool,
+) -> Result<LoggedIn, String> {
     check_host(host).map_err(|why| format!("registry `{}`: {why}", visible(host)))?;
     if user.is_empty() {
         return Err("a user name is needed: --username USER".into());
@@ -133,7 +139,11 @@ pub fn registry_login(host: &str, user: &str, password: &str) -> Result<LoggedIn
         user: user.to_string(),
         password: password.to_string(),
     };
-    let verdict = registry_store::verify(&auth);
+    let verdict = if check {
+        registry_store::verify(&auth)
+    } else {
+        Verdict::Unchecked("--no-check: the first pull checks them".into())
+    };
     if verdict == Verdict::Refused {
         return Err(format!(
             "wrong user or password for {}: the registry refused {}; nothing kept",
