@@ -40,7 +40,15 @@ fn auth_registry(e: &Engines) -> Option<(String, String, String)> {
             .to_string()
     };
     let up = std::process::Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "3",
+        ])
         .arg(format!("http://{registry}/v2/"))
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
@@ -87,7 +95,12 @@ fn setup_for(e: &Engines, host: &str, image: &str) -> (Setup, tempfile::TempDir)
 
 /// The execution id at the start of a failed `zoe start`'s stderr.
 fn failed_id(stderr: &str) -> String {
-    stderr.split(':').next().unwrap_or_default().trim().to_string()
+    stderr
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// Neither `secrets` in the setup's cache file, its log file, nor `zoe
@@ -110,8 +123,14 @@ fn assert_nothing_leaks(setup: &Setup, secrets: &[&str]) {
         let found = |hay: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
         assert!(!found(&log), "a test password in {}", log_file.display());
         assert!(!found(&cache), "a test password in the cache");
-        assert!(!show.stdout.contains(secret), "a test password in config show");
-        assert!(!show.stderr.contains(secret), "a test password in config show");
+        assert!(
+            !show.stdout.contains(secret),
+            "a test password in config show"
+        );
+        assert!(
+            !show.stderr.contains(secret),
+            "a test password in config show"
+        );
     }
 }
 
@@ -170,7 +189,11 @@ fn a_private_image_is_pulled_with_the_stored_credentials_and_refused_without() {
     // registry and what to do, and leaves nothing
     let out = setup.zoe(&["registry", "logout", &registry, "-v"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("removed from the kernel keyring"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("removed from the kernel keyring"),
+        "{}",
+        out.stdout
+    );
     let list = setup.json(&["registry", "list"]);
     assert!(
         list.as_array()
@@ -223,7 +246,14 @@ fn wrong_credentials_are_refused_at_login_and_at_the_pull() {
     // (c) checked at login: nothing kept
     let (code, _, err) = zoe_with_stdin(
         &setup,
-        &["registry", "login", &registry, "-u", &user, "--password-stdin"],
+        &[
+            "registry",
+            "login",
+            &registry,
+            "-u",
+            &user,
+            "--password-stdin",
+        ],
         &wrong,
     );
     assert_eq!(code, 1);

@@ -167,7 +167,12 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for host in ["127.0.0.1:25001", "localhost", "localhost:5000", "[::1]:5000"] {
+        for host in [
+            "127.0.0.1:25001",
+            "localhost",
+            "localhost:5000",
+            "[::1]:5000",
+        ] {
             assert!(is_loopback(host), "{host}");
         }
         for host in ["registry.example.com", "10.0.0.1:5000", "example.com:443"] {

@@ -574,6 +574,26 @@ impl Targets {
         .await
     }
 
+    /// Makes the execution's image pull secret with these credentials on
+    /// target `name` when it is a cluster (Docker hosts pull with them
+    /// directly); whether there is one.
+    pub async fn prepare_pull_secret(
+        &self,
+        name: &str,
+        deployment: &str,
+        execution_id: &str,
+        auths: &[crate::model::registry::RegistryAuth],
+    ) -> Result<bool, BackendError> {
+        match self.cluster(name) {
+            Some(cluster) => {
+                cluster
+                    .prepare_pull_secret(deployment, execution_id, auths)
+                    .await
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Makes sure `image` is on `name`, pulling it with progress (and the
     /// registry's credentials, when given) when it is missing; whether it
     /// was pulled.

@@ -113,8 +113,8 @@ pub fn registry(ctx: &Context, command: RegistryCommand) -> Result<Outcome, CliE
                 password_stdin,
             )
             .map_err(CliError::new)?;
-            let done =
-                secrets::registry_login(&host, user.trim(), &password, !no_check).map_err(CliError::new)?;
+            let done = secrets::registry_login(&host, user.trim(), &password, !no_check)
+                .map_err(CliError::new)?;
             let checked = match &done.verdict {
                 LoginVerdict::Accepted | LoginVerdict::Refused => {
                     "checked with the registry".to_string()

@@ -287,6 +287,17 @@ async fn start_planned(
                     created,
                 });
             }
+            let auths: Vec<_> = images
+                .iter()
+                .filter_map(|image| credentials.get(&crate::model::registry::registry_of(image)))
+                .map(|auth| (auth.host.clone(), auth.clone()))
+                .collect::<BTreeMap<_, _>>()
+                .into_values()
+                .collect();
+            cluster
+                .prepare_pull_secret(host, deployment, id.as_str(), &auths)
+                .await
+                .map_err(|e| e.to_string())?;
             for image in images {
                 let mut report = |p: PullProgress| {
                     events.emit(Event::Pulling {

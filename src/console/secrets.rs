@@ -89,10 +89,12 @@ pub fn secret_status(settings: &Settings) -> Result<SecretStatus, String> {
     let signin_prefix = format!("signin/{deployment}/");
     Ok(SecretStatus {
         store: keyring.store_name().to_string(),
-        ldap_bind: names.contains(&Secret::LdapBind {
-            deployment: &deployment,
-        }
-        .entry_name()),
+        ldap_bind: names.contains(
+            &Secret::LdapBind {
+                deployment: &deployment,
+            }
+            .entry_name(),
+        ),
         remembered_sign_ins: names
             .iter()
             .filter_map(|n| n.strip_prefix(&signin_prefix).map(str::to_string))

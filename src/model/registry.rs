@@ -68,9 +68,7 @@ pub fn server_address(host: &str) -> String {
 /// `localhost`, else Docker Hub (`docker.io`).
 pub fn registry_of(image: &str) -> String {
     match image.split_once('/') {
-        Some((first, _))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
             let first = first.to_ascii_lowercase();
             match first.as_str() {
                 "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_string(),
@@ -106,16 +104,17 @@ pub fn check_host(host: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("a registry is HOST or HOST:PORT (e.g. registry.example.com, 127.0.0.1:5000), \
+        Err(
+            "a registry is HOST or HOST:PORT (e.g. registry.example.com, 127.0.0.1:5000), \
              without a scheme or path"
-            .to_string())
+                .to_string(),
+        )
     }
 }
 
 /// Standard base64 (with padding).
 pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
