@@ -202,7 +202,7 @@ impl Keyring {
     /// The entry names (see [`Secret::entry_name`]) the store holds for
     /// zoe, e.g. `registry/127.0.0.1:25001`: names only, never values.
     pub fn names(&self) -> Result<Vec<String>, SecretError> {
-        let listed = match self.kind {
+        let listed: Vec<String> = match self.kind {
             // what the user's persistent keyring holds (no shared index to
             // race on between processes)
             Kind::KernelKeyring => {
@@ -215,7 +215,7 @@ impl Keyring {
                 })?
             }
             #[cfg(test)]
-            Kind::Mock => self.read_index()?,
+            Kind::Mock => self.read_index()?.into_iter().collect::<Vec<_>>(),
         };
         let mut present = Vec::new();
         for name in listed {
@@ -491,20 +491,61 @@ mod tests {
         );
     }
 
+    /// Makes the store fail the next operation on `secret` with `err`.
+    fn fail_next(k: &Keyring, secret: &Secret, err: keyring_core::Error) {
+        let Ok(entry) = k.entry(&secret.entry_name(), "test") else {
+            unreachable!("the mock builds entries")
+        };
+        if let Some(cred) = entry.as_any().downcast_ref::<keyring_core::mock::Cred>() {
+            cred.set_error(err);
+        }
+    }
+
     #[test]
-    fn mock_round_trip_and_index() -> Result<(), SecretError> {
+    fn a_refusing_store_says_which_store_and_what_to_do() -> Result<(), SecretError> {
         let k = Keyring::mock()?;
         let r = Secret::Registry {
             host: "reg.example:5000",
         };
+        let denied = || {
+            keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::from(
+                std::io::ErrorKind::PermissionDenied,
+            )))
+        };
+        fail_next(&k, &r, denied());
+        let msg = k.set(&r, "hunter2").err().map(|e| e.to_string());
+        let msg = msg.unwrap_or_default();
+        assert!(
+            msg.starts_with(
+                "cannot store the credentials for registry reg.example:5000 in the mock keyring"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("keyctl session"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+        fail_next(&k, &r, denied());
+        assert!(matches!(k.get(&r), Err(SecretError::Failed(_))));
+        // a missing entry is no error
         assert_eq!(k.get(&r)?, None);
-        k.set(&r, "value")?;
-        assert_eq!(k.get(&r)?.as_deref(), Some("value"));
-        assert_eq!(k.registry_hosts()?, vec!["reg.example:5000".to_string()]);
-        assert!(k.delete(&r)?);
         assert!(!k.delete(&r)?);
-        assert_eq!(k.get(&r)?, None);
-        assert!(k.names()?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn undecodable_values_are_reported_without_their_bytes() -> Result<(), SecretError> {
+        let k = Keyring::mock()?;
+        let s = Secret::LdapBind { deployment: "prod" };
+        fail_next(
+            &k,
+            &s,
+            keyring_core::Error::BadEncoding(b"hunter2\xff".to_vec()),
+        );
+        let msg = k.get(&s).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains("not UTF-8") && msg.contains("LDAP bind password"),
+            "{msg}"
+        );
+        assert!(!msg.contains("hunter2"), "{msg}");
         Ok(())
     }
 
@@ -520,11 +561,5 @@ mod tests {
         assert!(msg.contains("the mock keyring"), "{msg}");
         assert!(msg.contains("LDAP bind password"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
-    }
-
-    #[test]
-    fn unknown_store_is_refused_with_what_to_do() {
-        // only the parsing: the environment is not touched here
-        assert!(NO_STORE_HELP.contains("keyctl session"));
     }
 }
