@@ -5,6 +5,8 @@
 //! `console/` calls it for both fronts.
 
 pub mod csv;
+mod keyutils;
 pub mod ldap;
+pub mod registry;
 pub mod secrets;
 pub mod signin;

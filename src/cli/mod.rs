@@ -18,6 +18,8 @@ mod kill_cmd;
 pub mod log_file;
 mod logs_cmd;
 mod nodes_cmd;
+mod password;
+mod secret_cmd;
 mod session;
 mod shop_cmd;
 mod start_cmd;
@@ -28,7 +30,7 @@ mod usage_budget;
 
 use std::path::{Path, PathBuf};
 
-pub use args::{Cli, Command, ConfigCommand, Output, ShopCommand};
+pub use args::{Cli, Command, ConfigCommand, Output, RegistryCommand, SecretCommand, ShopCommand};
 
 use crate::config::{EnvLookup, LoadedSettings, Paths, ShopOrigin, load_settings, resolve_shop};
 use crate::console::access::Asking;
@@ -128,6 +130,12 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Completions { .. }) => "completions",
         Some(Command::Man { .. }) => "man",
         Some(Command::Exec { .. }) => "exec",
+        Some(Command::Secret(SecretCommand::Set { .. })) => "secret set",
+        Some(Command::Secret(SecretCommand::Delete { .. })) => "secret delete",
+        Some(Command::Secret(SecretCommand::Status)) => "secret status",
+        Some(Command::Registry(RegistryCommand::Login { .. })) => "registry login",
+        Some(Command::Registry(RegistryCommand::Logout { .. })) => "registry logout",
+        Some(Command::Registry(RegistryCommand::List)) => "registry list",
     }
 }
 
@@ -222,6 +230,8 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             shop_cmd::run(&console, command, ctx.output)
         }
         Some(Command::Config(command)) => config_cmd::run(&ctx, command),
+        Some(Command::Secret(command)) => secret_cmd::secret(&ctx, command),
+        Some(Command::Registry(command)) => secret_cmd::registry(&ctx, command),
         Some(command) => session::run(&ctx, command),
     }
 }

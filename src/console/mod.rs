@@ -21,6 +21,7 @@ pub mod quota;
 pub mod resolve;
 pub mod retarget;
 pub mod roles;
+pub mod secrets;
 pub mod service;
 pub mod shell;
 pub mod supervise;
