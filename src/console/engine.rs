@@ -29,7 +29,7 @@ use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
 use super::observe::{Observation, Wait, observe};
 use super::queue::plan_when_empty;
-use super::quota::{Quota, Usage, admit, demand_of};
+use super::quota::{Quota, admit, usage_of};
 use super::supervise::{SuperviseReport, supervise_pass};
 use super::target::check_target;
 use crate::backend::Targets;
@@ -286,38 +286,50 @@ impl Engine {
         Ok((plan_on(&seen.nodes, prepared, &self.settings), seen.nodes))
     }
 
-    /// Admission: the owner's active executions and this one against the
-    /// owner's quota (unlimited until users and quotas exist).
+    /// Admission: the asking user's executions Zoe's quota counts (the
+    /// cache as reconciled by the last look: other consoles' too) and this
+    /// one against their quota, a guest's one execution (see `quota`).
     fn admit(&self, prepared: &Prepared) -> Result<(), EngineError> {
-        let active: Vec<ExecutionRecord> = self
-            .store
-            .list(self.deployment(), false)?
-            .into_iter()
-            .filter(|r| r.owner == prepared.identity.owner)
-            .collect();
-        let usage = active.iter().fold(
-            Usage {
-                executions: active.len() as u32,
-                ..Usage::default()
-            },
-            |u, r| {
-                let (memory, cores) = r
-                    .description
-                    .as_deref()
-                    .and_then(|d| crate::shop::validate::parse_stored(d).ok())
-                    .map_or((0, 0.0), |d| demand_of(&d));
-                Usage {
-                    executions: u.executions,
-                    memory: u.memory.saturating_add(memory),
-                    cores: u.cores + cores,
-                }
-            },
-        );
-        let quota = self
-            .settings
-            .quota
-            .map_or_else(Quota::unlimited, |q| q.quota("default"));
-        admit(&quota, &usage, &prepared.description).map_err(EngineError::Refused)
+        let (quota, guest) = self.quota_of_launcher(&prepared.identity.owner)?;
+        let records = self.store.list(self.deployment(), false)?;
+        let usage = usage_of(&records, &prepared.identity.owner);
+        admit(&quota, guest, &usage, &prepared.description).map_err(EngineError::Refused)
+    }
+
+    /// Whether the asking user's quota admits `prepared` now, and what it
+    /// would leave of it (`zoe start --dry-run`): as the launch judges it,
+    /// from the cache as the last look left it.
+    pub fn quota_preview(
+        &self,
+        prepared: &Prepared,
+    ) -> Result<Result<String, String>, EngineError> {
+        let (quota, guest) = self.quota_of_launcher(&prepared.identity.owner)?;
+        let records = self.store.list(self.deployment(), false)?;
+        let usage = usage_of(&records, &prepared.identity.owner);
+        Ok(super::quota::leaves(
+            &quota,
+            guest,
+            &usage,
+            &prepared.description,
+        ))
+    }
+
+    /// The quota (and guest limit) of who launches as `owner`: the asking
+    /// identity's; the settings' for that name when the engine was told no
+    /// identity.
+    fn quota_of_launcher(&self, owner: &str) -> Result<(Quota, bool), EngineError> {
+        match &self.asking.identity {
+            Ok(identity) if identity.user == owner => {
+                Ok((identity.quota.clone(), identity.role.guest))
+            }
+            _ => {
+                let shared = crate::config::access_settings::is_shared(&self.settings, false);
+                let (role, quota) =
+                    crate::config::access_settings::grant(&self.settings, owner, None, shared)
+                        .map_err(EngineError::Refused)?;
+                Ok((quota, role.guest))
+            }
+        }
     }
 
     /// Launches a prepared execution: admit, record, refuse what can never
@@ -331,6 +343,19 @@ impl Engine {
         progress: &Events,
     ) -> Result<Launched, EngineError> {
         self.refuse_if_readonly("launching")?;
+        // a look first: the quota counts what other consoles started too,
+        // and the placement below uses the nodes it read
+        let seen = {
+            let _look = self.looks.read().await;
+            observe(
+                &self.cluster,
+                &self.settings,
+                &self.store,
+                Wait::Every,
+                false,
+            )
+            .await?
+        };
         self.admit(prepared)?;
         let deployment = self.deployment().to_string();
         let id = prepared.identity.id.clone();
@@ -340,6 +365,7 @@ impl Engine {
         self.store
             .insert(&record)
             .map_err(|e| EngineError::Cache(format!("{e}; nothing was started")))?;
+        self.audit_launch(prepared, record.submitted);
         let close = |reason: String| {
             self.keep(
                 "the refusal",
@@ -356,7 +382,7 @@ impl Engine {
         // when every target answered: an offline one may be the big one).
         // Each attempt places on the nodes seen just before it, read once:
         // this look, or the queue's last one.
-        let mut nodes = self.cluster.snapshot_all(&deployment, None).await.nodes;
+        let mut nodes = seen.nodes;
         if let Err(message) = check_target(&nodes, prepared.target.as_deref()) {
             close(format!("not started: {message}"));
             return Err(EngineError::Refused(message));
@@ -480,7 +506,12 @@ impl Engine {
 
     /// Records a cleanup and carries it out (`cleanup::clean_up`); a cache
     /// that refused to record `what` becomes a notice.
-    async fn clean_up(&self, what: &str, plan: CleanupPlan<'_>, events: &Events) -> CleanupOutcome {
+    pub(super) async fn clean_up(
+        &self,
+        what: &str,
+        plan: CleanupPlan<'_>,
+        events: &Events,
+    ) -> CleanupOutcome {
         let (outcome, write) =
             clean_up(&self.cluster, &self.settings, &self.store, plan, events).await;
         if let Some(e) = write {
@@ -671,6 +702,7 @@ impl Engine {
             &pending,
             &self.cluster.names(),
         );
+        self.audit_terminate(&record, reason.as_deref());
         let plan = CleanupPlan {
             id: &record.id,
             hosts,
@@ -819,15 +851,21 @@ impl Engine {
         detach_stops: bool,
     ) -> Result<(SuperviseReport, Observation), EngineError> {
         self.refuse_if_readonly("supervising (it starts and stops services)")?;
-        let _look = self.looks.read().await;
-        Ok(supervise_pass(
-            &self.cluster,
-            &self.settings,
-            &self.store,
-            events,
-            detach_stops,
-        )
-        .await?)
+        let (mut report, seen) = {
+            let _look = self.looks.read().await;
+            supervise_pass(
+                &self.cluster,
+                &self.settings,
+                &self.store,
+                events,
+                detach_stops,
+            )
+            .await?
+        };
+        // the runtime limit, through the termination's own cleanup (which
+        // looks again: not under this pass's look)
+        self.end_past_runtime(&seen, &mut report, events).await;
+        Ok((report, seen))
     }
 
     /// Stops what a detached supervision pass left to stop; the problems.

@@ -5,6 +5,7 @@
 //! lists and terminates executions on the cluster.
 
 pub mod access;
+pub mod audit;
 pub mod cached;
 pub mod catalog;
 pub mod cleanup;
@@ -20,6 +21,7 @@ pub mod queue;
 pub mod quota;
 pub mod resolve;
 pub mod retarget;
+pub mod runtime;
 pub mod service;
 pub mod shell;
 pub mod supervise;
@@ -73,6 +75,8 @@ pub struct Prepared {
     pub notes: Vec<String>,
     /// The one target it must run on (`--on`), if any.
     pub target: Option<String>,
+    /// The execution this one relaunches (for the audit trail).
+    pub relaunch_of: Option<String>,
 }
 
 pub struct Console {
@@ -243,6 +247,7 @@ impl Console {
             parameters,
             notes,
             target: request.target.clone(),
+            relaunch_of: None,
         })
     }
 }
