@@ -152,6 +152,9 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_name = "SECS")]
         interval: u64,
     },
+    /// Who the console takes you for: user, role and its capabilities, quota
+    /// and what you use of it now, shared deployment or not
+    Whoami,
     /// Run a command (default: a shell) in one instance of your execution
     /// (--all-users: anyone's); interactive with a terminal when stdin is
     /// one; exits with the command's exit code

@@ -25,6 +25,7 @@ mod supervise_cmd;
 pub mod table;
 pub mod term;
 mod usage_budget;
+mod whoami_cmd;
 
 use std::path::{Path, PathBuf};
 
@@ -127,6 +128,7 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Completions { .. }) => "completions",
         Some(Command::Man { .. }) => "man",
         Some(Command::Exec { .. }) => "exec",
+        Some(Command::Whoami) => "whoami",
     }
 }
 

@@ -4,6 +4,8 @@
 //! console started has no trail in this cache: only what its labels say
 //! (its owner launched it, at its submission) is shown, marked as such.
 
+use std::collections::HashMap;
+
 use super::Prepared;
 use super::engine::{Engine, EngineError};
 use super::launch::now_secs;
@@ -62,22 +64,61 @@ impl Engine {
     /// execution this cache has none of (another console started it), its
     /// launch by its owner as its labels say.
     pub fn audit(&self, record: &ExecutionRecord) -> Result<Vec<AuditEntry>, EngineError> {
-        let mut trail = self.store.audit(self.deployment(), record.id.as_str())?;
-        let launched_here = trail
-            .iter()
-            .any(|e| e.action == LAUNCHED || e.action == RELAUNCHED);
-        if !launched_here {
-            trail.insert(
-                0,
-                AuditEntry {
-                    at: record.submitted,
-                    user: record.owner.clone(),
-                    action: LAUNCHED.into(),
-                    detail: None,
-                    source: AuditSource::Labels,
-                },
-            );
-        }
-        Ok(trail)
+        let trail = self.store.audit(self.deployment(), record.id.as_str())?;
+        Ok(with_known_launch(record, trail))
     }
+
+    /// The audit trails of `records` (see [`Engine::audit`]), by id: one
+    /// read of the cache for all.
+    pub fn audits(
+        &self,
+        records: &[ExecutionRecord],
+    ) -> Result<HashMap<String, Vec<AuditEntry>>, EngineError> {
+        let mut by_id: HashMap<String, Vec<AuditEntry>> = HashMap::new();
+        for (id, entry) in self.store.audits(self.deployment())? {
+            by_id.entry(id).or_default().push(entry);
+        }
+        Ok(records
+            .iter()
+            .map(|r| {
+                let trail = by_id.remove(r.id.as_str()).unwrap_or_default();
+                (r.id.to_string(), with_known_launch(r, trail))
+            })
+            .collect())
+    }
+}
+
+/// The trail, with the launch its labels tell of first when this cache
+/// recorded none (another console launched it).
+fn with_known_launch(record: &ExecutionRecord, mut trail: Vec<AuditEntry>) -> Vec<AuditEntry> {
+    let launched_here = trail
+        .iter()
+        .any(|e| e.action == LAUNCHED || e.action == RELAUNCHED);
+    if !launched_here {
+        trail.insert(
+            0,
+            AuditEntry {
+                at: record.submitted,
+                user: record.owner.clone(),
+                action: LAUNCHED.into(),
+                detail: None,
+                source: AuditSource::Labels,
+            },
+        );
+    }
+    trail
+}
+
+/// An audit line's action as shown: `terminated: Run time quota exceeded`,
+/// `relaunched: relaunch of 1abc…`, `launched (known from its labels)`.
+pub fn action_text(entry: &AuditEntry) -> String {
+    let mut text = entry.action.clone();
+    if let Some(detail) = &entry.detail {
+        text.push_str(": ");
+        text.push_str(&crate::model::text::visible(detail));
+    }
+    if entry.source == AuditSource::Labels {
+        text.push_str(" (known from its labels)");
+    }
+    text
 }

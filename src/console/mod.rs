@@ -27,6 +27,7 @@ pub mod shell;
 pub mod supervise;
 pub mod target;
 pub mod usage;
+pub mod whoami;
 
 use crate::config::Settings;
 use crate::model::access::Identity;

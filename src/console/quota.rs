@@ -45,36 +45,41 @@ pub fn demand_of(description: &Description) -> (u64, f64) {
     (description.memory_demand(), cores)
 }
 
-/// `user`'s executions that count against the quota, among `records`.
-pub fn counted<'a>(records: &'a [ExecutionRecord], user: &str) -> Vec<&'a ExecutionRecord> {
-    records
-        .iter()
-        .filter(|r| r.owner == user && holds_quota(r.status))
-        .collect()
+/// What one execution reserves: Σ over its instances of `memory.min` /
+/// `cores.min`, from the description it was launched with (nothing when
+/// it has none readable).
+pub fn reserved_by(record: &ExecutionRecord) -> (u64, f64) {
+    record
+        .description
+        .as_deref()
+        .and_then(|d| crate::shop::validate::parse_stored(d).ok())
+        .map_or((0, 0.0), |d| demand_of(&d))
+}
+
+/// What `user` has that the quota counts, from (owner, status, reserved)
+/// of each execution (the terminal UI's rows).
+pub fn usage_from<'a>(
+    executions: impl Iterator<Item = (&'a str, ExecutionStatus, (u64, f64))>,
+    user: &str,
+) -> Usage {
+    executions
+        .filter(|(owner, status, _)| *owner == user && holds_quota(*status))
+        .fold(Usage::default(), |u, (_, _, (memory, cores))| Usage {
+            executions: u.executions.saturating_add(1),
+            memory: u.memory.saturating_add(memory),
+            cores: u.cores + cores,
+        })
 }
 
 /// What `user`'s counted executions reserve: Σ over their instances of
 /// `cores.min` / `memory.min` (from the description each was launched
 /// with; one without a readable description counts as an execution only).
 pub fn usage_of(records: &[ExecutionRecord], user: &str) -> Usage {
-    let active = counted(records, user);
-    active.iter().fold(
-        Usage {
-            executions: u32::try_from(active.len()).unwrap_or(u32::MAX),
-            ..Usage::default()
-        },
-        |u, r| {
-            let (memory, cores) = r
-                .description
-                .as_deref()
-                .and_then(|d| crate::shop::validate::parse_stored(d).ok())
-                .map_or((0, 0.0), |d| demand_of(&d));
-            Usage {
-                executions: u.executions,
-                memory: u.memory.saturating_add(memory),
-                cores: u.cores + cores,
-            }
-        },
+    usage_from(
+        records
+            .iter()
+            .map(|r| (r.owner.as_str(), r.status, reserved_by(r))),
+        user,
     )
 }
 

@@ -50,6 +50,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every audit line of the deployment: (execution, line), oldest first.
+    pub fn audits(&self, deployment: &str) -> Result<Vec<(String, AuditEntry)>, StateError> {
+        let mut stmt = self
+            .db()
+            .prepare(
+                "SELECT id, at, user, action, detail FROM audit WHERE deployment = ?1 ORDER BY at, rowid",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map(params![deployment], |r| {
+                Ok((
+                    r.get(0)?,
+                    AuditEntry {
+                        at: r.get::<_, i64>(1)?.max(0) as u64,
+                        user: r.get(2)?,
+                        action: r.get(3)?,
+                        detail: r.get(4)?,
+                        source: AuditSource::Cache,
+                    },
+                ))
+            })
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -84,6 +112,9 @@ mod tests {
             .collect();
         assert_eq!(actions, [("bob", "launched"), ("bob", "terminated")]);
         assert_eq!(trail[1].detail.as_deref(), Some("terminated by bob"));
+        let all = store.audits("d").unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[2].0, "a1");
     }
 
     #[test]

@@ -106,6 +106,8 @@ fn app(theme: &str) -> App {
             "http://127.0.0.1:32768/".into(),
         )],
         restarts: vec![("extra-worker1".into(), 2)],
+        audit: Vec::new(),
+        reserved: (0, 0.0),
     };
     app.on_update(Update::Cluster {
         nodes: vec![local, remote],

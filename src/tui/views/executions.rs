@@ -222,6 +222,9 @@ pub fn relaunch_with(app: &mut App, values: Relaunch) {
                 .map(|(g, c)| (cores_key(g), format!("{c}"))),
         );
         super::form::open(app, Some((values.entry, given)));
+        if let Some(form) = app.form.as_mut() {
+            form.relaunch_of = Some(values.id.to_string());
+        }
     }
 }
 
@@ -444,6 +447,9 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
 /// The inspect pane over the lower part of the executions view: the
 /// execution, then its instance list (`inspect`).
+/// How many of the audit trail's lines the inspect pane shows.
+const AUDIT_LINES: usize = 3;
+
 pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(row) = app.selected_execution() else {
         return;
@@ -465,6 +471,14 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Span::styled(url.clone(), s.highlight),
             ]));
         }
+    }
+    // the audit trail's last lines, newest last
+    for e in row.audit.iter().rev().take(AUDIT_LINES).rev() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>4} ago  ", app.age(e.at)), s.muted),
+            Span::styled(crate::model::text::visible(&e.user).into_owned(), s.accent),
+            Span::raw(format!(" {}", crate::console::audit::action_text(e))),
+        ]));
     }
     let head = lines.len() as u16;
     let list = if row.instances.is_empty() {
