@@ -900,6 +900,9 @@ mod help_keys;
 #[path = "tests_form.rs"]
 mod form;
 
+#[path = "tests_quota.rs"]
+mod quota;
+
 #[test]
 fn ages_tick_and_status_changes_show_at_once() {
     let mut a = app("default");

@@ -473,11 +473,23 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
     }
     // the audit trail's last lines, newest last
+    // (one line each, cut to the width: the pane's height counts lines)
+    let width = usize::from(area.width.saturating_sub(2));
     for e in row.audit.iter().rev().take(AUDIT_LINES).rev() {
+        let when = format!("{:>4} ago  ", app.age(e.at));
+        let user = crate::model::text::visible(&e.user).into_owned();
+        let room = width.saturating_sub(when.chars().count() + user.chars().count() + 1);
+        let action = crate::console::audit::action_text(e);
+        let action = if action.chars().count() > room {
+            let cut: String = action.chars().take(room.saturating_sub(1)).collect();
+            format!("{cut}…")
+        } else {
+            action
+        };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:>4} ago  ", app.age(e.at)), s.muted),
-            Span::styled(crate::model::text::visible(&e.user).into_owned(), s.accent),
-            Span::raw(format!(" {}", crate::console::audit::action_text(e))),
+            Span::styled(when, s.muted),
+            Span::styled(user, s.accent),
+            Span::raw(format!(" {action}")),
         ]));
     }
     let head = lines.len() as u16;

@@ -402,7 +402,10 @@ fn quota_line(app: &App, form: &Form) -> Option<Line<'static>> {
             &prepared.description,
         ) {
             Ok(text) => Line::from(Span::styled(text, app.styles.muted)),
-            Err(why) => Line::from(Span::styled(format!("over quota: {why}"), app.styles.error)),
+            Err(why) => Line::from(Span::styled(
+                format!("over quota: {}", why.trim_start_matches("quota exceeded: ")),
+                app.styles.error,
+            )),
         },
     )
 }
