@@ -63,7 +63,9 @@ fn append(file: &Path, extra: &str) {
 
 /// `bob`, a user with the quota `tiny`.
 fn bob_with(quota: &str) -> String {
-    format!("user = \"bob\"\n[users.bob]\nrole = \"user\"\nquota = \"tiny\"\n[quotas.tiny]\n{quota}")
+    format!(
+        "user = \"bob\"\n[users.bob]\nrole = \"user\"\nquota = \"tiny\"\n[quotas.tiny]\n{quota}"
+    )
 }
 
 fn refused(run: &Run, needle: &str, what: &str) {
@@ -306,7 +308,11 @@ fn inspect_shows_who_launched_and_terminated_by_owner_and_by_admin() {
     let text = setup.zoe(&["inspect", &own]);
     assert!(text.stdout.contains("\nHISTORY\n"), "{}", text.stdout);
     assert!(text.stdout.contains("bob   launched"), "{}", text.stdout);
-    assert!(text.stdout.contains("bob   terminated: "), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("bob   terminated: "),
+        "{}",
+        text.stdout
+    );
 
     // an admin's console on the same cache ends bob's other execution
     let other = start(&setup);

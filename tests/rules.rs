@@ -201,7 +201,11 @@ fn a_second_start_past_the_cores_quota_is_refused_and_leaves_nothing() {
         "you requested 0.05 cores more than your quota `default` allows (0.1 in use, 0.1 asked, limit 0.15)",
         "a second start",
     );
-    assert!(second.stderr.contains("quota exceeded"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("quota exceeded"),
+        "{}",
+        second.stderr
+    );
     assert_eq!(containers(&e, &setup, "local"), before);
     assert_eq!(all_executions(&setup).len(), 1);
     assert_eq!(status_of(&setup, &first), "running");
