@@ -215,7 +215,7 @@ The verbs do the same for scripts, as aligned tables or typed JSON (-o json):
 browse and check the shop, render a description with its parameters, see the
 nodes, start (or plan with --dry-run, or queue with --wait), list and inspect
 executions, read or follow their logs, kill them, and supervise them as Zoe's
-scheduler does. Hosts come from Zoe's docker.conf named in the settings;
+scheduler does; whoami shows your role, quota and its use. Hosts come from Zoe's docker.conf named in the settings;
 clusters from a kubeconfig (--context, --namespace, --kubeconfig).
 
 Exit codes: 0 success, 1 failure (invalid input, validation errors, problems
