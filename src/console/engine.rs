@@ -286,13 +286,37 @@ impl Engine {
         Ok((plan_on(&seen.nodes, prepared, &self.settings), seen.nodes))
     }
 
-    /// Admission: the asking user's executions Zoe's quota counts (the
-    /// cache as reconciled by the last look: other consoles' too) and this
+    /// Admission: the asking user's executions Zoe's quota counts and this
     /// one against their quota, a guest's one execution (see `quota`).
-    fn admit(&self, prepared: &Prepared) -> Result<(), EngineError> {
+    /// What counts: the cache's active records, and the executions on
+    /// `nodes` (just read) it has no record of, which other consoles
+    /// started; never `prepared` itself.
+    fn admit(&self, prepared: &Prepared, nodes: &[NodeSnapshot]) -> Result<(), EngineError> {
         let (quota, guest) = self.quota_of_launcher(&prepared.identity.owner)?;
-        let records = self.store.list(self.deployment(), false)?;
-        let usage = usage_of(&records, &prepared.identity.owner);
+        let own = &prepared.identity.id;
+        let records: Vec<ExecutionRecord> = self
+            .store
+            .list(self.deployment(), false)?
+            .into_iter()
+            .filter(|r| r.id != *own)
+            .collect();
+        let elsewhere: Vec<_> = super::executions::executions_from_nodes(nodes, now_secs(), &[])
+            .into_iter()
+            .filter(|v| v.id != *own && !records.iter().any(|r| r.id == v.id))
+            .collect();
+        let mut counted: Vec<(&str, ExecutionStatus, (u64, f64))> = records
+            .iter()
+            .map(|r| (r.owner.as_str(), r.status, super::quota::reserved_by(r)))
+            .collect();
+        counted.extend(elsewhere.iter().map(|v| {
+            let reserved = v
+                .description
+                .as_deref()
+                .and_then(|d| crate::shop::validate::parse_stored(d).ok())
+                .map_or((0, 0.0), |d| super::quota::demand_of(&d));
+            (v.owner.as_str(), v.status, reserved)
+        }));
+        let usage = super::quota::usage_from(counted.into_iter(), &prepared.identity.owner);
         admit(&quota, guest, &usage, &prepared.description).map_err(EngineError::Refused)
     }
 
@@ -343,20 +367,9 @@ impl Engine {
         progress: &Events,
     ) -> Result<Launched, EngineError> {
         self.refuse_if_readonly("launching")?;
-        // a look first: the quota counts what other consoles started too,
-        // and the placement below uses the nodes it read
-        let seen = {
-            let _look = self.looks.read().await;
-            observe(
-                &self.cluster,
-                &self.settings,
-                &self.store,
-                Wait::Every,
-                false,
-            )
-            .await?
-        };
-        self.admit(prepared)?;
+        // what the cache knows first (a refusal then leaves no record);
+        // what other consoles started is counted once the hosts are read
+        self.admit(prepared, &[])?;
         let deployment = self.deployment().to_string();
         let id = prepared.identity.id.clone();
         let record = super::launch_record(prepared, &deployment);
@@ -382,7 +395,11 @@ impl Engine {
         // when every target answered: an offline one may be the big one).
         // Each attempt places on the nodes seen just before it, read once:
         // this look, or the queue's last one.
-        let mut nodes = seen.nodes;
+        let mut nodes = self.cluster.snapshot_all(&deployment, None).await.nodes;
+        if let Err(e) = self.admit(prepared, &nodes) {
+            close(format!("not started: {e}"));
+            return Err(e);
+        }
         if let Err(message) = check_target(&nodes, prepared.target.as_deref()) {
             close(format!("not started: {message}"));
             return Err(EngineError::Refused(message));
