@@ -124,11 +124,17 @@ fn a_relaunch_from_the_ui_is_recorded_and_shown_in_the_inspect_pane() {
     assert_eq!(audit[0]["user"], "tester", "{audit:?}");
     assert_eq!(audit[0]["action"], "relaunched");
     assert_eq!(audit[0]["detail"], format!("relaunch of {first}"));
-    // the inspect pane of the new one (the newest, first in the list)
-    pane.keys(&["2", "g", "Enter"]);
+    // the inspect pane of the new one: it follows the selected row (both
+    // may have been submitted in the same second: either is listed first)
+    pane.keys(&["2", "g", "Enter", "Escape"]);
+    let heading = format!("{second} `custom`");
     let shown = format!("tester relaunched: relaunch of {first}");
+    let on_second = pane.wait_for("the inspect pane", 15, |s| s.contains(" inspect — "));
+    if !on_second.contains(&heading) {
+        pane.keys(&["j"]);
+    }
     pane.wait_for("the audit line in the inspect pane", 15, |s| {
-        s.contains(&shown)
+        s.contains(&heading) && s.contains(&shown)
     });
     pane.keys(&["Escape", "q"]);
 }

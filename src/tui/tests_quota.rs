@@ -92,6 +92,7 @@ fn the_inspect_pane_shows_the_audit_trail_newest_last() {
         source,
     };
     at_both_sizes("inspect-audit", |a| {
+        a.zone = chrono::FixedOffset::east_opt(0);
         let mut executions = a.data.executions.clone();
         executions[0].audit = vec![
             entry(NOW - 300, "alice", "launched", None, AuditSource::Labels),

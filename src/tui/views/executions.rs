@@ -476,7 +476,7 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // (one line each, cut to the width: the pane's height counts lines)
     let width = usize::from(area.width.saturating_sub(2));
     for e in row.audit.iter().rev().take(AUDIT_LINES).rev() {
-        let when = format!("{:>4} ago  ", app.age(e.at));
+        let when = format!("{}  ", app.time_of_day(e.at));
         let user = crate::model::text::visible(&e.user).into_owned();
         let room = width.saturating_sub(when.chars().count() + user.chars().count() + 1);
         let action = crate::console::audit::action_text(e);
