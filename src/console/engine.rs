@@ -29,7 +29,6 @@ use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
 use super::observe::{Observation, Wait, observe};
 use super::queue::plan_when_empty;
-use super::quota::{Quota, admit, usage_of};
 use super::supervise::{SuperviseReport, supervise_pass};
 use super::target::check_target;
 use crate::backend::Targets;
@@ -284,76 +283,6 @@ impl Engine {
         let seen = self.observe(Wait::Answer).await?;
         check_target(&seen.nodes, prepared.target.as_deref()).map_err(EngineError::Refused)?;
         Ok((plan_on(&seen.nodes, prepared, &self.settings), seen.nodes))
-    }
-
-    /// Admission: the asking user's executions Zoe's quota counts and this
-    /// one against their quota, a guest's one execution (see `quota`).
-    /// What counts: the cache's active records, and the executions on
-    /// `nodes` (just read) it has no record of, which other consoles
-    /// started; never `prepared` itself.
-    fn admit(&self, prepared: &Prepared, nodes: &[NodeSnapshot]) -> Result<(), EngineError> {
-        let (quota, guest) = self.quota_of_launcher(&prepared.identity.owner)?;
-        let own = &prepared.identity.id;
-        let records: Vec<ExecutionRecord> = self
-            .store
-            .list(self.deployment(), false)?
-            .into_iter()
-            .filter(|r| r.id != *own)
-            .collect();
-        let elsewhere: Vec<_> = super::executions::executions_from_nodes(nodes, now_secs(), &[])
-            .into_iter()
-            .filter(|v| v.id != *own && !records.iter().any(|r| r.id == v.id))
-            .collect();
-        let mut counted: Vec<(&str, ExecutionStatus, (u64, f64))> = records
-            .iter()
-            .map(|r| (r.owner.as_str(), r.status, super::quota::reserved_by(r)))
-            .collect();
-        counted.extend(elsewhere.iter().map(|v| {
-            let reserved = v
-                .description
-                .as_deref()
-                .and_then(|d| crate::shop::validate::parse_stored(d).ok())
-                .map_or((0, 0.0), |d| super::quota::demand_of(&d));
-            (v.owner.as_str(), v.status, reserved)
-        }));
-        let usage = super::quota::usage_from(counted.into_iter(), &prepared.identity.owner);
-        admit(&quota, guest, &usage, &prepared.description).map_err(EngineError::Refused)
-    }
-
-    /// Whether the asking user's quota admits `prepared` now, and what it
-    /// would leave of it (`zoe start --dry-run`): as the launch judges it,
-    /// from the cache as the last look left it.
-    pub fn quota_preview(
-        &self,
-        prepared: &Prepared,
-    ) -> Result<Result<String, String>, EngineError> {
-        let (quota, guest) = self.quota_of_launcher(&prepared.identity.owner)?;
-        let records = self.store.list(self.deployment(), false)?;
-        let usage = usage_of(&records, &prepared.identity.owner);
-        Ok(super::quota::leaves(
-            &quota,
-            guest,
-            &usage,
-            &prepared.description,
-        ))
-    }
-
-    /// The quota (and guest limit) of who launches as `owner`: the asking
-    /// identity's; the settings' for that name when the engine was told no
-    /// identity.
-    fn quota_of_launcher(&self, owner: &str) -> Result<(Quota, bool), EngineError> {
-        match &self.asking.identity {
-            Ok(identity) if identity.user == owner => {
-                Ok((identity.quota.clone(), identity.role.guest))
-            }
-            _ => {
-                let shared = crate::config::access_settings::is_shared(&self.settings, false);
-                let (role, quota) =
-                    crate::config::access_settings::grant(&self.settings, owner, None, shared)
-                        .map_err(EngineError::Refused)?;
-                Ok((quota, role.guest))
-            }
-        }
     }
 
     /// Launches a prepared execution: admit, record, refuse what can never

@@ -5,6 +5,7 @@
 //! lists and terminates executions on the cluster.
 
 pub mod access;
+pub mod admission;
 pub mod audit;
 pub mod cached;
 pub mod catalog;
