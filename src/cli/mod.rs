@@ -27,6 +27,7 @@ mod supervise_cmd;
 pub mod table;
 pub mod term;
 mod usage_budget;
+mod whoami_cmd;
 
 use std::path::{Path, PathBuf};
 
@@ -136,6 +137,7 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Registry(RegistryCommand::Login { .. })) => "registry login",
         Some(Command::Registry(RegistryCommand::Logout { .. })) => "registry logout",
         Some(Command::Registry(RegistryCommand::List)) => "registry list",
+        Some(Command::Whoami) => "whoami",
     }
 }
 

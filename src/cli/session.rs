@@ -7,7 +7,7 @@
 
 use super::{
     CliError, Command, Context, Outcome, exec_cmd, executions_cmd, foreign_cmd, kill_cmd, logs_cmd,
-    nodes_cmd, start_cmd, supervise_cmd,
+    nodes_cmd, start_cmd, supervise_cmd, whoami_cmd,
 };
 use crate::config::targets::load_targets;
 use crate::console::engine::{Engine, EngineError};
@@ -69,6 +69,7 @@ fn only_reads(command: &Command) -> bool {
             | Command::Ps { .. }
             | Command::Inspect { .. }
             | Command::Logs { .. }
+            | Command::Whoami
             | Command::Start { dry_run: true, .. }
     )
 }
@@ -157,6 +158,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
             Command::Supervise { once, interval } => {
                 supervise_cmd::supervise(&session, once, interval).await
             }
+            Command::Whoami => whoami_cmd::whoami(&session).await,
             Command::Shop(_)
             | Command::Config(_)
             | Command::Secret(_)
