@@ -6,5 +6,7 @@
 
 pub mod csv;
 pub mod ldap;
+pub mod ldap_roles;
+pub mod os;
 pub mod secrets;
 pub mod signin;
