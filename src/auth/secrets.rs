@@ -1,1 +1,424 @@
-//! Secrets in the OS keyring (kernel keyutils or the Secret Service).
+//! The OS keyring: the only place secrets live (remembered sign-ins, the
+//! LDAP bind password, registry credentials). Nothing here writes a secret to
+//! a file, argv, the environment, the log or an error message.
+//!
+//! Stores (chosen at run time by [`Keyring::open`]): the Linux kernel keyring
+//! (keyutils) on headless machines, where the process first joins a session
+//! keyring of its own when it sits on the user-default one (otherwise the
+//! kernel refuses `add_key` with EACCES), and the values live in the user's
+//! persistent keyring so a later process reads them back; the Secret Service
+//! when a desktop session offers one (not built in: see [`Keyring::open`]).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry};
+
+/// The service name of every entry we keep.
+pub const SERVICE: &str = "zoe-console";
+/// The entry that lists the names of the others (names only, never values),
+/// because the kernel keyring cannot be searched by service.
+const INDEX: &str = "index";
+
+/// One secret the console keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret<'a> {
+    /// A remembered sign-in of `os_user` to `deployment` (value: whatever the sign-in code stores).
+    SignIn {
+        deployment: &'a str,
+        os_user: &'a str,
+    },
+    /// The LDAP service DN's password.
+    LdapBind { deployment: &'a str },
+    /// Credentials for a registry (`HOST[:PORT]`).
+    Registry { host: &'a str },
+}
+
+impl Secret<'_> {
+    /// The entry's user name in the store, e.g. `registry/127.0.0.1:25001`.
+    pub fn entry_name(&self) -> String {
+        match self {
+            Secret::SignIn {
+                deployment,
+                os_user,
+            } => format!("signin/{deployment}/{os_user}"),
+            Secret::LdapBind { deployment } => format!("ldap-bind/{deployment}"),
+            Secret::Registry { host } => format!("registry/{host}"),
+        }
+    }
+
+    /// What the secret is, for messages (never its value).
+    pub fn describe(&self) -> String {
+        match self {
+            Secret::SignIn {
+                deployment,
+                os_user,
+            } => format!(
+                "the remembered sign-in of {} to deployment {}",
+                crate::model::text::visible(os_user),
+                crate::model::text::visible(deployment)
+            ),
+            Secret::LdapBind { deployment } => format!(
+                "the LDAP bind password of deployment {}",
+                crate::model::text::visible(deployment)
+            ),
+            Secret::Registry { host } => format!(
+                "the credentials for registry {}",
+                crate::model::text::visible(host)
+            ),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// No usable store: the text says what to do (join a session keyring / start a Secret Service…).
+    #[error("{0}")]
+    NoStore(String),
+    /// The store refused or failed: what, which store, what to do. Never the secret itself.
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    KernelKeyring,
+    #[cfg(test)]
+    Mock,
+}
+
+/// The store the console keeps its secrets in.
+pub struct Keyring {
+    store: Arc<CredentialStore>,
+    kind: Kind,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("store", &self.store_name())
+            .finish()
+    }
+}
+
+/// How to run where no store is usable.
+const NO_STORE_HELP: &str = "run zoe on Linux with the kernel keyring (keyutils), e.g. under \
+     `keyctl session - zoe …` when the kernel refuses the session keyring; this build of zoe has no \
+     Secret Service client, so a desktop session uses the kernel keyring too";
+
+impl Keyring {
+    /// Chooses the store at run time: the Secret Service when a session bus answers and offers one
+    /// (a desktop), else the Linux kernel keyring (keyutils), joining a session keyring of our own
+    /// when the process sits on the user-default one (deps.md §3: otherwise add_key gets EACCES).
+    /// `ZOE_KEYRING=keyutils|secret-service` forces one (for tests and odd machines).
+    ///
+    /// This build has no Secret Service client (it would add a D-Bus stack
+    /// of its own), so every machine uses the kernel keyring;
+    /// `ZOE_KEYRING=secret-service` is refused with what to do.
+    pub fn open() -> Result<Keyring, SecretError> {
+        match std::env::var("ZOE_KEYRING").ok().as_deref() {
+            None | Some("") | Some("keyutils") => Self::open_keyutils(),
+            Some("secret-service") => Err(SecretError::NoStore(format!(
+                "no keyring: ZOE_KEYRING=secret-service asks for the Secret Service, which this \
+                 build of zoe cannot use; unset ZOE_KEYRING (or set it to keyutils) to {NO_STORE_HELP}"
+            ))),
+            Some(other) => Err(SecretError::NoStore(format!(
+                "no keyring: ZOE_KEYRING={} is not a store zoe knows; use ZOE_KEYRING=keyutils or \
+                 unset it",
+                crate::model::text::visible(other)
+            ))),
+        }
+    }
+
+    fn open_keyutils() -> Result<Keyring, SecretError> {
+        ensure_session_keyring()?;
+        let store = linux_keyutils_keyring_store::Store::new().map_err(|e| {
+            SecretError::NoStore(format!(
+                "no keyring: the kernel keyring cannot be opened ({}); {NO_STORE_HELP}",
+                describe_error(&e)
+            ))
+        })?;
+        Ok(Keyring {
+            store,
+            kind: Kind::KernelKeyring,
+        })
+    }
+
+    /// A keyring on keyring-core's in-memory mock store (unit tests only).
+    #[cfg(test)]
+    pub(crate) fn mock() -> Result<Keyring, SecretError> {
+        let store = keyring_core::mock::Store::new()
+            .map_err(|e| SecretError::Failed(describe_error(&e)))?;
+        Ok(Keyring {
+            store,
+            kind: Kind::Mock,
+        })
+    }
+
+    /// "the kernel keyring" / "the Secret Service", for messages.
+    pub fn store_name(&self) -> &'static str {
+        match self.kind {
+            Kind::KernelKeyring => "the kernel keyring",
+            #[cfg(test)]
+            Kind::Mock => "the mock keyring",
+        }
+    }
+
+    pub fn get(&self, secret: &Secret) -> Result<Option<String>, SecretError> {
+        let entry = self.entry(&secret.entry_name(), &secret.describe())?;
+        match entry.get_password() {
+            Ok(value) => Ok(Some(value)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(self.failed("read", &secret.describe(), &e)),
+        }
+    }
+
+    pub fn set(&self, secret: &Secret, value: &str) -> Result<(), SecretError> {
+        let name = secret.entry_name();
+        let entry = self.entry(&name, &secret.describe())?;
+        entry
+            .set_password(value)
+            .map_err(|e| self.failed("store", &secret.describe(), &e))?;
+        self.update_index(|names| {
+            names.insert(name.clone());
+        })
+    }
+
+    /// true when something was removed.
+    pub fn delete(&self, secret: &Secret) -> Result<bool, SecretError> {
+        let name = secret.entry_name();
+        let entry = self.entry(&name, &secret.describe())?;
+        let removed = match entry.delete_credential() {
+            Ok(()) => true,
+            Err(keyring_core::Error::NoEntry) => false,
+            Err(e) => return Err(self.failed("remove", &secret.describe(), &e)),
+        };
+        self.update_index(|names| {
+            names.remove(&name);
+        })?;
+        Ok(removed)
+    }
+
+    /// The entry names (see [`Secret::entry_name`]) the store holds for
+    /// zoe, e.g. `registry/127.0.0.1:25001`: names only, never values.
+    pub fn names(&self) -> Result<Vec<String>, SecretError> {
+        let mut present = Vec::new();
+        for name in self.read_index()? {
+            let entry = self.entry(&name, "a secret")?;
+            match entry.get_password() {
+                Ok(_) => present.push(name),
+                Err(keyring_core::Error::NoEntry) => {}
+                Err(e) => return Err(self.failed("read", "a secret", &e)),
+            }
+        }
+        Ok(present)
+    }
+
+    /// The registry hosts that have credentials stored.
+    pub fn registry_hosts(&self) -> Result<Vec<String>, SecretError> {
+        Ok(self
+            .names()?
+            .into_iter()
+            .filter_map(|n| n.strip_prefix("registry/").map(str::to_string))
+            .collect())
+    }
+
+    fn entry(&self, name: &str, what: &str) -> Result<Entry, SecretError> {
+        if self.kind == Kind::KernelKeyring {
+            // the session keyring belongs to the thread: one that sits on the
+            // user-default keyring joins its own before touching the store
+            ensure_session_keyring()?;
+        }
+        Entry::new_in_store(&self.store, SERVICE, name).map_err(|e| self.failed("open", what, &e))
+    }
+
+    fn read_index(&self) -> Result<BTreeSet<String>, SecretError> {
+        let entry = self.entry(INDEX, "the list of zoe's secrets")?;
+        match entry.get_password() {
+            Ok(text) => Ok(text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()),
+            Err(keyring_core::Error::NoEntry) => Ok(BTreeSet::new()),
+            Err(e) => Err(self.failed("read", "the list of zoe's secrets", &e)),
+        }
+    }
+
+    fn update_index(&self, change: impl FnOnce(&mut BTreeSet<String>)) -> Result<(), SecretError> {
+        let mut names = self.read_index()?;
+        let before = names.clone();
+        change(&mut names);
+        if names == before {
+            return Ok(());
+        }
+        let entry = self.entry(INDEX, "the list of zoe's secrets")?;
+        let result = if names.is_empty() {
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+                Err(e) => Err(e),
+            }
+        } else {
+            let text: Vec<&str> = names.iter().map(String::as_str).collect();
+            entry.set_password(&text.join("\n"))
+        };
+        result.map_err(|e| self.failed("update", "the list of zoe's secrets", &e))
+    }
+
+    fn failed(&self, action: &str, what: &str, e: &keyring_core::Error) -> SecretError {
+        let store = self.store_name();
+        let help = match e {
+            keyring_core::Error::NoStorageAccess(_) => {
+                "; the store refused access: run zoe in a session keyring of its own \
+                 (`keyctl session - zoe …`) or check `keyctl show @s`"
+            }
+            _ => "; check the store with `keyctl show @u` and try again",
+        };
+        SecretError::Failed(format!(
+            "cannot {action} {what} in {store}: {}{help}",
+            describe_error(e)
+        ))
+    }
+}
+
+/// The error without any secret bytes some variants carry.
+fn describe_error(e: &keyring_core::Error) -> String {
+    use keyring_core::Error as E;
+    match e {
+        E::PlatformFailure(inner) => format!("the store failed: {inner}"),
+        E::NoStorageAccess(inner) => format!("no access to the store: {inner}"),
+        E::NoEntry => "no such entry".to_string(),
+        E::BadEncoding(_) => "the stored value is not UTF-8".to_string(),
+        E::BadDataFormat(_, _) => "the stored value is not in the expected format".to_string(),
+        E::BadStoreFormat(what) => format!("the store is not in the expected format: {what}"),
+        E::TooLong(attr, limit) => format!("the {attr} is longer than the store's {limit}"),
+        E::Invalid(attr, why) => format!("invalid {attr}: {why}"),
+        E::Ambiguous(found) => format!("{} entries match", found.len()),
+        E::NoDefaultStore => "no store".to_string(),
+        E::NotSupportedByStore(what) => format!("not supported by the store: {what}"),
+        _ => "an unknown failure of the store".to_string(),
+    }
+}
+
+/// `KEYCTL_JOIN_SESSION_KEYRING`
+const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+/// `KEYCTL_DESCRIBE`
+const KEYCTL_DESCRIBE: libc::c_long = 6;
+/// `KEY_SPEC_SESSION_KEYRING`
+const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
+
+/// Joins a fresh anonymous session keyring when the calling thread sits on
+/// the user-default session keyring (`_uid_ses.UID`, where nothing ran
+/// pam_keyinit: the kernel refuses to add keys there). A session keyring set
+/// up by a login or `keyctl session` is kept.
+fn ensure_session_keyring() -> Result<(), SecretError> {
+    if !on_user_default_session() {
+        return Ok(());
+    }
+    // SAFETY: keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) takes no memory of
+    // ours; it only replaces this thread's session keyring.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        )
+    };
+    if rc < 0 {
+        let err = std::io::Error::last_os_error();
+        return Err(SecretError::NoStore(format!(
+            "no keyring: cannot join a session keyring of the kernel keyring ({err}); {NO_STORE_HELP}"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the thread's session keyring is the user-default one (or there
+/// is none that can be described).
+fn on_user_default_session() -> bool {
+    let mut buf = [0u8; 512];
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    let len = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_DESCRIBE,
+            KEY_SPEC_SESSION_KEYRING,
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    let Ok(len) = usize::try_from(len) else {
+        return true;
+    };
+    let text = String::from_utf8_lossy(&buf[..len.min(buf.len())]);
+    // "keyring;UID;GID;PERM;DESCRIPTION\0"
+    let description = text
+        .trim_end_matches('\0')
+        .rsplit(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    description.starts_with("_uid_ses.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names() {
+        let s = Secret::SignIn {
+            deployment: "prod",
+            os_user: "alice",
+        };
+        assert_eq!(s.entry_name(), "signin/prod/alice");
+        assert_eq!(
+            Secret::LdapBind { deployment: "prod" }.entry_name(),
+            "ldap-bind/prod"
+        );
+        assert_eq!(
+            Secret::Registry {
+                host: "127.0.0.1:25001"
+            }
+            .entry_name(),
+            "registry/127.0.0.1:25001"
+        );
+    }
+
+    #[test]
+    fn mock_round_trip_and_index() -> Result<(), SecretError> {
+        let k = Keyring::mock()?;
+        let r = Secret::Registry {
+            host: "reg.example:5000",
+        };
+        assert_eq!(k.get(&r)?, None);
+        k.set(&r, "value")?;
+        assert_eq!(k.get(&r)?.as_deref(), Some("value"));
+        assert_eq!(k.registry_hosts()?, vec!["reg.example:5000".to_string()]);
+        assert!(k.delete(&r)?);
+        assert!(!k.delete(&r)?);
+        assert_eq!(k.get(&r)?, None);
+        assert!(k.names()?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn failures_name_the_store_and_never_the_value() {
+        let e = keyring_core::Error::BadEncoding(b"hunter2".to_vec());
+        let Ok(k) = Keyring::mock() else {
+            unreachable!("the mock store opens")
+        };
+        let msg = k
+            .failed("read", &Secret::LdapBind { deployment: "d" }.describe(), &e)
+            .to_string();
+        assert!(msg.contains("the mock keyring"), "{msg}");
+        assert!(msg.contains("LDAP bind password"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_store_is_refused_with_what_to_do() {
+        // only the parsing: the environment is not touched here
+        assert!(NO_STORE_HELP.contains("keyctl session"));
+    }
+}
