@@ -107,7 +107,12 @@ pub fn parse(text: &str) -> Parsed {
 
 /// Checks `user` and `password` against the rows: every row is looked at
 /// (no early exit), the first full match wins.
-pub fn check(parsed: &Parsed, user: &str, password: &str, file: &Path) -> Result<Verified, SignInError> {
+pub fn check(
+    parsed: &Parsed,
+    user: &str,
+    password: &str,
+    file: &Path,
+) -> Result<Verified, SignInError> {
     let mut found: Option<&Row> = None;
     let mut known = false;
     for row in &parsed.rows {
@@ -135,7 +140,12 @@ pub fn check(parsed: &Parsed, user: &str, password: &str, file: &Path) -> Result
 /// Reads the password file and checks a sign-in. `settings_file` names
 /// where `[csv] file` came from, for the message of a file that cannot be
 /// read.
-pub fn verify(file: &Path, settings_file: &Path, user: &str, password: &str) -> Result<Verified, SignInError> {
+pub fn verify(
+    file: &Path,
+    settings_file: &Path,
+    user: &str,
+    password: &str,
+) -> Result<Verified, SignInError> {
     if password.is_empty() {
         return Err(SignInError::EmptyPassword);
     }
@@ -167,16 +177,29 @@ mod tests {
 
     #[test]
     fn records_follow_pythons_csv_reader() {
-        assert_eq!(rec("a,b\nc,d,e\n"), vec![vec!["a", "b"], vec!["c", "d", "e"]]);
+        assert_eq!(
+            rec("a,b\nc,d,e\n"),
+            vec![vec!["a", "b"], vec!["c", "d", "e"]]
+        );
         assert_eq!(rec("a,b\r\nc,d"), vec![vec!["a", "b"], vec!["c", "d"]]);
-        assert_eq!(rec("\n\na,b\n\n"), vec![vec![], vec![], vec!["a", "b"], vec![]]);
+        assert_eq!(
+            rec("\n\na,b\n\n"),
+            vec![vec![], vec![], vec!["a", "b"], vec![]]
+        );
         assert_eq!(rec("\u{feff}a,b"), vec![vec!["a", "b"]]);
         assert_eq!(rec("\"a,1\",\"p\"\"q\"\n"), vec![vec!["a,1", "p\"q"]]);
-        assert_eq!(rec("u,\"line\nbreak\",r"), vec![vec!["u", "line\nbreak", "r"]]);
+        assert_eq!(
+            rec("u,\"line\nbreak\",r"),
+            vec![vec!["u", "line\nbreak", "r"]]
+        );
         assert_eq!(rec("u,pw ,r "), vec![vec!["u", "pw ", "r "]]);
         assert_eq!(rec("u,"), vec![vec!["u", ""]]);
         assert_eq!(rec(",,"), vec![vec!["", "", ""]]);
-        assert_eq!(rec("u,p\"q"), vec![vec!["u", "p\"q"]], "a quote inside a field is kept");
+        assert_eq!(
+            rec("u,p\"q"),
+            vec![vec!["u", "p\"q"]],
+            "a quote inside a field is kept"
+        );
         assert_eq!(rec("\"unterminated,x"), vec![vec!["unterminated,x"]]);
         assert_eq!(rec(""), Vec::<Vec<String>>::new());
     }
@@ -187,7 +210,10 @@ mod tests {
         assert_eq!(p.rows.len(), 3);
         assert_eq!(p.skipped, 3, "one field, four fields, a blank line");
         assert_eq!(p.rows[1].role.as_deref(), Some("admin"));
-        assert_eq!((p.rows[2].user.as_str(), p.rows[2].password.as_str()), ("x,y", "p,w"));
+        assert_eq!(
+            (p.rows[2].user.as_str(), p.rows[2].password.as_str()),
+            ("x,y", "p,w")
+        );
         assert!(!format!("{:?}", p.rows).contains("pw2"));
     }
 
@@ -195,8 +221,14 @@ mod tests {
     fn first_row_matching_user_and_password_signs_in() {
         let f = Path::new("/etc/zoe/zoepass.csv");
         let p = parse("ann,one,guest\nann,two,admin\nann,two,user\nbob,x \n");
-        assert_eq!(check(&p, "ann", "two", f).unwrap().role.as_deref(), Some("admin"));
-        assert_eq!(check(&p, "ann", "one", f).unwrap().role.as_deref(), Some("guest"));
+        assert_eq!(
+            check(&p, "ann", "two", f).unwrap().role.as_deref(),
+            Some("admin")
+        );
+        assert_eq!(
+            check(&p, "ann", "one", f).unwrap().role.as_deref(),
+            Some("guest")
+        );
         assert_eq!(
             check(&p, "ann", "three", f).unwrap_err().to_string(),
             "wrong password for `ann`"
@@ -234,7 +266,9 @@ mod tests {
 
     #[test]
     fn fuzzish_never_panics_and_round_trips_quoted_fields() {
-        let pieces = ["a", ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "\u{feff}", "é", ""];
+        let pieces = [
+            "a", ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "\u{feff}", "é", "",
+        ];
         for a in pieces {
             for b in pieces {
                 for c in pieces {

@@ -39,13 +39,19 @@ pub fn verify(
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(|err| SignInError::Setup(format!("cannot start the LDAP client: {err}")))?;
+                    .map_err(|err| {
+                        SignInError::Setup(format!("cannot start the LDAP client: {err}"))
+                    })?;
                 let limit = Duration::from_secs(u64::from(ldap.timeout_secs.max(1)));
                 runtime.block_on(async {
-                    match tokio::time::timeout(limit, sign_in(ldap, bind_password, user, password)).await
+                    match tokio::time::timeout(limit, sign_in(ldap, bind_password, user, password))
+                        .await
                     {
                         Ok(result) => result,
-                        Err(_) => Err(unreachable(ldap, &format!("no answer within {} s", limit.as_secs()))),
+                        Err(_) => Err(unreachable(
+                            ldap,
+                            &format!("no answer within {} s", limit.as_secs()),
+                        )),
                     }
                 })
             })
@@ -126,7 +132,10 @@ fn loopback_plain(uri: &str) -> bool {
 }
 
 /// What went wrong reaching the server, in the words the user needs.
-pub fn classify_connect_error(ldap: &LdapSetting, err: &(dyn std::error::Error + 'static)) -> SignInError {
+pub fn classify_connect_error(
+    ldap: &LdapSetting,
+    err: &(dyn std::error::Error + 'static),
+) -> SignInError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     let mut texts = Vec::new();
     while let Some(e) = source {
@@ -143,8 +152,14 @@ pub fn classify_connect_error(ldap: &LdapSetting, err: &(dyn std::error::Error +
             {
                 return untrusted(ldap, &tls.to_string());
             }
-            if matches!(io.kind(), ConnectionRefused | TimedOut | HostUnreachable | NetworkUnreachable | AddrNotAvailable)
-            {
+            if matches!(
+                io.kind(),
+                ConnectionRefused
+                    | TimedOut
+                    | HostUnreachable
+                    | NetworkUnreachable
+                    | AddrNotAvailable
+            ) {
                 return unreachable(ldap, &io.to_string());
             }
         }
@@ -170,9 +185,16 @@ fn untrusted(ldap: &LdapSetting, why: &str) -> SignInError {
 }
 
 /// The answer to the user's own bind (or a refused compare's fallback).
-pub fn classify_user_bind(ldap: &LdapSetting, user: &str, rc: u32, text: &str) -> Result<(), SignInError> {
+pub fn classify_user_bind(
+    ldap: &LdapSetting,
+    user: &str,
+    rc: u32,
+    text: &str,
+) -> Result<(), SignInError> {
     let lower = text.to_lowercase();
-    let lock_words = ["lock", "disabled", "expired", "data 775", "data 533", "data 532", "data 701"];
+    let lock_words = [
+        "lock", "disabled", "expired", "data 775", "data 533", "data 532", "data 701",
+    ];
     match rc {
         0 => Ok(()),
         49 if lock_words.iter().any(|w| lower.contains(w)) => Err(locked(ldap, user, rc, text)),
@@ -190,7 +212,10 @@ fn locked(ldap: &LdapSetting, user: &str, rc: u32, text: &str) -> SignInError {
     SignInError::Locked {
         user: user.into(),
         uri: ldap.uri.clone(),
-        detail: format!("account locked ({}); ask the directory's administrator", rc_text(rc, text)),
+        detail: format!(
+            "account locked ({}); ask the directory's administrator",
+            rc_text(rc, text)
+        ),
     }
 }
 
@@ -248,7 +273,10 @@ async fn sign_in(
 }
 
 fn op_failed(ldap: &LdapSetting, what: &str, err: ldap3::LdapError) -> SignInError {
-    SignInError::Setup(format!("the LDAP server {} failed to {what}: {err}", ldap.uri))
+    SignInError::Setup(format!(
+        "the LDAP server {} failed to {what}: {err}",
+        ldap.uri
+    ))
 }
 
 async fn with_connection(
@@ -354,7 +382,10 @@ async fn groups_of(
             found.gids.extend(values.iter().cloned());
         }
     }
-    let filter = format!("(&(objectClass=posixGroup)(memberUid={}))", ldap_escape(user));
+    let filter = format!(
+        "(&(objectClass=posixGroup)(memberUid={}))",
+        ldap_escape(user)
+    );
     if let Ok(result) = handle
         .search(&ldap.base_dn, Scope::Subtree, &filter, vec!["gidNumber"])
         .await
@@ -373,9 +404,16 @@ async fn groups_of(
         dn = ldap_escape(entry.dn.as_str()),
         uid = ldap_escape(user)
     );
-    let groups = ldap.admin_groups.iter().chain(&ldap.user_groups).chain(&ldap.guest_groups);
+    let groups = ldap
+        .admin_groups
+        .iter()
+        .chain(&ldap.user_groups)
+        .chain(&ldap.guest_groups);
     for group in groups {
-        let listed = match handle.search(group, Scope::Base, &member, vec!["1.1"]).await {
+        let listed = match handle
+            .search(group, Scope::Base, &member, vec!["1.1"])
+            .await
+        {
             Ok(result) => match result.success() {
                 Ok((entries, _)) => !entries.is_empty(),
                 Err(err) => {
@@ -409,7 +447,10 @@ mod tests {
         assert_eq!(user_filter("*"), "(uid=\\2a)");
         assert_eq!(user_filter("ann*"), "(uid=ann\\2a)");
         assert_eq!(user_filter("*)(uid=*"), "(uid=\\2a\\29\\28uid=\\2a)");
-        assert_eq!(user_filter("ann)(|(uid=*"), "(uid=ann\\29\\28|\\28uid=\\2a)");
+        assert_eq!(
+            user_filter("ann)(|(uid=*"),
+            "(uid=ann\\29\\28|\\28uid=\\2a)"
+        );
         assert_eq!(user_filter("a\\b"), "(uid=a\\5cb)");
         assert_eq!(user_filter("a\0b"), "(uid=a\\00b)");
     }
@@ -424,14 +465,24 @@ mod tests {
         );
         for (rc, text) in [
             (49, "Account locked"),
-            (49, "80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775"),
+            (
+                49,
+                "80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775",
+            ),
             (53, "account is disabled"),
             (53, ""),
         ] {
-            let err = classify_user_bind(&s, "ann", rc, text).unwrap_err().to_string();
-            assert!(err.contains("account locked") && err.contains("127.0.0.1:6360"), "{err}");
+            let err = classify_user_bind(&s, "ann", rc, text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("account locked") && err.contains("127.0.0.1:6360"),
+                "{err}"
+            );
         }
-        let err = classify_user_bind(&s, "ann", 80, "other").unwrap_err().to_string();
+        let err = classify_user_bind(&s, "ann", 80, "other")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("result code 80: other"), "{err}");
     }
 
@@ -440,14 +491,18 @@ mod tests {
         let s = setting();
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
         let err = classify_connect_error(&s, &refused).to_string();
-        assert!(err.contains("ldaps://127.0.0.1:6360/ cannot be reached"), "{err}");
+        assert!(
+            err.contains("ldaps://127.0.0.1:6360/ cannot be reached"),
+            "{err}"
+        );
         let bad_ca = std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         );
         let err = classify_connect_error(&s, &bad_ca).to_string();
         assert!(
-            err.contains("certificate is not trusted by the system's roots") && err.contains("ca_file"),
+            err.contains("certificate is not trusted by the system's roots")
+                && err.contains("ca_file"),
             "{err}"
         );
         let s = LdapSetting {
@@ -455,7 +510,10 @@ mod tests {
             ..setting()
         };
         let err = classify_connect_error(&s, &bad_ca).to_string();
-        assert!(err.contains("not trusted by ca_file /etc/zoe/ca.pem"), "{err}");
+        assert!(
+            err.contains("not trusted by ca_file /etc/zoe/ca.pem"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -468,6 +526,9 @@ mod tests {
 
     #[test]
     fn an_empty_password_is_refused_before_asking() {
-        assert_eq!(verify(&setting(), None, "ann", ""), Err(SignInError::EmptyPassword));
+        assert_eq!(
+            verify(&setting(), None, "ann", ""),
+            Err(SignInError::EmptyPassword)
+        );
     }
 }

@@ -51,13 +51,19 @@ mod tests {
         assert_eq!(role_of(&s, &found(&["5000"], &[])).0, "admin");
         assert_eq!(role_of(&s, &found(&["5001"], &[])).0, "user");
         assert_eq!(role_of(&s, &found(&["5002"], &[])).0, "guest");
-        assert_eq!(role_of(&s, &found(&["5002", "5000", "5001"], &[])).0, "admin");
+        assert_eq!(
+            role_of(&s, &found(&["5002", "5000", "5001"], &[])).0,
+            "admin"
+        );
         assert_eq!(role_of(&s, &found(&["5002", "5001"], &[])).0, "user");
         assert_eq!(
             role_of(&s, &found(&["6000"], &[])),
             ("guest", Some("no group matched: guest".into()))
         );
-        assert_eq!(role_of(&s, &found(&[], &[])).1.as_deref(), Some("no group matched: guest"));
+        assert_eq!(
+            role_of(&s, &found(&[], &[])).1.as_deref(),
+            Some("no group matched: guest")
+        );
     }
 
     #[test]
@@ -68,15 +74,27 @@ mod tests {
             ..LdapSetting::default()
         };
         assert_eq!(
-            role_of(&s, &found(&["5002"], &["CN=ops,ou=groups,dc=example,dc=test"])).0,
+            role_of(
+                &s,
+                &found(&["5002"], &["CN=ops,ou=groups,dc=example,dc=test"])
+            )
+            .0,
             "admin"
         );
         assert_eq!(
-            role_of(&s, &found(&["6000"], &["cn=staff,ou=groups,dc=example,dc=test"])).0,
+            role_of(
+                &s,
+                &found(&["6000"], &["cn=staff,ou=groups,dc=example,dc=test"])
+            )
+            .0,
             "user"
         );
         assert_eq!(
-            role_of(&s, &found(&["5000"], &["cn=staff,ou=groups,dc=example,dc=test"])).0,
+            role_of(
+                &s,
+                &found(&["5000"], &["cn=staff,ou=groups,dc=example,dc=test"])
+            )
+            .0,
             "admin"
         );
     }

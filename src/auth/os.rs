@@ -128,7 +128,14 @@ mod tests {
             (Some("alice"), 0, None, "alice", "sudo", true),
             (Some("alice"), 0, Some(990), "alice", "sudo", true),
             (Some("alice"), 990, Some(990), "alice", "sudo", true),
-            (Some("alice"), 1000, Some(990), "runner", "login name", false),
+            (
+                Some("alice"),
+                1000,
+                Some(990),
+                "runner",
+                "login name",
+                false,
+            ),
             (Some("alice"), 1000, None, "runner", "login name", false),
             (None, 0, Some(990), "runner", "login name", false),
             (Some(""), 0, None, "runner", "login name", false),
@@ -175,16 +182,21 @@ mod tests {
     #[test]
     fn the_settings_under_sudo_must_be_the_administrators() {
         assert!(check_admin_settings("/etc/zoe/config.toml", 0, 0o644, None, None).is_ok());
-        assert!(check_admin_settings("/etc/zoe/c.toml", 990, 0o640, Some(990), Some("zoe")).is_ok());
-        let err =
-            check_admin_settings("/home/m/evil.toml", 1000, 0o644, Some(990), Some("zoe")).unwrap_err();
+        assert!(
+            check_admin_settings("/etc/zoe/c.toml", 990, 0o640, Some(990), Some("zoe")).is_ok()
+        );
+        let err = check_admin_settings("/home/m/evil.toml", 1000, 0o644, Some(990), Some("zoe"))
+            .unwrap_err();
         assert_eq!(
             err,
             "/home/m/evil.toml is owned by uid 1000: under sudo the settings must be the \
              administrator's (owned by root or zoe, not writable by others)"
         );
         let err = check_admin_settings("/etc/c.toml", 0, 0o664, None, None).unwrap_err();
-        assert!(err.contains("writable by its group") && err.contains("664"), "{err}");
+        assert!(
+            err.contains("writable by its group") && err.contains("664"),
+            "{err}"
+        );
         assert!(check_admin_settings("/etc/c.toml", 0, 0o646, None, None).is_err());
     }
 }

@@ -160,7 +160,9 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
             Command::Shop(_)
             | Command::Config(_)
             | Command::Completions { .. }
-            | Command::Man { .. } => Err(CliError::new("internal: not a cluster verb")),
+            | Command::Man { .. }
+            | Command::Login { .. }
+            | Command::Logout => Err(CliError::new("internal: not a cluster verb")),
         }
     })
 }

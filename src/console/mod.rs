@@ -22,6 +22,7 @@ pub mod resolve;
 pub mod retarget;
 pub mod service;
 pub mod shell;
+pub mod signin;
 pub mod supervise;
 pub mod target;
 pub mod usage;
