@@ -172,14 +172,23 @@ pub fn identity(
     };
     let (role, quota) = grant(settings, &user, from_sign_in, shared)
         .map_err(|why| format!("{why} (in {})", settings_file.display()))?;
-    Ok(Identity {
+    let identity = Identity {
         user,
         role,
         quota,
         fs_uid: settings.fs_uid.unwrap_or_else(own_uid),
         source,
         shared,
-    })
+    };
+    tracing::info!(
+        "identity: {} (role {}, quota {}, from {}{})",
+        identity.user,
+        identity.role.name,
+        identity.quota.name,
+        identity.source.describe(),
+        if shared { ", shared deployment" } else { "" }
+    );
+    Ok(identity)
 }
 
 fn open_keyring() -> Result<Keyring, String> {
