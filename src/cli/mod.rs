@@ -298,8 +298,20 @@ fn tui_cmd(
     let name = theme.unwrap_or(&settings.theme);
     let theme = crate::config::theme::load_theme(name, Some(&ctx.paths.themes_dir), no_color)
         .map_err(CliError::new)?;
+    let (identity, user) = match resolve_identity(ctx) {
+        Err(why) if settings.auth != crate::config::access_settings::AuthKind::Os => {
+            match tui_sign_in(ctx, &theme, why)? {
+                Some(identity) => {
+                    let user = identity.user.clone();
+                    (Ok(identity), user)
+                }
+                None => return Ok(Outcome::ok(String::new())),
+            }
+        }
+        identity => (identity, user),
+    };
     let setup = crate::tui::Setup {
-        console: Console::for_identity(settings, shop, resolve_identity(ctx)),
+        console: Console::for_identity(settings, shop, identity),
         user,
         targets: loaded.targets,
         cache: ctx.paths.cache_dir.join("state.db"),
@@ -315,6 +327,46 @@ fn tui_cmd(
     };
     crate::tui::run(setup)?;
     Ok(Outcome::ok(String::new()))
+}
+
+/// The TUI's sign-in screen (auth = "csv"/"ldap" without a valid
+/// remembered sign-in): None when the user quits. `why` is shown first
+/// unless it is only "not signed in".
+fn tui_sign_in(
+    ctx: &Context,
+    theme: &crate::config::theme::Theme,
+    why: String,
+) -> Result<Option<crate::model::access::Identity>, CliError> {
+    use crate::console::signin;
+    let settings = &ctx.loaded.settings;
+    let file = &ctx.loaded.file;
+    let os = ctx.os_word.clone().map_err(CliError::new)?;
+    let against = match settings.auth {
+        crate::config::access_settings::AuthKind::Ldap => format!("LDAP {}", settings.ldap.uri),
+        _ => format!(
+            "the password file {}",
+            signin::csv_file(settings, file).display()
+        ),
+    };
+    let first_error = (!why.starts_with("not signed in")).then_some(why);
+    let identity = crate::tui::signin::run(
+        theme,
+        &against,
+        "",
+        first_error,
+        |user, password, remember| {
+            let verified =
+                signin::verify(settings, file, user, password).map_err(|e| e.to_string())?;
+            let identity = signin::identity(settings, file, &os, Some(&verified))?;
+            if remember
+                && let Err(why) = signin::remember(settings, &os.user, &verified.user, password)
+            {
+                tracing::warn!("the sign-in of {} is not remembered: {why}", identity.user);
+            }
+            Ok(identity)
+        },
+    )?;
+    Ok(identity)
 }
 
 /// Who asks the engine to act: the user executions are started as, and
