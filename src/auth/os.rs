@@ -124,7 +124,8 @@ mod tests {
     #[test]
     fn sudo_user_is_believed_only_as_root_or_the_service_account() {
         // (SUDO_USER, uid, service uid) -> (user, source, under sudo)
-        let table: [(Option<&str>, u32, Option<u32>, &str, &str, bool); 7] = [
+        type Row<'a> = (Option<&'a str>, u32, Option<u32>, &'a str, &'a str, bool);
+        let table: [Row; 7] = [
             (Some("alice"), 0, None, "alice", "sudo", true),
             (Some("alice"), 0, Some(990), "alice", "sudo", true),
             (Some("alice"), 990, Some(990), "alice", "sudo", true),
