@@ -14,7 +14,8 @@
 #   secure  tcp://127.0.0.1:$ZOE_ENGINE_TLS_PORT --tlsverify (only with ZOE_ENGINES_TLS=1;
 #           CA, server and client certificates generated with openssl in $DIR/tls)
 # Registry: Debian's docker-registry on 127.0.0.1:$ZOE_REGISTRY_PORT (plain HTTP: daemons
-#           trust loopback registries), holding 127.0.0.1:PORT/zoe-demo/busybox:1 for pull tests.
+#           trust loopback registries), holding 127.0.0.1:PORT/zoe-demo/busybox:1 for pull tests;
+#           and one with htpasswd auth on 127.0.0.1:25001 (scripts/auth-registry.sh).
 # Demo image: zoe-demo/busybox:1, a rootfs of Debian's busybox-static (no registry needed).
 # Idempotent: daemons that answer are left alone; the image is imported where missing.
 set -euo pipefail
@@ -90,6 +91,7 @@ print_env() {
   [[ "$WITH_TLS" == 1 ]] && echo "ZOE_ENGINE_TLS_DIR=$TLS"
   echo "ZOE_DEMO_IMAGE=$IMAGE_REPO:$IMAGE_TAG"
   echo "ZOE_REGISTRY=127.0.0.1:$REGISTRY_PORT"
+  "$(dirname "$0")/auth-registry.sh" env
 }
 
 cmd="${1:-start}"
@@ -97,6 +99,7 @@ case "$cmd" in
   stop)
     for n in local remote secure; do stop_one "$n"; done
     if pid="$(cat "$DIR/registry/registry.pid" 2>/dev/null)" && alive "$pid"; then kill "$pid"; log "registry: stopped $pid"; fi
+    "$(dirname "$0")/auth-registry.sh" stop
     exit 0 ;;
   status)
     rc=0
@@ -259,6 +262,9 @@ if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT
   api local -X DELETE "$(base_url local)/images/$PUSHED:$IMAGE_TAG" >/dev/null || true
   log "registry: pushed $PUSHED:$IMAGE_TAG"
 fi
+
+# 6b. a registry with htpasswd auth holding a private image (scripts/auth-registry.sh)
+"$(dirname "$0")/auth-registry.sh" start >/dev/null
 
 # 7. docker.conf for the console (Zoe's format)
 {

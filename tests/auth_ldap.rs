@@ -73,29 +73,16 @@ impl Ldap {
     }
 }
 
-/// The service DN's password in the real kernel keyring, where
-/// `zoe secret set ldap-bind` keeps it for this deployment.
+/// The service DN's password, kept in the real kernel keyring by
+/// `zoe secret set ldap-bind` (read from stdin).
 fn set_bind_password(setup: &Setup, password: &str) {
-    use zoe_console::auth::secrets::{Keyring, Secret};
-    let keyring = Keyring::open().expect("the kernel keyring");
-    keyring
-        .set(
-            &Secret::LdapBind {
-                deployment: &setup.deployment,
-            },
-            password,
-        )
-        .expect("the bind password is kept");
+    let run = common::signin::zoe_with_stdin(setup, &["secret", "set", "ldap-bind"], password, &[]);
+    assert_eq!(run.code, 0, "zoe secret set ldap-bind: {}", run.stderr);
 }
 
 fn forget(setup: &Setup) {
     let _ = setup.zoe(&["logout"]);
-    use zoe_console::auth::secrets::{Keyring, Secret};
-    if let Ok(k) = Keyring::open() {
-        let _ = k.delete(&Secret::LdapBind {
-            deployment: &setup.deployment,
-        });
-    }
+    let _ = setup.zoe(&["secret", "delete", "ldap-bind"]);
 }
 
 #[test]

@@ -8,5 +8,6 @@ pub mod csv;
 pub mod ldap;
 pub mod ldap_roles;
 pub mod os;
+pub mod registry;
 pub mod secrets;
 pub mod signin;

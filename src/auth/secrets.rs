@@ -202,8 +202,23 @@ impl Keyring {
     /// The entry names (see [`Secret::entry_name`]) the store holds for
     /// zoe, e.g. `registry/127.0.0.1:25001`: names only, never values.
     pub fn names(&self) -> Result<Vec<String>, SecretError> {
+        let listed = match self.kind {
+            // what the user's persistent keyring holds (no shared index to
+            // race on between processes)
+            Kind::KernelKeyring => {
+                ensure_session_keyring()?;
+                kernel_entry_names().map_err(|why| {
+                    SecretError::Failed(format!(
+                        "cannot list zoe's secrets in the kernel keyring: {why}; check it with \
+                         `keyctl show @u`"
+                    ))
+                })?
+            }
+            #[cfg(test)]
+            Kind::Mock => self.read_index()?,
+        };
         let mut present = Vec::new();
-        for name in self.read_index()? {
+        for name in listed {
             let entry = self.entry(&name, "a secret")?;
             match entry.get_password() {
                 Ok(_) => present.push(name),
@@ -246,6 +261,10 @@ impl Keyring {
     }
 
     fn update_index(&self, change: impl FnOnce(&mut BTreeSet<String>)) -> Result<(), SecretError> {
+        if self.kind == Kind::KernelKeyring {
+            // listed from the keyring itself (see `names`)
+            return Ok(());
+        }
         let mut names = self.read_index()?;
         let before = names.clone();
         change(&mut names);
@@ -298,6 +317,93 @@ fn describe_error(e: &keyring_core::Error) -> String {
         E::NotSupportedByStore(what) => format!("not supported by the store: {what}"),
         _ => "an unknown failure of the store".to_string(),
     }
+}
+
+/// `KEYCTL_GET_PERSISTENT`
+const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
+/// `KEYCTL_READ`
+const KEYCTL_READ: libc::c_long = 11;
+
+/// The description of key `id` ("TYPE;UID;GID;PERM;DESCRIPTION"), if it
+/// can be described.
+fn describe_key(id: libc::c_long) -> Option<String> {
+    let mut buf = vec![0u8; 4200];
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    let len = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_DESCRIBE,
+            id,
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    let len = usize::try_from(len).ok()?.min(buf.len());
+    Some(
+        String::from_utf8_lossy(&buf[..len])
+            .trim_end_matches('\0')
+            .to_string(),
+    )
+}
+
+/// The entry names of zoe's keys in the user's persistent keyring (where
+/// the keyutils store links every value it sets).
+fn kernel_entry_names() -> Result<Vec<String>, String> {
+    // SAFETY: no memory of ours is passed; links the persistent keyring
+    // into the session keyring and returns its id.
+    let ring = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_GET_PERSISTENT,
+            -1 as libc::c_long,
+            KEY_SPEC_SESSION_KEYRING,
+        )
+    };
+    if ring < 0 {
+        return Err(format!(
+            "no persistent keyring ({})",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let mut ids = vec![0i32; 4096];
+    // SAFETY: the kernel writes at most the buffer's byte length.
+    let len = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_READ,
+            ring,
+            ids.as_mut_ptr(),
+            ids.len() * std::mem::size_of::<i32>(),
+        )
+    };
+    let Ok(len) = usize::try_from(len) else {
+        return Err(format!(
+            "cannot read the persistent keyring ({})",
+            std::io::Error::last_os_error()
+        ));
+    };
+    let count = (len / std::mem::size_of::<i32>()).min(ids.len());
+    let suffix = format!("@{SERVICE}");
+    let mut names = Vec::new();
+    for id in &ids[..count] {
+        let Some(text) = describe_key(libc::c_long::from(*id)) else {
+            continue;
+        };
+        let mut fields = text.splitn(5, ';');
+        let (Some("user"), Some(description)) = (fields.next(), fields.nth(3)) else {
+            continue;
+        };
+        if let Some(name) = description
+            .strip_prefix("keyring:")
+            .and_then(|d| d.strip_suffix(suffix.as_str()))
+            && name != INDEX
+        {
+            names.push(name.to_string());
+        }
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// `KEYCTL_JOIN_SESSION_KEYRING`

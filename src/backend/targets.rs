@@ -574,12 +574,34 @@ impl Targets {
         .await
     }
 
-    /// Makes sure `image` is on `name`, pulling it with progress when it is
-    /// missing; whether it was pulled.
+    /// Makes the execution's image pull secret with these credentials on
+    /// target `name` when it is a cluster (Docker hosts pull with them
+    /// directly); whether there is one.
+    pub async fn prepare_pull_secret(
+        &self,
+        name: &str,
+        deployment: &str,
+        execution_id: &str,
+        auths: &[crate::model::registry::RegistryAuth],
+    ) -> Result<bool, BackendError> {
+        match self.cluster(name) {
+            Some(cluster) => {
+                cluster
+                    .prepare_pull_secret(deployment, execution_id, auths)
+                    .await
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Makes sure `image` is on `name`, pulling it with progress (and the
+    /// registry's credentials, when given) when it is missing; whether it
+    /// was pulled.
     pub async fn ensure_image(
         &self,
         name: &str,
         image: &str,
+        auth: Option<&crate::model::registry::RegistryAuth>,
         progress: &mut (dyn FnMut(PullProgress) + Send),
     ) -> Result<bool, BackendError> {
         // a cluster's nodes pull what their pods need
@@ -587,7 +609,7 @@ impl Targets {
             return Ok(false);
         }
         let (client, _) = self.docker(name).await?;
-        spawn::ensure_image(&client, name, image, progress).await
+        spawn::ensure_image(&client, name, image, auth, progress).await
     }
 
     /// Checks, before anything is created, that target `name` can take

@@ -187,6 +187,14 @@ pub enum Command {
     },
     /// Forget the sign-in `zoe login` remembered in the OS keyring
     Logout,
+    /// Secrets kept in the OS keyring (the LDAP bind password): set,
+    /// delete, status
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Credentials for private registries, kept in the OS keyring and used
+    /// by image pulls: login, logout, list
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Print a shell's completion script
     ///
     /// For bash, zsh, fish, elvish or powershell, e.g.
@@ -299,6 +307,62 @@ pub enum ConfigCommand {
     /// The contexts of the kubeconfig (--kubeconfig, else $KUBECONFIG,
     /// else ~/.kube/config), the current one marked
     Contexts,
+}
+
+/// The secrets `zoe secret` keeps by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretName {
+    /// The password of the LDAP service DN (`[ldap] bind_dn`)
+    LdapBind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Keep a secret in the OS keyring: typed at the terminal without
+    /// echo, or read from stdin when it is not a terminal
+    /// (`printf %s "$PW" | zoe secret set ldap-bind`); never from the
+    /// command line or the environment
+    Set {
+        #[arg(value_enum)]
+        name: SecretName,
+    },
+    /// Forget a secret
+    Delete {
+        #[arg(value_enum)]
+        name: SecretName,
+    },
+    /// Which secrets are kept (names only) and in which store
+    #[command(alias = "list")]
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Keep credentials for a registry (checked against it first where it
+    /// can be asked: a loopback registry); the password is typed without
+    /// echo, or read from stdin
+    Login {
+        /// The registry, HOST or HOST:PORT (Docker Hub: docker.io)
+        host: String,
+        /// The user name (asked at the terminal when not given)
+        #[arg(short, long, value_name = "USER")]
+        username: Option<String>,
+        /// Read the password from stdin (as `docker login`)
+        #[arg(long)]
+        password_stdin: bool,
+        /// Keep the credentials without asking the registry first (one this
+        /// machine cannot reach; the first pull checks them)
+        #[arg(long)]
+        no_check: bool,
+    },
+    /// Forget a registry's credentials
+    Logout {
+        /// The registry, HOST or HOST:PORT
+        host: String,
+    },
+    /// The registries with credentials and their user names (never the
+    /// passwords)
+    List,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

@@ -19,6 +19,8 @@ pub mod log_file;
 mod login_cmd;
 mod logs_cmd;
 mod nodes_cmd;
+mod password;
+mod secret_cmd;
 mod session;
 mod shop_cmd;
 mod start_cmd;
@@ -29,7 +31,7 @@ mod usage_budget;
 
 use std::path::{Path, PathBuf};
 
-pub use args::{Cli, Command, ConfigCommand, Output, ShopCommand};
+pub use args::{Cli, Command, ConfigCommand, Output, RegistryCommand, SecretCommand, ShopCommand};
 
 use crate::config::{EnvLookup, LoadedSettings, Paths, ShopOrigin, load_settings, resolve_shop};
 use crate::console::access::Asking;
@@ -133,6 +135,12 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Exec { .. }) => "exec",
         Some(Command::Login { .. }) => "login",
         Some(Command::Logout) => "logout",
+        Some(Command::Secret(SecretCommand::Set { .. })) => "secret set",
+        Some(Command::Secret(SecretCommand::Delete { .. })) => "secret delete",
+        Some(Command::Secret(SecretCommand::Status)) => "secret status",
+        Some(Command::Registry(RegistryCommand::Login { .. })) => "registry login",
+        Some(Command::Registry(RegistryCommand::Logout { .. })) => "registry logout",
+        Some(Command::Registry(RegistryCommand::List)) => "registry list",
     }
 }
 
@@ -218,7 +226,13 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
     let needs_sign_in = ctx.loaded.settings.auth != crate::config::access_settings::AuthKind::Os
         && !matches!(
             cli.command,
-            Some(Command::Config(_) | Command::Login { .. } | Command::Logout)
+            Some(
+                Command::Config(_)
+                    | Command::Login { .. }
+                    | Command::Logout
+                    | Command::Secret(_)
+                    | Command::Registry(_)
+            )
         );
     let tui = cli.command.is_none()
         && ctx.output == Output::Table
@@ -252,6 +266,8 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             password_stdin,
         }) => login_cmd::login(&ctx, user, password_stdin),
         Some(Command::Logout) => login_cmd::logout(&ctx),
+        Some(Command::Secret(command)) => secret_cmd::secret(&ctx, command),
+        Some(Command::Registry(command)) => secret_cmd::registry(&ctx, command),
         Some(command) => session::run(&ctx, command),
     }
 }

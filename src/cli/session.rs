@@ -159,6 +159,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
             }
             Command::Shop(_)
             | Command::Config(_)
+            | Command::Secret(_)
+            | Command::Registry(_)
             | Command::Completions { .. }
             | Command::Man { .. }
             | Command::Login { .. }

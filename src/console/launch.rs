@@ -254,6 +254,14 @@ async fn start_planned(
     let network = execution_network(&id, settings.network.as_deref());
     // only the execution's own networks get a subnet of the pool
     let pool = &settings.subnet_pool();
+    // the registries' credentials kept in the OS keyring, for the pulls
+    let credentials = &super::secrets::credentials_for(
+        prepared
+            .instances
+            .iter()
+            .filter(|i| host_of.contains_key(i.name.as_str()))
+            .map(|i| i.image.as_str()),
+    );
     let prepare_hosts = hosts.iter().map(|host| {
         let network = network.clone();
         let id = id.clone();
@@ -279,6 +287,17 @@ async fn start_planned(
                     created,
                 });
             }
+            let auths: Vec<_> = images
+                .iter()
+                .filter_map(|image| credentials.get(&crate::model::registry::registry_of(image)))
+                .map(|auth| (auth.host.clone(), auth.clone()))
+                .collect::<BTreeMap<_, _>>()
+                .into_values()
+                .collect();
+            cluster
+                .prepare_pull_secret(host, deployment, id.as_str(), &auths)
+                .await
+                .map_err(|e| e.to_string())?;
             for image in images {
                 let mut report = |p: PullProgress| {
                     events.emit(Event::Pulling {
@@ -290,8 +309,9 @@ async fn start_planned(
                         total: p.total,
                     });
                 };
+                let auth = credentials.get(&crate::model::registry::registry_of(image));
                 let pulled = cluster
-                    .ensure_image(host, image, &mut report)
+                    .ensure_image(host, image, auth, &mut report)
                     .await
                     .map_err(|e| e.to_string())?;
                 events.emit(Event::ImageReady {

@@ -20,6 +20,7 @@ pub mod queue;
 pub mod quota;
 pub mod resolve;
 pub mod retarget;
+pub mod secrets;
 pub mod service;
 pub mod shell;
 pub mod signin;

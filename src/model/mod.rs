@@ -9,6 +9,7 @@ pub mod node;
 pub mod placement;
 pub mod policy;
 pub mod record;
+pub mod registry;
 pub mod status;
 pub mod subnet;
 pub mod text;

@@ -20,15 +20,19 @@ use crate::backend::labels;
 use crate::backend::trust;
 use crate::config::deployment_key::DeploymentKey;
 pub use crate::model::instance::{ContainerPlan, PullProgress, Started};
+use crate::model::registry::RegistryAuth;
 
 pub use super::network::{ensure_network, execution_network_name, remove_network};
 
-/// Makes sure `image` is on the host, pulling it when missing. `progress`
-/// receives pull updates.
+/// Makes sure `image` is on the host, pulling it when missing (with the
+/// registry's credentials when the console has some: never logged).
+/// `progress` receives pull updates. A registry that wants credentials, or
+/// refuses the ones given, is said so with what to do.
 pub async fn ensure_image(
     docker: &Docker,
     host: &str,
     image: &str,
+    auth: Option<&RegistryAuth>,
     progress: &mut (dyn FnMut(PullProgress) + Send),
 ) -> Result<bool, DockerError> {
     if call(host, "inspecting an image", 30, docker.inspect_image(image))
@@ -43,13 +47,19 @@ pub async fn ensure_image(
         tag,
         ..Default::default()
     };
-    let mut stream = docker.create_image(Some(options), None, None);
+    let credentials = auth.map(|a| bollard::auth::DockerCredentials {
+        username: Some(a.user.clone()),
+        password: Some(a.password.clone()),
+        serveraddress: Some(a.server_address()),
+        ..Default::default()
+    });
+    let mut stream = docker.create_image(Some(options), None, credentials);
     let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
     let failed = |why: String| {
         DockerError::refused(
             host,
             format!("image {image} is not present and cannot be pulled"),
-            why,
+            pull_refusal(image, auth.is_some(), why),
         )
     };
     loop {
@@ -85,6 +95,37 @@ pub async fn ensure_image(
     .await
     .map_err(|e| failed(e.to_string()))?;
     Ok(true)
+}
+
+/// A pull failure in words: a registry that wants credentials or refused
+/// them says which registry and what to do; anything else as it came.
+fn pull_refusal(image: &str, had_credentials: bool, why: String) -> String {
+    let lower = why.to_ascii_lowercase();
+    let auth_trouble = [
+        "no basic auth credentials",
+        "unauthorized",
+        "authentication required",
+        "denied",
+        "401",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
+    if !auth_trouble {
+        return why;
+    }
+    let registry = crate::model::registry::registry_of(image);
+    let registry = crate::model::text::visible(&registry);
+    if had_credentials {
+        format!(
+            "the registry {registry} refused the credentials stored for it; \
+             zoe registry login {registry} again ({why})"
+        )
+    } else {
+        format!(
+            "the registry {registry} wants credentials to pull it: \
+             zoe registry login {registry} ({why})"
+        )
+    }
 }
 
 /// `registry:5000/ns/name:tag` → (`registry:5000/ns/name`, `tag`); digests

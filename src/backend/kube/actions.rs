@@ -93,6 +93,15 @@ impl Cluster {
                 .annotations_mut()
                 .insert(MEANT_FOR.into(), node.to_string());
         }
+        // the registries' credentials, made before the pods (see `pull_secret`)
+        let execution = plan.labels.get(labels::EXECUTION_ID);
+        if let Some(secret) = execution.and_then(|id| self.pull_secret_of(&deployment, id))
+            && let Some(spec) = objects.pod.spec.as_mut()
+        {
+            spec.image_pull_secrets
+                .get_or_insert_default()
+                .push(k8s_openapi::api::core::v1::LocalObjectReference { name: secret });
+        }
         let pod_name = objects.pod.name_any();
         let pod = live
             .pod_api()
@@ -310,6 +319,8 @@ impl Cluster {
                 cleaned.errors.push(e.to_string());
             }
         }
+        let (_, errors) = self.remove_pull_secrets(&live, &selector).await;
+        cleaned.errors.extend(errors);
         // gone: the watchers say so, then the API server confirms
         let until =
             tokio::time::Instant::now() + Duration::from_secs(u64::from(grace_secs)) + GONE_WITHIN;
@@ -323,6 +334,9 @@ impl Cluster {
                 .collect();
             let wait = until.saturating_duration_since(tokio::time::Instant::now());
             if cleaned.left.is_empty() || wait.is_zero() {
+                cleaned
+                    .left
+                    .extend(self.pull_secrets_left(&live, &selector).await);
                 return Ok(cleaned);
             }
             let _ = tokio::time::timeout(wait.min(Duration::from_secs(1)), changes.changed()).await;

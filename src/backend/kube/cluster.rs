@@ -46,6 +46,8 @@ pub struct Cluster {
     deletions: Arc<Deletions>,
     /// The deployment key: what this deployment made is signed with it.
     pub(super) key: Arc<DeploymentKey>,
+    /// The image pull secrets this console made (see `pull_secret`).
+    pub(super) pull_secrets: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// A connected cluster and what its watchers keep.
@@ -154,6 +156,7 @@ impl Cluster {
             cleaning: tokio::sync::Mutex::new(()),
             deletions: Arc::new(Deletions::default()),
             key,
+            pull_secrets: std::sync::Mutex::new(std::collections::HashSet::new()),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod names;
 pub mod node;
 pub mod objects;
 pub mod owned;
+pub mod pull_secret;
 pub mod quantity;
 pub mod requests;
 pub mod volumes;

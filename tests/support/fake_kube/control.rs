@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, NodeCondition, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, NodeCondition, Pod, Secret, Service};
 
 use super::FakeKube;
 use super::kubeconfig::{self, KubeContext};
@@ -345,6 +345,10 @@ impl FakeKube {
 
     pub fn services(&self) -> Vec<Service> {
         self.shared.lock().services.values().cloned().collect()
+    }
+
+    pub fn secrets(&self) -> Vec<Secret> {
+        self.shared.lock().secrets.values().cloned().collect()
     }
 
     pub fn nodes(&self) -> Vec<Node> {

@@ -96,6 +96,7 @@ pub fn core_v1() -> Answer {
             resource("services", "Service", true, NO_COLLECTION, "svc"),
             resource("namespaces", "Namespace", false, NO_COLLECTION, "ns"),
             resource("events", "Event", true, ALL, "ev"),
+            resource("secrets", "Secret", true, ALL, ""),
         ],
     }))
 }

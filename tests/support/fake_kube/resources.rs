@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{DeleteOptions, ListMeta, Time};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use serde::de::DeserializeOwned;
@@ -91,6 +91,43 @@ pub fn create_service(shared: &Arc<Shared>, ns: &str, body: &Bytes) -> Answer {
     service.status = Some(Default::default());
     let service = world.create(service);
     Ok(json_with(StatusCode::CREATED, &service))
+}
+
+/// A Secret as the API server creates one: validated (name, type, data
+/// keys and, for the typed ones, the data they need), 409 when the name
+/// is taken.
+pub fn create_secret(shared: &Arc<Shared>, ns: &str, body: &Bytes) -> Answer {
+    let mut secret: Secret = decode(body)?;
+    let mut world = shared.lock();
+    place(&mut world, &mut secret, ns)?;
+    let name = name_of(&secret);
+    // stringData is write-only: merged into data
+    if let Some(strings) = secret.string_data.take() {
+        let data = secret.data.get_or_insert_with(Default::default);
+        for (k, v) in strings {
+            data.insert(k, k8s_openapi::ByteString(v.into_bytes()));
+        }
+    }
+    let errors = validate::secret(&secret);
+    if !errors.is_empty() {
+        return Err(Failure::invalid("Secret", &name, errors));
+    }
+    if world.get::<Secret>(ns, &name).is_some() {
+        return Err(Failure::already_exists("secrets", &name));
+    }
+    if secret.type_.is_none() {
+        secret.type_ = Some("Opaque".into());
+    }
+    let secret = world.create(secret);
+    Ok(json_with(StatusCode::CREATED, &secret))
+}
+
+pub fn delete_secret(shared: &Arc<Shared>, ns: &str, name: &str) -> Answer {
+    let mut world = shared.lock();
+    let secret = world
+        .remove::<Secret>(ns, name)
+        .ok_or_else(|| Failure::not_found("secrets", name))?;
+    Ok(json_body(&secret))
 }
 
 pub fn create_namespace(shared: &Arc<Shared>, body: &Bytes) -> Answer {

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Secret, Service};
 
 use super::Shared;
 use super::status::{Answer, Failure};
@@ -180,6 +180,30 @@ pub fn router(shared: Arc<Shared>) -> Router {
             })
             .delete(|State(s): St, Path((ns, n)): Path<(String, String)>| async move {
                 answer(resources::delete_service(&s, &ns, &n))
+            }),
+        )
+        .route(
+            "/api/v1/secrets",
+            get(|State(s): St, Query(q): Q, h: HeaderMap| async move {
+                answer(watch::list_or_watch(&s, Kind::Secret, None, &q, &h))
+            }),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/secrets",
+            get(|State(s): St, Path(ns): Path<String>, Query(q): Q, h: HeaderMap| async move {
+                answer(watch::list_or_watch(&s, Kind::Secret, Some(&ns), &q, &h))
+            })
+            .post(|State(s): St, Path(ns): Path<String>, b: Bytes| async move {
+                answer(resources::create_secret(&s, &ns, &b))
+            }),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/secrets/{name}",
+            get(|State(s): St, Path((ns, n)): Path<(String, String)>| async move {
+                answer(resources::get::<Secret>(&s, &ns, &n))
+            })
+            .delete(|State(s): St, Path((ns, n)): Path<(String, String)>| async move {
+                answer(resources::delete_secret(&s, &ns, &n))
             }),
         )
         .route(

@@ -101,6 +101,7 @@ fn field_allowed(kind: Kind, field: &str) -> bool {
         }
         Kind::Namespace => field == "status.phase",
         Kind::Service => false,
+        Kind::Secret => field == "type",
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
@@ -28,6 +28,7 @@ pub enum Kind {
     Service,
     Namespace,
     Event,
+    Secret,
 }
 
 impl Kind {
@@ -39,6 +40,7 @@ impl Kind {
             Kind::Service => "services",
             Kind::Namespace => "namespaces",
             Kind::Event => "events",
+            Kind::Secret => "secrets",
         }
     }
     pub fn kind(self) -> &'static str {
@@ -48,10 +50,11 @@ impl Kind {
             Kind::Service => "Service",
             Kind::Namespace => "Namespace",
             Kind::Event => "Event",
+            Kind::Secret => "Secret",
         }
     }
     pub fn namespaced(self) -> bool {
-        matches!(self, Kind::Pod | Kind::Service | Kind::Event)
+        matches!(self, Kind::Pod | Kind::Service | Kind::Event | Kind::Secret)
     }
 }
 
@@ -98,6 +101,7 @@ stored!(Node, Kind::Node, nodes);
 stored!(Service, Kind::Service, services);
 stored!(Namespace, Kind::Namespace, namespaces);
 stored!(Event, Kind::Event, events);
+stored!(Secret, Kind::Secret, secrets);
 
 /// One request as the fake received it.
 #[derive(Clone, Debug)]
@@ -135,6 +139,7 @@ pub struct World {
     pub services: BTreeMap<Key, Service>,
     pub namespaces: BTreeMap<Key, Namespace>,
     pub events: BTreeMap<Key, Event>,
+    pub secrets: BTreeMap<Key, Secret>,
     history: VecDeque<Arc<Change>>,
     /// The oldest resourceVersion a watch can resume from.
     pub floor: u64,
@@ -161,6 +166,7 @@ impl World {
             services: BTreeMap::new(),
             namespaces: BTreeMap::new(),
             events: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             history: VecDeque::new(),
             floor: 1,
             changes,
@@ -295,6 +301,7 @@ impl World {
             Kind::Service => of(&self.services, namespace),
             Kind::Namespace => of(&self.namespaces, None),
             Kind::Event => of(&self.events, namespace),
+            Kind::Secret => of(&self.secrets, namespace),
         }
     }
 }

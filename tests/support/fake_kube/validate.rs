@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{Container, Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{Container, Namespace, Pod, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::quantity;
@@ -311,6 +311,63 @@ pub fn service(service: &Service) -> Errors {
             "spec.clusterIPs[0]".into(),
             "Invalid value: \"None\": may only be set to \"None\" for ClusterIP services".into(),
         ));
+    }
+    errors
+}
+
+/// A Secret as the API server checks it: a DNS subdomain name, data keys
+/// of `[-._a-zA-Z0-9]+`, at most 1 MiB of data, and what its type needs
+/// (`kubernetes.io/dockerconfigjson`: a `.dockerconfigjson` key holding a
+/// JSON object; the server never echoes secret contents).
+pub fn secret(secret: &Secret) -> Errors {
+    let mut errors = Errors::new();
+    metadata(&secret.metadata, dns1123_subdomain, &mut errors);
+    let data = secret.data.clone().unwrap_or_default();
+    let mut total = 0;
+    for (key, value) in &data {
+        total += value.0.len();
+        let ok = !key.is_empty()
+            && key != "."
+            && key != ".."
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+        if !ok {
+            errors.push((
+                format!("data[{key}]"),
+                format!(
+                    "Invalid value: \"{key}\": a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
+                ),
+            ));
+        }
+    }
+    if total > 1024 * 1024 {
+        errors.push((
+            "data".into(),
+            "Too long: must have at most 1048576 bytes".into(),
+        ));
+    }
+    match secret.type_.as_deref() {
+        None | Some("Opaque") => {}
+        Some("kubernetes.io/dockerconfigjson") => match data.get(".dockerconfigjson") {
+            None => errors.push(("data[.dockerconfigjson]".into(), "Required value".into())),
+            Some(bytes) => {
+                let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&bytes.0);
+                if !parsed.as_ref().is_ok_and(|v| v.is_object()) {
+                    errors.push((
+                        "data[.dockerconfigjson]".into(),
+                        "Invalid value: \"<secret contents redacted>\": invalid JSON".into(),
+                    ));
+                }
+            }
+        },
+        Some("kubernetes.io/basic-auth") => {
+            if !data.contains_key("username") && !data.contains_key("password") {
+                errors.push(("data[username]".into(), "Required value".into()));
+            }
+        }
+        // other types (custom ones too) are not checked by the server
+        Some(_) => {}
     }
     errors
 }

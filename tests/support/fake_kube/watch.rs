@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use futures::SinkExt;
 use futures::channel::mpsc;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
@@ -68,6 +68,7 @@ pub fn list_or_watch(
         Kind::Service => list::<Service>(&world, ns, &selector),
         Kind::Namespace => list::<Namespace>(&world, None, &selector),
         Kind::Event => list::<Event>(&world, ns, &selector),
+        Kind::Secret => list::<Secret>(&world, ns, &selector),
     })
 }
 
