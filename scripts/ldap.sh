@@ -16,6 +16,7 @@
 #   uid=ann  gidNumber 5000 (admin)      uid=uma   5001 (user)
 #   uid=gus  gidNumber 5002 (guest)      uid=nora  6000 (no group)
 #   uid=annex 5001 (makes wildcard matches on ann* meaningful)
+#   uid=lou  5001, locked by the password policy (pwdAccountLockedTime)
 #   posixGroups admins 5000 (ann), users 5001 (uma, annex), guests 5002 (gus)
 #   groupOfNames cn=leads,ou=groups (member uid=gus): the group-DN mapping
 set -euo pipefail
@@ -111,6 +112,7 @@ pidfile         ${PIDFILE}
 argsfile        ${DIR}/slapd.args
 modulepath      /usr/lib/ldap
 moduleload      back_mdb
+moduleload      ppolicy
 loglevel        stats
 TLSCACertificateFile  ${DIR}/ca.pem
 TLSCertificateFile    ${DIR}/server.pem
@@ -122,6 +124,9 @@ rootdn          "${ROOTDN}"
 rootpw          ${ROOTPW}
 directory       ${DIR}/data
 index           objectClass,uid,memberUid,cn eq
+overlay         ppolicy
+ppolicy_default "cn=default,ou=policies,${SUFFIX}"
+ppolicy_use_lockout
 access to attrs=userPassword
         by self write
         by anonymous auth
@@ -141,7 +146,7 @@ fi
 
 # 4. data (only when missing)
 if lsearch -x -H "$URI" -b "cn=leads,ou=groups,${SUFFIX}" -s base dn >/dev/null 2>&1 &&
-   lsearch -x -H "$URI" -b "uid=nora,ou=people,${SUFFIX}" -s base dn >/dev/null 2>&1; then
+   lsearch -x -H "$URI" -b "uid=lou,ou=people,${SUFFIX}" -s base dn >/dev/null 2>&1; then
   log "data already present"
 else
   person() { # uid gid
@@ -185,6 +190,21 @@ userPassword: $(slappasswd -s zoe-bind-pw)
 
 LDIF
     person ann 5000; person uma 5001; person gus 5002; person nora 6000; person annex 5001
+    person lou 5001
+    cat <<LDIF
+dn: ou=policies,${SUFFIX}
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,${SUFFIX}
+objectClass: applicationProcess
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdLockout: TRUE
+pwdMaxFailure: 0
+
+LDIF
     cat <<LDIF
 dn: cn=admins,ou=groups,${SUFFIX}
 objectClass: posixGroup
@@ -215,7 +235,14 @@ LDIF
   if grep -v -e 'Already exists' -e '^$' -e 'additional info' "$DIR/ldapadd.err" | grep -q .; then
     cat "$DIR/ldapadd.err" >&2
   fi
-  lsearch -x -H "$URI" -b "cn=leads,ou=groups,${SUFFIX}" -s base dn >/dev/null 2>&1 ||
+  # lou's account is locked for good (the password policy overlay)
+  timeout 30 ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax >/dev/null 2>>"$DIR/ldapadd.err" <<LDIF || true
+dn: uid=lou,ou=people,${SUFFIX}
+changetype: modify
+replace: pwdAccountLockedTime
+pwdAccountLockedTime: 000001010000Z
+LDIF
+  lsearch -x -H "$URI" -b "uid=lou,ou=people,${SUFFIX}" -s base dn >/dev/null 2>&1 ||
     { log "population failed"; exit 1; }
   log "data loaded"
 fi

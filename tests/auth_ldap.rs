@@ -1,6 +1,7 @@
 //! `auth = "ldap"` against the real slapd of `scripts/ldap.sh` (the README's
 //! test command starts it): roles from 2017.12's gids and from group DNs,
-//! `ldaps://` with the test CA and StartTLS, each refusal's own message,
+//! `ldaps://` with the test CA and StartTLS, each refusal's own message
+//! (a locked account among them),
 //! LDAP filter characters in user names, the service bind's password from
 //! the keyring. Without slapd a test is skipped with a message, unless
 //! ZOE_REQUIRE_ENGINES=1 or CI is set, when it fails.
@@ -176,6 +177,15 @@ fn each_refusal_says_its_own_reason() {
     assert_eq!(
         err(login(&s, "ann", "")),
         "zoe: error: an empty password is refused (some LDAP servers take it as an anonymous bind)"
+    );
+    // lou is locked by the password policy overlay
+    let text = err(login(&s, "lou", "lou-pw"));
+    assert!(
+        text.starts_with(&format!(
+            "zoe: error: account `lou` is locked or disabled on the LDAP server {}: account locked",
+            ldap.v("LDAPS_URI")
+        )),
+        "{text}"
     );
     let wrong_ca = ldap.setup(
         ldap.v("LDAPS_URI"),

@@ -361,11 +361,53 @@ async fn check_password(
     {
         return Ok(());
     }
+    // the password policy control: OpenLDAP's ppolicy says "account
+    // locked" in its response, not in the result's text
+    let ask = ldap3::controls::RawControl {
+        ctype: PPOLICY.into(),
+        crit: false,
+        val: None,
+    };
     let answer = handle
+        .with_controls(ask)
         .simple_bind(dn, password)
         .await
         .map_err(|err| op_failed(ldap, "bind as the user", err))?;
+    let policy_error = answer
+        .ctrls
+        .iter()
+        .find(|c| c.1.ctype == PPOLICY)
+        .and_then(|c| c.1.val.as_deref())
+        .and_then(ppolicy_error);
+    if answer.rc != 0 && policy_error == Some(1) {
+        return Err(locked(ldap, user, answer.rc, "ppolicy: accountLocked"));
+    }
     classify_user_bind(ldap, user, answer.rc, &answer.text)
+}
+
+/// The password policy control (draft-behera-ldap-password-policy).
+const PPOLICY: &str = "1.3.6.1.4.1.42.2.27.8.5.1";
+
+/// The `error` of a password policy response (`SEQUENCE { warning [0]
+/// OPTIONAL, error [1] ENUMERATED OPTIONAL }`): 1 is accountLocked.
+pub fn ppolicy_error(value: &[u8]) -> Option<u8> {
+    let (&tag, rest) = value.split_first()?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (&len, mut body) = rest.split_first()?;
+    if len & 0x80 != 0 {
+        return None;
+    }
+    body = body.get(..usize::from(len))?;
+    while let [tag, len, rest @ ..] = body {
+        let len = usize::from(*len);
+        if *tag == 0x81 && len == 1 {
+            return rest.first().copied();
+        }
+        body = rest.get(len..)?;
+    }
+    None
 }
 
 /// The user's gid values, the posixGroups listing them, and the group DNs
@@ -514,6 +556,21 @@ mod tests {
             err.contains("not trusted by ca_file /etc/zoe/ca.pem"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_password_policy_response_is_read() {
+        // error: accountLocked
+        assert_eq!(ppolicy_error(&[0x30, 0x03, 0x81, 0x01, 0x01]), Some(1));
+        // a warning (graceAuthNsRemaining 2) then error passwordExpired
+        assert_eq!(
+            ppolicy_error(&[0x30, 0x07, 0xa0, 0x02, 0x81, 0x00, 0x81, 0x01, 0x00]),
+            Some(0)
+        );
+        assert_eq!(ppolicy_error(&[0x30, 0x00]), None);
+        assert_eq!(ppolicy_error(&[0x30, 0x05, 0x81]), None);
+        assert_eq!(ppolicy_error(&[]), None);
+        assert_eq!(ppolicy_error(&[0x04, 0x01, 0x00]), None);
     }
 
     #[test]
