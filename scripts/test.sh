@@ -36,6 +36,8 @@ if [[ $EUID -eq 0 ]]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kubernetes-client >/dev/null 2>&1 ||
             { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kubernetes-client >/dev/null; }
     fi
+    # engines.sh also starts the registry with htpasswd auth of tests/registry.rs
+    # (scripts/auth-registry.sh: installs docker-registry and apache2-utils)
     echo "==> scripts/engines.sh start"
     already_up=0
     ZOE_ENGINES_TLS=1 scripts/engines.sh status >/dev/null 2>&1 && already_up=1

@@ -46,7 +46,10 @@ fn a_launch_with_stored_credentials_makes_a_pull_secret_that_goes_with_the_execu
     let registry = format!("reg-{}.test:5000", std::process::id());
     let image = format!("{registry}/private/busybox:1");
     let shop = tempfile::tempdir().unwrap();
-    custom_shop(shop.path(), json!([service("private", &image, 0, &[])]));
+    // one essential instance and one elastic
+    let mut private = service("private", &image, 0, &[]);
+    private["total_count"] = json!(2);
+    custom_shop(shop.path(), json!([private]));
     c.shop = shop.path().to_path_buf();
     let password = format!("pw-{}", std::process::id());
 
@@ -122,6 +125,25 @@ fn a_launch_with_stored_credentials_makes_a_pull_secret_that_goes_with_the_execu
     // kubectl sees it as the API server would show it
     let shown = c.kubectl(&["get", "secret", &name, "-n", "zapps", "-o", "json"]);
     assert!(shown.contains("kubernetes.io/dockerconfigjson"), "{shown}");
+
+    // supervision (another process) places the failed elastic pod again
+    // with the same pull secret
+    c.wait_running();
+    let elastic = c.pod_of(&id, "private1");
+    let before = c.fake.pod("zapps", &elastic).unwrap().metadata.uid;
+    c.fake
+        .finish_pod("zapps", &elastic, fake_kube::Outcome::Failed(1))
+        .unwrap();
+    c.ok(&["supervise", "--once"]);
+    c.wait("the elastic pod again", Duration::from_secs(20), |f| {
+        f.pod("zapps", &elastic)
+            .is_some_and(|p| p.metadata.uid != before)
+    });
+    let again = c.fake.pod("zapps", &elastic).unwrap();
+    let pull = again.spec.unwrap().image_pull_secrets.unwrap_or_default();
+    assert_eq!(pull.len(), 1, "the new pod pulls with the secret too");
+    assert_eq!(pull[0].name, name);
+    assert_eq!(c.fake.secrets().len(), 1, "still one secret");
 
     // terminating removes it with the pods and Services
     c.ok(&["kill", &id]);

@@ -9,6 +9,8 @@
 //! root: each test uses its own spelling of the registry (127.0.0.1:25001,
 //! localhost:25001), which Docker and zoe treat as two registries.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::io::Write;
@@ -239,8 +241,8 @@ fn wrong_credentials_are_refused_at_login_and_at_the_pull() {
     let port = registry.rsplit_once(':').map_or("25001", |(_, p)| p);
     let registry = format!("localhost:{port}");
     let image = format!("{registry}/private/busybox:1");
-    let (setup, _shop) = setup_for(&e, "remote", &image);
-    let _ = e.docker("remote", &["rmi", "-f", &image]);
+    let (setup, _shop) = setup_for(&e, "local", &image);
+    let _ = e.docker("local", &["rmi", "-f", &image]);
     let wrong = format!("wrong-{}", std::process::id());
 
     // (c) checked at login: nothing kept
@@ -289,7 +291,7 @@ fn wrong_credentials_are_refused_at_login_and_at_the_pull() {
     );
     assert!(!run.stderr.contains(&wrong), "{}", run.stderr);
     let id = failed_id(&run.stderr);
-    assert_eq!(e.leftovers("remote", &id), (0, 0), "left behind");
+    assert_eq!(e.leftovers("local", &id), (0, 0), "left behind");
     assert_nothing_leaks(&setup, &[&password, &wrong]);
     assert_eq!(setup.zoe(&["registry", "logout", &registry]).code, 0);
 }
@@ -307,4 +309,41 @@ fn a_missing_store_says_what_to_do() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no keyring:"), "{}", run.stderr);
     assert!(run.stderr.contains("keyctl session"), "{}", run.stderr);
+}
+
+#[test]
+fn a_secret_kept_by_one_process_is_read_by_the_next_and_deleted_for_all() {
+    // no engines needed: the real kernel keyring, each `zoe` in a session
+    // keyring of its own (as users get it)
+    let setup = Setup::new(common::engines::REMOTE);
+    let value = format!("kept-{}", std::process::id());
+    let (code, out, err) = zoe_with_stdin(&setup, &["secret", "set", "ldap-bind"], &value);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("kept in the kernel keyring"), "{out}");
+    let status = setup.json(&["secret", "status"]);
+    assert_eq!(
+        status["ldap_bind"], true,
+        "another process finds it: {status}"
+    );
+    assert_eq!(status["deployment"], setup.deployment.as_str());
+    let table = setup.zoe(&["secret", "status"]);
+    assert!(table.stdout.contains("ldap-bind"), "{}", table.stdout);
+    assert!(!table.stdout.contains(&value), "{}", table.stdout);
+    let out = setup.zoe(&["secret", "delete", "ldap-bind"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("removed from the kernel keyring"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(setup.json(&["secret", "status"])["ldap_bind"], false);
+    let again = setup.zoe(&["secret", "delete", "ldap-bind"]);
+    assert!(
+        again.stdout.contains("nothing to remove"),
+        "{}",
+        again.stdout
+    );
+    // never from argv: there is no argument for the value
+    let refused = setup.zoe(&["secret", "set", "ldap-bind", &value]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
 }

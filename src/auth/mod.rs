@@ -5,6 +5,7 @@
 //! `console/` calls it for both fronts.
 
 pub mod csv;
+mod keyutils;
 pub mod ldap;
 pub mod ldap_roles;
 pub mod os;

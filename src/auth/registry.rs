@@ -181,21 +181,6 @@ mod tests {
     }
 
     #[test]
-    fn round_trip_in_the_mock_store() -> Result<(), SecretError> {
-        let keyring = Keyring::mock()?;
-        let auth = RegistryAuth {
-            host: "reg.example:5000".into(),
-            user: "u".into(),
-            password: "p w\"".into(),
-        };
-        store(&keyring, &auth)?;
-        assert_eq!(load(&keyring, "reg.example:5000")?, Some(auth));
-        assert!(forget(&keyring, "reg.example:5000")?);
-        assert_eq!(load(&keyring, "reg.example:5000")?, None);
-        Ok(())
-    }
-
-    #[test]
     fn a_foreign_value_is_refused_without_showing_it() -> Result<(), SecretError> {
         let keyring = Keyring::mock()?;
         keyring.set(&Secret::Registry { host: "h:1" }, "hunter2")?;

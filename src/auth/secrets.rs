@@ -14,11 +14,13 @@ use std::sync::Arc;
 
 use keyring_core::{CredentialStore, Entry};
 
+use super::keyutils::{ensure_session_keyring, kernel_entry_names};
+
 /// The service name of every entry we keep.
 pub const SERVICE: &str = "zoe-console";
 /// The entry that lists the names of the others (names only, never values),
 /// because the kernel keyring cannot be searched by service.
-const INDEX: &str = "index";
+pub(super) const INDEX: &str = "index";
 
 /// One secret the console keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +133,7 @@ impl Keyring {
     }
 
     fn open_keyutils() -> Result<Keyring, SecretError> {
-        ensure_session_keyring()?;
+        ensure_session_keyring().map_err(no_store)?;
         let store = linux_keyutils_keyring_store::Store::new().map_err(|e| {
             SecretError::NoStore(format!(
                 "no keyring: the kernel keyring cannot be opened ({}); {NO_STORE_HELP}",
@@ -202,11 +204,11 @@ impl Keyring {
     /// The entry names (see [`Secret::entry_name`]) the store holds for
     /// zoe, e.g. `registry/127.0.0.1:25001`: names only, never values.
     pub fn names(&self) -> Result<Vec<String>, SecretError> {
-        let listed = match self.kind {
+        let listed: Vec<String> = match self.kind {
             // what the user's persistent keyring holds (no shared index to
             // race on between processes)
             Kind::KernelKeyring => {
-                ensure_session_keyring()?;
+                ensure_session_keyring().map_err(no_store)?;
                 kernel_entry_names().map_err(|why| {
                     SecretError::Failed(format!(
                         "cannot list zoe's secrets in the kernel keyring: {why}; check it with \
@@ -215,7 +217,7 @@ impl Keyring {
                 })?
             }
             #[cfg(test)]
-            Kind::Mock => self.read_index()?,
+            Kind::Mock => self.read_index()?.into_iter().collect::<Vec<_>>(),
         };
         let mut present = Vec::new();
         for name in listed {
@@ -242,7 +244,7 @@ impl Keyring {
         if self.kind == Kind::KernelKeyring {
             // the session keyring belongs to the thread: one that sits on the
             // user-default keyring joins its own before touching the store
-            ensure_session_keyring()?;
+            ensure_session_keyring().map_err(no_store)?;
         }
         Entry::new_in_store(&self.store, SERVICE, name).map_err(|e| self.failed("open", what, &e))
     }
@@ -300,6 +302,11 @@ impl Keyring {
     }
 }
 
+/// A kernel keyring that cannot be used, with what to do.
+fn no_store(why: String) -> SecretError {
+    SecretError::NoStore(format!("no keyring: {why}; {NO_STORE_HELP}"))
+}
+
 /// The error without any secret bytes some variants carry.
 fn describe_error(e: &keyring_core::Error) -> String {
     use keyring_core::Error as E;
@@ -317,154 +324,6 @@ fn describe_error(e: &keyring_core::Error) -> String {
         E::NotSupportedByStore(what) => format!("not supported by the store: {what}"),
         _ => "an unknown failure of the store".to_string(),
     }
-}
-
-/// `KEYCTL_GET_PERSISTENT`
-const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
-/// `KEYCTL_READ`
-const KEYCTL_READ: libc::c_long = 11;
-
-/// The description of key `id` ("TYPE;UID;GID;PERM;DESCRIPTION"), if it
-/// can be described.
-fn describe_key(id: libc::c_long) -> Option<String> {
-    let mut buf = vec![0u8; 4200];
-    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    let len = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_DESCRIBE,
-            id,
-            buf.as_mut_ptr(),
-            buf.len(),
-        )
-    };
-    let len = usize::try_from(len).ok()?.min(buf.len());
-    Some(
-        String::from_utf8_lossy(&buf[..len])
-            .trim_end_matches('\0')
-            .to_string(),
-    )
-}
-
-/// The entry names of zoe's keys in the user's persistent keyring (where
-/// the keyutils store links every value it sets).
-fn kernel_entry_names() -> Result<Vec<String>, String> {
-    // SAFETY: no memory of ours is passed; links the persistent keyring
-    // into the session keyring and returns its id.
-    let ring = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_GET_PERSISTENT,
-            -1 as libc::c_long,
-            KEY_SPEC_SESSION_KEYRING,
-        )
-    };
-    if ring < 0 {
-        return Err(format!(
-            "no persistent keyring ({})",
-            std::io::Error::last_os_error()
-        ));
-    }
-    let mut ids = vec![0i32; 4096];
-    // SAFETY: the kernel writes at most the buffer's byte length.
-    let len = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_READ,
-            ring,
-            ids.as_mut_ptr(),
-            ids.len() * std::mem::size_of::<i32>(),
-        )
-    };
-    let Ok(len) = usize::try_from(len) else {
-        return Err(format!(
-            "cannot read the persistent keyring ({})",
-            std::io::Error::last_os_error()
-        ));
-    };
-    let count = (len / std::mem::size_of::<i32>()).min(ids.len());
-    let suffix = format!("@{SERVICE}");
-    let mut names = Vec::new();
-    for id in &ids[..count] {
-        let Some(text) = describe_key(libc::c_long::from(*id)) else {
-            continue;
-        };
-        let mut fields = text.splitn(5, ';');
-        let (Some("user"), Some(description)) = (fields.next(), fields.nth(3)) else {
-            continue;
-        };
-        if let Some(name) = description
-            .strip_prefix("keyring:")
-            .and_then(|d| d.strip_suffix(suffix.as_str()))
-            && name != INDEX
-        {
-            names.push(name.to_string());
-        }
-    }
-    names.sort();
-    names.dedup();
-    Ok(names)
-}
-
-/// `KEYCTL_JOIN_SESSION_KEYRING`
-const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
-/// `KEYCTL_DESCRIBE`
-const KEYCTL_DESCRIBE: libc::c_long = 6;
-/// `KEY_SPEC_SESSION_KEYRING`
-const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
-
-/// Joins a fresh anonymous session keyring when the calling thread sits on
-/// the user-default session keyring (`_uid_ses.UID`, where nothing ran
-/// pam_keyinit: the kernel refuses to add keys there). A session keyring set
-/// up by a login or `keyctl session` is kept.
-fn ensure_session_keyring() -> Result<(), SecretError> {
-    if !on_user_default_session() {
-        return Ok(());
-    }
-    // SAFETY: keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) takes no memory of
-    // ours; it only replaces this thread's session keyring.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_JOIN_SESSION_KEYRING,
-            std::ptr::null::<libc::c_char>(),
-        )
-    };
-    if rc < 0 {
-        let err = std::io::Error::last_os_error();
-        return Err(SecretError::NoStore(format!(
-            "no keyring: cannot join a session keyring of the kernel keyring ({err}); {NO_STORE_HELP}"
-        )));
-    }
-    Ok(())
-}
-
-/// Whether the thread's session keyring is the user-default one (or there
-/// is none that can be described).
-fn on_user_default_session() -> bool {
-    let mut buf = [0u8; 512];
-    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    let len = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_DESCRIBE,
-            KEY_SPEC_SESSION_KEYRING,
-            buf.as_mut_ptr(),
-            buf.len(),
-        )
-    };
-    let Ok(len) = usize::try_from(len) else {
-        return true;
-    };
-    let text = String::from_utf8_lossy(&buf[..len.min(buf.len())]);
-    // "keyring;UID;GID;PERM;DESCRIPTION\0"
-    let description = text
-        .trim_end_matches('\0')
-        .rsplit(';')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    description.starts_with("_uid_ses.")
 }
 
 #[cfg(test)]
@@ -491,20 +350,61 @@ mod tests {
         );
     }
 
+    /// Makes the store fail the next operation on `secret` with `err`.
+    fn fail_next(k: &Keyring, secret: &Secret, err: keyring_core::Error) {
+        let Ok(entry) = k.entry(&secret.entry_name(), "test") else {
+            unreachable!("the mock builds entries")
+        };
+        if let Some(cred) = entry.as_any().downcast_ref::<keyring_core::mock::Cred>() {
+            cred.set_error(err);
+        }
+    }
+
     #[test]
-    fn mock_round_trip_and_index() -> Result<(), SecretError> {
+    fn a_refusing_store_says_which_store_and_what_to_do() -> Result<(), SecretError> {
         let k = Keyring::mock()?;
         let r = Secret::Registry {
             host: "reg.example:5000",
         };
+        let denied = || {
+            keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::from(
+                std::io::ErrorKind::PermissionDenied,
+            )))
+        };
+        fail_next(&k, &r, denied());
+        let msg = k.set(&r, "hunter2").err().map(|e| e.to_string());
+        let msg = msg.unwrap_or_default();
+        assert!(
+            msg.starts_with(
+                "cannot store the credentials for registry reg.example:5000 in the mock keyring"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("keyctl session"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+        fail_next(&k, &r, denied());
+        assert!(matches!(k.get(&r), Err(SecretError::Failed(_))));
+        // a missing entry is no error
         assert_eq!(k.get(&r)?, None);
-        k.set(&r, "value")?;
-        assert_eq!(k.get(&r)?.as_deref(), Some("value"));
-        assert_eq!(k.registry_hosts()?, vec!["reg.example:5000".to_string()]);
-        assert!(k.delete(&r)?);
         assert!(!k.delete(&r)?);
-        assert_eq!(k.get(&r)?, None);
-        assert!(k.names()?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn undecodable_values_are_reported_without_their_bytes() -> Result<(), SecretError> {
+        let k = Keyring::mock()?;
+        let s = Secret::LdapBind { deployment: "prod" };
+        fail_next(
+            &k,
+            &s,
+            keyring_core::Error::BadEncoding(b"hunter2\xff".to_vec()),
+        );
+        let msg = k.get(&s).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains("not UTF-8") && msg.contains("LDAP bind password"),
+            "{msg}"
+        );
+        assert!(!msg.contains("hunter2"), "{msg}");
         Ok(())
     }
 
@@ -520,11 +420,5 @@ mod tests {
         assert!(msg.contains("the mock keyring"), "{msg}");
         assert!(msg.contains("LDAP bind password"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
-    }
-
-    #[test]
-    fn unknown_store_is_refused_with_what_to_do() {
-        // only the parsing: the environment is not touched here
-        assert!(NO_STORE_HELP.contains("keyctl session"));
     }
 }

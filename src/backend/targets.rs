@@ -574,6 +574,12 @@ impl Targets {
         .await
     }
 
+    /// Whether target `name` pulls images with a pull secret (a cluster)
+    /// rather than with credentials in the pull itself (a Docker host).
+    pub fn uses_pull_secrets(&self, name: &str) -> bool {
+        self.cluster(name).is_some()
+    }
+
     /// Makes the execution's image pull secret with these credentials on
     /// target `name` when it is a cluster (Docker hosts pull with them
     /// directly); whether there is one.

@@ -323,11 +323,13 @@ pub enum SecretCommand {
     /// (`printf %s "$PW" | zoe secret set ldap-bind`); never from the
     /// command line or the environment
     Set {
+        /// Which secret (ldap-bind: the LDAP service DN's password)
         #[arg(value_enum)]
         name: SecretName,
     },
     /// Forget a secret
     Delete {
+        /// Which secret (ldap-bind: the LDAP service DN's password)
         #[arg(value_enum)]
         name: SecretName,
     },

@@ -413,6 +413,20 @@ pub async fn start_instance(
     events: &Events,
 ) -> Result<Started, BackendError> {
     let ids = || (execution.clone(), instance.name.clone(), host.to_string());
+    // on a cluster, the pull secret of the registries' credentials (made
+    // by the launch already; by supervision placing an instance again)
+    if cluster.uses_pull_secrets(host) {
+        let auths: Vec<_> = super::secrets::credentials_for([instance.image.as_str()])
+            .into_values()
+            .collect();
+        let deployment = labels
+            .get(crate::backend::labels::DEPLOYMENT)
+            .map(String::as_str)
+            .unwrap_or_default();
+        cluster
+            .prepare_pull_secret(host, deployment, execution.as_str(), &auths)
+            .await?;
+    }
     let (e, i, h) = ids();
     events.emit(Event::Creating {
         execution: e,

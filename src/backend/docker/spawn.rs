@@ -105,8 +105,9 @@ fn pull_refusal(image: &str, had_credentials: bool, why: String) -> String {
         "no basic auth credentials",
         "unauthorized",
         "authentication required",
-        "denied",
-        "401",
+        "access denied",
+        "access to the resource is denied",
+        "status 401",
     ]
     .iter()
     .any(|m| lower.contains(m));
@@ -392,5 +393,38 @@ mod tests {
             split_reference("img@sha256:abc"),
             ("img@sha256:abc".into(), None)
         );
+    }
+}
+
+#[cfg(test)]
+mod pull_refusal_tests {
+    use super::pull_refusal;
+
+    #[test]
+    fn registries_that_want_or_refuse_credentials_are_named_with_what_to_do() {
+        let image = "127.0.0.1:25001/private/busybox:1";
+        let without = pull_refusal(
+            image,
+            false,
+            "Head \"http://127.0.0.1:25001/v2/private/busybox/manifests/1\": no basic auth credentials".into(),
+        );
+        assert!(
+            without.starts_with("the registry 127.0.0.1:25001 wants credentials to pull it: zoe registry login 127.0.0.1:25001"),
+            "{without}"
+        );
+        let wrong = pull_refusal(image, true, "unauthorized: authentication required".into());
+        assert!(
+            wrong.starts_with("the registry 127.0.0.1:25001 refused the credentials stored for it; zoe registry login 127.0.0.1:25001 again"),
+            "{wrong}"
+        );
+        let hub = pull_refusal(
+            "zoe-demo/missing:1",
+            false,
+            "pull access denied for zoe-demo/missing, repository does not exist or may require 'docker login'".into(),
+        );
+        assert!(hub.contains("zoe registry login docker.io"), "{hub}");
+        // anything else as it came (a digest may hold "401")
+        let other = "manifest for x@sha256:4011 not found: manifest unknown".to_string();
+        assert_eq!(pull_refusal("x", false, other.clone()), other);
     }
 }

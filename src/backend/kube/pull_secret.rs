@@ -126,6 +126,10 @@ impl Cluster {
         if auths.is_empty() {
             return Ok(false);
         }
+        // made already by this console (the launch's, for each pod after it)
+        if self.pull_secret_of(deployment, execution_id).is_some() {
+            return Ok(true);
+        }
         let live = self.live(deployment).await?;
         let secret = pull_secret(
             &self.key,
