@@ -22,8 +22,8 @@ pub fn user_filter(user: &str) -> String {
 }
 
 /// Checks a user name and password against the directory. `bind_password`
-/// is the service DN's (from the keyring); `settings_file` for messages.
-/// Runs on a thread of its own, so it may be called from anywhere.
+/// is the service DN's (from the keyring). Runs on a thread of its own
+/// with its own runtime, so it may be called from anywhere.
 pub fn verify(
     ldap: &LdapSetting,
     bind_password: Option<&str>,
@@ -305,37 +305,33 @@ async fn with_connection(
         }
     }
     let filter = user_filter(user);
-    let (entries, answer) = handle
+    let (mut entries, _) = handle
         .search(&ldap.base_dn, Scope::Subtree, &filter, vec![ldap.group_attribute.as_str(), "uid"])
         .await
         .map_err(|err| op_failed(ldap, "search", err))?
         .non_error()
         .map_err(|err| {
             SignInError::Setup(format!(
-                "the LDAP server {} refused to search base_dn {} for {filter}: {err}; check [ldap] base_dn and what bind_dn may read",
-                ldap.uri, ldap.base_dn
+                "the LDAP server {} refused to search base_dn {} for {filter}: {}; check [ldap] base_dn and what bind_dn may read",
+                ldap.uri,
+                ldap.base_dn,
+                crate::model::text::visible(&err.to_string())
             ))
         })?;
-    let _ = answer;
-    let entry = match entries.len() {
-        0 => {
-            return Err(SignInError::UnknownUser {
-                user: user.into(),
-                place: format!("the LDAP directory {} (under {})", ldap.uri, ldap.base_dn),
-            });
-        }
-        1 => entries.into_iter().next().map(SearchEntry::construct),
-        n => {
-            return Err(SignInError::Setup(format!(
-                "{n} entries under {} on {} have uid={}: refusing to guess; ask the directory's administrator",
-                ldap.base_dn,
-                ldap.uri,
-                crate::model::text::visible(user)
-            )));
-        }
-    };
-    let Some(entry) = entry else {
-        return Err(SignInError::Setup("no entry".into()));
+    if entries.len() > 1 {
+        return Err(SignInError::Setup(format!(
+            "{} entries under {} on {} have uid={}: refusing to guess; ask the directory's administrator",
+            entries.len(),
+            ldap.base_dn,
+            ldap.uri,
+            crate::model::text::visible(user)
+        )));
+    }
+    let Some(entry) = entries.pop().map(SearchEntry::construct) else {
+        return Err(SignInError::UnknownUser {
+            user: user.into(),
+            place: format!("the LDAP directory {} (under {})", ldap.uri, ldap.base_dn),
+        });
     };
     let found = groups_of(handle, ldap, &entry, user).await?;
     check_password(handle, ldap, &entry.dn, user, password).await?;
