@@ -8,6 +8,7 @@ pub mod csv;
 mod keyutils;
 pub mod ldap;
 pub mod ldap_roles;
+pub mod ldap_tls;
 pub mod os;
 pub mod registry;
 pub mod secrets;
