@@ -178,6 +178,19 @@ pub enum Command {
         #[arg(long)]
         foreign: bool,
     },
+    /// Sign in (auth = "csv" or "ldap"): asks for the password on the
+    /// terminal without echo, checks it and remembers the sign-in in the OS
+    /// keyring for later runs (`zoe logout` forgets it)
+    Login {
+        /// The user to sign in as (default: asked on the terminal)
+        user: Option<String>,
+        /// Read the password from the first line of stdin (for scripts),
+        /// never from the command line or the environment
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Forget the sign-in `zoe login` remembered in the OS keyring
+    Logout,
     /// Secrets kept in the OS keyring (the LDAP bind password): set,
     /// delete, status
     #[command(subcommand)]

@@ -164,7 +164,9 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
             | Command::Secret(_)
             | Command::Registry(_)
             | Command::Completions { .. }
-            | Command::Man { .. } => Err(CliError::new("internal: not a cluster verb")),
+            | Command::Man { .. }
+            | Command::Login { .. }
+            | Command::Logout => Err(CliError::new("internal: not a cluster verb")),
         }
     })
 }

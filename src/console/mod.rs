@@ -27,6 +27,7 @@ pub mod runtime;
 pub mod secrets;
 pub mod service;
 pub mod shell;
+pub mod signin;
 pub mod supervise;
 pub mod target;
 pub mod usage;

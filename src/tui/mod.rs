@@ -23,6 +23,7 @@ pub mod logs;
 pub mod markdown;
 pub mod mouse;
 pub mod remembered;
+pub mod signin;
 pub mod style;
 pub mod targets;
 pub mod terminal;
