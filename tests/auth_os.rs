@@ -54,7 +54,7 @@ fn under_sudo_the_settings_must_be_the_administrators() {
     assert_eq!(
         run.stderr.trim(),
         format!(
-            "zoe: error: {} is owned by uid 1000: under sudo the settings must be the administrator's (owned by root, not writable by others)",
+            "zoe: error: {} is owned by uid 1000: under sudo, the settings file must be the administrator's (owned by root, and writable by nobody else)",
             s.config.display()
         )
     );
@@ -69,4 +69,76 @@ fn under_sudo_the_settings_must_be_the_administrators() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn under_sudo_a_kubeconfig_or_shop_the_caller_names_must_be_the_administrators() {
+    if !as_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let s = Setup::new(&one_host("nohost", "tcp://127.0.0.1:9"));
+    let sudo = [("SUDO_USER", "bob"), ("SUDO_UID", "1000")];
+    // a kubeconfig of the caller's: its exec plugins would run as the service account
+    let kubeconfig = s.dir.path().join("mine.kubeconfig");
+    std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+    std::os::unix::fs::chown(&kubeconfig, Some(1000), None).unwrap();
+    let run = zoe_with_stdin(
+        &s,
+        &["--kubeconfig", kubeconfig.to_str().unwrap(), "nodes"],
+        "",
+        &sudo,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("is owned by uid 1000: under sudo, a kubeconfig"),
+        "{}",
+        run.stderr
+    );
+    // a shop of the caller's
+    let shop = s.dir.path().join("myshop");
+    std::fs::create_dir_all(&shop).unwrap();
+    std::os::unix::fs::chown(&shop, Some(1000), None).unwrap();
+    let run = zoe_with_stdin(
+        &s,
+        &["--shop", shop.to_str().unwrap(), "shop", "list"],
+        "",
+        &sudo,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("is owned by uid 1000: under sudo, the shop"),
+        "{}",
+        run.stderr
+    );
+    // the administrator's shop, but a role without can_access_api
+    std::os::unix::fs::chown(&shop, Some(0), None).unwrap();
+    let run = zoe_with_stdin(
+        &s,
+        &["--shop", shop.to_str().unwrap(), "shop", "list"],
+        "",
+        &sudo,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("your role `user` may not use a shop of its own (can_access_api)"),
+        "{}",
+        run.stderr
+    );
+    let run = zoe_with_stdin(&s, &["shop", "check", shop.to_str().unwrap()], "", &sudo);
+    assert!(run.stderr.contains("can_access_api"), "{}", run.stderr);
+    // a superuser may
+    let mut settings = std::fs::read_to_string(&s.config).unwrap();
+    settings.push_str("\n[users.bob]\nrole = \"superuser\"\n");
+    std::fs::write(&s.config, settings).unwrap();
+    let run = zoe_with_stdin(
+        &s,
+        &["--shop", shop.to_str().unwrap(), "shop", "list"],
+        "",
+        &sudo,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }

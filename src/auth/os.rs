@@ -106,9 +106,81 @@ pub fn check_admin_settings(
     Ok(())
 }
 
+/// Under sudo, a file or directory the caller names (`--config`,
+/// `--kubeconfig`, `--shop`) is read with the service account's rights, so
+/// it must be the administrator's: owned by root or by the account we run
+/// as (`own_uid`), and writable by nobody else. Otherwise a user could make
+/// the console read what only the service account may (the deployment
+/// key, TLS keys) or run a kubeconfig's credential plugin as it.
+pub fn check_admin_file(
+    what: &str,
+    path: &str,
+    owner_uid: u32,
+    mode: u32,
+    own_uid: u32,
+) -> Result<(), String> {
+    let owners = if own_uid == 0 {
+        "root".to_string()
+    } else {
+        format!("root or uid {own_uid}, which zoe runs as")
+    };
+    let rule = format!(
+        "under sudo, {what} must be the administrator's (owned by {owners}, and writable by nobody else)"
+    );
+    if owner_uid != 0 && owner_uid != own_uid {
+        return Err(format!("{path} is owned by uid {owner_uid}: {rule}"));
+    }
+    if mode & 0o022 != 0 {
+        return Err(format!(
+            "{path} is writable by its group or by others (mode {:o}): {rule}",
+            mode & 0o7777
+        ));
+    }
+    Ok(())
+}
+
+/// Whether sudo may have switched us to another account on somebody's
+/// behalf, before any settings are read: `SUDO_USER` is set and we run as
+/// root or as another uid than the `SUDO_UID` sudo recorded. (A user who
+/// sets these by hand only makes the checks stricter for themselves.)
+pub fn maybe_under_sudo(sudo_user: Option<&str>, sudo_uid: Option<&str>, own_uid: u32) -> bool {
+    sudo_user.is_some_and(|u| !u.is_empty())
+        && (own_uid == 0 || sudo_uid.and_then(|id| id.parse::<u32>().ok()) != Some(own_uid))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_named_under_sudo_must_be_the_administrators() {
+        assert!(check_admin_file("the settings", "/etc/zoe/config.toml", 0, 0o644, 990).is_ok());
+        assert!(check_admin_file("the shop", "/srv/shop", 990, 0o755, 990).is_ok());
+        let why = check_admin_file("--kubeconfig", "/home/m/kc", 1000, 0o600, 990).unwrap_err();
+        assert!(
+            why.contains("owned by uid 1000") && why.contains("--kubeconfig"),
+            "{why}"
+        );
+        let why = check_admin_file("the shop", "/srv/shop", 0, 0o777, 990).unwrap_err();
+        assert!(why.contains("mode 777"), "{why}");
+        assert!(
+            check_admin_file("x", "/f", 0, 0o640, 990).is_ok(),
+            "group read is fine"
+        );
+    }
+
+    #[test]
+    fn maybe_under_sudo_before_the_settings_are_read() {
+        assert!(maybe_under_sudo(Some("alice"), Some("1000"), 990));
+        assert!(maybe_under_sudo(Some("alice"), Some("1000"), 0));
+        assert!(maybe_under_sudo(Some("alice"), None, 0));
+        assert!(
+            !maybe_under_sudo(Some("alice"), Some("1000"), 1000),
+            "sudo to oneself"
+        );
+        assert!(!maybe_under_sudo(None, Some("1000"), 990));
+        assert!(!maybe_under_sudo(Some(""), Some("1000"), 990));
+    }
 
     fn facts(sudo: Option<&str>, uid: u32, service: Option<u32>) -> OsFacts {
         OsFacts {

@@ -171,6 +171,47 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         Some(Command::Man { verb }) => return help_cmd::man(verb),
         _ => {}
     }
+    // under sudo, what the caller names is read with the service account's
+    // rights: it must be the administrator's, checked before it is read
+    let sudo_suspect = crate::console::signin::maybe_under_sudo(
+        env("SUDO_USER").as_deref(),
+        env("SUDO_UID").as_deref(),
+    );
+    if sudo_suspect {
+        let named = cli
+            .config
+            .clone()
+            .or_else(|| {
+                env("ZOE_CONFIG")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .or_else(|| {
+                paths
+                    .config_file
+                    .is_file()
+                    .then(|| paths.config_file.clone())
+            });
+        if let Some(file) = named {
+            crate::console::signin::check_named_under_sudo("the settings file", &file)
+                .map_err(CliError::new)?;
+        }
+        let kubeconfigs = cli.kubeconfig.iter().cloned().chain(
+            env("KUBECONFIG")
+                .unwrap_or_default()
+                .split(':')
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect::<Vec<_>>(),
+        );
+        for file in kubeconfigs {
+            crate::console::signin::check_named_under_sudo(
+                "a kubeconfig (its credential plugins would run as the service account)",
+                &file,
+            )
+            .map_err(CliError::new)?;
+        }
+    }
     let loaded = load_settings(cli.config.as_deref(), env, &paths)?;
     let os_word = crate::console::signin::os_word(
         &loaded.settings,
@@ -187,7 +228,15 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         crate::console::signin::check_settings_under_sudo(&loaded.settings, &loaded.file)
             .map_err(CliError::new)?;
     }
-    let (shop_dir, shop_origin) = resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd);
+    let (shop_dir, shop_origin) = match resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd) {
+        // under sudo the working directory is the caller's: its ./shop is
+        // not the deployment's
+        (_, ShopOrigin::WorkingDirectory) if sudo_suspect => (
+            PathBuf::from(crate::config::settings::ZOE_SHOP_PATH),
+            ShopOrigin::ZoeDefault,
+        ),
+        chosen => chosen,
+    };
     let readonly = cli.readonly || loaded.settings.readonly;
     if let Some(ns) = &cli.namespace {
         crate::config::kube_settings::check_namespace(ns)
@@ -294,11 +343,44 @@ pub fn tui_only_flag(cli: &Cli) -> Option<&'static str> {
     }
 }
 
+/// A shop the caller names (`--shop`, `zoe shop check DIR`): in a shared
+/// deployment only for a role with `can_access_api` (Zoe's "custom JSON
+/// upload"), and under sudo only the administrator's.
+fn check_own_shop(
+    ctx: &Context,
+    dir: &Path,
+    identity: Result<&crate::model::access::Identity, &String>,
+) -> Result<(), CliError> {
+    let under_sudo = ctx.os_word.as_ref().is_ok_and(|w| w.under_sudo);
+    if under_sudo {
+        crate::console::signin::check_named_under_sudo("the shop", dir).map_err(CliError::new)?;
+    }
+    if let Ok(identity) = identity
+        && identity.shared
+        && !identity.can().can_access_api
+    {
+        return Err(CliError::new(format!(
+            "shop {}: your role `{}` may not use a shop of its own (can_access_api); leave --shop out for the deployment's shop",
+            dir.display(),
+            identity.role.name
+        )));
+    }
+    Ok(())
+}
+
 /// Loads the shop and builds the engine.
 pub fn open_console(ctx: &Context, shop_dir: Option<&Path>) -> Result<Console, CliError> {
+    let identity = resolve_identity(ctx);
+    match shop_dir {
+        Some(dir) => check_own_shop(ctx, dir, identity.as_ref())?,
+        None if ctx.shop_origin == ShopOrigin::Flag => {
+            check_own_shop(ctx, &ctx.shop_dir, identity.as_ref())?
+        }
+        None => {}
+    }
     let settings = ctx.loaded.settings.clone();
     let shop = load_shop(shop_dir.unwrap_or(&ctx.shop_dir), &settings.limits());
-    Ok(Console::for_identity(settings, shop, resolve_identity(ctx)))
+    Ok(Console::for_identity(settings, shop, identity))
 }
 
 /// Opens the terminal UI.
@@ -309,7 +391,6 @@ fn tui_cmd(
     no_mouse: bool,
 ) -> Result<Outcome, CliError> {
     let settings = ctx.loaded.settings.clone();
-    let shop = load_shop(&ctx.shop_dir, &settings.limits());
     let user = resolve_owner(ctx)
         .map(|o| o.name)
         .unwrap_or_else(|_| "?".into());
@@ -335,6 +416,10 @@ fn tui_cmd(
         }
         identity => (identity, user),
     };
+    if ctx.shop_origin == ShopOrigin::Flag {
+        check_own_shop(ctx, &ctx.shop_dir, identity.as_ref())?;
+    }
+    let shop = load_shop(&ctx.shop_dir, &settings.limits());
     let setup = crate::tui::Setup {
         console: Console::for_identity(settings, shop, identity),
         user,

@@ -66,6 +66,30 @@ fn service_uid(settings: &Settings) -> Option<u32> {
     passwd_entry(|name, id| (name == account).then_some(id))
 }
 
+/// Whether sudo may have run us for somebody (see
+/// [`crate::auth::os::maybe_under_sudo`]): then every file the caller names
+/// must be the administrator's.
+pub fn maybe_under_sudo(sudo_user: Option<&str>, sudo_uid: Option<&str>) -> bool {
+    crate::auth::os::maybe_under_sudo(sudo_user, sudo_uid, own_uid())
+}
+
+/// Under sudo, `path` (named by the caller as `what`) must be owned by
+/// root or the account we run as and writable by nobody else; a path that
+/// cannot be read is left for its reader to report.
+pub fn check_named_under_sudo(what: &str, path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        Ok(meta) => crate::auth::os::check_admin_file(
+            what,
+            &path.display().to_string(),
+            meta.uid(),
+            meta.mode(),
+            own_uid(),
+        ),
+        Err(_) => Ok(()),
+    }
+}
+
 /// Our own uid, read from the owner of `/proc/self`.
 pub fn own_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
