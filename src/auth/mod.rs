@@ -8,5 +8,6 @@ pub mod csv;
 mod keyutils;
 pub mod ldap;
 pub mod registry;
+mod secret_service;
 pub mod secrets;
 pub mod signin;
