@@ -484,4 +484,37 @@ mod tests {
         assert!(msg.contains("LDAP bind password"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
     }
+
+    #[test]
+    fn a_refusing_secret_service_says_unlock_it_or_use_the_kernel_keyring()
+    -> Result<(), SecretError> {
+        // the mock's store under the Secret Service's name: the messages only
+        let k = Keyring {
+            kind: Kind::SecretService,
+            ..Keyring::mock()?
+        };
+        assert_eq!(k.store_name(), "the Secret Service");
+        let locked = keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other(
+            "SS error: prompt dismissed",
+        )));
+        let what = Secret::Registry { host: "reg:5000" }.describe();
+        let msg = k.failed("store", &what, &locked).to_string();
+        assert!(
+            msg.starts_with(
+                "cannot store the credentials for registry reg:5000 in the Secret Service"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("the collection is locked"), "{msg}");
+        assert!(msg.contains("unlock the login keyring"), "{msg}");
+        assert!(msg.contains("ZOE_KEYRING=keyutils"), "{msg}");
+        assert!(!msg.contains("keyctl"), "{msg}");
+        let broken = keyring_core::Error::BadEncoding(b"hunter2".to_vec());
+        let msg = k.failed("read", &what, &broken).to_string();
+        assert!(
+            !msg.contains("hunter2") && msg.contains("ZOE_KEYRING=keyutils"),
+            "{msg}"
+        );
+        Ok(())
+    }
 }
