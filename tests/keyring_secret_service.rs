@@ -160,6 +160,28 @@ fn run_with_stdin(mut cmd: Command, input: &str) -> Run {
     child.wait_with_output().expect("zoe ends").into()
 }
 
+/// No file under `dir` (the setup's settings, cache, log file) holds `value`.
+fn assert_nowhere_in(dir: &std::path::Path, value: &str) {
+    let mut files = 0;
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d)
+            .expect("a readable directory")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                files += 1;
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains(value), "{} holds the secret", path.display());
+            }
+        }
+    }
+    assert!(files > 0, "nothing written under {}", dir.display());
+}
+
 fn json(run: &Run) -> serde_json::Value {
     assert_eq!(run.code, 0, "{}", run.stderr);
     serde_json::from_str(&run.stdout).expect("JSON output")
@@ -210,6 +232,7 @@ fn registry_credentials_kept_by_one_process_are_listed_by_another() {
         "another process sees the login: {text}"
     );
     assert!(!text.contains(&password), "{text}");
+    assert_nowhere_in(setup.dir.path(), &password);
     let status = json(&session.zoe(&setup, &["secret", "status", "-o", "json"], ""));
     assert_eq!(status["registries"], serde_json::json!([host]), "{status}");
 
@@ -264,6 +287,8 @@ fn a_secret_survives_a_new_process_and_delete_removes_it() {
     let forced = json(&run_with_stdin(cmd, ""));
     assert_eq!(forced["store"], "the kernel keyring", "{forced}");
     assert_eq!(forced["ldap_bind"], false, "{forced}");
+
+    assert_nowhere_in(setup.dir.path(), &value);
 
     let delete = session.zoe(&setup, &["secret", "delete", "ldap-bind"], "");
     assert_eq!(delete.code, 0, "{}", delete.stderr);

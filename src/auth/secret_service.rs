@@ -139,4 +139,16 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(2));
         assert_eq!(bounded(Duration::from_secs(5), || 2), Some(2));
     }
+
+    /// zbus's blocking calls start a runtime of their own, which panics on
+    /// a thread that runs one: ours run on a thread of their own.
+    #[tokio::test]
+    async fn connecting_from_async_code_does_not_panic() {
+        // whatever the bus here (none on a test machine, a desktop's
+        // elsewhere): an answer or an error, in time, never a panic
+        let outcome = connect(PROBE).map(|_| ());
+        if let Err(why) = outcome {
+            assert!(why.starts_with("no Secret Service answer"), "{why}");
+        }
+    }
 }
