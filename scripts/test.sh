@@ -52,6 +52,10 @@ if [[ $EUID -eq 0 ]]; then
     if [[ $already_up == 0 ]]; then
         trap 'ZOE_ENGINES_TLS=1 scripts/engines.sh stop >/dev/null 2>&1 || true' EXIT
     fi
+    # a test slapd (ldaps:// and StartTLS from a test CA) for tests/auth_ldap.rs;
+    # left running, like a daemon the tests share (scripts/ldap.sh stop ends it)
+    echo "==> scripts/ldap.sh start"
+    scripts/ldap.sh start >/dev/null
     export ZOE_ENGINES_DIR="${ZOE_ENGINES_DIR:-/tmp/zoe-engines}"
     export ZOE_REQUIRE_ENGINES=1
 else

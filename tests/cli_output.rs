@@ -157,6 +157,7 @@ const MAY_BE_NULL: &[&str] = &[
     "user",
     "fs_uid",
     "port",
+    "detail",
 ];
 
 /// Keys that hold a list wherever they hold one (`shop list` counts
@@ -183,6 +184,8 @@ const LISTS: &[&str] = &[
     "problems",
     "volumes",
     "environment",
+    "audit",
+    "unanswered",
 ];
 
 /// Walks a JSON answer: no string holds JSON (an object or an array), no
@@ -272,6 +275,8 @@ fn every_verb_answers_typed_json() {
 
     let inspect = setup.json(&["inspect", &id]);
     assert_typed("inspect", &inspect);
+    assert_eq!(inspect["audit"][0]["action"], "launched", "{inspect}");
+    assert_typed("whoami", &setup.json(&["whoami"]));
     let execution = &inspect["execution"];
     assert!(execution["description"].is_object(), "{execution}");
     let worker = execution["description"]["services"]

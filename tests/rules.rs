@@ -166,7 +166,7 @@ fn a_second_start_past_the_executions_quota_is_refused_and_leaves_nothing() {
     let second = setup.zoe(&["start", "custom-0", "--name", "second"]);
     assert_refused(
         &second,
-        "quota: you cannot run more than 1 execution at a time",
+        "quota exceeded: you cannot run more than 1 execution at a time (quota `default`, 1 active)",
         "a second start",
     );
     assert_eq!(containers(&e, &setup, "local"), before);
@@ -196,8 +196,16 @@ fn a_second_start_past_the_cores_quota_is_refused_and_leaves_nothing() {
     let (first, before) = running_execution(&e, &setup);
 
     let second = setup.zoe(&["start", "custom-0", "--name", "second"]);
-    assert_refused(&second, "more cores than allowed", "a second start");
-    assert!(second.stderr.contains("quota:"), "{}", second.stderr);
+    assert_refused(
+        &second,
+        "you requested 0.05 cores more than your quota `default` allows (0.1 in use, 0.1 asked, limit 0.15)",
+        "a second start",
+    );
+    assert!(
+        second.stderr.contains("quota exceeded"),
+        "{}",
+        second.stderr
+    );
     assert_eq!(containers(&e, &setup, "local"), before);
     assert_eq!(all_executions(&setup).len(), 1);
     assert_eq!(status_of(&setup, &first), "running");

@@ -7,6 +7,9 @@
 pub mod csv;
 mod keyutils;
 pub mod ldap;
+pub mod ldap_roles;
+pub mod ldap_tls;
+pub mod os;
 pub mod registry;
 mod secret_service;
 pub mod secrets;

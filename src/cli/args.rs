@@ -153,6 +153,9 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_name = "SECS")]
         interval: u64,
     },
+    /// Who the console takes you for: user, role and its capabilities, quota
+    /// and what you use of it now, shared deployment or not
+    Whoami,
     /// Run a command (default: a shell) in one instance of your execution
     /// (with can_operate_others: anyone's); interactive with a terminal when stdin is
     /// one; exits with the command's exit code
@@ -175,6 +178,19 @@ pub enum Command {
         #[arg(long)]
         foreign: bool,
     },
+    /// Sign in (auth = "csv" or "ldap"): asks for the password on the
+    /// terminal without echo, checks it and remembers the sign-in in the OS
+    /// keyring for later runs (`zoe logout` forgets it)
+    Login {
+        /// The user to sign in as (default: asked on the terminal)
+        user: Option<String>,
+        /// Read the password from the first line of stdin (for scripts),
+        /// never from the command line or the environment
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Forget the sign-in `zoe login` remembered in the OS keyring
+    Logout,
     /// Secrets kept in the OS keyring (the LDAP bind password): set,
     /// delete, status
     #[command(subcommand)]
@@ -221,7 +237,7 @@ The verbs do the same for scripts, as aligned tables or typed JSON (-o json):
 browse and check the shop, render a description with its parameters, see the
 nodes, start (or plan with --dry-run, or queue with --wait), list and inspect
 executions, read or follow their logs, kill them, and supervise them as Zoe's
-scheduler does. Hosts come from Zoe's docker.conf named in the settings;
+scheduler does; whoami shows your role, quota and its use. Hosts come from Zoe's docker.conf named in the settings;
 clusters from a kubeconfig (--context, --namespace, --kubeconfig).
 
 Exit codes: 0 success, 1 failure (invalid input, validation errors, problems

@@ -113,8 +113,11 @@ fn show(ctx: &Context) -> Result<Outcome, CliError> {
     }
     let mut settings = ctx.loaded.settings.clone();
     settings.shop = Some(ctx.shop_dir.clone());
-    if settings.user.is_none() {
-        settings.user = ctx.user_from_env.clone();
+    // who the OS says runs us (SUDO_USER under sudo), as the verbs see it
+    match &ctx.os_word {
+        Ok(word) => settings.user = Some(word.user.clone()),
+        Err(_) if settings.user.is_none() => settings.user = ctx.user_from_env.clone(),
+        Err(_) => {}
     }
     let text = match ctx.output {
         Output::Json => to_json(&settings),

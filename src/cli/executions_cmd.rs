@@ -67,9 +67,11 @@ pub async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> 
     let record = s.engine.find(query).map_err(engine_error)?;
     let view = seen.views.iter().find(|v| v.id == record.id);
     let timeline = s.engine.timeline(&record.id).map_err(engine_error)?;
+    let trail = s.engine.audit(&record).map_err(engine_error)?;
     if s.ctx.output == Output::Json {
         let external = |host: &str| s.engine.external_address(host);
-        let value = json::executions::Inspect::of(&record, view, &timeline, &external);
+        let mut value = json::executions::Inspect::of(&record, view, &timeline, &external);
+        value.audit = trail;
         return Ok(Outcome::ok(to_json(&value)));
     }
     let mut out = String::new();
@@ -147,6 +149,18 @@ pub async fn inspect(s: &Session<'_>, query: &str) -> Result<Outcome, CliError> 
             age(at),
             reason.map(|r| format!(": {r}")).unwrap_or_default()
         );
+    }
+    out.push_str("\nHISTORY\n");
+    let mut table = Table::new(&["TIME", "USER", "ACTION"]);
+    for e in &trail {
+        table.row(vec![
+            time::local_time(time::unix(e.at), &chrono::Local),
+            crate::model::text::visible(&e.user).into_owned(),
+            crate::console::audit::action_text(e),
+        ]);
+    }
+    for line in table.render().lines() {
+        let _ = writeln!(out, "  {line}");
     }
     Ok(Outcome::ok(out))
 }

@@ -16,6 +16,7 @@ mod help_cmd;
 pub mod json;
 mod kill_cmd;
 pub mod log_file;
+mod login_cmd;
 mod logs_cmd;
 mod nodes_cmd;
 mod password;
@@ -27,6 +28,7 @@ mod supervise_cmd;
 pub mod table;
 pub mod term;
 mod usage_budget;
+mod whoami_cmd;
 
 use std::path::{Path, PathBuf};
 
@@ -36,7 +38,6 @@ use crate::config::{EnvLookup, LoadedSettings, Paths, ShopOrigin, load_settings,
 use crate::console::access::Asking;
 use crate::console::catalog::load_shop;
 use crate::console::{Console, Owner};
-use crate::model::execution::check_label_value;
 
 /// A failure to report on stderr, with the exit code to use.
 #[derive(Debug)]
@@ -89,6 +90,10 @@ pub struct Context {
     pub env: std::collections::HashMap<String, String>,
     /// `--context`, `--namespace`, `--kubeconfig`.
     pub kube_flags: crate::config::targets::KubeFlags,
+    /// The operating system's word on who runs us (the sudo rule).
+    pub os_word: Result<crate::console::signin::OsWord, String>,
+    /// Who asks, resolved on first need (a sign-in is verified once).
+    pub identity: std::sync::OnceLock<Result<crate::model::access::Identity, String>>,
 }
 
 pub fn run(cli: Cli, env: EnvLookup<'_>, cwd: &Path) -> Result<Outcome, CliError> {
@@ -130,12 +135,15 @@ fn verb_name(command: Option<&Command>) -> &'static str {
         Some(Command::Completions { .. }) => "completions",
         Some(Command::Man { .. }) => "man",
         Some(Command::Exec { .. }) => "exec",
+        Some(Command::Login { .. }) => "login",
+        Some(Command::Logout) => "logout",
         Some(Command::Secret(SecretCommand::Set { .. })) => "secret set",
         Some(Command::Secret(SecretCommand::Delete { .. })) => "secret delete",
         Some(Command::Secret(SecretCommand::Status)) => "secret status",
         Some(Command::Registry(RegistryCommand::Login { .. })) => "registry login",
         Some(Command::Registry(RegistryCommand::Logout { .. })) => "registry logout",
         Some(Command::Registry(RegistryCommand::List)) => "registry list",
+        Some(Command::Whoami) => "whoami",
     }
 }
 
@@ -164,6 +172,21 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         _ => {}
     }
     let loaded = load_settings(cli.config.as_deref(), env, &paths)?;
+    let os_word = crate::console::signin::os_word(
+        &loaded.settings,
+        &loaded.file,
+        env("SUDO_USER"),
+        env("USER")
+            .or_else(|| env("LOGNAME"))
+            .filter(|u| !u.is_empty()),
+    );
+    if let Ok(word) = &os_word
+        && word.under_sudo
+        && loaded.origin != crate::config::ConfigOrigin::BuiltIn
+    {
+        crate::console::signin::check_settings_under_sudo(&loaded.settings, &loaded.file)
+            .map_err(CliError::new)?;
+    }
     let (shop_dir, shop_origin) = resolve_shop(cli.shop.as_deref(), &loaded.settings, cwd);
     let readonly = cli.readonly || loaded.settings.readonly;
     if let Some(ns) = &cli.namespace {
@@ -176,6 +199,8 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         kubeconfig: cli.kubeconfig.clone(),
     };
     let ctx = Context {
+        os_word,
+        identity: std::sync::OnceLock::new(),
         kube_flags,
         readonly,
         all_users: cli.all_users,
@@ -194,25 +219,40 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             "HOME",
             "KUBECONFIG",
             "NO_COLOR",
+            "SUDO_USER",
             "ZOE_DOCKER_CONFIG",
         ]
         .into_iter()
         .filter_map(|k| env(k).map(|v| (k.to_string(), v)))
         .collect(),
     };
+    let needs_sign_in = ctx.loaded.settings.auth != crate::config::access_settings::AuthKind::Os
+        && !matches!(
+            cli.command,
+            Some(
+                Command::Config(_)
+                    | Command::Login { .. }
+                    | Command::Logout
+                    | Command::Secret(_)
+                    | Command::Registry(_)
+            )
+        );
+    let tui = cli.command.is_none()
+        && ctx.output == Output::Table
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if needs_sign_in && !tui {
+        resolve_identity(&ctx).map_err(CliError::new)?;
+    }
     // --all-users adds nothing to a role that may act on others'
     // executions, and is refused to one that may not
-    if ctx.all_users {
+    if ctx.all_users && !(tui && needs_sign_in) {
         crate::console::roles::check_all_users(
             resolve_identity(&ctx).as_ref().map_err(String::as_str),
             true,
         )
         .map_err(CliError::new)?;
     }
-    if cli.command.is_none()
-        && ctx.output == Output::Table
-        && std::io::IsTerminal::is_terminal(&std::io::stdout())
-    {
+    if tui {
         return tui_cmd(&ctx, cli.theme.as_deref(), ctx.readonly, cli.no_mouse);
     }
     match cli.command {
@@ -230,6 +270,11 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             shop_cmd::run(&console, command, ctx.output)
         }
         Some(Command::Config(command)) => config_cmd::run(&ctx, command),
+        Some(Command::Login {
+            user,
+            password_stdin,
+        }) => login_cmd::login(&ctx, user, password_stdin),
+        Some(Command::Logout) => login_cmd::logout(&ctx),
         Some(Command::Secret(command)) => secret_cmd::secret(&ctx, command),
         Some(Command::Registry(command)) => secret_cmd::registry(&ctx, command),
         Some(command) => session::run(&ctx, command),
@@ -278,8 +323,20 @@ fn tui_cmd(
     let name = theme.unwrap_or(&settings.theme);
     let theme = crate::config::theme::load_theme(name, Some(&ctx.paths.themes_dir), no_color)
         .map_err(CliError::new)?;
+    let (identity, user) = match resolve_identity(ctx) {
+        Err(why) if settings.auth != crate::config::access_settings::AuthKind::Os => {
+            match tui_sign_in(ctx, &theme, why)? {
+                Some(identity) => {
+                    let user = identity.user.clone();
+                    (Ok(identity), user)
+                }
+                None => return Ok(Outcome::ok(String::new())),
+            }
+        }
+        identity => (identity, user),
+    };
     let setup = crate::tui::Setup {
-        console: Console::for_identity(settings, shop, resolve_identity(ctx)),
+        console: Console::for_identity(settings, shop, identity),
         user,
         targets: loaded.targets,
         cache: ctx.paths.cache_dir.join("state.db"),
@@ -297,6 +354,46 @@ fn tui_cmd(
     Ok(Outcome::ok(String::new()))
 }
 
+/// The TUI's sign-in screen (auth = "csv"/"ldap" without a valid
+/// remembered sign-in): None when the user quits. `why` is shown first
+/// unless it is only "not signed in".
+fn tui_sign_in(
+    ctx: &Context,
+    theme: &crate::config::theme::Theme,
+    why: String,
+) -> Result<Option<crate::model::access::Identity>, CliError> {
+    use crate::console::signin;
+    let settings = &ctx.loaded.settings;
+    let file = &ctx.loaded.file;
+    let os = ctx.os_word.clone().map_err(CliError::new)?;
+    let against = match settings.auth {
+        crate::config::access_settings::AuthKind::Ldap => format!("LDAP {}", settings.ldap.uri),
+        _ => format!(
+            "the password file {}",
+            signin::csv_file(settings, file).display()
+        ),
+    };
+    let first_error = (!why.starts_with("not signed in")).then_some(why);
+    let identity = crate::tui::signin::run(
+        theme,
+        &against,
+        "",
+        first_error,
+        |user, password, remember| {
+            let verified =
+                signin::verify(settings, file, user, password).map_err(|e| e.to_string())?;
+            let identity = signin::identity(settings, file, &os, Some(&verified))?;
+            if remember
+                && let Err(why) = signin::remember(settings, &os.user, &verified.user, password)
+            {
+                tracing::warn!("the sign-in of {} is not remembered: {why}", identity.user);
+            }
+            Ok(identity)
+        },
+    )?;
+    Ok(identity)
+}
+
 /// Who asks the engine to act: the user executions are started as, with
 /// their role.
 fn asking(ctx: &Context) -> Asking {
@@ -306,69 +403,40 @@ fn asking(ctx: &Context) -> Asking {
     )
 }
 
-/// Who asks, with their role and quota from the settings: today the
-/// operating system's word (see [`resolve_owner`]).
+/// Who asks, with their role and quota: the OS's word under `auth =
+/// "os"`, else the sign-in remembered by `zoe login` (verified again) or
+/// the one the TUI's sign-in screen made. Resolved once per run.
 fn resolve_identity(ctx: &Context) -> Result<crate::model::access::Identity, String> {
-    let owner = resolve_owner(ctx)?;
-    let settings = &ctx.loaded.settings;
-    let shared = crate::config::access_settings::is_shared(settings, false);
-    let (role, quota) = crate::config::access_settings::grant(settings, &owner.name, None, shared)
-        .map_err(|why| format!("{why} (in {})", ctx.loaded.file.display()))?;
-    Ok(crate::model::access::Identity {
-        user: owner.name,
-        role,
-        quota,
-        fs_uid: owner.fs_uid,
-        source: crate::model::access::AuthSource::Os("login name".into()),
-        shared,
-    })
+    ctx.identity
+        .get_or_init(|| {
+            let os = ctx.os_word.clone()?;
+            crate::console::signin::remembered_identity(&ctx.loaded.settings, &ctx.loaded.file, &os)
+        })
+        .clone()
 }
 
-/// Who we run as: `user` in the settings, else `$USER`/`$LOGNAME`, else the
-/// passwd entry of our uid. Only launching and acting on an execution need
-/// it, so a failure is kept for the engine to report then.
+/// Who we run as: the identity's user when there is one, else the OS's
+/// word (`SUDO_USER` under sudo, `user` in the settings, `$USER`/`$LOGNAME`,
+/// the passwd entry of our uid). Only launching and acting on an execution
+/// need it, so a failure is kept for the engine to report then.
 fn resolve_owner(ctx: &Context) -> Result<Owner, String> {
     let settings = &ctx.loaded.settings;
-    let fs_uid = settings.fs_uid.unwrap_or_else(own_uid);
-    let (name, source) = match (&settings.user, &ctx.user_from_env) {
-        (Some(user), _) => (user.clone(), "settings"),
-        (None, Some(user)) => (user.clone(), "$USER"),
-        (None, None) => match passwd_name(own_uid()) {
-            Some(user) => (user, "/etc/passwd"),
-            None => {
-                return Err(format!(
-                    "cannot tell who you are: $USER is not set and uid {} has no passwd entry; set `user` in {}",
-                    own_uid(),
-                    ctx.loaded.file.display()
-                ));
-            }
+    let fs_uid = settings
+        .fs_uid
+        .unwrap_or_else(crate::console::signin::own_uid);
+    match resolve_identity(ctx) {
+        Ok(identity) => Ok(Owner {
+            name: identity.user,
+            fs_uid,
+        }),
+        Err(why) => match (&ctx.os_word, settings.auth) {
+            (Ok(os), crate::config::access_settings::AuthKind::Os) => Ok(Owner {
+                name: os.user.clone(),
+                fs_uid,
+            }),
+            _ => Err(why),
         },
-    };
-    check_label_value("user name", &name).map_err(|why| {
-        format!(
-            "{why} (from {source}); set `user` in {}",
-            ctx.loaded.file.display()
-        )
-    })?;
-    Ok(Owner { name, fs_uid })
-}
-
-/// Our own uid, read from the owner of `/proc/self` (no libc needed).
-fn own_uid() -> u32 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(u32::MAX)
-}
-
-fn passwd_name(uid: u32) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        let id: u32 = fields.nth(1)?.parse().ok()?;
-        (id == uid && !name.is_empty()).then(|| name.to_string())
-    })
+    }
 }
 
 pub use term::{print_stderr, print_stdout};

@@ -7,7 +7,7 @@
 
 use super::{
     CliError, Command, Context, Outcome, exec_cmd, executions_cmd, foreign_cmd, kill_cmd, logs_cmd,
-    nodes_cmd, start_cmd, supervise_cmd,
+    nodes_cmd, start_cmd, supervise_cmd, whoami_cmd,
 };
 use crate::config::targets::load_targets;
 use crate::console::engine::{Engine, EngineError};
@@ -69,6 +69,7 @@ fn only_reads(command: &Command) -> bool {
             | Command::Ps { .. }
             | Command::Inspect { .. }
             | Command::Logs { .. }
+            | Command::Whoami
             | Command::Start { dry_run: true, .. }
     )
 }
@@ -157,12 +158,15 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
             Command::Supervise { once, interval } => {
                 supervise_cmd::supervise(&session, once, interval).await
             }
+            Command::Whoami => whoami_cmd::whoami(&session).await,
             Command::Shop(_)
             | Command::Config(_)
             | Command::Secret(_)
             | Command::Registry(_)
             | Command::Completions { .. }
-            | Command::Man { .. } => Err(CliError::new("internal: not a cluster verb")),
+            | Command::Man { .. }
+            | Command::Login { .. }
+            | Command::Logout => Err(CliError::new("internal: not a cluster verb")),
         }
     })
 }

@@ -66,6 +66,13 @@ pub async fn start(
 async fn dry_run_report(s: &Session<'_>, prepared: &Prepared) -> Result<Outcome, CliError> {
     let (planned, _) = s.engine.plan(prepared).await.map_err(engine_error)?;
     s.show_notices();
+    // what the launch would leave of the quota, or Zoe's refusal (exit 1)
+    let verdict = s.engine.quota_preview(prepared).map_err(engine_error)?;
+    let (admits, quota_line) = match &verdict {
+        Ok(line) => (true, line.as_str()),
+        Err(why) => (false, why.as_str()),
+    };
+    let over_quota = |code: u8| if admits { code } else { 1 };
     if s.ctx.output == Output::Json {
         use json::actions::{Deferred, DryRun, Placement, why_not};
         let on = prepared.target.as_deref();
@@ -104,9 +111,16 @@ async fn dry_run_report(s: &Session<'_>, prepared: &Prepared) -> Result<Outcome,
                 EXIT_NO_ROOM,
             ),
         };
+        let value = json::actions::DryRunWithQuota {
+            plan: value,
+            quota: json::actions::QuotaVerdict {
+                admits,
+                message: quota_line,
+            },
+        };
         return Ok(Outcome {
             stdout: to_json(&value),
-            code,
+            code: over_quota(code),
         });
     }
     let mut out = String::new();
@@ -145,7 +159,11 @@ async fn dry_run_report(s: &Session<'_>, prepared: &Prepared) -> Result<Outcome,
             EXIT_NO_ROOM
         }
     };
-    Ok(Outcome { stdout: out, code })
+    let _ = writeln!(out, "{quota_line}");
+    Ok(Outcome {
+        stdout: out,
+        code: over_quota(code),
+    })
 }
 
 fn progress_line(event: &Event) -> Option<String> {

@@ -29,7 +29,6 @@ use super::events::{Event, Events, record_event};
 use super::launch::{LaunchError, Launched, Removal, launch, now_secs, plan_on};
 use super::observe::{Observation, Wait, observe};
 use super::queue::plan_when_empty;
-use super::quota::{Quota, Usage, admit, demand_of};
 use super::supervise::{SuperviseReport, supervise_pass};
 use super::target::check_target;
 use crate::backend::Targets;
@@ -303,40 +302,6 @@ impl Engine {
         Ok((plan_on(&seen.nodes, prepared, &self.settings), seen.nodes))
     }
 
-    /// Admission: the owner's active executions and this one against the
-    /// owner's quota (unlimited until users and quotas exist).
-    fn admit(&self, prepared: &Prepared) -> Result<(), EngineError> {
-        let active: Vec<ExecutionRecord> = self
-            .store
-            .list(self.deployment(), false)?
-            .into_iter()
-            .filter(|r| r.owner == prepared.identity.owner)
-            .collect();
-        let usage = active.iter().fold(
-            Usage {
-                executions: active.len() as u32,
-                ..Usage::default()
-            },
-            |u, r| {
-                let (memory, cores) = r
-                    .description
-                    .as_deref()
-                    .and_then(|d| crate::shop::validate::parse_stored(d).ok())
-                    .map_or((0, 0.0), |d| demand_of(&d));
-                Usage {
-                    executions: u.executions,
-                    memory: u.memory.saturating_add(memory),
-                    cores: u.cores + cores,
-                }
-            },
-        );
-        let quota = self
-            .settings
-            .quota
-            .map_or_else(Quota::unlimited, |q| q.quota("default"));
-        admit(&quota, &usage, &prepared.description).map_err(EngineError::Refused)
-    }
-
     /// Launches a prepared execution: admit, record, refuse what can never
     /// fit, wait in the queue when `wait` (else refuse what does not fit
     /// now), place, start, record. Progress goes to `progress` (and into the
@@ -348,7 +313,9 @@ impl Engine {
         progress: &Events,
     ) -> Result<Launched, EngineError> {
         self.refuse_if_readonly("launching")?;
-        self.admit(prepared)?;
+        // what the cache knows first (a refusal then leaves no record);
+        // what other consoles started is counted once the hosts are read
+        self.admit(prepared, &[])?;
         let deployment = self.deployment().to_string();
         let id = prepared.identity.id.clone();
         let record = super::launch_record(prepared, &deployment);
@@ -357,6 +324,7 @@ impl Engine {
         self.store
             .insert(&record)
             .map_err(|e| EngineError::Cache(format!("{e}; nothing was started")))?;
+        self.audit_launch(prepared, record.submitted);
         let close = |reason: String| {
             self.keep(
                 "the refusal",
@@ -374,6 +342,10 @@ impl Engine {
         // Each attempt places on the nodes seen just before it, read once:
         // this look, or the queue's last one.
         let mut nodes = self.cluster.snapshot_all(&deployment, None).await.nodes;
+        if let Err(e) = self.admit(prepared, &nodes) {
+            close(format!("not started: {e}"));
+            return Err(e);
+        }
         if let Err(message) = check_target(&nodes, prepared.target.as_deref()) {
             close(format!("not started: {message}"));
             return Err(EngineError::Refused(message));
@@ -497,7 +469,12 @@ impl Engine {
 
     /// Records a cleanup and carries it out (`cleanup::clean_up`); a cache
     /// that refused to record `what` becomes a notice.
-    async fn clean_up(&self, what: &str, plan: CleanupPlan<'_>, events: &Events) -> CleanupOutcome {
+    pub(super) async fn clean_up(
+        &self,
+        what: &str,
+        plan: CleanupPlan<'_>,
+        events: &Events,
+    ) -> CleanupOutcome {
         let (outcome, write) =
             clean_up(&self.cluster, &self.settings, &self.store, plan, events).await;
         if let Some(e) = write {
@@ -687,6 +664,7 @@ impl Engine {
             &pending,
             &self.cluster.names(),
         );
+        self.audit_terminate(&record, reason.as_deref());
         let plan = CleanupPlan {
             id: &record.id,
             hosts,
@@ -835,16 +813,21 @@ impl Engine {
         detach_stops: bool,
     ) -> Result<(SuperviseReport, Observation), EngineError> {
         self.refuse_if_readonly("supervising (it starts and stops services)")?;
-        let _look = self.looks.read().await;
-        let (report, seen) = supervise_pass(
-            &self.cluster,
-            &self.settings,
-            &self.store,
-            events,
-            detach_stops,
-            &|owner: &str| self.asking.sees(owner),
-        )
-        .await?;
+        let (mut report, seen) = {
+            let _look = self.looks.read().await;
+            supervise_pass(
+                &self.cluster,
+                &self.settings,
+                &self.store,
+                events,
+                detach_stops,
+                &|owner: &str| self.asking.sees(owner),
+            )
+            .await?
+        };
+        // the runtime limit, through the termination's own cleanup (which
+        // looks again: not under this pass's look)
+        self.end_past_runtime(&seen, &mut report, events).await;
         Ok((report, self.shown(seen)))
     }
 

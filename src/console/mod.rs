@@ -5,6 +5,8 @@
 //! lists and terminates executions on the cluster.
 
 pub mod access;
+pub mod admission;
+pub mod audit;
 pub mod cached;
 pub mod catalog;
 pub mod cleanup;
@@ -21,12 +23,15 @@ pub mod quota;
 pub mod resolve;
 pub mod retarget;
 pub mod roles;
+pub mod runtime;
 pub mod secrets;
 pub mod service;
 pub mod shell;
+pub mod signin;
 pub mod supervise;
 pub mod target;
 pub mod usage;
+pub mod whoami;
 
 use crate::config::Settings;
 use crate::model::access::Identity;
@@ -75,6 +80,8 @@ pub struct Prepared {
     pub notes: Vec<String>,
     /// The one target it must run on (`--on`), if any.
     pub target: Option<String>,
+    /// The execution this one relaunches (for the audit trail).
+    pub relaunch_of: Option<String>,
 }
 
 pub struct Console {
@@ -261,6 +268,7 @@ impl Console {
             parameters,
             notes,
             target: request.target.clone(),
+            relaunch_of: None,
         })
     }
 }

@@ -46,6 +46,8 @@ pub enum Report {
         nodes: Vec<NodeSnapshot>,
         records: Vec<ExecutionRecord>,
         views: Vec<ExecutionView>,
+        /// Each execution's audit trail, by id.
+        audits: std::collections::HashMap<String, Vec<crate::model::audit::AuditEntry>>,
     },
     /// What the nodes' services use now: while a front shows it.
     Usage(Vec<NodeUsage>),
@@ -328,7 +330,10 @@ async fn serve(
                         }
                     };
                     let report = match (seen, engine.records(true)) {
-                        (Ok(seen), Ok(records)) => Report::Seen { nodes: seen.nodes, records, views: seen.views },
+                        (Ok(seen), Ok(records)) => {
+                            let audits = engine.audits(&records).unwrap_or_default();
+                            Report::Seen { nodes: seen.nodes, records, views: seen.views, audits }
+                        }
                         (Err(e), _) | (_, Err(e)) => Report::Failed(e.to_string()),
                     };
                     let _ = done.send(report);

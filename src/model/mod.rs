@@ -1,6 +1,7 @@
 //! Plain types shared by every layer. No I/O here.
 
 pub mod access;
+pub mod audit;
 pub mod description;
 pub mod execution;
 pub mod instance;

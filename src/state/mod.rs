@@ -8,6 +8,7 @@
 //! one cache; a crash (even `kill -9`) mid-write leaves the last committed
 //! state.
 
+mod audit;
 mod cleanup;
 mod error;
 mod open;
@@ -24,7 +25,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use crate::model::{ExecutionId, ExecutionStatus};
 
-const SCHEMA_VERSION: i32 = 3;
+const SCHEMA_VERSION: i32 = 4;
 
 pub use crate::model::record::ExecutionRecord;
 

@@ -168,6 +168,16 @@ impl Store {
                  ALTER TABLE executions ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;",
             )?;
         }
+        if version < 4 {
+            // v4: the audit trail (who launched, relaunched and terminated
+            // what, and when)
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS audit (
+                    deployment TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL,
+                    user TEXT NOT NULL, action TEXT NOT NULL, detail TEXT);
+                 CREATE INDEX IF NOT EXISTS audit_by_execution ON audit (deployment, id, at);",
+            )?;
+        }
         if version < SCHEMA_VERSION {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }

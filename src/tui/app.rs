@@ -172,6 +172,9 @@ pub struct App {
     pub message: Option<(String, bool)>,
     /// The clock (Unix seconds), set every second while ages are shown.
     pub now: u64,
+    /// The zone times of day are shown in (`None`: the machine's local
+    /// time; tests fix one).
+    pub zone: Option<chrono::FixedOffset>,
     pub user: String,
     pub deployment: String,
     pub readonly: bool,
@@ -195,6 +198,18 @@ pub struct App {
 }
 
 impl App {
+    /// The time of day of `at` (Unix seconds), `14:03:07`, in the UI's zone.
+    pub fn time_of_day(&self, at: u64) -> String {
+        let at = crate::model::time::unix(at);
+        match self.zone {
+            Some(zone) => at.with_timezone(&zone).format("%H:%M:%S").to_string(),
+            None => at
+                .with_timezone(&chrono::Local)
+                .format("%H:%M:%S")
+                .to_string(),
+        }
+    }
+
     /// How long ago `at` (Unix seconds) was, by the UI's clock.
     pub fn age(&self, at: u64) -> String {
         crate::model::time::age(
@@ -250,6 +265,7 @@ impl App {
             remember_changed: false,
             message: None,
             now: 0,
+            zone: None,
             user,
             deployment,
             readonly: false,

@@ -30,6 +30,10 @@ pub struct ExecutionRow {
     pub endpoints: Vec<(String, String, String)>,
     /// Restarts per instance.
     pub restarts: Vec<(String, u32)>,
+    /// Who launched, relaunched and terminated it, oldest first.
+    pub audit: Vec<crate::model::audit::AuditEntry>,
+    /// What it reserves against its owner's quota: (bytes, cores).
+    pub reserved: (u64, f64),
 }
 
 /// What the engine reported, for the UI.

@@ -93,6 +93,8 @@ pub struct Form {
     pub prepared: Option<Prepared>,
     /// Whether it was launched, and how that went.
     pub launch: Launch,
+    /// The execution this form relaunches (`r`), for the audit trail.
+    pub relaunch_of: Option<String>,
     /// Fixed while the form is filled in, so the preview's names are
     /// stable (a new one after a failed launch).
     id: ExecutionId,
@@ -169,6 +171,7 @@ impl Form {
             preview: Preview::Invalid,
             prepared: None,
             launch: Launch::Editing,
+            relaunch_of: None,
             id: ExecutionId::generate(),
             locked: Vec::new(),
         }

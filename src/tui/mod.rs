@@ -23,6 +23,7 @@ pub mod logs;
 pub mod markdown;
 pub mod mouse;
 pub mod remembered;
+pub mod signin;
 pub mod style;
 pub mod targets;
 pub mod terminal;
@@ -441,6 +442,7 @@ fn to_update(report: Report) -> Update {
             nodes: seen.nodes,
             records: seen.records,
             views: Vec::new(),
+            audits: std::collections::HashMap::new(),
         }) {
             Update::Cluster { nodes, executions } => Update::Cached {
                 nodes,
@@ -489,6 +491,7 @@ fn to_update(report: Report) -> Update {
             nodes,
             records,
             views,
+            mut audits,
         } => {
             let executions = records
                 .into_iter()
@@ -501,6 +504,8 @@ fn to_update(report: Report) -> Update {
                         .map(|e| (e.instance.clone(), e.name.clone(), e.url.clone()))
                         .collect();
                     ExecutionRow {
+                        audit: audits.remove(r.id.as_str()).unwrap_or_default(),
+                        reserved: crate::console::quota::reserved_by(&r),
                         restarts: r.restarts.clone(),
                         parameters,
                         endpoints,

@@ -106,6 +106,8 @@ fn app(theme: &str) -> App {
             "http://127.0.0.1:32768/".into(),
         )],
         restarts: vec![("extra-worker1".into(), 2)],
+        audit: Vec::new(),
+        reserved: (0, 0.0),
     };
     app.on_update(Update::Cluster {
         nodes: vec![local, remote],
@@ -894,6 +896,9 @@ mod help_keys;
 
 #[path = "tests_form.rs"]
 mod form;
+
+#[path = "tests_quota.rs"]
+mod quota;
 
 #[test]
 fn ages_tick_and_status_changes_show_at_once() {

@@ -366,6 +366,8 @@ fn zoe_env<'a>(cmd: &'a mut Command, config: &Path, cache_home: &Path) -> &'a mu
         .env("XDG_STATE_HOME", cache_home.join("state"))
         .env("USER", "tester")
         .env_remove("DOCKER_HOST")
+        // run as root, a SUDO_USER of the caller's would be believed
+        .env_remove("SUDO_USER")
 }
 
 /// docker.conf with the two plain daemons.

@@ -5,4 +5,5 @@
 pub mod cluster_cli;
 pub mod corpus;
 pub mod engines;
+pub mod signin;
 pub mod tmux;

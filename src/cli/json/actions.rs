@@ -98,6 +98,22 @@ pub enum DryRun<'a> {
     },
 }
 
+/// `zoe start --dry-run -o json`: the plan, and whether the quota admits
+/// the launch (`quota.admits`; `quota.message`: what it would leave of the
+/// quota, or Zoe's refusal).
+#[derive(Debug, Serialize)]
+pub struct DryRunWithQuota<'a> {
+    #[serde(flatten)]
+    pub plan: DryRun<'a>,
+    pub quota: QuotaVerdict<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuotaVerdict<'a> {
+    pub admits: bool,
+    pub message: &'a str,
+}
+
 /// A host that could not be cleaned, and why.
 #[derive(Debug, Serialize)]
 pub struct HostProblem<'a> {

@@ -168,6 +168,9 @@ pub struct Inspect<'a> {
     pub instances: Vec<Instance<'a>>,
     pub timeline: Vec<Step<'a>>,
     pub endpoints: &'a [Endpoint],
+    /// Who launched, relaunched and terminated it, oldest first: `{at,
+    /// user, action, detail, source}` (`source`: `cache` or `labels`).
+    pub audit: Vec<crate::model::audit::AuditEntry>,
 }
 
 impl<'a> Inspect<'a> {
@@ -189,6 +192,7 @@ impl<'a> Inspect<'a> {
                 })
                 .collect(),
             endpoints: &record.endpoints,
+            audit: Vec::new(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod actions;
 pub mod executions;
 pub mod nodes;
 pub mod shop;
+pub mod whoami;
 
 use serde::{Serialize, Serializer};
 

@@ -222,6 +222,9 @@ pub fn relaunch_with(app: &mut App, values: Relaunch) {
                 .map(|(g, c)| (cores_key(g), format!("{c}"))),
         );
         super::form::open(app, Some((values.entry, given)));
+        if let Some(form) = app.form.as_mut() {
+            form.relaunch_of = Some(values.id.to_string());
+        }
     }
 }
 
@@ -445,6 +448,9 @@ pub fn draw_executions(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
 /// The inspect pane over the lower part of the executions view: the
 /// execution, then its instance list (`inspect`).
+/// How many of the audit trail's lines the inspect pane shows.
+const AUDIT_LINES: usize = 3;
+
 pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(row) = app.selected_execution() else {
         return;
@@ -466,6 +472,26 @@ pub fn draw_inspect(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Span::styled(url.clone(), s.highlight),
             ]));
         }
+    }
+    // the audit trail's last lines, newest last
+    // (one line each, cut to the width: the pane's height counts lines)
+    let width = usize::from(area.width.saturating_sub(2));
+    for e in row.audit.iter().rev().take(AUDIT_LINES).rev() {
+        let when = format!("{}  ", app.time_of_day(e.at));
+        let user = crate::model::text::visible(&e.user).into_owned();
+        let room = width.saturating_sub(when.chars().count() + user.chars().count() + 1);
+        let action = crate::console::audit::action_text(e);
+        let action = if action.chars().count() > room {
+            let cut: String = action.chars().take(room.saturating_sub(1)).collect();
+            format!("{cut}…")
+        } else {
+            action
+        };
+        lines.push(Line::from(vec![
+            Span::styled(when, s.muted),
+            Span::styled(user, s.accent),
+            Span::raw(format!(" {action}")),
+        ]));
     }
     let head = lines.len() as u16;
     let list = if row.instances.is_empty() {

@@ -192,10 +192,11 @@ fn launch(app: &mut App) -> Request {
         return Request::None;
     };
     form.refresh(&app.console, &app.data.nodes);
-    let Some(prepared) = form.prepared.clone() else {
+    let Some(mut prepared) = form.prepared.clone() else {
         app.message = Some(("fix the fields in red first".into(), true));
         return Request::None;
     };
+    prepared.relaunch_of.clone_from(&form.relaunch_of);
     let id = prepared.identity.id.clone();
     form.launching(id.clone());
     app.message = Some((format!("launching {id}…"), false));
@@ -346,6 +347,7 @@ fn draw_preview(frame: &mut Frame<'_>, app: &App, form: &Form, area: Rect) {
             out
         }
     };
+    let preview: Vec<Line> = quota_line(app, form).into_iter().chain(preview).collect();
     let title = match &form.preview {
         Preview::Fits { placed, later } if later.is_empty() => {
             format!(
@@ -372,6 +374,43 @@ fn draw_preview(frame: &mut Frame<'_>, app: &App, form: &Form, area: Rect) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// What the launch would leave of the user's quota, or Zoe's refusal in
+/// the error colour; from the executions as the last look saw them. None
+/// without a limit to tell of (a personal install's unlimited quota).
+fn quota_line(app: &App, form: &Form) -> Option<Line<'static>> {
+    let prepared = form.prepared.as_ref()?;
+    let identity = app.console.identity().ok()?;
+    let quota = &identity.quota;
+    let limited = identity.role.guest
+        || quota.concurrent_executions != 0
+        || quota.memory != 0
+        || quota.cores != 0.0;
+    if !limited {
+        return None;
+    }
+    let usage = crate::console::quota::usage_from(
+        app.data
+            .executions
+            .iter()
+            .map(|r| (r.owner.as_str(), r.status, r.reserved)),
+        &identity.user,
+    );
+    Some(
+        match crate::console::quota::leaves(
+            quota,
+            identity.role.guest,
+            &usage,
+            &prepared.description,
+        ) {
+            Ok(text) => Line::from(Span::styled(text, app.styles.muted)),
+            Err(why) => Line::from(Span::styled(
+                format!("over quota: {}", why.trim_start_matches("quota exceeded: ")),
+                app.styles.error,
+            )),
+        },
+    )
 }
 
 /// One line per instance of a launch: where it goes and how far it is.
