@@ -2,7 +2,11 @@
 //! session bus with `dbus-run-session` and gnome-keyring's Secret Service
 //! in it (unlocked with a test password, HOME in a temporary directory, as
 //! deps.md §3 shows), then runs the real `zoe` binary in that session (its
-//! `DBUS_SESSION_BUS_ADDRESS`), one process per step. No engines needed.
+//! `DBUS_SESSION_BUS_ADDRESS`), one process per step: registry
+//! credentials, the LDAP bind password and a remembered sign-in (`zoe
+//! login` / `zoe logout`) kept by one process and found by the next, a
+//! locked keyring, and the fallback to the kernel keyring when the session
+//! bus has nothing that answers. No engines needed.
 //! gnome-keyring and dbus are installed by `scripts/test.sh`; without them
 //! these tests fail under CI (`CI=true` or `ZOE_REQUIRE_ENGINES=1`) and are
 //! skipped elsewhere.
@@ -16,7 +20,8 @@ use std::os::unix::net::UnixListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::engines::{REMOTE, Run, Setup};
+use common::engines::{REMOTE, Run, Setup, one_host};
+use common::signin::{add_settings, files_containing, last_identity};
 
 /// The test password of the login keyring.
 const KEYRING_PASSWORD: &str = "kr-test-pw";
@@ -304,6 +309,82 @@ fn a_secret_survives_a_new_process_and_delete_removes_it() {
         again.stdout.contains("nothing to remove"),
         "{}",
         again.stdout
+    );
+}
+
+#[test]
+fn a_remembered_sign_in_survives_a_new_process_and_logout_removes_it() {
+    if !tools() {
+        return;
+    }
+    let session = Session::unlocked();
+    // auth = "csv" and a host nobody answers on: no engine needed
+    let setup = Setup::new(&one_host("nohost", "tcp://127.0.0.1:9"));
+    let password = format!("ann-ss-{}", std::process::id());
+    std::fs::write(
+        setup.dir.path().join("zoepass.csv"),
+        format!("ann,{password},admin\n"),
+    )
+    .unwrap();
+    add_settings(&setup, "auth = \"csv\"\n[csv]\nfile = \"zoepass.csv\"\n");
+    let before = session.zoe(&setup, &["shop", "list"], "");
+    assert!(before.stderr.contains("not signed in"), "{}", before.stderr);
+
+    let login = session.zoe(
+        &setup,
+        &["login", "ann", "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    assert!(
+        login.stdout.contains("remembered in the Secret Service"),
+        "{}",
+        login.stdout
+    );
+    // a new process of the same OS user in the session is signed in
+    let later = session.zoe(&setup, &["-v", "shop", "list"], "");
+    assert_eq!(later.code, 0, "{}", later.stderr);
+    assert!(
+        last_identity(&setup).starts_with("ann (role admin"),
+        "{}",
+        last_identity(&setup)
+    );
+    let status = json(&session.zoe(&setup, &["secret", "status", "-o", "json"], ""));
+    assert_eq!(
+        status["remembered_sign_ins"],
+        serde_json::json!(["tester"]),
+        "{status}"
+    );
+    // kept in the Secret Service, not in the kernel keyring
+    let mut cmd = setup.command(&["shop", "list"]);
+    cmd.env("ZOE_KEYRING", "keyutils");
+    let elsewhere = run_with_stdin(cmd, "");
+    assert!(
+        elsewhere.stderr.contains("not signed in"),
+        "{}",
+        elsewhere.stderr
+    );
+    // only in the password file itself: not in the cache, the log or the settings
+    assert_eq!(
+        files_containing(setup.dir.path(), &password),
+        vec![setup.dir.path().join("zoepass.csv")]
+    );
+
+    let logout = session.zoe(&setup, &["logout"], "");
+    assert_eq!(
+        logout.stdout, "signed out: the remembered sign-in is forgotten\n",
+        "{}",
+        logout.stderr
+    );
+    let again = session.zoe(&setup, &["logout"], "");
+    assert_eq!(again.stdout, "no remembered sign-in to forget\n");
+    let after = session.zoe(&setup, &["shop", "list"], "");
+    assert!(after.stderr.contains("not signed in"), "{}", after.stderr);
+    let status = json(&session.zoe(&setup, &["secret", "status", "-o", "json"], ""));
+    assert_eq!(
+        status["remembered_sign_ins"],
+        serde_json::json!([]),
+        "{status}"
     );
 }
 
