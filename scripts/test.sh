@@ -36,6 +36,13 @@ if [[ $EUID -eq 0 ]]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kubernetes-client >/dev/null 2>&1 ||
             { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kubernetes-client >/dev/null; }
     fi
+    # gnome-keyring's Secret Service (and dbus-run-session) for
+    # tests/keyring_secret_service.rs, which starts a private session itself
+    if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-run-session >/dev/null; then
+        echo "==> apt-get install gnome-keyring dbus"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gnome-keyring dbus >/dev/null 2>&1 ||
+            { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gnome-keyring dbus >/dev/null; }
+    fi
     # engines.sh also starts the registry with htpasswd auth of tests/registry.rs
     # (scripts/auth-registry.sh: installs docker-registry and apache2-utils)
     echo "==> scripts/engines.sh start"

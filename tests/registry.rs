@@ -303,12 +303,18 @@ fn a_missing_store_says_what_to_do() {
     let run: common::engines::Run = setup
         .command(&["registry", "list"])
         .env("ZOE_KEYRING", "secret-service")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .output()
         .expect("zoe runs")
         .into();
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no keyring:"), "{}", run.stderr);
-    assert!(run.stderr.contains("keyctl session"), "{}", run.stderr);
+    assert!(run.stderr.contains("no Secret Service"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ZOE_KEYRING=keyutils"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

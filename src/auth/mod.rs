@@ -11,5 +11,6 @@ pub mod ldap_roles;
 pub mod ldap_tls;
 pub mod os;
 pub mod registry;
+mod secret_service;
 pub mod secrets;
 pub mod signin;

@@ -7,7 +7,8 @@
 //! keyring of its own when it sits on the user-default one (otherwise the
 //! kernel refuses `add_key` with EACCES), and the values live in the user's
 //! persistent keyring so a later process reads them back; the Secret Service
-//! when a desktop session offers one (not built in: see [`Keyring::open`]).
+//! when a desktop session offers one on its session bus (`secret_service.rs`:
+//! every call bounded in time and on a thread of its own).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -15,11 +16,13 @@ use std::sync::Arc;
 use keyring_core::{CredentialStore, Entry};
 
 use super::keyutils::{ensure_session_keyring, kernel_entry_names};
+use super::secret_service;
 
 /// The service name of every entry we keep.
 pub const SERVICE: &str = "zoe-console";
 /// The entry that lists the names of the others (names only, never values),
-/// because the kernel keyring cannot be searched by service.
+/// because the mock store cannot be searched by service (the kernel keyring
+/// is listed by hand, the Secret Service searched by attribute).
 pub(super) const INDEX: &str = "index";
 
 /// One secret the console keeps.
@@ -85,6 +88,7 @@ pub enum SecretError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     KernelKeyring,
+    SecretService,
     #[cfg(test)]
     Mock,
 }
@@ -103,33 +107,60 @@ impl std::fmt::Debug for Keyring {
     }
 }
 
-/// How to run where no store is usable.
+/// How to run where the kernel keyring is not usable.
 const NO_STORE_HELP: &str = "run zoe on Linux with the kernel keyring (keyutils), e.g. under \
-     `keyctl session - zoe …` when the kernel refuses the session keyring; this build of zoe has no \
-     Secret Service client, so a desktop session uses the kernel keyring too";
+     `keyctl session - zoe …` when the kernel refuses the session keyring, or in a desktop \
+     session whose Secret Service (e.g. gnome-keyring) runs on the session bus";
+
+/// What to do when the Secret Service refuses (locked, a prompt) or fails.
+const SECRET_SERVICE_HELP: &str = "unlock the login keyring (log in to the desktop session, or \
+     `gnome-keyring-daemon --unlock` / your keyring manager, e.g. seahorse), or keep zoe's secrets \
+     in the kernel keyring instead with ZOE_KEYRING=keyutils";
 
 impl Keyring {
-    /// Chooses the store at run time: the Secret Service when a session bus answers and offers one
-    /// (a desktop), else the Linux kernel keyring (keyutils), joining a session keyring of our own
-    /// when the process sits on the user-default one (deps.md §3: otherwise add_key gets EACCES).
-    /// `ZOE_KEYRING=keyutils|secret-service` forces one (for tests and odd machines).
-    ///
-    /// This build has no Secret Service client (it would add a D-Bus stack
-    /// of its own), so every machine uses the kernel keyring;
-    /// `ZOE_KEYRING=secret-service` is refused with what to do.
+    /// Chooses the store at run time. `ZOE_KEYRING=keyutils|secret-service`
+    /// forces one. Otherwise: the Secret Service when `DBUS_SESSION_BUS_ADDRESS`
+    /// is set and a Secret Service answers on that bus within
+    /// [`secret_service::PROBE`] (a desktop session), else the Linux kernel
+    /// keyring (keyutils), joining a session keyring of our own when the
+    /// process sits on the user-default one (deps.md §3: otherwise add_key
+    /// gets EACCES).
     pub fn open() -> Result<Keyring, SecretError> {
         match std::env::var("ZOE_KEYRING").ok().as_deref() {
-            None | Some("") | Some("keyutils") => Self::open_keyutils(),
-            Some("secret-service") => Err(SecretError::NoStore(format!(
-                "no keyring: ZOE_KEYRING=secret-service asks for the Secret Service, which this \
-                 build of zoe cannot use; unset ZOE_KEYRING (or set it to keyutils) to {NO_STORE_HELP}"
-            ))),
+            Some("keyutils") => Self::open_keyutils(),
+            Some("secret-service") => Self::open_secret_service(secret_service::FORCED_PROBE)
+                .map_err(|why| {
+                    SecretError::NoStore(format!(
+                        "no keyring: ZOE_KEYRING=secret-service asks for the Secret Service, but \
+                         {why}; start one in this session (e.g. gnome-keyring, unlocked) or use \
+                         the kernel keyring: unset ZOE_KEYRING or set ZOE_KEYRING=keyutils"
+                    ))
+                }),
+            None | Some("") => {
+                let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
+                if !bus.is_empty() {
+                    match Self::open_secret_service(secret_service::PROBE) {
+                        Ok(k) => return Ok(k),
+                        Err(why) => tracing::debug!("{why}: using the kernel keyring"),
+                    }
+                }
+                Self::open_keyutils()
+            }
             Some(other) => Err(SecretError::NoStore(format!(
-                "no keyring: ZOE_KEYRING={} is not a store zoe knows; use ZOE_KEYRING=keyutils or \
-                 unset it",
+                "no keyring: ZOE_KEYRING={} is not a store zoe knows; use ZOE_KEYRING=keyutils \
+                 (the kernel keyring) or ZOE_KEYRING=secret-service, or unset it to choose by \
+                 the session",
                 crate::model::text::visible(other)
             ))),
         }
+    }
+
+    fn open_secret_service(limit: std::time::Duration) -> Result<Keyring, String> {
+        let store = secret_service::connect(limit)?;
+        Ok(Keyring {
+            store,
+            kind: Kind::SecretService,
+        })
     }
 
     fn open_keyutils() -> Result<Keyring, SecretError> {
@@ -161,6 +192,7 @@ impl Keyring {
     pub fn store_name(&self) -> &'static str {
         match self.kind {
             Kind::KernelKeyring => "the kernel keyring",
+            Kind::SecretService => "the Secret Service",
             #[cfg(test)]
             Kind::Mock => "the mock keyring",
         }
@@ -168,7 +200,7 @@ impl Keyring {
 
     pub fn get(&self, secret: &Secret) -> Result<Option<String>, SecretError> {
         let entry = self.entry(&secret.entry_name(), &secret.describe())?;
-        match entry.get_password() {
+        match self.run(move || entry.get_password()) {
             Ok(value) => Ok(Some(value)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(self.failed("read", &secret.describe(), &e)),
@@ -178,8 +210,8 @@ impl Keyring {
     pub fn set(&self, secret: &Secret, value: &str) -> Result<(), SecretError> {
         let name = secret.entry_name();
         let entry = self.entry(&name, &secret.describe())?;
-        entry
-            .set_password(value)
+        let value = value.to_string();
+        self.run(move || entry.set_password(&value))
             .map_err(|e| self.failed("store", &secret.describe(), &e))?;
         self.update_index(|names| {
             names.insert(name.clone());
@@ -190,7 +222,7 @@ impl Keyring {
     pub fn delete(&self, secret: &Secret) -> Result<bool, SecretError> {
         let name = secret.entry_name();
         let entry = self.entry(&name, &secret.describe())?;
-        let removed = match entry.delete_credential() {
+        let removed = match self.run(move || entry.delete_credential()) {
             Ok(()) => true,
             Err(keyring_core::Error::NoEntry) => false,
             Err(e) => return Err(self.failed("remove", &secret.describe(), &e)),
@@ -215,6 +247,13 @@ impl Keyring {
                          `keyctl show @u`"
                     ))
                 })?
+            }
+            // searched by the service attribute: what the service lists
+            // exists, no need to read any value
+            Kind::SecretService => {
+                return secret_service::entry_names(&self.store, SERVICE)
+                    .map(|names| names.into_iter().filter(|n| n != INDEX).collect())
+                    .map_err(|e| self.failed("list", "zoe's secrets", &e));
             }
             #[cfg(test)]
             Kind::Mock => self.read_index()?.into_iter().collect::<Vec<_>>(),
@@ -249,6 +288,18 @@ impl Keyring {
         Entry::new_in_store(&self.store, SERVICE, name).map_err(|e| self.failed("open", what, &e))
     }
 
+    /// Runs one operation of the store: the Secret Service's on a thread of
+    /// its own, bounded in time (see `secret_service.rs`).
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> keyring_core::Result<T> + Send + 'static,
+    ) -> keyring_core::Result<T> {
+        match self.kind {
+            Kind::SecretService => secret_service::call(f),
+            _ => f(),
+        }
+    }
+
     fn read_index(&self) -> Result<BTreeSet<String>, SecretError> {
         let entry = self.entry(INDEX, "the list of zoe's secrets")?;
         match entry.get_password() {
@@ -263,8 +314,8 @@ impl Keyring {
     }
 
     fn update_index(&self, change: impl FnOnce(&mut BTreeSet<String>)) -> Result<(), SecretError> {
-        if self.kind == Kind::KernelKeyring {
-            // listed from the keyring itself (see `names`)
+        if matches!(self.kind, Kind::KernelKeyring | Kind::SecretService) {
+            // listed from the store itself (see `names`)
             return Ok(());
         }
         let mut names = self.read_index()?;
@@ -288,6 +339,18 @@ impl Keyring {
 
     fn failed(&self, action: &str, what: &str, e: &keyring_core::Error) -> SecretError {
         let store = self.store_name();
+        if self.kind == Kind::SecretService {
+            let why = match e {
+                keyring_core::Error::NoStorageAccess(_) => {
+                    " (the collection is locked, or the service wants to prompt for its password)"
+                }
+                _ => "",
+            };
+            return SecretError::Failed(format!(
+                "cannot {action} {what} in {store}: {}{why}; {SECRET_SERVICE_HELP}",
+                describe_error(e)
+            ));
+        }
         let help = match e {
             keyring_core::Error::NoStorageAccess(_) => {
                 "; the store refused access: run zoe in a session keyring of its own \
@@ -308,7 +371,7 @@ fn no_store(why: String) -> SecretError {
 }
 
 /// The error without any secret bytes some variants carry.
-fn describe_error(e: &keyring_core::Error) -> String {
+pub(super) fn describe_error(e: &keyring_core::Error) -> String {
     use keyring_core::Error as E;
     match e {
         E::PlatformFailure(inner) => format!("the store failed: {inner}"),
@@ -420,5 +483,38 @@ mod tests {
         assert!(msg.contains("the mock keyring"), "{msg}");
         assert!(msg.contains("LDAP bind password"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
+    }
+
+    #[test]
+    fn a_refusing_secret_service_says_unlock_it_or_use_the_kernel_keyring()
+    -> Result<(), SecretError> {
+        // the mock's store under the Secret Service's name: the messages only
+        let k = Keyring {
+            kind: Kind::SecretService,
+            ..Keyring::mock()?
+        };
+        assert_eq!(k.store_name(), "the Secret Service");
+        let locked = keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other(
+            "SS error: prompt dismissed",
+        )));
+        let what = Secret::Registry { host: "reg:5000" }.describe();
+        let msg = k.failed("store", &what, &locked).to_string();
+        assert!(
+            msg.starts_with(
+                "cannot store the credentials for registry reg:5000 in the Secret Service"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("the collection is locked"), "{msg}");
+        assert!(msg.contains("unlock the login keyring"), "{msg}");
+        assert!(msg.contains("ZOE_KEYRING=keyutils"), "{msg}");
+        assert!(!msg.contains("keyctl"), "{msg}");
+        let broken = keyring_core::Error::BadEncoding(b"hunter2".to_vec());
+        let msg = k.failed("read", &what, &broken).to_string();
+        assert!(
+            !msg.contains("hunter2") && msg.contains("ZOE_KEYRING=keyutils"),
+            "{msg}"
+        );
+        Ok(())
     }
 }
