@@ -20,6 +20,7 @@ fn as_root() -> bool {
 #[test]
 fn sudo_user_is_who_asks_when_we_run_as_root() {
     if !as_root() {
+        assert!(!common::engines::required(), "this test needs root");
         eprintln!("skipped: needs root");
         return;
     }
@@ -44,6 +45,7 @@ fn sudo_user_is_who_asks_when_we_run_as_root() {
 #[test]
 fn under_sudo_the_settings_must_be_the_administrators() {
     if !as_root() {
+        assert!(!common::engines::required(), "this test needs root");
         eprintln!("skipped: needs root");
         return;
     }
@@ -74,6 +76,7 @@ fn under_sudo_the_settings_must_be_the_administrators() {
 #[test]
 fn under_sudo_a_kubeconfig_or_shop_the_caller_names_must_be_the_administrators() {
     if !as_root() {
+        assert!(!common::engines::required(), "this test needs root");
         eprintln!("skipped: needs root");
         return;
     }
@@ -140,5 +143,93 @@ fn under_sudo_a_kubeconfig_or_shop_the_caller_names_must_be_the_administrators()
         "",
         &sudo,
     );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn run_by_sudo_as_an_account_the_settings_do_not_name_nothing_runs() {
+    if !as_root() {
+        assert!(
+            !common::engines::required(),
+            "this test needs root (to run zoe as another account)"
+        );
+        eprintln!("skipped: needs root");
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = dir.path().join("config.toml");
+    let run = |settings: &str, args: &[&str]| {
+        std::fs::write(&config, settings).unwrap();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_zoe"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env_clear()
+            .env("HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .env("SUDO_USER", "bob")
+            .env("SUDO_UID", "1000")
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap()
+    };
+    // uid 65534 is neither root nor a service account the settings name:
+    // whoever set SUDO_USER cannot be believed, and nothing runs
+    let out = run("deployment_name = \"t\"\n", &["config", "paths"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("zoe runs as uid 65534 for SUDO_USER bob")
+            && stderr.contains("names no `service_account` with that uid"),
+        "{stderr}"
+    );
+    // named as the service account, it is sudo's word: bob asks
+    let out = run(
+        "deployment_name = \"t\"\nservice_account = \"nobody\"\n",
+        &["config", "paths"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn under_sudo_only_a_role_with_can_change_config_keeps_the_deployments_secrets() {
+    if !as_root() {
+        assert!(!common::engines::required(), "this test needs root");
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let s = Setup::new(&one_host("nohost", "tcp://127.0.0.1:9"));
+    let sudo = [("SUDO_USER", "bob"), ("SUDO_UID", "1000")];
+    for args in [
+        &["secret", "status"][..],
+        &["secret", "delete", "ldap-bind"],
+        &["registry", "list"],
+        &["registry", "logout", "registry.example.test"],
+    ] {
+        let run = zoe_with_stdin(&s, args, "", &sudo);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stdout);
+        assert!(
+            run.stderr
+                .contains("under sudo the deployment's secrets are the administrator's")
+                && run
+                    .stderr
+                    .contains("your role `user` may not keep or list them (can_change_config)"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let mut settings = std::fs::read_to_string(&s.config).unwrap();
+    settings.push_str("\n[users.bob]\nrole = \"admin\"\n");
+    std::fs::write(&s.config, settings).unwrap();
+    let run = zoe_with_stdin(&s, &["registry", "list"], "", &sudo);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }

@@ -186,6 +186,10 @@ async fn with_connection(
             place: format!("the LDAP directory {} (under {})", ldap.uri, ldap.base_dn),
         });
     };
+    // the directory's spelling of the name (uid matches without regard to
+    // case): `BOB` and `bob` are one user, with one role and one quota
+    let user = directory_uid(&entry, user);
+    let user = user.as_str();
     let found = groups_of(handle, ldap, &entry, user).await?;
     check_password(handle, ldap, &entry.dn, user, password).await?;
     let (role, note) = role_of(ldap, &found);
@@ -194,6 +198,19 @@ async fn with_connection(
         role: Some(role.into()),
         notes: note.into_iter().collect(),
     })
+}
+
+/// The entry's own `uid` value that the typed name matched (LDAP compares
+/// uid without regard to case); the typed name when the entry shows none.
+fn directory_uid(entry: &SearchEntry, typed: &str) -> String {
+    entry
+        .attrs
+        .get("uid")
+        .into_iter()
+        .flatten()
+        .find(|v| v.eq_ignore_ascii_case(typed))
+        .cloned()
+        .unwrap_or_else(|| typed.to_string())
 }
 
 /// Verifies the password: compare `userPassword`; when the server will
@@ -330,6 +347,23 @@ mod tests {
             uri: "ldaps://127.0.0.1:6360/".into(),
             ..LdapSetting::default()
         }
+    }
+
+    #[test]
+    fn the_directory_spells_the_user_name() {
+        let entry = SearchEntry {
+            dn: "uid=bob,ou=people,dc=example,dc=test".into(),
+            attrs: [("uid".to_string(), vec!["bob".to_string()])].into(),
+            bin_attrs: Default::default(),
+        };
+        assert_eq!(directory_uid(&entry, "BOB"), "bob");
+        assert_eq!(directory_uid(&entry, "Bob"), "bob");
+        let bare = SearchEntry {
+            dn: "cn=x".into(),
+            attrs: Default::default(),
+            bin_attrs: Default::default(),
+        };
+        assert_eq!(directory_uid(&bare, "x"), "x");
     }
 
     #[test]

@@ -221,6 +221,19 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             .or_else(|| env("LOGNAME"))
             .filter(|u| !u.is_empty()),
     );
+    // run by sudo as another account, but the settings do not name it as
+    // the service account: who asks cannot be trusted, so nothing runs
+    if let Ok(word) = &os_word
+        && sudo_suspect
+        && !word.under_sudo
+    {
+        return Err(CliError::new(format!(
+            "zoe runs as uid {} for SUDO_USER {}, but {} names no `service_account` with that uid: in a shared deployment set service_account to the account users run zoe as; otherwise run zoe as yourself, without sudo",
+            crate::console::signin::own_uid(),
+            crate::model::text::visible(&env("SUDO_USER").unwrap_or_default()),
+            loaded.file.display()
+        )));
+    }
     if let Ok(word) = &os_word
         && word.under_sudo
         && loaded.origin != crate::config::ConfigOrigin::BuiltIn
@@ -292,6 +305,20 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
     if needs_sign_in && !tui {
         resolve_identity(&ctx).map_err(CliError::new)?;
     }
+    if !(tui && needs_sign_in) {
+        for (flag, given) in [
+            ("--context", ctx.kube_flags.context.is_some()),
+            ("--namespace", ctx.kube_flags.namespace.is_some()),
+        ] {
+            if given {
+                crate::console::roles::check_retarget(
+                    resolve_identity(&ctx).as_ref().map_err(String::as_str),
+                    flag,
+                )
+                .map_err(CliError::new)?;
+            }
+        }
+    }
     // --all-users adds nothing to a role that may act on others'
     // executions, and is refused to one that may not
     if ctx.all_users && !(tui && needs_sign_in) {
@@ -324,8 +351,14 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             password_stdin,
         }) => login_cmd::login(&ctx, user, password_stdin),
         Some(Command::Logout) => login_cmd::logout(&ctx),
-        Some(Command::Secret(command)) => secret_cmd::secret(&ctx, command),
-        Some(Command::Registry(command)) => secret_cmd::registry(&ctx, command),
+        Some(Command::Secret(command)) => {
+            check_keeper(&ctx, "zoe secret")?;
+            secret_cmd::secret(&ctx, command)
+        }
+        Some(Command::Registry(command)) => {
+            check_keeper(&ctx, "zoe registry")?;
+            secret_cmd::registry(&ctx, command)
+        }
         Some(command) => session::run(&ctx, command),
     }
 }
@@ -340,6 +373,29 @@ pub fn tui_only_flag(cli: &Cli) -> Option<&'static str> {
         Some("--no-mouse")
     } else {
         None
+    }
+}
+
+/// The keyring holds the deployment's secrets (the LDAP bind password,
+/// registry credentials, everybody's remembered sign-ins): run as the
+/// service account itself, that account's owner keeps them; through sudo,
+/// only a role with `can_change_config` may set, remove or list them.
+fn check_keeper(ctx: &Context, verb: &str) -> Result<(), CliError> {
+    if !ctx.os_word.as_ref().is_ok_and(|w| w.under_sudo) {
+        return Ok(());
+    }
+    let refusal = |why: String| {
+        CliError::new(format!(
+            "{verb}: under sudo the deployment's secrets are the administrator's: {why}; an administrator may also run it as the service account itself (e.g. `su - zoe -c 'zoe secret set ldap-bind'`)"
+        ))
+    };
+    match resolve_identity(ctx) {
+        Ok(identity) if identity.can().can_change_config => Ok(()),
+        Ok(identity) => Err(refusal(format!(
+            "your role `{}` may not keep or list them (can_change_config)",
+            identity.role.name
+        ))),
+        Err(why) => Err(refusal(format!("who you are is unknown ({why})"))),
     }
 }
 
@@ -418,6 +474,15 @@ fn tui_cmd(
     };
     if ctx.shop_origin == ShopOrigin::Flag {
         check_own_shop(ctx, &ctx.shop_dir, identity.as_ref())?;
+    }
+    for (flag, given) in [
+        ("--context", ctx.kube_flags.context.is_some()),
+        ("--namespace", ctx.kube_flags.namespace.is_some()),
+    ] {
+        if given {
+            crate::console::roles::check_retarget(identity.as_ref().map_err(String::as_str), flag)
+                .map_err(CliError::new)?;
+        }
     }
     let shop = load_shop(&ctx.shop_dir, &settings.limits());
     let setup = crate::tui::Setup {

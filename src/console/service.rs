@@ -468,6 +468,10 @@ async fn serve(
                     let _ = reports.send(listed.map_or_else(Report::Failed, Report::Told));
                 }
                 Some(Ask::UseContext(name)) => {
+                    if let Err(why) = super::roles::check_retarget(engine.asking.identity.as_ref().map_err(String::as_str), ":ctx") {
+                        let _ = reports.send(Report::Failed(why));
+                        continue;
+                    }
                     let told = super::retarget::cluster(&targets_now).map_or_else(
                         || format!("cluster target on context {name}: looking…"),
                         |k| format!("{} now uses context {name}: looking…", k.name),
@@ -475,6 +479,12 @@ async fn serve(
                     let _ = retarget_tx.send(super::retarget::with_context(&targets_now, &name).map(|t| { let told = super::retarget::renamed(told, &t); (t, told) }));
                 }
                 Some(ask @ (Ask::Namespaces | Ask::UseNamespace(_))) => {
+                    if let Ask::UseNamespace(_) = ask
+                        && let Err(why) = super::roles::check_retarget(engine.asking.identity.as_ref().map_err(String::as_str), ":ns")
+                    {
+                        let _ = reports.send(Report::Failed(why));
+                        continue;
+                    }
                     let Some(target) = super::retarget::cluster(&targets_now).cloned() else {
                         let _ = reports.send(Report::Failed(super::retarget::no_cluster()));
                         continue;

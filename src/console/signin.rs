@@ -73,21 +73,51 @@ pub fn maybe_under_sudo(sudo_user: Option<&str>, sudo_uid: Option<&str>) -> bool
     crate::auth::os::maybe_under_sudo(sudo_user, sudo_uid, own_uid())
 }
 
-/// Under sudo, `path` (named by the caller as `what`) must be owned by
-/// root or the account we run as and writable by nobody else; a path that
-/// cannot be read is left for its reader to report.
+/// Under sudo, `path` (named by the caller as `what`) must be the
+/// administrator's: it, every folder above it and, when links lead
+/// elsewhere, where they lead, owned by root or the account we run as and
+/// writable by nobody else (a sticky folder such as /tmp lets nobody else
+/// replace what is in it) — so nothing can be swapped in between this
+/// check and the read. A path that does not exist is left for its reader
+/// to report.
 pub fn check_named_under_sudo(what: &str, path: &Path) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
-    match std::fs::metadata(path) {
-        Ok(meta) => crate::auth::os::check_admin_file(
-            what,
-            &path.display().to_string(),
-            meta.uid(),
-            meta.mode(),
-            own_uid(),
-        ),
-        Err(_) => Ok(()),
+    let own = own_uid();
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| format!("{}: the working folder cannot be read: {e}", path.display()))?
+            .join(path)
+    };
+    let mut chains = vec![absolute.clone()];
+    if let Ok(real) = std::fs::canonicalize(&absolute)
+        && real != absolute
+    {
+        chains.push(real);
     }
+    for chain in &chains {
+        for part in chain.ancestors() {
+            let Ok(meta) = std::fs::symlink_metadata(part) else {
+                continue;
+            };
+            let mode = if meta.file_type().is_symlink() {
+                // a link's own bits mean nothing: who owns it and its folder does
+                0
+            } else if meta.is_dir() && meta.mode() & 0o1000 != 0 {
+                meta.mode() & !0o022
+            } else {
+                meta.mode()
+            };
+            let shown = if part == chain.as_path() {
+                path.display().to_string()
+            } else {
+                format!("{} (a folder above {})", part.display(), path.display())
+            };
+            crate::auth::os::check_admin_file(what, &shown, meta.uid(), mode, own)?;
+        }
+    }
+    Ok(())
 }
 
 /// Our own uid, read from the owner of `/proc/self`.
