@@ -218,3 +218,75 @@ fn the_fake_treats_secrets_as_the_api_server_does() {
     );
     assert!(c.fake.secrets().is_empty());
 }
+
+/// The pull secret is removed by its known name: a namespace where Secrets
+/// may not be listed still loses it; a refused delete (403) is reported,
+/// by name, and the secret counts as left (the cleanup is not done).
+#[test]
+fn the_pull_secret_is_removed_by_name_and_a_refused_delete_is_reported() {
+    let mut c = Cluster::two_nodes();
+    let registry = format!("reg-{}-byname.test:5000", std::process::id());
+    let image = format!("{registry}/private/busybox:1");
+    let shop = tempfile::tempdir().unwrap();
+    custom_shop(shop.path(), json!([service("private", &image, 0, &[])]));
+    c.shop = shop.path().to_path_buf();
+    let out = zoe_with_stdin(
+        &c,
+        &[
+            "registry",
+            "login",
+            &registry,
+            "-u",
+            "puller",
+            "--password-stdin",
+            "--no-check",
+        ],
+        &format!("pw-{}", std::process::id()),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // listing Secrets is forbidden: the kill deletes it by name all the same
+    let id = c.start(&["custom-0", "--name", "nolist"]);
+    assert_eq!(c.fake.secrets().len(), 1);
+    c.fake.forbid_secret_list(true);
+    c.ok(&["kill", &id]);
+    c.wait("the pull secret gone", Duration::from_secs(20), |f| {
+        f.secrets().is_empty()
+    });
+    c.fake.forbid_secret_list(false);
+
+    // deleting is forbidden: said, by name, and the secret is still there
+    let id = c.start(&["custom-0", "--name", "nodelete"]);
+    let name = format!("{id}-kt-pull");
+    assert_eq!(c.fake.secrets().len(), 1);
+    c.fake.forbid_secret_delete(true);
+    let out = c.zoe(&["kill", &id]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "the cleanup is not done: {said}");
+    assert!(
+        said.contains(&format!("deleting secret {name}")),
+        "the refusal names the secret: {said}"
+    );
+    assert_eq!(c.fake.secrets().len(), 1, "still there");
+    // allowed again: a second kill finishes the cleanup
+    c.fake.forbid_secret_delete(false);
+    let out = c.zoe(&["kill", &id]);
+    assert!(
+        out.status.success() || c.fake.secrets().is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    c.wait("the pull secret gone", Duration::from_secs(20), |f| {
+        f.secrets().is_empty()
+    });
+    let out = c.zoe(&["registry", "logout", &registry]);
+    assert!(out.status.success());
+}

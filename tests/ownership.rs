@@ -219,7 +219,7 @@ fn another_users_execution_is_killed_only_by_an_admin_and_the_reason_names_who()
 fn open_tui(setup: &Setup, config: &Path, socket: &str, args: &str) -> Pane {
     let d = setup.dir.path().display();
     let script = format!(
-        "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe} {args}; exec sleep 60",
+        "unset DOCKER_HOST DBUS_SESSION_BUS_ADDRESS; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe} {args}; exec sleep 60",
         config = config.display(),
         zoe = env!("CARGO_BIN_EXE_zoe")
     );

@@ -353,3 +353,21 @@ fn a_secret_kept_by_one_process_is_read_by_the_next_and_deleted_for_all() {
     let refused = setup.zoe(&["secret", "set", "ldap-bind", &value]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
 }
+
+/// The `zoe` a test starts never inherits the caller's desktop session bus
+/// (a developer's Secret Service would hold the secrets the kernel-keyring
+/// tests look for); a test that wants one sets it after.
+#[test]
+fn zoe_runs_never_see_the_callers_session_bus() {
+    let setup = Setup::new("[DEFAULT]\n");
+    for cmd in [
+        setup.command(&["registry", "list"]),
+        setup.command_in(setup.dir.path(), &["registry", "list"]),
+    ] {
+        let bus = cmd
+            .get_envs()
+            .find(|(name, _)| *name == "DBUS_SESSION_BUS_ADDRESS")
+            .map(|(_, value)| value);
+        assert_eq!(bus, Some(None), "DBUS_SESSION_BUS_ADDRESS is removed");
+    }
+}

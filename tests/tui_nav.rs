@@ -179,7 +179,7 @@ fn hidden_ended_executions_and_the_history_are_remembered_across_runs() {
     // server: the first one's socket may linger)
     let d = setup.dir.path().display();
     let script = format!(
-        "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe}; echo exited $?; exec sleep 120",
+        "unset DOCKER_HOST DBUS_SESSION_BUS_ADDRESS; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe}; echo exited $?; exec sleep 120",
         config = setup.config.display(),
         zoe = env!("CARGO_BIN_EXE_zoe")
     );

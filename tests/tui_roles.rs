@@ -50,7 +50,7 @@ fn append(file: &Path, text: &str) {
 fn open(setup: &Setup, config: &Path, socket: &str) -> Pane {
     let d = setup.dir.path().display();
     let script = format!(
-        "unset DOCKER_HOST; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe}; exec sleep 60",
+        "unset DOCKER_HOST DBUS_SESSION_BUS_ADDRESS; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe}; exec sleep 60",
         config = config.display(),
         zoe = env!("CARGO_BIN_EXE_zoe")
     );

@@ -69,13 +69,44 @@ fn tls_config(ldap: &LdapSetting) -> Result<Arc<rustls::ClientConfig>, SignInErr
     Ok(Arc::new(config))
 }
 
+/// The URI's scheme, lowercased (`LDAPS://h` → `ldaps`): schemes are
+/// case-insensitive (RFC 3986), so every comparison goes through this.
+fn scheme(uri: &str) -> Option<String> {
+    uri.split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase())
+}
+
+/// How to reach the server: `Ok(true)` for TLS (ldaps:// or StartTLS),
+/// `Ok(false)` for plain loopback LDAP; StartTLS on anything but
+/// `ldap://`, or plain LDAP across a network, is refused.
+fn tls_wanted(ldap: &LdapSetting) -> Result<bool, SignInError> {
+    let scheme = scheme(&ldap.uri);
+    if ldap.starttls && scheme.as_deref() != Some("ldap") {
+        return Err(SignInError::Setup(format!(
+            "[ldap] uri {} with starttls = true: StartTLS upgrades an ldap:// connection only; \
+             use an ldap://… uri with starttls, or ldaps://… with starttls = false",
+            ldap.uri
+        )));
+    }
+    if ldap.starttls || scheme.as_deref() == Some("ldaps") {
+        return Ok(true);
+    }
+    if loopback_plain(&ldap.uri) {
+        return Ok(false);
+    }
+    Err(SignInError::Setup(format!(
+        "[ldap] uri {} sends passwords in clear: use ldaps:// or set starttls = true",
+        ldap.uri
+    )))
+}
+
 /// Whether the URI is plain `ldap://` to this machine (where no TLS is
 /// acceptable: nothing crosses a network).
 fn loopback_plain(uri: &str) -> bool {
-    let rest = match uri.strip_prefix("ldap://") {
-        Some(rest) => rest,
-        None => return false,
-    };
+    if scheme(uri).as_deref() != Some("ldap") {
+        return false;
+    }
+    let rest = uri.split_once("://").map_or("", |(_, rest)| rest);
     let host = rest.split('/').next().unwrap_or("");
     let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
@@ -135,16 +166,10 @@ fn untrusted(ldap: &LdapSetting, why: &str) -> SignInError {
 }
 
 pub async fn connect(ldap: &LdapSetting) -> Result<Ldap, SignInError> {
-    let tls = ldap.uri.starts_with("ldaps://") || ldap.starttls;
-    if !tls && !loopback_plain(&ldap.uri) {
-        return Err(SignInError::Setup(format!(
-            "[ldap] uri {} sends passwords in clear: use ldaps:// or set starttls = true",
-            ldap.uri
-        )));
-    }
+    let tls = tls_wanted(ldap)?;
     let mut settings = LdapConnSettings::new()
         .set_conn_timeout(Duration::from_secs(u64::from(ldap.timeout_secs.max(1))))
-        .set_starttls(ldap.starttls && ldap.uri.starts_with("ldap://"));
+        .set_starttls(ldap.starttls);
     if tls {
         settings = settings.set_config(tls_config(ldap)?);
     }
@@ -204,5 +229,55 @@ mod tests {
         assert!(loopback_plain("ldap://localhost"));
         assert!(!loopback_plain("ldap://ldap.example.com"));
         assert!(!loopback_plain("ldaps://127.0.0.1"));
+        assert!(loopback_plain("LDAP://127.0.0.1:3890/"));
+        assert!(!loopback_plain("LDAPS://127.0.0.1"));
+    }
+
+    fn with(uri: &str, starttls: bool) -> LdapSetting {
+        LdapSetting {
+            uri: uri.into(),
+            starttls,
+            ..LdapSetting::default()
+        }
+    }
+
+    #[test]
+    fn scheme_is_compared_without_case() {
+        assert!(matches!(
+            tls_wanted(&with("LDAPS://ldap.example.com", false)),
+            Ok(true)
+        ));
+        assert!(matches!(
+            tls_wanted(&with("Ldap://ldap.example.com", true)),
+            Ok(true)
+        ));
+        assert!(matches!(
+            tls_wanted(&with("LDAP://localhost", false)),
+            Ok(false)
+        ));
+        let err = tls_wanted(&with("LDAP://ldap.example.com", false))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("sends passwords in clear"), "{err}");
+    }
+
+    #[test]
+    fn starttls_only_with_ldap_scheme() {
+        for uri in [
+            "ldaps://ldap.example.com",
+            "LDAPS://ldap.example.com",
+            "ldapi://%2Frun%2Fslapd",
+            "ldap.example.com",
+        ] {
+            let err = tls_wanted(&with(uri, true))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("[ldap] uri") && err.contains("starttls = true"),
+                "{uri}: {err}"
+            );
+        }
     }
 }

@@ -42,7 +42,7 @@ pub fn load(keyring: &Keyring, host: &str) -> Result<Option<RegistryAuth>, Secre
         ))
     })?;
     Ok(Some(RegistryAuth {
-        host: host.to_string(),
+        host: host.to_ascii_lowercase(),
         user: stored.user,
         password: stored.password,
     }))
@@ -164,6 +164,28 @@ fn get_v2(address: &str, host: &str, authorization: &str) -> Result<(u16, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_host_case_does_not_matter() -> Result<(), SecretError> {
+        let k = Keyring::mock()?;
+        let auth = RegistryAuth {
+            host: "Registry.Example.com".into(),
+            user: "ann".into(),
+            password: "pw".into(),
+        };
+        store(&k, &auth)?;
+        let found = load(
+            &k,
+            &crate::model::registry::registry_of("registry.example.com/app:1"),
+        )?;
+        assert_eq!(
+            found.map(|a| (a.host, a.user)),
+            Some(("registry.example.com".to_string(), "ann".to_string()))
+        );
+        assert!(forget(&k, "REGISTRY.example.COM")?);
+        assert!(load(&k, "registry.example.com")?.is_none());
+        Ok(())
+    }
 
     #[test]
     fn loopback_hosts() {

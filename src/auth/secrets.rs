@@ -48,7 +48,9 @@ impl Secret<'_> {
                 os_user,
             } => format!("signin/{deployment}/{os_user}"),
             Secret::LdapBind { deployment } => format!("ldap-bind/{deployment}"),
-            Secret::Registry { host } => format!("registry/{host}"),
+            // Host names are case-insensitive and image references name
+            // them in lowercase (`registry_of`): one entry per registry.
+            Secret::Registry { host } => format!("registry/{}", host.to_ascii_lowercase()),
         }
     }
 
@@ -410,6 +412,13 @@ mod tests {
             }
             .entry_name(),
             "registry/127.0.0.1:25001"
+        );
+        assert_eq!(
+            Secret::Registry {
+                host: "Registry.Example.com:5000"
+            }
+            .entry_name(),
+            "registry/registry.example.com:5000"
         );
     }
 

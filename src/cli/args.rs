@@ -184,8 +184,9 @@ pub enum Command {
     Login {
         /// The user to sign in as (default: asked on the terminal)
         user: Option<String>,
-        /// Read the password from the first line of stdin (for scripts),
-        /// never from the command line or the environment
+        /// Read the password from the first line of stdin (for scripts; at
+        /// most 4 KiB, the line end dropped), never from the command line
+        /// or the environment
         #[arg(long)]
         password_stdin: bool,
     },
@@ -323,8 +324,8 @@ pub enum SecretName {
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
     /// Keep a secret in the OS keyring: typed at the terminal without
-    /// echo, or read from stdin when it is not a terminal
-    /// (`printf %s "$PW" | zoe secret set ldap-bind`); never from the
+    /// echo, or read from the first line of stdin (at most 4 KiB) when it
+    /// is not a terminal (`printf %s "$PW" | zoe secret set ldap-bind`); never from the
     /// command line or the environment
     Set {
         /// Which secret (ldap-bind: the LDAP service DN's password)
@@ -348,12 +349,14 @@ pub enum RegistryCommand {
     /// can be asked: a loopback registry); the password is typed without
     /// echo, or read from stdin
     Login {
-        /// The registry, HOST or HOST:PORT (Docker Hub: docker.io)
+        /// The registry, HOST or HOST:PORT (Docker Hub: docker.io); the
+        /// host's case does not matter (kept lowercase, as pulls name it)
         host: String,
         /// The user name (asked at the terminal when not given)
         #[arg(short, long, value_name = "USER")]
         username: Option<String>,
-        /// Read the password from stdin (as `docker login`)
+        /// Read the password from the first line of stdin (as `docker
+        /// login`; at most 4 KiB)
         #[arg(long)]
         password_stdin: bool,
         /// Keep the credentials without asking the registry first (one this

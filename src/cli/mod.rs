@@ -499,6 +499,12 @@ fn tui_cmd(
         keymap: crate::tui::keymap::Keymap::with_overrides(&ctx.loaded.settings.keys)
             .map_err(|why| CliError::new(format!("{}: {why}", ctx.loaded.file.display())))?,
         mouse: ctx.loaded.settings.mouse && !no_mouse,
+        sudo_user: ctx
+            .os_word
+            .as_ref()
+            .ok()
+            .filter(|w| w.under_sudo)
+            .map(|w| w.user.clone()),
     };
     crate::tui::run(setup)?;
     Ok(Outcome::ok(String::new()))

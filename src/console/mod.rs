@@ -14,6 +14,7 @@ pub mod engine;
 pub mod events;
 pub mod executions;
 pub mod foreign;
+pub mod fs_uid;
 pub mod instances;
 pub mod launch;
 pub mod log_merge;
@@ -125,6 +126,11 @@ impl Console {
         shop: Shop,
         identity: Result<Identity, String>,
     ) -> Console {
+        // under sudo, ZOE_UID is the asking person's, not the service account's
+        let identity = identity.map(|mut i| {
+            i.fs_uid = fs_uid::for_identity(settings.fs_uid, &i, fs_uid::passwd_uid);
+            i
+        });
         let shop = roles::visible_shop(shop, identity.as_ref().map_err(String::as_str));
         Console {
             settings,

@@ -137,13 +137,29 @@ pub fn require(asking: &Asking, capability: &str, what: &str, doing: &str) -> Re
 /// The nodes as who asks may see them. With `can_see_status`, whole.
 /// Without: every node's capacity and its reserved/in-use totals stay
 /// (placement is understood from them), but only their own instances are
-/// listed; the others' are counted in `detail.others`, and the foreign
-/// containers are left out.
+/// listed; the others' are counted in `detail.others`; the foreign
+/// containers and the image lists (whose images are whose is not known)
+/// are left out, and only the networks of their own executions stay (a
+/// network's name holds its execution's id).
 pub fn shown_nodes(asking: &Asking, mut nodes: Vec<NodeSnapshot>) -> Vec<NodeSnapshot> {
     if asking.can().can_see_status {
         return nodes;
     }
+    let own: std::collections::HashSet<crate::model::ExecutionId> = nodes
+        .iter()
+        .flat_map(|node| &node.services)
+        .filter(|w| {
+            asking.sees(
+                w.labels
+                    .get(crate::backend::labels::OWNER)
+                    .map_or("", String::as_str),
+            )
+        })
+        .map(|w| w.execution_id.clone())
+        .collect();
     for node in &mut nodes {
+        node.networks.retain(|n| own.contains(&n.execution_id));
+        node.images.clear();
         let before = node.services.len();
         node.services.retain(|w| {
             let owner = w
@@ -316,14 +332,28 @@ mod tests {
             workload("1aaaaaaaaa", "alice"),
             workload("1bbbbbbbbb", "bob"),
         ];
+        node.images = vec!["bob-secret-project/model:1".into()];
+        let network = |id: &str| crate::model::ExecutionNetwork {
+            name: format!("zoe-{id}"),
+            execution_id: crate::model::ExecutionId::parse(id).unwrap(),
+        };
+        node.networks = vec![network("1aaaaaaaaa"), network("1bbbbbbbbb")];
         let alice = Asking::of_identity(Ok(&identity("alice", "user")), false);
         let shown = shown_nodes(&alice, vec![node.clone()]);
         assert_eq!(shown[0].services.len(), 1);
         assert_eq!(shown[0].services[0].execution_id.as_str(), "1aaaaaaaaa");
         assert_eq!(shown[0].detail.others, 1);
         assert_eq!(shown[0].cores_reserved, 1.0, "totals stay");
+        let networks: Vec<&str> = shown[0]
+            .networks
+            .iter()
+            .map(|n| n.execution_id.as_str())
+            .collect();
+        assert_eq!(networks, ["1aaaaaaaaa"], "no other user's execution id");
+        assert!(shown[0].images.is_empty(), "no other user's images");
         let su = Asking::of_identity(Ok(&identity("sue", "superuser")), false);
         let shown = shown_nodes(&su, vec![node]);
         assert_eq!((shown[0].services.len(), shown[0].detail.others), (2, 0));
+        assert_eq!((shown[0].networks.len(), shown[0].images.len()), (2, 1));
     }
 }

@@ -115,6 +115,13 @@ pub struct LoggedIn {
     pub verdict: Verdict,
 }
 
+/// The registry `HOST[:PORT]` as pulls name it: checked, lowercased
+/// (`Registry.Example.com` is the registry of `registry.example.com/app`).
+fn registry_key(host: &str) -> Result<String, String> {
+    check_host(host).map_err(|why| format!("registry `{}`: {why}", visible(host)))?;
+    Ok(host.to_ascii_lowercase())
+}
+
 /// Checks the credentials against the registry where it can (a loopback
 /// registry's `GET /v2/`) unless `check` is false, then keeps them. A
 /// refusal keeps nothing.
@@ -124,7 +131,7 @@ pub fn registry_login(
     password: &str,
     check: bool,
 ) -> Result<LoggedIn, String> {
-    check_host(host).map_err(|why| format!("registry `{}`: {why}", visible(host)))?;
+    let host = &registry_key(host)?;
     if user.is_empty() {
         return Err("a user name is needed: --username USER".into());
     }
@@ -163,6 +170,7 @@ pub fn registry_login(
 /// Forgets a registry's credentials: whether there were some, and the
 /// store's name.
 pub fn registry_logout(host: &str) -> Result<(bool, &'static str), String> {
+    let host = &registry_key(host)?;
     let keyring = open_keyring()?;
     let removed = registry_store::forget(&keyring, host).map_err(say)?;
     Ok((removed, keyring.store_name()))
@@ -227,4 +235,22 @@ pub fn credentials_for<'a>(
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_hosts_are_kept_lowercase_as_pulls_name_them() {
+        assert_eq!(
+            registry_key("Registry.Example.com:5000").as_deref(),
+            Ok("registry.example.com:5000")
+        );
+        assert_eq!(
+            registry_key("Registry.Example.com").ok(),
+            Some(registry_of("registry.example.com/app:1"))
+        );
+        assert!(registry_key("https://Registry.Example.com").is_err());
+    }
 }

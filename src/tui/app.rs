@@ -195,6 +195,9 @@ pub struct App {
     pub instances: InstanceList,
     /// The raw JSON of an instance, while shown.
     pub json: Option<JsonPane>,
+    /// Under sudo: the user's own state directory, the only place logs
+    /// are saved (no path is asked for).
+    pub save_only_in: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -279,6 +282,7 @@ impl App {
             mouse: false,
             instances: InstanceList::default(),
             json: None,
+            save_only_in: None,
         }
     }
 

@@ -22,6 +22,7 @@ pub mod log_text;
 pub mod logs;
 pub mod markdown;
 pub mod mouse;
+pub mod per_user;
 pub mod remembered;
 pub mod signin;
 pub mod style;
@@ -69,6 +70,10 @@ pub struct Setup {
     pub all_users: bool,
     pub keymap: keymap::Keymap,
     pub mouse: bool,
+    /// Run through sudo for this user (`SUDO_USER`): the `:` history and
+    /// view settings go in `state_dir/users/NAME`, and logs are saved only
+    /// there (no path is asked for).
+    pub sudo_user: Option<String>,
 }
 
 pub fn run(setup: Setup) -> io::Result<()> {
@@ -116,7 +121,12 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
     app.keymap = setup.keymap;
     app.mouse = setup.mouse;
     app.data.asking = setup.targets.iter().map(|t| t.name().to_string()).collect();
-    let (remembered, unreadable) = remembered::Remembered::load(&setup.state_dir);
+    let state_dir = per_user::state_dir(&setup.state_dir, setup.sudo_user.as_deref())
+        .map_err(io::Error::other)?;
+    if setup.sudo_user.is_some() {
+        app.save_only_in = Some(state_dir.clone());
+    }
+    let (remembered, unreadable) = remembered::Remembered::load(&state_dir);
     if let Some(why) = unreadable {
         tracing::warn!("{why}");
     }
@@ -247,7 +257,9 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                             Ok(())
                         }
                         Request::SaveLogs { name, text, path } => {
-                            let saved = save_logs(&setup.state_dir, &name, path.as_deref(), &text);
+                            // under sudo only the user's own directory
+                            let path = path.filter(|_| app.save_only_in.is_none());
+                            let saved = save_logs(&state_dir, &name, path.as_deref(), &text);
                             views::logs::saved(&mut app, saved, path.is_some());
                             Ok(())
                         }
@@ -255,7 +267,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
                     if sent.is_err() {
                         app.on_update(Update::Failed("the engine stopped".into()));
                     }
-                    remember(&mut app, &setup.state_dir);
+                    remember(&mut app, &state_dir);
                 }
                 Some(Ok(TermEvent::Resize(..))) => {
                     frames.urgent();
@@ -340,7 +352,7 @@ async fn ui_loop(setup: Setup) -> io::Result<Option<libc::c_int>> {
         }
     }
     let _ = ask.send(Ask::Stop);
-    remember(&mut app, &setup.state_dir);
+    remember(&mut app, &state_dir);
     Ok(died_of)
 }
 

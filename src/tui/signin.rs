@@ -27,8 +27,8 @@ pub enum Focus {
     Remember,
 }
 
-/// The form's state.
-#[derive(Debug, Clone, PartialEq)]
+/// The form's state (its `Debug` never shows the password being typed).
+#[derive(Clone, PartialEq)]
 pub struct SignInForm {
     /// "LDAP ldaps://…" / "the password file …": what is asked.
     pub against: String,
@@ -39,6 +39,20 @@ pub struct SignInForm {
     pub error: Option<String>,
     /// Signing in right now (the screen says so while it waits).
     pub busy: bool,
+}
+
+impl std::fmt::Debug for SignInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInForm")
+            .field("against", &self.against)
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("remember", &self.remember)
+            .field("focus", &self.focus)
+            .field("error", &self.error)
+            .field("busy", &self.busy)
+            .finish()
+    }
 }
 
 /// What a key asks the screen to do.
@@ -320,6 +334,19 @@ mod tests {
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!(name, actual));
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let mut f = SignInForm::new("LDAP ldaps://127.0.0.1:6360/", "ann");
+        typed(&mut f, "hunter2");
+        assert_eq!(f.password.value(), "hunter2");
+        let shown = format!("{f:?} {f:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("ann") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -315,6 +315,41 @@ fn saving_where_the_state_directory_refuses_asks_for_a_path() {
 }
 
 #[test]
+fn under_sudo_a_refused_save_asks_for_no_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::write(&state, b"").unwrap();
+    let mine = crate::tui::per_user::state_dir(&state, Some("alice")).unwrap();
+    assert_eq!(mine, state.join("users/alice"));
+    let mut a = app("default");
+    a.save_only_in = Some(mine.clone());
+    merged_log(&mut a);
+    let Request::SaveLogs { name, text, path } = a.on_key(key(KeyCode::Char('s'))) else {
+        panic!("s saves");
+    };
+    assert_eq!(path, None);
+    let result = crate::tui::save_logs(&mine, &name, None, &text);
+    crate::tui::views::logs::saved(&mut a, result, false);
+    assert_eq!(a.mode, Mode::Normal, "no path prompt");
+    let (message, error) = a.message.clone().unwrap();
+    assert!(
+        error
+            && message.contains("cannot save the log to")
+            && message.contains(&format!(
+                "under sudo, logs are saved only in {}",
+                mine.join("logs").display()
+            ))
+            && !message.contains("type a path"),
+        "{message}"
+    );
+    let screen = render(&mut a, 120, 30);
+    assert!(
+        !screen.lines().last().unwrap().contains("save to:"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn a_saved_log_is_new_and_private_and_never_overwrites() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

@@ -359,7 +359,9 @@ fn zoe_command(config: &Path, cache_home: &Path, args: &[&str]) -> Command {
 
 /// The environment of a `zoe` run: the settings `config`, the state cache
 /// under `cache_home` (and the log file beside it, never the user's own),
-/// user `tester`, never a `DOCKER_HOST` of the caller's.
+/// user `tester`, never a `DOCKER_HOST` of the caller's, nor its desktop
+/// session bus (a developer's Secret Service would be used instead of the
+/// kernel keyring; tests wanting one set their own).
 fn zoe_env<'a>(cmd: &'a mut Command, config: &Path, cache_home: &Path) -> &'a mut Command {
     cmd.env("ZOE_CONFIG", config)
         .env("XDG_CACHE_HOME", cache_home)
@@ -368,6 +370,7 @@ fn zoe_env<'a>(cmd: &'a mut Command, config: &Path, cache_home: &Path) -> &'a mu
         .env_remove("DOCKER_HOST")
         // run as root, a SUDO_USER of the caller's would be believed
         .env_remove("SUDO_USER")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
 }
 
 /// docker.conf with the two plain daemons.

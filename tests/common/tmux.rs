@@ -28,7 +28,7 @@ pub fn ready() -> Option<Engines> {
 pub fn open_zoe(setup: &Setup, args: &str) -> Pane {
     let d = setup.dir.path().display();
     let script = format!(
-        "unset DOCKER_HOST SUDO_USER; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe} {args}; echo exited $?; exec sleep 120",
+        "unset DOCKER_HOST SUDO_USER DBUS_SESSION_BUS_ADDRESS; export ZOE_CONFIG={config} XDG_CACHE_HOME={d} XDG_STATE_HOME={d}/state USER=tester; {zoe} {args}; echo exited $?; exec sleep 120",
         config = setup.config.display(),
         zoe = env!("CARGO_BIN_EXE_zoe")
     );

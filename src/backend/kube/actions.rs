@@ -319,7 +319,9 @@ impl Cluster {
                 cleaned.errors.push(e.to_string());
             }
         }
-        let (_, errors) = self.remove_pull_secrets(&live, &selector).await;
+        let (_, errors) = self
+            .remove_pull_secret(&live, deployment, execution_id)
+            .await;
         cleaned.errors.extend(errors);
         // gone: the watchers say so, then the API server confirms
         let until =
@@ -336,7 +338,7 @@ impl Cluster {
             if cleaned.left.is_empty() || wait.is_zero() {
                 cleaned
                     .left
-                    .extend(self.pull_secrets_left(&live, &selector).await);
+                    .extend(self.pull_secret_left(&live, deployment, execution_id).await);
                 return Ok(cleaned);
             }
             let _ = tokio::time::timeout(wait.min(Duration::from_secs(1)), changes.changed()).await;

@@ -11,7 +11,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, PostParams};
 
 use super::cluster::{Cluster, Live};
 use super::objects::{MANAGED_BY, MANAGED_BY_VALUE, ROLE, workload_labels};
@@ -178,55 +178,64 @@ impl Cluster {
             .then_some(name)
     }
 
-    /// Deletes the execution's pull secrets that this deployment made (a
-    /// cluster that forbids listing Secrets has none of ours); the errors,
-    /// and what is still there, by name.
-    pub(super) async fn remove_pull_secrets(
+    /// Deletes the execution's pull secret, by its known name (no list:
+    /// a cluster that forbids listing Secrets must not keep one), when it
+    /// is ours. Gone already (404) is fine; a refusal (403) or any other
+    /// failure is returned, by name, and the cleanup is not done. A
+    /// Secret it may not even read is ours to report only when this
+    /// console made it (a cluster that forbids Secrets has none of ours
+    /// otherwise).
+    pub(super) async fn remove_pull_secret(
         &self,
         live: &Live,
-        selector: &str,
+        deployment: &str,
+        execution_id: &str,
     ) -> (usize, Vec<String>) {
+        let name = pull_secret_name(deployment, execution_id);
         let api = secret_api(live);
-        let listed = match api.list(&ListParams::default().labels(selector)).await {
-            Ok(list) => list.items,
-            Err(kube::Error::Api(status)) if status.code == 403 || status.code == 404 => {
-                return (0, Vec::new());
-            }
-            Err(e) => return (0, vec![live.error(e, "listing secrets").to_string()]),
+        let made_here = self
+            .pull_secrets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&name);
+        let outcome = match api.get_opt(&name).await {
+            Ok(None) => Ok(0),
+            Ok(Some(secret)) if !pull_secret_is_ours(&self.key, &secret) => Ok(0),
+            Ok(Some(_)) => match api.delete(&name, &DeleteParams::default()).await {
+                Ok(_) => Ok(1),
+                Err(kube::Error::Api(status)) if status.code == 404 => Ok(0),
+                Err(e) => Err(live
+                    .error(e, &format!("deleting secret {name}"))
+                    .to_string()),
+            },
+            Err(kube::Error::Api(status)) if status.code == 403 && !made_here => Ok(0),
+            Err(e) => Err(live.error(e, &format!("reading secret {name}")).to_string()),
         };
-        let mut removed = 0;
-        let mut errors = Vec::new();
-        for secret in listed.iter().filter(|s| pull_secret_is_ours(&self.key, s)) {
-            let name = secret.name_any();
-            match api.delete(&name, &DeleteParams::default()).await {
-                Ok(_) => removed += 1,
-                Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(e) => errors.push(
-                    live.error(e, &format!("deleting secret {name}"))
-                        .to_string(),
-                ),
+        match outcome {
+            Ok(removed) => {
+                self.pull_secrets
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&name);
+                (removed, Vec::new())
             }
-            self.pull_secrets
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(&name);
+            Err(error) => (0, vec![error]),
         }
-        (removed, errors)
     }
 
-    /// Our pull secrets still there for the execution, by name.
-    pub(super) async fn pull_secrets_left(&self, live: &Live, selector: &str) -> Vec<String> {
-        match secret_api(live)
-            .list(&ListParams::default().labels(selector))
-            .await
-        {
-            Ok(list) => list
-                .items
-                .iter()
-                .filter(|s| pull_secret_is_ours(&self.key, s))
-                .map(|s| format!("secret {}", s.name_any()))
-                .collect(),
-            Err(_) => Vec::new(),
+    /// Our pull secret still there for the execution, by name.
+    pub(super) async fn pull_secret_left(
+        &self,
+        live: &Live,
+        deployment: &str,
+        execution_id: &str,
+    ) -> Vec<String> {
+        let name = pull_secret_name(deployment, execution_id);
+        match secret_api(live).get_opt(&name).await {
+            Ok(Some(secret)) if pull_secret_is_ours(&self.key, &secret) => {
+                vec![format!("secret {name}")]
+            }
+            _ => Vec::new(),
         }
     }
 }

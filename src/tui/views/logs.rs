@@ -178,6 +178,10 @@ pub fn saved(app: &mut App, result: Result<std::path::PathBuf, String>, asked: b
             let lines = app.logs.as_ref().map_or(0, |l| l.counter().0);
             app.message = Some((format!("saved {lines} lines to {}", path.display()), false));
         }
+        Err(why) if app.save_only_in.is_some() => {
+            let dir = app.save_only_in.clone().unwrap_or_default();
+            app.message = Some((crate::tui::per_user::only_here(&why, &dir), true));
+        }
         Err(why) => {
             app.message = Some((format!("{why}; type a path to save to (esc: don't)"), true));
             if !asked {

@@ -292,6 +292,16 @@ impl FakeKube {
         self.shared.lock().settings.forbid_cluster_pods = forbid;
     }
 
+    /// Listing Secrets (namespaced) gets 403 Forbidden.
+    pub fn forbid_secret_list(&self, forbid: bool) {
+        self.shared.lock().settings.forbid_secret_list = forbid;
+    }
+
+    /// Deleting a Secret gets 403 Forbidden.
+    pub fn forbid_secret_delete(&self, forbid: bool) {
+        self.shared.lock().settings.forbid_secret_delete = forbid;
+    }
+
     /// Forgets the watch history: a watch resuming from an older
     /// resourceVersion gets 410 Expired.
     pub fn compact(&self) {

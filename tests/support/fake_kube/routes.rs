@@ -79,6 +79,19 @@ fn forbidden_cluster_pods(
     Ok(())
 }
 
+/// 403 for `verb` on Secrets when the control hand forbids it.
+fn forbidden_secrets(forbid: bool, verb: &str) -> Result<(), Failure> {
+    if forbid {
+        return Err(Failure::new(
+            403,
+            "Forbidden",
+            format!("secrets is forbidden: User \"system:serviceaccount:zapps:zoe\" cannot {verb} resource \"secrets\" in API group \"\" in the namespace \"zapps\""),
+        )
+        .with_details("secrets", "", vec![]));
+    }
+    Ok(())
+}
+
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/version", get(|| async { answer(discovery::version()) }))
@@ -191,7 +204,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/api/v1/namespaces/{ns}/secrets",
             get(|State(s): St, Path(ns): Path<String>, Query(q): Q, h: HeaderMap| async move {
-                answer(watch::list_or_watch(&s, Kind::Secret, Some(&ns), &q, &h))
+                let forbid = s.lock().settings.forbid_secret_list;
+                answer(
+                    forbidden_secrets(forbid, "list")
+                        .and_then(|()| watch::list_or_watch(&s, Kind::Secret, Some(&ns), &q, &h)),
+                )
             })
             .post(|State(s): St, Path(ns): Path<String>, b: Bytes| async move {
                 answer(resources::create_secret(&s, &ns, &b))
@@ -203,7 +220,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 answer(resources::get::<Secret>(&s, &ns, &n))
             })
             .delete(|State(s): St, Path((ns, n)): Path<(String, String)>| async move {
-                answer(resources::delete_secret(&s, &ns, &n))
+                let forbid = s.lock().settings.forbid_secret_delete;
+                answer(
+                    forbidden_secrets(forbid, "delete")
+                        .and_then(|()| resources::delete_secret(&s, &ns, &n)),
+                )
             }),
         )
         .route(

@@ -120,6 +120,10 @@ pub struct RequestRecord {
 pub struct Settings {
     pub token: Option<String>,
     pub forbid_cluster_pods: bool,
+    /// Listing Secrets in a namespace gets 403 Forbidden.
+    pub forbid_secret_list: bool,
+    /// Deleting a Secret gets 403 Forbidden.
+    pub forbid_secret_delete: bool,
     pub metrics: bool,
     pub scheduler: bool,
     pub kubelet: bool,
