@@ -233,3 +233,54 @@ fn under_sudo_only_a_role_with_can_change_config_keeps_the_deployments_secrets()
     let run = zoe_with_stdin(&s, &["registry", "list"], "", &sudo);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn under_sudo_a_missing_named_file_another_cluster_or_an_unnamable_user_is_refused() {
+    if !as_root() {
+        assert!(!common::engines::required(), "this test needs root");
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let s = Setup::new(&one_host("nohost", "tcp://127.0.0.1:9"));
+    let sudo = [("SUDO_USER", "bob"), ("SUDO_UID", "1000")];
+    // a file that does not exist yet could be made before it is read
+    let later = s.dir.path().join("later.kubeconfig");
+    let run = zoe_with_stdin(
+        &s,
+        &["--kubeconfig", later.to_str().unwrap(), "nodes"],
+        "",
+        &sudo,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("no such file; under sudo, a kubeconfig"),
+        "{}",
+        run.stderr
+    );
+    // the administrator's kubeconfig, but a role that may not pick clusters
+    std::fs::write(&later, "apiVersion: v1\nkind: Config\n").unwrap();
+    let run = zoe_with_stdin(
+        &s,
+        &["--kubeconfig", later.to_str().unwrap(), "nodes"],
+        "",
+        &sudo,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "--kubeconfig: your role `user` may not choose other clusters, contexts or namespaces"
+        ),
+        "{}",
+        run.stderr
+    );
+    // a SUDO_USER that cannot own executions: nothing runs (and no check is skipped)
+    let run = zoe_with_stdin(
+        &s,
+        &["secret", "status"],
+        "",
+        &[("SUDO_USER", "alice@corp.example"), ("SUDO_UID", "1000")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains("who cannot be named"), "{}", run.stderr);
+}

@@ -221,6 +221,15 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
             .or_else(|| env("LOGNAME"))
             .filter(|u| !u.is_empty()),
     );
+    // run by sudo for a user the OS's word cannot name: nothing runs
+    if let Err(why) = &os_word
+        && sudo_suspect
+    {
+        return Err(CliError::new(format!(
+            "zoe runs by sudo for SUDO_USER {}, who cannot be named: {why}",
+            crate::model::text::visible(&env("SUDO_USER").unwrap_or_default())
+        )));
+    }
     // run by sudo as another account, but the settings do not name it as
     // the service account: who asks cannot be trusted, so nothing runs
     if let Ok(word) = &os_word
@@ -309,6 +318,11 @@ fn run_verb(cli: Cli, env: EnvLookup<'_>, cwd: &Path, paths: Paths) -> Result<Ou
         for (flag, given) in [
             ("--context", ctx.kube_flags.context.is_some()),
             ("--namespace", ctx.kube_flags.namespace.is_some()),
+            ("--kubeconfig", ctx.kube_flags.kubeconfig.is_some()),
+            (
+                "$KUBECONFIG",
+                sudo_suspect && ctx.env.contains_key("KUBECONFIG"),
+            ),
         ] {
             if given {
                 crate::console::roles::check_retarget(
@@ -475,9 +489,15 @@ fn tui_cmd(
     if ctx.shop_origin == ShopOrigin::Flag {
         check_own_shop(ctx, &ctx.shop_dir, identity.as_ref())?;
     }
+    let under_sudo = ctx.os_word.as_ref().is_ok_and(|w| w.under_sudo);
     for (flag, given) in [
         ("--context", ctx.kube_flags.context.is_some()),
         ("--namespace", ctx.kube_flags.namespace.is_some()),
+        ("--kubeconfig", ctx.kube_flags.kubeconfig.is_some()),
+        (
+            "$KUBECONFIG",
+            under_sudo && ctx.env.contains_key("KUBECONFIG"),
+        ),
     ] {
         if given {
             crate::console::roles::check_retarget(identity.as_ref().map_err(String::as_str), flag)

@@ -122,13 +122,14 @@ impl EchoGuard {
 
 impl Drop for EchoGuard {
     fn drop(&mut self) {
+        // the terminal first: a signal from here on finds echo back on
+        // SAFETY: restores what tcgetattr returned.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved) };
+        QUIET_FD.store(-1, Ordering::Release);
         for (signal, old) in &self.previous {
             // SAFETY: puts back what sigaction returned.
             unsafe { libc::sigaction(*signal, old, std::ptr::null_mut()) };
         }
-        QUIET_FD.store(-1, Ordering::Release);
-        // SAFETY: restores what tcgetattr returned.
-        unsafe { libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved) };
     }
 }
 

@@ -101,13 +101,14 @@ pub fn check_all_users(identity: Result<&Identity, &str>, all_users: bool) -> Re
     }
 }
 
-/// Choosing another context or namespace than the settings' (`--context`,
-/// `--namespace`, `:ctx`, `:ns`): in a shared deployment the targets are
-/// the administrator's, so only a role with `can_change_config` may.
+/// Choosing other clusters, contexts or namespaces than the settings'
+/// (`--kubeconfig`, `--context`, `--namespace`, `:ctx`, `:ns`): in a shared
+/// deployment the targets are the administrator's, so only a role with
+/// `can_change_config` may.
 pub fn check_retarget(identity: Result<&Identity, &str>, what: &str) -> Result<(), String> {
     match identity {
         Ok(i) if i.shared && !i.can().can_change_config => Err(format!(
-            "{what}: your role `{}` may not choose another context or namespace than the deployment's (can_change_config); {}",
+            "{what}: your role `{}` may not choose other clusters, contexts or namespaces than the deployment's (can_change_config); {}",
             i.role.name,
             ask_for("can_change_config")
         )),

@@ -78,8 +78,8 @@ pub fn maybe_under_sudo(sudo_user: Option<&str>, sudo_uid: Option<&str>) -> bool
 /// elsewhere, where they lead, owned by root or the account we run as and
 /// writable by nobody else (a sticky folder such as /tmp lets nobody else
 /// replace what is in it) — so nothing can be swapped in between this
-/// check and the read. A path that does not exist is left for its reader
-/// to report.
+/// check and the read. A path that does not exist is refused: somebody
+/// could create it before it is read.
 pub fn check_named_under_sudo(what: &str, path: &Path) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     let own = own_uid();
@@ -98,8 +98,17 @@ pub fn check_named_under_sudo(what: &str, path: &Path) -> Result<(), String> {
     }
     for chain in &chains {
         for part in chain.ancestors() {
-            let Ok(meta) = std::fs::symlink_metadata(part) else {
-                continue;
+            let meta = match std::fs::symlink_metadata(part) {
+                Ok(meta) => meta,
+                // made later, by whoever may write its folder, it would be
+                // read then: under sudo a named file must exist already
+                Err(_) if part == chain.as_path() => {
+                    return Err(format!(
+                        "{}: no such file; under sudo, {what} must be an existing file of the administrator's",
+                        path.display()
+                    ));
+                }
+                Err(_) => continue,
             };
             let mode = if meta.file_type().is_symlink() {
                 // a link's own bits mean nothing: who owns it and its folder does

@@ -5,6 +5,7 @@
 //! changed. A missing or unreadable file is an empty memory, never an
 //! error that stops the console.
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// Lines of history kept.
@@ -58,8 +59,21 @@ impl Remembered {
         let path = Remembered::path(state_dir);
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         let temporary = state_dir.join(format!("{FILE_NAME}.tmp"));
-        std::fs::create_dir_all(state_dir)
-            .and_then(|()| std::fs::write(&temporary, text))
+        // the `:` history is its user's alone: a folder and a file only
+        // they may read
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(state_dir)
+            .and_then(|()| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&temporary)
+            })
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
             .and_then(|()| std::fs::rename(&temporary, &path))
             .map_err(|e| {
                 format!(
@@ -190,5 +204,22 @@ mod tests {
         let (r, why) = Remembered::load(dir.path());
         assert_eq!(r, Remembered::default());
         assert!(why.unwrap().contains("tui.json: not readable"));
+    }
+
+    #[test]
+    fn the_history_is_readable_by_its_user_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("users").join("alice");
+        Remembered {
+            history: vec!["logs 1abc".into()],
+            hide_ended: false,
+        }
+        .save(&state)
+        .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&dir.path().join("users")), 0o700);
+        assert_eq!(mode(&Remembered::path(&state)), 0o600);
     }
 }

@@ -182,7 +182,8 @@ impl Cluster {
     /// a cluster that forbids listing Secrets must not keep one), when it
     /// is ours. Gone already (404) is fine; a refusal (403) or any other
     /// failure is returned, by name, and the cleanup is not done. A
-    /// Secret it may not even read is ours to report only when this
+    /// Secret it may not read is deleted by its name all the same; one it
+    /// may neither read nor delete is ours to report only when this
     /// console made it (a cluster that forbids Secrets has none of ours
     /// otherwise).
     pub(super) async fn remove_pull_secret(
@@ -208,7 +209,19 @@ impl Cluster {
                     .error(e, &format!("deleting secret {name}"))
                     .to_string()),
             },
-            Err(kube::Error::Api(status)) if status.code == 403 && !made_here => Ok(0),
+            // may not read it: delete it by its name all the same (a role
+            // that may create and delete Secrets but not get them); only a
+            // cluster that refuses both has none of ours, unless we made it
+            Err(kube::Error::Api(status)) if status.code == 403 => {
+                match api.delete(&name, &DeleteParams::default()).await {
+                    Ok(_) => Ok(1),
+                    Err(kube::Error::Api(status)) if status.code == 404 => Ok(0),
+                    Err(kube::Error::Api(status)) if status.code == 403 && !made_here => Ok(0),
+                    Err(e) => Err(live
+                        .error(e, &format!("deleting secret {name}"))
+                        .to_string()),
+                }
+            }
             Err(e) => Err(live.error(e, &format!("reading secret {name}")).to_string()),
         };
         match outcome {
