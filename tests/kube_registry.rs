@@ -259,6 +259,17 @@ fn the_pull_secret_is_removed_by_name_and_a_refused_delete_is_reported() {
     });
     c.fake.forbid_secret_list(false);
 
+    // reading it is forbidden (a role with create and delete only): deleted
+    // by name all the same
+    let id = c.start(&["custom-0", "--name", "noget"]);
+    assert_eq!(c.fake.secrets().len(), 1);
+    c.fake.forbid_secret_get(true);
+    c.ok(&["kill", &id]);
+    c.wait("the pull secret gone", Duration::from_secs(20), |f| {
+        f.secrets().is_empty()
+    });
+    c.fake.forbid_secret_get(false);
+
     // deleting is forbidden: said, by name, and the secret is still there
     let id = c.start(&["custom-0", "--name", "nodelete"]);
     let name = format!("{id}-kt-pull");

@@ -302,6 +302,11 @@ impl FakeKube {
         self.shared.lock().settings.forbid_secret_delete = forbid;
     }
 
+    /// Reading one Secret gets 403 Forbidden.
+    pub fn forbid_secret_get(&self, forbid: bool) {
+        self.shared.lock().settings.forbid_secret_get = forbid;
+    }
+
     /// Forgets the watch history: a watch resuming from an older
     /// resourceVersion gets 410 Expired.
     pub fn compact(&self) {

@@ -217,7 +217,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/api/v1/namespaces/{ns}/secrets/{name}",
             get(|State(s): St, Path((ns, n)): Path<(String, String)>| async move {
-                answer(resources::get::<Secret>(&s, &ns, &n))
+                let forbid = s.lock().settings.forbid_secret_get;
+                answer(
+                    forbidden_secrets(forbid, "get")
+                        .and_then(|()| resources::get::<Secret>(&s, &ns, &n)),
+                )
             })
             .delete(|State(s): St, Path((ns, n)): Path<(String, String)>| async move {
                 let forbid = s.lock().settings.forbid_secret_delete;

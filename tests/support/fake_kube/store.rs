@@ -124,6 +124,8 @@ pub struct Settings {
     pub forbid_secret_list: bool,
     /// Deleting a Secret gets 403 Forbidden.
     pub forbid_secret_delete: bool,
+    /// Reading one Secret gets 403 Forbidden.
+    pub forbid_secret_get: bool,
     pub metrics: bool,
     pub scheduler: bool,
     pub kubelet: bool,
