@@ -62,6 +62,10 @@ else
     echo "warning: not root, so no test Docker daemons: the Docker integration tests will be skipped" >&2
 fi
 
+# the tests say who runs zoe themselves (SUDO_USER as root is believed, a
+# session bus would pick the Secret Service): nothing of the caller's leaks in
+unset SUDO_USER SUDO_UID SUDO_GID SUDO_COMMAND DBUS_SESSION_BUS_ADDRESS
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy --all-targets -- -D warnings"
