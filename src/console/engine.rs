@@ -613,12 +613,7 @@ impl Engine {
                 record.id
             )));
         }
-        let pending: Vec<PendingCleanup> = self
-            .store
-            .cleanups(self.deployment())?
-            .into_iter()
-            .filter(|p| p.id == record.id)
-            .collect();
+        let pending = self.pending_of(&record.id)?;
         let on_cluster = seen.nodes.iter().any(|n| {
             n.services.iter().any(|s| s.execution_id == record.id)
                 || n.networks.iter().any(|w| w.execution_id == record.id)
@@ -657,36 +652,16 @@ impl Engine {
             status if status.is_active() => (ExecutionStatus::Terminated, Some(by)),
             status => (status, record.reason.clone()),
         };
-        let hosts = hosts_of(
-            &record.id,
-            Some(&record),
-            &seen.nodes,
-            &pending,
-            &self.cluster.names(),
-        );
         self.audit_terminate(&record, reason.as_deref());
-        let plan = CleanupPlan {
-            id: &record.id,
-            hosts,
-            close_as,
-            reason,
-            grace_secs: self.settings.stop_grace_secs,
-            // a launch cut short may still have requests under way
-            settle: matches!(
-                record.status,
-                ExecutionStatus::CleaningUp
-                    | ExecutionStatus::Submitted
-                    | ExecutionStatus::Starting
-                    | ExecutionStatus::Queued
-            ),
-            // recorded, tried by a later look once they answer
-            offline: seen
-                .nodes
-                .iter()
-                .filter(|n| !n.is_online())
-                .map(|n| n.name.clone())
-                .collect(),
-        };
+        // a launch cut short may still have requests under way
+        let settle = matches!(
+            record.status,
+            ExecutionStatus::CleaningUp
+                | ExecutionStatus::Submitted
+                | ExecutionStatus::Starting
+                | ExecutionStatus::Queued
+        );
+        let plan = self.ending_plan(&record, &seen.nodes, &pending, close_as, reason, settle);
         let outcome = self
             .clean_up("the termination", plan, &Events::none())
             .await;
@@ -697,6 +672,49 @@ impl Engine {
                 failed: outcome.failed,
             },
         })
+    }
+
+    /// The cleanups pending on execution `id`.
+    pub(super) fn pending_of(&self, id: &ExecutionId) -> Result<Vec<PendingCleanup>, StateError> {
+        Ok(self
+            .store
+            .cleanups(self.deployment())?
+            .into_iter()
+            .filter(|p| p.id == *id)
+            .collect())
+    }
+
+    /// The cleanup that ends `record`: every host that may hold something
+    /// of it, the grace period, and the hosts the look found offline
+    /// (recorded, tried by a later look once they answer).
+    pub(super) fn ending_plan<'a>(
+        &self,
+        record: &'a ExecutionRecord,
+        nodes: &[NodeSnapshot],
+        pending: &[PendingCleanup],
+        close_as: ExecutionStatus,
+        reason: Option<String>,
+        settle: bool,
+    ) -> CleanupPlan<'a> {
+        CleanupPlan {
+            id: &record.id,
+            hosts: hosts_of(
+                &record.id,
+                Some(record),
+                nodes,
+                pending,
+                &self.cluster.names(),
+            ),
+            close_as,
+            reason,
+            grace_secs: self.settings.stop_grace_secs,
+            settle,
+            offline: nodes
+                .iter()
+                .filter(|n| !n.is_online())
+                .map(|n| n.name.clone())
+                .collect(),
+        }
     }
 
     /// The log of an execution (all services merged, or one instance or

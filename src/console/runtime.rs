@@ -10,7 +10,6 @@
 //! an admin tending other users' executions, whose sign-in role it cannot
 //! know.
 
-use super::cleanup::{CleanupPlan, hosts_of};
 use super::engine::Engine;
 use super::events::{Event, Events};
 use super::launch::now_secs;
@@ -88,20 +87,7 @@ impl Engine {
                 record.owner,
                 record.submitted
             );
-            let pending: Vec<_> = self
-                .store
-                .cleanups(self.deployment())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|p| p.id == record.id)
-                .collect();
-            let hosts = hosts_of(
-                &record.id,
-                Some(&record),
-                &seen.nodes,
-                &pending,
-                &self.cluster.names(),
-            );
+            let pending = self.pending_of(&record.id).unwrap_or_default();
             let _ = self.store.add_audit(
                 self.deployment(),
                 record.id.as_str(),
@@ -115,20 +101,14 @@ impl Engine {
                 status: ExecutionStatus::Terminated,
                 reason: Some(RUNTIME_EXCEEDED.to_string()),
             });
-            let plan = CleanupPlan {
-                id: &record.id,
-                hosts,
-                close_as: ExecutionStatus::Terminated,
-                reason: Some(RUNTIME_EXCEEDED.to_string()),
-                grace_secs: self.settings.stop_grace_secs,
-                settle: record.status != ExecutionStatus::Running,
-                offline: seen
-                    .nodes
-                    .iter()
-                    .filter(|n| !n.is_online())
-                    .map(|n| n.name.clone())
-                    .collect(),
-            };
+            let plan = self.ending_plan(
+                &record,
+                &seen.nodes,
+                &pending,
+                ExecutionStatus::Terminated,
+                Some(RUNTIME_EXCEEDED.to_string()),
+                record.status != ExecutionStatus::Running,
+            );
             let outcome = self.clean_up("the runtime limit", plan, events).await;
             for (host, why) in &outcome.failed {
                 report.problems.push(format!(
