@@ -17,10 +17,9 @@
 set -euo pipefail
 
 # the registry outlives this script: it must not inherit its open files
-for fd in /proc/$$/fd/*; do
-  fd="${fd##*/}"
-  if [[ "$fd" -gt 2 ]]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-done
+# shellcheck source=scripts/daemon-lib.sh
+source "$(dirname "$0")/daemon-lib.sh"
+close_inherited_fds
 
 DIR="${ZOE_ENGINES_DIR:-/tmp/zoe-engines}"
 PORT="${ZOE_AUTH_REGISTRY_PORT:-25001}"
@@ -31,7 +30,6 @@ PUSHED_REPO="127.0.0.1:$PORT/private/busybox"
 TAG="1"
 
 log() { echo "[auth-registry] $*" >&2; }
-alive() { kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 # 401 without credentials: up, and asking for them
 registry_up() { [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$PORT/v2/")" == 401 ]]; }
 local_api() { curl -sf --max-time 60 --unix-socket "$DIR/local/docker.sock" "$@"; }

@@ -20,12 +20,10 @@
 # Idempotent: daemons that answer are left alone; the image is imported where missing.
 set -euo pipefail
 
-# The daemons outlive this script: they must not inherit its open files (a
-# lock a test runner holds, a pipe of the caller's), so close all but 0-2.
-for fd in /proc/$$/fd/*; do
-  fd="${fd##*/}"
-  if [[ "$fd" -gt 2 ]]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-done
+# The daemons outlive this script: they must not inherit its open files.
+# shellcheck source=scripts/daemon-lib.sh
+source "$(dirname "$0")/daemon-lib.sh"
+close_inherited_fds
 
 DIR="${ZOE_ENGINES_DIR:-/tmp/zoe-engines}"
 PORT="${ZOE_ENGINE_PORT:-23750}"
@@ -62,8 +60,6 @@ base_url() {
   esac
 }
 ping() { [[ "$(api "$1" --max-time 3 "$(base_url "$1")/_ping" 2>/dev/null)" == "OK" ]]; }
-# alive and not a zombie
-alive() { kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 pid_of() {
   local f="$DIR/$1/dockerd.pid" pid
   [[ -f "$f" ]] || return 1

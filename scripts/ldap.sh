@@ -33,8 +33,9 @@ PIDFILE="${DIR}/slapd.pid"
 
 log() { echo "[ldap.sh] $*" >&2; }
 
-# alive and not a zombie (a killed daemon lingers as a zombie for a moment)
-alive() { kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+# alive PID: not a zombie (a killed daemon lingers as one for a moment)
+# shellcheck source=scripts/daemon-lib.sh
+source "$(dirname "$0")/daemon-lib.sh"
 running_pid() {
   [[ -f "$PIDFILE" ]] || return 1
   local pid; pid="$(cat "$PIDFILE" 2>/dev/null || true)"
